@@ -1,0 +1,54 @@
+# carematch: `make demo` serves a seeded demo at http://127.0.0.1:8000; `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install demo test lint typecheck bench lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
+
+# Installs the exact versions in constraints.txt, so two installs months apart match.
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	CAREMATCH_DEBUG=1 $(BIN)/carematch migrate --no-input -v 0
+	CAREMATCH_DEBUG=1 $(BIN)/carematch seed_demo
+	@echo "carematch is serving at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
+	CAREMATCH_DEBUG=1 $(BIN)/carematch runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	CAREMATCH_DEBUG=1 $(BIN)/carematch makemigrations --check --dry-run
+
+typecheck: install
+	CAREMATCH_DEBUG=1 $(BIN)/mypy
+
+# The suite runs on SQLite; with CAREMATCH_TEST_POSTGRES_URL set it runs again, whole, on PostgreSQL.
+test: lint typecheck
+	$(BIN)/pytest
+	@if [ -n "$$CAREMATCH_TEST_POSTGRES_URL" ]; then \
+		echo "== the same suite on PostgreSQL =="; \
+		CAREMATCH_TEST_DATABASE=postgres $(BIN)/pytest; \
+	else \
+		echo "PostgreSQL pass skipped: set CAREMATCH_TEST_POSTGRES_URL to run the suite on PostgreSQL too."; \
+	fi
+
+bench: install
+	@for b in benches/*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python "$$b"; done
+
+# Re-resolve the newest allowed versions and write them down; commit the result.
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade --editable ".[dev]"
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^carematch' > constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,92 @@
+"""Account pages: sign up, log in and out, password reset, the account page, staff home."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required, user_passes_test
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods
+
+from carematch.access.policy import is_staff_member
+from carematch.lib.errors import DomainError
+
+from . import services
+from .forms import EmailAuthenticationForm, SignUpForm
+from .models import Role, User
+
+_FORM_FIELD_FOR = {"password": "password1"}
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.client_sign_up(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                preferred_name=form.cleaned_data["preferred_name"],
+            )
+        except DomainError as exc:
+            first = next(iter(exc.fields), "")
+            field = _FORM_FIELD_FOR.get(first, first)
+            form.add_error(field if field in form.fields else None, exc.detail)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome to carematch. Your account is ready.")
+            return redirect("accounts:home")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+class LogInView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+class LogOutView(auth_views.LogoutView):
+    next_page = "home"
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You have logged out.")
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+@login_required
+def account_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/home.html")
+
+
+@user_passes_test(is_staff_member)
+def staff_home(request: HttpRequest) -> HttpResponse:
+    counts = dict(User.objects.filter(is_active=True).values("role").annotate(n=Count("id")).values_list("role", "n"))
+    by_role = [(label, counts.get(value, 0)) for value, label in Role.choices]
+    return render(request, "accounts/staff_home.html", {"by_role": by_role})

@@ -1,0 +1,237 @@
+"""The JSON API at /api/v1/: authentication, the one error shape, and the apps' routers.
+
+Every error from every endpoint is
+    {"error": "<machine code>", "detail": "<sentence a person can act on>", "fields": {...}}
+with `fields` present only where input was invalid. Ninja's own errors, domain errors
+from services, Django's errors and anything that escapes as a non-JSON error response
+(unknown URLs, wrong methods, oversized bodies) are all turned into that shape here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security.http import HttpBearer
+
+from carematch.lib.errors import DomainError
+
+logger = logging.getLogger("carematch.api")
+
+API_PREFIX = "/api/"
+
+ERROR_CODES = {
+    400: ("bad_request", "The request could not be read. Send a JSON body with the documented fields."),
+    401: ("unauthenticated", "Send a valid API token in the header 'Authorization: Bearer <token>'."),
+    403: ("forbidden", "Your account is not allowed to do this."),
+    404: ("not_found", "Nothing was found at this address."),
+    405: ("method_not_allowed", "This address does not accept that HTTP method."),
+    409: ("conflict", "This conflicts with the current state of the record."),
+    413: ("too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "Send the body as application/json."),
+    422: ("invalid_input", "Some fields are missing or invalid."),
+    429: ("rate_limited", "Too many requests. Wait a moment and try again."),
+    500: ("server_error", "Something went wrong on our side. It has been logged; please try again."),
+    503: ("unavailable", "The service is temporarily unavailable. Please try again shortly."),
+}
+
+
+def error_body(status: int, *, code: str | None = None, detail: str | None = None,
+               fields: dict[str, str] | None = None) -> dict[str, Any]:
+    default_code, default_detail = ERROR_CODES.get(
+        status, ("client_error" if status < 500 else "server_error", "The request failed.")
+    )
+    body: dict[str, Any] = {"error": code or default_code, "detail": detail or default_detail}
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def error_response(status: int, **kwargs: Any) -> JsonResponse:
+    response = JsonResponse(error_body(status, **kwargs), status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="carematch"'
+    return response
+
+
+# --- Authentication ----------------------------------------------------------------------
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <token>`; the token itself is never logged."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        value = request.headers.get(self.header, "")
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return self.authenticate(request, token.strip())
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from carematch.accounts.services import api_token_authenticate
+
+        user = api_token_authenticate(raw=token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="carematch API",
+    version="1",
+    description="Find a licensed therapist who fits, and book a first session within 48 hours.",
+    auth=BearerToken(),
+    urls_namespace="api-v1",
+)
+
+
+# --- Errors --------------------------------------------------------------------------------
+
+_LOCATIONS = {"body", "query", "path", "header", "cookie", "form", "file"}
+
+
+def _field_name(loc: Iterable[Any], *, single_body_param: bool) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _LOCATIONS:
+        where = parts.pop(0)
+        # A JSON body arrives under its parameter's name; the caller knows only the fields.
+        if where == "body" and single_body_param and len(parts) > 1:
+            parts.pop(0)
+        if not parts:
+            return where
+    return ".".join(parts) or "body"
+
+
+def _problem(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "is invalid"))
+    if error.get("type") == "missing":
+        return "this field is required"
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message[:1].lower() + message[1:]
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, str] = {}
+    for error in exc.errors:
+        name = _field_name(error.get("loc", ()), single_body_param=True)
+        fields.setdefault(name, _problem(error))
+    listed = ", ".join(sorted(fields))
+    return error_response(
+        422, code="invalid_input", detail=f"Some fields are missing or invalid: {listed}.", fields=fields
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    status = exc.status_code
+    detail = ERROR_CODES.get(status, ("", str(exc)))[1] if status >= 500 else str(exc)
+    if status == 400 and detail.startswith("Cannot parse request body"):
+        detail = "The request body is not valid JSON."
+    return error_response(status, detail=detail)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(exc.status, code=exc.code, detail=exc.detail, fields=exc.fields or None)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(404)
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def _does_not_exist(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(404)
+
+
+@api.exception_handler(PermissionDenied)
+def _permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(403)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(413)
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(400)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The exception type and where it happened only: never the request body or headers.
+    logger.error("unhandled %s in %s %s", type(exc).__name__, request.method, request.path, exc_info=exc)
+    return error_response(500)
+
+
+class ApiErrorShapeMiddleware:
+    """Gives errors that never reached an API handler the one JSON shape.
+
+    Unknown addresses under /api/, wrong methods, bodies over the size limit and server
+    errors are answered by Django before or around ninja, as HTML or plain text.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith(API_PREFIX)
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            shaped = error_response(response.status_code)
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
+        return response
+
+
+# --- Endpoints of the API itself ---------------------------------------------------------
+
+class HealthOut(Schema):
+    status: str
+
+
+class ErrorOut(Schema):
+    error: str
+    detail: str
+    fields: dict[str, str] | None = None
+
+
+@api.get("/health", auth=None, response={200: HealthOut, 503: ErrorOut}, tags=["service"])
+def health(request: HttpRequest) -> Any:
+    """Answers {"status": "ok"} when the service and its database are up. No token needed."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        logger.warning("health check: database unreachable")
+        return Status(503, error_body(503))
+    return Status(200, {"status": "ok"})
+
+
+def _register_routers() -> None:
+    from carematch.accounts.api import router as accounts_router
+
+    api.add_router("/", accounts_router)
+
+
+_register_routers()
+

@@ -1,0 +1,39 @@
+"""Domain errors raised by services.
+
+The JSON API maps each to its status and the one error shape, once, in carematch/api.py;
+pages turn them into form errors. `fields` names the inputs that were wrong and why.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "invalid_input"
+    status = 422
+
+    def __init__(self, detail: str, *, fields: dict[str, str] | None = None, code: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.fields = fields or {}
+        if code:
+            self.code = code
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+    status = 422
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409

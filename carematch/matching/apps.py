@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MatchingConfig(AppConfig):
+    name = "carematch.matching"
+    label = "matching"
+    default_auto_field = "django.db.models.BigAutoField"

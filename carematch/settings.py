@@ -1,0 +1,202 @@
+"""carematch's one settings file.
+
+Everything a deployment changes comes from CAREMATCH_* environment variables, read
+with django-environ's typed helpers. Defaults are the safe ones: debug is off, and a
+production start without a real secret key refuses to run.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+env = environ.Env()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.str("CAREMATCH_VAR_DIR", default=str(BASE_DIR / "var")))
+
+DEBUG = env.bool("CAREMATCH_DEBUG", default=False)
+
+
+def _secret_key() -> str:
+    """The configured key; in debug, a key kept in var/ so sessions survive restarts."""
+    key = env.str("CAREMATCH_SECRET_KEY", default="")
+    if key:
+        if not DEBUG and (len(key) < 50 or len(set(key)) < 5):
+            raise ImproperlyConfigured(
+                "CAREMATCH_SECRET_KEY is too weak for production: use at least 50 random characters."
+            )
+        return key
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "CAREMATCH_SECRET_KEY is not set. Production needs a secret key of at least 50 random "
+            "characters (or set CAREMATCH_DEBUG=1 for a local development server)."
+        )
+    key_file = VAR_DIR / "dev_secret_key"
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.touch(mode=0o600)
+        key_file.write_text(secrets.token_urlsafe(50))
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env.list("CAREMATCH_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("CAREMATCH_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "django_tasks",
+    "django_tasks_db",
+    "carematch.accounts",
+    "carematch.directory",
+    "carematch.scheduling",
+    "carematch.matching",
+    "carematch.measures",
+    "carematch.care",
+    "carematch.access",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "carematch.api.ApiErrorShapeMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+if not DEBUG:
+    # Production serves its collected static files itself (`carematch collectstatic` first).
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+ROOT_URLCONF = "carematch.urls"
+WSGI_APPLICATION = "carematch.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database --------------------------------------------------------------------------
+# sqlite:///relative/path is relative to the project folder; a postgres:// URL switches
+# to PostgreSQL.
+DATABASE_URL = env.str("CAREMATCH_DATABASE_URL", default="sqlite:///var/carematch.sqlite3")
+_db = env.db_url_config(DATABASE_URL)
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _name = Path(_db["NAME"]) if _db["NAME"] else VAR_DIR / "carematch.sqlite3"
+    if not _name.is_absolute():
+        _name = BASE_DIR / _name
+    _name.parent.mkdir(parents=True, exist_ok=True)
+    _db["NAME"] = str(_name)
+    _db["OPTIONS"] = {
+        # IMMEDIATE: a writer takes the write lock when its transaction starts, so two
+        # concurrent writers queue (up to `timeout` seconds) instead of failing midway.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
+else:
+    _db["CONN_MAX_AGE"] = env.int("CAREMATCH_DB_CONN_MAX_AGE", default=60)
+    _db["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts --------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",  # argon2id
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
+LOGOUT_REDIRECT_URL = "home"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
+
+# --- Email -----------------------------------------------------------------------------
+vars().update(env.email_url("CAREMATCH_EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("CAREMATCH_FROM_EMAIL", default="carematch <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Background work -------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Language, time, static files ------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env.str("CAREMATCH_STATIC_ROOT", default=str(VAR_DIR / "static")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# --- Transport and cookie security -----------------------------------------------------
+# Production serves over HTTPS only. Behind a TLS-terminating proxy, set
+# CAREMATCH_BEHIND_TLS_PROXY=1 so X-Forwarded-Proto is trusted.
+if env.bool("CAREMATCH_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("CAREMATCH_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("CAREMATCH_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("CAREMATCH_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("CAREMATCH_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("CAREMATCH_MAX_BODY_BYTES", default=2_621_440)
+
+# --- Logging ---------------------------------------------------------------------------
+# Request bodies, headers and query strings are never logged: they can hold health
+# information and tokens.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("CAREMATCH_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+    },
+}

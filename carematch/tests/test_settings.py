@@ -1,0 +1,96 @@
+"""Settings come from CAREMATCH_* variables; production refuses unsafe ones."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+STRONG_KEY = secrets.token_urlsafe(50)
+
+
+def carematch(*args: str, tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CAREMATCH_")}
+    clean |= {"CAREMATCH_VAR_DIR": str(tmp_path), "CAREMATCH_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"} | env
+    return subprocess.run(  # noqa: S603 - our own command, fixed arguments
+        [sys.executable, "-m", "carematch", *args], env=clean, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_check_deploy_is_clean_in_production_with_a_real_key(tmp_path):
+    result = carematch(
+        "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path,
+        CAREMATCH_DEBUG="0", CAREMATCH_SECRET_KEY=STRONG_KEY, CAREMATCH_ALLOWED_HOSTS="example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert "WARNING" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("key", ["", "short-key", "a" * 60])
+def test_production_refuses_to_start_without_a_real_secret_key(tmp_path, key):
+    result = carematch("check", tmp_path=tmp_path, CAREMATCH_DEBUG="0", CAREMATCH_SECRET_KEY=key)
+    assert result.returncode != 0
+    assert "CAREMATCH_SECRET_KEY" in result.stderr
+    assert key == "" or key not in result.stderr  # the key itself is never printed
+
+
+def test_debug_generates_a_private_dev_key_once_into_var(tmp_path):
+    for _ in range(2):
+        assert carematch("check", tmp_path=tmp_path, CAREMATCH_DEBUG="1").returncode == 0
+    key_file = tmp_path / "dev_secret_key"
+    assert len(key_file.read_text().strip()) >= 50
+    assert key_file.stat().st_mode & 0o077 == 0
+
+
+SHOW_DB = (
+    "import json; from django.conf import settings; from django.db import connection; "
+    "d = settings.DATABASES['default']; out = {'engine': d['ENGINE'], 'options': d.get('OPTIONS', {}), "
+    "'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, 'email': settings.EMAIL_BACKEND}; "
+    "out['journal'] = connection.cursor().execute('PRAGMA journal_mode').fetchone()[0] "
+    "if connection.vendor == 'sqlite' else None; print(json.dumps(out))"
+)
+
+
+def test_sqlite_is_the_default_with_wal_and_immediate_transactions(tmp_path):
+    result = carematch("shell", "--no-imports", "-c", SHOW_DB, tmp_path=tmp_path, CAREMATCH_DEBUG="1")
+    shown = json.loads(result.stdout)
+    assert shown["engine"] == "django.db.backends.sqlite3"
+    assert shown["options"]["transaction_mode"] == "IMMEDIATE"
+    assert shown["journal"] == "wal"
+    assert shown["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert shown["hosts"] == ["127.0.0.1", "localhost"]
+
+
+def test_variables_switch_database_email_and_hosts(tmp_path):
+    show = SHOW_DB.replace("connection.vendor == 'sqlite'", "False")
+    result = carematch(
+        "shell", "--no-imports", "-c", show, tmp_path=tmp_path, CAREMATCH_DEBUG="1",
+        CAREMATCH_DATABASE_URL="postgres://u:p@db.internal:5433/carematch",
+        CAREMATCH_EMAIL_URL="smtp://mailer:pw@mail.internal:587/?tls=True",
+        CAREMATCH_ALLOWED_HOSTS="care.example.org,www.care.example.org",
+    )
+    shown = json.loads(result.stdout)
+    assert shown["engine"] == "django.db.backends.postgresql"
+    assert shown["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert shown["hosts"] == ["care.example.org", "www.care.example.org"]
+
+
+def test_the_command_is_installed_and_lists_carematch_commands(tmp_path):
+    result = carematch("help", tmp_path=tmp_path, CAREMATCH_DEBUG="1")
+    for command in ("issue_token", "revoke_token", "seed_demo", "migrate", "runserver", "createsuperuser"):
+        assert command in result.stdout
+
+
+def test_the_demo_seed_is_idempotent_and_refused_in_production(tmp_path):
+    assert carematch("migrate", "-v", "0", tmp_path=tmp_path, CAREMATCH_DEBUG="1").returncode == 0
+    first = carematch("seed_demo", tmp_path=tmp_path, CAREMATCH_DEBUG="1")
+    second = carematch("seed_demo", tmp_path=tmp_path, CAREMATCH_DEBUG="1")
+    assert first.stdout.count("(created)") == 4
+    assert second.stdout.count("(exists)") == 4 and "(created)" not in second.stdout
+    refused = carematch("seed_demo", tmp_path=tmp_path, CAREMATCH_DEBUG="0", CAREMATCH_SECRET_KEY=STRONG_KEY)
+    assert refused.returncode != 0 and "Refusing" in refused.stderr
