@@ -14,7 +14,7 @@ STRONG_KEY = secrets.token_urlsafe(50)
 
 
 def carematch(*args: str, tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("CAREMATCH_")}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CAREMATCH_", "DJANGO_"))}
     clean |= {"CAREMATCH_VAR_DIR": str(tmp_path), "CAREMATCH_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"} | env
     return subprocess.run(  # noqa: S603 - our own command, fixed arguments
         [sys.executable, "-m", "carematch", *args], env=clean, capture_output=True, text=True, timeout=120, check=False
