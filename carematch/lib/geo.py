@@ -1,0 +1,34 @@
+"""US ZIP code centroids (offline, from the `zipcodes` package) and great-circle distances."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import zipcodes
+
+EARTH_RADIUS_MILES = 3958.7613
+
+
+@lru_cache(maxsize=1)
+def _centroids() -> dict[str, tuple[float, float, str]]:
+    table: dict[str, tuple[float, float, str]] = {}
+    for entry in zipcodes.list_all():
+        try:
+            table.setdefault(entry["zip_code"], (float(entry["lat"]), float(entry["long"]), entry["state"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return table
+
+
+def zip_location(zip_code: str) -> tuple[float, float, str] | None:
+    """(latitude, longitude, state) of a 5-digit ZIP's centroid, or None if unknown."""
+    return _centroids().get(zip_code)
+
+
+def miles_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine great-circle distance in miles."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(1.0, a)))

@@ -1,0 +1,163 @@
+"""Vocabularies shipped with carematch: slug -> label for people.
+
+Entries may be added; existing slugs are never renamed (rosters, FHIR exports and
+stored records use them).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+CONCERNS = MappingProxyType({
+    "anxiety": "Anxiety",
+    "depression": "Depression",
+    "stress": "Stress",
+    "trauma": "Trauma and PTSD",
+    "grief": "Grief and loss",
+    "relationships": "Relationships",
+    "family": "Family conflict",
+    "parenting": "Parenting",
+    "substance_use": "Alcohol and substance use",
+    "eating_disorders": "Eating and body image",
+    "ocd": "OCD",
+    "bipolar": "Bipolar disorder",
+    "adhd": "ADHD",
+    "anger": "Anger",
+    "self_esteem": "Self-esteem",
+    "sleep": "Sleep",
+    "life_transitions": "Life changes",
+    "lgbtq": "LGBTQ+ identity",
+    "chronic_illness": "Living with illness or pain",
+    "work": "Work and career",
+})
+
+APPROACHES = MappingProxyType({
+    "cbt": "Cognitive behavioural therapy (CBT)",
+    "dbt": "Dialectical behaviour therapy (DBT)",
+    "act": "Acceptance and commitment therapy (ACT)",
+    "emdr": "EMDR",
+    "psychodynamic": "Psychodynamic therapy",
+    "ifs": "Internal family systems (IFS)",
+    "mindfulness": "Mindfulness-based therapy",
+    "solution_focused": "Solution-focused therapy",
+    "person_centered": "Person-centred therapy",
+    "motivational_interviewing": "Motivational interviewing",
+    "erp": "Exposure and response prevention (ERP)",
+    "family_systems": "Family systems therapy",
+    "gottman": "Gottman method",
+    "cpt": "Cognitive processing therapy (CPT)",
+    "pe": "Prolonged exposure (PE)",
+    "narrative": "Narrative therapy",
+})
+
+POPULATIONS = MappingProxyType({
+    "children": "Children (0-12)",
+    "teens": "Teens (13-17)",
+    "adults": "Adults (18-64)",
+    "seniors": "Older adults (65+)",
+    "couples": "Couples",
+    "families": "Families",
+})
+
+# Inclusive age ranges of the populations that are age groups.
+POPULATION_AGES = MappingProxyType({
+    "children": (0, 12),
+    "teens": (13, 17),
+    "adults": (18, 64),
+    "seniors": (65, 130),
+})
+
+FORMATS = MappingProxyType({
+    "telehealth": "Online (video)",
+    "in_person": "In person",
+})
+
+PAYERS = MappingProxyType({
+    "aetna": "Aetna",
+    "anthem": "Anthem",
+    "bcbs": "Blue Cross Blue Shield",
+    "cigna": "Cigna",
+    "humana": "Humana",
+    "kaiser": "Kaiser Permanente",
+    "medicaid": "Medicaid",
+    "medicare": "Medicare",
+    "optum": "Optum",
+    "uhc": "UnitedHealthcare",
+    "tricare": "TRICARE",
+    "oscar": "Oscar Health",
+    "ambetter": "Ambetter",
+    "molina": "Molina Healthcare",
+})
+
+# NUCC Health Care Provider Taxonomy, behavioural health codes (nucc.org, code set v24+).
+TAXONOMY = MappingProxyType({
+    "101Y00000X": "Counselor",
+    "101YA0400X": "Counselor, Addiction (Substance Use Disorder)",
+    "101YM0800X": "Counselor, Mental Health",
+    "101YP1600X": "Counselor, Pastoral",
+    "101YP2500X": "Counselor, Professional",
+    "101YS0200X": "Counselor, School",
+    "102L00000X": "Psychoanalyst",
+    "103G00000X": "Clinical Neuropsychologist",
+    "103T00000X": "Psychologist",
+    "103TA0400X": "Psychologist, Addiction (Substance Use Disorder)",
+    "103TC0700X": "Psychologist, Clinical",
+    "103TC2200X": "Psychologist, Clinical Child & Adolescent",
+    "103TC1900X": "Psychologist, Counseling",
+    "103TF0200X": "Psychologist, Family",
+    "103TH0100X": "Psychologist, Health",
+    "1041C0700X": "Social Worker, Clinical",
+    "1041S0200X": "Social Worker, School",
+    "104100000X": "Social Worker",
+    "106H00000X": "Marriage & Family Therapist",
+    "363LP0808X": "Nurse Practitioner, Psychiatric/Mental Health",
+    "364SP0808X": "Clinical Nurse Specialist, Psychiatric/Mental Health",
+    "2084P0800X": "Psychiatry & Neurology, Psychiatry",
+    "2084P0804X": "Psychiatry & Neurology, Child & Adolescent Psychiatry",
+    "2084P0805X": "Psychiatry & Neurology, Geriatric Psychiatry",
+})
+
+GENDERS = MappingProxyType({
+    "female": "Female",
+    "male": "Male",
+    "nonbinary": "Nonbinary",
+    "not_stated": "Not stated",
+})
+
+# USPS codes of the 50 states and the District of Columbia.
+STATES = MappingProxyType({
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+})
+
+# Credentials seen on therapists' rosters, in their usual spelling. Others are accepted as given.
+KNOWN_CREDENTIALS = (
+    "LPC", "LPCC", "LCPC", "LMHC", "LCMHC", "LCSW", "LICSW", "LMSW", "LMFT", "LP", "LAC", "LADC",
+    "CADC", "PsyD", "PhD", "EdD", "PMHNP", "PMHNP-BC", "APRN", "NP", "MD", "DO", "MA", "MS", "MSW", "MEd",
+)
+_CREDENTIAL_SPELLING = {c.lower(): c for c in KNOWN_CREDENTIALS}
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def credential_spelling(value: str) -> str:
+    return _CREDENTIAL_SPELLING.get(value.lower(), value)
+
+
+def language_name(code: str) -> str:
+    from carematch.lib.languages import LANGUAGES
+
+    return LANGUAGES.get(code, code)
+
+
+def labels(vocabulary: MappingProxyType[str, str], slugs: list[str]) -> list[str]:
+    return [vocabulary.get(slug, slug) for slug in slugs]
