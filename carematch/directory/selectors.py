@@ -1,0 +1,55 @@
+"""Reads that shape directory queries for pages and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from .models import AvailabilityWindow, License, Provider
+
+
+def provider_search(
+    *,
+    state: str | None = None,
+    concern: str | None = None,
+    payer: str | None = None,
+    npi: str | None = None,
+    accepting_new: bool | None = None,
+    name: str | None = None,
+    on: dt.date | None = None,
+) -> QuerySet[Provider]:
+    """Providers matching every filter given. `state` means a license there that counts on `on`
+    (today by default): not rejected and not expired."""
+    queryset = Provider.objects.all()
+    if state:
+        day = on or dt.date.today()
+        queryset = queryset.filter(
+            Q(licenses__state=state.upper()) & Q(licenses__expires__gte=day) & ~Q(licenses__status="rejected")
+        ).distinct()
+    if concern:
+        queryset = queryset.filter(concerns__has=concern.lower())
+    if payer:
+        queryset = queryset.filter(insurance__has=payer.lower())
+    if npi:
+        queryset = queryset.filter(npi=npi.strip())
+    if accepting_new is not None:
+        queryset = queryset.filter(accepting_new=accepting_new)
+    if name:
+        for part in name.split():
+            queryset = queryset.filter(Q(first_name__icontains=part) | Q(last_name__icontains=part))
+    return queryset.prefetch_related(
+        Prefetch("licenses", queryset=License.objects.order_by("state", "license_type", "number")),
+        Prefetch("windows", queryset=AvailabilityWindow.objects.order_by("weekday", "start")),
+    )
+
+
+def licenses_expiring(*, within_days: int = 60, today: dt.date | None = None) -> QuerySet[License]:
+    """Licenses that still count today but expire within `within_days` days, soonest first."""
+    day = today or dt.date.today()
+    return (
+        License.objects.filter(expires__gte=day, expires__lte=day + dt.timedelta(days=within_days))
+        .exclude(status="rejected")
+        .select_related("provider")
+        .order_by("expires", "provider__last_name")
+    )
