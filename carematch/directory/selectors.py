@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from .models import AvailabilityWindow, License, Provider
 
@@ -23,7 +24,7 @@ def provider_search(
     (today by default): not rejected and not expired."""
     queryset = Provider.objects.all()
     if state:
-        day = on or dt.date.today()
+        day = on or timezone.localdate()
         queryset = queryset.filter(
             Q(licenses__state=state.upper()) & Q(licenses__expires__gte=day) & ~Q(licenses__status="rejected")
         ).distinct()
@@ -46,7 +47,7 @@ def provider_search(
 
 def licenses_expiring(*, within_days: int = 60, today: dt.date | None = None) -> QuerySet[License]:
     """Licenses that still count today but expire within `within_days` days, soonest first."""
-    day = today or dt.date.today()
+    day = today or timezone.localdate()
     return (
         License.objects.filter(expires__gte=day, expires__lte=day + dt.timedelta(days=within_days))
         .exclude(status="rejected")

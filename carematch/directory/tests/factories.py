@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
+from django.utils import timezone
 
 from carematch.directory.models import AvailabilityWindow, License, Provider, TimeOff
 from carematch.lib.npi import make_npi
@@ -43,7 +44,7 @@ class LicenseFactory(factory.django.DjangoModelFactory):
     state = "CO"
     license_type = "LPC"
     number = factory.Sequence(lambda n: f"00{n:05d}")
-    expires = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=365))
+    expires = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=365))
 
 
 class WindowFactory(factory.django.DjangoModelFactory):
