@@ -1,0 +1,213 @@
+"""A deterministic synthetic provider network for demos: nobody here is a real person.
+
+Providers spread over the 50 states and DC in proportion to population, with realistic
+mixes of credentials, concerns, approaches, languages (Spanish common), payers, formats
+(mostly telehealth, some in person), weekly availability, and a few licenses about to
+expire. The same seed always gives the same network, so seeding twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+from functools import lru_cache
+
+from faker import Faker
+
+from carematch.lib import geo, vocab
+from carematch.lib.npi import make_npi
+
+from .records import LicenseRecord, ProviderRecord, WindowRecord
+
+# 2020 census resident population, thousands.
+STATE_POPULATION = {
+    "AL": 5024, "AK": 733, "AZ": 7152, "AR": 3012, "CA": 39538, "CO": 5774, "CT": 3606, "DE": 990, "DC": 690,
+    "FL": 21538, "GA": 10712, "HI": 1455, "ID": 1839, "IL": 12813, "IN": 6786, "IA": 3190, "KS": 2938,
+    "KY": 4506, "LA": 4658, "ME": 1362, "MD": 6177, "MA": 7030, "MI": 10077, "MN": 5706, "MS": 2961,
+    "MO": 6155, "MT": 1084, "NE": 1962, "NV": 3105, "NH": 1378, "NJ": 9289, "NM": 2118, "NY": 20201,
+    "NC": 10439, "ND": 779, "OH": 11799, "OK": 3959, "OR": 4237, "PA": 13003, "RI": 1097, "SC": 5118,
+    "SD": 887, "TN": 6911, "TX": 29146, "UT": 3272, "VT": 643, "VA": 8631, "WA": 7705, "WV": 1794,
+    "WI": 5894, "WY": 577,
+}
+
+# The zone most of each state lives in.
+STATE_ZONE = {
+    "AL": "America/Chicago", "AK": "America/Anchorage", "AZ": "America/Phoenix", "AR": "America/Chicago",
+    "CA": "America/Los_Angeles", "CO": "America/Denver", "CT": "America/New_York", "DE": "America/New_York",
+    "DC": "America/New_York", "FL": "America/New_York", "GA": "America/New_York", "HI": "Pacific/Honolulu",
+    "ID": "America/Boise", "IL": "America/Chicago", "IN": "America/Indiana/Indianapolis", "IA": "America/Chicago",
+    "KS": "America/Chicago", "KY": "America/New_York", "LA": "America/Chicago", "ME": "America/New_York",
+    "MD": "America/New_York", "MA": "America/New_York", "MI": "America/Detroit", "MN": "America/Chicago",
+    "MS": "America/Chicago", "MO": "America/Chicago", "MT": "America/Denver", "NE": "America/Chicago",
+    "NV": "America/Los_Angeles", "NH": "America/New_York", "NJ": "America/New_York", "NM": "America/Denver",
+    "NY": "America/New_York", "NC": "America/New_York", "ND": "America/Chicago", "OH": "America/New_York",
+    "OK": "America/Chicago", "OR": "America/Los_Angeles", "PA": "America/New_York", "RI": "America/New_York",
+    "SC": "America/New_York", "SD": "America/Chicago", "TN": "America/Chicago", "TX": "America/Chicago",
+    "UT": "America/Denver", "VT": "America/New_York", "VA": "America/New_York", "WA": "America/Los_Angeles",
+    "WV": "America/New_York", "WI": "America/Chicago", "WY": "America/Denver",
+}
+
+# (credential, license type, NUCC taxonomy, weight, typical self-pay range)
+PROFESSIONS = [
+    ("LPC", "LPC", "101YP2500X", 24, (90, 160)),
+    ("LMHC", "LMHC", "101YM0800X", 8, (90, 160)),
+    ("LCSW", "LCSW", "1041C0700X", 26, (90, 170)),
+    ("LMFT", "LMFT", "106H00000X", 14, (100, 180)),
+    ("LADC", "LADC", "101YA0400X", 4, (80, 140)),
+    ("PsyD", "PSY", "103TC0700X", 9, (150, 250)),
+    ("PhD", "PSY", "103T00000X", 8, (150, 260)),
+    ("PMHNP", "APRN", "363LP0808X", 5, (180, 300)),
+    ("MD", "MD", "2084P0800X", 2, (250, 400)),
+]
+
+CONCERN_WEIGHTS = {
+    "anxiety": 70, "depression": 65, "stress": 45, "trauma": 35, "relationships": 30, "self_esteem": 25,
+    "life_transitions": 25, "grief": 20, "family": 18, "work": 15, "parenting": 12, "anger": 10, "sleep": 10,
+    "lgbtq": 12, "substance_use": 12, "adhd": 10, "ocd": 8, "chronic_illness": 8, "bipolar": 7,
+    "eating_disorders": 6,
+}
+APPROACH_WEIGHTS = {
+    "cbt": 60, "person_centered": 30, "mindfulness": 30, "act": 20, "dbt": 15, "solution_focused": 20,
+    "psychodynamic": 15, "motivational_interviewing": 12, "emdr": 12, "ifs": 10, "family_systems": 8,
+    "gottman": 6, "narrative": 6, "cpt": 6, "erp": 5, "pe": 4,
+}
+OTHER_LANGUAGES = {"zh": 8, "vi": 5, "ko": 3, "fr": 4, "ar": 3, "ru": 3, "pt": 3, "tl": 3, "de": 2, "hi": 2}
+PAYER_WEIGHTS = {
+    "bcbs": 40, "aetna": 35, "cigna": 32, "uhc": 32, "optum": 25, "anthem": 22, "medicaid": 22, "medicare": 18,
+    "humana": 12, "tricare": 8, "kaiser": 6, "oscar": 6, "ambetter": 8, "molina": 8,
+}
+AVAILABILITY_PATTERNS = [
+    [(0, 9, 12), (2, 13, 17), (4, 9, 12)],
+    [(1, 10, 14), (3, 10, 14)],
+    [(0, 12, 18), (1, 12, 18), (2, 12, 18), (3, 12, 18)],
+    [(0, 8, 11), (1, 8, 11), (2, 8, 11), (3, 8, 11), (4, 8, 11)],
+    [(2, 16, 20), (3, 16, 20), (5, 9, 13)],
+    [(0, 9, 17), (3, 9, 17)],
+    [(1, 17, 21), (4, 13, 17), (6, 10, 14)],
+]
+
+
+@lru_cache(maxsize=1)
+def _zips_by_state() -> dict[str, list[str]]:
+    table: dict[str, list[str]] = {}
+    for zip_code, (_, _, state) in sorted(geo._centroids().items()):
+        table.setdefault(state, []).append(zip_code)
+    return table
+
+
+def _pick(rng: random.Random, weights: dict[str, int], k: int) -> list[str]:
+    chosen: list[str] = []
+    names, values = list(weights), list(weights.values())
+    while len(chosen) < k:
+        item = rng.choices(names, values)[0]
+        if item not in chosen:
+            chosen.append(item)
+    return chosen
+
+
+def demo_records(*, count: int = 2000, seed: int = 2026, today: dt.date) -> list[ProviderRecord]:
+    """`count` synthetic providers; the same arguments always give the same list."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic demo data, reproducible on purpose
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    states, weights = list(STATE_POPULATION), list(STATE_POPULATION.values())
+    home_states: Sequence[str] = list(vocab.STATES)  # every state and DC at least once
+    zips = _zips_by_state()
+    records = []
+    for i in range(count):
+        state = home_states[i] if i < len(home_states) else rng.choices(states, weights)[0]
+        credential, license_type, taxonomy, _, (low, high) = rng.choices(PROFESSIONS, [p[3] for p in PROFESSIONS])[0]
+        gender = rng.choices(["female", "male", "nonbinary", "not_stated"], [64, 30, 3, 3])[0]
+        first = fake.first_name_female() if gender == "female" else fake.first_name_male() if gender == "male" \
+            else fake.first_name_nonbinary()
+        languages = ["en"]
+        if rng.random() < (0.35 if state in {"TX", "CA", "FL", "NM", "AZ", "NV"} else 0.15):
+            languages.append("es")
+        if rng.random() < 0.08:
+            languages.append(_pick(rng, OTHER_LANGUAGES, 1)[0])
+        populations = ["adults"]
+        if rng.random() < 0.3:
+            populations.append("teens")
+        if rng.random() < 0.12:
+            populations.append("children")
+        if rng.random() < 0.35:
+            populations.append("seniors")
+        if rng.random() < 0.2:
+            populations.append("couples")
+        if rng.random() < 0.12:
+            populations.append("families")
+        formats = rng.choices([["telehealth"], ["telehealth", "in_person"], ["in_person"]], [55, 35, 10])[0]
+        zip_code = rng.choice(zips[state]) if "in_person" in formats or rng.random() < 0.5 else ""
+        located = geo.zip_location(zip_code) if zip_code else None
+        expires = today + dt.timedelta(days=rng.randint(120, 3 * 365))
+        if rng.random() < 0.04:
+            expires = today + dt.timedelta(days=rng.randint(1, 60))  # about to expire: coordinators see these
+        number = f"{rng.randint(1000, 99_999_999):08d}"
+        licenses = [LicenseRecord(state, license_type, number, expires)]
+        if rng.random() < 0.03:  # an old license kept as history
+            licenses.append(LicenseRecord(state, license_type, f"{number}-OLD", today - dt.timedelta(days=400)))
+        if rng.random() < 0.18:
+            other = rng.choices(states, weights)[0]
+            if other != state:
+                licenses.append(LicenseRecord(other, license_type, f"{rng.randint(1000, 9_999_999)}",
+                                              today + dt.timedelta(days=rng.randint(200, 900))))
+        windows = tuple(
+            WindowRecord(day, dt.time(start), dt.time(end))
+            for day, start, end in rng.choice(AVAILABILITY_PATTERNS)
+        )
+        insurance = _pick(rng, PAYER_WEIGHTS, rng.randint(0, 5)) if rng.random() < 0.85 else []
+        records.append(
+            ProviderRecord(
+                npi=make_npi(f"1{seed % 1000:03d}{i:05d}"),
+                first_name=first,
+                last_name=fake.last_name(),
+                credentials=(credential,),
+                taxonomy=taxonomy,
+                gender=gender,
+                languages=tuple(languages),
+                concerns=tuple(_pick(rng, CONCERN_WEIGHTS, rng.randint(2, 6))),
+                approaches=tuple(_pick(rng, APPROACH_WEIGHTS, rng.randint(1, 4))),
+                populations=tuple(populations),
+                formats=tuple(formats),
+                insurance=tuple(insurance),
+                self_pay_rate=rng.randrange(low, high + 1, 5),
+                accepting_new=rng.random() < 0.85,
+                timezone=STATE_ZONE[state],
+                licenses=tuple(licenses),
+                windows=windows,
+                min_notice_hours=rng.choice([2, 2, 2, 4, 12, 24]),
+                zip=zip_code,
+                latitude=located[0] if located else None,
+                longitude=located[1] if located else None,
+                email=f"provider{i}@demo.carematch.test",
+                phone="",
+                bio=f"{first} is a {vocab.TAXONOMY[taxonomy].split(', ')[-1].lower()} who works with "
+                f"{', '.join(vocab.CONCERNS[c].lower() for c in _pick(rng, CONCERN_WEIGHTS, 2))}.",
+            )
+        )
+    return records
+
+
+def seed_demo_network(*, count: int, seed: int, today: dt.date, provider_account: object | None = None) -> str:
+    """Create the demo network unless it is already there; link the demo provider account.
+
+    Runs once: a network that is already present is left as it is, so what a coordinator
+    changed in the demo (verified licenses, availability) survives the next `make demo`.
+    """
+    from django.db import transaction
+
+    from .models import Provider
+    from .services import providers_upsert
+
+    records = demo_records(count=count, seed=seed, today=today)
+    present = Provider.objects.filter(npi__in=[r.npi for r in records]).count()
+    with transaction.atomic():
+        if present == len(records):
+            message = f"Demo network already present ({present} providers); left as it is."
+        else:
+            result = providers_upsert(records=records)
+            message = f"Demo network: {result.created} providers created, {result.updated} updated."
+        if provider_account is not None and not Provider.objects.filter(user=provider_account).exists():
+            Provider.objects.filter(npi=records[0].npi, user__isnull=True).update(user=provider_account)
+    return message

@@ -1,0 +1,131 @@
+"""The directory API: search, one provider, licenses for coordinators only, license status."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from carematch.accounts.models import Role
+from carematch.accounts.tests.factories import UserFactory, auth_header
+from carematch.directory.models import LicenseStatus
+from carematch.testing import assert_error_shape
+
+from .factories import LicenseFactory, ProviderFactory
+
+pytestmark = pytest.mark.django_db
+
+ITEM_KEYS = {
+    "id", "npi", "first_name", "last_name", "credentials", "taxonomy", "gender", "languages", "concerns",
+    "approaches", "populations", "formats", "insurance", "self_pay_rate", "accepting_new", "timezone", "zip",
+}
+
+
+@pytest.fixture
+def network():
+    today = timezone.localdate()
+    denver = ProviderFactory(first_name="Ada", concerns=["anxiety"], insurance=["aetna", "cigna"])
+    LicenseFactory(provider=denver, state="CO", number="CO-1")
+    cheyenne = ProviderFactory(first_name="Bo", concerns=["grief"], insurance=["medicaid"], accepting_new=False)
+    LicenseFactory(provider=cheyenne, state="WY", number="WY-1")
+    expired = ProviderFactory(first_name="Cy", concerns=["anxiety"])
+    LicenseFactory(provider=expired, state="CO", number="CO-OLD", expires=today - dt.timedelta(days=1))
+    rejected = ProviderFactory(first_name="Di", concerns=["anxiety"])
+    LicenseFactory(provider=rejected, state="CO", number="CO-REJ", status=LicenseStatus.REJECTED)
+    return {"denver": denver, "cheyenne": cheyenne, "expired": expired, "rejected": rejected}
+
+
+def names(response):
+    return sorted(item["first_name"] for item in response.json()["items"])
+
+
+def test_any_signed_in_caller_lists_providers_with_every_documented_field(client, network):
+    response = client.get("/api/v1/providers", **auth_header(UserFactory(role=Role.CLIENT)))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 4
+    ada = next(i for i in body["items"] if i["first_name"] == "Ada")
+    assert set(ada) == ITEM_KEYS
+    assert ada["accepting_new"] is True
+    assert ada["insurance"] == ["aetna", "cigna"]
+    assert ada["languages"] == ["en"]
+
+
+def test_state_means_a_license_there_that_counts_today(client, network):
+    headers = auth_header(UserFactory())
+    assert names(client.get("/api/v1/providers?state=co", **headers)) == ["Ada"]
+    assert names(client.get("/api/v1/providers?state=WY", **headers)) == ["Bo"]
+
+
+def test_filters_combine(client, network):
+    headers = auth_header(UserFactory())
+    assert names(client.get("/api/v1/providers?concern=anxiety&payer=cigna", **headers)) == ["Ada"]
+    assert names(client.get("/api/v1/providers?accepting_new=false", **headers)) == ["Bo"]
+    npi = network["cheyenne"].npi
+    assert names(client.get(f"/api/v1/providers?npi={npi}", **headers)) == ["Bo"]
+    assert names(client.get("/api/v1/providers?concern=ANXIETY&accepting_new=true", **headers)) == ["Ada", "Cy", "Di"]
+
+
+def test_licenses_are_shown_to_coordinators_only(client, network):
+    pid = network["denver"].id
+    as_client = client.get(f"/api/v1/providers/{pid}", **auth_header(UserFactory(role=Role.CLIENT))).json()
+    assert "licenses" not in as_client
+    as_provider = client.get(f"/api/v1/providers/{pid}", **auth_header(UserFactory(role=Role.PROVIDER))).json()
+    assert "licenses" not in as_provider
+    staff = client.get(f"/api/v1/providers/{pid}", **auth_header(UserFactory(role=Role.COORDINATOR))).json()
+    assert staff["licenses"] == [
+        {"id": network["denver"].licenses.get().id, "state": "CO", "license_type": "LPC", "number": "CO-1",
+         "expires": network["denver"].licenses.get().expires.isoformat(), "status": "unverified"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("state=ZZ", "state"), ("concern=sadness", "concern"), ("payer=acme", "payer"), ("npi=12", "npi"),
+     ("accepting_new=maybe", "accepting_new"), ("page=0", "page"), ("page=x", "page")],
+)
+def test_bad_filters_are_422_naming_the_field(client, query, field):
+    body = assert_error_shape(client.get(f"/api/v1/providers?{query}", **auth_header(UserFactory())), 422)
+    assert list(body["fields"]) == [field]
+
+
+def test_pages_hold_fifty_and_a_page_past_the_end_is_empty(client):
+    ProviderFactory.create_batch(55)
+    headers = auth_header(UserFactory())
+    first = client.get("/api/v1/providers", **headers).json()
+    second = client.get("/api/v1/providers?page=2", **headers).json()
+    beyond = client.get("/api/v1/providers?page=9", **headers).json()
+    assert (len(first["items"]), len(second["items"]), beyond["items"]) == (50, 5, [])
+    assert first["count"] == 55 and first["pages"] == 2
+    assert {i["id"] for i in first["items"]}.isdisjoint({i["id"] for i in second["items"]})
+
+
+def test_listing_costs_the_same_few_queries_for_any_page_size(client):
+    for p in ProviderFactory.create_batch(30):
+        LicenseFactory(provider=p)
+    headers = auth_header(UserFactory(role=Role.COORDINATOR))
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/api/v1/providers", **headers)
+    assert len(queries) <= 6
+
+
+def test_an_unknown_provider_is_404(client):
+    assert_error_shape(client.get("/api/v1/providers/987654", **auth_header(UserFactory())), 404, "not_found")
+
+
+def test_coordinators_set_license_status_and_others_cannot(client, network):
+    license = network["denver"].licenses.get()
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    url = f"/api/v1/licenses/{license.id}/status"
+    denied = client.post(url, {"status": "verified"}, content_type="application/json",
+                         **auth_header(UserFactory(role=Role.PROVIDER)))
+    assert_error_shape(denied, 403, "forbidden")
+    bad = client.post(url, {"status": "approved"}, content_type="application/json", **auth_header(coordinator))
+    assert assert_error_shape(bad, 422)["fields"] == {"status": "unknown status"}
+    ok = client.post(url, {"status": "verified"}, content_type="application/json", **auth_header(coordinator))
+    assert ok.status_code == 200 and ok.json()["status"] == "verified"
+    license.refresh_from_db()
+    assert license.verified_by == coordinator and license.verified_at is not None
