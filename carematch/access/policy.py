@@ -39,3 +39,37 @@ def require_may_create_role(user: Any, role: str) -> None:
     require_staff(user)
     if role in Role.values and role not in roles_user_may_create(user):
         raise Forbidden(f"Your account may not create {role} accounts.")
+
+
+# --- Clients and appointments ------------------------------------------------------------
+# Records a caller may not see are answered as if they did not exist (404), so that their
+# existence does not leak.
+
+
+def client_visible(user: Any, client: Any) -> bool:
+    """Clients see themselves; providers see clients they have (or had) an appointment with;
+    staff see everyone."""
+    if is_staff_member(user):
+        return True
+    if has_role(user, Role.CLIENT):
+        return bool(client.user_id == user.pk)
+    if has_role(user, Role.PROVIDER):
+        provider = getattr(user, "provider", None)
+        return provider is not None and client.appointments.filter(provider=provider).exists()
+    return False
+
+
+def may_act_for_client(user: Any, client: Any) -> bool:
+    """Book, hold and cancel for this client: the client themselves, or staff."""
+    return is_staff_member(user) or (has_role(user, Role.CLIENT) and client.user_id == user.pk)
+
+
+def appointment_visible(user: Any, appointment: Any) -> bool:
+    if is_staff_member(user):
+        return True
+    if has_role(user, Role.CLIENT):
+        return bool(appointment.client.user_id == user.pk)
+    if has_role(user, Role.PROVIDER):
+        provider = getattr(user, "provider", None)
+        return provider is not None and appointment.provider_id == provider.pk
+    return False

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from carematch.lib.vocab import STATES
 
 
 class Role(models.TextChoices):
@@ -115,3 +118,35 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Client(models.Model):
+    """A person seeking care. `state` is where they will be during sessions: it decides
+    which providers' licenses count."""
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="client")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    state = models.CharField(max_length=2)
+    zip = models.CharField("ZIP", max_length=5, blank=True)
+    timezone = models.CharField(max_length=64, help_text="IANA time zone, e.g. America/New_York")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=list(STATES)),
+                name="client_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age_on(self, day: dt.date) -> int:
+        years = day.year - self.date_of_birth.year
+        if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
+            years -= 1
+        return years

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from datetime import timedelta
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from carematch.lib.errors import Conflict, InvalidInput
 
-from .models import ApiToken, Role, User, normalize_email
+from .models import ApiToken, Client, Role, User, normalize_email
 
 TOKEN_PREFIX = "cm_"  # noqa: S105 - a marker, not a secret
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -111,3 +112,48 @@ def api_token_authenticate(*, raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def client_create(
+    *, email: str, first_name: str, last_name: str, date_of_birth: dt.date, state: str, zip: str = "",
+    timezone_name: str, today: dt.date | None = None,
+) -> Client:
+    """Create a client and their account (role client). An existing client account without
+    client details gets them; any other existing account with that email is a conflict."""
+    from carematch.lib import geo, vocab
+    from carematch.lib.timezones import is_time_zone
+
+    today = today or timezone.localdate()
+    problems: dict[str, str] = {}
+    first_name, last_name = " ".join(first_name.split()), " ".join(last_name.split())
+    if not first_name:
+        problems["first_name"] = "is required"
+    if not last_name:
+        problems["last_name"] = "is required"
+    if len(first_name) > 100 or len(last_name) > 100:
+        problems["first_name" if len(first_name) > 100 else "last_name"] = "is longer than 100 characters"
+    if date_of_birth > today:
+        problems["date_of_birth"] = "is in the future"
+    elif today.year - date_of_birth.year > 130:
+        problems["date_of_birth"] = "is more than 130 years ago"
+    state = state.strip().upper()
+    if state not in vocab.STATES:
+        problems["state"] = f"'{state}' is not a US state code (the 50 states and DC)"
+    zip = zip.strip()
+    if zip and geo.zip_location(zip) is None:
+        problems["zip"] = f"'{zip}' is not a known 5-digit US ZIP code"
+    if not is_time_zone(timezone_name.strip()):
+        problems["timezone"] = f"'{timezone_name}' is not an IANA time zone (e.g. America/New_York)"
+    if problems:
+        listed = ", ".join(sorted(problems))
+        raise InvalidInput(f"Some fields are missing or invalid: {listed}.", fields=problems)
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=normalize_email(email)).first()
+        if user is None:
+            user = user_create(email=email, role=Role.CLIENT)
+        elif user.role != Role.CLIENT or Client.objects.filter(user=user).exists():
+            raise Conflict("An account with this email already exists.", fields={"email": "already registered"})
+        return Client.objects.create(
+            user=user, first_name=first_name, last_name=last_name, date_of_birth=date_of_birth, state=state,
+            zip=zip, timezone=timezone_name.strip(),
+        )

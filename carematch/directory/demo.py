@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from faker import Faker
 
+from carematch.accounts.models import User
 from carematch.lib import geo, vocab
 from carematch.lib.npi import make_npi
 
@@ -189,7 +190,7 @@ def demo_records(*, count: int = 2000, seed: int = 2026, today: dt.date) -> list
     return records
 
 
-def seed_demo_network(*, count: int, seed: int, today: dt.date, provider_account: object | None = None) -> str:
+def seed_demo_network(*, count: int, seed: int, today: dt.date, provider_account: User | None = None) -> str:
     """Create the demo network unless it is already there; link the demo provider account.
 
     Runs once: a network that is already present is left as it is, so what a coordinator

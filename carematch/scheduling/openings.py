@@ -97,8 +97,7 @@ def opening_starts(
                         continue
                     found.append(begin)
         day += dt.timedelta(days=1)
-    found.sort()
-    return found
+    return sorted(set(found))
 
 
 def _local_after_gap(day: dt.date, at: dt.time, tz: dt.tzinfo) -> dt.datetime:

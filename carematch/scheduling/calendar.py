@@ -1,0 +1,54 @@
+"""iCalendar (RFC 5545) files for appointments, with the right TZID and a stable UID."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from icalendar import Calendar, Event, vText
+
+from carematch.lib.timezones import zone
+
+from .models import Appointment, Format, Status
+
+PRODID = "-//carematch//appointments//EN"
+
+
+def appointment_uid(appointment: Appointment) -> str:
+    # Stable across reschedules and re-downloads, so calendars update the one event.
+    host = (settings.ALLOWED_HOSTS or ["carematch.local"])[0].lstrip(".") or "carematch.local"
+    return f"appointment-{appointment.pk}@{host}"
+
+
+def appointment_event(appointment: Appointment, *, viewer_timezone: str) -> Event:
+    local = zone(viewer_timezone)
+    event = Event()
+    event.add("uid", appointment_uid(appointment))
+    event.add("dtstamp", dt.datetime.now(dt.UTC))
+    event.add("dtstart", appointment.start.astimezone(local))
+    event.add("dtend", appointment.end.astimezone(local))
+    provider = appointment.provider
+    how = "Online (video)" if appointment.format == Format.TELEHEALTH else "In person"
+    event.add("summary", f"Therapy session with {provider.display_name}")
+    event.add("description", f"{how} session booked through carematch.")
+    if appointment.format == Format.IN_PERSON and provider.address:
+        event.add("location", vText(f"{provider.address}, {provider.zip}"))
+    event.add("status", "CANCELLED" if appointment.status == Status.CANCELLED else "CONFIRMED")
+    event.add("sequence", 1 if appointment.rescheduled_from else 0)
+    return event
+
+
+def calendar_for(appointments: list[Appointment], *, viewer_timezone: str, name: str = "carematch") -> bytes:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    for appointment in appointments:
+        cal.add_component(appointment_event(appointment, viewer_timezone=viewer_timezone))
+    cal.add_missing_timezones()
+    return bytes(cal.to_ical())
+
+
+def appointment_ics(appointment: Appointment, *, viewer_timezone: str) -> bytes:
+    return calendar_for([appointment], viewer_timezone=viewer_timezone)

@@ -1,0 +1,116 @@
+"""Holds, appointments, requests for care and the 48-hour clock.
+
+A hold and a booked appointment are both *claims* on a provider's hour and live in one
+table, so that one database rule covers both: at most one active claim (held or booked)
+per provider and start time (a unique index, on every database), and on PostgreSQL no
+two active claims of one provider whose time ranges overlap (an exclusion constraint,
+added in migration 0002). A lapsed hold is marked lapsed by the service that finds it,
+inside the same transaction, before a new claim is written.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from carematch.accounts.models import Client
+from carematch.directory.models import Provider
+
+
+class Status(models.TextChoices):
+    HELD = "held", "Held"
+    BOOKED = "booked", "Booked"
+    CANCELLED = "cancelled", "Cancelled"
+    LAPSED = "lapsed", "Hold lapsed"
+    NO_SHOW = "no_show", "No-show"
+    COMPLETED = "completed", "Completed"
+
+
+ACTIVE = (Status.HELD, Status.BOOKED)
+
+
+class Format(models.TextChoices):
+    TELEHEALTH = "telehealth", "Online (video)"
+    IN_PERSON = "in_person", "In person"
+
+
+class CareRequest(models.Model):
+    """Someone asked for care. The clock runs from `requested_at` to their first session."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="care_requests")
+    requested_at = models.DateTimeField()
+    crisis = models.BooleanField(default=False, help_text="They said they were in danger; a coordinator follows up.")
+    first_appointment = models.OneToOneField(
+        "Appointment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_start = models.DateTimeField(null=True, blank=True)
+    wait_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="From asking to the session's start.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["requested_at"])]
+
+    def __str__(self) -> str:
+        return f"request {self.pk} of client {self.client_id} at {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class Appointment(models.Model):
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    format = models.CharField(max_length=12, choices=Format.choices)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    care_request = models.ForeignKey(
+        CareRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    booked_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_by_role = models.CharField(max_length=16, blank=True)
+    late_cancellation = models.BooleanField(default=False)
+    rescheduled_from = models.DateTimeField(null=True, blank=True, help_text="The start before the last reschedule.")
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["provider", "start"]), models.Index(fields=["client", "start"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "start"], condition=Q(status__in=ACTIVE), name="one_active_claim_per_provider_hour"
+            ),
+            models.UniqueConstraint(
+                fields=["client", "start"], condition=Q(status__in=ACTIVE), name="one_active_claim_per_client_hour"
+            ),
+            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="appointment_starts_before_end"),
+            models.CheckConstraint(condition=Q(format__in=Format.values), name="appointment_format_valid"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="appointment_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=Status.HELD) | Q(hold_expires_at__isnull=False), name="hold_has_expiry"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.start:%Y-%m-%d %H:%M}Z provider {self.provider_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a booking sent with an Idempotency-Key, kept per user and key."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]

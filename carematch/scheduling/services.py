@@ -1,0 +1,300 @@
+"""Every write to holds and appointments. Pages, the API and waitlists all book through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from carematch.accounts.models import Client, Role, User
+from carematch.directory.models import Provider
+from carematch.lib.errors import Conflict, InvalidInput
+from carematch.lib.timezones import zone
+
+from .models import ACTIVE, Appointment, CareRequest, IdempotencyRecord, Status
+from .openings import SESSION
+from .selectors import active_claims, provider_openings
+
+HOLD_FOR = dt.timedelta(minutes=10)
+LATE_CANCELLATION = dt.timedelta(hours=24)
+
+
+class SlotTaken(Conflict):
+    code = "slot_taken"
+
+
+class InvalidSlot(InvalidInput):
+    code = "invalid_slot"
+
+
+class IdempotencyKeyReused(InvalidInput):
+    code = "idempotency_key_reused"
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidSlot("Give the start time with its UTC offset, e.g. 2027-01-04T09:00:00-07:00.",
+                          fields={"start": "must include a UTC offset"})
+    return moment.astimezone(dt.UTC)
+
+
+def _session_days(start: dt.datetime, provider: Provider, client: Client) -> list[dt.date]:
+    """The calendar dates a session touches in the provider's and the client's zones."""
+    days = set()
+    for name in {provider.timezone, client.timezone}:
+        local = zone(name)
+        days.add(start.astimezone(local).date())
+        days.add((start + SESSION).astimezone(local).date())
+    return sorted(days)
+
+
+def check_bookable(
+    *, provider: Provider, client: Client, start: dt.datetime, format: str, now: dt.datetime,
+    exclude_ids: tuple[int, ...] = (),
+) -> None:
+    """Raise InvalidSlot when this is not an opening the client can book, SlotTaken when
+    someone else has it. The rules:
+    - the provider offers the format;
+    - the provider holds a license in the client's state that counts on every date the
+      session touches (in either party's zone), so a license expiring that day is not
+      stretched across midnight;
+    - a provider not accepting new clients can only be booked by their existing clients;
+    - the start is one of the provider's openings (inside a weekly window, aligned, not on
+      a federal holiday they do not work, not in time off, not sooner than their notice).
+    """
+    if format not in provider.formats:
+        offered = " or ".join(provider.formats) or "no format"
+        raise InvalidSlot(f"This provider offers {offered}, not {format}.", fields={"format": "not offered"})
+    days = _session_days(start, provider, client)
+    licenses = [lic for lic in provider.licenses.all() if lic.state == client.state]
+    if not any(all(lic.counts_on(day) for day in days) for lic in licenses):
+        raise InvalidSlot(
+            f"This provider has no current license in {client.state} for {days[-1]:%B %-d, %Y}, "
+            "so they cannot see you there on that date.",
+            fields={"provider_id": f"not licensed in {client.state} on that date"},
+        )
+    if not provider.accepting_new and not Appointment.objects.filter(
+        provider=provider, client=client, status__in=(Status.BOOKED, Status.COMPLETED)
+    ).exclude(pk__in=exclude_ids).exists():
+        raise InvalidSlot(
+            "This provider is not taking new clients.", fields={"provider_id": "not accepting new clients"}
+        )
+    free = provider_openings(provider=provider, start=start, end=start + SESSION, now=now, include_claimed=True)
+    if start not in free:
+        raise InvalidSlot(
+            "That time is not an opening of this provider: it may be outside their hours, in the past, "
+            f"or sooner than their {provider.min_notice_hours}-hour notice.",
+            fields={"start": "not an opening"},
+        )
+    if active_claims(provider=provider, start=start, end=start + SESSION, now=now, exclude_ids=exclude_ids).exists():
+        raise SlotTaken("Someone else has just booked or is holding that time. Please choose another opening.")
+
+
+def _lapse_holds(*, provider: Provider, client: Client, start: dt.datetime, now: dt.datetime) -> None:
+    """Mark lapsed the expired holds that would stand in the way of a new claim."""
+    Appointment.objects.filter(status=Status.HELD, hold_expires_at__lte=now, start__lt=start + SESSION,
+                               end__gt=start).filter(provider=provider).update(status=Status.LAPSED)
+    Appointment.objects.filter(status=Status.HELD, hold_expires_at__lte=now, client=client, start=start).update(
+        status=Status.LAPSED
+    )
+
+
+def _lock_provider(provider: Provider) -> None:
+    """Claims on one provider's calendar are written one at a time. PostgreSQL takes a row
+    lock (concurrent booking and rescheduling would otherwise wait on each other's index
+    entries and deadlock); SQLite's IMMEDIATE transactions already serialise writers."""
+    Provider.objects.select_for_update().filter(pk=provider.pk).values_list("pk", flat=True).first()
+
+
+def _fingerprint(*parts: Any) -> str:
+    return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def _insert_claim(**fields: Any) -> Appointment:
+    try:
+        with transaction.atomic():
+            return Appointment.objects.create(**fields)
+    except IntegrityError:
+        raise SlotTaken("Someone else has just booked or is holding that time. Please choose another opening.") \
+            from None
+
+
+def hold_place(
+    *, provider: Provider, client: Client, start: dt.datetime, format: str, by: User, now: dt.datetime | None = None
+) -> Appointment:
+    """Keep an opening for the client for 10 minutes while they finish signing up.
+
+    A client holds one opening at a time: a new hold releases their other live holds."""
+    now = now or timezone.now()
+    start = _utc(start)
+    with transaction.atomic():
+        _lock_provider(provider)
+        _lapse_holds(provider=provider, client=client, start=start, now=now)
+        Appointment.objects.filter(client=client, status=Status.HELD).update(status=Status.LAPSED)
+        check_bookable(provider=provider, client=client, start=start, format=format, now=now)
+        return _insert_claim(
+            provider=provider, client=client, start=start, end=start + SESSION, format=format, status=Status.HELD,
+            hold_expires_at=now + HOLD_FOR, created_by=by,
+        )
+
+
+def appointment_book(
+    *, provider: Provider, client: Client, start: dt.datetime, format: str, by: User,
+    idempotency_key: str | None = None, now: dt.datetime | None = None,
+) -> Appointment:
+    """Book an opening, or turn the client's own live hold on it into an appointment.
+
+    With an idempotency key, the same key and the same booking return the first
+    appointment again and book nothing more; the same key with another booking is refused."""
+    now = now or timezone.now()
+    start = _utc(start)
+    fingerprint = _fingerprint(provider.pk, client.pk, start.isoformat(), format)
+    with transaction.atomic():
+        if idempotency_key:
+            earlier = IdempotencyRecord.objects.filter(user=by, key=idempotency_key).select_related("appointment")
+            record = earlier.first()
+            if record is not None:
+                if record.fingerprint != fingerprint:
+                    raise IdempotencyKeyReused(
+                        "This Idempotency-Key was already used for a different booking. Use a new key.",
+                        fields={"Idempotency-Key": "already used for another request"},
+                    )
+                return record.appointment
+        _lock_provider(provider)
+        _lapse_holds(provider=provider, client=client, start=start, now=now)
+        own_hold = Appointment.objects.filter(
+            provider=provider, client=client, start=start, status=Status.HELD, hold_expires_at__gt=now
+        ).first()
+        check_bookable(provider=provider, client=client, start=start, format=format, now=now,
+                       exclude_ids=(own_hold.pk,) if own_hold else ())
+        if own_hold is not None:
+            own_hold.status, own_hold.format, own_hold.hold_expires_at, own_hold.booked_at = (
+                Status.BOOKED, format, None, now,
+            )
+            own_hold.save(update_fields=["status", "format", "hold_expires_at", "booked_at"])
+            appointment = own_hold
+        else:
+            appointment = _insert_claim(
+                provider=provider, client=client, start=start, end=start + SESSION, format=format,
+                status=Status.BOOKED, booked_at=now, created_by=by,
+            )
+        _start_clock(appointment=appointment)
+        if idempotency_key:
+            IdempotencyRecord.objects.create(
+                user=by, key=idempotency_key, fingerprint=fingerprint, appointment=appointment
+            )
+        transaction.on_commit(lambda: _notify("booked", appointment.pk))
+    return appointment
+
+
+def _start_clock(*, appointment: Appointment) -> None:
+    """The client's oldest open request for care is answered by their first booking."""
+    request = (
+        CareRequest.objects.select_for_update()
+        .filter(client=appointment.client, first_appointment__isnull=True, closed_at__isnull=True)
+        .order_by("requested_at")
+        .first()
+    )
+    if request is None:
+        return
+    request.first_appointment = appointment
+    request.first_start = appointment.start
+    request.wait_seconds = max(0, int((appointment.start - request.requested_at).total_seconds()))
+    request.save(update_fields=["first_appointment", "first_start", "wait_seconds"])
+
+
+def appointment_cancel(*, appointment: Appointment, by: User, now: dt.datetime | None = None) -> Appointment:
+    """Cancel a booking (or release a hold). A client cancelling less than 24 hours before
+    the start is recorded as a late cancellation. The hour is offered again at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.status not in ACTIVE:
+            raise Conflict(f"This appointment is already {appointment.get_status_display().lower()}.",
+                           fields={"status": appointment.status})
+        if appointment.start <= now:
+            raise Conflict("This appointment has already started; mark it as a no-show or completed instead.",
+                           fields={"start": "already started"})
+        appointment.status = Status.CANCELLED
+        appointment.cancelled_at = now
+        appointment.cancelled_by = by
+        appointment.cancelled_by_role = by.role
+        appointment.late_cancellation = by.role == Role.CLIENT and appointment.start - now < LATE_CANCELLATION
+        appointment.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancelled_by_role",
+                                        "late_cancellation"])
+        CareRequest.objects.filter(first_appointment=appointment).update(
+            first_appointment=None, first_start=None, wait_seconds=None
+        )
+        transaction.on_commit(lambda: _notify("cancelled", appointment.pk))
+    return appointment
+
+
+def appointment_reschedule(
+    *, appointment: Appointment, start: dt.datetime, by: User, now: dt.datetime | None = None
+) -> Appointment:
+    """Move a future booking to another opening of the same provider."""
+    now = now or timezone.now()
+    start = _utc(start)
+    with transaction.atomic():
+        _lock_provider(appointment.provider)
+        appointment = Appointment.objects.select_for_update().select_related("provider", "client").get(
+            pk=appointment.pk
+        )
+        if appointment.status != Status.BOOKED:
+            raise Conflict("Only a booked appointment can be rescheduled.", fields={"status": appointment.status})
+        if appointment.start <= now:
+            raise Conflict("This appointment has already started.", fields={"start": "already started"})
+        if start == appointment.start:
+            return appointment
+        _lapse_holds(provider=appointment.provider, client=appointment.client, start=start, now=now)
+        check_bookable(provider=appointment.provider, client=appointment.client, start=start,
+                       format=appointment.format, now=now, exclude_ids=(appointment.pk,))
+        appointment.rescheduled_from = appointment.start
+        appointment.start, appointment.end = start, start + SESSION
+        appointment.reminder_sent_at = None
+        try:
+            with transaction.atomic():
+                appointment.save(update_fields=["rescheduled_from", "start", "end", "reminder_sent_at"])
+        except IntegrityError:
+            raise SlotTaken("Someone else has just booked or is holding that time. Please choose another opening.") \
+                from None
+        CareRequest.objects.filter(first_appointment=appointment).update(
+            first_start=start,
+        )
+        for request in CareRequest.objects.filter(first_appointment=appointment):
+            request.wait_seconds = max(0, int((start - request.requested_at).total_seconds()))
+            request.save(update_fields=["wait_seconds"])
+        transaction.on_commit(lambda: _notify("rescheduled", appointment.pk))
+    return appointment
+
+
+def appointment_mark_no_show(*, appointment: Appointment, by: User, now: dt.datetime | None = None) -> Appointment:
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.status != Status.BOOKED:
+            raise Conflict(
+                "Only a booked appointment can be marked as a no-show.", fields={"status": appointment.status}
+            )
+        if appointment.start > now:
+            raise Conflict("An appointment can be marked as a no-show only once it has started.",
+                           fields={"start": "not started yet"})
+        appointment.status = Status.NO_SHOW
+        appointment.save(update_fields=["status"])
+    return appointment
+
+
+def care_request_open(*, client: Client, crisis: bool = False, now: dt.datetime | None = None) -> CareRequest:
+    """Record that the client asked for care now; the 48-hour clock starts."""
+    with transaction.atomic():
+        return CareRequest.objects.create(client=client, requested_at=now or timezone.now(), crisis=crisis)
+
+
+def _notify(event: str, appointment_id: int) -> None:
+    """Hand the event to the notifications module after the transaction has committed."""
+    from . import notifications
+
+    notifications.appointment_event(event=event, appointment_id=appointment_id)
