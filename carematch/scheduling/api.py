@@ -177,7 +177,7 @@ def appointment_ics(request: HttpRequest, appointment_id: RecordId) -> HttpRespo
     """The appointment as an iCalendar file, in the caller's own time zone."""
     appointment = _visible_appointment(request, appointment_id)
     viewer_zone = appointment.provider.timezone
-    if policy.has_role(request.user, Role.CLIENT) or policy.is_staff_member(request.user):
+    if appointment.client and (policy.has_role(request.user, Role.CLIENT) or policy.is_staff_member(request.user)):
         viewer_zone = appointment.client.timezone
     response = HttpResponse(
         calendar.appointment_ics(appointment, viewer_timezone=viewer_zone), content_type="text/calendar; charset=utf-8"

@@ -58,7 +58,13 @@ class CareRequest(models.Model):
 
 class Appointment(models.Model):
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="appointments")
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments",
+        help_text="Empty only for a hold placed before the person has signed up (see hold_session).",
+    )
+    hold_session = models.CharField(
+        max_length=64, blank=True, help_text="Digest of the browser session that holds an opening before sign-up."
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     format = models.CharField(max_length=12, choices=Format.choices)
@@ -96,6 +102,10 @@ class Appointment(models.Model):
             models.CheckConstraint(condition=Q(status__in=Status.values), name="appointment_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status=Status.HELD) | Q(hold_expires_at__isnull=False), name="hold_has_expiry"
+            ),
+            models.CheckConstraint(
+                condition=Q(client__isnull=False) | (Q(status__in=(Status.HELD, Status.LAPSED)) & ~Q(hold_session="")),
+                name="only_session_holds_lack_a_client",
             ),
         ]
 

@@ -52,7 +52,7 @@ def _session_days(start: dt.datetime, provider: Provider, client: Client) -> lis
 
 
 def check_bookable(
-    *, provider: Provider, client: Client, start: dt.datetime, format: str, now: dt.datetime,
+    *, provider: Provider, client: Client | None, start: dt.datetime, format: str, now: dt.datetime,
     exclude_ids: tuple[int, ...] = (),
 ) -> None:
     """Raise InvalidSlot when this is not an opening the client can book, SlotTaken when
@@ -62,12 +62,30 @@ def check_bookable(
       session touches (in either party's zone), so a license expiring that day is not
       stretched across midnight;
     - a provider not accepting new clients can only be booked by their existing clients;
+    (the two client rules are checked when the client is known: a hold placed before sign-up
+    is checked again, in full, when it is booked;)
     - the start is one of the provider's openings (inside a weekly window, aligned, not on
       a federal holiday they do not work, not in time off, not sooner than their notice).
     """
     if format not in provider.formats:
         offered = " or ".join(provider.formats) or "no format"
         raise InvalidSlot(f"This provider offers {offered}, not {format}.", fields={"format": "not offered"})
+    if client is not None:
+        _check_client_rules(provider=provider, client=client, start=start, exclude_ids=exclude_ids)
+    free = provider_openings(provider=provider, start=start, end=start + SESSION, now=now, include_claimed=True)
+    if start not in free:
+        raise InvalidSlot(
+            "That time is not an opening of this provider: it may be outside their hours, in the past, "
+            f"or sooner than their {provider.min_notice_hours}-hour notice.",
+            fields={"start": "not an opening"},
+        )
+    if active_claims(provider=provider, start=start, end=start + SESSION, now=now, exclude_ids=exclude_ids).exists():
+        raise SlotTaken("Someone else has just booked or is holding that time. Please choose another opening.")
+
+
+def _check_client_rules(
+    *, provider: Provider, client: Client, start: dt.datetime, exclude_ids: tuple[int, ...]
+) -> None:
     days = _session_days(start, provider, client)
     licenses = [lic for lic in provider.licenses.all() if lic.state == client.state]
     if not any(all(lic.counts_on(day) for day in days) for lic in licenses):
@@ -82,24 +100,21 @@ def check_bookable(
         raise InvalidSlot(
             "This provider is not taking new clients.", fields={"provider_id": "not accepting new clients"}
         )
-    free = provider_openings(provider=provider, start=start, end=start + SESSION, now=now, include_claimed=True)
-    if start not in free:
-        raise InvalidSlot(
-            "That time is not an opening of this provider: it may be outside their hours, in the past, "
-            f"or sooner than their {provider.min_notice_hours}-hour notice.",
-            fields={"start": "not an opening"},
-        )
-    if active_claims(provider=provider, start=start, end=start + SESSION, now=now, exclude_ids=exclude_ids).exists():
-        raise SlotTaken("Someone else has just booked or is holding that time. Please choose another opening.")
 
 
-def _lapse_holds(*, provider: Provider, client: Client, start: dt.datetime, now: dt.datetime) -> None:
+def _lapse_holds(*, provider: Provider, client: Client | None, start: dt.datetime, now: dt.datetime) -> None:
     """Mark lapsed the expired holds that would stand in the way of a new claim."""
     Appointment.objects.filter(status=Status.HELD, hold_expires_at__lte=now, start__lt=start + SESSION,
                                end__gt=start).filter(provider=provider).update(status=Status.LAPSED)
-    Appointment.objects.filter(status=Status.HELD, hold_expires_at__lte=now, client=client, start=start).update(
-        status=Status.LAPSED
-    )
+    if client is not None:
+        Appointment.objects.filter(status=Status.HELD, hold_expires_at__lte=now, client=client, start=start).update(
+            status=Status.LAPSED
+        )
+
+
+def session_digest(session_key: str) -> str:
+    """Holds placed before sign-up belong to a browser session; only its digest is stored."""
+    return hashlib.sha256(("hold-session|" + session_key).encode()).hexdigest()
 
 
 def _lock_provider(provider: Provider) -> None:
@@ -123,29 +138,53 @@ def _insert_claim(**fields: Any) -> Appointment:
 
 
 def hold_place(
-    *, provider: Provider, client: Client, start: dt.datetime, format: str, by: User, now: dt.datetime | None = None
+    *, provider: Provider, client: Client | None, start: dt.datetime, format: str, by: User | None,
+    session_key: str = "", now: dt.datetime | None = None,
 ) -> Appointment:
-    """Keep an opening for the client for 10 minutes while they finish signing up.
+    """Keep an opening for 10 minutes while the person finishes signing up.
 
-    A client holds one opening at a time: a new hold releases their other live holds."""
+    The hold belongs to the client, or, before sign-up, to the browser session. One live
+    hold each: a new hold releases the holder's other holds."""
     now = now or timezone.now()
     start = _utc(start)
+    if client is None and not session_key:
+        raise InvalidInput("A hold needs a client.", fields={"client_id": "is required"})
     with transaction.atomic():
         _lock_provider(provider)
         _lapse_holds(provider=provider, client=client, start=start, now=now)
-        Appointment.objects.filter(client=client, status=Status.HELD).update(status=Status.LAPSED)
+        mine = Appointment.objects.filter(status=Status.HELD)
+        if client is not None:
+            mine = mine.filter(client=client)
+        else:
+            mine = mine.filter(hold_session=session_digest(session_key))
+        mine.update(status=Status.LAPSED)
         check_bookable(provider=provider, client=client, start=start, format=format, now=now)
         return _insert_claim(
             provider=provider, client=client, start=start, end=start + SESSION, format=format, status=Status.HELD,
             hold_expires_at=now + HOLD_FOR, created_by=by,
+            hold_session=session_digest(session_key) if client is None else "",
         )
+
+
+def session_hold(*, hold_id: int, session_key: str, now: dt.datetime | None = None) -> Appointment | None:
+    """The session's hold with that id, live or lapsed, or None when it is not theirs."""
+    if not session_key:
+        return None
+    return (
+        Appointment.objects.select_related("provider")
+        .filter(pk=hold_id, hold_session=session_digest(session_key), status__in=(Status.HELD, Status.LAPSED))
+        .first()
+    )
 
 
 def appointment_book(
     *, provider: Provider, client: Client, start: dt.datetime, format: str, by: User,
-    idempotency_key: str | None = None, now: dt.datetime | None = None,
+    idempotency_key: str | None = None, hold: Appointment | None = None, now: dt.datetime | None = None,
 ) -> Appointment:
     """Book an opening, or turn the client's own live hold on it into an appointment.
+
+    `hold` is a hold the caller has shown is theirs (e.g. placed by their browser session
+    before they signed up); it becomes the client's appointment.
 
     With an idempotency key, the same key and the same booking return the first
     appointment again and book nothing more; the same key with another booking is refused."""
@@ -165,16 +204,22 @@ def appointment_book(
                 return record.appointment
         _lock_provider(provider)
         _lapse_holds(provider=provider, client=client, start=start, now=now)
-        own_hold = Appointment.objects.filter(
-            provider=provider, client=client, start=start, status=Status.HELD, hold_expires_at__gt=now
-        ).first()
+        own = Appointment.objects.filter(provider=provider, start=start, status=Status.HELD, hold_expires_at__gt=now)
+        own_hold = own.filter(pk=hold.pk).first() if hold is not None else own.filter(client=client).first()
         check_bookable(provider=provider, client=client, start=start, format=format, now=now,
                        exclude_ids=(own_hold.pk,) if own_hold else ())
         if own_hold is not None:
             own_hold.status, own_hold.format, own_hold.hold_expires_at, own_hold.booked_at = (
                 Status.BOOKED, format, None, now,
             )
-            own_hold.save(update_fields=["status", "format", "hold_expires_at", "booked_at"])
+            own_hold.client, own_hold.hold_session = client, ""
+            try:
+                with transaction.atomic():
+                    own_hold.save(update_fields=["status", "format", "hold_expires_at", "booked_at", "client",
+                                                 "hold_session"])
+            except IntegrityError:  # the client already has another session at that hour
+                raise InvalidSlot("You already have a session at that time.", fields={"start": "you are busy"}) \
+                    from None
             appointment = own_hold
         else:
             appointment = _insert_claim(

@@ -82,8 +82,10 @@ def server(tmp_path):
             "CAREMATCH_SECRET_KEY": secrets.token_urlsafe(50), "CAREMATCH_LOG_LEVEL": "WARNING"}
 
     def carematch(*args):
-        return subprocess.run(
-                              timeout=300, check=True)
+        return subprocess.run(  # noqa: S603 - our own command
+            [sys.executable, "-m", "carematch", *args], env=env, capture_output=True, text=True, timeout=300,
+            check=True,
+        )
 
     carematch("migrate", "-v", "0")
     seeded = json.loads(carematch("shell", "--no-imports", "-c", SEED).stdout)
