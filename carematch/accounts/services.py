@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -114,24 +115,21 @@ def api_token_authenticate(*, raw: str) -> User | None:
     return token.user
 
 
-def client_create(
-    *, email: str, first_name: str, last_name: str, date_of_birth: dt.date, state: str, zip: str = "",
-    timezone_name: str, today: dt.date | None = None,
-) -> Client:
-    """Create a client and their account (role client). An existing client account without
-    client details gets them; any other existing account with that email is a conflict."""
+def _clean_client_details(
+    *, first_name: str, last_name: str, date_of_birth: dt.date, state: str, zip: str, timezone_name: str,
+    today: dt.date,
+) -> dict[str, Any]:
+    """The client's details, normalised; InvalidInput naming every field that is wrong."""
     from carematch.lib import geo, vocab
     from carematch.lib.timezones import is_time_zone
 
-    today = today or timezone.localdate()
     problems: dict[str, str] = {}
     first_name, last_name = " ".join(first_name.split()), " ".join(last_name.split())
-    if not first_name:
-        problems["first_name"] = "is required"
-    if not last_name:
-        problems["last_name"] = "is required"
-    if len(first_name) > 100 or len(last_name) > 100:
-        problems["first_name" if len(first_name) > 100 else "last_name"] = "is longer than 100 characters"
+    for name, value in (("first_name", first_name), ("last_name", last_name)):
+        if not value:
+            problems[name] = "is required"
+        elif len(value) > 100:
+            problems[name] = "is longer than 100 characters"
     if date_of_birth > today:
         problems["date_of_birth"] = "is in the future"
     elif today.year - date_of_birth.year > 130:
@@ -142,18 +140,76 @@ def client_create(
     zip = zip.strip()
     if zip and geo.zip_location(zip) is None:
         problems["zip"] = f"'{zip}' is not a known 5-digit US ZIP code"
-    if not is_time_zone(timezone_name.strip()):
+    timezone_name = timezone_name.strip()
+    if not is_time_zone(timezone_name):
         problems["timezone"] = f"'{timezone_name}' is not an IANA time zone (e.g. America/New_York)"
     if problems:
-        listed = ", ".join(sorted(problems))
-        raise InvalidInput(f"Some fields are missing or invalid: {listed}.", fields=problems)
+        raise InvalidInput(f"Some fields are missing or invalid: {', '.join(sorted(problems))}.", fields=problems)
+    return {"first_name": first_name, "last_name": last_name, "date_of_birth": date_of_birth, "state": state,
+            "zip": zip, "timezone": timezone_name}
+
+
+def client_create(
+    *, email: str, first_name: str, last_name: str, date_of_birth: dt.date, state: str, zip: str = "",
+    timezone_name: str, today: dt.date | None = None,
+) -> Client:
+    """Create a client and their account (role client). An existing client account without
+    client details gets them; any other existing account with that email is a conflict."""
+    details = _clean_client_details(
+        first_name=first_name, last_name=last_name, date_of_birth=date_of_birth, state=state, zip=zip,
+        timezone_name=timezone_name, today=today or timezone.localdate(),
+    )
     with transaction.atomic():
         user = User.objects.filter(email__iexact=normalize_email(email)).first()
         if user is None:
             user = user_create(email=email, role=Role.CLIENT)
         elif user.role != Role.CLIENT or Client.objects.filter(user=user).exists():
             raise Conflict("An account with this email already exists.", fields={"email": "already registered"})
-        return Client.objects.create(
-            user=user, first_name=first_name, last_name=last_name, date_of_birth=date_of_birth, state=state,
-            zip=zip, timezone=timezone_name.strip(),
+        return Client.objects.create(user=user, **details)
+
+
+def client_details_set(
+    *, user: User, first_name: str, last_name: str, date_of_birth: dt.date, state: str, zip: str = "",
+    timezone_name: str, today: dt.date | None = None,
+) -> Client:
+    """Give a signed-up client account its client details (or update them)."""
+    if user.role != Role.CLIENT:
+        raise InvalidInput("Only client accounts have client details.", fields={"role": "not a client"})
+    details = _clean_client_details(
+        first_name=first_name, last_name=last_name, date_of_birth=date_of_birth, state=state, zip=zip,
+        timezone_name=timezone_name, today=today or timezone.localdate(),
+    )
+    with transaction.atomic():
+        client, _ = Client.objects.update_or_create(user=user, defaults=details)
+        return client
+
+
+def client_register(
+    *, email: str, password: str, first_name: str, last_name: str, date_of_birth: dt.date, state: str,
+    zip: str = "", timezone_name: str, today: dt.date | None = None,
+) -> Client:
+    """Sign up a client with their details in one step: every problem is reported at once,
+    and the account and the client record are created together or not at all."""
+    problems: dict[str, str] = {}
+    details: dict[str, Any] = {}
+    try:
+        details = _clean_client_details(
+            first_name=first_name, last_name=last_name, date_of_birth=date_of_birth, state=state, zip=zip,
+            timezone_name=timezone_name, today=today or timezone.localdate(),
         )
+    except InvalidInput as exc:
+        problems.update(exc.fields)
+    email = normalize_email(email)
+    try:
+        validate_email(email)
+    except ValidationError:
+        problems["email"] = "not a valid email address"
+    try:
+        validate_password(password, user=User(email=email, preferred_name=first_name))
+    except ValidationError as exc:
+        problems["password"] = " ".join(exc.messages)
+    if problems:
+        raise InvalidInput(f"Some fields are missing or invalid: {', '.join(sorted(problems))}.", fields=problems)
+    with transaction.atomic():
+        user = user_create(email=email, password=password, role=Role.CLIENT, preferred_name=details["first_name"])
+        return Client.objects.create(user=user, **details)

@@ -32,3 +32,13 @@ def miles_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(1.0, a)))
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    return {entry["zip_code"]: entry["timezone"] for entry in zipcodes.list_all() if entry.get("timezone")}
+
+
+def zip_timezone(zip_code: str) -> str | None:
+    """The IANA time zone of a ZIP code, or None if unknown."""
+    return _zones().get(zip_code)
