@@ -22,6 +22,7 @@ from .records import FieldProblem, LicenseRecord, ProviderRecord, WindowRecord
 
 MAX_SELF_PAY = 10_000
 MAX_NOTICE_HOURS = 24 * 14
+EMAIL_MAX_LENGTH = 254  # the column's length; addresses up to 320 characters pass Django's validator
 _CREDENTIAL = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,11}$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _WINDOW = re.compile(r"^([A-Za-z]{3})\s+(\S+)\s*-\s*(\S+)$")
@@ -124,6 +125,8 @@ def clean_whole_number(value: str | int, *, what: str, maximum: int) -> int:
         text = text[1:]
     if not text.isdigit() or not text.isascii():
         raise FieldError(f"'{value}' is not a whole number of {what}")
+    if len(text.lstrip("0")) > len(str(maximum)):
+        raise FieldError(f"is more than the most allowed ({maximum} {what})")
     number = int(text)
     if number > maximum:
         raise FieldError(f"{number} is more than the most allowed ({maximum} {what})")
@@ -174,6 +177,8 @@ def clean_email(value: str) -> str:
         validate_email(text)
     except ValidationError:
         raise FieldError(f"'{value.strip()}' is not a valid email address") from None
+    if len(text) > EMAIL_MAX_LENGTH:
+        raise FieldError(f"is longer than {EMAIL_MAX_LENGTH} characters")
     return text
 
 
@@ -197,7 +202,8 @@ def clean_date(value: str, *, what: str = "date") -> dt.date:
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise FieldError(f"'{text}' is not a {what} in the form YYYY-MM-DD") from None
+        article = "an" if what[:1] in ("a", "e", "i", "o", "u") else "a"
+        raise FieldError(f"'{text}' is not {article} {what} in the form YYYY-MM-DD") from None
 
 
 def clean_license(state: str, license_type: str, number: str, expires: str | dt.date) -> LicenseRecord:
