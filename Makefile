@@ -19,10 +19,15 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# The demo server runs with a task worker beside it, so appointment emails print to this
+# terminal; stopping the server (Ctrl-C) stops the worker too.
 demo: install
 	CAREMATCH_DEBUG=1 $(BIN)/carematch migrate --no-input -v 0
 	CAREMATCH_DEBUG=1 $(BIN)/carematch seed_demo
 	@echo "carematch is serving at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
+	@echo "A task worker sends appointment emails; in the demo they are printed here."
+	@CAREMATCH_DEBUG=1 $(BIN)/carematch db_worker --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	CAREMATCH_DEBUG=1 $(BIN)/carematch runserver $(HOST):$(PORT)
 
 lint: install

@@ -148,6 +148,20 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Background work -------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# --- Appointment emails and calendars --------------------------------------------------
+# Where emails point people back to carematch. Without it, production uses the first
+# allowed host over HTTPS; debug uses the local development server.
+_site_host = next((host.lstrip(".") for host in ALLOWED_HOSTS if host.strip(".*")), "127.0.0.1")
+SITE_URL = env.str(
+    "CAREMATCH_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else f"https://{_site_host}"
+).rstrip("/")
+# The join link of a telehealth session; {appointment_id} is replaced. The default is a
+# placeholder under the reserved .invalid domain, and emails say so until a practice
+# points this at its own video service.
+VIDEO_LINK_TEMPLATE = env.str(
+    "CAREMATCH_VIDEO_LINK_TEMPLATE", default="https://video.example.invalid/carematch/{appointment_id}"
+)
+
 # --- Language, time, static files ------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

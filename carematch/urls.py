@@ -1,18 +1,25 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.generic import TemplateView
 
 from carematch.accounts import views as account_views
 from carematch.api import api
+from carematch.lib.ids import RecordIdConverter
+from carematch.matching import views as matching_views
+
+register_converter(RecordIdConverter, "record_id")
 
 admin.site.site_header = "carematch administration"
 admin.site.site_title = "carematch"
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
-    path("find/", TemplateView.as_view(template_name="matching/find_placeholder.html"), name="find"),
+    path("find/", matching_views.intake_step, name="find"),
     path("accounts/", include("carematch.accounts.urls")),
     path("staff/", account_views.staff_home, name="staff_home"),
+    path("", include("carematch.directory.urls")),
+    path("", include("carematch.matching.urls")),
+    path("", include("carematch.scheduling.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from carematch.access.policy import is_staff_member
@@ -17,7 +18,7 @@ from carematch.lib.errors import DomainError
 
 from . import services
 from .forms import EmailAuthenticationForm, SignUpForm
-from .models import Role, User
+from .models import Client, Role, User
 
 _FORM_FIELD_FOR = {"password": "password1"}
 
@@ -82,7 +83,25 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 @login_required
 def account_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/home.html")
+    """The person's upcoming sessions, shown in their own time zone."""
+    from carematch.lib.timezones import in_zone, long_label
+    from carematch.scheduling.models import Appointment, Status
+
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - login_required
+    upcoming = Appointment.objects.none()
+    zone_name = None
+    client = Client.objects.filter(user=user).first() if user.role == Role.CLIENT else None
+    provider = getattr(user, "provider", None) if user.role == Role.PROVIDER else None
+    if client is not None:
+        upcoming, zone_name = Appointment.objects.filter(client=client), client.timezone
+    elif provider is not None:
+        upcoming, zone_name = Appointment.objects.filter(provider=provider), provider.timezone
+    sessions = [
+        {"appointment": a, "when": long_label(in_zone(a.start, zone_name or "UTC"))}
+        for a in upcoming.filter(status=Status.BOOKED, end__gt=timezone.now()).select_related("provider")[:20]
+    ]
+    return render(request, "accounts/home.html", {"sessions": sessions, "has_sessions_list": zone_name is not None})
 
 
 @user_passes_test(is_staff_member)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from carematch.accounts.models import User
-from carematch.lib.errors import InvalidInput
+from carematch.lib import vocab
+from carematch.lib.errors import InvalidInput, NotFound
+from carematch.matching.snapshot import directory_version_bump
 
-from .models import AvailabilityWindow, License, LicenseStatus, Provider
+from . import validation
+from .models import AvailabilityWindow, License, LicenseStatus, Provider, TimeOff
 from .records import LicenseRecord, ProviderRecord, WindowRecord
 
 PROVIDER_FIELDS = (
@@ -29,6 +35,16 @@ class UpsertResult:
     unchanged: int
 
 
+# Keeps every `IN (...)` list under SQLite's 999 bound parameters.
+_IN_CHUNK = 900
+# Rows handed to the driver per executemany call.
+_WRITE_BATCH = 500
+
+
+def _chunks(items: Sequence[object], size: int = _IN_CHUNK) -> list[Sequence[object]]:
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
 def _provider_values(record: ProviderRecord) -> dict[str, object]:
     return {
         name: list(getattr(record, name)) if name in _LIST_FIELDS else getattr(record, name)
@@ -36,79 +52,248 @@ def _provider_values(record: ProviderRecord) -> dict[str, object]:
     }
 
 
-def providers_upsert(*, records: Sequence[ProviderRecord]) -> UpsertResult:
+class _Stored:
+    """One provider as stored: its id, field values, licenses by key and windows."""
+
+    __slots__ = ("id", "licenses", "values", "windows")
+
+    def __init__(self, pk: int, values: dict[str, object]) -> None:
+        self.id = pk
+        self.values = values
+        self.licenses: dict[tuple[str, str, str], tuple[int, dt.date]] = {}
+        self.windows: dict[tuple[int, dt.time, dt.time], int] = {}
+
+
+@dataclass
+class _UpsertPlan:
+    """Every write an upsert needs, worked out before any is made."""
+
+    create: list[ProviderRecord]
+    update: list[tuple[int, dict[str, object]]]  # provider id, the values that changed
+    license_create: list[tuple[int, LicenseRecord]]
+    license_renew: list[tuple[int, dt.date]]  # license id, its new expiry
+    license_delete: list[int]
+    window_create: list[tuple[int, WindowRecord]]
+    window_delete: list[int]
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def result(self) -> UpsertResult:
+        return UpsertResult(created=len(self.create), updated=self.updated, unchanged=self.unchanged)
+
+
+def providers_upsert(*, records: Sequence[ProviderRecord], dry_run: bool = False) -> UpsertResult:
     """Create or update providers by NPI, with their licenses and weekly windows.
 
     The record is the truth for each provider: licenses and windows not in it are removed.
     A license whose number and expiry are unchanged keeps its verification; a renewed or
-    changed one goes back to unverified. All or nothing: one transaction.
+    changed one goes back to unverified. A provider whose record matches what is stored
+    is not written at all. When one NPI has several records, the last one is the truth.
+    All or nothing: one transaction. With `dry_run`, nothing is written and the result
+    counts what the upsert would do.
+
+    Whole rosters are fast: the stored providers are read in a few queries per 900 NPIs,
+    and every write is a batched insert, update or delete.
     """
-    created = updated = unchanged = 0
+    latest = list({record.npi: record for record in records}.values())
+    if dry_run:
+        return _upsert_plan(latest).result
     with transaction.atomic():
-        existing = {
-            p.npi: p
-            for p in Provider.objects.filter(npi__in=[r.npi for r in records]).prefetch_related("licenses", "windows")
+        plan = _upsert_plan(latest)
+        _upsert_apply(plan)
+        if plan.result.created or plan.result.updated:
+            directory_version_bump()
+    return plan.result
+
+
+def _stored_providers(npis: Sequence[str]) -> dict[str, _Stored]:
+    stored: dict[str, _Stored] = {}
+    by_id: dict[int, _Stored] = {}
+    for chunk in _chunks(npis):
+        rows = Provider.objects.filter(npi__in=chunk).order_by().values_list("pk", "npi", *PROVIDER_FIELDS)
+        for pk, npi, *values in rows:
+            provider = _Stored(pk, dict(zip(PROVIDER_FIELDS, values, strict=True)))
+            stored[npi] = by_id[pk] = provider
+    for ids in _chunks(list(by_id)):
+        licenses = License.objects.filter(provider_id__in=ids).order_by()
+        for pk, provider_id, state, kind, number, expires in licenses.values_list(
+            "pk", "provider_id", "state", "license_type", "number", "expires"
+        ):
+            by_id[provider_id].licenses[(state, kind, number)] = (pk, expires)
+        windows = AvailabilityWindow.objects.filter(provider_id__in=ids).order_by()
+        for pk, provider_id, weekday, start, end in windows.values_list("pk", "provider_id", "weekday", "start", "end"):
+            by_id[provider_id].windows[(weekday, start, end)] = pk
+    return stored
+
+
+def _upsert_plan(records: Sequence[ProviderRecord]) -> _UpsertPlan:
+    stored = _stored_providers([record.npi for record in records])
+    plan = _UpsertPlan(
+        create=[], update=[], license_create=[], license_renew=[], license_delete=[], window_create=[],
+        window_delete=[],
+    )
+    for record in records:
+        provider = stored.get(record.npi)
+        if provider is None:
+            plan.create.append(record)
+            continue
+        changed = {
+            name: value for name, value in _provider_values(record).items() if provider.values[name] != value
         }
-        for record in records:
-            values = _provider_values(record)
-            provider = existing.get(record.npi)
-            if provider is None:
-                provider = Provider.objects.create(npi=record.npi, **values)
-                existing[record.npi] = provider
-                _replace_licenses(provider, record.licenses, current=[])
-                _replace_windows(provider, record.windows, current=[])
-                created += 1
-                continue
-            changed = [name for name, value in values.items() if getattr(provider, name) != value]
-            if changed:
-                for name in changed:
-                    setattr(provider, name, values[name])
-                provider.save(update_fields=[*changed, "updated_at"])
-            touched = _replace_licenses(provider, record.licenses, current=list(provider.licenses.all()))
-            touched |= _replace_windows(provider, record.windows, current=list(provider.windows.all()))
-            if changed or touched:
-                updated += 1
-            else:
-                unchanged += 1
-    return UpsertResult(created=created, updated=updated, unchanged=unchanged)
-
-
-def _replace_licenses(provider: Provider, wanted: Sequence[LicenseRecord], *, current: list[License]) -> bool:
-    by_key = {(lic.state, lic.license_type, lic.number): lic for lic in current}
-    keep: set[int] = set()
-    touched = False
-    for rec in wanted:
-        lic = by_key.get((rec.state, rec.license_type, rec.number))
-        if lic is None:
-            License.objects.create(
-                provider=provider, state=rec.state, license_type=rec.license_type, number=rec.number,
-                expires=rec.expires,
-            )
-            touched = True
+        if changed:
+            plan.update.append((provider.id, changed))
+        licenses_touched = _replace_licenses(provider, record.licenses, plan=plan)
+        windows_touched = _replace_windows(provider, record.windows, plan=plan)
+        if changed or licenses_touched or windows_touched:
+            plan.updated += 1
         else:
-            keep.add(lic.pk)
-            if lic.expires != rec.expires:
-                lic.expires = rec.expires
-                lic.status, lic.verified_by, lic.verified_at = LicenseStatus.UNVERIFIED, None, None
-                lic.save(update_fields=["expires", "status", "verified_by", "verified_at"])
-                touched = True
-    stale = [lic.pk for lic in current if lic.pk not in keep]
-    if stale:
-        License.objects.filter(pk__in=stale).delete()
-        touched = True
+            plan.unchanged += 1
+    return plan
+
+
+def _replace_licenses(provider: _Stored, wanted: Sequence[LicenseRecord], *, plan: _UpsertPlan) -> bool:
+    """Plans the license writes that make `provider`'s licenses `wanted`; True if there are any."""
+    touched = False
+    keep: set[tuple[str, str, str]] = set()
+    for rec in wanted:
+        key = (rec.state, rec.license_type, rec.number)
+        have = provider.licenses.get(key)
+        if have is None:
+            plan.license_create.append((provider.id, rec))
+            touched = True
+            continue
+        keep.add(key)
+        pk, expires = have
+        if expires != rec.expires:
+            plan.license_renew.append((pk, rec.expires))
+            touched = True
+    for key, (pk, _) in provider.licenses.items():
+        if key not in keep:
+            plan.license_delete.append(pk)
+            touched = True
     return touched
 
 
-def _replace_windows(provider: Provider, wanted: Sequence[WindowRecord], *, current: list[AvailabilityWindow]) -> bool:
-    have = {(w.weekday, w.start, w.end) for w in current}
+def _replace_windows(provider: _Stored, wanted: Sequence[WindowRecord], *, plan: _UpsertPlan) -> bool:
+    """Plans the window writes that make `provider`'s windows `wanted`; True if there are any."""
     want = {(w.weekday, w.start, w.end) for w in wanted}
-    if have == want:
+    if want == provider.windows.keys():
         return False
-    AvailabilityWindow.objects.filter(provider=provider).delete()
-    AvailabilityWindow.objects.bulk_create(
-        AvailabilityWindow(provider=provider, weekday=d, start=s, end=e) for d, s, e in sorted(want)
+    plan.window_delete.extend(pk for key, pk in provider.windows.items() if key not in want)
+    plan.window_create.extend(
+        (provider.id, WindowRecord(*key)) for key in sorted(want - provider.windows.keys())
     )
     return True
+
+
+def _upsert_apply(plan: _UpsertPlan) -> None:
+    # Deletes first: a window that only changed its end keeps its start, which is unique per provider.
+    for ids in _chunks(plan.license_delete):
+        License.objects.filter(pk__in=ids).delete()
+    for ids in _chunks(plan.window_delete):
+        AvailabilityWindow.objects.filter(pk__in=ids).delete()
+
+    _insert_many(Provider, [{"npi": record.npi, **_provider_values(record)} for record in plan.create])
+    new_ids: dict[str, int] = {}
+    for npis in _chunks([record.npi for record in plan.create]):
+        new_ids.update(Provider.objects.filter(npi__in=npis).values_list("npi", "pk"))
+    license_rows = [*plan.license_create]
+    window_rows = [*plan.window_create]
+    for record in plan.create:
+        pk = new_ids[record.npi]
+        license_rows.extend((pk, lic) for lic in record.licenses)
+        window_rows.extend((pk, window) for window in record.windows)
+    _insert_many(License, [
+        {"provider_id": pk, "state": lic.state, "license_type": lic.license_type, "number": lic.number,
+         "expires": lic.expires}
+        for pk, lic in license_rows
+    ])
+    _insert_many(AvailabilityWindow, [
+        {"provider_id": pk, "weekday": w.weekday, "start": w.start, "end": w.end} for pk, w in window_rows
+    ])
+
+    now = timezone.now()
+    by_fields: dict[tuple[str, ...], list[tuple[int, dict[str, object]]]] = {}
+    for pk, changed in plan.update:
+        by_fields.setdefault(tuple(sorted(changed)), []).append((pk, {**changed, "updated_at": now}))
+    for fields, rows in by_fields.items():
+        _update_many(Provider, [*fields, "updated_at"], rows)
+    unverified: dict[str, object] = {"status": LicenseStatus.UNVERIFIED.value, "verified_by_id": None,
+                                     "verified_at": None}
+    renewed = [(pk, {"expires": expires, **unverified}) for pk, expires in plan.license_renew]
+    _update_many(License, ["expires", *unverified], renewed)
+
+
+# Field types whose Python values every database driver takes as they are.
+_DRIVER_READY = frozenset({
+    "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "FloatField",
+    "IntegerField", "PositiveBigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+    "SmallIntegerField", "TextField",
+})
+
+
+def _column_adapter(field: Field[Any, Any]) -> Callable[[Any], Any]:
+    """Turns a Python value of `field` into what the database driver takes."""
+    stored_as = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
+    if stored_as.get_internal_type() in _DRIVER_READY:
+        return lambda value: value
+    # The connection itself: `django.db.connection` is a proxy that costs a lookup per use.
+    db = transaction.get_connection()
+    prepare = field.get_db_prep_save
+    return lambda value: prepare(value, db)
+
+
+def _insert_many(model: type[Model], rows: Sequence[dict[str, object]]) -> None:
+    """INSERT `rows` (attribute name -> value; the others take their defaults) with one
+    prepared statement run for every row.
+
+    Several times cheaper per value than bulk_create, which builds the SQL of every row
+    again, on SQLite and PostgreSQL alike. Sends no signals and returns no ids.
+    """
+    if not rows:
+        return
+    now = timezone.now()
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    defaults = [
+        now if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False) else field.get_default()
+        for field in fields
+    ]
+    adapters = [_column_adapter(field) for field in fields]
+    names = [field.attname for field in fields]
+    quote = transaction.get_connection().ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    # Table and column names come from the model, quoted; every value travels as a parameter.
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+    params = [
+        [adapt(row.get(name, default)) for name, default, adapt in zip(names, defaults, adapters, strict=True)]
+        for row in rows
+    ]
+    _execute_many(sql, params)
+
+
+def _update_many(model: type[Model], names: Sequence[str], rows: Sequence[tuple[int, dict[str, object]]]) -> None:
+    """UPDATE the fields `names` (attribute names) of the rows with these ids, one prepared statement for all."""
+    if not rows:
+        return
+    by_name = {field.attname: field for field in model._meta.concrete_fields}
+    key = next(field for field in by_name.values() if field.primary_key)
+    fields = [by_name[name] for name in names]
+    adapters = [_column_adapter(field) for field in fields]
+    quote = transaction.get_connection().ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Table and column names come from the model, quoted; every value travels as a parameter.
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(key.column)} = %s"  # noqa: S608
+    params = [
+        [*(adapt(values[name]) for name, adapt in zip(names, adapters, strict=True)), pk] for pk, values in rows
+    ]
+    _execute_many(sql, params)
+
+
+def _execute_many(sql: str, params: list[list[Any]]) -> None:
+    with transaction.get_connection().cursor() as cursor:
+        for start in range(0, len(params), _WRITE_BATCH):
+            cursor.executemany(sql, params[start:start + _WRITE_BATCH])
 
 
 def license_set_status(*, license: License, status: str, by: User) -> License:
@@ -120,5 +305,191 @@ def license_set_status(*, license: License, status: str, by: User) -> License:
     license.status = status
     license.verified_by = by if status != LicenseStatus.UNVERIFIED else None
     license.verified_at = timezone.now() if status != LicenseStatus.UNVERIFIED else None
-    license.save(update_fields=["status", "verified_by", "verified_at"])
+    with transaction.atomic():
+        license.save(update_fields=["status", "verified_by", "verified_at"])
+        directory_version_bump()
     return license
+
+
+# --- Provider self-service: profile, weekly windows, time off ---------------------------------
+
+PROFILE_FIELDS = (
+    "bio", "concerns", "approaches", "populations", "languages", "formats", "insurance", "self_pay_rate",
+    "accepting_new", "min_notice_hours", "works_holidays",
+)
+# As in validation.build_provider_record: every vocabulary list but these needs at least one entry.
+_OPTIONAL_LISTS = frozenset({"approaches", "insurance"})
+MAX_BIO_CHARS = 5000
+MAX_NOTE_CHARS = 200
+TIME_OFF_HORIZON = dt.timedelta(days=2 * 366)
+
+
+def _clean_profile_field(name: str, value: Any) -> Any:
+    if name in validation.VOCABULARIES or name == "languages":
+        items = [value] if isinstance(value, str) else list(value)
+        if name == "languages":
+            return list(validation.clean_languages(items))
+        return list(validation.clean_slugs(name, items, required=name not in _OPTIONAL_LISTS))
+    if name in {"self_pay_rate", "min_notice_hours"}:
+        what, most = ("US dollars", validation.MAX_SELF_PAY) if name == "self_pay_rate" else (
+            "hours", validation.MAX_NOTICE_HOURS)
+        if not str(value).strip():
+            raise validation.FieldError(f"enter a whole number of {what}")
+        return validation.clean_whole_number(value, what=what, maximum=most)
+    if name in {"accepting_new", "works_holidays"}:
+        return validation.clean_bool(value)
+    text = str(value).strip()
+    if len(text) > MAX_BIO_CHARS:
+        raise validation.FieldError(f"is longer than {MAX_BIO_CHARS:,} characters ({len(text):,})")
+    return text
+
+
+def provider_profile_update(*, provider: Provider, **changes: Any) -> Provider:
+    """A provider changes what clients see about them (the fields in PROFILE_FIELDS).
+
+    Every field is checked with the directory's shared rules and every problem is reported
+    at once; nothing is written unless all of them pass.
+    """
+    unknown = sorted(set(changes) - set(PROFILE_FIELDS))
+    if unknown:
+        raise TypeError(f"not profile fields: {', '.join(unknown)}")
+    with transaction.atomic():
+        current = Provider.objects.select_for_update().get(pk=provider.pk)
+        cleaned: dict[str, Any] = {}
+        problems: dict[str, str] = {}
+        for name, value in changes.items():
+            try:
+                cleaned[name] = _clean_profile_field(name, value)
+            except validation.FieldError as exc:
+                problems[name] = str(exc)
+        if "in_person" in cleaned.get("formats", ()) and not current.zip:
+            problems["formats"] = "in-person sessions need an office ZIP code on file; ask your coordinator to add it"
+        if problems:
+            raise InvalidInput("Some profile fields are missing or invalid.", fields=problems)
+        changed = [name for name, value in cleaned.items() if getattr(current, name) != value]
+        for name in changed:
+            setattr(current, name, cleaned[name])
+        if changed:
+            current.save(update_fields=[*changed, "updated_at"])
+            directory_version_bump()
+    return current
+
+
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday_number(value: int | str) -> int:
+    text = str(value).strip().lower()
+    if text.isdigit() and int(text) < len(vocab.WEEKDAYS):
+        return int(text)
+    for names in (vocab.WEEKDAYS, _DAY_NAMES):
+        if text in names:
+            return names.index(text)
+    raise validation.FieldError("choose a day from Monday to Sunday")
+
+
+def _clock_time(value: dt.time | str) -> dt.time:
+    if isinstance(value, dt.time):
+        if value.tzinfo is not None or value.second or value.microsecond:
+            raise validation.FieldError(f"'{value}' is not a time HH:MM in your own time zone")
+        return value
+    return validation.clean_time(value)
+
+
+def availability_window_add(
+    *, provider: Provider, weekday: int | str, start: dt.time | str, end: dt.time | str
+) -> AvailabilityWindow:
+    """A provider adds a weekly window of working hours, in their own time zone.
+
+    Refused when it ends before it starts or overlaps one of their other windows.
+    """
+    problems: dict[str, str] = {}
+    parsed: dict[str, Any] = {}
+    steps: list[tuple[str, Callable[[Any], Any], Any]] = [
+        ("weekday", _weekday_number, weekday), ("start", _clock_time, start), ("end", _clock_time, end),
+    ]
+    for name, parse, value in steps:
+        try:
+            parsed[name] = parse(value)
+        except validation.FieldError as exc:
+            problems[name] = str(exc)
+    if problems:
+        raise InvalidInput("The window is not valid.", fields=problems)
+    day = vocab.WEEKDAYS[parsed["weekday"]]
+    try:
+        window = validation.clean_window(day, f"{parsed['start']:%H:%M}", f"{parsed['end']:%H:%M}")
+    except validation.FieldError:
+        problem = f"must be later than the start time ({parsed['start']:%H:%M})"
+        raise InvalidInput(f"The window {problem}.", fields={"end": problem}) from None
+    try:
+        with transaction.atomic():
+            Provider.objects.select_for_update().get(pk=provider.pk)  # one change to a provider's windows at a time
+            existing = [
+                WindowRecord(w.weekday, w.start, w.end) for w in AvailabilityWindow.objects.filter(provider=provider)
+            ]
+            if window in existing:
+                raise InvalidInput("You already have these hours.", fields={"start": "you already have these hours"})
+            for other in existing:
+                try:
+                    validation.check_windows([other, window])
+                except validation.FieldError:
+                    problem = f"overlaps your hours on {_window_text(other)}"
+                    raise InvalidInput(f"These hours {problem}.", fields={"start": problem}) from None
+            added = AvailabilityWindow.objects.create(
+                provider=provider, weekday=window.weekday, start=window.start, end=window.end
+            )
+            directory_version_bump()
+            return added
+    except IntegrityError:
+        # Another request added a window with the same start at the same moment.
+        problem = f"you already have hours starting at {window.start:%H:%M} on {_DAY_NAMES[window.weekday].title()}"
+        raise InvalidInput(problem, fields={"start": problem}) from None
+
+
+def _window_text(window: WindowRecord) -> str:
+    return f"{_DAY_NAMES[window.weekday].title()} {window.start:%H:%M} to {window.end:%H:%M}"
+
+
+def availability_window_remove(*, provider: Provider, window_id: int) -> None:
+    """A provider removes one of their own windows; anyone else's is not found."""
+    with transaction.atomic():
+        deleted, _ = AvailabilityWindow.objects.filter(provider=provider, pk=window_id).delete()
+        if deleted:
+            directory_version_bump()
+    if not deleted:
+        raise NotFound("That availability window does not exist.")
+
+
+def time_off_add(
+    *, provider: Provider, start: dt.datetime, end: dt.datetime, note: str = "", now: dt.datetime | None = None
+) -> TimeOff:
+    """A provider blocks time they are away; stored in UTC. The note is private."""
+    now = now or timezone.now()
+    problems: dict[str, str] = {}
+    for name, value in (("start", start), ("end", end)):
+        if value.tzinfo is None or value.utcoffset() is None:
+            problems[name] = "must say which time zone it is in"
+        elif not now - TIME_OFF_HORIZON <= value <= now + TIME_OFF_HORIZON:
+            problems[name] = "must be within two years of today"
+    if not problems:
+        if end <= start:
+            problems["end"] = "must be later than the start"
+        elif end <= now:
+            problems["end"] = "is in the past"
+    note = " ".join(note.split())
+    if len(note) > MAX_NOTE_CHARS:
+        problems["note"] = f"is longer than {MAX_NOTE_CHARS} characters ({len(note)})"
+    if problems:
+        raise InvalidInput("The time off is not valid.", fields=problems)
+    with transaction.atomic():
+        return TimeOff.objects.create(
+            provider=provider, start=start.astimezone(dt.UTC), end=end.astimezone(dt.UTC), note=note
+        )
+
+
+def time_off_remove(*, provider: Provider, time_off_id: int) -> None:
+    """A provider removes one of their own periods of time off; anyone else's is not found."""
+    with transaction.atomic():
+        deleted, _ = TimeOff.objects.filter(provider=provider, pk=time_off_id).delete()
+    if not deleted:
+        raise NotFound("That time off does not exist.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from functools import lru_cache
 
@@ -18,3 +19,59 @@ def is_time_zone(name: str) -> bool:
 @lru_cache(maxsize=1024)
 def zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
+
+
+# How times read on pages and in emails. Always a local (aware) time: the zone's
+# abbreviation says which clock it is.
+
+US_ZONES = (
+    ("America/New_York", "Eastern time (New York)"),
+    ("America/Chicago", "Central time (Chicago)"),
+    ("America/Denver", "Mountain time (Denver)"),
+    ("America/Phoenix", "Arizona time (Phoenix)"),
+    ("America/Los_Angeles", "Pacific time (Los Angeles)"),
+    ("America/Anchorage", "Alaska time (Anchorage)"),
+    ("Pacific/Honolulu", "Hawaii time (Honolulu)"),
+)
+
+
+def day_label(moment: dt.datetime) -> str:
+    """`Mon 30 Nov`."""
+    return f"{moment:%a} {moment.day} {moment:%b}"
+
+
+def clock_label(moment: dt.datetime) -> str:
+    """`9:00 AM MST`."""
+    return f"{moment.hour % 12 or 12}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'} {moment:%Z}"
+
+
+def moment_label(moment: dt.datetime) -> str:
+    """`Mon 4 Jan 2027, 9:00 AM MST`."""
+    return f"{day_label(moment)} {moment.year}, {clock_label(moment)}"
+
+
+def long_label(moment: dt.datetime) -> str:
+    """`Monday, January 4, 2027 at 9:00 AM MST`."""
+    return f"{moment:%A, %B} {moment.day}, {moment.year} at {clock_label(moment)}"
+
+
+def in_zone(moment: dt.datetime, zone_name: str) -> dt.datetime:
+    return moment.astimezone(zone(zone_name))
+
+
+# The zone most of each state's people live in: for showing times when no ZIP was given.
+STATE_ZONE = {
+    "AL": "America/Chicago", "AK": "America/Anchorage", "AZ": "America/Phoenix", "AR": "America/Chicago",
+    "CA": "America/Los_Angeles", "CO": "America/Denver", "CT": "America/New_York", "DE": "America/New_York",
+    "DC": "America/New_York", "FL": "America/New_York", "GA": "America/New_York", "HI": "Pacific/Honolulu",
+    "ID": "America/Boise", "IL": "America/Chicago", "IN": "America/Indiana/Indianapolis", "IA": "America/Chicago",
+    "KS": "America/Chicago", "KY": "America/New_York", "LA": "America/Chicago", "ME": "America/New_York",
+    "MD": "America/New_York", "MA": "America/New_York", "MI": "America/Detroit", "MN": "America/Chicago",
+    "MS": "America/Chicago", "MO": "America/Chicago", "MT": "America/Denver", "NE": "America/Chicago",
+    "NV": "America/Los_Angeles", "NH": "America/New_York", "NJ": "America/New_York", "NM": "America/Denver",
+    "NY": "America/New_York", "NC": "America/New_York", "ND": "America/Chicago", "OH": "America/New_York",
+    "OK": "America/Chicago", "OR": "America/Los_Angeles", "PA": "America/New_York", "RI": "America/New_York",
+    "SC": "America/New_York", "SD": "America/Chicago", "TN": "America/Chicago", "TX": "America/Chicago",
+    "UT": "America/Denver", "VT": "America/New_York", "VA": "America/New_York", "WA": "America/Los_Angeles",
+    "WV": "America/New_York", "WI": "America/Chicago", "WY": "America/Denver",
+}

@@ -1,19 +1,151 @@
-"""Emails about appointments: confirmation, cancellation, reschedule."""
+"""Emails about appointments: confirmation, reminder, cancellation and reschedule.
+
+The client and the provider each get their own email, with times in their own zone
+(`Client.timezone`, `Provider.timezone`). Emails carry no clinical content: only when,
+how and with whom, the join link or the address, and how to cancel or move the session.
+Every email ends with the crisis line.
+"""
 
 from __future__ import annotations
 
-from django.core.mail import EmailMessage
+import datetime as dt
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from .models import Appointment
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from carematch.accounts.models import STAFF_ROLES, Role
+from carematch.lib.timezones import zone
+
+from . import feeds
+from .models import Appointment, Format
+
+CRISIS_LINE = "If you are in crisis, call or text 988 (Suicide & Crisis Lifeline) or call 911."
+KINDS = ("booked", "reminder", "cancelled", "rescheduled")
+ATTACH_CALENDAR = frozenset({"booked", "rescheduled"})
+
+SUBJECTS = {
+    ("booked", "client"): "Your session is booked",
+    ("booked", "provider"): "New session booked",
+    ("reminder", "client"): "Reminder: your session is coming up",
+    ("reminder", "provider"): "Reminder: a session is coming up",
+    ("cancelled", "client"): "Your session is cancelled",
+    ("cancelled", "provider"): "A session is cancelled",
+    ("rescheduled", "client"): "Your session has a new time",
+    ("rescheduled", "provider"): "A session has a new time",
+}
 
 
-def appointment_email_send(*, event: str, appointment_id: int) -> None:
-    appointment = Appointment.objects.select_related("provider", "client__user").filter(pk=appointment_id).first()
-    if appointment is None:
-        return
-    subject = {
-        "booked": "Your first session is booked",
-        "cancelled": "Your session was cancelled",
-        "rescheduled": "Your session has a new time",
-    }.get(event, "About your session")
-    EmailMessage(subject=subject, body=subject + ".", to=[appointment.client.user.email]).send()
+@dataclass(frozen=True)
+class Recipient:
+    role: str  # "client" or "provider"
+    email: str
+    name: str
+    timezone: str
+
+
+def when_label(moment: dt.datetime, time_zone: str) -> str:
+    """`Monday, January 4, 2027 at 9:00 AM MST`: the zone's abbreviation says which clock it is."""
+    local = moment.astimezone(zone(time_zone))
+    clock = f"{local.hour % 12 or 12}:{local:%M} {'AM' if local.hour < 12 else 'PM'} {local:%Z}"
+    return f"{local:%A}, {local:%B} {local.day}, {local.year} at {clock}"
+
+
+def join_link(appointment: Appointment) -> tuple[str, bool]:
+    """The telehealth join link, and whether it is still the placeholder (a reserved
+    .invalid address that can never open)."""
+    link = settings.VIDEO_LINK_TEMPLATE.replace("{appointment_id}", str(appointment.pk))
+    host = (urlsplit(link).hostname or "").lower()
+    return link, host == "invalid" or host.endswith(".invalid")
+
+
+def recipients(appointment: Appointment) -> list[Recipient]:
+    """The client, then the provider (at their account's address, else their directory email)."""
+    people = []
+    client = appointment.client
+    if client is not None and client.user.email:
+        people.append(Recipient("client", client.user.email, client.first_name, client.timezone))
+    provider = appointment.provider
+    provider_email = provider.user.email if provider.user is not None else provider.email
+    if provider_email:
+        people.append(Recipient("provider", provider_email, provider.first_name, provider.timezone))
+    return people
+
+
+def _cancelled_by(appointment: Appointment, recipient: Recipient) -> str:
+    role = appointment.cancelled_by_role
+    if role == recipient.role:
+        return "You"
+    if role == Role.PROVIDER:
+        return "Your provider"
+    if role == Role.CLIENT:
+        return "The client"
+    if role in STAFF_ROLES:
+        return "A carematch coordinator"
+    return "Someone at carematch"
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+
+
+def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -> tuple[str, str]:
+    """The subject and the plain-text body of one email."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown appointment email {kind!r}")
+    provider = appointment.provider
+    telehealth = appointment.format == Format.TELEHEALTH
+    link, placeholder = join_link(appointment) if telehealth else ("", False)
+    address = ", ".join(part for part in (provider.address, provider.zip) if part) if not telehealth else ""
+    context = {
+        "kind": kind,
+        "for_provider": recipient.role == "provider",
+        "name": recipient.name,
+        "provider_name": provider.display_name,
+        "when": when_label(appointment.start, recipient.timezone),
+        "old_when": (
+            when_label(appointment.rescheduled_from, recipient.timezone) if appointment.rescheduled_from else ""
+        ),
+        "format_label": Format(appointment.format).label,
+        "telehealth": telehealth,
+        "join_link": link,
+        "join_link_placeholder": placeholder,
+        "address": address,
+        "cancelled_by": _cancelled_by(appointment, recipient) if kind == "cancelled" else "",
+        "attached": kind in ATTACH_CALENDAR,
+        "account_url": settings.SITE_URL + reverse("accounts:home"),
+        "calendar_url": settings.SITE_URL + reverse("scheduling:calendar_feed_page"),
+        "crisis_line": CRISIS_LINE,
+    }
+    body = _tidy(render_to_string(f"scheduling/email/{kind}.txt", context))
+    return SUBJECTS[(kind, recipient.role)], body
+
+
+def appointment_messages(*, kind: str, appointment: Appointment) -> list[EmailMessage]:
+    """One email per party; confirmations and new times carry the session as an .ics file
+    in the recipient's own zone."""
+    messages = []
+    for recipient in recipients(appointment):
+        subject, body = render_email(kind=kind, appointment=appointment, recipient=recipient)
+        message = EmailMessage(subject=subject, body=body, to=[recipient.email])
+        if kind in ATTACH_CALENDAR:
+            ics = feeds.calendar_file(
+                [appointment], viewer_timezone=recipient.timezone, for_provider=recipient.role == "provider"
+            )
+            message.attach(f"carematch-session-{appointment.pk}.ics", ics, "text/calendar")
+        messages.append(message)
+    return messages
+
+
+def appointment_emails_send(*, kind: str, appointment: Appointment) -> int:
+    """Send the emails of `kind` about `appointment`; the number sent."""
+    messages = appointment_messages(kind=kind, appointment=appointment)
+    if not messages:
+        return 0
+    with get_connection() as connection:
+        return int(connection.send_messages(messages) or 0)

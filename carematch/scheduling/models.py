@@ -38,9 +38,19 @@ class Format(models.TextChoices):
 class CareRequest(models.Model):
     """Someone asked for care. The clock runs from `requested_at` to their first session."""
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="care_requests")
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="care_requests",
+        help_text="Empty while the person has not signed up (e.g. someone in danger at the start of the intake).",
+    )
     requested_at = models.DateTimeField()
     crisis = models.BooleanField(default=False, help_text="They said they were in danger; a coordinator follows up.")
+    contact_name = models.CharField(max_length=100, blank=True)
+    contact_phone = models.CharField(max_length=30, blank=True)
+    contact_email = models.EmailField(blank=True)
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    followed_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     first_appointment = models.OneToOneField(
         "Appointment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -124,3 +134,30 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+
+class CalendarFeed(models.Model):
+    """A private calendar address for one person. The token in the address is a bearer
+    secret: only its SHA-256 digest is stored, and a person has at most one live feed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    prefix = models.CharField(max_length=12, help_text="First characters, to tell addresses apart.")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(revoked_at__isnull=True), name="one_live_calendar_feed_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"calendar feed {self.prefix}… of user {self.user_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None

@@ -1,10 +1,130 @@
-"""What happens after a booking changes: emails and calendar files (see tasks.py)."""
+"""What happens after an appointment changes: emails to both parties and a reminder 24
+hours before the session.
+
+Services call `appointment_event` once their transaction has committed, so nothing is
+sent for a booking that rolled back. It only queues work; the task worker (`carematch
+db_worker`) sends the emails, outside any web request. Logs name appointments by id only.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import emails, tasks
+from .models import Appointment, Status
+
+logger = logging.getLogger("carematch.scheduling.notifications")
+
+REMINDER_BEFORE = dt.timedelta(hours=24)
+EVENTS = ("booked", "cancelled", "rescheduled")
+
 
 def appointment_event(*, event: str, appointment_id: int) -> None:
-    """Called after commit for booked, cancelled and rescheduled appointments."""
-    from .tasks import send_appointment_email
+    """Queue the emails about `event` and, for a new time, the reminder.
 
-    send_appointment_email.enqueue(event=event, appointment_id=appointment_id)
+    The booking has already committed when this runs: a failure to queue is logged, not
+    turned into an error for the person who booked."""
+    try:
+        _queue(event=event, appointment_id=appointment_id)
+    except Exception:
+        logger.exception("could not queue the %s emails of appointment %s", event, appointment_id)
+
+
+def _queue(*, event: str, appointment_id: int) -> None:
+    if event not in EVENTS:
+        raise ValueError(f"unknown appointment event {event!r}")
+    appointment = Appointment.objects.filter(pk=appointment_id).only("pk", "start", "status").first()
+    if appointment is None:
+        return
+    start = appointment.start.isoformat()
+    tasks.send_appointment_email.enqueue(event=event, appointment_id=appointment.pk, start=start)
+    if event in ("booked", "rescheduled") and appointment.status == Status.BOOKED:
+        reminder_schedule(appointment=appointment)
+
+
+def reminder_schedule(*, appointment: Appointment, now: dt.datetime | None = None) -> bool:
+    """Queue the reminder for 24 hours before the start, or at once when that has passed and
+    the session has not. Whether a reminder was queued."""
+    now = now or timezone.now()
+    if appointment.start <= now:
+        return False
+    due = appointment.start - REMINDER_BEFORE
+    reminder = tasks.send_appointment_reminder
+    if due > now:
+        if not reminder.get_backend().supports_defer:
+            logger.warning("the task backend cannot run tasks later: no reminder for appointment %s", appointment.pk)
+            return False
+        reminder = reminder.using(run_after=due)
+    reminder.enqueue(appointment_id=appointment.pk, start=appointment.start.isoformat())
+    return True
+
+
+def _appointment(appointment_id: int) -> Appointment | None:
+    return (
+        Appointment.objects.select_related("provider__user", "client__user").filter(pk=appointment_id).first()
+    )
+
+
+def appointment_notice_send(
+    *, event: str, appointment_id: int, start: str | None = None, now: dt.datetime | None = None
+) -> bool:
+    """Send the emails about `event` unless the appointment has moved on since: a later
+    change has its own emails. `start` is the appointment's start when the event happened.
+    Whether emails were sent."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown appointment event {event!r}")
+    now = now or timezone.now()
+    appointment = _appointment(appointment_id)
+    if appointment is None or appointment.client is None:
+        return False
+    if event == "cancelled":
+        # Releasing a hold is not a cancellation anyone needs to hear about.
+        current = appointment.status == Status.CANCELLED and appointment.booked_at is not None
+    else:
+        current = appointment.status == Status.BOOKED and appointment.start > now
+        if event == "rescheduled" and start is not None:
+            current = current and appointment.start == dt.datetime.fromisoformat(start)
+    if not current:
+        logger.info("appointment %s changed again before its %s emails were sent; skipped", appointment.pk, event)
+        return False
+    sent = emails.appointment_emails_send(kind=event, appointment=appointment)
+    logger.info("sent %s %s emails of appointment %s", sent, event, appointment.pk)
+    return sent > 0
+
+
+def appointment_reminder_send(*, appointment_id: int, start: str, now: dt.datetime | None = None) -> bool:
+    """Send the reminder, once, if the appointment is still booked at `start` and has not
+    begun. A reminder queued before a reschedule finds a different start and does nothing.
+
+    The reminder is recorded before it is sent (so it is never sent twice) and the record
+    is taken back if sending fails (so a retry can send it). Whether it was sent."""
+    now = now or timezone.now()
+    expected = dt.datetime.fromisoformat(start)
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().filter(pk=appointment_id).first()
+        if (
+            appointment is None
+            or appointment.client_id is None
+            or appointment.status != Status.BOOKED
+            or appointment.start != expected
+            or appointment.start <= now
+            or appointment.reminder_sent_at is not None
+        ):
+            return False
+        appointment.reminder_sent_at = now
+        appointment.save(update_fields=["reminder_sent_at"])
+    appointment = _appointment(appointment_id)
+    if appointment is None:
+        return False
+    try:
+        emails.appointment_emails_send(kind="reminder", appointment=appointment)
+    except Exception:
+        with transaction.atomic():
+            Appointment.objects.filter(pk=appointment_id, reminder_sent_at=now).update(reminder_sent_at=None)
+        raise
+    logger.info("sent the reminder of appointment %s", appointment_id)
+    return True

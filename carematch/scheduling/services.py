@@ -285,7 +285,7 @@ def appointment_reschedule(
     start = _utc(start)
     with transaction.atomic():
         _lock_provider(appointment.provider)
-        appointment = Appointment.objects.select_for_update().select_related("provider", "client").get(
+        appointment = Appointment.objects.select_for_update(of=("self",)).select_related("provider", "client").get(
             pk=appointment.pk
         )
         if appointment.status != Status.BOOKED:
@@ -332,10 +332,81 @@ def appointment_mark_no_show(*, appointment: Appointment, by: User, now: dt.date
     return appointment
 
 
-def care_request_open(*, client: Client, crisis: bool = False, now: dt.datetime | None = None) -> CareRequest:
-    """Record that the client asked for care now; the 48-hour clock starts."""
+def care_request_open(
+    *, client: Client | None, crisis: bool = False, now: dt.datetime | None = None
+) -> CareRequest:
+    """Record that someone asked for care now; the 48-hour clock starts. A client who already
+    has an open request keeps it (asking again does not restart their clock)."""
     with transaction.atomic():
+        if client is not None:
+            existing = CareRequest.objects.filter(
+                client=client, first_appointment__isnull=True, closed_at__isnull=True
+            ).order_by("requested_at").first()
+            if existing is not None:
+                if crisis and not existing.crisis:
+                    existing.crisis = True
+                    existing.save(update_fields=["crisis"])
+                return existing
         return CareRequest.objects.create(client=client, requested_at=now or timezone.now(), crisis=crisis)
+
+
+def care_request_flag_crisis(*, request_id: int) -> CareRequest:
+    """Someone said they are in danger: the request is flagged for a coordinator at once.
+    Only the fact is kept, not what else they answered."""
+    with transaction.atomic():
+        request = CareRequest.objects.select_for_update().get(pk=request_id)
+        if not request.crisis:
+            request.crisis = True
+            request.save(update_fields=["crisis"])
+        return request
+
+
+def care_request_attach_client(*, request_id: int, client: Client) -> CareRequest | None:
+    """A request made before sign-up becomes the new client's (their clock keeps its start)."""
+    with transaction.atomic():
+        request = CareRequest.objects.select_for_update().filter(pk=request_id).first()
+        if request is None or (request.client_id not in (None, client.pk)):
+            return None
+        if request.client_id is None:
+            earlier = CareRequest.objects.filter(
+                client=client, first_appointment__isnull=True, closed_at__isnull=True
+            ).exclude(pk=request.pk).order_by("requested_at").first()
+            if earlier is not None:  # they were already waiting: keep the older clock, carry the flag over
+                if request.crisis and not earlier.crisis:
+                    earlier.crisis = True
+                    earlier.save(update_fields=["crisis"])
+                request.closed_at = timezone.now()
+                request.save(update_fields=["closed_at"])
+                return earlier
+            request.client = client
+            request.save(update_fields=["client"])
+        return request
+
+
+def care_request_add_contact(*, request_id: int, name: str = "", phone: str = "", email: str = "") -> CareRequest:
+    """How a coordinator can reach the person (they chose to give it)."""
+    problems: dict[str, str] = {}
+    phone = phone.strip()
+    if phone:
+        import phonenumbers
+
+        try:
+            parsed = phonenumbers.parse(phone, "US")
+            if not phonenumbers.is_valid_number(parsed):
+                raise phonenumbers.NumberParseException(0, "invalid")
+            phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        except phonenumbers.NumberParseException:
+            problems["phone"] = "not a phone number we can call"
+    if not phone and not email.strip():
+        problems.setdefault("phone", "give a phone number or an email address")
+    if problems:
+        sentence = "; ".join(problems.values())
+        raise InvalidInput(sentence[:1].upper() + sentence[1:] + ".", fields=problems)
+    with transaction.atomic():
+        request = CareRequest.objects.select_for_update().get(pk=request_id)
+        request.contact_name, request.contact_phone, request.contact_email = name.strip()[:100], phone, email.strip()
+        request.save(update_fields=["contact_name", "contact_phone", "contact_email"])
+        return request
 
 
 def _notify(event: str, appointment_id: int) -> None:
@@ -343,3 +414,4 @@ def _notify(event: str, appointment_id: int) -> None:
     from . import notifications
 
     notifications.appointment_event(event=event, appointment_id=appointment_id)
+

@@ -146,7 +146,7 @@ def test_the_home_page_says_what_carematch_does_and_starts_the_journey(client):
     assert "Find a therapist who fits you, and see them within 48 hours." in html
     assert 'href="/find/"' in html
     find = client.get("/find/").content.decode()
-    assert "Matching is not open yet" in find
+    assert "Step 1 of 8" in find and "First, your safety" in find
 
 
 def test_an_unknown_page_is_a_calm_404_with_the_crisis_line(client):

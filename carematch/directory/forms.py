@@ -1,0 +1,240 @@
+"""Forms for the directory's pages. They collect input; the services in services.py decide
+what is valid, and their problems come back onto the fields here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+
+from carematch.lib import vocab
+from carematch.lib.errors import DomainError
+from carematch.lib.languages import LANGUAGES
+from carematch.lib.timezones import zone
+
+from .models import LicenseStatus, Provider
+
+MAX_ROSTER_BYTES = 20 * 1024 * 1024
+DAY_CHOICES = [
+    (0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"), (6, "Sunday"),
+]
+# The languages most spoken at home in the US after English (Census ACS); others go in "Other languages".
+COMMON_LANGUAGES = (
+    "en", "es", "zh", "tl", "vi", "ar", "fr", "ko", "ru", "ht", "de", "pt", "hi", "it", "pl", "ja", "fa", "ur",
+)
+_LANGUAGE_BY_NAME = {name.lower(): code for code, name in LANGUAGES.items()}
+_YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def add_service_errors(form: forms.Form, error: DomainError) -> None:
+    """Puts a service's problems (`error.fields`) onto the form fields of the same names."""
+    if not error.fields:
+        form.add_error(None, error.detail)
+        return
+    for name, problem in error.fields.items():
+        form.add_error(name if name in form.fields else None, _sentence(problem))
+
+
+def _checkboxes() -> forms.CheckboxSelectMultiple:
+    return forms.CheckboxSelectMultiple(attrs={"class": "choices"})
+
+
+class ProviderProfileForm(forms.Form):
+    bio = forms.CharField(
+        label="About you",
+        required=False,
+        strip=False,
+        help_text="What someone looking for help should know about how you work. Up to 5,000 characters.",
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    concerns = forms.MultipleChoiceField(
+        label="What you help with", required=False, choices=list(vocab.CONCERNS.items()), widget=_checkboxes()
+    )
+    approaches = forms.MultipleChoiceField(
+        label="Approaches you use", required=False, choices=list(vocab.APPROACHES.items()), widget=_checkboxes()
+    )
+    populations = forms.MultipleChoiceField(
+        label="Who you see", required=False, choices=list(vocab.POPULATIONS.items()), widget=_checkboxes()
+    )
+    languages = forms.MultipleChoiceField(label="Languages you hold sessions in", required=False, widget=_checkboxes())
+    other_languages = forms.CharField(
+        label="Other languages",
+        required=False,
+        max_length=300,
+        help_text="Names or two-letter codes, separated by commas, e.g. Somali, am.",
+    )
+    formats = forms.MultipleChoiceField(
+        label="How you meet clients", required=False, choices=list(vocab.FORMATS.items()), widget=_checkboxes()
+    )
+    insurance = forms.MultipleChoiceField(
+        label="Insurance you accept", required=False, choices=list(vocab.PAYERS.items()), widget=_checkboxes()
+    )
+    self_pay_rate = forms.CharField(
+        label="Self-pay rate",
+        max_length=12,
+        help_text="Whole US dollars per session, e.g. 120.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    accepting_new = forms.BooleanField(label="I am taking new clients", required=False)
+    min_notice_hours = forms.CharField(
+        label="Minimum notice",
+        max_length=12,
+        help_text="Hours between booking and the session, e.g. 24. At most two weeks (336 hours).",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    works_holidays = forms.BooleanField(label="Offer openings on US federal holidays", required=False)
+
+    def __init__(self, *args: Any, provider: Provider, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "bio": provider.bio,
+                "concerns": provider.concerns,
+                "approaches": provider.approaches,
+                "populations": provider.populations,
+                "languages": [code for code in provider.languages if code in LANGUAGES],
+                "formats": provider.formats,
+                "insurance": provider.insurance,
+                "self_pay_rate": provider.self_pay_rate,
+                "accepting_new": provider.accepting_new,
+                "min_notice_hours": provider.min_notice_hours,
+                "works_holidays": provider.works_holidays,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        shown = [*COMMON_LANGUAGES, *(code for code in provider.languages if code not in COMMON_LANGUAGES)]
+        self.fields["languages"].choices = [(code, vocab.language_name(code)) for code in shown if code in LANGUAGES]  # type: ignore[attr-defined]
+
+    def clean_other_languages(self) -> list[str]:
+        entries = [entry.strip() for entry in self.cleaned_data["other_languages"].split(",")]
+        # A language's English name is understood too; codes and anything unknown go to the service as typed.
+        return [_LANGUAGE_BY_NAME.get(entry.lower(), entry) for entry in entries if entry]
+
+    def profile_changes(self) -> dict[str, Any]:
+        """The cleaned values, shaped as `services.provider_profile_update` takes them."""
+        data = dict(self.cleaned_data)
+        data["languages"] = [*data["languages"], *data.pop("other_languages")]
+        return data
+
+
+class WindowForm(forms.Form):
+    weekday = forms.TypedChoiceField(label="Day", choices=DAY_CHOICES, coerce=int)
+    start = forms.CharField(
+        label="Start time",
+        max_length=10,
+        help_text="24-hour clock, e.g. 09:00.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "size": 6}),
+    )
+    end = forms.CharField(
+        label="End time",
+        max_length=10,
+        help_text="24-hour clock, e.g. 17:00.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "size": 6}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "window")
+        super().__init__(*args, **kwargs)
+
+
+_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+class TimeOffForm(forms.Form):
+    """Start and end are read as wall-clock times in the provider's own time zone."""
+
+    start = forms.DateTimeField(
+        label="Starts",
+        input_formats=_LOCAL_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_LOCAL_FORMATS[0]),
+    )
+    end = forms.DateTimeField(
+        label="Ends",
+        input_formats=_LOCAL_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_LOCAL_FORMATS[0]),
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        help_text="Private: only you and coordinators see it. Up to 200 characters.",
+    )
+
+    def __init__(self, *args: Any, time_zone: str, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "time_off")
+        super().__init__(*args, **kwargs)
+        self.time_zone = time_zone
+
+    def full_clean(self) -> None:
+        # Django's DateTimeField makes naive input aware in the current time zone, and refuses
+        # a wall-clock time that happens twice or never (daylight-saving changes) there.
+        with timezone.override(zone(self.time_zone)):
+            super().full_clean()
+
+
+class DirectorySearchForm(forms.Form):
+    name = forms.CharField(label="Name", required=False, max_length=100)
+    state = forms.ChoiceField(
+        label="Licensed in",
+        required=False,
+        choices=[("", "Any state"), *sorted(vocab.STATES.items(), key=lambda item: item[1])],
+    )
+    concern = forms.ChoiceField(
+        label="Helps with", required=False, choices=[("", "Anything"), *vocab.CONCERNS.items()]
+    )
+    payer = forms.ChoiceField(label="Accepts insurance", required=False, choices=[("", "Any"), *vocab.PAYERS.items()])
+    accepting = forms.ChoiceField(label="Taking new clients", required=False, choices=_YES_NO)
+
+    def filters(self) -> dict[str, Any]:
+        """The cleaned values, shaped as `selectors.provider_search` takes them."""
+        data = self.cleaned_data
+        accepting = {"yes": True, "no": False}.get(data["accepting"])
+        return {
+            "name": data["name"].strip() or None,
+            "state": data["state"] or None,
+            "concern": data["concern"] or None,
+            "payer": data["payer"] or None,
+            "accepting_new": accepting,
+        }
+
+
+class LicenseStatusForm(forms.Form):
+    status = forms.ChoiceField(label="Status", choices=LicenseStatus.choices)
+
+
+class RosterImportForm(forms.Form):
+    roster = forms.FileField(
+        label="Roster file",
+        help_text="A CSV file saved as UTF-8, up to 20 MB.",
+        error_messages={
+            "required": "Choose the roster file to import.",
+            "empty": "This file is empty. Choose the roster file to import.",
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    dry_run = forms.BooleanField(label="Check only, write nothing", required=False)
+    partial = forms.BooleanField(label="Import the good rows even if some are bad", required=False)
+
+    def clean_roster(self) -> str:
+        """The file's text. Read here so a bad upload is an error on this field, not a failed import."""
+        upload: UploadedFile = self.cleaned_data["roster"]
+        if upload.size is not None and upload.size > MAX_ROSTER_BYTES:
+            raise forms.ValidationError(
+                f"This file is {upload.size / 1024 / 1024:.1f} MB; a roster can be at most 20 MB. "
+                "Split it into smaller files."
+            )
+        raw = upload.read(MAX_ROSTER_BYTES + 1)
+        if len(raw) > MAX_ROSTER_BYTES:
+            raise forms.ValidationError("This file is larger than 20 MB. Split it into smaller files.")
+        try:
+            return raw.decode("utf-8-sig")  # a byte-order mark, as spreadsheet programs write, is not data
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError(
+                f"This file is not UTF-8 text (byte {exc.start + 1} cannot be read). "
+                "Save it as “CSV UTF-8” and upload it again."
+            ) from None

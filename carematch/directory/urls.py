@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "directory"
+
+
+
+urlpatterns = [
+    path("providers/<record_id:provider_id>/", views.public_profile, name="public_profile"),
+    path("provider/profile/", views.my_profile, name="my_profile"),
+    path("provider/availability/", views.my_availability, name="my_availability"),
+    path("provider/availability/windows/", views.window_add, name="window_add"),
+    path("provider/availability/windows/<record_id:window_id>/remove/", views.window_remove, name="window_remove"),
+    path("provider/availability/time-off/", views.time_off_add, name="time_off_add"),
+    path(
+        "provider/availability/time-off/<record_id:time_off_id>/remove/", views.time_off_remove,
+        name="time_off_remove",
+    ),
+    path("staff/directory/", views.staff_directory, name="staff_directory"),
+    path("staff/directory/import/", views.roster_import, name="roster_import"),
+    path("staff/directory/<record_id:provider_id>/", views.staff_provider, name="staff_provider"),
+    path("staff/licenses/expiring/", views.licenses_expiring, name="licenses_expiring"),
+    path("staff/licenses/<record_id:license_id>/status/", views.license_status, name="license_status"),
+]

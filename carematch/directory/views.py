@@ -1,0 +1,399 @@
+"""The directory's pages: a provider's public profile, the provider's own profile and
+availability, and the coordinators' directory, license checks and roster import."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import user_passes_test
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from carematch.access.policy import has_role, is_staff_member
+from carematch.accounts.models import Role, User
+from carematch.lib import vocab
+from carematch.lib.errors import DomainError, NotFound
+from carematch.lib.timezones import clock_label, day_label, moment_label, zone
+from carematch.scheduling.selectors import provider_openings
+
+from . import roster, selectors, services
+from .forms import (
+    DAY_CHOICES,
+    DirectorySearchForm,
+    LicenseStatusForm,
+    ProviderProfileForm,
+    RosterImportForm,
+    TimeOffForm,
+    WindowForm,
+    add_service_errors,
+)
+from .models import AvailabilityWindow, License, LicenseStatus, Provider, TimeOff
+
+OPENINGS_AHEAD = dt.timedelta(days=14)
+OPENINGS_SHOWN = 10
+DIRECTORY_PAGE_SIZE = 25
+EXPIRING_WITHIN_DAYS = 60
+PROBLEMS_SHOWN = 500
+_DAY_NAMES = dict(DAY_CHOICES)
+
+
+# --- How times read on the pages ---------------------------------------------------------------
+
+
+def window_label(window: AvailabilityWindow) -> str:
+    """`Monday 09:00 to 12:00`."""
+    return f"{_DAY_NAMES[window.weekday]} {window.start:%H:%M} to {window.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class OpeningDay:
+    label: str
+    times: list[tuple[dt.datetime, str]]  # (start in UTC, how it reads locally)
+
+
+def opening_days(starts: list[dt.datetime], time_zone: str) -> list[OpeningDay]:
+    """Openings grouped by the day they fall on in `time_zone`, in order."""
+    tz = zone(time_zone)
+    days: list[OpeningDay] = []
+    for start in starts:
+        local = start.astimezone(tz)
+        label = day_label(local)
+        if not days or days[-1].label != label:
+            days.append(OpeningDay(label, []))
+        days[-1].times.append((start, clock_label(local)))
+    return days
+
+
+def _zone_name(time_zone: str) -> str:
+    return time_zone.replace("_", " ")
+
+
+def _initials(provider: Provider) -> str:
+    return (provider.first_name[:1] + provider.last_name[:1]).upper()
+
+
+# --- Public profile ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD"])
+def public_profile(request: HttpRequest, provider_id: int) -> HttpResponse:
+    provider = get_object_or_404(Provider.objects.prefetch_related("licenses", "windows"), pk=provider_id)
+    now = timezone.now()
+    days: list[OpeningDay] = []
+    if provider.accepting_new:
+        starts = provider_openings(provider=provider, start=now, end=now + OPENINGS_AHEAD, now=now)
+        days = opening_days(starts[:OPENINGS_SHOWN], provider.timezone)
+    licensed_in = sorted({
+        vocab.STATES.get(lic.state, lic.state) for lic in provider.licenses_valid_on(timezone.localdate())
+    })
+    context = {
+        "provider": provider,
+        "initials": _initials(provider),
+        "taxonomy": vocab.TAXONOMY.get(provider.taxonomy, ""),
+        "concerns": vocab.labels(vocab.CONCERNS, provider.concerns),
+        "approaches": vocab.labels(vocab.APPROACHES, provider.approaches),
+        "populations": vocab.labels(vocab.POPULATIONS, provider.populations),
+        "languages": [vocab.language_name(code) for code in provider.languages],
+        "formats": vocab.labels(vocab.FORMATS, provider.formats),
+        "insurance": vocab.labels(vocab.PAYERS, provider.insurance),
+        "licensed_in": licensed_in,
+        "opening_days": days,
+        "zone_name": _zone_name(provider.timezone),
+    }
+    return render(request, "directory/public_profile.html", context)
+
+
+# --- Provider self-service ---------------------------------------------------------------------
+
+ProviderView = Callable[..., HttpResponse]
+
+
+def provider_page(view: ProviderView) -> Callable[..., HttpResponse]:
+    """For providers only, with their own directory record as the view's second argument."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not has_role(request.user, Role.PROVIDER):
+            raise Http404("This page is for providers.")
+        provider = Provider.objects.filter(user=request.user).first()
+        if provider is None:
+            return render(request, "directory/provider_not_set_up.html")
+        return view(request, provider, *args, **kwargs)
+
+    return wrapper
+
+
+@require_http_methods(["GET", "POST"])
+@provider_page
+def my_profile(request: HttpRequest, provider: Provider) -> HttpResponse:
+    if request.method == "POST":
+        form = ProviderProfileForm(request.POST, provider=provider)
+        if form.is_valid():
+            try:
+                services.provider_profile_update(provider=provider, **form.profile_changes())
+            except DomainError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Your profile is saved.")
+                return redirect("directory:my_profile")
+    else:
+        form = ProviderProfileForm(provider=provider)
+    return render(request, "directory/my_profile.html", {"provider": provider, "form": form})
+
+
+def _availability(
+    request: HttpRequest, provider: Provider, *, window_form: WindowForm | None = None,
+    time_off_form: TimeOffForm | None = None,
+) -> HttpResponse:
+    tz = zone(provider.timezone)
+    windows = [
+        (window, window_label(window))
+        for window in provider.windows.order_by("weekday", "start")
+    ]
+    time_off = [
+        (period, moment_label(period.start.astimezone(tz)), moment_label(period.end.astimezone(tz)))
+        for period in provider.time_off.filter(end__gt=timezone.now()).order_by("start")
+    ]
+    context = {
+        "provider": provider,
+        "zone_name": _zone_name(provider.timezone),
+        "zone_now_label": moment_label(timezone.now().astimezone(tz)),
+        "windows": windows,
+        "time_off": time_off,
+        "window_form": window_form or WindowForm(),
+        "time_off_form": time_off_form or TimeOffForm(time_zone=provider.timezone),
+    }
+    return render(request, "directory/my_availability.html", context)
+
+
+@require_http_methods(["GET"])
+@provider_page
+def my_availability(request: HttpRequest, provider: Provider) -> HttpResponse:
+    return _availability(request, provider)
+
+
+@require_POST
+@provider_page
+def window_add(request: HttpRequest, provider: Provider) -> HttpResponse:
+    form = WindowForm(request.POST)
+    if form.is_valid():
+        try:
+            window = services.availability_window_add(provider=provider, **form.cleaned_data)
+        except DomainError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Added {window_label(window)}.")
+            return redirect("directory:my_availability")
+    return _availability(request, provider, window_form=form)
+
+
+@require_POST
+@provider_page
+def window_remove(request: HttpRequest, provider: Provider, window_id: int) -> HttpResponse:
+    try:
+        services.availability_window_remove(provider=provider, window_id=window_id)
+    except NotFound as exc:
+        raise Http404(exc.detail) from None
+    messages.success(request, "The window is removed.")
+    return redirect("directory:my_availability")
+
+
+@require_POST
+@provider_page
+def time_off_add(request: HttpRequest, provider: Provider) -> HttpResponse:
+    form = TimeOffForm(request.POST, time_zone=provider.timezone)
+    if form.is_valid():
+        try:
+            services.time_off_add(provider=provider, **form.cleaned_data)
+        except DomainError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your time off is saved. No openings are offered during it.")
+            return redirect("directory:my_availability")
+    return _availability(request, provider, time_off_form=form)
+
+
+@require_POST
+@provider_page
+def time_off_remove(request: HttpRequest, provider: Provider, time_off_id: int) -> HttpResponse:
+    try:
+        services.time_off_remove(provider=provider, time_off_id=time_off_id)
+    except NotFound as exc:
+        raise Http404(exc.detail) from None
+    messages.success(request, "The time off is removed.")
+    return redirect("directory:my_availability")
+
+
+# --- Coordinators ------------------------------------------------------------------------------
+
+staff_only = user_passes_test(is_staff_member)
+
+_STATUS_ACTIONS = {
+    LicenseStatus.VERIFIED: "Mark verified",
+    LicenseStatus.REJECTED: "Mark rejected",
+    LicenseStatus.UNVERIFIED: "Set back to not yet verified",
+}
+_STATUS_DONE = {
+    LicenseStatus.VERIFIED: "marked verified",
+    LicenseStatus.REJECTED: "marked rejected",
+    LicenseStatus.UNVERIFIED: "set back to not yet verified",
+}
+
+
+def _acting_user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # staff_only has let only signed-in staff through
+        raise Http404
+    return user
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_only
+def staff_directory(request: HttpRequest) -> HttpResponse:
+    form = DirectorySearchForm(request.GET if request.GET.keys() - {"page"} else None)
+    page = None
+    if not form.is_bound or form.is_valid():
+        filters = form.filters() if form.is_bound else {}
+        page = Paginator(selectors.provider_search(**filters), DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [
+        {
+            "provider": provider,
+            "licensed_in": sorted({lic.state for lic in provider.licenses.all() if lic.counts_on(today)}),
+            "to_verify": sum(lic.status == LicenseStatus.UNVERIFIED for lic in provider.licenses.all()),
+        }
+        for provider in (page.object_list if page else [])
+    ]
+    return render(request, "directory/staff_directory.html", {"form": form, "page": page, "rows": rows})
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_only
+def staff_provider(request: HttpRequest, provider_id: int) -> HttpResponse:
+    provider = get_object_or_404(
+        Provider.objects.select_related("user").prefetch_related(
+            Prefetch("licenses", queryset=License.objects.select_related("verified_by")),
+            "windows",
+            Prefetch("time_off", queryset=TimeOff.objects.filter(end__gt=timezone.now()).order_by("start")),
+        ),
+        pk=provider_id,
+    )
+    tz = zone(provider.timezone)
+    today = timezone.localdate()
+    context = {
+        "provider": provider,
+        "initials": _initials(provider),
+        "taxonomy": vocab.TAXONOMY.get(provider.taxonomy, provider.taxonomy),
+        "gender": vocab.GENDERS.get(provider.gender, provider.gender),
+        "concerns": vocab.labels(vocab.CONCERNS, provider.concerns),
+        "approaches": vocab.labels(vocab.APPROACHES, provider.approaches),
+        "populations": vocab.labels(vocab.POPULATIONS, provider.populations),
+        "languages": [vocab.language_name(code) for code in provider.languages],
+        "formats": vocab.labels(vocab.FORMATS, provider.formats),
+        "insurance": vocab.labels(vocab.PAYERS, provider.insurance),
+        "licenses": [
+            {
+                "license": lic,
+                "state": vocab.STATES.get(lic.state, lic.state),
+                "expired": lic.expires < today,
+                "actions": [(value, label) for value, label in _STATUS_ACTIONS.items() if value != lic.status],
+            }
+            for lic in provider.licenses.all()
+        ],
+        "windows": [
+            window_label(window) for window in provider.windows.all()
+        ],
+        "time_off": [
+            (moment_label(t.start.astimezone(tz)), moment_label(t.end.astimezone(tz)), t.note)
+            for t in provider.time_off.all()
+        ],
+    }
+    return render(request, "directory/staff_provider.html", context)
+
+
+@staff_only
+@require_POST
+def license_status(request: HttpRequest, license_id: int) -> HttpResponse:
+    license = get_object_or_404(License, pk=license_id)
+    form = LicenseStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.license_set_status(license=license, status=form.cleaned_data["status"], by=_acting_user(request))
+        except DomainError as exc:
+            messages.error(request, f"Status: {exc.detail}")
+        else:
+            done = _STATUS_DONE[LicenseStatus(license.status)]
+            messages.success(request, f"The {license.state} {license.license_type} license {license.number} is {done}.")
+    else:
+        messages.error(request, "Status: choose Verified, Rejected or Not yet verified. Nothing was changed.")
+    return redirect("directory:staff_provider", provider_id=license.provider_id)
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_only
+def licenses_expiring(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    licenses = list(selectors.licenses_expiring(within_days=EXPIRING_WITHIN_DAYS, today=today))
+    rows = [{"license": lic, "days_left": (lic.expires - today).days} for lic in licenses]
+    return render(
+        request, "directory/licenses_expiring.html", {"rows": rows, "within_days": EXPIRING_WITHIN_DAYS, "today": today}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_only
+def roster_import(request: HttpRequest) -> HttpResponse:
+    report = None
+    if request.method == "POST":
+        form = RosterImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                report = roster.roster_import(source=data["roster"], dry_run=data["dry_run"], partial=data["partial"])
+            except DomainError as exc:
+                form.add_error("roster", exc.detail)
+    else:
+        form = RosterImportForm()
+    context: dict[str, Any] = {"form": form, "report": report}
+    if report is not None:
+        context["outcome"] = _import_outcome(
+            report, dry_run=form.cleaned_data["dry_run"], partial=form.cleaned_data["partial"]
+        )
+        context["problems"] = [str(problem) for problem in report.problems[:PROBLEMS_SHOWN]]
+        context["problems_not_shown"] = max(0, len(report.problems) - PROBLEMS_SHOWN)
+    return render(request, "directory/roster_import.html", context)
+
+
+def _import_outcome(report: roster.RosterReport, *, dry_run: bool, partial: bool) -> str:
+    """What happened, in a sentence: the counts alone do not say whether anything was written."""
+    summary = report.summary()
+    refused = bool(report.problems) and not partial
+    if dry_run:
+        if refused:
+            return (
+                "This was a check, so nothing was written. An import would write nothing, because the file has "
+                f"problems: {summary}."
+            )
+        return f"This was a check, so nothing was written. An import would give: {summary}."
+    if report.written:
+        return f"The directory is updated: {summary}."
+    if not report.problems:
+        return f"Nothing needed to change: {summary}."
+    if refused:
+        return (
+            f"Nothing was written, because the file has problems: {summary}. Fix them and import the file again, "
+            "or choose to import the good rows even if some are bad."
+        )
+    return f"Nothing was written: {summary}. Fix the problems below and import the file again."

@@ -1,0 +1,86 @@
+"""Matching on the JSON API: POST /api/v1/match."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router
+
+from carematch.access import policy
+from carematch.accounts.models import Client, Role
+from carematch.lib import geo
+from carematch.lib.crisis import CRISIS_RESOURCES
+from carematch.lib.errors import Forbidden, InvalidInput, NotFound
+from carematch.lib.timezones import STATE_ZONE
+from carematch.scheduling import services as scheduling
+
+from .engine.types import MatchRequest
+from .schemas import MatchAnswerOut, MatchIn
+
+router = Router(tags=["matching"])
+
+
+def _client_for(request: HttpRequest, client_id: int | None) -> Client | None:
+    user = request.user
+    if policy.is_staff_member(user):
+        if client_id is None:
+            return None
+        client = Client.objects.filter(pk=client_id).first()
+        if client is None:
+            raise NotFound("No client with that id.", fields={"client_id": "not found"})
+        return client
+    if policy.has_role(user, Role.CLIENT) and user.pk is not None:
+        own = Client.objects.filter(user__pk=user.pk).first()
+        if client_id is not None and (own is None or own.pk != client_id):
+            raise NotFound("No client with that id.", fields={"client_id": "not found"})
+        return own
+    raise Forbidden("Matching is for clients (for themselves) and coordinators.")
+
+
+@router.post("/match", response=MatchAnswerOut, exclude_none=True)
+def match(request: HttpRequest, payload: MatchIn) -> Any:
+    """Licensed providers who fit, ranked with reasons, each with up to 3 openings in the window.
+
+    Every provider and opening obeys the hard rules; see the README for the ranking weights.
+    With `"crisis": true` the answer starts with the crisis resources and the request is flagged
+    for a coordinator; matching is offered as well, never instead."""
+    from .services import match_find
+
+    client = _client_for(request, payload.client_id)
+    if payload.format in ("in_person", "any") and not payload.zip:
+        raise InvalidInput("A ZIP code is needed to find providers you can meet in person.",
+                           fields={"zip": "required when format is in_person or any"})
+    now = timezone.now()
+    care_request = scheduling.care_request_open(client=client, crisis=payload.crisis, now=now)
+    if payload.crisis:
+        scheduling.care_request_flag_crisis(request_id=care_request.pk)
+    zone_name = (client.timezone if client else None) or geo.zip_timezone(payload.zip or "") \
+        or STATE_ZONE[payload.state]
+    answer = match_find(
+        request=MatchRequest(
+            state=payload.state, zip=payload.zip, age=payload.age, concerns=tuple(payload.concerns),
+            approaches=tuple(payload.approaches), format=payload.format,
+            max_distance_miles=payload.max_distance_miles, languages=tuple(payload.languages),
+            provider_gender=payload.provider_gender, insurance=payload.insurance,
+            self_pay_max=payload.self_pay_max if payload.insurance is None else None,
+            earliest=payload.earliest or now, within_hours=payload.within_hours, limit=payload.limit,
+            times_of_day=tuple(payload.times_of_day), client_timezone=zone_name,
+        ),
+        now=now,
+    )
+    return {
+        "crisis_resources": list(CRISIS_RESOURCES) if payload.crisis else None,
+        "matches": [
+            {
+                "provider": {"id": m.provider_id, "npi": m.npi, "name": m.name, "credentials": list(m.credentials)},
+                "score": round(m.score, 6),
+                "reasons": list(m.reasons),
+                "openings": [{"start": o.start, "end": o.end, "formats": list(o.formats)} for o in m.openings],
+            }
+            for m in answer.matches
+        ],
+        "suggestions": [{"change": s.change, "more_matches": s.more_matches} for s in answer.suggestions],
+        "care_request_id": care_request.pk,
+    }

@@ -1,0 +1,1 @@
+"""The matching core: plain Python over NumPy, no Django."""

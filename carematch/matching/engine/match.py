@@ -1,0 +1,341 @@
+"""Find the providers who fit a request, best first, with their soonest openings.
+
+1. Hard rules that do not depend on time, over the whole directory at once: a license in
+   the client's state, a shared language, the age's population, a concern treated, the
+   payer or the self-pay limit, and a session format the request allows (in person only
+   within the distance asked for). What remains are the candidates.
+2. Their openings in the window from their weekly windows (engine/slots.py), which also
+   applies notice, holidays and the license's expiry on each session's dates. A
+   candidate with none is out.
+3. Each candidate's best possible score: the parts that need openings are taken at the
+   most that time off and claims could leave them.
+4. Candidates in order of that bound; time off, claims and recent new clients are
+   fetched for a batch of them at a time (the first batch is usually all it takes), and
+   exact scores are computed until no candidate left can beat the last of the `limit` best.
+5. When fewer than `limit` match, each single relaxation of the request is tried and
+   those that would find more providers are suggested, most first.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from carematch.lib import geo, vocab
+
+from .directory import APPROACH_BITS, CONCERN_BITS, GENDER_CODES, PAYER_BITS, POPULATION_BITS, Directory
+from .reasons import write_reasons
+from .request import check_request, population_for
+from .scoring import combine, fair_share, parts_counted
+from .slots import Slots, candidate_slots, ceil_seconds, floor_seconds, instant, microseconds, without_blocked
+from .types import TIMES_OF_DAY, Match, MatchAnswer, MatchRequest, Opening, Suggestion
+from .zones import DAY, offset_of, offset_steps
+
+SESSION = dt.timedelta(hours=1)
+OPENINGS_SHOWN = 3
+FIRST_BATCH = 24
+TELEHEALTH, IN_PERSON = 1, 2
+# Distances this close to the limit are measured again with carematch.lib.geo, so that
+# the engine and everything else draw the line at exactly the same place.
+_DISTANCE_RECHECK = 1e-6
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Busy:
+    """What the database says about some providers for one request: spans they cannot be
+    booked in (time off, booked sessions, live holds) and how many new clients booked a
+    first session with them recently."""
+
+    blocked: Mapping[int, Sequence[tuple[dt.datetime, dt.datetime]]]
+    recent_new_clients: Mapping[int, int]
+
+
+# (provider ids, start, end) -> Busy for spans overlapping [start, end)
+BusyLookup = Callable[[Sequence[int], dt.datetime, dt.datetime], Busy]
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    positions: IntArray  # into the directory
+    expires: npt.NDArray[np.int32]  # latest license expiry in the state, a day number
+    formats: npt.NDArray[np.uint8]  # formats the openings may be offered in (bits)
+    parts: dict[str, npt.NDArray[np.float64]]  # score parts known without openings
+
+
+def _language_bits(directory: Directory, languages: Sequence[str]) -> npt.NDArray[np.uint64]:
+    bits = np.zeros(directory.languages.shape[1], dtype=np.uint64)
+    for code in languages:
+        at = directory.language_codes.get(code)
+        if at is not None:
+            bits[at // 64] |= np.uint64(1 << (at % 64))
+    return bits
+
+
+def _mask(items: Sequence[str], table: Mapping[str, int]) -> int:
+    mask = 0
+    for item in items:
+        mask |= table[item]
+    return mask
+
+
+def _miles(directory: Directory, at: IntArray, lat: float, lon: float) -> npt.NDArray[np.float64]:
+    """As carematch.lib.geo.miles_between, for many providers."""
+    p1, p2 = np.radians(lat), directory.latitude[at]
+    dp, dl = p2 - p1, np.radians(directory.longitude_degrees[at] - lon)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * geo.EARTH_RADIUS_MILES * np.arcsin(np.sqrt(np.minimum(1.0, a)))
+
+
+def _candidates(directory: Directory, request: MatchRequest) -> _Candidates:
+    licensed = directory.licenses.get(request.state)
+    if licensed is None:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Candidates(empty, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint8), {})
+    # No session in the window can fall on a date before this one, on any clock.
+    first_date = ceil_seconds(request.earliest) // DAY - 1
+    keep = licensed.expires >= first_date
+    at = licensed.providers[keep].astype(np.int64)
+    expires = licensed.expires[keep]
+
+    concerns = _mask(request.concerns, CONCERN_BITS)
+    ok = (directory.concerns[at] & concerns) != 0
+    ok &= (directory.populations[at] & POPULATION_BITS[population_for(request.age)]) != 0
+    ok &= ((directory.languages[at] & _language_bits(directory, request.languages)) != 0).any(axis=1)
+    if request.insurance:
+        ok &= (directory.payers[at] & PAYER_BITS[request.insurance]) != 0
+    elif request.self_pay_max is not None:
+        ok &= directory.self_pay[at] <= request.self_pay_max
+    at, expires = at[ok], expires[ok]
+
+    offered = directory.formats[at]
+    formats = np.zeros(len(at), dtype=np.uint8)
+    if request.format in ("telehealth", "any"):
+        formats |= offered & TELEHEALTH
+    located = geo.zip_location(request.zip) if request.zip else None
+    if request.format in ("in_person", "any") and located is not None:
+        in_person = (offered & IN_PERSON) != 0
+        in_person &= ~np.isnan(directory.latitude[at])
+        miles = np.full(len(at), np.inf)
+        miles[in_person] = _miles(directory, at[in_person], located[0], located[1])
+        near = miles <= request.max_distance_miles
+        for i in np.flatnonzero(np.abs(miles - request.max_distance_miles) <= _DISTANCE_RECHECK):
+            p = at[i]
+            exact = geo.miles_between(
+                located[0], located[1], float(directory.latitude_degrees[p]), float(directory.longitude_degrees[p])
+            )
+            near[i] = exact <= request.max_distance_miles
+        formats |= np.where(in_person & near, IN_PERSON, 0).astype(np.uint8)
+    keep = formats != 0
+    at, expires, formats = at[keep], expires[keep], formats[keep]
+
+    parts = {"concerns": np.bitwise_count(directory.concerns[at] & concerns) / float(len(request.concerns))}
+    if request.approaches:
+        approaches = _mask(request.approaches, APPROACH_BITS)
+        parts["approaches"] = np.bitwise_count(directory.approaches[at] & approaches) / float(len(request.approaches))
+    if request.provider_gender:
+        parts["gender"] = (directory.gender[at] == GENDER_CODES[request.provider_gender]).astype(np.float64)
+    return _Candidates(at, expires, formats, parts)
+
+
+def _preferred(begins: IntArray, request: MatchRequest) -> npt.NDArray[np.bool_]:
+    """Which openings start at a time of day the client chose, on the client's clock."""
+    first_day, last_day = ceil_seconds(request.earliest) // DAY - 2, ceil_seconds(request.latest) // DAY + 2
+    steps = offset_steps(request.client_timezone, first_day, last_day)
+    hours = ((begins + offset_of(steps, begins)) % DAY) // 3600
+    chosen = np.zeros(len(begins), dtype=np.bool_)
+    for name in request.times_of_day:
+        low, high = TIMES_OF_DAY[name]
+        chosen |= (hours >= low) & (hours < high)
+    return chosen
+
+
+class _Search:
+    """One request against the directory: candidates, their openings, and busy lookups."""
+
+    def __init__(self, directory: Directory, request: MatchRequest, *, now: dt.datetime, busy: BusyLookup):
+        self.directory, self.request, self.now, self.busy_lookup = directory, request, now, busy
+        self.candidates = _candidates(directory, request)
+        self.slots: Slots = candidate_slots(
+            directory, self.candidates.positions, license_expires=self.candidates.expires,
+            earliest=request.earliest, latest=request.latest, now=now, client_zone=request.client_timezone,
+        )
+        self.ids = directory.ids[self.candidates.positions]
+        self.busy: dict[int, tuple[list[tuple[int, int]], int]] = {}
+
+    def fetch(self, js: Sequence[int]) -> None:
+        wanted = [int(self.ids[j]) for j in js if j not in self.busy]
+        if not wanted:
+            return
+        answer = self.busy_lookup(wanted, self.request.earliest, self.request.latest + SESSION)
+        for j in js:
+            pid = int(self.ids[j])
+            spans = [(floor_seconds(start), ceil_seconds(end)) for start, end in answer.blocked.get(pid, ())]
+            self.busy[j] = (spans, int(answer.recent_new_clients.get(pid, 0)))
+
+    def openings(self, j: int) -> IntArray:
+        return without_blocked(self.slots.of(j), self.busy[j][0])
+
+
+def _soonness(first: IntArray, request: MatchRequest) -> npt.NDArray[np.float64]:
+    """1 - (first - earliest) / window, from exact microsecond counts (below 2**53, so
+    exact as floats too: the division is the one Python does for timedelta / timedelta)."""
+    waited = first * 1_000_000 - microseconds(request.earliest)
+    return 1.0 - waited.astype(np.float64) / float(request.within_hours * 3_600_000_000)
+
+
+def _match(search: _Search, j: int, openings: IntArray, score: float) -> Match:
+    directory, request = search.directory, search.request
+    p = int(search.candidates.positions[j])
+    bits = int(search.candidates.formats[j])
+    formats = tuple(name for name, bit in (("telehealth", TELEHEALTH), ("in_person", IN_PERSON)) if bits & bit)
+    shown = tuple(
+        Opening(start=instant(begin), end=instant(begin) + SESSION, formats=formats)
+        for begin in openings[:OPENINGS_SHOWN]
+    )
+    miles = None
+    if "in_person" in formats and request.zip:
+        located = geo.zip_location(request.zip)
+        if located is not None:
+            miles = geo.miles_between(
+                located[0], located[1], float(directory.latitude_degrees[p]), float(directory.longitude_degrees[p])
+            )
+    has_concerns, has_approaches = int(directory.concerns[p]), int(directory.approaches[p])
+    language_bits = directory.languages[p]
+    speaks = []
+    for code in request.languages:
+        at = directory.language_codes.get(code)
+        if at is not None and int(language_bits[at // 64]) >> (at % 64) & 1:
+            speaks.append(code)
+    gender_code = int(directory.gender[p])
+    reasons = write_reasons(
+        request=request,
+        treated=[c for c in request.concerns if has_concerns & CONCERN_BITS[c]],
+        offered=[a for a in request.approaches if has_approaches & APPROACH_BITS[a]],
+        self_pay_rate=int(directory.self_pay[p]),
+        speaks=speaks,
+        gender=list(vocab.GENDERS)[gender_code] if gender_code >= 0 else "",
+        formats=formats,
+        miles=miles,
+        first_start=shown[0].start,
+    )
+    return Match(
+        provider_id=int(directory.ids[p]),
+        npi=directory.npis[p],
+        name=directory.names[p],
+        credentials=directory.credentials[p],
+        score=score,
+        reasons=reasons,
+        openings=shown,
+    )
+
+
+def _best(search: _Search) -> list[Match]:
+    request, candidates, slots = search.request, search.candidates, search.slots
+    counted = parts_counted(request)
+    counts = slots.counts
+    has_slots = np.flatnonzero(counts > 0)
+    if not len(has_slots):
+        return []
+    first = slots.begins[slots.ptr[has_slots]]
+    bound_parts = {name: values[has_slots] for name, values in candidates.parts.items()}
+    bound_parts["soonness"] = _soonness(first, request)
+    n = counts[has_slots]
+    bound_parts["fair_share"] = n / (n + 1.0)
+    if request.times_of_day:
+        owner = np.repeat(np.arange(len(counts)), counts)
+        chosen = np.bincount(owner, weights=_preferred(slots.begins, request), minlength=len(counts))
+        bound_parts["times_of_day"] = (chosen[has_slots] > 0).astype(np.float64)
+    bound = combine(bound_parts, counted)
+    ids = search.ids[has_slots]
+    order = has_slots[np.lexsort((ids, -bound))]
+    bound_of = dict(zip(has_slots.tolist(), bound.tolist(), strict=True))
+
+    top: list[tuple[float, int, int, IntArray]] = []  # (-score, id, j, openings), best first
+    batch = max(FIRST_BATCH, 4 * request.limit)
+    for rank, j in enumerate(order.tolist()):
+        if len(top) >= request.limit:
+            last_score, last_id = -top[request.limit - 1][0], top[request.limit - 1][1]
+            if bound_of[j] < last_score or (bound_of[j] == last_score and int(search.ids[j]) > last_id):
+                break
+        if j not in search.busy:
+            search.fetch(order[rank:rank + batch].tolist())
+            batch *= 2
+        openings = search.openings(j)
+        if not len(openings):
+            continue
+        parts = {name: float(values[j]) for name, values in candidates.parts.items()}
+        parts["soonness"] = float(_soonness(openings[:1], request)[0])
+        parts["fair_share"] = fair_share(len(openings), search.busy[j][1])
+        if request.times_of_day:
+            parts["times_of_day"] = int(_preferred(openings, request).sum()) / len(openings)
+        score = combine(parts, counted)
+        bisect.insort(top, (-score, int(search.ids[j]), j, openings))
+        del top[request.limit:]
+    return [_match(search, j, openings, -negative) for negative, _, j, openings in top]
+
+
+def _more(search: _Search, exclude: set[int], most: int) -> int:
+    """How many providers other than `exclude` the search finds, counting up to `most`."""
+    counts = search.slots.counts
+    js = [j for j in np.flatnonzero(counts > 0).tolist() if int(search.ids[j]) not in exclude]
+    found, start, batch = 0, 0, max(FIRST_BATCH, 4 * most)
+    while found < most and start < len(js):
+        chunk = js[start:start + batch]
+        search.fetch(chunk)
+        for j in chunk:
+            if len(search.openings(j)):
+                found += 1
+                if found == most:
+                    break
+        start += batch
+        batch *= 2
+    return found
+
+
+def relaxations(request: MatchRequest) -> list[dict[str, object]]:
+    """Single changes to a request that can only find more providers of some kind, in the
+    order they are suggested when they find equally many."""
+    changes: list[dict[str, object]] = []
+    for hours in (72, 168):
+        if request.within_hours < hours:
+            changes.append({"within_hours": hours})
+    if request.format == "in_person":
+        changes.append({"format": "telehealth"})
+    if request.format != "telehealth" and request.zip:
+        wider = next((miles for miles in (50, 100) if request.max_distance_miles < miles), None)
+        if wider is not None:
+            changes.append({"max_distance_miles": wider})
+    if "en" not in request.languages:
+        changes.append({"languages": [*request.languages, "en"]})
+    if request.insurance is not None:
+        changes.append({"insurance": None})
+    return changes
+
+
+def relaxed(request: MatchRequest, change: Mapping[str, object]) -> MatchRequest:
+    values = {name: tuple(value) if isinstance(value, list) else value for name, value in change.items()}
+    return dataclasses.replace(request, **values)  # type: ignore[arg-type]
+
+
+def find_matches(directory: Directory, request: MatchRequest, *, now: dt.datetime, busy: BusyLookup) -> MatchAnswer:
+    """The best `request.limit` matches, and suggestions when there are fewer."""
+    check_request(request, now=now)
+    matches = _best(_Search(directory, request, now=now, busy=busy))
+    suggestions: list[Suggestion] = []
+    if len(matches) < request.limit:
+        found = {match.provider_id for match in matches}
+        room = request.limit - len(matches)
+        for change in relaxations(request):
+            more = _more(_Search(directory, relaxed(request, change), now=now, busy=busy), found, room)
+            if more:
+                suggestions.append(Suggestion(change=change, more_matches=more))
+        suggestions.sort(key=lambda suggestion: -suggestion.more_matches)
+    return MatchAnswer(matches=tuple(matches), suggestions=tuple(suggestions))

@@ -1,0 +1,75 @@
+"""Forms of the client's journey: choose a format, give details, sign up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from carematch.lib import vocab
+from carematch.lib.timezones import US_ZONES
+
+
+class HoldForm(forms.Form):
+    start = forms.CharField(widget=forms.HiddenInput)
+    format = forms.ChoiceField(label="How would you like to meet?", widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, formats: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(f, vocab.FORMATS[f]) for f in formats if f in vocab.FORMATS]
+        self.fields["format"].choices = choices  # type: ignore[attr-defined]
+        if len(formats) == 1:
+            self.fields["format"].initial = formats[0]
+
+
+class ClientDetailsForm(forms.Form):
+    first_name = forms.CharField(label="First name", max_length=100,
+                                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(label="Last name", max_length=100,
+                                widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    date_of_birth = forms.DateField(
+        label="Date of birth", help_text="Some therapists work only with certain ages.",
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+    )
+    state = forms.ChoiceField(
+        label="Where will you be during sessions?",
+        help_text="Therapists can only see you in a state where they are licensed.",
+        choices=[("", "Choose a state"), *sorted(vocab.STATES.items(), key=lambda pair: pair[1])],
+    )
+    zip = forms.CharField(label="ZIP code (optional)", max_length=10, required=False,
+                          widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}))
+    timezone = forms.ChoiceField(label="Your time zone", choices=US_ZONES,
+                                 help_text="We show every time in this zone.")
+
+
+class ClientSignUpForm(ClientDetailsForm):
+    email = forms.EmailField(label="Email address", max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password1 = forms.CharField(label="Choose a password", strip=False,
+                                help_text="At least 10 characters; not a common password and not all numbers.",
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label="Password again", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    field_order = ["email", "password1", "password2", "first_name", "last_name", "date_of_birth", "state", "zip",
+                   "timezone"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", "The two passwords do not match.")
+        return data
+
+
+class CrisisContactForm(forms.Form):
+    name = forms.CharField(label="Your first name (optional)", max_length=100, required=False)
+    phone = forms.CharField(label="A phone number we can call or text", max_length=30, required=False,
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    email = forms.EmailField(label="Or an email address", max_length=254, required=False,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("phone") and not data.get("email") and not self.errors:
+            raise forms.ValidationError("Give a phone number or an email address so a coordinator can reach you.")
+        return data

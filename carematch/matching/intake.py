@@ -1,0 +1,225 @@
+"""The intake: one topic a step, safety first. Answers live in the browser's session until
+they are used, so back and forward never lose them and nothing is asked twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from carematch.lib import geo, vocab
+from carematch.lib.languages import LANGUAGES
+from carematch.lib.timezones import STATE_ZONE, is_time_zone
+
+from .engine.types import MatchRequest
+
+SESSION_KEY = "carematch_intake"
+
+COMMON_LANGUAGES = ("en", "es", "zh", "vi", "tl", "ar", "fr", "ko", "ru", "pt", "de", "hi")
+DISTANCES = (("5", "5 miles"), ("10", "10 miles"), ("25", "25 miles"), ("50", "50 miles"))
+PAYMENT_SELF = "self_pay"
+
+
+
+class SafetyForm(forms.Form):
+    in_danger = forms.ChoiceField(
+        label="Are you in danger right now, or having thoughts of ending your life or hurting yourself or someone "
+        "else?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Please choose yes or no."},
+    )
+
+
+class ConcernsForm(forms.Form):
+    concerns = forms.MultipleChoiceField(
+        label="What would you like help with?", help_text="Choose all that fit. You can say more to your therapist.",
+        choices=list(vocab.CONCERNS.items()), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one, so we can find someone who helps with it."},
+    )
+    approaches = forms.MultipleChoiceField(
+        label="Do you prefer a particular kind of therapy? (optional)",
+        help_text="Leave these empty if you are not sure; your therapist will talk it through with you.",
+        choices=list(vocab.APPROACHES.items()), widget=forms.CheckboxSelectMultiple, required=False,
+    )
+
+
+class FormatForm(forms.Form):
+    format = forms.ChoiceField(
+        label="How would you like to meet?",
+        choices=[("telehealth", "Online (video)"), ("in_person", "In person"), ("any", "Either is fine")],
+        widget=forms.RadioSelect, initial="any",
+    )
+    max_distance_miles = forms.ChoiceField(
+        label="How far could you travel to meet in person?", choices=DISTANCES, initial="25",
+    )
+
+
+class PlaceForm(forms.Form):
+    state = forms.ChoiceField(
+        label="Which state will you be in during sessions?",
+        help_text="Therapists can only see you in a state where they are licensed.",
+        choices=[("", "Choose a state"), *sorted(vocab.STATES.items(), key=lambda pair: pair[1])],
+    )
+    zip = forms.CharField(
+        label="Your ZIP code", max_length=10, required=False,
+        help_text="We use it to find therapists near you and to show times in your time zone.",
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args: Any, needs_zip: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.needs_zip = needs_zip
+        if not needs_zip:
+            self.fields["zip"].label = "Your ZIP code (optional)"
+
+    def clean_zip(self) -> str:
+        value = str(self.cleaned_data.get("zip", "")).strip()
+        if not value:
+            if self.needs_zip:
+                raise forms.ValidationError("We need your ZIP code to find therapists you can meet in person.")
+            return ""
+        if geo.zip_location(value[:5]) is None or not (len(value) == 5 or (len(value) == 10 and value[5] == "-")):
+            raise forms.ValidationError(f"'{value}' is not a US ZIP code we know. Check the five digits.")
+        return value[:5]
+
+
+class AboutForm(forms.Form):
+    date_of_birth = forms.DateField(
+        label="Your date of birth", help_text="Therapists work with certain age groups. We will not ask again.",
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+    )
+
+    def clean_date_of_birth(self) -> dt.date:
+        born: dt.date = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if born > today:
+            raise forms.ValidationError("That date is in the future.")
+        if today.year - born.year > 120:
+            raise forms.ValidationError("Please check the year.")
+        return born
+
+
+class PreferencesForm(forms.Form):
+    languages = forms.MultipleChoiceField(
+        label="Which languages could your sessions be in?",
+        choices=[(code, LANGUAGES[code]) for code in COMMON_LANGUAGES], widget=forms.CheckboxSelectMultiple,
+        initial=["en"], error_messages={"required": "Choose at least one language."},
+    )
+    provider_gender = forms.ChoiceField(
+        label="Would you prefer a therapist of a particular gender? (optional)",
+        choices=[("", "No preference"), ("female", "A woman"), ("male", "A man"), ("nonbinary", "A nonbinary person")],
+        required=False, widget=forms.RadioSelect,
+    )
+
+
+class PaymentForm(forms.Form):
+    payment = forms.ChoiceField(
+        label="How will you pay?",
+        choices=[("", "Choose one"), (PAYMENT_SELF, "I will pay myself"),
+                 *sorted(vocab.PAYERS.items(), key=lambda pair: pair[1])],
+        help_text="Choose your insurance to see therapists in its network.",
+    )
+    self_pay_max = forms.IntegerField(
+        label="Most you could pay for a session, in dollars (optional)", min_value=0, max_value=10_000,
+        required=False, help_text="Only used when you pay yourself.",
+    )
+
+
+class TimesForm(forms.Form):
+    times_of_day = forms.MultipleChoiceField(
+        label="What times of day suit you? (optional)",
+        choices=[("morning", "Mornings (before noon)"), ("afternoon", "Afternoons (noon to 5 PM)"),
+                 ("evening", "Evenings (after 5 PM)")],
+        widget=forms.CheckboxSelectMultiple, required=False,
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    title: str
+    form: type[forms.Form]
+
+
+STEPS = (
+    Step("safety", "First, your safety", SafetyForm),
+    Step("help", "What you would like help with", ConcernsForm),
+    Step("meeting", "How you would like to meet", FormatForm),
+    Step("place", "Where you are", PlaceForm),
+    Step("about", "About you", AboutForm),
+    Step("preferences", "Language and preferences", PreferencesForm),
+    Step("payment", "Paying for sessions", PaymentForm),
+    Step("times", "Times that suit you", TimesForm),
+)
+STEP_SLUGS = tuple(step.slug for step in STEPS)
+
+
+def to_session(data: dict[str, Any]) -> dict[str, Any]:
+    """Cleaned form data as JSON-friendly values."""
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items()}
+
+
+def answers_complete(answers: dict[str, Any]) -> str | None:
+    """The first step whose answers are missing, or None when matching can run."""
+    needed = {"safety": "in_danger", "help": "concerns", "meeting": "format", "place": "state",
+              "about": "date_of_birth", "preferences": "languages", "payment": "payment"}
+    for slug in STEP_SLUGS:
+        key = needed.get(slug)
+        if key and not answers.get(key):
+            return slug
+    return None
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def client_zone(answers: dict[str, Any]) -> str:
+    zone_name = geo.zip_timezone(answers.get("zip") or "") or STATE_ZONE.get(answers.get("state", ""), "")
+    return zone_name if is_time_zone(zone_name) else "America/New_York"
+
+
+def match_request(answers: dict[str, Any], *, now: dt.datetime, within_hours: int = 48) -> MatchRequest:
+    born = dt.date.fromisoformat(answers["date_of_birth"])
+    payment = answers.get("payment") or PAYMENT_SELF
+    return MatchRequest(
+        state=answers["state"],
+        zip=answers.get("zip") or None,
+        age=age_on(born, timezone.localdate()),
+        concerns=tuple(answers["concerns"]),
+        approaches=tuple(answers.get("approaches") or ()),
+        format=answers.get("format", "any"),
+        max_distance_miles=float(answers.get("max_distance_miles") or 25),
+        languages=tuple(answers.get("languages") or ("en",)),
+        provider_gender=answers.get("provider_gender") or None,
+        insurance=None if payment == PAYMENT_SELF else payment,
+        self_pay_max=answers.get("self_pay_max") if payment == PAYMENT_SELF else None,
+        earliest=now,
+        within_hours=within_hours,
+        limit=5,
+        times_of_day=tuple(answers.get("times_of_day") or ()),
+        client_timezone=client_zone(answers),
+    )
+
+
+def suggestion_label(change: dict[str, Any]) -> str:
+    """A relaxation of the request, in plain words."""
+    if "within_hours" in change:
+        hours = int(str(change["within_hours"]))
+        return f"Look up to {hours // 24} days ahead" if hours % 24 == 0 else f"Look up to {hours} hours ahead"
+    if change.get("format") == "telehealth":
+        return "Meet online instead of in person"
+    if "max_distance_miles" in change:
+        return f"Travel up to {change['max_distance_miles']} miles"
+    if "languages" in change:
+        codes = change["languages"]
+        listed = codes if isinstance(codes, list | tuple) else [codes]
+        names = [LANGUAGES.get(str(code), str(code)) for code in listed]
+        return f"Include sessions in {' or '.join(names)}"
+    if "insurance" in change or "self_pay_max" in change:
+        return "Pay for sessions yourself"
+    return ", ".join(f"{key}: {value}" for key, value in change.items())

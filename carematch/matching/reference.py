@@ -1,0 +1,179 @@
+"""The plain matcher: the same answers as the engine, the slow and obvious way.
+
+ORM queries and one provider at a time, with carematch.scheduling.openings for the
+openings. No NumPy. Tests and the benchmark hold the engine to it; nothing else calls it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from carematch.directory.models import License, LicenseStatus, Provider
+from carematch.lib import geo
+from carematch.lib.timezones import in_zone
+from carematch.scheduling.models import CareRequest
+from carematch.scheduling.openings import SESSION, Window, opening_starts
+from carematch.scheduling.selectors import active_claims
+
+from .engine.match import relaxations, relaxed
+from .engine.reasons import write_reasons
+from .engine.request import check_request, population_for
+from .engine.scoring import RECENT_DAYS, combine, fair_share, parts_counted
+from .engine.types import TIMES_OF_DAY, Match, MatchAnswer, MatchRequest, Opening, Suggestion
+
+
+@dataclass
+class _Found:
+    provider: Provider
+    score: float
+    openings: list[dt.datetime]
+    formats: tuple[str, ...]
+    miles: float | None
+
+
+def _formats(provider: Provider, request: MatchRequest) -> tuple[tuple[str, ...], float | None]:
+    formats: list[str] = []
+    miles = None
+    if request.format in ("telehealth", "any") and "telehealth" in provider.formats:
+        formats.append("telehealth")
+    if (
+        request.format in ("in_person", "any") and "in_person" in provider.formats and request.zip
+        and provider.latitude is not None and provider.longitude is not None
+    ):
+        located = geo.zip_location(request.zip)
+        if located is not None:
+            distance = geo.miles_between(located[0], located[1], provider.latitude, provider.longitude)
+            if distance <= request.max_distance_miles:
+                formats.append("in_person")
+                miles = distance
+    return tuple(formats), miles
+
+
+def _licensed_for(start: dt.datetime, provider: Provider, licenses: list[License], client_zone: str) -> bool:
+    days = set()
+    for name in (provider.timezone, client_zone):
+        days.add(in_zone(start, name).date())
+        days.add(in_zone(start + SESSION, name).date())
+    return any(all(lic.counts_on(day) for day in days) for lic in licenses)
+
+
+def _openings(provider: Provider, request: MatchRequest, now: dt.datetime) -> list[dt.datetime]:
+    # Blocked spans are read up to a session past the window: an opening that starts in
+    # the window may end after it.
+    until = request.latest + SESSION
+    blocked = [(t.start, t.end) for t in provider.time_off.filter(start__lt=until, end__gt=request.earliest)]
+    blocked += [
+        (a.start, a.end) for a in active_claims(provider=provider, start=request.earliest, end=until, now=now)
+    ]
+    return opening_starts(
+        windows=[Window(w.weekday, w.start, w.end) for w in provider.windows.all()],
+        tz_name=provider.timezone,
+        start=request.earliest,
+        end=request.latest,
+        now=now,
+        min_notice=dt.timedelta(hours=provider.min_notice_hours),
+        blocked=blocked,
+        works_holidays=provider.works_holidays,
+    )
+
+
+def _in_chosen_times(start: dt.datetime, request: MatchRequest) -> bool:
+    hour = in_zone(start, request.client_timezone).hour
+    return any(TIMES_OF_DAY[name][0] <= hour < TIMES_OF_DAY[name][1] for name in request.times_of_day)
+
+
+def _everyone(request: MatchRequest, now: dt.datetime) -> list[_Found]:
+    """Every provider who fits, best first."""
+    population = population_for(request.age)
+    found = []
+    licensed = Provider.objects.filter(
+        accepting_new=True, pk__in=License.objects.filter(state=request.state).values("provider_id")
+    )
+    for provider in licensed.prefetch_related("licenses", "windows").order_by("id"):
+        licenses = [
+            lic for lic in provider.licenses.all()
+            if lic.state == request.state and lic.status != LicenseStatus.REJECTED
+        ]
+        if not licenses:
+            continue
+        if not any(code in provider.languages for code in request.languages):
+            continue
+        if population not in provider.populations:
+            continue
+        if not any(concern in provider.concerns for concern in request.concerns):
+            continue
+        if request.insurance:
+            if request.insurance not in provider.insurance:
+                continue
+        elif request.self_pay_max is not None and provider.self_pay_rate > request.self_pay_max:
+            continue
+        formats, miles = _formats(provider, request)
+        if not formats:
+            continue
+        openings = [
+            start for start in _openings(provider, request, now)
+            if _licensed_for(start, provider, licenses, request.client_timezone)
+        ]
+        if not openings:
+            continue
+        parts = {"concerns": sum(c in provider.concerns for c in request.concerns) / len(request.concerns)}
+        if request.approaches:
+            parts["approaches"] = sum(a in provider.approaches for a in request.approaches) / len(request.approaches)
+        if request.provider_gender:
+            parts["gender"] = 1.0 if provider.gender == request.provider_gender else 0.0
+        parts["soonness"] = 1.0 - (openings[0] - request.earliest) / (request.latest - request.earliest)
+        if request.times_of_day:
+            parts["times_of_day"] = sum(_in_chosen_times(start, request) for start in openings) / len(openings)
+        new_clients = CareRequest.objects.filter(
+            first_appointment__provider=provider,
+            first_appointment__booked_at__gte=now - dt.timedelta(days=RECENT_DAYS),
+        ).count()
+        parts["fair_share"] = fair_share(len(openings), new_clients)
+        score = combine(parts, parts_counted(request))
+        found.append(_Found(provider, score, openings, formats, miles))
+    found.sort(key=lambda item: (-item.score, item.provider.pk))
+    return found
+
+
+def _match(item: _Found, request: MatchRequest) -> Match:
+    provider = item.provider
+    shown = tuple(Opening(start=start, end=start + SESSION, formats=item.formats) for start in item.openings[:3])
+    return Match(
+        provider_id=provider.pk,
+        npi=provider.npi,
+        name=f"{provider.first_name} {provider.last_name}",
+        credentials=tuple(provider.credentials),
+        score=item.score,
+        reasons=write_reasons(
+            request=request,
+            treated=[c for c in request.concerns if c in provider.concerns],
+            offered=[a for a in request.approaches if a in provider.approaches],
+            self_pay_rate=provider.self_pay_rate,
+            speaks=[code for code in request.languages if code in provider.languages],
+            gender=provider.gender,
+            formats=item.formats,
+            miles=item.miles,
+            first_start=item.openings[0],
+        ),
+        openings=shown,
+    )
+
+
+def reference_match(*, request: MatchRequest, now: dt.datetime | None = None) -> MatchAnswer:
+    now = now or timezone.now()
+    check_request(request, now=now)
+    everyone = _everyone(request, now)
+    matches = tuple(_match(item, request) for item in everyone[:request.limit])
+    suggestions = []
+    if len(matches) < request.limit:
+        found = {match.provider_id for match in matches}
+        for change in relaxations(request):
+            others = [item for item in _everyone(relaxed(request, change), now) if item.provider.pk not in found]
+            more = min(len(others), request.limit - len(matches))
+            if more:
+                suggestions.append(Suggestion(change=change, more_matches=more))
+        suggestions.sort(key=lambda suggestion: -suggestion.more_matches)
+    return MatchAnswer(matches=matches, suggestions=tuple(suggestions))

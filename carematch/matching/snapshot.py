@@ -1,0 +1,169 @@
+"""The directory as the match engine reads it, kept in this process between requests.
+
+Building it reads every bookable provider, license and weekly window (seconds for a large
+directory), so each process keeps one and builds it again only when the directory's
+version has changed. The version is:
+
+- the token of matching's DirectoryVersion row, which the directory's write services
+  change inside the transaction of every write that matching reads (`directory_version_bump`);
+- and the highest id of providers, licenses and windows, so rows added any other way are
+  noticed too. These are index look-ups: the whole check is one query of a few
+  milliseconds at most, however large the directory.
+
+Without a version row (a directory never written through its services, as in tests that
+build rows directly) nothing is kept and every request reads the directory afresh. A
+change made outside the services to a row that already exists is not noticed until the
+next bump: code that writes the directory without its services calls
+`directory_version_bump()` itself.
+
+Time off, booked sessions and holds change all the time, so they are not part of the
+snapshot: `busy_lookup` reads them for the short list of each request, in one query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Sequence
+
+from django.db import connection
+from django.db.models import Exists, IntegerField, OuterRef, Q, Value
+
+from carematch.directory.models import AvailabilityWindow, License, LicenseStatus, Provider, TimeOff
+from carematch.scheduling.models import Appointment, CareRequest, Status
+
+from .engine.directory import Directory, LicenseRow, ProviderRow, WindowRow, build_directory
+from .engine.match import Busy, BusyLookup
+from .engine.scoring import RECENT_DAYS
+from .models import DirectoryVersion
+
+log = logging.getLogger(__name__)
+
+# Keeps each `IN (...)` of the busy query, which has three, under SQLite's 999 parameters.
+BUSY_CHUNK = 300
+READ_CHUNK = 5000
+
+
+def directory_version_bump() -> None:
+    """The directory changed: every process builds its snapshot again. Call it inside the
+    transaction of the write, after the write."""
+    DirectoryVersion.objects.bulk_create(
+        [DirectoryVersion(id=1, token=secrets.token_hex(16))],
+        update_conflicts=True, unique_fields=["id"], update_fields=["token"],
+    )
+
+
+def directory_version() -> tuple[str | None, int | None, int | None, int | None]:
+    quote = connection.ops.quote_name
+    tables = [model._meta.db_table for model in (DirectoryVersion, Provider, License, AvailabilityWindow)]
+    sql = (
+        f"SELECT (SELECT token FROM {quote(tables[0])} WHERE id = 1), "  # noqa: S608 - names from the models
+        f"(SELECT MAX(id) FROM {quote(tables[1])}), (SELECT MAX(id) FROM {quote(tables[2])}), "
+        f"(SELECT MAX(id) FROM {quote(tables[3])})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        token, provider, license, window = cursor.fetchone()
+    return token, provider, license, window
+
+
+def build_snapshot() -> Directory:
+    """The engine's directory, read in chunks so that only the arrays are held at the end."""
+    providers = (
+        ProviderRow._make(row)
+        for row in Provider.objects.filter(accepting_new=True).order_by().values_list(*ProviderRow._fields)
+        .iterator(chunk_size=READ_CHUNK)
+    )
+    licenses = (
+        LicenseRow(provider_id, state, expires, False)
+        for provider_id, state, expires in License.objects.exclude(status=LicenseStatus.REJECTED)
+        .order_by().values_list("provider_id", "state", "expires").iterator(chunk_size=READ_CHUNK)
+    )
+    windows = (
+        WindowRow._make(row)
+        for row in AvailabilityWindow.objects.order_by().values_list("provider_id", "weekday", "start", "end")
+        .iterator(chunk_size=READ_CHUNK)
+    )
+    return build_directory(providers=providers, licenses=licenses, windows=windows)
+
+
+class _Kept:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.version: tuple[object, ...] | None = None
+        self.directory: Directory | None = None
+        self.builds = 0
+
+
+_kept = _Kept()
+
+
+def directory_snapshot() -> Directory:
+    """The snapshot for the directory as it is now."""
+    version = directory_version()
+    cacheable = version[0] is not None
+    directory = _kept.directory
+    if cacheable and directory is not None and _kept.version == version:
+        return directory
+    with _kept.lock:
+        if cacheable and _kept.directory is not None and _kept.version == version:
+            return _kept.directory
+        began = time.perf_counter()
+        directory = build_snapshot()
+        _kept.builds += 1
+        if cacheable:
+            _kept.version, _kept.directory = version, directory
+        log.info("matching snapshot built: %d bookable providers in %.2f s", directory.size,
+                 time.perf_counter() - began)
+        return directory
+
+
+def snapshot_builds() -> int:
+    """How many snapshots this process has built."""
+    return _kept.builds
+
+
+def snapshot_forget() -> None:
+    """Drop the kept snapshot: the next request builds one."""
+    with _kept.lock:
+        _kept.version, _kept.directory = None, None
+
+
+def busy_lookup(*, now: dt.datetime) -> BusyLookup:
+    """What the engine asks the database for a request made at `now`: for some providers,
+    their time off, booked sessions and live holds overlapping [start, end), and the new
+    clients they booked in the last 14 days (first sessions of requests for care)."""
+    since = now - dt.timedelta(days=RECENT_DAYS)
+
+    def lookup(provider_ids: Sequence[int], start: dt.datetime, end: dt.datetime) -> Busy:
+        blocked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+        recent: dict[int, int] = {}
+        for at in range(0, len(provider_ids), BUSY_CHUNK):
+            ids = list(provider_ids[at:at + BUSY_CHUNK])
+            away = Value(0, output_field=IntegerField())
+            claims = (
+                Appointment.objects.filter(provider_id__in=ids, start__lt=end, end__gt=start)
+                .filter(Q(status=Status.BOOKED) | Q(status=Status.HELD, hold_expires_at__gt=now))
+                .order_by().annotate(kind=away).values_list("provider_id", "start", "end", "kind")
+            )
+            time_off = (
+                TimeOff.objects.filter(provider_id__in=ids, start__lt=end, end__gt=start)
+                .order_by().annotate(kind=away).values_list("provider_id", "start", "end", "kind")
+            )
+            first_sessions = (
+                Appointment.objects.filter(provider_id__in=ids, booked_at__gte=since)
+                .filter(Exists(CareRequest.objects.filter(first_appointment=OuterRef("pk"))))
+                .order_by().annotate(kind=Value(1, output_field=IntegerField()))
+                .values_list("provider_id", "start", "end", "kind")
+            )
+            for provider_id, span_start, span_end, kind in claims.union(time_off, first_sessions, all=True):
+                if kind:
+                    recent[provider_id] = recent.get(provider_id, 0) + 1
+                else:
+                    blocked.setdefault(provider_id, []).append((span_start, span_end))
+        return Busy(blocked=blocked, recent_new_clients=recent)
+
+    return lookup

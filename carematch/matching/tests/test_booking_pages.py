@@ -1,0 +1,159 @@
+"""The booking journey as pages: hold an opening, sign up or log in, book, see it, cancel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import unquote
+
+import pytest
+from django.utils import timezone
+from icalendar import Calendar
+
+from carematch.accounts.models import Client, Role, User
+from carematch.accounts.tests.factories import PASSWORD, UserFactory
+from carematch.scheduling.models import Appointment, Status
+from carematch.scheduling.selectors import provider_openings
+from carematch.scheduling.services import appointment_book
+from carematch.scheduling.tests.factories import ClientFactory, weekday_provider
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def provider():
+    return weekday_provider()
+
+
+def next_opening(provider, n=0):
+    now = timezone.now()
+    return provider_openings(provider=provider, start=now, end=now + dt.timedelta(days=14))[n]
+
+
+def book_url(provider, start):
+    return f"/book/{provider.pk}/?start={start.isoformat().replace('+', '%2B')}"
+
+
+SIGN_UP = {
+    "email": "Quinn@Example.test", "password1": "walking-by-the-river", "password2": "walking-by-the-river",
+    "first_name": "Quinn", "last_name": "Doe", "date_of_birth": "1991-04-02", "state": "CO", "zip": "80202",
+    "timezone": "America/New_York",
+}
+
+
+def test_the_profile_links_each_opening_to_its_booking_page(client, provider):
+    html = client.get(f"/providers/{provider.pk}/").content.decode()
+    links = [unquote(link) for link in re.findall(r'href="/book/\d+/\?start=([^"]+)"', html)]
+    assert links[0] == next_opening(provider).isoformat()
+    assert f'href="/book/{provider.pk}/?start=' in html
+
+
+def test_a_visitor_holds_an_opening_signs_up_with_their_details_and_is_booked(client, provider):
+    start = next_opening(provider)
+    page = client.get(book_url(provider, start))
+    assert "Hold this time and continue" in page.content.decode()
+    held = client.post(book_url(provider, start), {"start": start.isoformat(), "format": "telehealth"})
+    hold = Appointment.objects.get()
+    assert held["Location"] == f"/book/hold/{hold.pk}/"
+    assert hold.status == Status.HELD and hold.client is None
+
+    finish = client.get(held["Location"]).content.decode()
+    assert "We are holding this time for you until" in finish
+    booked = client.post(held["Location"], SIGN_UP)
+    hold.refresh_from_db()
+    assert booked["Location"] == f"/sessions/{hold.pk}/"
+    assert hold.status == Status.BOOKED
+    quinn = Client.objects.get(user__email="quinn@example.test")
+    assert hold.client == quinn and quinn.user.role == Role.CLIENT and quinn.timezone == "America/New_York"
+
+    confirmation = client.get(booked["Location"]).content.decode()
+    local = start.astimezone(dt.timezone(dt.timedelta(0))).astimezone(__import__("zoneinfo").ZoneInfo(
+        "America/New_York"))
+    assert "You are booked" in confirmation
+    assert f"{local.hour % 12 or 12}:{local:%M} {'AM' if local.hour < 12 else 'PM'} {local:%Z}" in confirmation
+
+
+def test_sign_up_mistakes_keep_the_hold_and_name_every_field(client, provider):
+    start = next_opening(provider)
+    held = client.post(book_url(provider, start), {"start": start.isoformat(), "format": "telehealth"})
+    bad = SIGN_UP | {"password1": "short", "password2": "short", "date_of_birth": "2999-01-01", "zip": "00000"}
+    errors = client.post(held["Location"], bad).context["form"].errors
+    assert set(errors) == {"password1", "date_of_birth", "zip"}
+    assert "state" in client.post(held["Location"], SIGN_UP | {"state": "ZZ"}).context["form"].errors
+    assert not User.objects.filter(email="quinn@example.test").exists()
+    assert Appointment.objects.get().status == Status.HELD
+
+
+def test_a_logged_in_client_books_in_two_steps_and_nothing_is_asked_twice(client, provider):
+    sam = ClientFactory()
+    client.force_login(sam.user)
+    start = next_opening(provider)
+    held = client.post(book_url(provider, start), {"start": start.isoformat(), "format": "in_person"})
+    finish = client.get(held["Location"])
+    assert finish.context["form"] is None
+    booked = client.post(held["Location"])
+    appointment = Appointment.objects.get()
+    assert booked["Location"] == f"/sessions/{appointment.pk}/"
+    assert (appointment.client, appointment.format, appointment.status) == (sam, "in_person", Status.BOOKED)
+
+
+def test_logging_in_while_holding_keeps_the_hold(client, provider):
+    sam = ClientFactory()
+    start = next_opening(provider)
+    held = client.post(book_url(provider, start), {"start": start.isoformat(), "format": "telehealth"})
+    client.post("/accounts/login/", {"username": sam.user.email, "password": PASSWORD})
+    booked = client.post(held["Location"])
+    assert booked.status_code == 302
+    assert Appointment.objects.get().client == sam
+
+
+def test_someone_elses_hold_page_is_404(client, provider):
+    start = next_opening(provider)
+    held = client.post(book_url(provider, start), {"start": start.isoformat(), "format": "telehealth"})
+    client.logout()
+    client.cookies.clear()
+    assert client.get(held["Location"]).status_code == 404
+
+
+def test_a_time_taken_while_signing_up_says_so_kindly(client, provider):
+    start = next_opening(provider)
+    held = client.post(book_url(provider, start), {"start": start.isoformat(), "format": "telehealth"})
+    Appointment.objects.update(hold_expires_at=timezone.now() - dt.timedelta(minutes=1))
+    rival = ClientFactory()
+    appointment_book(provider=provider, client=rival, start=start, format="telehealth", by=rival.user)
+    page = client.post(held["Location"], SIGN_UP).content.decode()
+    assert "someone else booked that time while you were finishing" in page
+
+
+def test_a_time_that_is_not_an_opening_is_a_calm_page(client, provider):
+    page = client.get(f"/book/{provider.pk}/?start=2020-01-01T09:00:00%2B00:00").content.decode()
+    assert "that time is no longer available" in page
+    assert client.get(f"/book/{provider.pk}/?start=garbage").status_code == 200
+
+
+def test_the_calendar_file_is_in_the_clients_zone_and_only_for_those_who_may_see_it(client, provider):
+    sam = ClientFactory(timezone="America/New_York")
+    client.force_login(sam.user)
+    start = next_opening(provider)
+    held = client.post(book_url(provider, start), {"start": start.isoformat(), "format": "telehealth"})
+    session_url = client.post(held["Location"])["Location"]
+    ics = client.get(session_url + "calendar.ics")
+    event = next(c for c in Calendar.from_ical(ics.content).walk("VEVENT"))
+    assert event["DTSTART"].dt.tzinfo.key == "America/New_York"
+    assert event["DTSTART"].dt == start
+    client.force_login(UserFactory(role=Role.CLIENT))
+    assert client.get(session_url).status_code == 404
+    assert client.get(session_url + "calendar.ics").status_code == 404
+
+
+def test_a_client_cancels_from_the_session_page_and_the_hour_is_free_again(client, provider):
+    sam = ClientFactory()
+    client.force_login(sam.user)
+    start = next_opening(provider)
+    held = client.post(book_url(provider, start), {"start": start.isoformat(), "format": "telehealth"})
+    session_url = client.post(held["Location"])["Location"]
+    appointment_id = int(re.search(r"/sessions/(\d+)/", session_url).group(1))
+    page = client.post(f"/sessions/{appointment_id}/cancel/", follow=True).content.decode()
+    assert "Your session is cancelled" in page
+    assert Appointment.objects.get().status == Status.CANCELLED
+    assert start in provider_openings(provider=provider, start=start, end=start + dt.timedelta(hours=1))

@@ -1,0 +1,156 @@
+"""match_find against the database: what it offers can be booked, bookings and time off show
+at once, and the directory snapshot is kept until the directory changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from carematch.accounts.models import Role
+from carematch.accounts.tests.factories import UserFactory
+from carematch.directory import services as directory
+from carematch.directory.models import License, LicenseStatus, Provider
+from carematch.directory.records import LicenseRecord, ProviderRecord, WindowRecord
+from carematch.lib.errors import InvalidInput
+from carematch.lib.npi import make_npi
+from carematch.matching.engine.types import MatchRequest
+from carematch.matching.models import DirectoryVersion
+from carematch.matching.services import match_find
+from carematch.matching.snapshot import snapshot_builds
+from carematch.scheduling import services as scheduling
+from carematch.scheduling.tests.factories import ClientFactory, weekday_provider
+
+pytestmark = pytest.mark.django_db
+
+# Tuesday 5 January 2027, 08:00 in Denver.
+NOW = dt.datetime(2027, 1, 5, 15, tzinfo=dt.UTC)
+
+
+def ask(**fields):
+    values = {"state": "CO", "age": 34, "concerns": ("anxiety",), "earliest": NOW, "client_timezone": "America/Denver"}
+    values.update(fields)
+    return MatchRequest(**values)
+
+
+def record(n, **fields):
+    """A Denver provider licensed in CO until 2030, working 09:00-12:00 every day."""
+    values = {
+        "npi": make_npi(f"19{n:07d}"), "first_name": f"Rae{n}", "last_name": "Example", "credentials": ("LPC",),
+        "taxonomy": "101YP2500X", "gender": "female", "languages": ("en",), "concerns": ("anxiety",),
+        "approaches": ("cbt",), "populations": ("adults",), "formats": ("telehealth",), "insurance": ("aetna",),
+        "self_pay_rate": 120, "accepting_new": True, "timezone": "America/Denver",
+        "licenses": (LicenseRecord("CO", "LPC", f"CO-{n}", dt.date(2030, 12, 31)),),
+        "windows": tuple(WindowRecord(day, dt.time(9), dt.time(12)) for day in range(7)),
+    }
+    values.update(fields)
+    return ProviderRecord(**values)
+
+
+def provider_ids(answer):
+    return [match.provider_id for match in answer.matches]
+
+
+def test_what_is_offered_can_be_held_and_booked():
+    provider = weekday_provider()
+    client = ClientFactory()
+    (match,) = match_find(request=ask(), now=NOW).matches
+    assert match.provider_id == provider.pk and match.npi == provider.npi
+    opening = match.openings[0]
+    hold = scheduling.hold_place(provider=provider, client=client, start=opening.start, format=opening.formats[0],
+                                 by=client.user, now=NOW)
+    booked = scheduling.appointment_book(provider=provider, client=client, start=opening.start,
+                                         format=opening.formats[0], by=client.user, hold=hold, now=NOW)
+    assert booked.start == opening.start
+
+
+def test_a_booked_or_held_hour_is_not_offered_again():
+    provider = weekday_provider()
+    first = match_find(request=ask(), now=NOW).matches[0].openings
+    client = ClientFactory()
+    scheduling.appointment_book(provider=provider, client=client, start=first[0].start, format="telehealth",
+                                by=client.user, now=NOW)
+    scheduling.hold_place(provider=provider, client=ClientFactory(), start=first[1].start, format="telehealth",
+                          by=None, now=NOW)
+    again = match_find(request=ask(), now=NOW).matches[0].openings
+    assert again[0].start == first[2].start
+    assert not {first[0].start, first[1].start} & {opening.start for opening in again}
+
+
+def test_the_snapshot_is_kept_between_requests_and_built_again_after_each_directory_write():
+    directory.providers_upsert(records=[record(1), record(2, windows=())])
+    assert DirectoryVersion.objects.exists()
+    one, two = Provider.objects.order_by("pk")
+    first = match_find(request=ask(), now=NOW)
+    assert provider_ids(first) == [one.pk]
+    builds = snapshot_builds()
+    assert match_find(request=ask(), now=NOW) == first
+    assert snapshot_builds() == builds
+
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    directory.license_set_status(license=License.objects.get(provider=one), status=LicenseStatus.REJECTED,
+                                 by=coordinator)
+    assert provider_ids(match_find(request=ask(), now=NOW)) == []
+    assert snapshot_builds() == builds + 1
+
+    directory.availability_window_add(provider=two, weekday="wed", start="13:00", end="15:00")
+    (match,) = match_find(request=ask(), now=NOW).matches
+    assert match.provider_id == two.pk
+    assert match.openings[0].start == dt.datetime(2027, 1, 6, 20, tzinfo=dt.UTC)  # Wednesday 13:00 in Denver
+
+    directory.provider_profile_update(provider=two, accepting_new=False)
+    assert provider_ids(match_find(request=ask(), now=NOW)) == []
+    assert snapshot_builds() == builds + 3
+
+
+def test_time_off_and_bookings_show_at_once_without_building_the_snapshot_again():
+    directory.providers_upsert(records=[record(1)])
+    provider = Provider.objects.get()
+    before = match_find(request=ask(), now=NOW).matches[0].openings
+    builds = snapshot_builds()
+    directory.time_off_add(provider=provider, start=before[0].start, end=before[1].end, now=NOW)
+    after = match_find(request=ask(), now=NOW).matches[0].openings
+    assert after[0].start == before[2].start
+    assert snapshot_builds() == builds
+
+
+def test_a_kept_snapshot_answers_a_request_with_two_queries(django_assert_num_queries):
+    directory.providers_upsert(records=[record(1), record(2)])
+    match_find(request=ask(), now=NOW)
+    with django_assert_num_queries(2):  # the directory's version, then time off and claims of the short list
+        answer = match_find(request=ask(), now=NOW)
+    assert len(answer.matches) == 2
+
+
+def test_without_a_version_every_request_reads_the_directory_as_it_is_now():
+    provider = weekday_provider()
+    assert not DirectoryVersion.objects.exists()
+    assert provider_ids(match_find(request=ask(), now=NOW)) == [provider.pk]
+    Provider.objects.filter(pk=provider.pk).update(concerns=["grief"])
+    assert provider_ids(match_find(request=ask(), now=NOW)) == []
+
+
+def test_a_provider_added_without_the_services_is_found_even_with_a_kept_snapshot():
+    directory.providers_upsert(records=[record(1)])
+    match_find(request=ask(), now=NOW)
+    added = weekday_provider()
+    assert added.pk in provider_ids(match_find(request=ask(), now=NOW))
+
+
+def test_a_request_that_cannot_be_used_is_refused_naming_each_field():
+    with pytest.raises(InvalidInput) as refused:
+        match_find(request=ask(state="XX", concerns=(), within_hours=500), now=NOW)
+    assert set(refused.value.fields) == {"state", "concerns", "within_hours"}
+
+
+def test_the_time_of_the_request_must_be_aware():
+    with pytest.raises(InvalidInput) as refused:
+        match_find(request=ask(), now=dt.datetime(2027, 1, 5, 15))  # noqa: DTZ001
+    assert set(refused.value.fields) == {"now"}
+
+
+def test_fewer_matches_than_asked_for_come_with_suggestions():
+    directory.providers_upsert(records=[record(1, languages=("en",))])
+    answer = match_find(request=ask(languages=("es",)), now=NOW)
+    assert answer.matches == ()
+    assert [(s.change, s.more_matches) for s in answer.suggestions] == [({"languages": ["es", "en"]}, 1)]

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "matching"
+
+urlpatterns = [
+    path("find/help-now/", views.help_now, name="help_now"),
+    path("find/results/", views.results, name="results"),
+    path("find/<slug:slug>/", views.intake_step, name="intake_step"),
+    path("book/<record_id:provider_id>/", views.book_opening, name="book_opening"),
+    path("book/hold/<record_id:hold_id>/", views.finish_booking, name="finish_booking"),
+    path("sessions/<record_id:appointment_id>/", views.appointment, name="appointment"),
+    path("sessions/<record_id:appointment_id>/calendar.ics", views.appointment_calendar_file, name="appointment_ics"),
+    path("sessions/<record_id:appointment_id>/cancel/", views.appointment_cancel, name="appointment_cancel"),
+]

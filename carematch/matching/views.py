@@ -1,0 +1,360 @@
+"""The client's journey to a booked first session: choose an opening, hold it while they
+sign up or log in, book it, and see the confirmation with a calendar file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from carematch.access import policy
+from carematch.accounts import services as account_services
+from carematch.accounts.models import Client, Role
+from carematch.directory.models import Provider
+from carematch.lib.errors import DomainError
+from carematch.lib.timezones import in_zone, long_label
+from carematch.scheduling import calendar
+from carematch.scheduling import services as scheduling
+from carematch.scheduling.models import Appointment, Status
+from carematch.scheduling.openings import SESSION
+from carematch.scheduling.selectors import provider_openings
+
+from . import intake
+from .forms import ClientDetailsForm, ClientSignUpForm, CrisisContactForm, HoldForm
+
+_HOLD_TOKEN = "carematch_hold_token"  # noqa: S105 - the name of a session entry
+_FIELD_FOR = {"password": "password1", "timezone": "timezone"}
+
+
+def _client_of(request: HttpRequest) -> Client | None:
+    user = request.user
+    if policy.has_role(user, Role.CLIENT) and user.pk is not None:
+        return Client.objects.filter(user__pk=user.pk).first()
+    return None
+
+
+def _hold_token(request: HttpRequest) -> str:
+    """A secret kept in the session (it survives logging in, unlike the session key)."""
+    token = request.session.get(_HOLD_TOKEN)
+    if not token:
+        token = request.session[_HOLD_TOKEN] = secrets.token_urlsafe(32)
+    return str(token)
+
+
+def _provider(provider_id: int) -> Provider:
+    return get_object_or_404(Provider.objects.prefetch_related("licenses", "windows"), pk=provider_id)
+
+
+def _viewer_zone(request: HttpRequest, provider: Provider) -> str:
+    client = _client_of(request)
+    return client.timezone if client else provider.timezone
+
+
+def _put_errors(form: Form, exc: DomainError) -> None:
+    placed = False
+    for field, problem in exc.fields.items():
+        name = _FIELD_FOR.get(field, field)
+        if name in form.fields:
+            form.add_error(name, exc.detail if len(exc.fields) == 1 else problem[:1].upper() + problem[1:] + ".")
+            placed = True
+    if not placed:
+        form.add_error(None, exc.detail)
+
+
+@require_http_methods(["GET", "POST"])
+def book_opening(request: HttpRequest, provider_id: int) -> HttpResponse:
+    """Confirm the time and the format, then hold the opening."""
+    provider = _provider(provider_id)
+    raw_start = (request.POST if request.method == "POST" else request.GET).get("start", "")
+    start = _parse_start(raw_start)
+    form = HoldForm(request.POST or None, formats=list(provider.formats), initial={"start": raw_start})
+    available = start is not None and start in provider_openings(
+        provider=provider, start=start, end=start + SESSION
+    )
+    if request.method == "POST" and start is not None and available and form.is_valid():
+        client = _client_of(request)
+        try:
+            hold = scheduling.hold_place(
+                provider=provider, client=client, start=start, format=form.cleaned_data["format"],
+                by=request.user if request.user.is_authenticated else None,
+                session_key="" if client else _hold_token(request),
+            )
+        except DomainError as exc:
+            _put_errors(form, exc)
+            available = False
+        else:
+            return redirect("matching:finish_booking", hold_id=hold.pk)
+    zone_name = _viewer_zone(request, provider)
+    return render(request, "matching/book_opening.html", {
+        "provider": provider, "form": form, "available": available,
+        "when": long_label(in_zone(start, zone_name)) if start else "",
+        "provider_when": long_label(in_zone(start, provider.timezone)) if start else "",
+        "same_zone": zone_name == provider.timezone,
+    })
+
+
+def _parse_start(value: str) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(value.replace(" ", "+"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(dt.UTC)
+
+
+def _hold_for(request: HttpRequest, hold_id: int) -> Appointment:
+    client = _client_of(request)
+    hold = (
+        Appointment.objects.select_related("provider", "client")
+        .filter(pk=hold_id, status__in=(Status.HELD, Status.LAPSED, Status.BOOKED)).first()
+    )
+    if hold is None:
+        raise Http404
+    if client is not None and hold.client_id == client.pk:
+        return hold
+    token = request.session.get(_HOLD_TOKEN)
+    if token and hold.client_id is None and scheduling.session_hold(hold_id=hold.pk, session_key=str(token)):
+        return hold
+    raise Http404
+
+
+@require_http_methods(["GET", "POST"])
+def finish_booking(request: HttpRequest, hold_id: int) -> HttpResponse:
+    """While the opening is held: sign up (or give details), then book it."""
+    hold = _hold_for(request, hold_id)
+    if hold.status == Status.BOOKED:
+        return redirect("matching:appointment", appointment_id=hold.pk)
+    user = request.user
+    staff_or_provider = user.is_authenticated and not policy.has_role(user, Role.CLIENT)
+    client = _client_of(request)
+    form: Form | None = None
+    known = _known_details(request)
+    if not user.is_authenticated:
+        form = ClientSignUpForm(request.POST or None, initial=known)
+    elif client is None and not staff_or_provider:
+        form = ClientDetailsForm(request.POST or None, initial=known)
+    taken = False
+    if request.method == "POST" and not staff_or_provider and (form is None or form.is_valid()):
+        try:
+            client = _ensure_client(request, form, client)
+            asked = _answers(request).get("care_request")
+            if asked:
+                scheduling.care_request_attach_client(request_id=int(asked), client=client)
+            appointment = scheduling.appointment_book(
+                provider=hold.provider, client=client, start=hold.start, format=hold.format, by=client.user,
+                hold=hold if hold.status == Status.HELD else None,
+            )
+        except scheduling.SlotTaken:
+            taken = True
+        except DomainError as exc:
+            if form is None:
+                messages.error(request, exc.detail)
+            else:
+                _put_errors(form, exc)
+        else:
+            return redirect("matching:appointment", appointment_id=appointment.pk)
+    provider = hold.provider
+    zone_name = _viewer_zone(request, provider)
+    live = hold.status == Status.HELD and hold.hold_expires_at is not None and hold.hold_expires_at > timezone.now()
+    return render(request, "matching/finish_booking.html", {
+        "hold": hold, "provider": provider, "form": form, "taken": taken, "live": live,
+        "staff_or_provider": staff_or_provider,
+        "when": long_label(in_zone(hold.start, zone_name)),
+        "held_until": long_label(in_zone(hold.hold_expires_at, zone_name)) if hold.hold_expires_at else "",
+        "login_url": f"{reverse('accounts:login')}?next={request.path}",
+    })
+
+
+def _known_details(request: HttpRequest) -> dict[str, Any]:
+    """What the intake already asked, so the sign-up form does not ask it again."""
+    answers = _answers(request)
+    known = {key: answers[key] for key in ("state", "zip", "date_of_birth") if answers.get(key)}
+    if answers.get("state"):
+        known["timezone"] = intake.client_zone(answers)
+    return known
+
+
+def _ensure_client(request: HttpRequest, form: Form | None, client: Client | None) -> Client:
+    if client is not None:
+        return client
+    assert form is not None  # noqa: S101 - the view builds a form whenever there is no client yet
+    data = form.cleaned_data
+    details: dict[str, Any] = {
+        "first_name": data["first_name"], "last_name": data["last_name"], "date_of_birth": data["date_of_birth"],
+        "state": data["state"], "zip": data["zip"], "timezone_name": data["timezone"],
+    }
+    if not request.user.is_authenticated:
+        client = account_services.client_register(email=data["email"], password=data["password1"], **details)
+        login(request, client.user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+    return account_services.client_details_set(user=request.user, **details)
+
+
+@login_required
+def appointment(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    found = _visible_appointment(request, appointment_id)
+    zone_name = found.client.timezone if found.client and policy.has_role(request.user, Role.CLIENT) \
+        else found.provider.timezone
+    return render(request, "matching/appointment.html", {
+        "appointment": found, "provider": found.provider,
+        "when": long_label(in_zone(found.start, zone_name)),
+        "provider_when": long_label(in_zone(found.start, found.provider.timezone)),
+        "same_zone": zone_name == found.provider.timezone,
+        "can_cancel": found.status == Status.BOOKED and found.start > timezone.now(),
+        "late_if_cancelled": found.start - timezone.now() < scheduling.LATE_CANCELLATION,
+    })
+
+
+def _visible_appointment(request: HttpRequest, appointment_id: int) -> Appointment:
+    found = (
+        Appointment.objects.select_related("provider", "client__user")
+        .exclude(status__in=(Status.HELD, Status.LAPSED)).filter(pk=appointment_id).first()
+    )
+    if found is None or not policy.appointment_visible(request.user, found):
+        raise Http404
+    return found
+
+
+@login_required
+def appointment_calendar_file(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    found = _visible_appointment(request, appointment_id)
+    zone_name = found.client.timezone if found.client and policy.has_role(request.user, Role.CLIENT) \
+        else found.provider.timezone
+    response = HttpResponse(calendar.appointment_ics(found, viewer_timezone=zone_name),
+                            content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="carematch-session-{found.pk}.ics"'
+    return response
+
+
+@login_required
+@require_POST
+def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    found = _visible_appointment(request, appointment_id)
+    if not (policy.is_staff_member(request.user) or policy.has_role(request.user, Role.PROVIDER)
+            or (found.client and policy.may_act_for_client(request.user, found.client))):
+        raise Http404
+    try:
+        scheduling.appointment_cancel(appointment=found, by=request.user)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Your session is cancelled. The time is free for someone else.")
+    return redirect("matching:appointment", appointment_id=found.pk)
+
+
+# --- The intake ------------------------------------------------------------------------------
+
+
+def _answers(request: HttpRequest) -> dict[str, Any]:
+    return dict(request.session.get(intake.SESSION_KEY) or {})
+
+
+def _save_answers(request: HttpRequest, answers: dict[str, Any]) -> None:
+    request.session[intake.SESSION_KEY] = answers
+
+
+def _care_request_id(request: HttpRequest, answers: dict[str, Any]) -> int:
+    """The request for care this intake made: recorded once, when first needed, so the
+    48-hour clock starts when the person asked, not when they booked."""
+    if not answers.get("care_request"):
+        answers["care_request"] = scheduling.care_request_open(client=_client_of(request)).pk
+        _save_answers(request, answers)
+    return int(answers["care_request"])
+
+
+def _step_form(step: intake.Step, answers: dict[str, Any], data: Any = None) -> Form:
+    kwargs: dict[str, Any] = {}
+    if step.form is intake.PlaceForm:
+        kwargs["needs_zip"] = answers.get("format", "any") != "telehealth"
+    initial = {name: answers[name] for name in step.form.base_fields if name in answers}
+    return step.form(data, initial=initial, **kwargs)
+
+
+@require_http_methods(["GET", "POST"])
+def intake_step(request: HttpRequest, slug: str = "safety") -> HttpResponse:
+    """One question a step; answers are kept, so Back and Continue never lose them."""
+    if slug not in intake.STEP_SLUGS:
+        raise Http404
+    index = intake.STEP_SLUGS.index(slug)
+    step = intake.STEPS[index]
+    answers = _answers(request)
+    form = _step_form(step, answers, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        answers.update(intake.to_session(form.cleaned_data))
+        _save_answers(request, answers)
+        if slug == "safety" and form.cleaned_data["in_danger"] == "yes":
+            return redirect("matching:help_now")
+        if index + 1 < len(intake.STEPS):
+            return redirect("matching:intake_step", slug=intake.STEPS[index + 1].slug)
+        return redirect("matching:results")
+    return render(request, "matching/intake_step.html", {
+        "step": step, "form": form, "number": index + 1, "total": len(intake.STEPS),
+        "back": intake.STEPS[index - 1].slug if index else None,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def help_now(request: HttpRequest) -> HttpResponse:
+    """Someone said they are in danger: how to reach help now comes first, then (only if they
+    want) a coordinator reaches out, then finding a therapist, never instead of help."""
+    answers = _answers(request)
+    if answers.get("in_danger") != "yes":
+        return redirect("matching:intake_step", slug="safety")
+    form = CrisisContactForm(request.POST or None)
+    request_id = _care_request_id(request, answers)
+    scheduling.care_request_flag_crisis(request_id=request_id)
+    sent = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            scheduling.care_request_add_contact(
+                request_id=request_id, name=form.cleaned_data["name"],
+                phone=form.cleaned_data["phone"], email=form.cleaned_data["email"],
+            )
+        except DomainError as exc:
+            _put_errors(form, exc)
+        else:
+            sent = True
+    return render(request, "matching/help_now.html", {"form": form, "sent": sent})
+
+
+@require_http_methods(["GET"])
+def results(request: HttpRequest) -> HttpResponse:
+    answers = _answers(request)
+    missing = intake.answers_complete(answers)
+    if missing:
+        return redirect("matching:intake_step", slug=missing)
+    from .services import match_find
+
+    now = timezone.now()
+    _care_request_id(request, answers)
+    match_request = intake.match_request(answers, now=now)
+    answer = match_find(request=match_request, now=now)
+    zone_name = match_request.client_timezone
+    shown = [
+        {
+            "match": found,
+            "openings": [
+                {"start": opening.start, "label": long_label(in_zone(opening.start, zone_name)),
+                 "formats": opening.formats}
+                for opening in found.openings
+            ],
+        }
+        for found in answer.matches
+    ]
+    return render(request, "matching/results.html", {
+        "matches": shown, "zone_name": zone_name.replace("_", " "),
+        "suggestions": [{"label": intake.suggestion_label(s.change), "more_matches": s.more_matches}
+                        for s in answer.suggestions],
+        "answers": answers,
+    })

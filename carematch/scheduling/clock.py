@@ -1,0 +1,136 @@
+"""The 48-hour clock: how quickly people who ask for care get a first session.
+
+`clock_figures` is a pure function over plain records (tested without a database);
+`clock_records` is the one query that feeds it. A request counts as met when its first
+appointment starts within 48 hours of asking. Waits are from asking to that start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from .models import CareRequest
+
+PROMISE = dt.timedelta(hours=48)
+NOT_SIGNED_UP = "Not signed up yet"  # someone who asked before making an account
+WINDOW = dt.timedelta(days=30)
+HOUR = 3600
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    id: int
+    client_name: str
+    requested_at: dt.datetime
+    crisis: bool = False
+    wait_seconds: int | None = None  # set once a first appointment is booked
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """Someone still waiting for a first appointment."""
+
+    id: int
+    client_name: str
+    requested_at: dt.datetime
+    crisis: bool
+    waited: dt.timedelta
+
+    @property
+    def waited_hours(self) -> float:
+        return self.waited.total_seconds() / HOUR
+
+    @property
+    def hours_left(self) -> float:
+        """Hours until 48 hours have passed; negative once they have."""
+        return (PROMISE - self.waited).total_seconds() / HOUR
+
+    @property
+    def overdue(self) -> bool:
+        return self.waited > PROMISE
+
+
+@dataclass(frozen=True)
+class ClockFigures:
+    since: dt.datetime
+    until: dt.datetime
+    requests: int  # asked in the window
+    answered: int  # of those, with a first appointment
+    within_promise: int  # of those, starting within 48 hours of asking
+    median_wait_hours: float | None
+    p90_wait_hours: float | None
+    open_requests: list[OpenRequest]  # every open request, however old, longest wait first
+
+    @property
+    def share_within(self) -> float | None:
+        """The share of the window's requests met within 48 hours, 0 to 1."""
+        return self.within_promise / self.requests if self.requests else None
+
+
+def nearest_rank(values: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least `fraction` of the
+    values at or below it. Of ten waits sorted shortest first, the 90th percentile is the
+    ninth; it is always one of the waits, however few there are."""
+    if not values:
+        raise ValueError("no values")
+    if not 0 < fraction <= 1:
+        raise ValueError("fraction must be in (0, 1]")
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
+
+
+def clock_figures(records: Iterable[RequestRecord], *, now: dt.datetime, window: dt.timedelta = WINDOW) -> ClockFigures:
+    since = now - window
+    in_window: list[RequestRecord] = []
+    open_requests: list[OpenRequest] = []
+    for record in records:
+        if since < record.requested_at <= now:
+            in_window.append(record)
+        if record.wait_seconds is None and not record.closed:
+            open_requests.append(OpenRequest(
+                id=record.id, client_name=record.client_name, requested_at=record.requested_at, crisis=record.crisis,
+                waited=max(dt.timedelta(0), now - record.requested_at),
+            ))
+    waits = [r.wait_seconds / HOUR for r in in_window if r.wait_seconds is not None]
+    promise_hours = PROMISE.total_seconds() / HOUR
+    open_requests.sort(key=lambda r: (r.requested_at, r.id))
+    return ClockFigures(
+        since=since,
+        until=now,
+        requests=len(in_window),
+        answered=len(waits),
+        within_promise=sum(1 for wait in waits if wait <= promise_hours),
+        median_wait_hours=statistics.median(waits) if waits else None,
+        p90_wait_hours=nearest_rank(waits, 0.9) if waits else None,
+        open_requests=open_requests,
+    )
+
+
+def clock_records(*, now: dt.datetime, window: dt.timedelta = WINDOW) -> list[RequestRecord]:
+    """The requests made in the window, and every open request, however old."""
+    rows = (
+        CareRequest.objects.filter(
+            Q(requested_at__gt=now - window, requested_at__lte=now)
+            | Q(first_appointment__isnull=True, closed_at__isnull=True)
+        )
+        .order_by("requested_at", "pk")
+        .values_list(
+            "pk", "client__first_name", "client__last_name", "requested_at", "crisis", "wait_seconds",
+            "first_appointment_id", "closed_at",
+        )
+    )
+    return [
+        RequestRecord(
+            id=pk, client_name=NOT_SIGNED_UP if first is None else f"{first} {last}", requested_at=requested_at,
+            crisis=crisis,
+            wait_seconds=wait_seconds if first_appointment_id is not None else None, closed=closed_at is not None,
+        )
+        for pk, first, last, requested_at, crisis, wait_seconds, first_appointment_id, closed_at in rows
+    ]

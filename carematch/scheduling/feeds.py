@@ -1,0 +1,158 @@
+"""Private calendar feeds: one secret address per client or provider that calendar apps
+subscribe to, listing their booked, upcoming and recent sessions.
+
+The token in the address is a bearer secret. Like API tokens, only its SHA-256 digest
+is stored, so carematch can show the address once, when it is made, and never again.
+Making a new address revokes the old one. Cancelled sessions stay in the feed marked
+CANCELLED, so subscribed calendars remove them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from icalendar import Calendar
+
+from carematch.access.policy import has_role
+from carematch.accounts.models import Client, Role, User
+from carematch.accounts.services import token_digest
+from carematch.directory.models import Provider
+from carematch.lib.errors import Conflict, Forbidden
+
+from . import calendar
+from .models import Appointment, CalendarFeed, Format, Status
+
+FEED_TOKEN_PREFIX = "cf_"  # noqa: S105 - a marker, not a secret
+FEED_TOKEN_PATTERN = r"cf_[A-Za-z0-9_-]{43}"  # noqa: S105 - the shape of a token, not a secret
+RECENT = dt.timedelta(days=30)
+FEED_STATUSES = (Status.BOOKED, Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW)
+_LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
+
+
+# --- Calendar files ------------------------------------------------------------------------
+
+
+def _provider_summary(appointment: Appointment) -> str:
+    # A provider's calendar names no client: synced calendars are not the place for it.
+    return "carematch session, " + ("online (video)" if appointment.format == Format.TELEHEALTH else "in person")
+
+
+def calendar_file(
+    appointments: Iterable[Appointment], *, viewer_timezone: str, for_provider: bool, name: str = "carematch",
+    refresh: dt.timedelta | None = None,
+) -> bytes:
+    """An iCalendar file of `appointments` in the viewer's zone. Clients see the session
+    with their provider's name; providers see it without the client's."""
+    cal = Calendar()
+    cal.add("prodid", calendar.PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    if refresh is not None:
+        cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", f"PT{int(refresh.total_seconds())}S")
+    for appointment in appointments:
+        event = calendar.appointment_event(appointment, viewer_timezone=viewer_timezone)
+        if for_provider:
+            event.pop("SUMMARY")
+            event.add("summary", _provider_summary(appointment))
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return bytes(cal.to_ical())
+
+
+# --- Whose feed ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedOwner:
+    """The client or provider record a person's feed shows, and the zone it is shown in."""
+
+    timezone: str
+    client: Client | None = None
+    provider: Provider | None = None
+
+    @property
+    def for_provider(self) -> bool:
+        return self.provider is not None
+
+    def appointments(self, *, now: dt.datetime) -> QuerySet[Appointment]:
+        """Booked, upcoming and recent sessions (cancelled ones included, to be removed)."""
+        sessions = Appointment.objects.select_related("provider").filter(
+            status__in=FEED_STATUSES, start__gte=now - RECENT
+        )
+        if self.provider is not None:
+            return sessions.filter(provider=self.provider).order_by("start", "pk")
+        return sessions.filter(client=self.client).order_by("start", "pk")
+
+
+def feed_owner(user: User) -> FeedOwner | None:
+    """Clients and providers with a record have a feed; nobody else does."""
+    if has_role(user, Role.CLIENT):
+        client = Client.objects.filter(user=user).first()
+        return FeedOwner(timezone=client.timezone, client=client) if client else None
+    if has_role(user, Role.PROVIDER):
+        provider = Provider.objects.filter(user=user).first()
+        return FeedOwner(timezone=provider.timezone, provider=provider) if provider else None
+    return None
+
+
+def feed_calendar(*, owner: FeedOwner, now: dt.datetime | None = None) -> bytes:
+    now = now or timezone.now()
+    return calendar_file(
+        owner.appointments(now=now), viewer_timezone=owner.timezone, for_provider=owner.for_provider,
+        name="carematch sessions", refresh=dt.timedelta(hours=1),
+    )
+
+
+# --- Feed addresses ------------------------------------------------------------------------
+
+
+def live_feed(*, user: User) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).first()
+
+
+def calendar_feed_issue(*, user: User, now: dt.datetime | None = None) -> tuple[CalendarFeed, str]:
+    """A new private address for `user`; any earlier one stops working. The raw token is
+    returned once and never stored."""
+    if feed_owner(user) is None:
+        raise Forbidden("Calendar feeds are for clients and providers with a carematch record.")
+    now = now or timezone.now()
+    raw = FEED_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():
+            CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+            feed = CalendarFeed.objects.create(user=user, prefix=raw[:11], digest=token_digest(raw), created_at=now)
+    except IntegrityError:
+        raise Conflict("A new calendar address was just made for you. Reload the page.") from None
+    return feed, raw
+
+
+def calendar_feed_revoke(*, user: User, now: dt.datetime | None = None) -> int:
+    """Turn off the person's calendar address; the number of addresses turned off."""
+    with transaction.atomic():
+        return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
+
+
+def calendar_feed_find(*, raw: str, now: dt.datetime | None = None) -> CalendarFeed | None:
+    """The live feed of an active person with this token, or None. Notes when it was last read."""
+    if not raw.startswith(FEED_TOKEN_PREFIX) or len(raw) > 64:
+        return None
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(digest=token_digest(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if feed is None:
+        return None
+    now = now or timezone.now()
+    if feed.last_used_at is None or now - feed.last_used_at > _LAST_USED_RESOLUTION:
+        with transaction.atomic():
+            CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
+    return feed

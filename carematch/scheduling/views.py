@@ -1,0 +1,104 @@
+"""Scheduling pages. Each part is its own group of views; rules live in services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, user_passes_test
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from carematch.access.policy import is_staff_member
+from carematch.accounts.models import User
+from carematch.lib.errors import DomainError
+
+from . import clock, feeds
+
+# --- Private calendar feeds ------------------------------------------------------------------
+# The address is shown once, right after it is made: only its digest is stored. Between
+# the POST that makes it and the page that shows it, it waits in the person's session
+# and is removed from there when shown (as Django's password reset keeps its token).
+
+_NEW_FEED_URL = "scheduling_new_calendar_feed_url"
+
+
+def _person(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # login_required has let only signed-in people through
+        raise Http404
+    return user
+
+
+@require_http_methods(["GET", "HEAD"])
+@login_required
+def calendar_feed_page(request: HttpRequest) -> HttpResponse:
+    user = _person(request)
+    new_url = request.session.pop(_NEW_FEED_URL, "")
+    owner = feeds.feed_owner(user)
+    context = {
+        "owner": owner,
+        "zone_name": owner.timezone.replace("_", " ") if owner else "",
+        "feed": feeds.live_feed(user=user),
+        "new_url": new_url,
+        "new_webcal_url": new_url.replace("https://", "webcal://", 1).replace("http://", "webcal://", 1),
+    }
+    return render(request, "scheduling/feeds.html", context)
+
+
+@require_POST
+@login_required
+def calendar_feed_new(request: HttpRequest) -> HttpResponse:
+    try:
+        _, raw = feeds.calendar_feed_issue(user=_person(request))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        request.session[_NEW_FEED_URL] = request.build_absolute_uri(
+            reverse("scheduling:calendar_feed", kwargs={"token": raw})
+        )
+        messages.success(request, "Your new calendar address is ready. Any earlier address no longer works.")
+    return redirect("scheduling:calendar_feed_page")
+
+
+@require_POST
+@login_required
+def calendar_feed_turn_off(request: HttpRequest) -> HttpResponse:
+    if feeds.calendar_feed_revoke(user=_person(request)):
+        messages.success(request, "Your calendar address is turned off. Calendars using it will stop updating.")
+    else:
+        messages.info(request, "You had no calendar address to turn off.")
+    return redirect("scheduling:calendar_feed_page")
+
+
+@require_http_methods(["GET", "HEAD"])
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed itself, for calendar apps: the token is the only key. No login, no session,
+    no cookie; an unknown or turned-off address is simply not there."""
+    feed = feeds.calendar_feed_find(raw=token)
+    owner = feeds.feed_owner(feed.user) if feed is not None else None
+    if feed is None or owner is None:
+        raise Http404("No calendar at this address.")
+    response = HttpResponse(feeds.feed_calendar(owner=owner), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="carematch.ics"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+# --- The 48-hour clock (coordinators) ------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD"])
+@user_passes_test(is_staff_member)
+def clock_page(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    figures = clock.clock_figures(clock.clock_records(now=now), now=now)
+    share = figures.share_within
+    context = {
+        "figures": figures,
+        "share_percent": None if share is None else round(share * 100),
+        "window_days": clock.WINDOW.days,
+    }
+    return render(request, "scheduling/clock.html", context)
