@@ -22,8 +22,8 @@ class MatchIn(Schema):
     insurance: str | None = None
     self_pay_max: Annotated[int, Field(ge=0, le=10_000)] | None = None
     earliest: dt.datetime | None = Field(None, description="ISO 8601 with offset; default now")
-    within_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 48
-    limit: Annotated[int, Field(ge=1, le=50)] = 5
+    within_hours: Annotated[int, Field(ge=1, le=168)] = 48
+    limit: Annotated[int, Field(ge=1, le=20)] = 5
     times_of_day: list[Literal["morning", "afternoon", "evening"]] = Field(default_factory=list)
     crisis: bool = Field(False, description="The person said they are in danger: crisis resources are returned "
                                             "and the request is flagged for a coordinator")

@@ -7,6 +7,7 @@ app_name = "matching"
 urlpatterns = [
     path("find/help-now/", views.help_now, name="help_now"),
     path("find/results/", views.results, name="results"),
+    path("find/waitlist/", views.join_waitlist, name="join_waitlist"),
     path("find/<slug:slug>/", views.intake_step, name="intake_step"),
     path("book/<record_id:provider_id>/", views.book_opening, name="book_opening"),
     path("book/hold/<record_id:hold_id>/", views.finish_booking, name="finish_booking"),

@@ -358,3 +358,40 @@ def results(request: HttpRequest) -> HttpResponse:
                         for s in answer.suggestions],
         "answers": answers,
     })
+
+
+@require_http_methods(["GET", "POST"])
+def join_waitlist(request: HttpRequest) -> HttpResponse:
+    """Nothing fits yet: join the waitlist with what was asked for (signing up if needed)."""
+    from .waitlist import waitlist_join
+
+    answers = _answers(request)
+    missing = intake.answers_complete(answers)
+    if missing:
+        return redirect("matching:intake_step", slug=missing)
+    user = request.user
+    if user.is_authenticated and not policy.has_role(user, Role.CLIENT):
+        messages.info(request, "The waitlist is for clients. Log in with a client account to join it.")
+        return redirect("matching:results")
+    client = _client_of(request)
+    known = _known_details(request)
+    form: Form | None = None
+    if not user.is_authenticated:
+        form = ClientSignUpForm(request.POST or None, initial=known)
+    elif client is None:
+        form = ClientDetailsForm(request.POST or None, initial=known)
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            client = _ensure_client(request, form, client)
+            asked = _care_request_id(request, answers)
+            scheduling.care_request_attach_client(request_id=asked, client=client)
+            waitlist_join(client=client, request=intake.match_request(answers, now=timezone.now()),
+                          care_request_id=asked)
+        except DomainError as exc:
+            if form is None:
+                messages.error(request, exc.detail)
+            else:
+                _put_errors(form, exc)
+        else:
+            return render(request, "matching/waitlist_joined.html")
+    return render(request, "matching/waitlist_join.html", {"form": form})
