@@ -37,3 +37,61 @@ def test_saying_you_are_in_danger_shows_how_to_reach_help_before_anything_else(p
     expect(page.get_by_role("heading", level=1)).to_have_text("What you would like help with")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
+
+
+def test_the_whole_journey_from_the_home_page_to_a_booked_session(browser_page):
+    import datetime as dt
+
+    from carematch.directory.tests.factories import LicenseFactory, ProviderFactory, WindowFactory
+    from carematch.scheduling.models import Appointment, Status
+
+    page = browser_page
+    provider = ProviderFactory(first_name="Robin", last_name="Vale", concerns=["anxiety", "sleep"],
+                               approaches=["cbt"], formats=["telehealth"], insurance=["aetna"], min_notice_hours=0,
+                               timezone="America/Denver")
+    LicenseFactory(provider=provider, state="CO", expires=dt.date(2099, 1, 1))
+    for day in range(7):
+        WindowFactory(provider=provider, weekday=day, start=dt.time(0), end=dt.time(23))
+
+    page.goto("/")
+    page.get_by_role("link", name="Find a therapist").first.click()
+    page.get_by_label("No").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Anxiety").check()
+    page.get_by_label("Sleep").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Online (video)").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Which state will you be in during sessions?").select_option("CO")
+    page.get_by_label("Your ZIP code (optional)").fill("80202")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Your date of birth").fill("1990-05-17")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_label("English")).to_be_checked()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("How will you pay?").select_option("aetna")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="See who fits").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Therapists who can see you soon")
+    match = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name="Robin Vale"))
+    expect(match).to_contain_text("anxiety")
+    match.locator("a.opening-link").first.click()
+    page.get_by_role("button", name="Hold this time and continue").click()
+
+    # Nothing asked twice: the state, ZIP and date of birth come from the intake.
+    expect(page.get_by_label("Where will you be during sessions?")).to_have_value("CO")
+    expect(page.get_by_label("Date of birth")).to_have_value("1990-05-17")
+    page.get_by_label("Email address").fill("sky@example.test")
+    page.get_by_label("Choose a password").fill("a-long-quiet-walk")
+    page.get_by_label("Password again").fill("a-long-quiet-walk")
+    page.get_by_label("First name").fill("Sky")
+    page.get_by_label("Last name").fill("Doe")
+    page.get_by_role("button", name="Book this session").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are booked")
+    appointment = Appointment.objects.get()
+    assert appointment.status == Status.BOOKED and appointment.provider == provider
+    assert appointment.client.user.email == "sky@example.test"
+    request = appointment.client.care_requests.get()
+    assert request.first_appointment == appointment and request.wait_seconds is not None
