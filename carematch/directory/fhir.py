@@ -67,6 +67,7 @@ from pydantic import ValidationError
 
 from carematch.lib import geo, vocab
 from carematch.lib.languages import LANGUAGES
+from carematch.matching.snapshot import directory_version_bump
 from carematch.scheduling.openings import SESSION
 from carematch.scheduling.selectors import provider_openings
 
@@ -1204,6 +1205,8 @@ def _apply_license_statuses(providers: Sequence[tuple[MappedProvider, ProviderRe
             verified_at = None if want[0] == LicenseStatus.UNVERIFIED else (want[1] or now)
             changes.append(License(pk=pk, status=want[0], verified_by=None, verified_at=verified_at))
     License.objects.bulk_update(changes, ["status", "verified_by", "verified_at"], batch_size=500)
+    if changes:
+        directory_version_bump()
 
 
 def _apply_works_holidays(providers: Sequence[tuple[MappedProvider, ProviderRecord]]) -> None:

@@ -91,11 +91,17 @@ def build_snapshot() -> Directory:
 
 
 class _Kept:
+    """The snapshot this process keeps, with the version it was built at: one tuple, replaced
+    whole, so a thread never pairs one version with another snapshot."""
+
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.version: tuple[object, ...] | None = None
-        self.directory: Directory | None = None
+        self.entry: tuple[tuple[object, ...], Directory] | None = None
         self.builds = 0
+
+    def get(self, version: tuple[object, ...]) -> Directory | None:
+        entry = self.entry
+        return entry[1] if entry is not None and entry[0] == version else None
 
 
 _kept = _Kept()
@@ -105,19 +111,21 @@ def directory_snapshot() -> Directory:
     """The snapshot for the directory as it is now."""
     version = directory_version()
     cacheable = version[0] is not None
-    directory = _kept.directory
-    if cacheable and directory is not None and _kept.version == version:
-        return directory
+    kept = _kept.get(version) if cacheable else None
+    if kept is not None:
+        return kept
     with _kept.lock:
-        if cacheable and _kept.directory is not None and _kept.version == version:
-            return _kept.directory
+        kept = _kept.get(version) if cacheable else None
+        if kept is not None:
+            return kept
         began = time.perf_counter()
         directory = build_snapshot()
         _kept.builds += 1
         if cacheable:
-            _kept.version, _kept.directory = version, directory
-        log.info("matching snapshot built: %d bookable providers in %.2f s", directory.size,
-                 time.perf_counter() - began)
+            _kept.entry = (version, directory)
+        level = logging.INFO if cacheable else logging.DEBUG
+        log.log(level, "matching snapshot built: %d bookable providers in %.2f s", directory.size,
+                time.perf_counter() - began)
         return directory
 
 
@@ -129,7 +137,7 @@ def snapshot_builds() -> int:
 def snapshot_forget() -> None:
     """Drop the kept snapshot: the next request builds one."""
     with _kept.lock:
-        _kept.version, _kept.directory = None, None
+        _kept.entry = None
 
 
 def busy_lookup(*, now: dt.datetime) -> BusyLookup:

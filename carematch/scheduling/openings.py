@@ -101,6 +101,8 @@ def opening_starts(
 
 
 def _local_after_gap(day: dt.date, at: dt.time, tz: dt.tzinfo) -> dt.datetime:
-    """A window end that falls in a spring-forward gap ends when the clocks resume."""
+    """A window end that falls in a spring-forward gap (02:30 on the night clocks jump from
+    02:00 to 03:00) is read with the offset of the time after the jump, so the window ends
+    early (01:30 standard time) rather than running past what the provider asked for."""
     naive = dt.datetime.combine(day, at)
     return naive.replace(tzinfo=tz, fold=1).astimezone(UTC).astimezone(tz)

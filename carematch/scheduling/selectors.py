@@ -11,7 +11,7 @@ from django.utils import timezone
 from carematch.directory.models import Provider
 
 from .models import Appointment, Status
-from .openings import Window, opening_starts
+from .openings import SESSION, Window, opening_starts
 
 
 def active_claims(
@@ -41,9 +41,10 @@ def provider_openings(
     windows = [Window(w.weekday, w.start, w.end) for w in provider.windows.all()]
     blocked = [(t.start, t.end) for t in provider.time_off.filter(end__gt=start, start__lt=end)]
     if not include_claimed:
+        # An opening that starts just before `end` runs past it: claims up to a session later count.
         blocked += [
             (a.start, a.end)
-            for a in active_claims(provider=provider, start=start, end=end, now=now, exclude_ids=exclude_ids)
+            for a in active_claims(provider=provider, start=start, end=end + SESSION, now=now, exclude_ids=exclude_ids)
         ]
     return opening_starts(
         windows=windows,

@@ -157,31 +157,60 @@ def _preferred(begins: IntArray, request: MatchRequest) -> npt.NDArray[np.bool_]
     return chosen
 
 
-class _Search:
-    """One request against the directory: candidates, their openings, and busy lookups."""
+class _Calendar:
+    """What the database said about providers during one request: blocked spans (whole
+    seconds) and recent new clients, each provider read once up to the furthest time any
+    search of the request needed."""
 
-    def __init__(self, directory: Directory, request: MatchRequest, *, now: dt.datetime, busy: BusyLookup):
-        self.directory, self.request, self.now, self.busy_lookup = directory, request, now, busy
+    def __init__(self, lookup: BusyLookup, earliest: dt.datetime):
+        self.lookup, self.earliest = lookup, earliest
+        self.blocked: dict[int, list[tuple[int, int]]] = {}
+        self.recent: dict[int, int] = {}
+        self.read_until: dict[int, dt.datetime] = {}
+
+    def read(self, provider_ids: Sequence[int], until: dt.datetime) -> None:
+        wanted = [pid for pid in provider_ids if pid not in self.read_until or self.read_until[pid] < until]
+        if not wanted:
+            return
+        answer = self.lookup(wanted, self.earliest, until)
+        for pid in wanted:
+            spans = answer.blocked.get(pid, ())
+            self.blocked[pid] = [(floor_seconds(start), ceil_seconds(end)) for start, end in spans]
+            self.recent[pid] = int(answer.recent_new_clients.get(pid, 0))
+            self.read_until[pid] = until
+
+
+class _Search:
+    """One request against the directory: candidates, their openings, and the calendar."""
+
+    def __init__(
+        self, directory: Directory, request: MatchRequest, *, now: dt.datetime, calendar: _Calendar,
+        read_until: dt.datetime,
+    ):
+        self.directory, self.request, self.now, self.calendar = directory, request, now, calendar
+        # Blocked spans are read up to a session past the window: an opening that starts in
+        # the window may end after it.
+        self.read_until = max(read_until, request.latest + SESSION)
         self.candidates = _candidates(directory, request)
         self.slots: Slots = candidate_slots(
             directory, self.candidates.positions, license_expires=self.candidates.expires,
             earliest=request.earliest, latest=request.latest, now=now, client_zone=request.client_timezone,
         )
         self.ids = directory.ids[self.candidates.positions]
-        self.busy: dict[int, tuple[list[tuple[int, int]], int]] = {}
+
+    def known(self, j: int) -> bool:
+        pid = int(self.ids[j])
+        return pid in self.calendar.read_until and self.calendar.read_until[pid] >= self.read_until
 
     def fetch(self, js: Sequence[int]) -> None:
-        wanted = [int(self.ids[j]) for j in js if j not in self.busy]
-        if not wanted:
-            return
-        answer = self.busy_lookup(wanted, self.request.earliest, self.request.latest + SESSION)
-        for j in js:
-            pid = int(self.ids[j])
-            spans = [(floor_seconds(start), ceil_seconds(end)) for start, end in answer.blocked.get(pid, ())]
-            self.busy[j] = (spans, int(answer.recent_new_clients.get(pid, 0)))
+        """Read time off, claims and recent new clients of the candidates `js` not read yet."""
+        self.calendar.read([int(self.ids[j]) for j in js], self.read_until)
 
     def openings(self, j: int) -> IntArray:
-        return without_blocked(self.slots.of(j), self.busy[j][0])
+        return without_blocked(self.slots.of(j), self.calendar.blocked[int(self.ids[j])])
+
+    def recent_new_clients(self, j: int) -> int:
+        return self.calendar.recent[int(self.ids[j])]
 
 
 def _soonness(first: IntArray, request: MatchRequest) -> npt.NDArray[np.float64]:
@@ -256,16 +285,18 @@ def _best(search: _Search) -> list[Match]:
     bound = combine(bound_parts, counted)
     ids = search.ids[has_slots]
     order = has_slots[np.lexsort((ids, -bound))]
-    bound_of = dict(zip(has_slots.tolist(), bound.tolist(), strict=True))
+    bound_of = np.full(len(counts), -1.0)
+    bound_of[has_slots] = bound
+    bounds = bound_of.tolist()
 
     top: list[tuple[float, int, int, IntArray]] = []  # (-score, id, j, openings), best first
-    batch = max(FIRST_BATCH, 4 * request.limit)
+    batch = _first_batch(request.limit)
     for rank, j in enumerate(order.tolist()):
         if len(top) >= request.limit:
             last_score, last_id = -top[request.limit - 1][0], top[request.limit - 1][1]
-            if bound_of[j] < last_score or (bound_of[j] == last_score and int(search.ids[j]) > last_id):
+            if bounds[j] < last_score or (bounds[j] == last_score and int(search.ids[j]) > last_id):
                 break
-        if j not in search.busy:
+        if not search.known(j):
             search.fetch(order[rank:rank + batch].tolist())
             batch *= 2
         openings = search.openings(j)
@@ -273,7 +304,7 @@ def _best(search: _Search) -> list[Match]:
             continue
         parts = {name: float(values[j]) for name, values in candidates.parts.items()}
         parts["soonness"] = float(_soonness(openings[:1], request)[0])
-        parts["fair_share"] = fair_share(len(openings), search.busy[j][1])
+        parts["fair_share"] = fair_share(len(openings), search.recent_new_clients(j))
         if request.times_of_day:
             parts["times_of_day"] = int(_preferred(openings, request).sum()) / len(openings)
         score = combine(parts, counted)
@@ -282,13 +313,16 @@ def _best(search: _Search) -> list[Match]:
     return [_match(search, j, openings, -negative) for negative, _, j, openings in top]
 
 
-def _more(search: _Search, exclude: set[int], most: int) -> int:
-    """How many providers other than `exclude` the search finds, counting up to `most`."""
-    counts = search.slots.counts
-    js = [j for j in np.flatnonzero(counts > 0).tolist() if int(search.ids[j]) not in exclude]
-    found, start, batch = 0, 0, max(FIRST_BATCH, 4 * most)
-    while found < most and start < len(js):
-        chunk = js[start:start + batch]
+def _others(search: _Search, exclude: set[int]) -> list[int]:
+    """Candidates (positions) with openings before time off and claims, other than `exclude`."""
+    return [j for j in np.flatnonzero(search.slots.counts > 0).tolist() if int(search.ids[j]) not in exclude]
+
+
+def _more(search: _Search, others: list[int], most: int) -> int:
+    """How many of the candidates `others` have an opening, counting up to `most`."""
+    found, start, batch = 0, 0, _first_batch(most)
+    while found < most and start < len(others):
+        chunk = others[start:start + batch]
         search.fetch(chunk)
         for j in chunk:
             if len(search.openings(j)):
@@ -298,6 +332,10 @@ def _more(search: _Search, exclude: set[int], most: int) -> int:
         start += batch
         batch *= 2
     return found
+
+
+def _first_batch(limit: int) -> int:
+    return max(FIRST_BATCH, 4 * limit)
 
 
 def relaxations(request: MatchRequest) -> list[dict[str, object]]:
@@ -328,13 +366,24 @@ def relaxed(request: MatchRequest, change: Mapping[str, object]) -> MatchRequest
 def find_matches(directory: Directory, request: MatchRequest, *, now: dt.datetime, busy: BusyLookup) -> MatchAnswer:
     """The best `request.limit` matches, and suggestions when there are fewer."""
     check_request(request, now=now)
-    matches = _best(_Search(directory, request, now=now, busy=busy))
+    calendar = _Calendar(busy, request.earliest)
+    matches = _best(_Search(directory, request, now=now, calendar=calendar, read_until=request.latest))
     suggestions: list[Suggestion] = []
     if len(matches) < request.limit:
         found = {match.provider_id for match in matches}
         room = request.limit - len(matches)
-        for change in relaxations(request):
-            more = _more(_Search(directory, relaxed(request, change), now=now, busy=busy), found, room)
+        tries = [(change, relaxed(request, change)) for change in relaxations(request)]
+        # Relaxations only widen the window: reading each provider once, as far as the
+        # widest needs, serves them all.
+        furthest = max((wider.latest for _, wider in tries), default=request.latest) + SESSION
+        searches = [(change, _Search(directory, wider, now=now, calendar=calendar, read_until=furthest))
+                    for change, wider in tries]
+        others = [_others(search, found) for _, search in searches]
+        # The first batch of every relaxation in one read: usually the only one.
+        calendar.read(sorted({int(search.ids[j]) for (_, search), js in zip(searches, others, strict=True)
+                              for j in js[:_first_batch(room)]}), furthest)
+        for (change, search), js in zip(searches, others, strict=True):
+            more = _more(search, js, room)
             if more:
                 suggestions.append(Suggestion(change=change, more_matches=more))
         suggestions.sort(key=lambda suggestion: -suggestion.more_matches)

@@ -52,11 +52,9 @@ def instant(seconds: int) -> dt.datetime:
 
 
 @lru_cache(maxsize=64)
-def _holidays(first_day: int, last_day: int) -> npt.NDArray[np.int64]:
-    return np.array(
-        [number for number in range(first_day, last_day + 1) if is_federal_holiday(day_from_number(number))],
-        dtype=np.int64,
-    )
+def _holidays(first_day: int, last_day: int) -> npt.NDArray[np.bool_]:
+    """For each day from first_day to last_day: is it a US federal holiday?"""
+    return np.array([is_federal_holiday(day_from_number(n)) for n in range(first_day, last_day + 1)], dtype=np.bool_)
 
 
 @dataclass(frozen=True)
@@ -95,56 +93,77 @@ def candidate_slots(
     counts = highs - lows
     total = int(counts.sum())
     owner = np.repeat(np.arange(len(candidates), dtype=np.int64), counts)
-    rows = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lows, counts)
+    rows = np.arange(total, dtype=np.int64) + np.repeat(lows - (np.cumsum(counts) - counts), counts)
     weekday = directory.slot_weekday[rows].astype(np.int64)
-    first = first_day + (weekday - weekday_of(np.array(first_day))) % 7
 
+    # The local dates a slot can fall on and still begin in [earliest, latest): from the
+    # date `earliest` has on the zone's clock (at its smallest offset in these days) to
+    # the date `latest` has (at its largest).
+    steps_of = [offset_steps(name, first_day - 1, last_day + 1) for name in directory.zone_names]
+    lowest = np.array([int(steps[1].min()) for steps in steps_of], dtype=np.int64)
+    highest = np.array([int(steps[1].max()) for steps in steps_of], dtype=np.int64)
+    zone_of_row = directory.zone_index[candidates][owner]
+    day_low = (earliest_s + lowest[zone_of_row]) // DAY
+    day_high = (latest_s + highest[zone_of_row]) // DAY
+    first = day_low + (weekday - weekday_of(day_low)) % 7
+
+    # Each template falls on its weekday once a week.
     owners, days, rows_out = [], [], []
     for week in range((last_day - first_day) // 7 + 1):
         day = first + 7 * week
-        keep = day <= last_day
+        keep = day <= day_high
         owners.append(owner[keep])
         days.append(day[keep])
         rows_out.append(rows[keep])
     owner, day, rows = np.concatenate(owners), np.concatenate(days), np.concatenate(rows_out)
     provider = candidates[owner]
-    start = directory.slot_start[rows].astype(np.int64)
-    window_end = directory.slot_window_end[rows].astype(np.int64)
+    naive_begin = day * DAY + directory.slot_start[rows]
+    naive_end = day * DAY + directory.slot_window_end[rows]
 
     begin = np.zeros(len(day), dtype=np.int64)
     finish_day = np.zeros(len(day), dtype=np.int64)
     ok = np.zeros(len(day), dtype=np.bool_)
     zones = directory.zone_index[provider]
-    for zone_at in np.unique(zones):
-        mine = zones == zone_at
-        steps = offset_steps(directory.zone_names[zone_at], first_day - 1, last_day + 1)
-        local_begin, exists = local_fold0(steps, day[mine] * DAY + start[mine])
-        naive_end = day[mine] * DAY + window_end[mine]
-        end_fold0, end_exists = local_fold0(steps, naive_end)
-        end = np.where(end_exists, end_fold0, local_fold1_in_gap(steps, naive_end))
+    present = np.flatnonzero(np.bincount(zones, minlength=len(directory.zone_names)))
+    for zone_at in present.tolist():
+        mine = zones == zone_at if len(present) > 1 else slice(None)
+        steps = steps_of[zone_at]
+        if len(steps[1]) == 1:  # no change of the clocks in these days
+            offset = int(steps[1][0])
+            local_begin = naive_begin[mine] - offset
+            begin[mine] = local_begin
+            ok[mine] = local_begin + SESSION_SECONDS <= naive_end[mine] - offset
+            finish_day[mine] = (local_begin + SESSION_SECONDS + offset) // DAY
+            continue
+        local_begin, exists = local_fold0(steps, naive_begin[mine])
+        end_fold0, end_exists = local_fold0(steps, naive_end[mine])
+        end = np.where(end_exists, end_fold0, local_fold1_in_gap(steps, naive_end[mine]))
         begin[mine] = local_begin
         ok[mine] = exists & (local_begin + SESSION_SECONDS <= end)
         finish_day[mine] = local_day(steps, local_begin + SESSION_SECONDS)
 
     holidays = _holidays(first_day, last_day)
-    if len(holidays):
-        ok &= directory.works_holidays[provider] | ~np.isin(day, holidays)
+    if holidays.any():
+        ok &= directory.works_holidays[provider] | ~holidays[day - first_day]
     ok &= begin >= np.maximum(earliest_s, now_s + directory.notice_seconds[provider])
     ok &= begin < latest_s
     client = offset_steps(client_zone, first_day - 1, last_day + 1)
-    last_date = np.maximum(
-        np.maximum(day, finish_day),
-        np.maximum(local_day(client, begin), local_day(client, begin + SESSION_SECONDS)),
-    )
+    last_date = np.maximum(day, finish_day)
+    if len(client[1]) == 1:
+        offset = int(client[1][0])
+        last_date = np.maximum(last_date, (begin + SESSION_SECONDS + offset) // DAY)
+    else:
+        last_date = np.maximum(
+            last_date, np.maximum(local_day(client, begin), local_day(client, begin + SESSION_SECONDS))
+        )
     ok &= license_expires[owner].astype(np.int64) >= last_date
 
-    owner, begin = owner[ok], begin[ok]
-    order = np.lexsort((begin, owner))
-    owner, begin = owner[order], begin[order]
-    if len(begin) > 1:
-        fresh = np.ones(len(begin), dtype=np.bool_)
-        fresh[1:] = (owner[1:] != owner[:-1]) | (begin[1:] != begin[:-1])
-        owner, begin = owner[fresh], begin[fresh]
+    # Sorted by candidate, then time, duplicates dropped: one key holds both (openings begin
+    # at most a few weeks after `earliest_s`, well inside 32 bits).
+    key = np.sort((owner[ok] << 32) | (begin[ok] - earliest_s))
+    if len(key) > 1:
+        key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+    owner, begin = key >> 32, (key & 0xFFFFFFFF) + earliest_s
     bounds = np.searchsorted(owner, np.arange(len(candidates) + 1), side="left").astype(np.int64)
     return Slots(begins=begin, ptr=bounds)
 
