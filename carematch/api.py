@@ -229,14 +229,18 @@ def health(request: HttpRequest) -> Any:
 
 def _register_routers() -> None:
     from carematch.accounts.api import router as accounts_router
+    from carematch.care.api import router as care_router
     from carematch.directory.api import router as directory_router
     from carematch.matching.api import router as matching_router
+    from carematch.measures.api import router as measures_router
     from carematch.scheduling.api import router as scheduling_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", directory_router)
     api.add_router("/", scheduling_router)
     api.add_router("/", matching_router)
+    api.add_router("/", measures_router)
+    api.add_router("/", care_router)
 
 
 _register_routers()

@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("carematch.directory.urls")),
     path("", include("carematch.matching.urls")),
     path("", include("carematch.scheduling.urls")),
+    path("", include("carematch.measures.urls")),
+    path("", include("carematch.care.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -73,3 +73,80 @@ def appointment_visible(user: Any, appointment: Any) -> bool:
         provider = getattr(user, "provider", None)
         return provider is not None and appointment.provider_id == provider.pk
     return False
+
+
+# --- Care: goals, plans, check-ins and progress --------------------------------------------
+# A client's care record is health information: a provider sees it only for clients they have
+# an appointment with (booked, completed, missed or cancelled; a hold is not an appointment).
+
+
+def care_clients_of(provider: Any) -> Any:
+    """The clients whose care record `provider` may see: their caseload."""
+    from carematch.accounts.models import Client
+    from carematch.scheduling.models import Status
+
+    return Client.objects.filter(
+        pk__in=provider.appointments.exclude(status__in=(Status.HELD, Status.LAPSED))
+        .filter(client__isnull=False).values("client_id")
+    )
+
+
+def _care_provider_of(user: Any, client: Any) -> bool:
+    provider = getattr(user, "provider", None) if has_role(user, Role.PROVIDER) else None
+    return provider is not None and care_clients_of(provider).filter(pk=client.pk).exists()
+
+
+def care_visible(user: Any, client: Any) -> bool:
+    """See goals, plan, check-ins and scores: the client, their provider, staff."""
+    if is_staff_member(user):
+        return True
+    if has_role(user, Role.CLIENT):
+        return bool(client.user_id == user.pk)
+    return _care_provider_of(user, client)
+
+
+def may_plan_care(user: Any, client: Any) -> bool:
+    """Add and revise goals and plan steps: the client, or their provider with them."""
+    if has_role(user, Role.CLIENT):
+        return bool(client.user_id == user.pk)
+    return _care_provider_of(user, client)
+
+
+def may_check_in(user: Any, client: Any) -> bool:
+    """Record check-ins of the plan's activities: the client themselves."""
+    return has_role(user, Role.CLIENT) and bool(client.user_id == user.pk)
+
+
+# --- Measures: questionnaires, scores and safety alerts ------------------------------------
+# Answers, scores and alerts are part of the same clinical record as the care record, seen by
+# the same people.
+
+
+def clinical_record_visible(user: Any, client: Any) -> bool:
+    """See a client's questionnaires, scores and alerts: the client, a provider who has or had
+    an appointment with them, staff."""
+    return care_visible(user, client)
+
+
+def may_record_assessment(user: Any, client: Any) -> bool:
+    """Answer a questionnaire: the client themselves, or staff entering a client's answers."""
+    return is_staff_member(user) or (has_role(user, Role.CLIENT) and bool(client.user_id == user.pk))
+
+
+def may_send_questionnaire(user: Any, client: Any) -> bool:
+    """Send a client a questionnaire now: their provider, or staff."""
+    return is_staff_member(user) or _care_provider_of(user, client)
+
+
+def sees_alerts(user: Any) -> bool:
+    """The alerts list: providers (their clients' safety alerts) and staff (every alert)."""
+    return is_staff_member(user) or has_role(user, Role.PROVIDER)
+
+
+def alert_visible(user: Any, alert: Any) -> bool:
+    """Staff see every alert; a provider sees the safety alerts of their clients."""
+    from carematch.measures.models import PROVIDER_ALERT_KINDS
+
+    if is_staff_member(user):
+        return True
+    return alert.kind in PROVIDER_ALERT_KINDS and _care_provider_of(user, alert.client)

@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from carematch.accounts.models import STAFF_ROLES, Role
 from carematch.lib.timezones import zone
+from carematch.measures.emails import with_questionnaire_link
 
 from . import feeds
 from .models import Appointment, Format
@@ -123,6 +124,7 @@ def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -
         "crisis_line": CRISIS_LINE,
     }
     body = _tidy(render_to_string(f"scheduling/email/{kind}.txt", context))
+    body = with_questionnaire_link(body, kind=kind, appointment=appointment, role=recipient.role)
     return SUBJECTS[(kind, recipient.role)], body
 
 

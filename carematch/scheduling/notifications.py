@@ -14,6 +14,8 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from carematch.measures.services import questionnaires_for_appointment
+
 from . import emails, tasks
 from .models import Appointment, Status
 
@@ -40,6 +42,7 @@ def _queue(*, event: str, appointment_id: int) -> None:
     appointment = Appointment.objects.filter(pk=appointment_id).only("pk", "start", "status").first()
     if appointment is None:
         return
+    questionnaires_for_appointment(event=event, appointment_id=appointment.pk)  # its link rides in the emails
     start = appointment.start.isoformat()
     tasks.send_appointment_email.enqueue(event=event, appointment_id=appointment.pk, start=start)
     if event in ("booked", "rescheduled") and appointment.status == Status.BOOKED:

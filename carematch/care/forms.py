@@ -1,0 +1,144 @@
+"""Forms of the care pages. They read what was typed; the services decide what is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from carematch.lib.errors import DomainError
+
+from .models import ACTIVITY_TEXT_MAX, GOAL_TEXT_MAX, NOTE_MAX, ActivityKind, Instrument, MeasureChoice, Period
+from .status import Measure
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _number_input(low: int, high: int) -> forms.NumberInput:
+    return forms.NumberInput(attrs={"min": low, "max": high, "inputmode": "numeric"})
+
+
+def _sentence(problem: str) -> str:
+    problem = problem.strip().rstrip(".")
+    return problem[:1].upper() + problem[1:] + "."
+
+
+class ServiceErrorsMixin:
+    """Puts a service's problems (`error.fields`) on the form's fields of the same meaning."""
+
+    field_for: dict[str, str] = {}
+
+    def service_field(self, name: str) -> str:
+        return self.field_for.get(name, name)
+
+    def add_service_errors(self, error: DomainError) -> None:
+        form: Any = self
+        if not error.fields:
+            form.add_error(None, error.detail)
+            return
+        for name, problem in error.fields.items():
+            field = self.service_field(name)
+            form.add_error(field if field in form.fields else None, _sentence(problem))
+
+
+class GoalForm(ServiceErrorsMixin, forms.Form):
+    text = forms.CharField(
+        label="The goal, in your own words", max_length=GOAL_TEXT_MAX,
+        help_text="For example: Talk about hard things without shutting down.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    measure = forms.ChoiceField(
+        label="How will you know it is working?", choices=MeasureChoice.choices, widget=forms.RadioSelect,
+    )
+    instrument = forms.ChoiceField(
+        label="Questionnaire", required=False, choices=[("", "Choose a questionnaire"), *Instrument.choices],
+    )
+    score_below = forms.IntegerField(
+        label="Score to get below", required=False, widget=_number_input(1, 27),
+        help_text="For example 10: PHQ-9 below 10. PHQ-9 scores run from 0 to 27, GAD-7 from 0 to 21.",
+    )
+    rating_target = forms.IntegerField(
+        label="Rating to reach, out of 10", required=False, widget=_number_input(1, 10),
+        help_text="For example 8: at least 8 out of 10.",
+    )
+    target_date = forms.DateField(label="By when?", widget=_date_input())
+
+    def __init__(self, *args: Any, by_client: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not by_client:
+            self.fields["text"].label = "The goal, in the client's words"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        measure = data.get("measure")
+        if measure == Measure.QUESTIONNAIRE:
+            if data.get("score_below") is None and "score_below" not in self.errors:
+                self.add_error("score_below", "Give the score to get below.")
+        elif measure == Measure.SELF_RATING and data.get("rating_target") is None \
+                and "rating_target" not in self.errors:
+            self.add_error("rating_target", "Give the rating to reach.")
+        return data
+
+    def service_field(self, name: str) -> str:
+        if name == "target":
+            measure = self.cleaned_data.get("measure") if hasattr(self, "cleaned_data") else None
+            return "score_below" if measure == Measure.QUESTIONNAIRE else "rating_target"
+        return name
+
+    def definition(self) -> dict[str, Any]:
+        """What the services take: one target, and the questionnaire only where it applies."""
+        data = self.cleaned_data
+        questionnaire = data["measure"] == Measure.QUESTIONNAIRE
+        return {
+            "text": data["text"], "measure": data["measure"], "target_date": data["target_date"],
+            "instrument": data["instrument"] if questionnaire else "",
+            "target": data["score_below"] if questionnaire else data["rating_target"],
+        }
+
+    @staticmethod
+    def initial_from(version: Any) -> dict[str, Any]:
+        questionnaire = version.measure == Measure.QUESTIONNAIRE
+        return {
+            "text": version.text, "measure": version.measure, "instrument": version.instrument,
+            "score_below": version.target if questionnaire else None,
+            "rating_target": None if questionnaire else version.target,
+            "target_date": version.target_date,
+        }
+
+
+class RatingForm(ServiceErrorsMixin, forms.Form):
+    rating = forms.IntegerField(
+        label="Rating, from 0 to 10", widget=_number_input(0, 10),
+        help_text="0 means no progress at all; 10 means the goal feels fully reached.",
+    )
+    rated_on = forms.DateField(label="Day of the rating", widget=_date_input())
+
+
+class ActivityForm(ServiceErrorsMixin, forms.Form):
+    kind = forms.ChoiceField(label="Kind of activity", choices=ActivityKind.choices, widget=forms.RadioSelect)
+    text = forms.CharField(
+        label="In your words", max_length=ACTIVITY_TEXT_MAX, required=False,
+        help_text="Needed for something of your own, e.g. 'Play guitar'. "
+                  "Optional otherwise, e.g. 'a walk after lunch'.",
+    )
+    times = forms.IntegerField(label="How many times", widget=_number_input(1, 14))
+    period = forms.ChoiceField(label="Per", choices=[(Period.DAY, "Day"), (Period.WEEK, "Week")])
+
+    def __init__(self, *args: Any, by_client: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not by_client:
+            self.fields["text"].label = "In the client's words"
+
+
+class CheckInForm(ServiceErrorsMixin, forms.Form):
+    done_on = forms.DateField(label="When did you do it?", widget=_date_input())
+    mood = forms.IntegerField(
+        label="How did you feel afterwards, from 0 to 10?", widget=_number_input(0, 10),
+        help_text="0 is the worst you can feel, 10 the best.",
+    )
+    note = forms.CharField(
+        label="A note (optional)", max_length=NOTE_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you did, what helped, what got in the way.",
+    )

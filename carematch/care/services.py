@@ -1,0 +1,289 @@
+"""Every write to goals, plans and check-ins. The pages and the API both call these.
+
+Each service checks who may write (access policy), validates every input, and writes inside
+one transaction. Problems are raised as domain errors naming the fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from carematch.access import policy
+from carematch.accounts.models import Client
+from carematch.lib.errors import Conflict, Forbidden, InvalidInput
+from carematch.lib.timezones import zone
+
+from .models import (
+    ACTIVITY_TEXT_MAX,
+    GOAL_TEXT_MAX,
+    INSTRUMENT_MAX,
+    MAX_MOOD,
+    MAX_RATING,
+    MAX_TIMES,
+    NOTE_MAX,
+    Activity,
+    ActivityKind,
+    CheckIn,
+    Goal,
+    GoalRating,
+    GoalVersion,
+    Instrument,
+    Period,
+)
+from .status import Measure
+
+TARGET_DATE_HORIZON = dt.timedelta(days=5 * 366)
+
+
+def client_today(client: Client, now: dt.datetime | None = None) -> dt.date:
+    """Today's date where the client is."""
+    return (now or timezone.now()).astimezone(zone(client.timezone)).date()
+
+
+def _local_date(client: Client, moment: dt.datetime) -> dt.date:
+    return moment.astimezone(zone(client.timezone)).date()
+
+
+class _Problems:
+    """Collects what is wrong with each field, then raises one error naming them all."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, str] = {}
+
+    def add(self, field: str, problem: str) -> None:
+        self.fields.setdefault(field, problem)
+
+    def raise_any(self) -> None:
+        if not self.fields:
+            return
+        if len(self.fields) == 1:
+            [(field, problem)] = self.fields.items()
+            raise InvalidInput(f"{_FIELD_NAMES.get(field, field)} {problem}.", fields=self.fields)
+        listed = ", ".join(sorted(self.fields))
+        raise InvalidInput(f"Some fields are missing or invalid: {listed}.", fields=self.fields)
+
+
+_FIELD_NAMES = {
+    "text": "The text", "measure": "How it is measured", "instrument": "The questionnaire", "target": "The target",
+    "target_date": "The target date", "rating": "The rating", "rated_on": "The day of the rating",
+    "kind": "The kind of activity", "times": "How many times", "period": "How often", "mood": "The mood",
+    "done_on": "The day", "note": "The note",
+}
+
+
+def _clean_text(problems: _Problems, field: str, value: Any, *, max_length: int, required: bool) -> str:
+    if not isinstance(value, str):
+        problems.add(field, "must be text")
+        return ""
+    text = value.strip()
+    if required and not text:
+        problems.add(field, "is required")
+    elif len(text) > max_length:
+        problems.add(field, f"must be at most {max_length} characters")
+    elif any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
+        problems.add(field, "must not contain control characters")
+    return text
+
+
+def _clean_int(problems: _Problems, field: str, value: Any, *, low: int, high: int | None) -> int:
+    """A whole number from low to high (any whole number while high is unknown)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems.add(field, "must be a whole number")
+        return low
+    if high is not None and not low <= value <= high:
+        problems.add(field, f"must be from {low} to {high}")
+    return value
+
+
+def _clean_day(problems: _Problems, field: str, value: Any, *, earliest: dt.date, today: dt.date,
+               earliest_reason: str) -> dt.date:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        problems.add(field, "must be a date")
+        return today
+    if value > today:
+        problems.add(field, "must not be in the future")
+    elif value < earliest:
+        problems.add(field, f"must not be before {earliest.day} {earliest:%B} {earliest.year} ({earliest_reason})")
+    return value
+
+
+# --- Goals ---------------------------------------------------------------------------------
+
+
+def _goal_definition(
+    *, client: Client, text: Any, measure: Any, instrument: Any, target: Any, target_date: Any, now: dt.datetime
+) -> dict[str, Any]:
+    problems = _Problems()
+    clean_text = _clean_text(problems, "text", text, max_length=GOAL_TEXT_MAX, required=True)
+    clean_instrument = instrument or ""
+    high: int | None = None  # the target's scale, once the measure says what it is
+    if measure == Measure.QUESTIONNAIRE:
+        if clean_instrument not in Instrument.values:
+            names = " or ".join(Instrument(i).label for i in Instrument.values)
+            problems.add("instrument", f"is required for a questionnaire goal: choose {names}")
+        else:
+            high = INSTRUMENT_MAX[Instrument(clean_instrument)]
+    elif measure == Measure.SELF_RATING:
+        high = MAX_RATING
+        if clean_instrument:
+            problems.add("instrument", "is only for a questionnaire goal")
+    else:
+        problems.add("measure", "must be 'questionnaire' or 'self_rating'")
+    clean_target = _clean_int(problems, "target", target, low=1, high=high)
+    today = client_today(client, now)
+    if not isinstance(target_date, dt.date) or isinstance(target_date, dt.datetime):
+        problems.add("target_date", "must be a date")
+    elif target_date < today:
+        problems.add("target_date", "must be today or later")
+    elif target_date > today + TARGET_DATE_HORIZON:
+        problems.add("target_date", "must be within five years")
+    problems.raise_any()
+    return {
+        "text": clean_text, "measure": measure, "instrument": clean_instrument, "target": clean_target,
+        "target_date": target_date,
+    }
+
+
+def _require_planner(by: Any, client: Client) -> None:
+    if not policy.may_plan_care(by, client):
+        raise Forbidden("Only the client and their provider can change the client's goals and plan.")
+
+
+def goal_create(
+    *, client: Client, by: Any, text: Any, measure: Any, target: Any, target_date: Any, instrument: Any = "",
+    now: dt.datetime | None = None,
+) -> Goal:
+    """Agree a new goal: the client's words, how success is measured, and by when."""
+    _require_planner(by, client)
+    now = now or timezone.now()
+    definition = _goal_definition(
+        client=client, text=text, measure=measure, instrument=instrument, target=target, target_date=target_date,
+        now=now,
+    )
+    with transaction.atomic():
+        goal = Goal.objects.create(client=client, created_at=now, created_by=by)
+        GoalVersion.objects.create(goal=goal, number=1, created_at=now, created_by=by, **definition)
+    return goal
+
+
+def goal_revise(
+    *, goal: Goal, by: Any, text: Any, measure: Any, target: Any, target_date: Any, instrument: Any = "",
+    now: dt.datetime | None = None,
+) -> GoalVersion:
+    """Revise a goal: the current version stays as history and a new version follows it."""
+    client = goal.client
+    _require_planner(by, client)
+    now = now or timezone.now()
+    definition = _goal_definition(
+        client=client, text=text, measure=measure, instrument=instrument, target=target, target_date=target_date,
+        now=now,
+    )
+    try:
+        with transaction.atomic():
+            Goal.objects.select_for_update().filter(pk=goal.pk).first()
+            current = GoalVersion.objects.filter(goal=goal).order_by("-number").first()
+            if current is None:  # every goal is created with its first version
+                raise Conflict("This goal has no version to revise.")
+            if all(getattr(current, name) == value for name, value in definition.items()):
+                raise InvalidInput("Nothing was changed. Change the goal, its target or its date to revise it.")
+            return GoalVersion.objects.create(
+                goal=goal, number=current.number + 1, created_at=now, created_by=by, **definition
+            )
+    except IntegrityError as exc:
+        raise Conflict("Someone else revised this goal at the same moment. Look at it again and retry.") from exc
+
+
+def goal_rating_record(
+    *, goal: Goal, by: Any, rating: Any, rated_on: Any = None, now: dt.datetime | None = None
+) -> GoalRating:
+    """Record a 0-10 self-rating of a goal measured that way (at a session, by the client or
+    their provider)."""
+    client = goal.client
+    _require_planner(by, client)
+    now = now or timezone.now()
+    today = client_today(client, now)
+    problems = _Problems()
+    clean_rating = _clean_int(problems, "rating", rating, low=0, high=MAX_RATING)
+    day = _clean_day(problems, "rated_on", today if rated_on is None else rated_on,
+                     earliest=_local_date(client, goal.created_at), today=today,
+                     earliest_reason="the day the goal was set")
+    problems.raise_any()
+    with transaction.atomic():
+        Goal.objects.select_for_update().filter(pk=goal.pk).first()
+        current = GoalVersion.objects.filter(goal=goal).order_by("-number").first()
+        if current is None or current.measure != Measure.SELF_RATING:
+            raise InvalidInput(
+                "This goal is measured by a questionnaire, not by a self-rating.",
+                fields={"rating": "this goal is measured by a questionnaire"},
+            )
+        return GoalRating.objects.create(
+            goal=goal, rating=clean_rating, rated_on=day, recorded_at=now, recorded_by=by
+        )
+
+
+# --- The plan: coping activities and check-ins ------------------------------------------------
+
+
+def activity_add(
+    *, client: Client, by: Any, kind: Any, times: Any, period: Any, text: Any = "", now: dt.datetime | None = None
+) -> Activity:
+    """Add a coping activity to the client's plan, with how often they mean to do it."""
+    _require_planner(by, client)
+    now = now or timezone.now()
+    problems = _Problems()
+    if kind not in ActivityKind.values:
+        problems.add("kind", "must be one of " + ", ".join(ActivityKind.values))
+    clean_text = _clean_text(problems, "text", text if text is not None else "", max_length=ACTIVITY_TEXT_MAX,
+                             required=kind == ActivityKind.OWN)
+    if kind == ActivityKind.OWN and problems.fields.get("text") == "is required":
+        problems.fields["text"] = "is required for an activity of your own: say what it is"
+    clean_times = _clean_int(problems, "times", times, low=1, high=MAX_TIMES)
+    if period not in Period.values:
+        problems.add("period", "must be 'day' or 'week'")
+    problems.raise_any()
+    with transaction.atomic():
+        return Activity.objects.create(
+            client=client, kind=kind, text=clean_text, times=clean_times, period=period, created_at=now,
+            created_by=by,
+        )
+
+
+def activity_end(*, activity: Activity, by: Any, now: dt.datetime | None = None) -> Activity:
+    """Take an activity out of the plan; it and its check-ins stay as history."""
+    _require_planner(by, activity.client)
+    now = now or timezone.now()
+    with transaction.atomic():
+        updated = Activity.objects.filter(pk=activity.pk, ended_at__isnull=True).update(ended_at=now)
+        if not updated:
+            raise Conflict("This activity is already out of the plan.")
+    activity.refresh_from_db()
+    return activity
+
+
+def check_in_record(
+    *, activity: Activity, by: Any, mood: Any, done_on: Any = None, note: Any = "", now: dt.datetime | None = None
+) -> CheckIn:
+    """The client did an activity of their plan: record the day, their mood (0-10) and a note."""
+    client = activity.client
+    if not policy.may_check_in(by, client):
+        raise Forbidden("Only the client can record their own check-ins.")
+    now = now or timezone.now()
+    today = client_today(client, now)
+    problems = _Problems()
+    clean_mood = _clean_int(problems, "mood", mood, low=0, high=MAX_MOOD)
+    day = _clean_day(problems, "done_on", today if done_on is None else done_on,
+                     earliest=_local_date(client, activity.created_at), today=today,
+                     earliest_reason="the day the activity was added to the plan")
+    clean_note = _clean_text(problems, "note", note if note is not None else "", max_length=NOTE_MAX, required=False)
+    problems.raise_any()
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        if locked.ended_at is not None:
+            raise Conflict("This activity is no longer in the plan, so it takes no new check-ins.")
+        return CheckIn.objects.create(
+            activity=locked, done_on=day, mood=clean_mood, note=clean_note, recorded_at=now, recorded_by=by
+        )

@@ -1,0 +1,65 @@
+"""People and records the care tests need: a client, their provider (linked by an
+appointment), questionnaire scores, and goals and activities made through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from carematch.accounts.models import Role
+from carematch.accounts.tests.factories import UserFactory
+from carematch.care import services
+from carematch.directory.tests.factories import ProviderFactory
+from carematch.measures.models import Assessment
+from carematch.measures.scoring import severity_for
+from carematch.scheduling.models import Appointment, Format, Status
+from carematch.scheduling.tests.factories import ClientFactory
+
+__all__ = ["ClientFactory", "assessment", "goal", "provider_of", "provider_user", "self_rating_goal"]
+
+NEXT_START = dt.datetime(2027, 1, 4, 16, tzinfo=dt.UTC)
+
+
+def provider_user(**overrides):
+    """A provider with a carematch account."""
+    return ProviderFactory(user=UserFactory(role=Role.PROVIDER), **overrides)
+
+
+def appointment(provider, client, *, status=Status.BOOKED, start=None):
+    start = start or NEXT_START + dt.timedelta(hours=Appointment.objects.count())
+    extra = {"hold_expires_at": start - dt.timedelta(hours=1)} if status == Status.HELD else {}
+    return Appointment.objects.create(
+        provider=provider, client=client, start=start, end=start + dt.timedelta(hours=1), format=Format.TELEHEALTH,
+        status=status, **extra,
+    )
+
+
+def provider_of(client, *, status=Status.BOOKED, **overrides):
+    """A provider (with an account) who has an appointment with `client`."""
+    provider = provider_user(**overrides)
+    appointment(provider, client, status=status)
+    return provider
+
+
+def assessment(client, instrument, total, completed_at):
+    """A completed questionnaire with this total (answers that add up to it)."""
+    items = 9 if instrument == "phq9" else 7
+    answers = [min(3, max(0, total - 3 * i)) for i in range(items)]
+    assert sum(answers) == total
+    return Assessment.objects.create(
+        client=client, instrument=instrument, answers=answers, total=total,
+        severity=severity_for(instrument, total), completed_at=completed_at,
+    )
+
+
+def goal(client, *, by=None, text="Talk about hard things without shutting down", measure="questionnaire",
+         instrument="phq9", target=10, target_date=None, now=None):
+    today = services.client_today(client, now)
+    return services.goal_create(
+        client=client, by=by or client.user, text=text, measure=measure,
+        instrument=instrument if measure == "questionnaire" else "", target=target,
+        target_date=target_date or today + dt.timedelta(days=90), now=now,
+    )
+
+
+def self_rating_goal(client, *, target=8, **kwargs):
+    return goal(client, measure="self_rating", target=target, **kwargs)

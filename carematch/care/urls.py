@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "care"
+
+# Each page of a client's care record has two addresses: the client's own under /progress/,
+# and their provider's (or a coordinator's) under /caseload/<client_id>/.
+_PAGES = [
+    ("", views.progress, "progress"),
+    ("goals/new/", views.goal_add, "goal_add"),
+    ("goals/<record_id:goal_id>/revise/", views.goal_revise, "goal_revise"),
+    ("goals/<record_id:goal_id>/rating/", views.goal_rating, "goal_rating"),
+    ("plan/new/", views.activity_add, "activity_add"),
+    ("plan/<record_id:activity_id>/end/", views.activity_end, "activity_end"),
+    ("plan/<record_id:activity_id>/check-in/", views.check_in, "check_in"),
+]
+
+urlpatterns = [
+    path("caseload/", views.caseload, name="caseload"),
+    *[path(f"progress/{route}", view, name=f"my_{name}") for route, view, name in _PAGES],
+    *[path(f"caseload/<record_id:client_id>/{route}", view, name=f"client_{name}") for route, view, name in _PAGES],
+]

@@ -1,0 +1,166 @@
+"""Questionnaires, scores, alerts and session ratings on the JSON API. Rules live in services;
+who may see what in carematch/access/policy.py (records a caller may not see are 404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from carematch.access import policy
+from carematch.accounts.models import Client
+from carematch.lib.crisis import CRISIS_RESOURCES
+from carematch.lib.errors import Forbidden, NotFound
+from carematch.lib.ids import RecordId
+from carematch.scheduling.models import Appointment
+
+from . import selectors, services
+from .models import Alert, AlertKind, Assessment, QuestionnaireRequest
+from .schemas import (
+    AcknowledgeIn,
+    AlertFilter,
+    AlertOut,
+    AlertsOut,
+    AssessmentFilter,
+    AssessmentHistoryOut,
+    AssessmentIn,
+    AssessmentOut,
+    QuestionnaireRequestIn,
+    QuestionnaireRequestOut,
+    SessionRatingIn,
+    SessionRatingOut,
+)
+
+router = Router(tags=["measures"])
+
+SAFETY_MESSAGE = (
+    "You said you have had thoughts that you would be better off dead or of hurting yourself. You deserve "
+    "support right now: call or text 988, text HOME to 741741, or call 911 if you are in immediate danger. "
+    "Your provider and a carematch coordinator have been told."
+)
+
+
+def _client(request: HttpRequest, client_id: int) -> Client:
+    client = Client.objects.select_related("user").filter(pk=client_id).first()
+    if client is None or not policy.clinical_record_visible(request.user, client):
+        raise NotFound("No client with that id.", fields={"client_id": "not found"})
+    return client
+
+
+def _assessment_out(assessment: Assessment, alerts: list[Alert]) -> dict[str, Any]:
+    return {
+        "id": assessment.pk, "instrument": assessment.instrument, "total": assessment.total,
+        "severity": assessment.severity, "completed_at": assessment.completed_at,
+        "alerts": [
+            {"code": alert.kind, "alert_id": alert.pk, "message": SAFETY_MESSAGE,
+             "crisis_resources": list(CRISIS_RESOURCES)}
+            for alert in alerts
+            if alert.assessment_id == assessment.pk and alert.kind == AlertKind.SUICIDAL_IDEATION
+        ],
+    }
+
+
+def _alert_out(alert: Alert) -> dict[str, Any]:
+    return {
+        "id": alert.pk, "code": alert.kind, "status": "open" if alert.is_open else "acknowledged",
+        "client_id": alert.client_id, "provider_id": alert.provider_id, "assessment_id": alert.assessment_id,
+        "session_rating_id": alert.session_rating_id, "created_at": alert.created_at,
+        "acknowledged_at": alert.acknowledged_at,
+        "acknowledged_by": alert.acknowledged_by.email if alert.acknowledged_by else None, "note": alert.note,
+    }
+
+
+def _request_out(request: QuestionnaireRequest) -> dict[str, Any]:
+    return {
+        "id": request.pk, "client_id": request.client_id, "instruments": request.instruments,
+        "reason": request.reason, "created_at": request.created_at, "expires_at": request.expires_at,
+    }
+
+
+# --- Assessments ---------------------------------------------------------------------------------
+
+
+@router.post("/clients/{client_id}/assessments", response={201: AssessmentOut})
+def record_assessment(request: HttpRequest, client_id: RecordId, payload: AssessmentIn) -> Any:
+    """Record a completed PHQ-9 or GAD-7 for the client: the client themselves, or staff.
+
+    PHQ-9 item 9 answered above 0 always returns the `suicidal_ideation` alert with crisis
+    resources, and opens an alert for the client's provider and the coordinators."""
+    client = _client(request, client_id)
+    if not policy.may_record_assessment(request.user, client):
+        raise Forbidden("Only the client or a coordinator can record this client's answers.")
+    recorded = services.assessments_record(
+        client=client,
+        responses=[services.Response(payload.instrument, payload.answers, payload.difficulty)],
+        by=request.user,  # type: ignore[arg-type]
+    )
+    return Status(201, _assessment_out(recorded.assessments[0], recorded.alerts))
+
+
+@router.get("/clients/{client_id}/assessments", response=AssessmentHistoryOut)
+def list_assessments(request: HttpRequest, client_id: RecordId, filters: Query[AssessmentFilter]) -> Any:
+    """The client's scores in time order (of one instrument, if given), each with its change
+    against their first score on that instrument."""
+    client = _client(request, client_id)
+    history = selectors.assessments_for(client=client, instrument=filters.instrument)
+    return {
+        "client_id": client.pk,
+        "assessments": [
+            {"id": item.id, "instrument": item.instrument, "total": item.total, "severity": item.severity,
+             "completed_at": item.completed_at, "baseline": item.is_baseline, "change": item.change,
+             "flags": list(item.flags)}
+            for item in history
+        ],
+    }
+
+
+@router.post("/clients/{client_id}/questionnaire-requests", response={201: QuestionnaireRequestOut})
+def send_questionnaire(request: HttpRequest, client_id: RecordId, payload: QuestionnaireRequestIn) -> Any:
+    """Email the client a private link to questionnaires now: their provider, or staff."""
+    client = _client(request, client_id)
+    if not policy.may_send_questionnaire(request.user, client):
+        raise Forbidden("Only the client's provider or a coordinator can send them a questionnaire.")
+    provider = getattr(request.user, "provider", None) if policy.has_role(request.user, "provider") else None
+    sent = services.questionnaire_send_now(
+        client=client, instruments=payload.instruments, provider=provider, by=request.user,  # type: ignore[arg-type]
+    )
+    return Status(201, _request_out(sent))
+
+
+# --- Alerts ---------------------------------------------------------------------------------------
+
+
+@router.get("/alerts", response=AlertsOut)
+def list_alerts(request: HttpRequest, filters: Query[AlertFilter]) -> Any:
+    """Open (or acknowledged, or all) alerts: a provider's clients' safety alerts; every alert
+    for coordinators."""
+    if not policy.sees_alerts(request.user):
+        raise Forbidden("Alerts are for providers and coordinators.")
+    alerts = selectors.alerts_visible_to(user=request.user, status=filters.status)
+    return {"alerts": [_alert_out(alert) for alert in alerts]}
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response=AlertOut)
+def acknowledge_alert(request: HttpRequest, alert_id: RecordId, payload: AcknowledgeIn) -> Any:
+    """Close an alert with a note saying what was done (required)."""
+    alert = Alert.objects.select_related("client").filter(pk=alert_id).first()
+    if alert is None or not policy.sees_alerts(request.user) or not policy.alert_visible(request.user, alert):
+        raise NotFound("No alert with that id.", fields={"alert_id": "not found"})
+    alert = services.alert_acknowledge(alert=alert, by=request.user, note=payload.note)  # type: ignore[arg-type]
+    return _alert_out(Alert.objects.select_related("acknowledged_by").get(pk=alert.pk))
+
+
+# --- After a session ------------------------------------------------------------------------------
+
+
+@router.post("/appointments/{appointment_id}/session-rating", response={201: SessionRatingOut})
+def rate_session(request: HttpRequest, appointment_id: RecordId, payload: SessionRatingIn) -> Any:
+    """The client answers "How well did this session work for you?" (0-10) once it has ended."""
+    appointment = Appointment.objects.select_related("client").filter(pk=appointment_id).first()
+    if appointment is None or appointment.client is None or not policy.appointment_visible(request.user, appointment):
+        raise NotFound("No appointment with that id.", fields={"appointment_id": "not found"})
+    if not (policy.has_role(request.user, "client") and appointment.client.user_id == request.user.pk):
+        raise Forbidden("Only the client can rate their session.")
+    rating = services.session_rate(appointment=appointment, client=appointment.client, score=payload.score)
+    return Status(201, {"appointment_id": appointment.pk, "score": rating.score, "rated_at": rating.rated_at})

@@ -1,0 +1,407 @@
+"""The measures pages: a client answers a questionnaire (from a private link or their
+account) and sees their result; after a session they may rate it; providers see and
+acknowledge alerts, choose when their clients are asked and send a questionnaire now;
+coordinators see providers' outcome estimates. Rules live in services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, user_passes_test
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from carematch.access import policy
+from carematch.accounts.models import Client, Role, User
+from carematch.directory.models import Provider
+from carematch.lib.errors import DomainError
+from carematch.lib.timezones import long_label, moment_label, zone
+from carematch.scheduling.models import Appointment
+
+from . import outcomes, scoring, selectors, services
+from .forms import AcknowledgeForm, CadenceForm, QuestionnaireForm, SendNowForm, SessionRatingForm
+from .instruments import COPYRIGHT, INSTRUMENTS, option_label
+from .models import Alert, AlertKind, Assessment, QuestionnaireRequest
+
+PROGRESS_PATH = "/progress/"  # the client's progress page (the care app)
+_RESULTS = "measures_results"  # the assessments this browser has just recorded, and when
+RESULTS_SHOWN_FOR = dt.timedelta(minutes=30)
+RECENTLY_ACKNOWLEDGED = dt.timedelta(days=14)
+
+CONCERN_WORDS = {"phq9": "depression", "gad7": "anxiety"}
+SEVERITY_WORDS = {
+    "minimal": "minimal or no symptoms",
+    "mild": "mild symptoms",
+    "moderate": "moderate symptoms",
+    "moderately_severe": "moderately severe symptoms",
+    "severe": "severe symptoms",
+}
+FLAG_WORDS = {
+    scoring.RELIABLE_IMPROVEMENT: "That is a reliable improvement: a change bigger than everyday ups and downs.",
+    scoring.RELIABLE_DETERIORATION: (
+        "That is a reliable worsening: a change bigger than everyday ups and downs. Your provider can see it "
+        "too; it may help to talk about it at your next session."
+    ),
+    scoring.RESPONSE: "Your score is now half or less of what it was when you started.",
+    scoring.REMISSION: "Your score is now below 5, in the minimal range.",
+}
+
+
+def _client_of(request: HttpRequest) -> Client | None:
+    user = request.user
+    if isinstance(user, User) and policy.has_role(user, Role.CLIENT):
+        return Client.objects.filter(user=user).first()
+    return None
+
+
+def _provider_of(request: HttpRequest) -> Provider | None:
+    user = request.user
+    if isinstance(user, User) and policy.has_role(user, Role.PROVIDER):
+        return Provider.objects.filter(user=user).first()
+    return None
+
+
+def _own_client(request: HttpRequest) -> Client:
+    client = _client_of(request)
+    if client is None:
+        raise Http404("This page is for clients.")
+    return client
+
+
+# --- Answering a questionnaire -------------------------------------------------------------------
+
+
+def _unusable(request: HttpRequest, why: str, status: int) -> HttpResponse:
+    return render(request, "measures/link_unusable.html", {"why": why, "progress_path": PROGRESS_PATH},
+                  status=status)
+
+
+def _why_closed(qr: QuestionnaireRequest) -> str | None:
+    if qr.completed_at is not None:
+        return "answered"
+    if qr.withdrawn_at is not None or qr.expires_at <= timezone.now():
+        return "expired"
+    return None
+
+
+def _answer(request: HttpRequest, qr: QuestionnaireRequest, *, by: Any) -> HttpResponse:
+    form = QuestionnaireForm(request.POST if request.method == "POST" else None, instruments=qr.instruments)
+    if request.method == "POST" and form.is_valid():
+        try:
+            recorded = services.assessments_record(client=qr.client, responses=form.responses(), by=by, request=qr)
+        except DomainError as exc:
+            if exc.code in ("already_answered", "expired"):
+                return _unusable(request, "answered" if exc.code == "already_answered" else "expired", 410)
+            form.add_service_errors(exc)
+        else:
+            request.session[_RESULTS] = {
+                "ids": [assessment.pk for assessment in recorded.assessments],
+                "at": timezone.now().isoformat(),
+            }
+            return redirect("measures:result")
+    until = long_label(qr.expires_at.astimezone(zone(qr.client.timezone)))
+    return render(request, "measures/questionnaire.html", {
+        "form": form, "sections": form.sections(), "qr": qr, "until": until, "copyright": COPYRIGHT,
+        "names": " and ".join(INSTRUMENTS[code].name for code in qr.instruments),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def questionnaire_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The private link from an email: the token is the key, no sign-in needed."""
+    qr = selectors.request_for_token(raw=token)
+    if qr is None:
+        return _unusable(request, "unknown", 404)
+    why = _why_closed(qr)
+    if why is not None:
+        return _unusable(request, why, 410)
+    client = _client_of(request)
+    return _answer(request, qr, by=client.user if client is not None and client.pk == qr.client_id else None)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def questionnaire_in_account(request: HttpRequest, request_id: int) -> HttpResponse:
+    client = _own_client(request)
+    qr = QuestionnaireRequest.objects.select_related("client", "provider").filter(pk=request_id, client=client).first()
+    if qr is None:
+        raise Http404("No such questionnaire.")
+    why = _why_closed(qr)
+    if why is not None:
+        return _unusable(request, why, 410)
+    return _answer(request, qr, by=client.user)
+
+
+@dataclass(frozen=True)
+class ResultView:
+    name: str
+    total: int
+    max_total: int
+    severity_words: str
+    concern: str
+    baseline: bool
+    change_words: str
+    flag_words: list[str]
+
+
+def _change_words(change: int | None, name: str, baseline_total: int) -> str:
+    if change is None:
+        return f"This is your first {name} with carematch: later ones will be compared with it."
+    if change == 0:
+        return f"That is the same as your first {name} ({baseline_total})."
+    direction = "lower" if change < 0 else "higher"
+    points = abs(change)
+    return f"That is {points} point{'s' if points != 1 else ''} {direction} than your first {name} ({baseline_total})."
+
+
+def _result_views(client: Client, assessments: list[Assessment]) -> list[ResultView]:
+    views = []
+    for assessment in assessments:
+        spec = INSTRUMENTS[assessment.instrument]
+        history = selectors.assessments_for(client=client, instrument=assessment.instrument)
+        item = next(entry for entry in history if entry.id == assessment.pk)
+        views.append(ResultView(
+            name=spec.name, total=assessment.total, max_total=spec.max_total,
+            severity_words=SEVERITY_WORDS[assessment.severity], concern=CONCERN_WORDS[assessment.instrument],
+            baseline=item.is_baseline, change_words=_change_words(item.change, spec.name, item.baseline_total),
+            flag_words=[FLAG_WORDS[flag] for flag in item.flags],
+        ))
+    return views
+
+
+@require_http_methods(["GET", "HEAD"])
+def questionnaire_result(request: HttpRequest) -> HttpResponse:
+    """What the answers just given mean, in plain words. Crisis resources come first when
+    PHQ-9 item 9 was answered above 0."""
+    stored = request.session.get(_RESULTS) or {}
+    at = dt.datetime.fromisoformat(stored["at"]) if stored.get("at") else None
+    if at is None or timezone.now() - at > RESULTS_SHOWN_FOR:
+        request.session.pop(_RESULTS, None)
+        return redirect("measures:my_questionnaires" if _client_of(request) else "home")
+    assessments = list(Assessment.objects.select_related("client").filter(pk__in=stored.get("ids", []))
+                       .order_by("id"))
+    if not assessments:
+        return redirect("home")
+    client = assessments[0].client
+    safety = [a for a in assessments if (a.item9 or 0) > 0]
+    told_provider = any(alert.provider_id is not None for a in safety for alert in a.alerts.all())
+    return render(request, "measures/result.html", {
+        "safety": bool(safety), "told_provider": told_provider, "results": _result_views(client, assessments),
+        "progress_path": PROGRESS_PATH,
+    })
+
+
+@require_http_methods(["GET", "HEAD"])
+@login_required
+def my_questionnaires(request: HttpRequest) -> HttpResponse:
+    """A client's questionnaires waiting for them and sessions they can rate."""
+    client = _own_client(request)
+    tz = zone(client.timezone)
+    waiting = [(qr, " and ".join(INSTRUMENTS[c].name for c in qr.instruments),
+                long_label(qr.expires_at.astimezone(tz))) for qr in selectors.open_requests_for(client=client)]
+    to_rate = [(appointment, long_label(appointment.start.astimezone(tz)))
+               for appointment in selectors.sessions_to_rate(client=client)]
+    return render(request, "measures/my_questionnaires.html", {
+        "waiting": waiting, "to_rate": to_rate, "progress_path": PROGRESS_PATH,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def session_rating(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """After a session: "How well did this session work for you?" (0-10)."""
+    client = _own_client(request)
+    appointment = Appointment.objects.select_related("provider").filter(pk=appointment_id, client=client).first()
+    if appointment is None:
+        raise Http404("No such session.")
+    when = long_label(appointment.start.astimezone(zone(client.timezone)))
+    form = SessionRatingForm(request.POST if request.method == "POST" else None)
+    already = hasattr(appointment, "session_rating")
+    if request.method == "POST" and not already and form.is_valid():
+        try:
+            services.session_rate(appointment=appointment, client=client, score=form.cleaned_data["score"])
+        except DomainError as exc:
+            form.add_error("score" if "score" in exc.fields else None, exc.detail)
+        else:
+            messages.success(request, "Thank you. Your answer helps us look after the quality of care.")
+            return redirect("measures:my_questionnaires")
+    ended = appointment.end <= timezone.now()
+    return render(request, "measures/session_rating.html", {
+        "form": form, "appointment": appointment, "when": when, "already": already, "ended": ended,
+    })
+
+
+# --- Providers and coordinators: alerts -------------------------------------------------------
+
+
+def _alerts_page(request: HttpRequest, bound: tuple[int, AcknowledgeForm] | None = None,
+                 status: int = 200) -> HttpResponse:
+    open_alerts = list(selectors.alerts_visible_to(user=request.user, status="open"))
+    since = timezone.now() - RECENTLY_ACKNOWLEDGED
+    recent = list(selectors.alerts_visible_to(user=request.user, status="acknowledged")
+                  .filter(acknowledged_at__gte=since)[:50])
+    viewer_zone = _viewer_zone(request)
+    rows = []
+    for alert in open_alerts:
+        form = bound[1] if bound and bound[0] == alert.pk else AcknowledgeForm(prefix=f"alert-{alert.pk}")
+        rows.append({"alert": alert, "form": form, "what": alert_summary(alert),
+                     "when": moment_label(alert.created_at.astimezone(zone(viewer_zone)))})
+    done = [{"alert": alert, "what": alert_summary(alert),
+             "when": moment_label(alert.acknowledged_at.astimezone(zone(viewer_zone)))}
+            for alert in recent if alert.acknowledged_at is not None]
+    return render(request, "measures/alerts.html", {
+        "rows": rows, "done": done, "is_staff": policy.is_staff_member(request.user),
+        "provider": _provider_of(request),
+    }, status=status)
+
+
+def alert_summary(alert: Alert) -> str:
+    if alert.kind == AlertKind.SUICIDAL_IDEATION and alert.assessment is not None:
+        answer = option_label(alert.assessment.item9 or 0).lower()
+        return f"PHQ-9 question 9 (thoughts of being better off dead or of self-harm) answered “{answer}”"
+    if alert.kind == AlertKind.LOW_SESSION_RATING and alert.session_rating is not None:
+        return f"Session rated {alert.session_rating.score} out of 10"
+    return AlertKind(alert.kind).label
+
+
+def _viewer_zone(request: HttpRequest) -> str:
+    provider = _provider_of(request)
+    return provider.timezone if provider is not None else "UTC"
+
+
+def _sees_alerts_or_404(request: HttpRequest) -> None:
+    if not policy.sees_alerts(request.user):
+        raise Http404("This page is for providers and coordinators.")
+
+
+@require_http_methods(["GET", "HEAD"])
+@login_required
+def alerts(request: HttpRequest) -> HttpResponse:
+    _sees_alerts_or_404(request)
+    return _alerts_page(request)
+
+
+@require_POST
+@login_required
+def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+    _sees_alerts_or_404(request)
+    alert = Alert.objects.select_related("client").filter(pk=alert_id).first()
+    if alert is None or not policy.alert_visible(request.user, alert):
+        raise Http404("No such alert.")
+    form = AcknowledgeForm(request.POST, prefix=f"alert-{alert.pk}")
+    if form.is_valid():
+        try:
+            services.alert_acknowledge(alert=alert, by=request.user, note=form.cleaned_data["note"])  # type: ignore[arg-type]
+        except DomainError as exc:
+            form.add_error("note" if "note" in exc.fields else None, exc.detail)
+        else:
+            messages.success(request, "The alert is acknowledged. Thank you for following up.")
+            return redirect("measures:alerts")
+    return _alerts_page(request, bound=(alert.pk, form), status=400)
+
+
+# --- Providers: the questionnaire schedule and sending one now ----------------------------------
+
+
+ProviderView = Callable[..., HttpResponse]
+
+
+def provider_page(view: ProviderView) -> Callable[..., HttpResponse]:
+    """For providers with a directory record, passed to the view."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not policy.has_role(request.user, Role.PROVIDER):
+            raise Http404("This page is for providers.")
+        provider = _provider_of(request)
+        if provider is None:
+            return render(request, "directory/provider_not_set_up.html")
+        return view(request, provider, *args, **kwargs)
+
+    return wrapper
+
+
+def _questionnaires_page(request: HttpRequest, provider: Provider, *, cadence_form: CadenceForm | None = None,
+                         send_form: SendNowForm | None = None, status: int = 200) -> HttpResponse:
+    return render(request, "measures/provider_questionnaires.html", {
+        "provider": provider,
+        "cadence_form": cadence_form or CadenceForm(initial={"cadence": selectors.cadence_of(provider)}),
+        "send_form": send_form or SendNowForm(clients=selectors.clients_of(provider)),
+        "has_clients": selectors.clients_of(provider).exists(),
+    }, status=status)
+
+
+@require_http_methods(["GET", "HEAD"])
+@provider_page
+def provider_questionnaires(request: HttpRequest, provider: Provider) -> HttpResponse:
+    return _questionnaires_page(request, provider)
+
+
+@require_POST
+@provider_page
+def provider_cadence(request: HttpRequest, provider: Provider) -> HttpResponse:
+    form = CadenceForm(request.POST)
+    if form.is_valid():
+        try:
+            schedule = services.questionnaire_schedule_set(
+                provider=provider, cadence_value=form.cleaned_data["cadence"], by=request.user,  # type: ignore[arg-type]
+            )
+        except DomainError as exc:
+            form.add_error("cadence", exc.detail)
+        else:
+            messages.success(request, f"Saved: your clients are asked {schedule.get_cadence_display().lower()}.")
+            return redirect("measures:provider_questionnaires")
+    return _questionnaires_page(request, provider, cadence_form=form, status=400)
+
+
+@require_POST
+@provider_page
+def provider_send_now(request: HttpRequest, provider: Provider) -> HttpResponse:
+    form = SendNowForm(request.POST, clients=selectors.clients_of(provider))
+    if form.is_valid():
+        client = form.cleaned_data["client"]
+        try:
+            services.questionnaire_send_now(
+                client=client, instruments=form.cleaned_data["instruments"], provider=provider,
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except DomainError as exc:
+            form.add_error("instruments" if "instruments" in exc.fields else None, exc.detail)
+        else:
+            messages.success(request, f"Sent: {client.first_name} {client.last_name} will get an email with a "
+                                      "private link.")
+            return redirect("measures:provider_questionnaires")
+    return _questionnaires_page(request, provider, send_form=form, status=400)
+
+
+# --- Coordinators: outcome estimates ------------------------------------------------------------
+
+
+def signed_points(value: float) -> str:
+    """`+1.3`, `-0.4`, `0.0` points."""
+    rounded = round(value, 1)
+    return f"{rounded:+.1f}" if rounded != 0 else "0.0"
+
+
+@require_http_methods(["GET", "HEAD"])
+@user_passes_test(policy.is_staff_member)
+def staff_outcomes(request: HttpRequest) -> HttpResponse:
+    found, _ = selectors.outcome_table()
+    names = {"depression": "Depression (PHQ-9)", "anxiety": "Anxiety (GAD-7)"}
+    rows = [
+        {"provider": row.provider, "concern": names[row.concern], "n": row.effect.n, "enough": row.enough,
+         "estimate": signed_points(row.effect.estimate), "low": signed_points(row.effect.low),
+         "high": signed_points(row.effect.high)}
+        for row in found
+    ]
+    return render(request, "measures/staff_outcomes.html", {"rows": rows, "min_clients": outcomes.MIN_CLIENTS})
