@@ -74,6 +74,20 @@ AVAILABILITY_PATTERNS = [
 ]
 
 
+PROFESSION_NOUN = {
+    "LPC": "licensed professional counselor", "LMHC": "licensed mental health counselor",
+    "LCSW": "clinical social worker", "LMFT": "marriage and family therapist", "LADC": "addiction counselor",
+    "PsyD": "psychologist", "PhD": "psychologist", "PMHNP": "psychiatric nurse practitioner", "MD": "psychiatrist",
+}
+
+
+def _bio(first: str, credential: str, concerns: list[str]) -> str:
+    labels = [vocab.CONCERNS[c] for c in concerns]
+    topics = [label if label[1:2].isupper() else label[:1].lower() + label[1:] for label in labels]
+    return (f"{first} is a {PROFESSION_NOUN[credential]} who helps people with "
+            f"{' and '.join(topics)}. Sessions are calm, practical and at your pace.")
+
+
 @lru_cache(maxsize=1)
 def _zips_by_state() -> dict[str, list[str]]:
     table: dict[str, list[str]] = {}
@@ -168,8 +182,7 @@ def demo_records(*, count: int = 2000, seed: int = 2026, today: dt.date) -> list
                 longitude=located[1] if located else None,
                 email=f"provider{i}@demo.carematch.test",
                 phone="",
-                bio=f"{first} is a {vocab.TAXONOMY[taxonomy].split(', ')[-1].lower()} who works with "
-                f"{', '.join(vocab.CONCERNS[c].lower() for c in _pick(rng, CONCERN_WEIGHTS, 2))}.",
+                bio=_bio(first, credential, _pick(rng, CONCERN_WEIGHTS, 2)),
             )
         )
     return records
