@@ -339,7 +339,16 @@ def results(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     _care_request_id(request, answers)
     match_request = intake.match_request(answers, now=now)
-    answer = match_find(request=match_request, now=now)
+    try:
+        answer = match_find(request=match_request, now=now)
+    except DomainError as exc:
+        # Answers kept from an older visit may no longer fit the rules: ask again, never fail.
+        messages.error(request, f"{exc.detail} Please check your answers.")
+        first = next(iter(exc.fields), "")
+        step = {"state": "place", "zip": "place", "age": "about", "concerns": "help", "approaches": "help",
+                "format": "meeting", "max_distance_miles": "meeting", "languages": "preferences",
+                "provider_gender": "preferences", "insurance": "payment", "self_pay_max": "payment"}.get(first, "help")
+        return redirect("matching:intake_step", slug=step)
     zone_name = match_request.client_timezone
     shown = [
         {

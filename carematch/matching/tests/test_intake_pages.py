@@ -97,3 +97,15 @@ def test_results_send_back_to_the_first_unanswered_step(client):
 
 def test_an_unknown_step_is_404(client):
     assert client.get("/find/nonsense/").status_code == 404
+
+
+def test_answers_that_no_longer_fit_the_rules_are_asked_again_not_a_failure(client):
+    session = client.session
+    session["carematch_intake"] = {
+        "in_danger": "no", "concerns": ["no_longer_a_concern"], "format": "telehealth", "max_distance_miles": "25",
+        "state": "CO", "zip": "", "date_of_birth": "1990-01-01", "languages": ["en"], "payment": "self_pay",
+    }
+    session.save()
+    response = client.get("/find/results/", follow=True)
+    assert response.redirect_chain[-1][0] == "/find/help/"
+    assert "Please check your answers." in response.content.decode()
