@@ -1,7 +1,8 @@
 """The plain matcher: the same answers as the engine, the slow and obvious way.
 
 ORM queries and one provider at a time, with carematch.scheduling.openings for the
-openings. No NumPy. Tests and the benchmark hold the engine to it; nothing else calls it.
+openings and carematch.measures.selectors.provider_effects for the outcome estimates. No
+NumPy. Tests and the benchmark hold the engine to it; nothing else calls it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.utils import timezone
 from carematch.directory.models import License, LicenseStatus, Provider
 from carematch.lib import geo
 from carematch.lib.timezones import in_zone
+from carematch.measures.selectors import provider_effects
 from carematch.scheduling.models import CareRequest
 from carematch.scheduling.openings import SESSION, Window, opening_starts
 from carematch.scheduling.selectors import active_claims
@@ -21,7 +23,16 @@ from carematch.scheduling.selectors import active_claims
 from .engine.match import relaxations, relaxed
 from .engine.reasons import write_reasons
 from .engine.request import check_request, population_for
-from .engine.scoring import RECENT_DAYS, combine, fair_share, parts_counted
+from .engine.scoring import (
+    RECENT_DAYS,
+    combine,
+    done_well,
+    fair_share,
+    measured_concerns,
+    outcome_value,
+    outcomes_part,
+    parts_counted,
+)
 from .engine.types import TIMES_OF_DAY, Match, MatchAnswer, MatchRequest, Opening, Suggestion
 
 
@@ -32,6 +43,7 @@ class _Found:
     openings: list[dt.datetime]
     formats: tuple[str, ...]
     miles: float | None
+    outcome_values: list[float]  # of the client's measured concerns, in their order
 
 
 def _formats(provider: Provider, request: MatchRequest) -> tuple[tuple[str, ...], float | None]:
@@ -88,6 +100,8 @@ def _in_chosen_times(start: dt.datetime, request: MatchRequest) -> bool:
 def _everyone(request: MatchRequest, now: dt.datetime) -> list[_Found]:
     """Every provider who fits, best first."""
     population = population_for(request.age)
+    measured = measured_concerns(request)
+    effects = provider_effects()
     found = []
     licensed = Provider.objects.filter(
         accepting_new=True, pk__in=License.objects.filter(state=request.state).values("provider_id")
@@ -132,8 +146,11 @@ def _everyone(request: MatchRequest, now: dt.datetime) -> list[_Found]:
             first_appointment__booked_at__gte=now - dt.timedelta(days=RECENT_DAYS),
         ).count()
         parts["fair_share"] = fair_share(len(openings), new_clients)
+        outcome_values = [outcome_value(effects.get(provider.pk, {}).get(concern)) for concern in measured]
+        if measured:
+            parts["outcomes"] = outcomes_part(outcome_values)
         score = combine(parts, parts_counted(request))
-        found.append(_Found(provider, score, openings, formats, miles))
+        found.append(_Found(provider, score, openings, formats, miles, outcome_values))
     found.sort(key=lambda item: (-item.score, item.provider.pk))
     return found
 
@@ -150,6 +167,7 @@ def _match(item: _Found, request: MatchRequest) -> Match:
         reasons=write_reasons(
             request=request,
             treated=[c for c in request.concerns if c in provider.concerns],
+            done_well=done_well(measured_concerns(request), item.outcome_values),
             offered=[a for a in request.approaches if a in provider.approaches],
             self_pay_rate=provider.self_pay_rate,
             speaks=[code for code in request.languages if code in provider.languages],

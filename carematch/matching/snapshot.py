@@ -6,9 +6,16 @@ version has changed. The version is:
 
 - the token of matching's DirectoryVersion row, which the directory's write services
   change inside the transaction of every write that matching reads (`directory_version_bump`);
-- and the highest id of providers, licenses and windows, so rows added any other way are
-  noticed too. These are index look-ups: the whole check is one query of a few
-  milliseconds at most, however large the directory.
+- the highest id of providers, licenses and windows, so rows added any other way are
+  noticed too;
+- and the highest id of the measures' assessments: the snapshot carries every provider's
+  outcome estimates (carematch.measures.selectors.provider_effects), which change with
+  each completed questionnaire stored. Estimates are long-run figures, so a change of
+  assessments alone rebuilds at most every OUTCOMES_REFRESH_SECONDS, not after every
+  questionnaire (a rebuild of a large directory takes seconds).
+
+These are index look-ups: the whole check is one query of a few milliseconds at most,
+however large the directory.
 
 Without a version row (a directory never written through its services, as in tests that
 build rows directly) nothing is kept and every request reads the directory afresh. A
@@ -33,6 +40,8 @@ from django.db import connection
 from django.db.models import Exists, IntegerField, OuterRef, Q, Value
 
 from carematch.directory.models import AvailabilityWindow, License, LicenseStatus, Provider, TimeOff
+from carematch.measures.models import Assessment
+from carematch.measures.selectors import provider_effects
 from carematch.scheduling.models import Appointment, CareRequest, Status
 
 from .engine.directory import Directory, LicenseRow, ProviderRow, WindowRow, build_directory
@@ -56,18 +65,18 @@ def directory_version_bump() -> None:
     )
 
 
-def directory_version() -> tuple[str | None, int | None, int | None, int | None]:
+def directory_version() -> tuple[str | None, int | None, int | None, int | None, int | None]:
     quote = connection.ops.quote_name
-    tables = [model._meta.db_table for model in (DirectoryVersion, Provider, License, AvailabilityWindow)]
+    tables = [model._meta.db_table for model in (DirectoryVersion, Provider, License, AvailabilityWindow, Assessment)]
     sql = (
         f"SELECT (SELECT token FROM {quote(tables[0])} WHERE id = 1), "  # noqa: S608 - names from the models
         f"(SELECT MAX(id) FROM {quote(tables[1])}), (SELECT MAX(id) FROM {quote(tables[2])}), "
-        f"(SELECT MAX(id) FROM {quote(tables[3])})"
+        f"(SELECT MAX(id) FROM {quote(tables[3])}), (SELECT MAX(id) FROM {quote(tables[4])})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        token, provider, license, window = cursor.fetchone()
-    return token, provider, license, window
+        token, provider, license, window, assessment = cursor.fetchone()
+    return token, provider, license, window, assessment
 
 
 def build_snapshot() -> Directory:
@@ -87,7 +96,10 @@ def build_snapshot() -> Directory:
         for row in AvailabilityWindow.objects.order_by().values_list("provider_id", "weekday", "start", "end")
         .iterator(chunk_size=READ_CHUNK)
     )
-    return build_directory(providers=providers, licenses=licenses, windows=windows)
+    return build_directory(providers=providers, licenses=licenses, windows=windows, effects=provider_effects())
+
+
+OUTCOMES_REFRESH_SECONDS = 15 * 60
 
 
 class _Kept:
@@ -96,12 +108,20 @@ class _Kept:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.entry: tuple[tuple[object, ...], Directory] | None = None
+        self.entry: tuple[tuple[object, ...], Directory, float] | None = None
         self.builds = 0
 
     def get(self, version: tuple[object, ...]) -> Directory | None:
         entry = self.entry
-        return entry[1] if entry is not None and entry[0] == version else None
+        if entry is None:
+            return None
+        kept_version, directory, built_at = entry
+        if kept_version == version:
+            return directory
+        only_outcomes_changed = kept_version[:-1] == version[:-1]
+        if only_outcomes_changed and time.monotonic() - built_at < OUTCOMES_REFRESH_SECONDS:
+            return directory
+        return None
 
 
 _kept = _Kept()
@@ -122,7 +142,7 @@ def directory_snapshot() -> Directory:
         directory = build_snapshot()
         _kept.builds += 1
         if cacheable:
-            _kept.entry = (version, directory)
+            _kept.entry = (version, directory, time.monotonic())
         level = logging.INFO if cacheable else logging.DEBUG
         log.log(level, "matching snapshot built: %d bookable providers in %.2f s", directory.size,
                 time.perf_counter() - began)

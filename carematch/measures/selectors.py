@@ -232,7 +232,8 @@ def provider_effects(*, min_clients: int = outcomes.MIN_CLIENTS) -> dict[int, di
     shrunk towards the network mean (outcomes.py); sd is its posterior standard deviation
     and n the number of clients behind it. Only estimates that at least `min_clients`
     clients back are included: a provider without enough measured clients for a concern
-    has no entry for it, and matching should then leave the outcome weight out for them."""
+    has no entry for it, and matching counts them at the network mean for it
+    (carematch/matching/engine/scoring.py)."""
     return outcomes.effects_by_concern(courses_by_concern(), min_clients=min_clients)
 
 

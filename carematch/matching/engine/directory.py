@@ -6,13 +6,15 @@ request can match them. List attributes are bit masks over the shipped vocabular
 licenses become, per state, the latest expiry among the provider's licenses there that
 are not rejected; weekly windows become slot templates (a weekday and a wall-clock
 start on the provider's own clock, one per whole session that fits in the window).
+Outcome estimates (carematch.measures.selectors.provider_effects) become, per measured
+concern, each provider's value of the outcomes part (engine/scoring.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
@@ -21,6 +23,7 @@ import numpy.typing as npt
 
 from carematch.lib import vocab
 
+from .scoring import MEASURED_CONCERNS, NETWORK_MEAN_OUTCOME, Effect, outcome_value
 from .zones import day_number
 
 SESSION_SECONDS = 3600
@@ -111,6 +114,8 @@ class Directory:
     slot_weekday: npt.NDArray[np.int8]
     slot_start: npt.NDArray[np.int32]  # seconds after local midnight
     slot_window_end: npt.NDArray[np.int32]  # the window's end, seconds after local midnight
+    # Per measured concern, each provider's value of the outcomes part (0.5 without an estimate).
+    outcomes: dict[str, npt.NDArray[np.float64]]
 
     @property
     def size(self) -> int:
@@ -128,7 +133,8 @@ class Directory:
             elif isinstance(value, dict):
                 total += sys.getsizeof(value) + sum(
                     sys.getsizeof(key) + (item.providers.nbytes + item.expires.nbytes
-                                          if isinstance(item, StateLicenses) else sys.getsizeof(item))
+                                          if isinstance(item, StateLicenses) else
+                                          item.nbytes if isinstance(item, np.ndarray) else sys.getsizeof(item))
                     for key, item in value.items()
                 )
         return total
@@ -152,9 +158,11 @@ def _seconds(moment: dt.time) -> int:
 
 
 def build_directory(
-    *, providers: Iterable[ProviderRow], licenses: Iterable[LicenseRow], windows: Iterable[WindowRow]
+    *, providers: Iterable[ProviderRow], licenses: Iterable[LicenseRow], windows: Iterable[WindowRow],
+    effects: Mapping[int, Mapping[str, Effect]] | None = None,
 ) -> Directory:
-    """The directory from its rows, each read once (they may come straight from a database cursor)."""
+    """The directory from its rows, each read once (they may come straight from a database
+    cursor), and the providers' outcome estimates ({provider_id: {concern: (estimate, n, sd)}})."""
     columns: dict[str, list[object]] = {name: [] for name in (
         "ids", "npis", "names", "credentials", "concerns", "approaches", "populations", "payers", "formats",
         "languages", "gender", "self_pay", "notice", "holidays", "zone", "latitude", "longitude",
@@ -235,6 +243,15 @@ def build_directory(
     sequence = np.lexsort((start, weekday, owner))
     slot_ptr = np.searchsorted(owner[sequence], np.arange(count + 1), side="left").astype(np.int64)
 
+    outcomes = {concern: np.full(count, NETWORK_MEAN_OUTCOME) for concern in MEASURED_CONCERNS}
+    estimated = np.array(sorted(effects or {}), dtype=np.int64)
+    at, known = _positions(ids, estimated)
+    for position, provider_id in zip(at[known].tolist(), estimated[known].tolist(), strict=True):
+        by_concern = (effects or {})[provider_id]
+        for concern, values in outcomes.items():
+            # Computed one at a time as the reference matcher computes them, to the last bit.
+            values[position] = outcome_value(by_concern.get(concern))
+
     return Directory(
         ids=ids,
         npis=objects("npis"),
@@ -262,6 +279,7 @@ def build_directory(
         slot_weekday=weekday[sequence].astype(np.int8),
         slot_start=start[sequence].astype(np.int32),
         slot_window_end=window_end[sequence].astype(np.int32),
+        outcomes=outcomes,
     )
 
 

@@ -32,7 +32,7 @@ from carematch.lib import geo, vocab
 from .directory import APPROACH_BITS, CONCERN_BITS, GENDER_CODES, PAYER_BITS, POPULATION_BITS, Directory
 from .reasons import write_reasons
 from .request import check_request, population_for
-from .scoring import combine, fair_share, parts_counted
+from .scoring import combine, done_well, fair_share, measured_concerns, outcomes_part, parts_counted
 from .slots import Slots, candidate_slots, ceil_seconds, floor_seconds, instant, microseconds, without_blocked
 from .types import TIMES_OF_DAY, Match, MatchAnswer, MatchRequest, Opening, Suggestion
 from .zones import DAY, offset_of, offset_steps
@@ -142,6 +142,9 @@ def _candidates(directory: Directory, request: MatchRequest) -> _Candidates:
         parts["approaches"] = np.bitwise_count(directory.approaches[at] & approaches) / float(len(request.approaches))
     if request.provider_gender:
         parts["gender"] = (directory.gender[at] == GENDER_CODES[request.provider_gender]).astype(np.float64)
+    measured = measured_concerns(request)
+    if measured:
+        parts["outcomes"] = outcomes_part([directory.outcomes[concern][at] for concern in measured])
     return _Candidates(at, expires, formats, parts)
 
 
@@ -244,9 +247,11 @@ def _match(search: _Search, j: int, openings: IntArray, score: float) -> Match:
         if at is not None and int(language_bits[at // 64]) >> (at % 64) & 1:
             speaks.append(code)
     gender_code = int(directory.gender[p])
+    measured = measured_concerns(request)
     reasons = write_reasons(
         request=request,
         treated=[c for c in request.concerns if has_concerns & CONCERN_BITS[c]],
+        done_well=done_well(measured, [float(directory.outcomes[concern][p]) for concern in measured]),
         offered=[a for a in request.approaches if has_approaches & APPROACH_BITS[a]],
         self_pay_rate=int(directory.self_pay[p]),
         speaks=speaks,

@@ -43,6 +43,7 @@ def write_reasons(
     *,
     request: MatchRequest,
     treated: Sequence[str],
+    done_well: Sequence[str],
     offered: Sequence[str],
     self_pay_rate: int,
     speaks: Sequence[str],
@@ -52,8 +53,15 @@ def write_reasons(
     first_start: dt.datetime,
 ) -> tuple[str, ...]:
     """`treated`, `offered` and `speaks` are the client's concerns, preferred approaches and
-    languages that the provider has, in the client's order; `formats` those of the openings."""
+    languages that the provider has, in the client's order; `done_well` the client's measured
+    concerns on which the provider's clients improved more than the network's (never a
+    number: the estimate is for ranking, not for show); `formats` those of the openings."""
     reasons = [f"Treats {joined([_lower_first(vocab.CONCERNS[c]) for c in treated])}"]
+    if done_well:
+        reasons.append(
+            f"Clients working on {joined([_lower_first(vocab.CONCERNS[c]) for c in done_well])} "
+            "have done well with this provider"
+        )
     if offered:
         reasons.append(f"Offers {joined([_approach(a) for a in offered])}")
     if request.insurance:

@@ -1,5 +1,6 @@
 """match_find against the database: what it offers can be booked, bookings and time off show
-at once, and the directory snapshot is kept until the directory changes."""
+at once, the directory snapshot is kept until the directory or the outcome measures change,
+and outcome estimates count once enough clients back them."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from carematch.matching.engine.types import MatchRequest
 from carematch.matching.models import DirectoryVersion
 from carematch.matching.services import match_find
 from carematch.matching.snapshot import snapshot_builds
+from carematch.measures.tests import factories as measures
 from carematch.scheduling import services as scheduling
+from carematch.scheduling.models import Status
 from carematch.scheduling.tests.factories import ClientFactory, weekday_provider
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +157,41 @@ def test_fewer_matches_than_asked_for_come_with_suggestions():
     answer = match_find(request=ask(languages=("es",)), now=NOW)
     assert answer.matches == ()
     assert [(s.change, s.more_matches) for s in answer.suggestions] == [({"languages": ["es", "en"]}, 1)]
+
+
+def measured_client(provider, improved_to):
+    """A client of `provider` who scored 20 on the PHQ-9 at the start and `improved_to` later."""
+    client = ClientFactory()
+    measures.appointment(provider, client, start=NOW - dt.timedelta(days=60), status=Status.COMPLETED)
+    measures.record(client, "phq9", measures.phq9(20), now=NOW - dt.timedelta(days=59))
+    measures.record(client, "phq9", measures.phq9(improved_to), now=NOW - dt.timedelta(days=3))
+
+
+def test_outcomes_count_once_five_clients_back_them_and_new_questionnaires_rebuild_the_snapshot_in_time(
+    monkeypatch,
+):
+    both = ("anxiety", "depression")
+    directory.providers_upsert(records=[record(1, concerns=both), record(2, concerns=both),
+                                        record(3, concerns=("grief",))])
+    one, two, elsewhere = Provider.objects.order_by("pk")
+    for _ in range(5):
+        measured_client(elsewhere, improved_to=18)  # the rest of the network: little change
+    for _ in range(4):
+        measured_client(two, improved_to=6)
+    depression = ask(concerns=("depression",))
+    first = match_find(request=depression, now=NOW)
+    assert provider_ids(first) == [one.pk, two.pk]  # four clients are not enough: no effect
+    assert first.matches[0].score == first.matches[1].score
+    builds = snapshot_builds()
+    assert match_find(request=depression, now=NOW) == first
+    assert snapshot_builds() == builds
+
+    measured_client(two, improved_to=6)
+    assert match_find(request=depression, now=NOW) == first  # a new questionnaire alone waits for the refresh
+    assert snapshot_builds() == builds
+    monkeypatch.setattr("carematch.matching.snapshot.OUTCOMES_REFRESH_SECONDS", 0)
+    answer = match_find(request=depression, now=NOW)
+    assert snapshot_builds() == builds + 1
+    assert provider_ids(answer) == [two.pk, one.pk]
+    assert "Clients working on depression have done well with this provider" in answer.matches[0].reasons
+    assert provider_ids(match_find(request=ask(), now=NOW)) == [one.pk, two.pk]  # anxiety was not measured

@@ -1,6 +1,7 @@
 """On small random directories and requests, the engine (through match_find) and the plain
 reference matcher give the same answers, and every provider and opening either returns
-obeys every hard rule, checked here again against the database on its own terms."""
+obeys every hard rule, checked here again against the database on its own terms. Some
+providers have clients with PHQ-9 and GAD-7 histories, so outcome estimates rank them too."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from carematch.lib.timezones import zone
 from carematch.matching.engine.types import MatchRequest
 from carematch.matching.reference import reference_match
 from carematch.matching.services import match_find
+from carematch.measures import services as measures
+from carematch.measures.selectors import provider_effects
+from carematch.measures.tests.factories import appointment, gad7, phq9
 from carematch.scheduling.models import Appointment, CareRequest, Status
 from carematch.scheduling.services import check_bookable
 from carematch.scheduling.tests.factories import ClientFactory
@@ -70,7 +74,12 @@ provider_shapes = st.fixed_dictionaries({
         st.integers(0, 100), st.sampled_from(["booked", "held", "held_expired", "cancelled"]),
     ), max_size=3, unique_by=lambda c: c[0]),
     "recent": st.lists(st.integers(1, 20), max_size=2),
+    # Clients' first and latest scores with the provider: fewer than 5 inform the network but back no estimate.
+    "measured": st.one_of(st.just([]), st.lists(st.tuples(st.integers(8, 21), st.integers(0, 21)), min_size=3,
+                                                max_size=6)),
+    "instruments": st.sampled_from([("phq9",), ("gad7",), ("phq9", "gad7")]),
 })
+ANSWERS = {"phq9": phq9, "gad7": gad7}
 
 requests = st.fixed_dictionaries({
     "state": st.sampled_from(["CO", *STATES]),
@@ -161,6 +170,14 @@ def build(shapes, now):
             )
             CareRequest.objects.create(client=client, requested_at=start - dt.timedelta(days=1),
                                        first_appointment=session, first_start=start)
+        for baseline, latest in shape["measured"]:
+            measured = ClientFactory()
+            appointment(provider, measured, start=now - dt.timedelta(days=60), status=Status.COMPLETED)
+            for days_ago, total in ((59, baseline), (3, latest)):
+                measures.assessments_record(
+                    client=measured, by=None, now=now - dt.timedelta(days=days_ago),
+                    responses=[measures.Response(code, ANSWERS[code](total), None) for code in shape["instruments"]],
+                )
 
 
 def assert_same(engine, reference):
@@ -224,5 +241,9 @@ def test_engine_and_reference_agree_and_never_break_a_hard_rule(scenario, now, l
         reference = reference_match(request=request, now=now)
         assert_same(engine, reference)
         event(f"{len(engine.matches)} matches, {len(engine.suggestions)} suggestions")
+        estimated = len(provider_effects())
+        event(f"providers with an outcome estimate: {'none' if not estimated else 'one' if estimated == 1 else 'some'}")
+        praised = any(reason.startswith("Clients working on") for match in engine.matches for reason in match.reasons)
+        event(f"an outcome reason shown: {praised}")
         assert_hard_rules(engine, request, now)
         transaction.set_rollback(True)
