@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "carematch.accounts.middleware.IdleSessionLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -139,6 +140,9 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
+# Clients keep Django's two-week sessions; staff and providers are logged out after this
+# long without a request (carematch.accounts.middleware).
+IDLE_SESSION_SECONDS = 30 * 60
 
 # --- Email -----------------------------------------------------------------------------
 vars().update(env.email_url("CAREMATCH_EMAIL_URL", default="consolemail://"))
@@ -184,8 +188,11 @@ STORAGES = {
 
 # --- Transport and cookie security -----------------------------------------------------
 # Production serves over HTTPS only. Behind a TLS-terminating proxy, set
-# CAREMATCH_BEHIND_TLS_PROXY=1 so X-Forwarded-Proto is trusted.
-if env.bool("CAREMATCH_BEHIND_TLS_PROXY", default=False):
+# CAREMATCH_BEHIND_TLS_PROXY=1 so X-Forwarded-Proto is trusted, and so log-in throttling
+# takes the client's address from the first X-Forwarded-For address rather than the
+# proxy's (the proxy must set that header itself).
+BEHIND_TLS_PROXY = env.bool("CAREMATCH_BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("CAREMATCH_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("CAREMATCH_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)

@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .forms import AdminUserAddForm, AdminUserEditForm
+from .forms import AdminLogInForm, AdminUserAddForm, AdminUserEditForm
 from .models import ApiToken, User
+
+# The admin's log-in page is throttled like the site's own.
+admin.site.login_form = AdminLogInForm
 
 
 @admin.register(User)

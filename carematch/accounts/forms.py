@@ -3,9 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 
-from .models import User
+from . import services, throttle
+from .models import LoginAttempt, User
 
 
 class SignUpForm(forms.Form):
@@ -39,7 +42,31 @@ class SignUpForm(forms.Form):
         return data
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Log-in that refuses, before checking the password, an account or address with too
+    many recent failures (accounts.throttle), and notes each attempt's outcome."""
+
+    def clean(self) -> dict[str, Any]:
+        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if not email or not password or self.request is None:
+            return super().clean()
+        address = throttle.client_address(self.request)
+        if throttle.log_in_refused(email=email, address=address):
+            raise ValidationError(throttle.TOO_MANY_LOG_INS, code="throttled")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            services.login_attempt_record(kind=LoginAttempt.Kind.LOG_IN, email=email, address=address, succeeded=False)
+            raise
+        services.login_attempt_record(kind=LoginAttempt.Kind.LOG_IN, email=email, address=address, succeeded=True)
+        return cleaned
+
+
+class AdminLogInForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
+    pass
+
+
+class EmailAuthenticationForm(ThrottledAuthenticationForm):
     username = forms.EmailField(
         label="Email address",
         max_length=254,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from carematch.lib.vocab import STATES
 
@@ -21,6 +24,8 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+# Sessions of these roles end after 30 minutes without a request (accounts.middleware).
+IDLE_LIMITED_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN, Role.PROVIDER})
 
 
 class UserManager(BaseUserManager["User"]):
@@ -63,6 +68,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    session_generation = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Raised to end every session of this person at once."
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -97,6 +105,22 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.preferred_name or self.email.split("@")[0]
 
+    # A session stays valid while the hash stored in it matches. Django derives the hash
+    # from the password hash; the session generation joins it, so raising the generation
+    # ends every session. At generation 0 the hash is Django's own, so existing sessions
+    # survive the introduction of the field.
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=fallback_secret)
+
+    def _session_hash(self, *, secret: str | bytes | None) -> str:
+        value = self.password if not self.session_generation else f"{self.password}:{self.session_generation}"
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
 
 class ApiToken(models.Model):
     """A bearer token for the JSON API. Only its SHA-256 digest is stored."""
@@ -118,6 +142,32 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class LoginAttempt(models.Model):
+    """One log-in or sign-up attempt, kept for a day to refuse repeated guessing
+    (accounts.throttle). The email is stored only as a keyed digest."""
+
+    class Kind(models.TextChoices):
+        LOG_IN = "log_in", "Log in"
+        SIGN_UP = "sign_up", "Sign up"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    email_digest = models.CharField(max_length=64)
+    address = models.CharField(max_length=45, help_text="The IPv4 or IPv6 address the attempt came from.")
+    attempted_at = models.DateTimeField(default=timezone.now)
+    succeeded = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email_digest", "attempted_at"], name="loginattempt_email_time"),
+            models.Index(fields=["address", "attempted_at"], name="loginattempt_address_time"),
+            models.Index(fields=["attempted_at"], name="loginattempt_time"),
+        ]
+
+    def __str__(self) -> str:
+        outcome = "succeeded" if self.succeeded else "failed"
+        return f"{self.get_kind_display()} from {self.address} {outcome} at {self.attempted_at:%Y-%m-%d %H:%M}"
 
 
 class Client(models.Model):

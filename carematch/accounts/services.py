@@ -12,11 +12,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from carematch.lib.errors import Conflict, InvalidInput
 
-from .models import ApiToken, Client, Role, User, normalize_email
+from .models import ApiToken, Client, LoginAttempt, Role, User, normalize_email
 
 TOKEN_PREFIX = "cm_"  # noqa: S105 - a marker, not a secret
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -54,6 +55,30 @@ def user_create(
 
 def client_sign_up(*, email: str, password: str, preferred_name: str = "") -> User:
     return user_create(email=email, password=password, role=Role.CLIENT, preferred_name=preferred_name)
+
+
+def login_attempt_record(
+    *, kind: str, email: str, address: str, succeeded: bool, now: dt.datetime | None = None
+) -> LoginAttempt:
+    """Note an attempt for throttling. A successful log-in clears that account's failures;
+    attempts older than a day are dropped."""
+    from .throttle import KEPT_FOR, email_digest
+
+    now = now or timezone.now()
+    digest = email_digest(email)
+    with transaction.atomic():
+        LoginAttempt.objects.filter(attempted_at__lt=now - KEPT_FOR).delete()
+        if succeeded and kind == LoginAttempt.Kind.LOG_IN:
+            LoginAttempt.objects.filter(kind=kind, email_digest=digest, succeeded=False).delete()
+        return LoginAttempt.objects.create(
+            kind=kind, email_digest=digest, address=address, attempted_at=now, succeeded=succeeded
+        )
+
+
+def user_sessions_end(*, user: User) -> None:
+    """End every session of `user`, on every device. API tokens are not sessions and keep working."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
 
 
 def token_digest(raw: str) -> str:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
     path("login/", views.LogInView.as_view(), name="login"),
     path("logout/", views.LogOutView.as_view(), name="logout"),
+    path("logout/everywhere/", views.log_out_everywhere, name="logout_everywhere"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

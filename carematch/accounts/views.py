@@ -3,32 +3,46 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, user_passes_test
+from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access.policy import is_staff_member
 from carematch.lib.errors import DomainError
 
-from . import services
+from . import services, throttle
 from .forms import EmailAuthenticationForm, SignUpForm
-from .models import Client, Role, User
+from .middleware import limit_idle_session
+from .models import Client, LoginAttempt, Role, User
 
 _FORM_FIELD_FOR = {"password": "password1"}
 
 
 @require_http_methods(["GET", "POST"])
 def sign_up(request: HttpRequest) -> HttpResponse:
+    """Create a client account.
+
+    Signing up with an email that already has an account says so: a vaguer answer would
+    confuse the many people who simply forgot they had signed up. So that this answer is not
+    a way to test many addresses for accounts, sign-ups are throttled per address
+    (accounts.throttle). Log-in failures and password reset answer the same for unknown
+    emails as for known ones.
+    """
     if request.user.is_authenticated:
         return redirect("accounts:home")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        address = throttle.client_address(request)
+        if throttle.sign_up_refused(address=address):
+            form.add_error(None, throttle.TOO_MANY_SIGN_UPS)
+            return render(request, "accounts/signup.html", {"form": form})
         try:
             user = services.client_sign_up(
                 email=form.cleaned_data["email"],
@@ -36,10 +50,16 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 preferred_name=form.cleaned_data["preferred_name"],
             )
         except DomainError as exc:
+            services.login_attempt_record(
+                kind=LoginAttempt.Kind.SIGN_UP, email=form.cleaned_data["email"], address=address, succeeded=False
+            )
             first = next(iter(exc.fields), "")
             field = _FORM_FIELD_FOR.get(first, first)
             form.add_error(field if field in form.fields else None, exc.detail)
         else:
+            services.login_attempt_record(
+                kind=LoginAttempt.Kind.SIGN_UP, email=user.email, address=address, succeeded=True
+            )
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Welcome to carematch. Your account is ready.")
             return redirect("accounts:home")
@@ -51,6 +71,12 @@ class LogInView(auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        # Django's login() gives the session a new key; the idle limit applies from here.
+        response = super().form_valid(form)
+        limit_idle_session(self.request)
+        return response
+
 
 class LogOutView(auth_views.LogoutView):
     next_page = "home"
@@ -59,6 +85,18 @@ class LogOutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.info(request, "You have logged out.")
         return response
+
+
+@require_POST
+@login_required
+def log_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of this person, this one included."""
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - login_required
+    services.user_sessions_end(user=user)
+    logout(request)
+    messages.info(request, "You have been logged out on every device, including this one.")
+    return redirect("accounts:login")
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -19,9 +19,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access import policy
 from carematch.accounts import services as account_services
-from carematch.accounts.models import Client, Role
+from carematch.accounts import throttle
+from carematch.accounts.models import Client, LoginAttempt, Role
 from carematch.directory.models import Provider
-from carematch.lib.errors import DomainError
+from carematch.lib.errors import DomainError, InvalidInput
 from carematch.lib.timezones import in_zone, long_label
 from carematch.scheduling import calendar
 from carematch.scheduling import services as scheduling
@@ -195,7 +196,19 @@ def _ensure_client(request: HttpRequest, form: Form | None, client: Client | Non
         "state": data["state"], "zip": data["zip"], "timezone_name": data["timezone"],
     }
     if not request.user.is_authenticated:
-        client = account_services.client_register(email=data["email"], password=data["password1"], **details)
+        address = throttle.client_address(request)
+        if throttle.sign_up_refused(address=address):
+            raise InvalidInput(throttle.TOO_MANY_SIGN_UPS)
+        try:
+            client = account_services.client_register(email=data["email"], password=data["password1"], **details)
+        except DomainError:
+            account_services.login_attempt_record(
+                kind=LoginAttempt.Kind.SIGN_UP, email=data["email"], address=address, succeeded=False
+            )
+            raise
+        account_services.login_attempt_record(
+            kind=LoginAttempt.Kind.SIGN_UP, email=client.user.email, address=address, succeeded=True
+        )
         login(request, client.user, backend="django.contrib.auth.backends.ModelBackend")
         return client
     return account_services.client_details_set(user=request.user, **details)

@@ -157,3 +157,12 @@ def test_a_client_cancels_from_the_session_page_and_the_hour_is_free_again(clien
     assert "Your session is cancelled" in page
     assert Appointment.objects.get().status == Status.CANCELLED
     assert start in provider_openings(provider=provider, start=start, end=start + dt.timedelta(hours=1))
+
+
+def test_signing_up_while_booking_is_throttled_per_address_like_the_sign_up_page(client, provider, monkeypatch):
+    monkeypatch.setattr("carematch.accounts.throttle.sign_up_refused", lambda **kwargs: True)
+    start = next_opening(provider)
+    held = client.post(book_url(provider, start), {"start": start.isoformat(), "format": "telehealth"})
+    page = client.post(held["Location"], SIGN_UP).content.decode()
+    assert "Too many attempts. Please wait 15 minutes and try again." in page
+    assert not User.objects.filter(email="quinn@example.test").exists()

@@ -1,0 +1,91 @@
+"""Refusing repeated log-in and sign-up attempts.
+
+Failed log-ins are counted per account (by a keyed digest of the normalised email, never
+the email itself) and per address, in the database so every process sees the same count.
+Once an account or an address reaches its limit within the window, further attempts are
+refused for the lock-out period without checking the password, with one message whether
+or not the account exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from .models import LoginAttempt, normalize_email
+
+WINDOW = dt.timedelta(minutes=15)
+LOCKOUT = dt.timedelta(minutes=15)
+ACCOUNT_FAILURE_LIMIT = 5
+ADDRESS_FAILURE_LIMIT = 20
+ADDRESS_SIGN_UP_LIMIT = 10
+KEPT_FOR = dt.timedelta(days=1)
+
+TOO_MANY_LOG_INS = "Too many attempts. Please wait 15 minutes or reset your password."
+TOO_MANY_SIGN_UPS = "Too many attempts. Please wait 15 minutes and try again."
+
+
+def email_digest(email: str) -> str:
+    """A digest keyed with the secret key, so stored attempts do not reveal who tried."""
+    return salted_hmac("carematch.accounts.throttle", normalize_email(email), algorithm="sha256").hexdigest()
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a request came from.
+
+    This is REMOTE_ADDR, which behind a reverse proxy is the proxy's own address. With
+    CAREMATCH_BEHIND_TLS_PROXY set, the first X-Forwarded-For address is used instead; the
+    proxy must then set that header itself rather than pass on what the client sent.
+    """
+    if settings.BEHIND_TLS_PROXY:
+        first = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+        try:
+            return str(ipaddress.ip_address(first))
+        except ValueError:
+            pass
+    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+
+
+def locked_until(attempts: Iterable[dt.datetime], *, limit: int) -> dt.datetime | None:
+    """The end of the lock-out that `attempts` earn: LOCKOUT after the latest attempt that
+    completes `limit` attempts within WINDOW; None when no run of attempts is that dense."""
+    times = sorted(attempts)
+    until = None
+    for i in range(limit - 1, len(times)):
+        if times[i] - times[i - limit + 1] <= WINDOW:
+            until = times[i] + LOCKOUT
+    return until
+
+
+def _locked(times: Iterable[dt.datetime], *, limit: int, now: dt.datetime) -> bool:
+    until = locked_until(times, limit=limit)
+    return until is not None and until > now
+
+
+def log_in_refused(*, email: str, address: str, now: dt.datetime | None = None) -> bool:
+    """Whether a log-in as `email` from `address` is refused now, before any password check."""
+    now = now or timezone.now()
+    recent = LoginAttempt.objects.filter(
+        kind=LoginAttempt.Kind.LOG_IN, succeeded=False, attempted_at__gt=now - WINDOW - LOCKOUT
+    )
+    by_account = recent.filter(email_digest=email_digest(email)).values_list("attempted_at", flat=True)
+    by_address = recent.filter(address=address).values_list("attempted_at", flat=True)
+    return _locked(by_account, limit=ACCOUNT_FAILURE_LIMIT, now=now) or _locked(
+        by_address, limit=ADDRESS_FAILURE_LIMIT, now=now
+    )
+
+
+def sign_up_refused(*, address: str, now: dt.datetime | None = None) -> bool:
+    """Whether a sign-up from `address` is refused now. Every sign-up the form accepts
+    counts, whether or not an account was created."""
+    now = now or timezone.now()
+    times = LoginAttempt.objects.filter(
+        kind=LoginAttempt.Kind.SIGN_UP, address=address, attempted_at__gt=now - WINDOW - LOCKOUT
+    ).values_list("attempted_at", flat=True)
+    return _locked(times, limit=ADDRESS_SIGN_UP_LIMIT, now=now)
