@@ -11,7 +11,6 @@ import secrets
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 
 env = environ.Env()
 
@@ -21,17 +20,22 @@ VAR_DIR = Path(env.str("CAREMATCH_VAR_DIR", default=str(BASE_DIR / "var")))
 DEBUG = env.bool("CAREMATCH_DEBUG", default=False)
 
 
-def _secret_key() -> str:
-    """The configured key; in debug, a key kept in var/ so sessions survive restarts."""
+def _secret_key() -> tuple[str, str | None]:
+    """The configured key and, in production, what is wrong with it; in debug, a key kept in
+    var/ so sessions survive restarts.
+
+    A missing or weak key does not stop the settings from loading (so offline commands such
+    as `makemigrations --check` still work), but the WSGI application and the commands that
+    serve, check or change data refuse to run with it (carematch/checks.py): production
+    never serves without one.
+    """
     key = env.str("CAREMATCH_SECRET_KEY", default="")
     if key:
         if not DEBUG and (len(key) < 50 or len(set(key)) < 5):
-            raise ImproperlyConfigured(
-                "CAREMATCH_SECRET_KEY is too weak for production: use at least 50 random characters."
-            )
-        return key
+            return key, "CAREMATCH_SECRET_KEY is too weak for production: use at least 50 random characters."
+        return key, None
     if not DEBUG:
-        raise ImproperlyConfigured(
+        return "", (
             "CAREMATCH_SECRET_KEY is not set. Production needs a secret key of at least 50 random "
             "characters (or set CAREMATCH_DEBUG=1 for a local development server)."
         )
@@ -40,10 +44,10 @@ def _secret_key() -> str:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         key_file.touch(mode=0o600)
         key_file.write_text(secrets.token_urlsafe(50))
-    return key_file.read_text().strip()
+    return key_file.read_text().strip(), None
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY, SECRET_KEY_PROBLEM = _secret_key()
 ALLOWED_HOSTS = env.list("CAREMATCH_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CAREMATCH_CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -96,3 +96,18 @@ def test_the_demo_seed_is_idempotent_and_refused_in_production(tmp_path):
     assert "already present (60 providers)" in second.stdout
     refused = carematch("seed_demo", tmp_path=tmp_path, CAREMATCH_DEBUG="0", CAREMATCH_SECRET_KEY=STRONG_KEY)
     assert refused.returncode != 0 and "Refusing" in refused.stderr
+
+
+def test_the_web_application_refuses_to_start_without_a_key_but_offline_commands_run(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CAREMATCH_", "DJANGO_"))}
+    clean |= {"CAREMATCH_VAR_DIR": str(tmp_path), "CAREMATCH_DEBUG": "0"}
+    wsgi = subprocess.run(
+        [sys.executable, "-c", "import carematch.wsgi"], env=clean, capture_output=True, text=True, timeout=120,
+        check=False,
+    )
+    assert wsgi.returncode != 0 and "CAREMATCH_SECRET_KEY is not set" in wsgi.stderr
+    for refused in (["runserver", "--noreload"], ["db_worker"], ["migrate"]):
+        result = carematch(*refused, tmp_path=tmp_path, CAREMATCH_DEBUG="0")
+        assert result.returncode != 0 and "CAREMATCH_SECRET_KEY is not set" in result.stderr
+    offline = carematch("makemigrations", "--check", "--dry-run", tmp_path=tmp_path, CAREMATCH_DEBUG="0")
+    assert offline.returncode == 0, offline.stderr
