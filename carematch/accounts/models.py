@@ -182,6 +182,10 @@ class Client(models.Model):
     zip = models.CharField("ZIP", max_length=5, blank=True)
     timezone = models.CharField(max_length=64, help_text="IANA time zone, e.g. America/New_York")
     created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When the client closed their account; what the retention period requires is kept until it ends.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
