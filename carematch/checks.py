@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 SERVING_COMMANDS = frozenset({
     "runserver", "db_worker", "check", "migrate", "createsuperuser", "issue_token", "seed_demo", "seed_waitlist",
-    "import_roster", "import_fhir", "restore", "assign_waitlist",
+    "import_roster", "import_fhir", "restore", "assign_waitlist", "rotate_keys", "purge_expired",
 })
 
 
@@ -25,8 +25,41 @@ def secret_key_check(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     return [Error(problem, id="carematch.E001")] if problem else []
 
 
+@register(Tags.security, deploy=True)
+def encryption_keys_check(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    problem = getattr(settings, "ENCRYPTION_KEYS_PROBLEM", None)
+    return [Error(problem, id="carematch.E010")] if problem else []
+
+
 def require_secret_key() -> None:
-    """Called by the WSGI application before it serves anything."""
-    problem = getattr(settings, "SECRET_KEY_PROBLEM", None)
-    if problem:
-        raise ImproperlyConfigured(problem)
+    """Called by the WSGI application before it serves anything: the secret key, then the
+    keys that encrypt clinical notes at rest (carematch/lib/crypto.py)."""
+    for name in ("SECRET_KEY_PROBLEM", "ENCRYPTION_KEYS_PROBLEM"):
+        problem = getattr(settings, name, None)
+        if problem:
+            raise ImproperlyConfigured(problem)
+
+
+# The parts of the Content-Security-Policy that keep typed text from ever running as code.
+_CSP_MIDDLEWARE = "csp.middleware.CSPMiddleware"
+_CSP_UNSAFE = ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "data:", "http:", "https:")
+_CSP_REQUIRED = {"object-src": "'none'", "base-uri": "'none'", "frame-ancestors": "'none'"}
+
+
+@register(Tags.security, deploy=True)
+def content_security_policy_check(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    problems = []
+    if _CSP_MIDDLEWARE not in settings.MIDDLEWARE:
+        problems.append(f"{_CSP_MIDDLEWARE} is not in MIDDLEWARE, so no Content-Security-Policy header is sent.")
+    directives = (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get("DIRECTIVES") or {}
+    for name in ("script-src", "style-src"):
+        sources = directives.get(name) or directives.get("default-src") or []
+        if not sources:
+            problems.append(f"The Content-Security-Policy sets no {name} (nor default-src).")
+        unsafe = [source for source in sources if source in _CSP_UNSAFE]
+        if unsafe:
+            problems.append(f"The Content-Security-Policy's {name} allows {', '.join(unsafe)}.")
+    for name, value in _CSP_REQUIRED.items():
+        if list(directives.get(name) or []) != [value]:
+            problems.append(f"The Content-Security-Policy must set {name} {value}.")
+    return [Error(problem, id="carematch.E002") for problem in problems]

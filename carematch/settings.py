@@ -7,10 +7,12 @@ production start without a real secret key refuses to run.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 env = environ.Env()
 
@@ -48,6 +50,67 @@ def _secret_key() -> tuple[str, str | None]:
 
 
 SECRET_KEY, SECRET_KEY_PROBLEM = _secret_key()
+
+
+def _is_fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32  # Fernet's key size
+    except (ValueError, UnicodeEncodeError):
+        return False
+
+
+def _encryption_keys() -> tuple[list[str], str | None]:
+    """The keys that encrypt free-text clinical content at rest (carematch/lib/crypto.py)
+    and, when they cannot be used, what is wrong; in debug without any, a key kept in var/.
+
+    CAREMATCH_ENCRYPTION_KEYS is a comma-separated list of Fernet keys, or
+    CAREMATCH_ENCRYPTION_KEY_FILE names a file with one key a line (`#` starts a comment).
+    The first key encrypts; every key decrypts, so a new key goes first and the old ones
+    stay until `carematch rotate_keys` has re-encrypted every row. Keys live only in the
+    environment or that file, never in the database. Like the secret key, a missing key
+    does not stop the settings from loading, but serving and data commands refuse to run.
+    """
+    listed = env.str("CAREMATCH_ENCRYPTION_KEYS", default="")
+    key_file = env.str("CAREMATCH_ENCRYPTION_KEY_FILE", default="")
+    if listed and key_file:
+        return [], "Set only one of CAREMATCH_ENCRYPTION_KEYS and CAREMATCH_ENCRYPTION_KEY_FILE."
+    if key_file:
+        try:
+            lines = Path(key_file).read_text().splitlines()
+        except OSError:
+            return [], "CAREMATCH_ENCRYPTION_KEY_FILE names a file that cannot be read."
+        keys = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+        source = "CAREMATCH_ENCRYPTION_KEY_FILE"
+    elif listed:
+        keys = [key.strip() for key in listed.split(",") if key.strip()]
+        source = "CAREMATCH_ENCRYPTION_KEYS"
+    elif DEBUG:
+        dev_file = VAR_DIR / "dev_encryption_keys"
+        if not dev_file.exists():
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            dev_file.touch(mode=0o600)
+            dev_file.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii") + "\n")
+        keys = [line.strip() for line in dev_file.read_text().splitlines() if line.strip()]
+        source = str(dev_file)
+    else:
+        return [], (
+            "CAREMATCH_ENCRYPTION_KEYS is not set. Production needs at least one Fernet key to encrypt "
+            "clinical notes (or CAREMATCH_ENCRYPTION_KEY_FILE, or CAREMATCH_DEBUG=1 for a local development server)."
+        )
+    if not keys:
+        return [], f"{source} holds no encryption key."
+    if not all(_is_fernet_key(key) for key in keys):
+        return [], f"{source} holds a value that is not a Fernet key (32 url-safe base64-encoded bytes)."
+    return keys, None
+
+
+ENCRYPTION_KEYS, ENCRYPTION_KEYS_PROBLEM = _encryption_keys()
+# Soft-deleted clinical rows (a removed check-in or provider note) are kept this many days
+# after removal, then purged; seven years by default, as many health-record laws require.
+RECORD_RETENTION_DAYS = env.int("CAREMATCH_RETENTION_DAYS", default=2557)
+if RECORD_RETENTION_DAYS < 1:
+    # Zero or less would let `purge_expired` erase records the moment they are removed.
+    raise ImproperlyConfigured("CAREMATCH_RETENTION_DAYS must be a whole number of days, at least 1.")
 ALLOWED_HOSTS = env.list("CAREMATCH_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CAREMATCH_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -59,6 +122,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "carematch.accounts",
@@ -72,6 +136,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the API's error shaping, so reshaped API errors carry the policy too.
+    "csp.middleware.CSPMiddleware",
     "carematch.api.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,6 +145,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "carematch.accounts.middleware.IdleSessionLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: a session still owing its second factor is sent to enter or set one up.
+    "carematch.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -210,6 +278,22 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts and styles come only from carematch's own
+# static files, never from inline <script>, event-handler or style attributes, so text a
+# person typed can never run as code even if it were ever shown unescaped. The API docs
+# page (django-ninja's Swagger UI, served from our static files) works under it unchanged.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("CAREMATCH_MAX_BODY_BYTES", default=2_621_440)
 
 # --- Logging ---------------------------------------------------------------------------

@@ -8,7 +8,16 @@ from django import forms
 
 from carematch.lib.errors import DomainError
 
-from .models import ACTIVITY_TEXT_MAX, GOAL_TEXT_MAX, NOTE_MAX, ActivityKind, Instrument, MeasureChoice, Period
+from .models import (
+    ACTIVITY_TEXT_MAX,
+    GOAL_TEXT_MAX,
+    NOTE_MAX,
+    PROVIDER_NOTE_MAX,
+    ActivityKind,
+    Instrument,
+    MeasureChoice,
+    Period,
+)
 from .status import Measure
 
 
@@ -142,3 +151,21 @@ class CheckInForm(ServiceErrorsMixin, forms.Form):
         label="A note (optional)", max_length=NOTE_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What you did, what helped, what got in the way.",
     )
+
+
+class NoteForm(ServiceErrorsMixin, forms.Form):
+    body = forms.CharField(
+        label="Note", max_length=PROVIDER_NOTE_MAX, widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Seen only by you and the practice's administrators; never by the client or other providers.",
+    )
+    appointment_id = forms.TypedChoiceField(label="About the session (optional)", coerce=int, required=False,
+                                            empty_value=None)
+
+    def __init__(self, *args: Any, sessions: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if sessions is None:
+            del self.fields["appointment_id"]
+        else:
+            session_field = self.fields["appointment_id"]
+            assert isinstance(session_field, forms.TypedChoiceField)  # noqa: S101 - declared just above
+            session_field.choices = [("", "No particular session"), *sessions]

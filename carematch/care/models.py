@@ -2,7 +2,8 @@
 
 A goal keeps every version: revising adds a version and never overwrites one. Its status is
 not stored; it follows from its measurements (see status.py). Free text a client or
-provider writes about the client's care lives only in fields named `text` and `note`.
+provider writes about the client's care lives only in fields named `text`, `note` and `body`,
+encrypted at rest (carematch/lib/crypto.py).
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from django.db import models
 from django.db.models import Q
 
 from carematch.accounts.models import Client
+from carematch.directory.models import Provider
+from carematch.lib.crypto import EncryptedTextField
 from carematch.measures.instruments import INSTRUMENTS
 from carematch.measures.models import Instrument
+from carematch.scheduling.models import Appointment
 
 MAX_RATING = 10
 MAX_MOOD = 10
@@ -21,6 +25,14 @@ MAX_TIMES = 14
 GOAL_TEXT_MAX = 500
 ACTIVITY_TEXT_MAX = 200
 NOTE_MAX = 2000
+PROVIDER_NOTE_MAX = 10_000
+
+
+class ShownManager(models.Manager):
+    """The rows a person sees: those not removed (soft-deleted rows stay for retention)."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
 
 
 # The questionnaires a goal can be measured by, and their highest totals (PHQ-9 27, GAD-7 21).
@@ -51,7 +63,7 @@ class GoalVersion(models.Model):
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveSmallIntegerField()
-    text = models.TextField(help_text="The goal in the client's words.")
+    text = EncryptedTextField(help_text="The goal in the client's words.")
     measure = models.CharField(max_length=16, choices=MeasureChoice.choices)
     instrument = models.CharField(max_length=8, choices=Instrument.choices, blank=True)
     target = models.PositiveSmallIntegerField(
@@ -120,7 +132,7 @@ class Activity(models.Model):
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="care_activities")
     kind = models.CharField(max_length=24, choices=ActivityKind.choices)
-    text = models.CharField(
+    text = EncryptedTextField(
         max_length=ACTIVITY_TEXT_MAX, blank=True,
         help_text="In the client's words; required for an activity of their own.",
     )
@@ -173,16 +185,95 @@ class CheckIn(models.Model):
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="check_ins")
     done_on = models.DateField(help_text="The day, in the client's time zone.")
     mood = models.PositiveSmallIntegerField()
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    deleted_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Removed by the client: hidden from then on, kept until RECORD_RETENTION_DAYS have passed.",
+    )
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = models.Manager()
+    shown = ShownManager()
 
     class Meta:
         ordering = ["-done_on", "-recorded_at", "-id"]
         indexes = [models.Index(fields=["activity", "done_on"])]
         constraints = [
             models.CheckConstraint(condition=Q(mood__lte=MAX_MOOD), name="care_check_in_mood_0_to_10"),
+            models.CheckConstraint(condition=Q(deleted_at__isnull=False) | Q(deleted_by__isnull=True),
+                                   name="care_check_in_deleted_by_only_when_deleted"),
         ]
 
     def __str__(self) -> str:
         return f"check-in {self.pk} of activity {self.activity_id}"
+
+
+class ProviderNote(models.Model):
+    """A provider's clinical note about a client on their caseload. What it says are its
+    versions: revising adds a version and never overwrites one. Removing it is soft."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="provider_notes")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The session the note is about, if any.",
+    )
+    created_at = models.DateTimeField()
+    deleted_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Removed by its author: hidden from then on, kept until RECORD_RETENTION_DAYS have passed.",
+    )
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = models.Manager()
+    shown = ShownManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "provider", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(deleted_at__isnull=False) | Q(deleted_by__isnull=True),
+                                   name="care_provider_note_deleted_by_only_when_deleted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} of client {self.client_id}"
+
+
+class ProviderNoteVersion(models.Model):
+    """What a provider note said from `created_at` on. The highest number is the current one."""
+
+    note = models.ForeignKey(ProviderNote, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    body = EncryptedTextField(max_length=PROVIDER_NOTE_MAX)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["note", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["note", "number"], name="care_provider_note_version_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="care_provider_note_version_number_positive"),
+            models.CheckConstraint(condition=~Q(body=""), name="care_provider_note_version_body_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"version {self.number} of note {self.note_id}"
+
+
+class Reencryption(models.Model):
+    """Holds a row only inside a transaction of `carematch rotate_keys`: the history guards
+    (carematch/lib/history.py) then let encrypted columns be rewritten under the new key.
+    No other connection ever sees the row, so for everyone else those columns stay frozen."""
+
+    started_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"re-encryption started at {self.started_at:%Y-%m-%d %H:%M}"

@@ -1,4 +1,4 @@
-"""Goals, the plan and check-ins on the JSON API. Types only: the services judge the values."""
+"""Goals, the plan, check-ins and provider notes on the JSON API. Types only: the services judge the values."""
 
 import datetime as dt
 
@@ -94,3 +94,34 @@ class ActivityOut(Schema):
     created_at: dt.datetime
     ended_at: dt.datetime | None
     check_ins: list[CheckInOut] = Field(description="Newest first")
+
+
+class NoteIn(Schema):
+    body: str = Field(description="The note, up to 10,000 characters")
+    appointment_id: int | None = Field(None, description="The session the note is about: one of yours with the client")
+
+
+class NoteReviseIn(Schema):
+    body: str = Field(description="The whole new text of the note, up to 10,000 characters")
+
+
+class NoteVersionOut(Schema):
+    version: int
+    body: str
+    author_id: int | None
+    created_at: dt.datetime
+
+
+class NoteOut(Schema):
+    id: int
+    client_id: int
+    provider_id: int
+    appointment_id: int | None
+    current: NoteVersionOut
+    history: list[NoteVersionOut] = Field(description="Earlier versions, newest first")
+    created_at: dt.datetime
+
+
+class RemovedOut(Schema):
+    id: int
+    removed_at: dt.datetime = Field(description="Hidden from now on; kept until the retention period ends")

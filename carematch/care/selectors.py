@@ -20,7 +20,17 @@ from carematch.measures.models import Assessment
 from carematch.measures.selectors import assessments_for, open_alerts_for
 from carematch.scheduling.models import Appointment, Status
 
-from .models import Activity, CheckIn, Goal, GoalRating, GoalVersion, Instrument, Period
+from .models import (
+    Activity,
+    CheckIn,
+    Goal,
+    GoalRating,
+    GoalVersion,
+    Instrument,
+    Period,
+    ProviderNote,
+    ProviderNoteVersion,
+)
 from .status import GoalStatus, Measure, Measurement, counted_measurement, goal_status
 
 CHECK_INS_SHOWN = 10
@@ -205,7 +215,9 @@ def _activity_views(
 ) -> list[ActivityView]:
     activities = list(
         queryset
-        .prefetch_related(Prefetch("check_ins", queryset=CheckIn.objects.order_by("-done_on", "-recorded_at", "-id")))
+        .prefetch_related(Prefetch(
+            "check_ins", queryset=CheckIn.shown.order_by("-done_on", "-recorded_at", "-id"),  # removed ones hidden
+        ))
         .order_by("created_at", "id")
     )
     today = (now or timezone.now()).astimezone(zone(client.timezone)).date()
@@ -218,6 +230,68 @@ def _activity_views(
         shown = check_ins if check_ins_shown is None else check_ins[:check_ins_shown]
         views.append(ActivityView(activity, shown, done))
     return views
+
+
+def visible_check_in(*, user: Any, check_in_id: int) -> CheckIn:
+    """A check-in the caller may see and that has not been removed; NotFound otherwise."""
+    check_in = CheckIn.shown.select_related("activity__client__user").filter(pk=check_in_id).first()
+    if check_in is None or not policy.care_visible(user, check_in.activity.client):
+        raise NotFound("No check-in with that id.", fields={"check_in_id": "not found"})
+    return check_in
+
+
+# --- Provider notes --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoteView:
+    note: ProviderNote
+    current: ProviderNoteVersion
+    earlier: list[ProviderNoteVersion]  # newest first
+
+
+def _note_views(queryset: Any) -> list[NoteView]:
+    notes = queryset.select_related("provider", "appointment").prefetch_related(
+        Prefetch("versions", queryset=ProviderNoteVersion.objects.select_related("author").order_by("-number"))
+    )
+    views = []
+    for note in notes:
+        versions = list(note.versions.all())
+        if versions:
+            views.append(NoteView(note, versions[0], versions[1:]))
+    return views
+
+
+def notes_for(*, user: Any, client: Client) -> list[NoteView]:
+    """The notes about `client` that `user` sees, newest first: an admin every note, a provider
+    the notes they wrote (policy.note_visible). Removed notes are not shown."""
+    notes = ProviderNote.shown.filter(client=client).order_by("-created_at", "-id")
+    if not policy.has_role(user, Role.ADMIN):
+        provider = getattr(user, "provider", None) if policy.has_role(user, Role.PROVIDER) else None
+        if provider is None or not policy.may_write_notes(user, client):
+            return []
+        notes = notes.filter(provider=provider)
+    return _note_views(notes)
+
+
+def note_sessions(*, provider: Any, client: Client) -> list[Appointment]:
+    """The sessions of `provider` with `client` a note can be about, latest first."""
+    return list(
+        Appointment.objects.filter(provider=provider, client=client)
+        .exclude(status__in=(Status.HELD, Status.LAPSED)).order_by("-start")
+    )
+
+
+def note_view(*, note: ProviderNote) -> NoteView:
+    return _note_views(ProviderNote.objects.filter(pk=note.pk))[0]
+
+
+def visible_note(*, user: Any, note_id: int) -> ProviderNote:
+    """A note the caller may see and that has not been removed; NotFound otherwise."""
+    note = ProviderNote.shown.select_related("client__user", "provider").filter(pk=note_id).first()
+    if note is None or not policy.note_visible(user, note):
+        raise NotFound("No note with that id.", fields={"note_id": "not found"})
+    return note
 
 
 # --- The caseload ------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Every write to goals, plans and check-ins. The pages and the API both call these.
+"""Every write to goals, plans, check-ins and provider notes. The pages and the API both call these.
 
 Each service checks who may write (access policy), validates every input, and writes inside
 one transaction. Problems are raised as domain errors naming the fields.
@@ -16,6 +16,7 @@ from carematch.access import policy
 from carematch.accounts.models import Client
 from carematch.lib.errors import Conflict, Forbidden, InvalidInput
 from carematch.lib.timezones import zone
+from carematch.scheduling.models import Appointment, Status
 
 from .models import (
     ACTIVITY_TEXT_MAX,
@@ -25,6 +26,7 @@ from .models import (
     MAX_RATING,
     MAX_TIMES,
     NOTE_MAX,
+    PROVIDER_NOTE_MAX,
     Activity,
     ActivityKind,
     CheckIn,
@@ -33,6 +35,8 @@ from .models import (
     GoalVersion,
     Instrument,
     Period,
+    ProviderNote,
+    ProviderNoteVersion,
 )
 from .status import Measure
 
@@ -71,7 +75,7 @@ _FIELD_NAMES = {
     "text": "The text", "measure": "How it is measured", "instrument": "The questionnaire", "target": "The target",
     "target_date": "The target date", "rating": "The rating", "rated_on": "The day of the rating",
     "kind": "The kind of activity", "times": "How many times", "period": "How often", "mood": "The mood",
-    "done_on": "The day", "note": "The note",
+    "done_on": "The day", "note": "The note", "body": "The note",
 }
 
 
@@ -287,3 +291,95 @@ def check_in_record(
         return CheckIn.objects.create(
             activity=locked, done_on=day, mood=clean_mood, note=clean_note, recorded_at=now, recorded_by=by
         )
+
+
+def check_in_remove(*, check_in: CheckIn, by: Any, now: dt.datetime | None = None) -> CheckIn:
+    """The client removes a check-in (a journal entry): it is hidden from the record from now on
+    and kept, unchanged, until the retention period ends (settings.RECORD_RETENTION_DAYS)."""
+    if not policy.may_remove_check_in(by, check_in):
+        raise Forbidden("Only the client can remove their own check-ins.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        removed = CheckIn.objects.filter(pk=check_in.pk, deleted_at__isnull=True).update(deleted_at=now, deleted_by=by)
+        if not removed:
+            raise Conflict("This check-in has already been removed.")
+    check_in.deleted_at, check_in.deleted_by = now, by
+    return check_in
+
+
+# --- Provider notes ---------------------------------------------------------------------------------
+
+
+def _clean_note_body(body: Any) -> str:
+    problems = _Problems()
+    clean = _clean_text(problems, "body", body if body is not None else "", max_length=PROVIDER_NOTE_MAX,
+                        required=True)
+    problems.raise_any()
+    return clean
+
+
+def provider_note_create(
+    *, client: Client, by: Any, body: Any, appointment_id: Any = None, now: dt.datetime | None = None
+) -> ProviderNote:
+    """A provider writes a note about a client on their caseload, optionally about one session."""
+    if not policy.may_write_notes(by, client):
+        raise Forbidden("Only a provider who has seen this client can write notes about them.")
+    clean_body = _clean_note_body(body)
+    provider = by.provider
+    appointment = None
+    if appointment_id is not None:
+        appointment = (
+            Appointment.objects.filter(pk=appointment_id, provider=provider, client=client)
+            .exclude(status__in=(Status.HELD, Status.LAPSED)).first()
+            if isinstance(appointment_id, int) and not isinstance(appointment_id, bool) else None
+        )
+        if appointment is None:
+            raise InvalidInput("The session must be one of yours with this client.",
+                               fields={"appointment_id": "not a session of yours with this client"})
+    now = now or timezone.now()
+    with transaction.atomic():
+        note = ProviderNote.objects.create(
+            client=client, provider=provider, author=by, appointment=appointment, created_at=now
+        )
+        ProviderNoteVersion.objects.create(note=note, number=1, body=clean_body, author=by, created_at=now)
+    return note
+
+
+def provider_note_revise(
+    *, note: ProviderNote, by: Any, body: Any, now: dt.datetime | None = None
+) -> ProviderNoteVersion:
+    """Revise a note: the current version stays as history and a new version follows it."""
+    if not policy.may_revise_note(by, note):
+        raise Forbidden("Only the provider who wrote this note can revise it.")
+    clean_body = _clean_note_body(body)
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            locked = ProviderNote.objects.select_for_update().get(pk=note.pk)
+            if locked.deleted_at is not None:
+                raise Conflict("This note has been removed, so it cannot be revised.")
+            current = ProviderNoteVersion.objects.filter(note=locked).order_by("-number").first()
+            if current is None:  # every note is created with its first version
+                raise Conflict("This note has no version to revise.")
+            if current.body == clean_body:
+                raise InvalidInput("Nothing was changed. Change the note to revise it.",
+                                   fields={"body": "is the same as the current version"})
+            return ProviderNoteVersion.objects.create(
+                note=locked, number=current.number + 1, body=clean_body, author=by, created_at=now
+            )
+    except IntegrityError as exc:
+        raise Conflict("This note was revised at the same moment. Look at it again and retry.") from exc
+
+
+def provider_note_remove(*, note: ProviderNote, by: Any, now: dt.datetime | None = None) -> ProviderNote:
+    """The author removes a note: hidden from then on, kept with every version until the
+    retention period ends (settings.RECORD_RETENTION_DAYS)."""
+    if not policy.may_revise_note(by, note):
+        raise Forbidden("Only the provider who wrote this note can remove it.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        removed = ProviderNote.objects.filter(pk=note.pk, deleted_at__isnull=True).update(deleted_at=now, deleted_by=by)
+        if not removed:
+            raise Conflict("This note has already been removed.")
+    note.deleted_at, note.deleted_by = now, by
+    return note

@@ -14,6 +14,10 @@ _PAGES = [
     ("plan/new/", views.activity_add, "activity_add"),
     ("plan/<record_id:activity_id>/end/", views.activity_end, "activity_end"),
     ("plan/<record_id:activity_id>/check-in/", views.check_in, "check_in"),
+    ("plan/check-ins/<record_id:check_in_id>/remove/", views.check_in_remove, "check_in_remove"),
+    ("notes/", views.notes, "notes"),
+    ("notes/<record_id:note_id>/revise/", views.note_revise, "note_revise"),
+    ("notes/<record_id:note_id>/remove/", views.note_remove, "note_remove"),
 ]
 
 urlpatterns = [

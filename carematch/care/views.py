@@ -18,7 +18,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carematch.access import policy
+from carematch.access import audit, policy
+from carematch.access.models import Action
 from carematch.accounts.models import Client, Role
 from carematch.directory.models import Provider
 from carematch.lib.errors import DomainError, Forbidden, NotFound
@@ -26,7 +27,8 @@ from carematch.lib.timezones import zone
 from carematch.measures.selectors import open_alerts_for
 
 from . import chart, selectors, services
-from .forms import ActivityForm, CheckInForm, GoalForm, RatingForm
+from .access_log import check_in_lookup, note_lookup
+from .forms import ActivityForm, CheckInForm, GoalForm, NoteForm, RatingForm
 from .models import Activity, Goal, Instrument
 from .status import Measure
 
@@ -59,6 +61,11 @@ def care_page(view: CareView) -> Callable[..., HttpResponse]:
     def wrapper(request: HttpRequest, *args: Any, client_id: int | None = None, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        if client_id is None and not policy.has_role(request.user, Role.CLIENT):
+            raise PermissionDenied("These pages are for clients; providers open a client's from the caseload.")
+        resource_type, write_action, id_name = _RECORDED.get(view.__name__, ("care_record", Action.VIEW, ""))
+        action = Action.VIEW if request.method in ("GET", "HEAD") else write_action
+        asked_for = kwargs.get(id_name) if id_name else client_id
         try:
             if client_id is None:
                 client = selectors.own_client(user=request.user)
@@ -67,15 +74,40 @@ def care_page(view: CareView) -> Callable[..., HttpResponse]:
         except NotFound as exc:
             if client_id is None and policy.has_role(request.user, Role.CLIENT):
                 return render(request, "care/not_started.html")  # a client who has not given their details yet
+            owner = client_id if Client.objects.filter(pk=client_id or 0).exists() else None
+            audit.checked(request, False, action=action, resource_type=resource_type, resource_id=asked_for,
+                          client=owner)
             raise Http404(exc.detail) from exc
+        # Pages not listed in _RECORDED (provider notes, removing a check-in) record their own accesses.
+        recorded = view.__name__ in _RECORDED
         try:
-            return view(request, Subject(client, client.user_id == request.user.pk), *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.detail) from exc
-        except Forbidden as exc:
+            response = view(request, Subject(client, client.user_id == request.user.pk), *args, **kwargs)
+        except (NotFound, Forbidden) as exc:
+            if recorded:
+                audit.checked(request, False, action=action, resource_type=resource_type,
+                              resource_id=asked_for or client.pk, client=client)
+            if isinstance(exc, NotFound):
+                raise Http404(exc.detail) from exc
             raise PermissionDenied(exc.detail) from exc
+        if recorded:
+            audit.record(request, action=action, resource_type=resource_type, resource_id=asked_for or client.pk,
+                         client=client)
+        return response
 
     return wrapper
+
+
+# Each care page's entry in the access log: (resource type, action of a POST, the address's
+# name for the record's id; without one, the resource id is the client's). A GET is a view.
+_RECORDED: dict[str, tuple[str, str, str]] = {
+    "progress": ("care_record", Action.VIEW, ""),
+    "goal_add": ("goals", Action.CREATE, ""),
+    "goal_revise": ("goal", Action.UPDATE, "goal_id"),
+    "goal_rating": ("goal_ratings", Action.CREATE, "goal_id"),
+    "activity_add": ("plan", Action.CREATE, ""),
+    "activity_end": ("activity", Action.UPDATE, "activity_id"),
+    "check_in": ("check_ins", Action.CREATE, "activity_id"),
+}
 
 
 def _day(day: dt.date) -> str:
@@ -158,7 +190,11 @@ def progress(request: HttpRequest, subject: Subject) -> HttpResponse:
         "plan": [
             {
                 "view": item,
-                "check_ins": [{"check_in": c, "day": _day(c.done_on)} for c in item.check_ins],
+                "check_ins": [
+                    {"check_in": c, "day": _day(c.done_on),
+                     "remove_url": subject.url("check_in_remove", check_in_id=c.pk) if may_check_in else ""}
+                    for c in item.check_ins
+                ],
                 "check_in_url": subject.url("check_in", activity_id=item.activity.pk)
                 if may_check_in and item.activity.is_active else "",
                 "end_url": subject.url("activity_end", activity_id=item.activity.pk)
@@ -166,6 +202,7 @@ def progress(request: HttpRequest, subject: Subject) -> HttpResponse:
             }
             for item in plan
         ],
+        "notes_url": subject.url("notes") if not subject.mine and policy.notes_visible(request.user, client) else "",
         "goal_add_url": subject.url("goal_add") if may_plan else "",
         "activity_add_url": subject.url("activity_add") if may_plan else "",
         "open_alerts": 0 if subject.mine else _open_alert_count(request.user, client),
@@ -307,6 +344,126 @@ def check_in(request: HttpRequest, subject: Subject, activity_id: int) -> HttpRe
     return render(request, "care/check_in_form.html", {"subject": subject, "form": form, "activity": activity})
 
 
+@require_POST
+@care_page
+def check_in_remove(request: HttpRequest, subject: Subject, check_in_id: int) -> HttpResponse:
+    """The client removes a check-in: hidden from then on, kept until the retention period ends."""
+    check_in = check_in_lookup(request, check_in_id, Action.DELETE)
+    if check_in.activity.client_id != subject.client.pk:
+        raise NotFound("No check-in with that id.")
+    try:
+        services.check_in_remove(check_in=check_in, by=request.user)
+    except Forbidden:
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect(f"{subject.progress_url}#activity-{check_in.activity_id}")
+    return _done(request, subject, "The check-in is removed.", f"activity-{check_in.activity_id}")
+
+
+# --- Provider notes -------------------------------------------------------------------------------
+# Seen by the provider who wrote them and by admins only (policy.notes_visible); a client's own
+# pages never have them, so /progress/notes/ is not found.
+
+
+def _note_sessions(user: Any, client: Client) -> list[tuple[int, str]]:
+    tz = zone(client.timezone)
+    return [
+        (session.pk, f"{_day(session.start.astimezone(tz).date())}, {session.start.astimezone(tz):%H:%M}")
+        for session in selectors.note_sessions(provider=user.provider, client=client)
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+@care_page
+def notes(request: HttpRequest, subject: Subject) -> HttpResponse:
+    client = subject.client
+    action = Action.CREATE if request.method == "POST" else Action.VIEW
+    visible = not subject.mine and policy.notes_visible(request.user, client)
+    if not audit.checked(request, visible, action=action, resource_type="provider_notes", resource_id=client.pk,
+                         client=client):
+        raise NotFound("No such page.")
+    may_write = policy.may_write_notes(request.user, client)
+    if request.method == "POST" and not may_write:
+        raise Forbidden("Only a provider who has seen this client can write notes about them.")
+    form = NoteForm(request.POST or None, sessions=_note_sessions(request.user, client)) if may_write else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            note = services.provider_note_create(client=client, by=request.user, body=form.cleaned_data["body"],
+                                                 appointment_id=form.cleaned_data.get("appointment_id"))
+        except DomainError as exc:
+            form.add_service_errors(exc)
+        else:
+            audit.record(request, action=Action.CREATE, resource_type="provider_note", resource_id=note.pk,
+                         client=client)
+            messages.success(request, "The note is saved.")
+            return redirect(f"{subject.url('notes')}#note-{note.pk}")
+    views = selectors.notes_for(user=request.user, client=client)
+    audit.record_many(request, action=Action.VIEW, resource_type="provider_note",
+                      items=[(view.note.pk, client) for view in views])
+    tz = zone(client.timezone)
+    return render(request, "care/notes.html", {
+        "subject": subject, "client": client, "form": form,
+        "notes": [
+            {
+                "view": view,
+                "written": _day(view.note.created_at.astimezone(tz).date()),
+                "revised": _day(view.current.created_at.astimezone(tz).date()) if view.earlier else "",
+                "session": _day(view.note.appointment.start.astimezone(tz).date()) if view.note.appointment else "",
+                "earlier": [{"version": v, "day": _day(v.created_at.astimezone(tz).date())} for v in view.earlier],
+                "revise_url": subject.url("note_revise", note_id=view.note.pk)
+                if policy.may_revise_note(request.user, view.note) else "",
+                "remove_url": subject.url("note_remove", note_id=view.note.pk)
+                if policy.may_revise_note(request.user, view.note) else "",
+            }
+            for view in views
+        ],
+    })
+
+
+def _note_of(request: HttpRequest, subject: Subject, note_id: int, action: str) -> Any:
+    note = note_lookup(request, note_id, action)
+    if note.client_id != subject.client.pk or subject.mine:
+        raise NotFound("No note with that id.")
+    return note
+
+
+@require_http_methods(["GET", "POST"])
+@care_page
+def note_revise(request: HttpRequest, subject: Subject, note_id: int) -> HttpResponse:
+    note = _note_of(request, subject, note_id, Action.UPDATE if request.method == "POST" else Action.VIEW)
+    if not policy.may_revise_note(request.user, note):
+        raise Forbidden("Only the provider who wrote this note can revise it.")
+    current = selectors.note_view(note=note).current
+    form = NoteForm(request.POST or None, initial={"body": current.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.provider_note_revise(note=note, by=request.user, body=form.cleaned_data["body"])
+        except DomainError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, "The note is revised. The earlier version is kept.")
+            return redirect(f"{subject.url('notes')}#note-{note.pk}")
+    return render(request, "care/note_form.html", {
+        "subject": subject, "form": form, "note": note, "notes_url": subject.url("notes"),
+    })
+
+
+@require_POST
+@care_page
+def note_remove(request: HttpRequest, subject: Subject, note_id: int) -> HttpResponse:
+    note = _note_of(request, subject, note_id, Action.DELETE)
+    try:
+        services.provider_note_remove(note=note, by=request.user)
+    except Forbidden:
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "The note is removed. It is kept, hidden, for the retention period.")
+    return redirect(subject.url("notes"))
+
+
 # --- The caseload --------------------------------------------------------------------------------
 
 
@@ -323,7 +480,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         if provider is None:
             return render(request, "directory/provider_not_set_up.html")
     elif not policy.is_staff_member(user):
-        raise Http404("This page is for providers.")
+        raise PermissionDenied("This page is for providers.")
     caseload_page = selectors.caseload_for(provider=provider, page=request.GET.get("page"))
     shown = []
     for row in caseload_page.rows:
@@ -338,6 +495,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
                 })
         shown.append({"row": row, "latest": latest,
                       "url": reverse("care:client_progress", kwargs={"client_id": row.client.pk})})
+    # One event per client shown: their latest scores are on the page.
+    audit.record_many(request, action=Action.VIEW, resource_type="caseload",
+                      items=[(row.client.pk, row.client) for row in caseload_page.rows])
     return render(request, "care/caseload.html", {
         "rows": shown, "page": caseload_page.page, "everyone": provider is None,
     })

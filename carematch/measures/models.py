@@ -4,7 +4,7 @@ questionnaire schedule.
 Answers and scores are health information: they are never logged, and pages and the API
 show them only to the client, providers who have (or had) sessions with them, and staff
 (carematch/access/policy.py). Free text about a client's care lives only in fields named
-`note`.
+`note`, encrypted at rest (carematch/lib/crypto.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from carematch.accounts.models import Client
 from carematch.directory.models import Provider
+from carematch.lib.crypto import EncryptedTextField
 from carematch.scheduling.models import Appointment
 
 from . import cadence
@@ -174,7 +175,7 @@ class Alert(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="+")
-    note = models.TextField(blank=True, help_text="What was done, written when the alert was acknowledged.")
+    note = EncryptedTextField(blank=True, help_text="What was done, written when the alert was acknowledged.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -11,6 +12,7 @@ import sys
 import pytest
 
 STRONG_KEY = secrets.token_urlsafe(50)
+FERNET_KEY = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
 def carematch(*args: str, tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -25,6 +27,7 @@ def test_check_deploy_is_clean_in_production_with_a_real_key(tmp_path):
     result = carematch(
         "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path,
         CAREMATCH_DEBUG="0", CAREMATCH_SECRET_KEY=STRONG_KEY, CAREMATCH_ALLOWED_HOSTS="example.org",
+        CAREMATCH_ENCRYPTION_KEYS=FERNET_KEY,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
@@ -37,6 +40,41 @@ def test_production_refuses_to_start_without_a_real_secret_key(tmp_path, key):
     assert result.returncode != 0
     assert "CAREMATCH_SECRET_KEY" in result.stderr
     assert key == "" or key not in result.stderr  # the key itself is never printed
+
+
+@pytest.mark.parametrize("keys", ["", "not-a-fernet-key", f"{FERNET_KEY},short"])
+def test_production_refuses_to_start_without_usable_encryption_keys(tmp_path, keys):
+    result = carematch("migrate", tmp_path=tmp_path, CAREMATCH_DEBUG="0", CAREMATCH_SECRET_KEY=STRONG_KEY,
+                       CAREMATCH_ENCRYPTION_KEYS=keys)
+    assert result.returncode != 0
+    assert "CAREMATCH_ENCRYPTION_KEYS" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert FERNET_KEY not in result.stderr  # keys are never printed
+
+
+@pytest.mark.parametrize("days", ["0", "-30"])
+def test_a_retention_period_under_one_day_is_refused(tmp_path, days):
+    # Zero would let purge_expired erase a removed record at once.
+    result = carematch("check", tmp_path=tmp_path, CAREMATCH_DEBUG="1", CAREMATCH_RETENTION_DAYS=days)
+    assert result.returncode != 0 and "CAREMATCH_RETENTION_DAYS" in result.stderr
+
+
+def test_encryption_keys_may_come_from_a_key_file_but_not_from_both_places(tmp_path):
+    key_file = tmp_path / "keys"
+    key_file.write_text(f"# newest first\n{FERNET_KEY}\n")
+    from_file = carematch("check", tmp_path=tmp_path, CAREMATCH_DEBUG="0", CAREMATCH_SECRET_KEY=STRONG_KEY,
+                          CAREMATCH_ALLOWED_HOSTS="example.org", CAREMATCH_ENCRYPTION_KEY_FILE=str(key_file))
+    assert from_file.returncode == 0, from_file.stderr
+    both = carematch("check", tmp_path=tmp_path, CAREMATCH_DEBUG="0", CAREMATCH_SECRET_KEY=STRONG_KEY,
+                     CAREMATCH_ENCRYPTION_KEY_FILE=str(key_file), CAREMATCH_ENCRYPTION_KEYS=FERNET_KEY)
+    assert both.returncode != 0 and "Set only one of" in both.stderr
+
+
+def test_debug_generates_a_private_encryption_key_once_into_var(tmp_path):
+    for _ in range(2):
+        assert carematch("check", tmp_path=tmp_path, CAREMATCH_DEBUG="1").returncode == 0
+    key_file = tmp_path / "dev_encryption_keys"
+    assert len(key_file.read_text().strip().splitlines()) == 1
+    assert key_file.stat().st_mode & 0o077 == 0
 
 
 def test_debug_generates_a_private_dev_key_once_into_var(tmp_path):
@@ -94,7 +132,8 @@ def test_the_demo_seed_is_idempotent_and_refused_in_production(tmp_path):
     assert "Demo network: 60 providers created" in first.stdout
     assert second.stdout.count("(exists)") == 4 and "(created)" not in second.stdout
     assert "already present (60 providers)" in second.stdout
-    refused = carematch("seed_demo", tmp_path=tmp_path, CAREMATCH_DEBUG="0", CAREMATCH_SECRET_KEY=STRONG_KEY)
+    refused = carematch("seed_demo", tmp_path=tmp_path, CAREMATCH_DEBUG="0", CAREMATCH_SECRET_KEY=STRONG_KEY,
+                        CAREMATCH_ENCRYPTION_KEYS=FERNET_KEY)
     assert refused.returncode != 0 and "Refusing" in refused.stderr
 
 

@@ -44,7 +44,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 @pytest.mark.parametrize("role", [Role.PROVIDER, Role.COORDINATOR])
 def test_the_progress_page_is_for_clients_others_open_a_clients_page_from_the_caseload(client, role):
     client.force_login(UserFactory(role=role))
-    assert client.get("/progress/").status_code == 404
+    assert client.get("/progress/").status_code == 403
 
 
 def test_a_client_sees_their_scores_goals_and_plan_on_their_progress_page(client):
@@ -210,7 +210,7 @@ def test_the_caseload_lists_a_providers_clients_with_latest_scores_open_alerts_f
 
 def test_clients_and_providers_without_a_profile_find_no_caseload(client):
     client.force_login(ClientFactory().user)
-    assert client.get("/caseload/").status_code == 404
+    assert client.get("/caseload/").status_code == 403
     client.force_login(UserFactory(role=Role.PROVIDER))
     assert "Your profile is not set up yet" in client.get("/caseload/").content.decode()
 
