@@ -18,6 +18,7 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security.http import HttpBearer
 
 from carematch.lib.errors import DomainError
@@ -81,11 +82,32 @@ class BearerToken(HttpBearer):
         return user
 
 
+# --- Request bodies ------------------------------------------------------------------------
+
+class UnsupportedMediaType(Exception):
+    def __init__(self, media_type: str):
+        super().__init__(media_type)
+        self.media_type = media_type
+
+
+class JsonBodyParser(Parser):
+    """Bodies are JSON, sent as application/json (or a +json type). Anything else (plain
+    text, forms, multipart, XML) is refused with 415, even when its bytes happen to be JSON:
+    the documented contract, and a plain-text body is one a cross-site form can send."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        media_type = (request.content_type or "").lower()
+        if media_type != "application/json" and not media_type.endswith("+json"):
+            raise UnsupportedMediaType(media_type)
+        return super().parse_body(request)
+
+
 api = NinjaAPI(
     title="carematch API",
     version="1",
     description="Find a licensed therapist who fits, and book a first session within 48 hours.",
     auth=BearerToken(),
+    parser=JsonBodyParser(),
     urls_namespace="api-v1",
 )
 
@@ -135,6 +157,11 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> Htt
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, UnsupportedMediaType):
+        sent = exc.__cause__.media_type[:60] or "no content type"
+        return error_response(
+            415, detail=f"The body was sent as {sent}. Send it as application/json.",
+        )
     status = exc.status_code
     detail = ERROR_CODES.get(status, ("", str(exc)))[1] if status >= 500 else str(exc)
     if status == 400 and detail.startswith("Cannot parse request body"):
@@ -228,6 +255,8 @@ def health(request: HttpRequest) -> Any:
 
 
 def _register_routers() -> None:
+    from carematch.access.api import router as audit_router
+    from carematch.access.data_api import router as data_router
     from carematch.accounts.api import router as accounts_router
     from carematch.care.api import router as care_router
     from carematch.directory.api import router as directory_router
@@ -241,6 +270,8 @@ def _register_routers() -> None:
     api.add_router("/", matching_router)
     api.add_router("/", measures_router)
     api.add_router("/", care_router)
+    api.add_router("/", data_router)
+    api.add_router("/", audit_router)
 
 
 _register_routers()

@@ -1,9 +1,11 @@
-"""The Django admin shows who was asked what and when, and alerts' state; never answers."""
+"""The Django admin shows providers' questionnaire schedules and when a client was sent a
+link (so that a link sent in error can be withdrawn); never which questionnaires, answers,
+scores or alerts. Those are clinical content, read only through the pages and API, which go
+through the access policy and the access log."""
 
 from django.contrib import admin
-from django.http import HttpRequest
 
-from .models import Alert, QuestionnaireRequest, QuestionnaireSchedule
+from .models import QuestionnaireRequest, QuestionnaireSchedule
 
 
 @admin.register(QuestionnaireSchedule)
@@ -18,20 +20,10 @@ class QuestionnaireRequestAdmin(admin.ModelAdmin):
     list_display = ("pk", "client", "provider", "reason", "created_at", "expires_at", "completed_at", "withdrawn_at")
     list_filter = ("reason",)
     list_select_related = ("client", "provider")
-    exclude = ("salt", "digest")
-    readonly_fields = ("client", "provider", "appointment", "instruments", "reason", "created_at", "created_by",
+    exclude = ("salt", "digest", "instruments")
+    readonly_fields = ("client", "provider", "appointment", "reason", "created_at", "created_by",
                        "expires_at", "emailed_at", "reminded_at", "completed_at")
     raw_id_fields = ("client", "provider", "appointment")
 
-
-@admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
-    list_display = ("pk", "kind", "client", "provider", "created_at", "acknowledged_at")
-    list_filter = ("kind",)
-    list_select_related = ("client", "provider")
-    exclude = ("note",)
-    readonly_fields = ("kind", "client", "provider", "assessment", "session_rating", "created_at", "acknowledged_at",
-                       "acknowledged_by")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    def has_add_permission(self, request: object) -> bool:
+        return False  # requests are made by the schedule and by "send now", which email the link

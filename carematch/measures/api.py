@@ -8,7 +8,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from carematch.access import policy
+from carematch.access import audit, policy
+from carematch.access.models import Action
 from carematch.accounts.models import Client
 from carematch.lib.crisis import CRISIS_RESOURCES
 from carematch.lib.errors import Forbidden, NotFound
@@ -41,10 +42,11 @@ SAFETY_MESSAGE = (
 )
 
 
-def _client(request: HttpRequest, client_id: int) -> Client:
-    client = Client.objects.select_related("user").filter(pk=client_id).first()
-    if client is None or not policy.clinical_record_visible(request.user, client):
-        raise NotFound("No client with that id.", fields={"client_id": "not found"})
+def _client(request: HttpRequest, client_id: int, resource_type: str, action: str = Action.VIEW,
+            may: Any = None, forbidden: str = "") -> Client:
+    """The client whose record this is, the access recorded (carematch.access.audit)."""
+    client: Client = audit.clinical_client_or_404(request, client_id, resource_type=resource_type, action=action,
+                                                  rule=policy.clinical_record_visible, may=may, forbidden=forbidden)
     return client
 
 
@@ -87,9 +89,8 @@ def record_assessment(request: HttpRequest, client_id: RecordId, payload: Assess
 
     PHQ-9 item 9 answered above 0 always returns the `suicidal_ideation` alert with crisis
     resources, and opens an alert for the client's provider and the coordinators."""
-    client = _client(request, client_id)
-    if not policy.may_record_assessment(request.user, client):
-        raise Forbidden("Only the client or a coordinator can record this client's answers.")
+    client = _client(request, client_id, "assessments", Action.CREATE, may=policy.may_record_assessment,
+                     forbidden="Only the client or a coordinator can record this client's answers.")
     recorded = services.assessments_record(
         client=client,
         responses=[services.Response(payload.instrument, payload.answers, payload.difficulty)],
@@ -102,7 +103,7 @@ def record_assessment(request: HttpRequest, client_id: RecordId, payload: Assess
 def list_assessments(request: HttpRequest, client_id: RecordId, filters: Query[AssessmentFilter]) -> Any:
     """The client's scores in time order (of one instrument, if given), each with its change
     against their first score on that instrument."""
-    client = _client(request, client_id)
+    client = _client(request, client_id, "assessments")
     history = selectors.assessments_for(client=client, instrument=filters.instrument)
     return {
         "client_id": client.pk,
@@ -118,9 +119,8 @@ def list_assessments(request: HttpRequest, client_id: RecordId, filters: Query[A
 @router.post("/clients/{client_id}/questionnaire-requests", response={201: QuestionnaireRequestOut})
 def send_questionnaire(request: HttpRequest, client_id: RecordId, payload: QuestionnaireRequestIn) -> Any:
     """Email the client a private link to questionnaires now: their provider, or staff."""
-    client = _client(request, client_id)
-    if not policy.may_send_questionnaire(request.user, client):
-        raise Forbidden("Only the client's provider or a coordinator can send them a questionnaire.")
+    client = _client(request, client_id, "questionnaire_requests", Action.CREATE, may=policy.may_send_questionnaire,
+                     forbidden="Only the client's provider or a coordinator can send them a questionnaire.")
     provider = getattr(request.user, "provider", None) if policy.has_role(request.user, "provider") else None
     sent = services.questionnaire_send_now(
         client=client, instruments=payload.instruments, provider=provider, by=request.user,  # type: ignore[arg-type]
@@ -135,9 +135,13 @@ def send_questionnaire(request: HttpRequest, client_id: RecordId, payload: Quest
 def list_alerts(request: HttpRequest, filters: Query[AlertFilter]) -> Any:
     """Open (or acknowledged, or all) alerts: a provider's clients' safety alerts; every alert
     for coordinators."""
-    if not policy.sees_alerts(request.user):
+    if not audit.checked(request, policy.sees_alerts(request.user), action=Action.VIEW, resource_type="alerts",
+                         resource_id=None, client=None):
         raise Forbidden("Alerts are for providers and coordinators.")
-    alerts = selectors.alerts_visible_to(user=request.user, status=filters.status)
+    alerts = list(selectors.alerts_visible_to(user=request.user, status=filters.status))
+    # One event per alert shown: each is part of its client's record.
+    audit.record_many(request, action=Action.VIEW, resource_type="alert",
+                      items=[(alert.pk, alert.client_id) for alert in alerts])
     return {"alerts": [_alert_out(alert) for alert in alerts]}
 
 
@@ -145,7 +149,12 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilter]) -> Any:
 def acknowledge_alert(request: HttpRequest, alert_id: RecordId, payload: AcknowledgeIn) -> Any:
     """Close an alert with a note saying what was done (required)."""
     alert = Alert.objects.select_related("client").filter(pk=alert_id).first()
-    if alert is None or not policy.sees_alerts(request.user) or not policy.alert_visible(request.user, alert):
+    sees = policy.sees_alerts(request.user)
+    if not audit.checked(request, sees and alert is not None and policy.alert_visible(request.user, alert),
+                         action=Action.UPDATE, resource_type="alert", resource_id=alert_id,
+                         client=alert.client_id if alert else None):
+        if not sees:
+            raise Forbidden("Alerts are for providers and coordinators.")
         raise NotFound("No alert with that id.", fields={"alert_id": "not found"})
     alert = services.alert_acknowledge(alert=alert, by=request.user, note=payload.note)  # type: ignore[arg-type]
     return _alert_out(Alert.objects.select_related("acknowledged_by").get(pk=alert.pk))
@@ -158,9 +167,15 @@ def acknowledge_alert(request: HttpRequest, alert_id: RecordId, payload: Acknowl
 def rate_session(request: HttpRequest, appointment_id: RecordId, payload: SessionRatingIn) -> Any:
     """The client answers "How well did this session work for you?" (0-10) once it has ended."""
     appointment = Appointment.objects.select_related("client").filter(pk=appointment_id).first()
-    if appointment is None or appointment.client is None or not policy.appointment_visible(request.user, appointment):
+    client = appointment.client if appointment is not None else None
+    visible = appointment is not None and client is not None and policy.appointment_visible(request.user, appointment)
+    own = (visible and client is not None and policy.has_role(request.user, "client")
+           and client.user_id == request.user.pk)
+    audit.checked(request, own, action=Action.CREATE, resource_type="session_rating", resource_id=appointment_id,
+                  client=client)
+    if appointment is None or client is None or not visible:
         raise NotFound("No appointment with that id.", fields={"appointment_id": "not found"})
-    if not (policy.has_role(request.user, "client") and appointment.client.user_id == request.user.pk):
+    if not own:
         raise Forbidden("Only the client can rate their session.")
-    rating = services.session_rate(appointment=appointment, client=appointment.client, score=payload.score)
+    rating = services.session_rate(appointment=appointment, client=client, score=payload.score)
     return Status(201, {"appointment_id": appointment.pk, "score": rating.score, "rated_at": rating.rated_at})

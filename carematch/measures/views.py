@@ -12,14 +12,17 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, user_passes_test
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carematch.access import policy
+from carematch.access import audit, policy
+from carematch.access.decorators import staff_page
+from carematch.access.models import Action
 from carematch.accounts.models import Client, Role, User
 from carematch.directory.models import Provider
 from carematch.lib.errors import DomainError
@@ -70,9 +73,11 @@ def _provider_of(request: HttpRequest) -> Provider | None:
 
 
 def _own_client(request: HttpRequest) -> Client:
+    if not policy.has_role(request.user, Role.CLIENT):
+        raise PermissionDenied("This page is for clients.")
     client = _client_of(request)
     if client is None:
-        raise Http404("This page is for clients.")
+        raise Http404("You have not given your details yet.")
     return client
 
 
@@ -93,6 +98,8 @@ def _why_closed(qr: QuestionnaireRequest) -> str | None:
 
 
 def _answer(request: HttpRequest, qr: QuestionnaireRequest, *, by: Any) -> HttpResponse:
+    audit.record(request, action=Action.CREATE if request.method == "POST" else Action.VIEW,
+                 resource_type="questionnaire_request", resource_id=qr.pk, client=qr.client_id)
     form = QuestionnaireForm(request.POST if request.method == "POST" else None, instruments=qr.instruments)
     if request.method == "POST" and form.is_valid():
         try:
@@ -133,6 +140,9 @@ def questionnaire_in_account(request: HttpRequest, request_id: int) -> HttpRespo
     client = _own_client(request)
     qr = QuestionnaireRequest.objects.select_related("client", "provider").filter(pk=request_id, client=client).first()
     if qr is None:
+        owner = QuestionnaireRequest.objects.filter(pk=request_id).values_list("client_id", flat=True).first()
+        audit.checked(request, False, action=Action.CREATE if request.method == "POST" else Action.VIEW,
+                      resource_type="questionnaire_request", resource_id=request_id, client=owner)
         raise Http404("No such questionnaire.")
     why = _why_closed(qr)
     if why is not None:
@@ -191,6 +201,8 @@ def questionnaire_result(request: HttpRequest) -> HttpResponse:
     if not assessments:
         return redirect("home")
     client = assessments[0].client
+    audit.record_many(request, action=Action.VIEW, resource_type="assessment",
+                      items=[(assessment.pk, assessment.client_id) for assessment in assessments])
     safety = [a for a in assessments if (a.item9 or 0) > 0]
     told_provider = any(alert.provider_id is not None for a in safety for alert in a.alerts.all())
     return render(request, "measures/result.html", {
@@ -204,6 +216,8 @@ def questionnaire_result(request: HttpRequest) -> HttpResponse:
 def my_questionnaires(request: HttpRequest) -> HttpResponse:
     """A client's questionnaires waiting for them and sessions they can rate."""
     client = _own_client(request)
+    audit.record(request, action=Action.VIEW, resource_type="questionnaire_requests", resource_id=client.pk,
+                 client=client)
     tz = zone(client.timezone)
     waiting = [(qr, " and ".join(INSTRUMENTS[c].name for c in qr.instruments),
                 long_label(qr.expires_at.astimezone(tz))) for qr in selectors.open_requests_for(client=client)]
@@ -220,6 +234,10 @@ def session_rating(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """After a session: "How well did this session work for you?" (0-10)."""
     client = _own_client(request)
     appointment = Appointment.objects.select_related("provider").filter(pk=appointment_id, client=client).first()
+    owner = client.pk if appointment is not None else (
+        Appointment.objects.filter(pk=appointment_id).values_list("client_id", flat=True).first())
+    audit.checked(request, appointment is not None, action=Action.CREATE if request.method == "POST" else Action.VIEW,
+                  resource_type="session_rating", resource_id=appointment_id, client=owner)
     if appointment is None:
         raise Http404("No such session.")
     when = long_label(appointment.start.astimezone(zone(client.timezone)))
@@ -257,6 +275,9 @@ def _alerts_page(request: HttpRequest, bound: tuple[int, AcknowledgeForm] | None
     done = [{"alert": alert, "what": alert_summary(alert),
              "when": moment_label(alert.acknowledged_at.astimezone(zone(viewer_zone)))}
             for alert in recent if alert.acknowledged_at is not None]
+    # One event per alert shown: each is part of its client's record.
+    audit.record_many(request, action=Action.VIEW, resource_type="alert",
+                      items=[(alert.pk, alert.client_id) for alert in [*open_alerts, *recent]])
     return render(request, "measures/alerts.html", {
         "rows": rows, "done": done, "is_staff": policy.is_staff_member(request.user),
         "provider": _provider_of(request),
@@ -277,24 +298,27 @@ def _viewer_zone(request: HttpRequest) -> str:
     return provider.timezone if provider is not None else "UTC"
 
 
-def _sees_alerts_or_404(request: HttpRequest) -> None:
+def _sees_alerts_or_403(request: HttpRequest) -> None:
     if not policy.sees_alerts(request.user):
-        raise Http404("This page is for providers and coordinators.")
+        raise PermissionDenied("This page is for providers and coordinators.")
 
 
 @require_http_methods(["GET", "HEAD"])
 @login_required
 def alerts(request: HttpRequest) -> HttpResponse:
-    _sees_alerts_or_404(request)
+    _sees_alerts_or_403(request)
     return _alerts_page(request)
 
 
 @require_POST
 @login_required
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
-    _sees_alerts_or_404(request)
+    _sees_alerts_or_403(request)
     alert = Alert.objects.select_related("client").filter(pk=alert_id).first()
-    if alert is None or not policy.alert_visible(request.user, alert):
+    visible = alert is not None and policy.alert_visible(request.user, alert)
+    audit.checked(request, visible, action=Action.UPDATE, resource_type="alert", resource_id=alert_id,
+                  client=alert.client_id if alert else None)
+    if alert is None or not visible:
         raise Http404("No such alert.")
     form = AcknowledgeForm(request.POST, prefix=f"alert-{alert.pk}")
     if form.is_valid():
@@ -322,7 +346,7 @@ def provider_page(view: ProviderView) -> Callable[..., HttpResponse]:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not policy.has_role(request.user, Role.PROVIDER):
-            raise Http404("This page is for providers.")
+            raise PermissionDenied("This page is for providers.")
         provider = _provider_of(request)
         if provider is None:
             return render(request, "directory/provider_not_set_up.html")
@@ -378,6 +402,8 @@ def provider_send_now(request: HttpRequest, provider: Provider) -> HttpResponse:
         except DomainError as exc:
             form.add_error("instruments" if "instruments" in exc.fields else None, exc.detail)
         else:
+            audit.record(request, action=Action.CREATE, resource_type="questionnaire_requests", resource_id=client.pk,
+                         client=client)
             messages.success(request, f"Sent: {client.first_name} {client.last_name} will get an email with a "
                                       "private link.")
             return redirect("measures:provider_questionnaires")
@@ -394,7 +420,7 @@ def signed_points(value: float) -> str:
 
 
 @require_http_methods(["GET", "HEAD"])
-@user_passes_test(policy.is_staff_member)
+@staff_page
 def staff_outcomes(request: HttpRequest) -> HttpResponse:
     found, _ = selectors.outcome_table()
     names = {"depression": "Depression (PHQ-9)", "anxiety": "Anxiety (GAD-7)"}

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Header, Query, Router, Schema, Status
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from carematch.access import policy
+from carematch.access import audit, policy
+from carematch.access.models import Action
 from carematch.accounts import services as account_services
 from carematch.accounts.models import Client, Role
 from carematch.directory.models import Provider
@@ -53,16 +55,18 @@ def _hold_out(hold: Appointment) -> dict[str, Any]:
 
 
 def _visible_client(request: HttpRequest, client_id: int) -> Client:
-    client = Client.objects.select_related("user").filter(pk=client_id).first()
-    if client is None or not policy.client_visible(request.user, client):
-        raise NotFound("No client with that id.", fields={"client_id": "not found"})
+    """The client's details, the access recorded (carematch.access.audit)."""
+    client: Client = audit.clinical_client_or_404(request, client_id, resource_type="client",
+                                                  rule=policy.client_visible)
     return client
 
 
-def _acting_client(request: HttpRequest, client_id: int) -> Client:
-    client = _visible_client(request, client_id)
-    if not policy.may_act_for_client(request.user, client):
-        raise Forbidden("Only the client or a coordinator can book, hold or cancel for this client.")
+def _acting_client(request: HttpRequest, client_id: int, resource_type: str) -> Client:
+    client: Client = audit.clinical_client_or_404(
+        request, client_id, resource_type=resource_type, action=Action.CREATE, rule=policy.client_visible,
+        may=policy.may_act_for_client,
+        forbidden="Only the client or a coordinator can book, hold or cancel for this client.",
+    )
     return client
 
 
@@ -73,14 +77,17 @@ def _provider(provider_id: int) -> Provider:
     return provider
 
 
-def _visible_appointment(request: HttpRequest, appointment_id: int) -> Appointment:
+def _visible_appointment(request: HttpRequest, appointment_id: int, action: str = Action.VIEW) -> Appointment:
     appointment = (
         Appointment.objects.select_related("provider", "client__user")
         .exclude(status__in=[AppointmentStatus.HELD, AppointmentStatus.LAPSED])
         .filter(pk=appointment_id)
         .first()
     )
-    if appointment is None or not policy.appointment_visible(request.user, appointment):
+    visible = appointment is not None and policy.appointment_visible(request.user, appointment)
+    audit.checked(request, visible, action=action, resource_type="appointment", resource_id=appointment_id,
+                  client=appointment.client_id if appointment else None)
+    if appointment is None or not visible:
         raise NotFound("No appointment with that id.")
     return appointment
 
@@ -95,6 +102,7 @@ def create_client(request: HttpRequest, payload: ClientIn) -> Any:
         email=payload.email, first_name=payload.first_name, last_name=payload.last_name,
         date_of_birth=payload.date_of_birth, state=payload.state, zip=payload.zip, timezone_name=payload.timezone,
     )
+    audit.record(request, action=Action.CREATE, resource_type="client", resource_id=client.pk, client=client)
     return Status(201, _client_out(client))
 
 
@@ -108,7 +116,7 @@ def get_client(request: HttpRequest, client_id: RecordId) -> Any:
 @router.post("/holds", response={201: HoldOut})
 def place_hold(request: HttpRequest, payload: AppointmentIn) -> Any:
     """Keep an opening for the client for 10 minutes while they finish signing up."""
-    client = _acting_client(request, payload.client_id)
+    client = _acting_client(request, payload.client_id, "hold")
     hold = services.hold_place(
         provider=_provider(payload.provider_id), client=client, start=payload.start, format=payload.format,
         by=request.user,  # type: ignore[arg-type]
@@ -124,7 +132,7 @@ def book_appointment(
     """Book an opening (or the client's own hold). 409 slot_taken when someone else has it;
     422 invalid_slot when it is not an opening this client can book. With an Idempotency-Key
     header, repeating the same request returns the first answer and books nothing more."""
-    client = _acting_client(request, payload.client_id)
+    client = _acting_client(request, payload.client_id, "appointment")
     appointment = services.appointment_book(
         provider=_provider(payload.provider_id), client=client, start=payload.start, format=payload.format,
         by=request.user, idempotency_key=idempotency_key or None,  # type: ignore[arg-type]
@@ -149,14 +157,14 @@ def _may_manage(request: HttpRequest, appointment: Appointment) -> None:
 def cancel_appointment(request: HttpRequest, appointment_id: RecordId) -> Any:
     """Cancel (client, their provider, or a coordinator). Under 24 hours' notice from the
     client is recorded as a late cancellation. The hour is offered again."""
-    appointment = _visible_appointment(request, appointment_id)
+    appointment = _visible_appointment(request, appointment_id, Action.UPDATE)
     _may_manage(request, appointment)
     return services.appointment_cancel(appointment=appointment, by=request.user)  # type: ignore[arg-type]
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response=AppointmentOut)
 def reschedule_appointment(request: HttpRequest, appointment_id: RecordId, payload: RescheduleIn) -> Any:
-    appointment = _visible_appointment(request, appointment_id)
+    appointment = _visible_appointment(request, appointment_id, Action.UPDATE)
     _may_manage(request, appointment)
     return services.appointment_reschedule(
         appointment=appointment, start=payload.start, by=request.user  # type: ignore[arg-type]
@@ -166,7 +174,7 @@ def reschedule_appointment(request: HttpRequest, appointment_id: RecordId, paylo
 @router.post("/appointments/{appointment_id}/no-show", response=AppointmentOut)
 def mark_no_show(request: HttpRequest, appointment_id: RecordId) -> Any:
     """The provider (or a coordinator) records that the client did not come."""
-    appointment = _visible_appointment(request, appointment_id)
+    appointment = _visible_appointment(request, appointment_id, Action.UPDATE)
     if not (policy.has_role(request.user, Role.PROVIDER) or policy.is_staff_member(request.user)):
         raise Forbidden("Only the provider or a coordinator can mark a no-show.")
     return services.appointment_mark_no_show(appointment=appointment, by=request.user)  # type: ignore[arg-type]
@@ -188,16 +196,30 @@ def appointment_ics(request: HttpRequest, appointment_id: RecordId) -> HttpRespo
 
 # --- Openings --------------------------------------------------------------------------------
 
+ISO_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
 class OpeningsQuery(Schema):
     from_: dt.datetime | None = Field(None, alias="from", description="ISO 8601 with offset; default now")
     to: dt.datetime | None = Field(None, description="ISO 8601 with offset; default 14 days after from")
     format: str | None = Field(None, pattern="^(telehealth|in_person)$")
+
+    @field_validator("from_", "to", mode="before")
+    @classmethod
+    def _iso_only(cls, value: Any) -> Any:
+        # Pydantic would also read a bare number as seconds since 1970 ("-1", "1e10"):
+        # only the documented ISO 8601 form is taken.
+        if isinstance(value, str) and not ISO_DATE_TIME.match(value):
+            raise ValueError("must be an ISO 8601 date and time with a UTC offset, e.g. 2027-01-04T09:00:00-07:00")
+        return value
 
     @model_validator(mode="after")
     def _range(self) -> OpeningsQuery:
         for name, value in (("from", self.from_), ("to", self.to)):
             if value is not None and value.utcoffset() is None:
                 raise ValueError(f"'{name}' must include a UTC offset")
+            if value is not None and not 2 <= value.year <= 9998:  # the calendar's edges overflow
+                raise ValueError(f"'{name}' is outside the dates openings can be shown for")
         if self.from_ and self.to and self.to <= self.from_:
             raise ValueError("'to' must be after 'from'")
         if self.from_ and self.to and self.to - self.from_ > MAX_OPENINGS_RANGE:

@@ -68,7 +68,8 @@ def recipients(appointment: Appointment) -> list[Recipient]:
     """The client, then the provider (at their account's address, else their directory email)."""
     people = []
     client = appointment.client
-    if client is not None and client.user.email:
+    # A closed account (inactive, its address replaced) is never written to again.
+    if client is not None and client.user.email and client.user.is_active and client.closed_at is None:
         people.append(Recipient("client", client.user.email, client.first_name, client.timezone))
     provider = appointment.provider
     provider_email = provider.user.email if provider.user is not None else provider.email

@@ -38,6 +38,10 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidSlot("Give the start time with its UTC offset, e.g. 2027-01-04T09:00:00-07:00.",
                           fields={"start": "must include a UTC offset"})
+    # A time at the very edge of the calendar (year 1 or 9999) cannot be moved into UTC or a
+    # provider's zone, nor have a session added to it: refuse it rather than overflow.
+    if not 2 <= moment.year <= 9998:
+        raise InvalidSlot("Give a start time in the coming months.", fields={"start": "is not a bookable date"})
     return moment.astimezone(dt.UTC)
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, user_passes_test
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carematch.access.policy import is_staff_member
+from carematch.access.decorators import staff_page
 from carematch.accounts.models import User
 from carematch.lib.errors import DomainError
 
@@ -91,7 +91,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
-@user_passes_test(is_staff_member)
+@staff_page
 def clock_page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     figures = clock.clock_figures(clock.clock_records(now=now), now=now)

@@ -75,11 +75,11 @@ def test_an_alert_is_acknowledged_only_with_a_note_and_only_once(client, two_cas
     assert_error_shape(acknowledge(client, alert, provider.user, {"note": "again"}), 409, "already_acknowledged")
 
 
-def test_another_providers_alert_is_404_and_clients_may_not_list_alerts(client, two_caseloads):
+def test_another_providers_alert_is_404_and_clients_may_not_list_or_acknowledge_alerts(client, two_caseloads):
     mine, provider, _, other = two_caseloads
     alert = Alert.objects.get(provider=provider)
     assert_error_shape(acknowledge(client, alert, other.user, {"note": "not mine"}), 404)
-    assert_error_shape(acknowledge(client, alert, mine.user, {"note": "me"}), 404)
+    assert_error_shape(acknowledge(client, alert, mine.user, {"note": "me"}), 403)  # alerts are not for clients
     assert_error_shape(client.get("/api/v1/alerts", **auth_header(mine.user)), 403)
     assert Alert.objects.get(pk=alert.pk).is_open
 

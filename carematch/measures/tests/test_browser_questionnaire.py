@@ -17,6 +17,7 @@ from carematch.accounts.tests.factories import PASSWORD, UserFactory
 from carematch.measures import services
 from carematch.measures.instruments import PHQ9
 from carematch.measures.models import Alert
+from carematch.testing import browser_log_in
 
 from .factories import ClientFactory, appointment, at, provider_user, run_due_tasks
 
@@ -26,10 +27,8 @@ LINK = re.compile(r"http://127\.0\.0\.1:8000(/questionnaires/link/q_[A-Za-z0-9_-
 
 
 def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    # Staff and providers enter a code from an authenticator app too (carematch.testing).
+    browser_log_in(page, email=email, password=PASSWORD)
 
 
 def reminder_link(person, provider):

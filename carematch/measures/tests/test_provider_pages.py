@@ -62,7 +62,7 @@ def test_coordinators_see_every_alert_and_clients_or_other_providers_cannot_act_
     assert "Ada Quince" not in client.get("/provider/alerts/").content.decode()
     assert client.post(f"/provider/alerts/{alert.pk}/acknowledge/", {f"alert-{alert.pk}-note": "x"}).status_code == 404
     client.force_login(person.user)
-    assert client.get("/provider/alerts/").status_code == 404
+    assert client.get("/provider/alerts/").status_code == 403  # a page for other roles
     assert Alert.objects.get().is_open
 
 
@@ -115,7 +115,7 @@ def test_provider_pages_are_not_for_clients_or_coordinators(client):
     person, _ = in_care()
     for user in (person.user, coordinator()):
         client.force_login(user)
-        assert client.get("/provider/questionnaires/").status_code == 404
+        assert client.get("/provider/questionnaires/").status_code == 403
     client.logout()
     assert client.get("/provider/questionnaires/").status_code == 302
 
@@ -143,4 +143,4 @@ def test_coordinators_see_each_providers_estimate_with_its_clients_and_interval(
     assert "Sky Strong" in page and "Wes Weak" in page
     assert "Not yet (fewer than 5 clients)" in page and "Depression (PHQ-9)" in page and " to " in page
     client.force_login(strong.user)
-    assert client.get("/staff/outcomes/").status_code == 302  # not staff: sent to log in
+    assert client.get("/staff/outcomes/").status_code == 403  # not staff: refused

@@ -107,7 +107,7 @@ def test_another_clients_request_is_not_found_from_an_account_and_staff_have_no_
     client.force_login(ClientFactory().user)
     assert client.get(f"/questionnaires/{request.pk}/").status_code == 404
     client.force_login(coordinator())
-    assert client.get("/questionnaires/").status_code == 404
+    assert client.get("/questionnaires/").status_code == 403  # a page for clients
 
 
 def test_an_expired_or_unknown_link_says_so_calmly(client):
@@ -140,4 +140,6 @@ def test_a_session_is_rated_after_it_ended_and_a_low_rating_alerts_the_coordinat
     upcoming = person.appointments.exclude(pk=past.pk).get()
     assert b"once the session has ended" in client.get(f"/questionnaires/sessions/{upcoming.pk}/").content
     client.force_login(provider_user().user)
-    assert client.get(f"/questionnaires/sessions/{past.pk}/").status_code == 404
+    assert client.get(f"/questionnaires/sessions/{past.pk}/").status_code == 403  # a page for clients
+    client.force_login(ClientFactory().user)
+    assert client.get(f"/questionnaires/sessions/{past.pk}/").status_code == 404  # another client's session

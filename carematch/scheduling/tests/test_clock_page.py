@@ -160,5 +160,8 @@ def test_only_coordinators_and_admins_see_the_clock(client, role):
     if role is not None:
         client.force_login(UserFactory(role=role))
     response = client.get("/staff/clock/")
+    if role is not None:  # signed in with another role: refused
+        assert response.status_code == 403
+        return
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=/staff/clock/")

@@ -5,6 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from carematch.access import audit
+from carematch.access.models import Action
 from carematch.accounts.models import Client
 from carematch.measures.fhir import client_export_json
 
@@ -31,6 +33,8 @@ class Command(BaseCommand):
         if path.is_dir():
             raise CommandError(f"{path} is a folder; give a file name, e.g. {path / f'client-{client}.json'}")
         text, counts = client_export_json(record)
+        # Recorded before the file is written: an export that cannot be recorded does not happen.
+        audit.record(None, action=Action.EXPORT, resource_type="client_record", resource_id=record.pk, client=record)
         # Written beside the target (readable by its owner only) and renamed into place, so a
         # reader never sees half a file.
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")

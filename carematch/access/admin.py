@@ -1,0 +1,43 @@
+"""The access log in the Django admin: read only. Nothing here adds, changes or deletes an
+event, and looking at the log is itself recorded, as on the staff page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+
+from . import audit
+from .models import AccessEvent, Action
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(admin.ModelAdmin):
+    list_display = ("occurred_at", "actor_email", "actor_role", "action", "resource_type", "resource_id",
+                    "client_id", "outcome", "address", "channel")
+    list_filter = ("action", "outcome", "actor_role", "channel")
+    search_fields = ("=client_id", "=actor_id", "actor_email")
+    date_hierarchy = "occurred_at"
+    readonly_fields = list_display
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        audit.record(request, action=Action.VIEW, resource_type="audit_log")
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        event = AccessEvent.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        audit.record(request, action=Action.VIEW, resource_type="audit_log",
+                     resource_id=event.pk if event else None, client=event.client_id if event else None)
+        return super().change_view(request, object_id, form_url, extra_context)
