@@ -1,11 +1,32 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from .forms import AdminLogInForm, AdminUserAddForm, AdminUserEditForm
-from .models import ApiToken, User
+from .models import ApiToken, MfaDevice, User
 
-# The admin's log-in page is throttled like the site's own.
+# Should the admin's own log-in page ever be used, it is throttled like the site's.
 admin.site.login_form = AdminLogInForm
+
+
+def admin_log_in(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """The admin logs people in through the site's log-in, which asks for the second factor;
+    its own log-in form would log them in on the password alone."""
+    next_url = request.GET.get("next") or reverse("admin:index")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("admin:index")
+    if request.user.is_authenticated:
+        if request.user.is_staff:
+            return redirect(next_url)
+        messages.info(request, "The administration pages are for coordinators and administrators.")
+        return redirect("accounts:home")
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
+
+
+admin.site.login = admin_log_in  # type: ignore[method-assign]
 
 
 @admin.register(User)
@@ -49,3 +70,20 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
         for token in queryset:
             services.api_token_revoke(token=token)
+
+
+@admin.register(MfaDevice)
+class MfaDeviceAdmin(admin.ModelAdmin):
+    """Who has an authenticator app. Deleting one lets a person who lost both their phone and
+    their recovery codes set up a new app at their next log-in (their password is still needed)."""
+
+    list_display = ["user", "created_at", "confirmed_at"]
+    search_fields = ["user__email"]
+    fields = ("user", "created_at", "confirmed_at")  # never the secret
+    readonly_fields = ("user", "created_at", "confirmed_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

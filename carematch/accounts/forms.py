@@ -93,3 +93,29 @@ class AdminUserEditForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class AuthenticatorCodeForm(forms.Form):
+    """A 6-digit code from the person's authenticator app."""
+
+    code = forms.CharField(
+        label="6-digit code from your authenticator app",
+        max_length=16,
+        widget=forms.TextInput(attrs={
+            "autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "none", "spellcheck": "false",
+        }),
+    )
+
+
+class SecondStepForm(forms.Form):
+    """The second step of logging in: a code from the app, or a recovery code."""
+
+    code = forms.CharField(
+        label="Authentication code",
+        max_length=32,
+        help_text="The 6-digit code your authenticator app shows for carematch. "
+                  "Lost your phone? Enter one of your recovery codes instead.",
+        widget=forms.TextInput(attrs={
+            "autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false", "autofocus": True,
+        }),
+    )

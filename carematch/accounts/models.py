@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from carematch.lib.crypto import EncryptedTextField
 from carematch.lib.vocab import STATES
 
 
@@ -24,6 +25,8 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+# These roles see other people's records: they must log in with a second factor (accounts.mfa).
+MFA_REQUIRED_ROLES = frozenset({Role.PROVIDER, Role.COORDINATOR, Role.ADMIN})
 # Sessions of these roles end after 30 minutes without a request (accounts.middleware).
 IDLE_LIMITED_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN, Role.PROVIDER})
 
@@ -102,6 +105,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = normalize_email(self.email)
 
+    @property
+    def mfa_required(self) -> bool:
+        return self.role in MFA_REQUIRED_ROLES
+
     def get_short_name(self) -> str:
         return self.preferred_name or self.email.split("@")[0]
 
@@ -151,6 +158,7 @@ class LoginAttempt(models.Model):
     class Kind(models.TextChoices):
         LOG_IN = "log_in", "Log in"
         SIGN_UP = "sign_up", "Sign up"
+        SECOND_FACTOR = "mfa", "Authentication code"
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     email_digest = models.CharField(max_length=64)
@@ -204,3 +212,69 @@ class Client(models.Model):
         if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
             years -= 1
         return years
+
+
+class MfaDevice(models.Model):
+    """A person's authenticator app: the shared TOTP secret (stored encrypted). It counts
+    only once confirmed with a code; `last_used_step` makes every code good once."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="mfa_device")
+    secret = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(
+        null=True, blank=True, editable=False, help_text="The latest 30-second time step whose code was accepted."
+    )
+
+    class Meta:
+        verbose_name = "authenticator app"
+
+    def __str__(self) -> str:
+        state = "confirmed" if self.confirmed_at else "not confirmed"
+        return f"Authenticator app of {self.user} ({state})"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class RecoveryCode(models.Model):
+    """A single-use code for logging in without the authenticator app. Only a keyed digest
+    is stored (accounts.mfa.recovery_code_digest)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest"], name="recoverycode_user_digest_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery code of {self.user} ({'used' if self.used_at else 'unused'})"
+
+
+class SignUpRequest(models.Model):
+    """A sign-up waiting for its email address to be confirmed. The account is created only
+    when the emailed link is followed; the link's token is stored as a SHA-256 digest and
+    works once, until `expires_at`. What the person typed waits here: the password only as
+    its hash, their details (booking journey) encrypted."""
+
+    email = models.EmailField(max_length=254)
+    token_digest = models.CharField(max_length=64, unique=True)
+    password_hash = models.CharField(max_length=128)
+    preferred_name = models.CharField(max_length=80, blank=True)
+    details = EncryptedTextField(blank=True, default="", help_text="Client details as JSON, when given.")
+    next_url = models.CharField(max_length=500, blank=True, help_text="Where the person continues after confirming.")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="signuprequest_expires")]
+
+    def __str__(self) -> str:
+        state = "used" if self.used_at else f"until {self.expires_at:%Y-%m-%d %H:%M}"
+        return f"Sign-up request ({state})"

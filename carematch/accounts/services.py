@@ -4,20 +4,37 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from carematch.lib.errors import Conflict, InvalidInput
 
-from .models import ApiToken, Client, LoginAttempt, Role, User, normalize_email
+from . import mfa
+from .models import (
+    ApiToken,
+    Client,
+    LoginAttempt,
+    MfaDevice,
+    RecoveryCode,
+    Role,
+    SignUpRequest,
+    User,
+    normalize_email,
+)
 
 TOKEN_PREFIX = "cm_"  # noqa: S105 - a marker, not a secret
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -57,6 +74,126 @@ def client_sign_up(*, email: str, password: str, preferred_name: str = "") -> Us
     return user_create(email=email, password=password, role=Role.CLIENT, preferred_name=preferred_name)
 
 
+# --- Sign-up by confirmed email ------------------------------------------------------------
+# The answer to a sign-up never tells whether the address has an account: both get the same
+# page, and the email decides. A new address gets a link that creates the account; an
+# address with an account gets a note offering log-in and password reset.
+
+SIGN_UP_LINK_VALID_FOR = timedelta(hours=24)
+LINK_NO_LONGER_WORKS = (
+    "This link no longer works: it has been used already or is more than 24 hours old. Sign up again to get a new one."
+)
+
+
+def sign_up_request(
+    *, email: str, password: str, preferred_name: str = "", client_details: dict[str, Any] | None = None,
+    next_url: str = "", carry: dict[str, Any] | None = None, today: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Check what was typed (every problem at once), then send the email that fits: a link
+    to confirm the address and create the account, or, when the address already has an
+    account, a note saying someone tried to sign up with it. Nothing in the return value or
+    the errors depends on whether the account exists.
+
+    `carry` holds session entries (such as the secret that owns a held opening) to put back
+    into the session of whichever browser follows the link, so the journey continues there
+    too. It waits encrypted with the details."""
+    now = now or timezone.now()
+    problems: dict[str, str] = {}
+    details: dict[str, Any] = {}
+    if client_details is not None:
+        try:
+            details = _clean_client_details(**client_details, today=today or timezone.localdate())
+        except InvalidInput as exc:
+            problems.update(exc.fields)
+    email = normalize_email(email)
+    try:
+        validate_email(email)
+    except ValidationError:
+        problems["email"] = "not a valid email address"
+    try:
+        validate_password(password, user=User(email=email, preferred_name=preferred_name))
+    except ValidationError as exc:
+        problems["password"] = " ".join(exc.messages)
+    if problems:
+        if set(problems) == {"password"}:
+            raise InvalidInput(problems["password"], fields=problems)
+        if set(problems) == {"email"}:
+            raise InvalidInput("Enter a valid email address.", fields=problems)
+        raise InvalidInput(f"Some fields are missing or invalid: {', '.join(sorted(problems))}.", fields=problems)
+    # Hash in both cases, so the answer takes as long whether or not the account exists.
+    password_hash = make_password(password)
+    existing = User.objects.filter(email__iexact=email).exists()
+    if existing:
+        _send("sign_up_existing", to=email, context={})
+        return
+    raw = secrets.token_urlsafe(32)
+    if details:
+        details = details | {"date_of_birth": details["date_of_birth"].isoformat()}
+    if carry:
+        details = details | {_CARRY: carry}
+    with transaction.atomic():
+        SignUpRequest.objects.filter(expires_at__lt=now - SIGN_UP_LINK_VALID_FOR).delete()
+        SignUpRequest.objects.create(
+            email=email, token_digest=token_digest(raw), password_hash=password_hash,
+            preferred_name=preferred_name, details=json.dumps(details) if details else "",
+            next_url=next_url[:500], created_at=now, expires_at=now + SIGN_UP_LINK_VALID_FOR,
+        )
+    _send("sign_up_confirm", to=email, context={"path": reverse("accounts:signup_confirm", args=[raw])})
+
+
+_CARRY = "_carry"  # the key under which session entries wait with a sign-up's details
+
+
+def sign_up_request_find(*, raw_token: str, now: dt.datetime | None = None) -> SignUpRequest | None:
+    """The unused, unexpired sign-up request of an emailed link, or None."""
+    now = now or timezone.now()
+    if len(raw_token) > 100:
+        return None
+    return SignUpRequest.objects.filter(
+        token_digest=token_digest(raw_token), used_at__isnull=True, expires_at__gt=now
+    ).first()
+
+
+def sign_up_confirm(
+    *, raw_token: str, now: dt.datetime | None = None
+) -> tuple[User, str, dict[str, Any]]:
+    """Create the account of a confirmed sign-up (and the client record, when details were
+    given) and use the link up. Returns the account, where the person was going and the
+    session entries to carry into this browser's session."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        found = sign_up_request_find(raw_token=raw_token, now=now)
+        claimed = found is not None and SignUpRequest.objects.filter(
+            pk=found.pk, used_at__isnull=True
+        ).update(used_at=now) == 1
+        if found is None or not claimed:
+            raise InvalidInput(LINK_NO_LONGER_WORKS, fields={"token": "used or expired"})
+        if User.objects.filter(email__iexact=found.email).exists():
+            raise Conflict(
+                "An account already uses this email address. Log in, or reset your password if you forgot it.",
+                fields={"email": "already registered"},
+            )
+        user = User.objects.create_user(found.email, None, role=Role.CLIENT, preferred_name=found.preferred_name)
+        user.password = found.password_hash
+        user.save(update_fields=["password"])
+        details = json.loads(found.details) if found.details else {}
+        carry = details.pop(_CARRY, None) or {}
+        if details:
+            details["date_of_birth"] = dt.date.fromisoformat(details["date_of_birth"])
+            Client.objects.create(user=user, **details)
+        # The pending details and password hash are not needed any more.
+        SignUpRequest.objects.filter(pk=found.pk).update(password_hash="", details="")
+        return user, found.next_url, carry
+
+
+def _send(template: str, *, to: str, context: dict[str, Any]) -> None:
+    context = context | {"site_url": settings.SITE_URL}
+    subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+    body = render_to_string(f"accounts/email/{template}.txt", context)
+    send_mail(subject, body, None, [to])
+
+
 def login_attempt_record(
     *, kind: str, email: str, address: str, succeeded: bool, now: dt.datetime | None = None
 ) -> LoginAttempt:
@@ -68,11 +205,150 @@ def login_attempt_record(
     digest = email_digest(email)
     with transaction.atomic():
         LoginAttempt.objects.filter(attempted_at__lt=now - KEPT_FOR).delete()
-        if succeeded and kind == LoginAttempt.Kind.LOG_IN:
+        if succeeded and kind in (LoginAttempt.Kind.LOG_IN, LoginAttempt.Kind.SECOND_FACTOR):
             LoginAttempt.objects.filter(kind=kind, email_digest=digest, succeeded=False).delete()
         return LoginAttempt.objects.create(
             kind=kind, email_digest=digest, address=address, attempted_at=now, succeeded=succeeded
         )
+
+
+# --- The second factor ---------------------------------------------------------------------
+
+WRONG_CODE = "That code did not work. Enter the newest code your authenticator app shows for carematch."
+WRONG_CODE_OR_RECOVERY = (
+    "That code did not work. Enter the newest code your authenticator app shows for carematch, "
+    "or one of your unused recovery codes."
+)
+
+
+def mfa_device_of(user: User) -> MfaDevice | None:
+    """The person's confirmed authenticator app, or None."""
+    return MfaDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+
+
+def mfa_device_start(*, user: User) -> MfaDevice:
+    """The authenticator app being set up: a new secret, or the one already shown (so a QR
+    code scanned a moment ago stays good). Refused while a confirmed app exists."""
+    with transaction.atomic():
+        device = MfaDevice.objects.select_for_update().filter(user=user).first()
+        if device is not None and device.is_confirmed:
+            raise Conflict(
+                "An authenticator app is already set up for this account.", fields={"code": "already set up"}
+            )
+        if device is None:
+            device = MfaDevice.objects.create(user=user, secret=mfa.secret_new())
+        return device
+
+
+def _second_factor_refused(*, user: User, address: str, now: dt.datetime) -> None:
+    from .throttle import TOO_MANY_CODES, second_factor_refused
+
+    if second_factor_refused(email=user.email, address=address, now=now):
+        raise InvalidInput(TOO_MANY_CODES, fields={"code": "too many attempts"}, code="throttled")
+
+
+def _note_code(*, user: User, address: str, succeeded: bool, now: dt.datetime) -> None:
+    login_attempt_record(
+        kind=LoginAttempt.Kind.SECOND_FACTOR, email=user.email, address=address, succeeded=succeeded, now=now
+    )
+
+
+def _use_totp(*, device: MfaDevice, code: str, now: dt.datetime) -> bool:
+    """Accept `code` for `device` once: the step is claimed by a conditional update, so two
+    requests racing with the same code cannot both succeed."""
+    step = mfa.matching_step(secret=device.secret, code=code, now=now, after_step=device.last_used_step)
+    if step is None:
+        return False
+    unused = Q(last_used_step__isnull=True) | Q(last_used_step__lt=step)
+    claimed = MfaDevice.objects.filter(unused, pk=device.pk).update(last_used_step=step)
+    device.last_used_step = step
+    return claimed == 1
+
+
+def _use_recovery_code(*, user: User, code: str, now: dt.datetime) -> bool:
+    digest = mfa.recovery_code_digest(code)
+    return RecoveryCode.objects.filter(user=user, digest=digest, used_at__isnull=True).update(used_at=now) == 1
+
+
+def mfa_code_check(
+    *, user: User, code: str, address: str, allow_recovery: bool = True, now: dt.datetime | None = None
+) -> str:
+    """Check a code from the person's confirmed app (or, when allowed, an unused recovery
+    code) and use it up. Returns "totp" or "recovery"; raises InvalidInput with one
+    message for any wrong code, and a throttled one after too many wrong codes."""
+    now = now or timezone.now()
+    _second_factor_refused(user=user, address=address, now=now)
+    device = mfa_device_of(user)
+    used = ""
+    if device is not None:
+        if mfa.looks_like_totp(code):
+            used = "totp" if _use_totp(device=device, code=code, now=now) else ""
+        elif allow_recovery and _use_recovery_code(user=user, code=code, now=now):
+            used = "recovery"
+    _note_code(user=user, address=address, succeeded=bool(used), now=now)
+    if not used:
+        message = WRONG_CODE_OR_RECOVERY if allow_recovery else WRONG_CODE
+        raise InvalidInput(message, fields={"code": "wrong code"})
+    return used
+
+
+def _recovery_codes_issue(*, user: User, now: dt.datetime) -> list[str]:
+    codes = [mfa.recovery_code_new() for _ in range(mfa.RECOVERY_CODE_COUNT)]
+    RecoveryCode.objects.filter(user=user).delete()
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(user=user, digest=mfa.recovery_code_digest(code), created_at=now) for code in codes
+    )
+    return codes
+
+
+def mfa_device_confirm(*, user: User, code: str, address: str, now: dt.datetime | None = None) -> list[str]:
+    """Confirm the app being set up with a code from it. Returns the new recovery codes,
+    to be shown once: only their digests are kept."""
+    now = now or timezone.now()
+    _second_factor_refused(user=user, address=address, now=now)
+    with transaction.atomic():
+        device = MfaDevice.objects.select_for_update().filter(user=user).first()
+        if device is None or device.is_confirmed:
+            raise Conflict("There is no authenticator app being set up. Start again.", fields={"code": "not started"})
+        accepted = _use_totp(device=device, code=code, now=now)
+        if accepted:
+            MfaDevice.objects.filter(pk=device.pk).update(confirmed_at=now)
+            codes = _recovery_codes_issue(user=user, now=now)
+    _note_code(user=user, address=address, succeeded=accepted, now=now)
+    if not accepted:
+        raise InvalidInput(WRONG_CODE, fields={"code": "wrong code"})
+    _security_notice(user, "An authenticator app was set up for your account.")
+    return codes
+
+
+def _security_notice(user: User, what: str) -> None:
+    """Tell the person by email whenever their second factor changes, so a change they did
+    not make (someone who knows their password enrolling their own app) does not go unseen."""
+    _send("security_notice", to=user.email, context={"what": what})
+
+
+def mfa_device_remove(*, user: User, code: str, address: str, now: dt.datetime | None = None) -> None:
+    """Turn the second factor off (or start replacing the app), proven with a current code
+    or a recovery code. Roles that require it are asked to set up an app again at once."""
+    mfa_code_check(user=user, code=code, address=address, now=now)
+    with transaction.atomic():
+        MfaDevice.objects.filter(user=user).delete()
+        RecoveryCode.objects.filter(user=user).delete()
+    _security_notice(user, "The authenticator app of your account was removed.")
+
+
+def recovery_codes_regenerate(*, user: User, code: str, address: str, now: dt.datetime | None = None) -> list[str]:
+    """New recovery codes for old ones, proven with a current code from the app."""
+    now = now or timezone.now()
+    mfa_code_check(user=user, code=code, address=address, allow_recovery=False, now=now)
+    with transaction.atomic():
+        codes = _recovery_codes_issue(user=user, now=now)
+    _security_notice(user, "New recovery codes were made for your account; the old ones no longer work.")
+    return codes
+
+
+def recovery_codes_left(*, user: User) -> int:
+    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
 
 
 def user_sessions_end(*, user: User) -> None:

@@ -1,4 +1,4 @@
-"""Refusing repeated log-in and sign-up attempts.
+"""Refusing repeated log-in, second-factor and sign-up attempts.
 
 Failed log-ins are counted per account (by a keyed digest of the normalised email, never
 the email itself) and per address, in the database so every process sees the same count.
@@ -29,6 +29,7 @@ KEPT_FOR = dt.timedelta(days=1)
 
 TOO_MANY_LOG_INS = "Too many attempts. Please wait 15 minutes or reset your password."
 TOO_MANY_SIGN_UPS = "Too many attempts. Please wait 15 minutes and try again."
+TOO_MANY_CODES = "Too many wrong codes. Please wait 15 minutes and try again."
 
 
 def email_digest(email: str) -> str:
@@ -70,10 +71,18 @@ def _locked(times: Iterable[dt.datetime], *, limit: int, now: dt.datetime) -> bo
 
 def log_in_refused(*, email: str, address: str, now: dt.datetime | None = None) -> bool:
     """Whether a log-in as `email` from `address` is refused now, before any password check."""
+    return _failures_refused(kind=LoginAttempt.Kind.LOG_IN, email=email, address=address, now=now)
+
+
+def second_factor_refused(*, email: str, address: str, now: dt.datetime | None = None) -> bool:
+    """Whether a code (authenticator or recovery) for the account `email` from `address` is
+    refused now, before it is checked: five wrong codes lock the account's second factor."""
+    return _failures_refused(kind=LoginAttempt.Kind.SECOND_FACTOR, email=email, address=address, now=now)
+
+
+def _failures_refused(*, kind: str, email: str, address: str, now: dt.datetime | None) -> bool:
     now = now or timezone.now()
-    recent = LoginAttempt.objects.filter(
-        kind=LoginAttempt.Kind.LOG_IN, succeeded=False, attempted_at__gt=now - WINDOW - LOCKOUT
-    )
+    recent = LoginAttempt.objects.filter(kind=kind, succeeded=False, attempted_at__gt=now - WINDOW - LOCKOUT)
     by_account = recent.filter(email_digest=email_digest(email)).values_list("attempted_at", flat=True)
     by_address = recent.filter(address=address).values_list("attempted_at", flat=True)
     return _locked(by_account, limit=ACCOUNT_FAILURE_LIMIT, now=now) or _locked(

@@ -2,80 +2,275 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required, user_passes_test
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carematch.access.policy import is_staff_member
+from carematch.access.decorators import staff_page
 from carematch.lib.errors import DomainError
 
-from . import services, throttle
-from .forms import EmailAuthenticationForm, SignUpForm
+from . import mfa, services, throttle
+from .forms import AuthenticatorCodeForm, EmailAuthenticationForm, SecondStepForm, SignUpForm
 from .middleware import limit_idle_session
-from .models import Client, LoginAttempt, Role, User
+from .models import Client, LoginAttempt, Role, User, normalize_email
 
 _FORM_FIELD_FOR = {"password": "password1"}
+_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @require_http_methods(["GET", "POST"])
 def sign_up(request: HttpRequest) -> HttpResponse:
-    """Create a client account.
+    """Start a client account: the account is created when the emailed link is followed.
 
-    Signing up with an email that already has an account says so: a vaguer answer would
-    confuse the many people who simply forgot they had signed up. So that this answer is not
-    a way to test many addresses for accounts, sign-ups are throttled per address
-    (accounts.throttle). Log-in failures and password reset answer the same for unknown
-    emails as for known ones.
+    The answer is the same "check your email" page whether or not the address already has
+    an account; only the email differs (accounts.services.sign_up_request). Sign-ups are
+    also throttled per address (accounts.throttle). Log-in failures and password reset
+    likewise answer the same for unknown emails as for known ones.
     """
     if request.user.is_authenticated:
         return redirect("accounts:home")
     form = SignUpForm(request.POST or None)
+    next_url = _safe_next(request)
     if request.method == "POST" and form.is_valid():
         address = throttle.client_address(request)
         if throttle.sign_up_refused(address=address):
             form.add_error(None, throttle.TOO_MANY_SIGN_UPS)
-            return render(request, "accounts/signup.html", {"form": form})
+            return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+        email = form.cleaned_data["email"]
         try:
-            user = services.client_sign_up(
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password1"],
-                preferred_name=form.cleaned_data["preferred_name"],
+            services.sign_up_request(
+                email=email, password=form.cleaned_data["password1"],
+                preferred_name=form.cleaned_data["preferred_name"], next_url=next_url,
             )
         except DomainError as exc:
-            services.login_attempt_record(
-                kind=LoginAttempt.Kind.SIGN_UP, email=form.cleaned_data["email"], address=address, succeeded=False
-            )
+            services.login_attempt_record(kind=LoginAttempt.Kind.SIGN_UP, email=email, address=address, succeeded=False)
             first = next(iter(exc.fields), "")
             field = _FORM_FIELD_FOR.get(first, first)
             form.add_error(field if field in form.fields else None, exc.detail)
         else:
-            services.login_attempt_record(
-                kind=LoginAttempt.Kind.SIGN_UP, email=user.email, address=address, succeeded=True
-            )
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Welcome to carematch. Your account is ready.")
-            return redirect("accounts:home")
-    return render(request, "accounts/signup.html", {"form": form})
+            services.login_attempt_record(kind=LoginAttempt.Kind.SIGN_UP, email=email, address=address, succeeded=True)
+            return sign_up_sent(request, email=email, next_url=next_url)
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+def sign_up_sent(request: HttpRequest, *, email: str, next_url: str = "", hold_until: str = "") -> HttpResponse:
+    """The one answer to every accepted sign-up, also used by the booking journey."""
+    return render(request, "accounts/signup_sent.html", {
+        "email": normalize_email(email), "next": next_url, "hold_until": hold_until,
+        "again_url": next_url or reverse("accounts:signup"),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def sign_up_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Following the emailed link shows a button; pressing it creates the account, logs the
+    person in and takes them on where they were going. Opening the link alone changes
+    nothing, so mail scanners that fetch links cannot use it up."""
+    found = services.sign_up_request_find(raw_token=token)
+    if request.method == "POST" and found is not None:
+        try:
+            user, next_url, carry = services.sign_up_confirm(raw_token=token)
+        except DomainError as exc:
+            return render(request, "accounts/signup_confirm.html", {"valid": False, "problem": exc.detail})
+        login(request, user, backend=_BACKEND)
+        # The link may be opened in another browser than the one the person started in:
+        # what the journey kept in that session (a held opening, the intake answers) comes too.
+        for key, value in carry.items():
+            request.session[key] = value
+        messages.success(request, "Your email address is confirmed. Welcome to carematch: your account is ready.")
+        safe = url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})
+        return redirect(next_url if next_url and safe else "accounts:home")
+    if found is None:
+        return render(request, "accounts/signup_confirm.html", {"valid": False,
+                                                                 "problem": services.LINK_NO_LONGER_WORKS})
+    return render(request, "accounts/signup_confirm.html", {"valid": True, "email": found.email})
 
 
 class LogInView(auth_views.LoginView):
+    """The first step: email and password. A person with an authenticator app is not
+    logged in yet: the session only notes, for a few minutes, whose code is awaited."""
+
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        if services.mfa_device_of(user) is not None:
+            self.request.session[mfa.SESSION_PENDING] = {
+                "user": user.pk, "backend": getattr(user, "backend", _BACKEND), "at": timezone.now().isoformat(),
+            }
+            return redirect(_with_next(reverse("accounts:login_code"), self.get_redirect_url()))
         # Django's login() gives the session a new key; the idle limit applies from here.
         response = super().form_valid(form)
         limit_idle_session(self.request)
+        if user.mfa_required:
+            return redirect(_with_next(reverse("accounts:mfa_setup"), self.get_redirect_url()))
         return response
+
+
+def _with_next(url: str, next_url: str) -> str:
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+def _safe_next(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return candidate
+    return ""
+
+
+def _pending_user(request: HttpRequest) -> User | None:
+    """Whose second factor this session awaits, while the wait is not over."""
+    pending = request.session.get(mfa.SESSION_PENDING)
+    if not isinstance(pending, dict):
+        return None
+    try:
+        started = dt.datetime.fromisoformat(str(pending["at"]))
+    except (KeyError, ValueError):
+        started = None
+    if started is None or timezone.now() - started > mfa.PENDING_FOR:
+        del request.session[mfa.SESSION_PENDING]
+        return None
+    user = User.objects.filter(pk=int(pending.get("user") or 0), is_active=True).first()
+    if user is not None:
+        user.backend = str(pending.get("backend") or _BACKEND)  # type: ignore[attr-defined]
+    return user
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def log_in_code(request: HttpRequest) -> HttpResponse:
+    """The second step: a code from the authenticator app, or a single-use recovery code.
+    Only a right code logs the person in, with a new session key."""
+    user = _pending_user(request)
+    if user is None:
+        messages.info(request, "Please log in again: the code has to be entered within 5 minutes of the password.")
+        return redirect(_with_next(reverse("accounts:login"), _safe_next(request)))
+    form = SecondStepForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            used = services.mfa_code_check(
+                user=user, code=form.cleaned_data["code"], address=throttle.client_address(request)
+            )
+        except DomainError as exc:
+            form.add_error("code", exc.detail)
+        else:
+            del request.session[mfa.SESSION_PENDING]
+            login(request, user, backend=getattr(user, "backend", _BACKEND))
+            request.session[mfa.SESSION_VERIFIED] = True
+            limit_idle_session(request)
+            if used == "recovery":
+                left = services.recovery_codes_left(user=user)
+                messages.warning(
+                    request,
+                    f"You logged in with a recovery code; it cannot be used again. You have {left} left. "
+                    "Get new ones on your two-step log-in page.",
+                )
+            return redirect(_safe_next(request) or resolve_url(settings.LOGIN_REDIRECT_URL))
+    return render(request, "accounts/login_code.html", {"form": form, "next": _safe_next(request)})
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@login_required
+def mfa_setup(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: scan the QR code (or type the secret), then prove it
+    works with a code. Recovery codes are shown once, on the answer to that proof."""
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - login_required
+    if services.mfa_device_of(user) is not None:
+        return redirect("accounts:mfa")
+    device = services.mfa_device_start(user=user)
+    form = AuthenticatorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = services.mfa_device_confirm(
+                user=user, code=form.cleaned_data["code"], address=throttle.client_address(request)
+            )
+        except DomainError as exc:
+            form.add_error("code", exc.detail)
+        else:
+            request.session.cycle_key()
+            request.session[mfa.SESSION_VERIFIED] = True
+            return _recovery_codes_page(request, codes=codes, first_time=True)
+    uri = mfa.provisioning_uri(secret=device.secret, email=user.email)
+    return render(request, "accounts/mfa_setup.html", {
+        "form": form, "qr_svg": mark_safe(mfa.qr_svg(uri)),  # noqa: S308 - segno's own SVG markup
+        "secret": mfa.secret_for_display(device.secret), "required": user.mfa_required, "next": _safe_next(request),
+    })
+
+
+def _recovery_codes_page(request: HttpRequest, *, codes: list[str], first_time: bool) -> HttpResponse:
+    response = render(request, "accounts/mfa_recovery_codes.html", {
+        "codes": codes, "first_time": first_time,
+        "continue_url": _safe_next(request) or reverse("accounts:mfa"),
+    })
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@login_required
+def mfa_manage(request: HttpRequest) -> HttpResponse:
+    """Two-step log-in: whether it is on; turning it off (or replacing the app) and new
+    recovery codes both need a current code."""
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - login_required
+    device = services.mfa_device_of(user)
+    off_form = AuthenticatorCodeForm(prefix="off")
+    codes_form = AuthenticatorCodeForm(prefix="codes")
+    if request.method == "POST" and device is not None:
+        address = throttle.client_address(request)
+        if request.POST.get("action") == "off":
+            off_form = AuthenticatorCodeForm(request.POST, prefix="off")
+            off_form.fields["code"].label = "A current code from your app, or a recovery code"
+            if off_form.is_valid():
+                try:
+                    services.mfa_device_remove(user=user, code=off_form.cleaned_data["code"], address=address)
+                except DomainError as exc:
+                    off_form.add_error("code", exc.detail)
+                else:
+                    request.session.pop(mfa.SESSION_VERIFIED, None)
+                    if user.mfa_required:
+                        messages.info(request, "Your authenticator app is removed. Set up the new one now.")
+                        return redirect("accounts:mfa_setup")
+                    messages.success(request, "Two-step log-in is off. You log in with your password alone.")
+                    return redirect("accounts:mfa")
+        elif request.POST.get("action") == "codes":
+            codes_form = AuthenticatorCodeForm(request.POST, prefix="codes")
+            if codes_form.is_valid():
+                try:
+                    codes = services.recovery_codes_regenerate(
+                        user=user, code=codes_form.cleaned_data["code"], address=address
+                    )
+                except DomainError as exc:
+                    codes_form.add_error("code", exc.detail)
+                else:
+                    return _recovery_codes_page(request, codes=codes, first_time=False)
+    off_form.fields["code"].label = "A current code from your app, or a recovery code"
+    off_form.fields["code"].widget.attrs.pop("inputmode", None)
+    return render(request, "accounts/mfa_manage.html", {
+        "device": device, "off_form": off_form, "codes_form": codes_form, "required": user.mfa_required,
+        "codes_left": services.recovery_codes_left(user=user) if device else 0,
+    })
 
 
 class LogOutView(auth_views.LogoutView):
@@ -139,10 +334,13 @@ def account_home(request: HttpRequest) -> HttpResponse:
         {"appointment": a, "when": long_label(in_zone(a.start, zone_name or "UTC"))}
         for a in upcoming.filter(status=Status.BOOKED, end__gt=timezone.now()).select_related("provider")[:20]
     ]
-    return render(request, "accounts/home.html", {"sessions": sessions, "has_sessions_list": zone_name is not None})
+    return render(request, "accounts/home.html", {
+        "sessions": sessions, "has_sessions_list": zone_name is not None,
+        "mfa_on": services.mfa_device_of(user) is not None,
+    })
 
 
-@user_passes_test(is_staff_member)
+@staff_page
 def staff_home(request: HttpRequest) -> HttpResponse:
     counts = dict(User.objects.filter(is_active=True).values("role").annotate(n=Count("id")).values_list("role", "n"))
     by_role = [(label, counts.get(value, 0)) for value, label in Role.choices]

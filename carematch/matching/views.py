@@ -8,7 +8,6 @@ import secrets
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,10 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carematch.access import policy
+from carematch.access import audit, policy
+from carematch.access.models import Action
 from carematch.accounts import services as account_services
 from carematch.accounts import throttle
 from carematch.accounts.models import Client, LoginAttempt, Role
+from carematch.accounts.views import sign_up_sent
 from carematch.directory.models import Provider
 from carematch.lib.errors import DomainError, InvalidInput
 from carematch.lib.timezones import in_zone, long_label
@@ -156,6 +157,10 @@ def finish_booking(request: HttpRequest, hold_id: int) -> HttpResponse:
                 provider=hold.provider, client=client, start=hold.start, format=hold.format, by=client.user,
                 hold=hold if hold.status == Status.HELD else None,
             )
+        except _SignUpEmailSent as sent:
+            live_until = hold.hold_expires_at if hold.status == Status.HELD else None
+            return sign_up_sent(request, email=sent.email, next_url=request.path, hold_until=long_label(
+                in_zone(live_until, _viewer_zone(request, hold.provider))) if live_until else "")
         except scheduling.SlotTaken:
             taken = True
         except DomainError as exc:
@@ -200,18 +205,31 @@ def _ensure_client(request: HttpRequest, form: Form | None, client: Client | Non
         if throttle.sign_up_refused(address=address):
             raise InvalidInput(throttle.TOO_MANY_SIGN_UPS)
         try:
-            client = account_services.client_register(email=data["email"], password=data["password1"], **details)
+            # The account is created when the emailed link is followed; the answer is the same
+            # whether or not the address has one (accounts.services.sign_up_request).
+            account_services.sign_up_request(
+                email=data["email"], password=data["password1"], preferred_name=data["first_name"],
+                client_details=details, next_url=request.path,
+                carry={_HOLD_TOKEN: _hold_token(request), intake.SESSION_KEY: _answers(request)},
+            )
         except DomainError:
             account_services.login_attempt_record(
                 kind=LoginAttempt.Kind.SIGN_UP, email=data["email"], address=address, succeeded=False
             )
             raise
         account_services.login_attempt_record(
-            kind=LoginAttempt.Kind.SIGN_UP, email=client.user.email, address=address, succeeded=True
+            kind=LoginAttempt.Kind.SIGN_UP, email=data["email"], address=address, succeeded=True
         )
-        login(request, client.user, backend="django.contrib.auth.backends.ModelBackend")
-        return client
+        raise _SignUpEmailSent(data["email"])
     return account_services.client_details_set(user=request.user, **details)
+
+
+class _SignUpEmailSent(Exception):
+    """A sign-up was sent for confirmation: the page answers "check your email"."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__("confirmation email sent")
+        self.email = email
 
 
 @login_required
@@ -229,12 +247,15 @@ def appointment(request: HttpRequest, appointment_id: int) -> HttpResponse:
     })
 
 
-def _visible_appointment(request: HttpRequest, appointment_id: int) -> Appointment:
+def _visible_appointment(request: HttpRequest, appointment_id: int, action: str = Action.VIEW) -> Appointment:
     found = (
         Appointment.objects.select_related("provider", "client__user")
         .exclude(status__in=(Status.HELD, Status.LAPSED)).filter(pk=appointment_id).first()
     )
-    if found is None or not policy.appointment_visible(request.user, found):
+    visible = found is not None and policy.appointment_visible(request.user, found)
+    audit.checked(request, visible, action=action, resource_type="appointment", resource_id=appointment_id,
+                  client=found.client_id if found else None)
+    if found is None or not visible:
         raise Http404
     return found
 
@@ -253,7 +274,7 @@ def appointment_calendar_file(request: HttpRequest, appointment_id: int) -> Http
 @login_required
 @require_POST
 def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    found = _visible_appointment(request, appointment_id)
+    found = _visible_appointment(request, appointment_id, Action.UPDATE)
     if not (policy.is_staff_member(request.user) or policy.has_role(request.user, Role.PROVIDER)
             or (found.client and policy.may_act_for_client(request.user, found.client))):
         raise Http404
@@ -409,6 +430,8 @@ def join_waitlist(request: HttpRequest) -> HttpResponse:
             scheduling.care_request_attach_client(request_id=asked, client=client)
             waitlist_join(client=client, request=intake.match_request(answers, now=timezone.now()),
                           care_request_id=asked)
+        except _SignUpEmailSent as sent:
+            return sign_up_sent(request, email=sent.email, next_url=request.path)
         except DomainError as exc:
             if form is None:
                 messages.error(request, exc.detail)

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import factory
+import pyotp
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
-from carematch.accounts import services
-from carematch.accounts.models import ApiToken, Role, User
+from carematch.accounts import mfa, services
+from carematch.accounts.models import ApiToken, MfaDevice, Role, User
 
 PASSWORD = "a-calm-test-passphrase"
 _HASHED: dict[str, str] = {}
@@ -38,4 +41,40 @@ def auth_header(user: User) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token_for(user)}"}
 
 
-__all__ = ["PASSWORD", "ApiToken", "UserFactory", "auth_header", "token_for"]
+# A synthetic authenticator secret for tests; any base32 text of 32 characters works.
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def authenticator_give(user: User, *, secret: str = TEST_TOTP_SECRET) -> MfaDevice:
+    """A confirmed authenticator app with a known secret, as if the person had set it up."""
+    device, _ = MfaDevice.objects.update_or_create(
+        user=user, defaults={"secret": secret, "confirmed_at": timezone.now(), "last_used_step": None}
+    )
+    return device
+
+
+def authenticator_of(email: str) -> MfaDevice | None:
+    return MfaDevice.objects.filter(user__email__iexact=email, confirmed_at__isnull=False).first()
+
+
+def code_at(secret: str, step: int) -> str:
+    return pyotp.TOTP(secret).at(step * mfa.STEP_SECONDS)
+
+
+def authenticator_code(email: str) -> str:
+    """The code the person's app would show now, for a time step not used yet: a second
+    log-in within the same 30 seconds takes the next step's code (accepted, as clocks
+    drift), or waits for it."""
+    device = authenticator_of(email)
+    assert device is not None, f"{email} has no authenticator app"
+    step = mfa.time_step(timezone.now())
+    wanted = max(step, (device.last_used_step or step - 1) + 1)
+    while wanted > mfa.time_step(timezone.now()) + mfa.VALID_WINDOW:
+        time.sleep(1)
+    return code_at(device.secret, wanted)
+
+
+__all__ = [
+    "PASSWORD", "TEST_TOTP_SECRET", "ApiToken", "UserFactory", "auth_header", "authenticator_code",
+    "authenticator_give", "authenticator_of", "code_at", "token_for",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from carematch.accounts.models import Role, User
@@ -12,6 +13,20 @@ from carematch.accounts.models import Role, User
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CRISIS_LINE = "If you are in crisis, call or text 988 (Suicide & Crisis Lifeline) or call 911."
+LINK = re.compile(r"http://127\.0\.0\.1:8000(/accounts/signup/confirm/\S+/)")
+
+
+def follow_confirmation_link(page, email, *, keyboard=False):
+    """Open the emailed link in the same browser and confirm (the live server runs in this
+    process, so the email is in mail.outbox)."""
+    message = next(m for m in reversed(mail.outbox) if m.to == [email])
+    page.goto(LINK.search(message.body).group(1))
+    confirm = page.get_by_role("button", name="Confirm and continue")
+    if keyboard:
+        confirm.focus()
+        page.keyboard.press("Enter")
+    else:
+        confirm.click()
 
 
 def test_a_client_signs_up_logs_out_logs_back_in_and_sees_the_crisis_line(browser_page):
@@ -26,8 +41,10 @@ def test_a_client_signs_up_logs_out_logs_back_in_and_sees_the_crisis_line(browse
     page.get_by_label("Password again").fill("a-quiet-morning-walk")
     page.get_by_role("button", name="Create account").click()
 
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    follow_confirmation_link(page, "river@example.test")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, River")
-    expect(page.get_by_text("Welcome to carematch. Your account is ready.")).to_be_visible()
+    expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
     assert User.objects.get(email="river@example.test").role == Role.CLIENT
 
     page.get_by_role("button", name="Log out").click()
@@ -78,6 +95,8 @@ def test_sign_up_and_log_in_work_with_the_keyboard_alone(browser_page):
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Create account")).to_be_focused()
     page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    follow_confirmation_link(page, "keys@example.test", keyboard=True)
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Jo")
 
     log_out = page.get_by_role("button", name="Log out")

@@ -15,6 +15,7 @@ from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import PASSWORD, UserFactory
 from carematch.directory.models import AvailabilityWindow, Provider
 from carematch.lib.npi import make_npi
+from carematch.testing import browser_log_in
 
 from .factories import LicenseFactory, ProviderFactory, WindowFactory
 
@@ -29,10 +30,8 @@ HEADER = (
 
 
 def log_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    # Staff and providers enter a code from an authenticator app too (carematch.testing).
+    browser_log_in(page, email=email, password=PASSWORD)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 

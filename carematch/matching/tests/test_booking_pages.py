@@ -7,6 +7,7 @@ import re
 from urllib.parse import unquote
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -41,6 +42,21 @@ SIGN_UP = {
 }
 
 
+def confirmation_link() -> str:
+    return re.search(r"http://127\.0\.0\.1:8000(/accounts/signup/confirm/\S+/)", mail.outbox[-1].body).group(1)
+
+
+def test_signing_up_while_booking_with_a_registered_address_answers_the_same(client, provider):
+    UserFactory(email="quinn@example.test")
+    start = next_opening(provider)
+    held = client.post(book_url(provider, start), {"start": start.isoformat(), "format": "telehealth"})
+    taken = client.post(held["Location"], SIGN_UP)
+    assert taken.status_code == 200 and "Check your email" in taken.content.decode()
+    assert "already" not in taken.content.decode()
+    assert "tried to sign up" in mail.outbox[-1].subject and mail.outbox[-1].to == ["quinn@example.test"]
+    assert Appointment.objects.get().status == Status.HELD and not Client.objects.exists()
+
+
 def test_the_profile_links_each_opening_to_its_booking_page(client, provider):
     html = client.get(f"/providers/{provider.pk}/").content.decode()
     links = [unquote(link) for link in re.findall(r'href="/book/\d+/\?start=([^"]+)"', html)]
@@ -59,7 +75,16 @@ def test_a_visitor_holds_an_opening_signs_up_with_their_details_and_is_booked(cl
 
     finish = client.get(held["Location"]).content.decode()
     assert "We are holding this time for you until" in finish
-    booked = client.post(held["Location"], SIGN_UP)
+    sent = client.post(held["Location"], SIGN_UP)
+    assert sent.status_code == 200 and "Check your email" in sent.content.decode()
+    assert "Open the link to carry on booking" in sent.content.decode()
+    assert not User.objects.filter(email="quinn@example.test").exists()
+    # Following the emailed link in the same browser creates the account and returns to the hold.
+    confirmed = client.post(confirmation_link())
+    assert confirmed["Location"] == held["Location"]
+    finish = client.get(held["Location"])
+    assert finish.context["form"] is None and "Book this session" in finish.content.decode()
+    booked = client.post(held["Location"])
     hold.refresh_from_db()
     assert booked["Location"] == f"/sessions/{hold.pk}/"
     assert hold.status == Status.BOOKED
@@ -71,6 +96,23 @@ def test_a_visitor_holds_an_opening_signs_up_with_their_details_and_is_booked(cl
         "America/New_York"))
     assert "You are booked" in confirmation
     assert f"{local.hour % 12 or 12}:{local:%M} {'AM' if local.hour < 12 else 'PM'} {local:%Z}" in confirmation
+
+
+def test_the_emailed_link_opened_on_another_device_still_books_the_held_time(client, provider):
+    from django.test import Client as Browser
+
+    start = next_opening(provider)
+    held = client.post(book_url(provider, start), {"start": start.isoformat(), "format": "telehealth"})
+    client.post(held["Location"], SIGN_UP)
+    phone = Browser()  # a second browser: none of the first one's session
+    assert phone.get(held["Location"]).status_code == 404  # the hold is not theirs before confirming
+    confirmed = phone.post(confirmation_link())
+    assert confirmed["Location"] == held["Location"]
+    assert "Book this session" in phone.get(held["Location"]).content.decode()
+    booked = phone.post(held["Location"])
+    hold = Appointment.objects.get()
+    assert booked["Location"] == f"/sessions/{hold.pk}/" and hold.status == Status.BOOKED
+    assert hold.client.user.email == "quinn@example.test"
 
 
 def test_sign_up_mistakes_keep_the_hold_and_name_every_field(client, provider):
@@ -121,8 +163,13 @@ def test_a_time_taken_while_signing_up_says_so_kindly(client, provider):
     Appointment.objects.update(hold_expires_at=timezone.now() - dt.timedelta(minutes=1))
     rival = ClientFactory()
     appointment_book(provider=provider, client=rival, start=start, format="telehealth", by=rival.user)
-    page = client.post(held["Location"], SIGN_UP).content.decode()
+    client.post(held["Location"], SIGN_UP)
+    assert client.post(confirmation_link())["Location"] == held["Location"]
+    lapsed = client.get(held["Location"]).content.decode()
+    assert "Our 10-minute hold has ended" in lapsed
+    page = client.post(held["Location"]).content.decode()
     assert "someone else booked that time while you were finishing" in page
+    assert f'href="/providers/{provider.pk}/"' in page  # the way back to the openings
 
 
 def test_a_time_that_is_not_an_opening_is_a_calm_page(client, provider):

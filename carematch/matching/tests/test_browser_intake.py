@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from carematch.scheduling.models import CareRequest
@@ -87,6 +90,13 @@ def test_the_whole_journey_from_the_home_page_to_a_booked_session(browser_page):
     page.get_by_label("Password again").fill("a-long-quiet-walk")
     page.get_by_label("First name").fill("Sky")
     page.get_by_label("Last name").fill("Doe")
+    page.get_by_role("button", name="Book this session").click()
+
+    # The address is confirmed by email; the link, opened in this browser, comes back to the hold.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    link = re.search(r"http://127\.0\.0\.1:8000(/accounts/signup/confirm/\S+/)", mail.outbox[-1].body).group(1)
+    page.goto(link)
+    page.get_by_role("button", name="Confirm and continue").click()
     page.get_by_role("button", name="Book this session").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("You are booked")

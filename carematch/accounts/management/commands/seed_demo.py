@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from carematch.accounts.demo import DEMO_PASSWORD, seed_demo_accounts
+from carematch.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_accounts
 from carematch.accounts.models import Role
 from carematch.directory.demo import seed_demo_network
 
@@ -36,4 +36,9 @@ class Command(BaseCommand):
         for user, created in accounts:
             mark = "created" if created else "exists"
             self.stdout.write(f"  {user.role:<12} {user.email:<34} ({mark})")
+        self.stdout.write(
+            f"The admin, coordinator and provider also enter a code from an authenticator app set up with the "
+            f"demo key {DEMO_TOTP_SECRET} (time-based, 6 digits), or print the current code with:\n"
+            f"  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\""
+        )
         self.stdout.write(network)
