@@ -1,4 +1,26 @@
-"""Who may do what. Pages, the API and exports ask here rather than checking roles themselves."""
+"""Who may do what. Pages, the API and exports ask here rather than checking roles themselves.
+
+carematch is self-hosted: one deployment is one organisation (a group practice, a clinic, a
+counselling centre), so "their organisation" is everyone in the deployment.
+
+- A client sees only their own records.
+- A provider sees the clients in their care: those they have or had an appointment with that
+  was booked (booked, completed, missed or cancelled). A hold is not an appointment: holding an
+  opening, or a hold that lapsed, shows the provider nothing. A waitlist assignment books an
+  appointment, so a client assigned to a provider is in their care.
+- Coordinators (staff) see everyone in the organisation.
+- Admins manage accounts and are staff: they see what coordinators see, through the same pages
+  and API, which record who read what. The Django admin holds accounts and tokens only, never
+  clinical content (goals, plans, check-ins, questionnaire answers, scores, alerts, notes).
+
+Two kinds of refusal:
+- A record the caller may not see (a client, an appointment, a goal, an alert, a license, a
+  questionnaire request...) is answered 404, as if it did not exist, so that its existence
+  does not leak.
+- A page or operation for another role, decided by the role alone and never by a record
+  (the staff pages for a client, creating accounts as a provider), is answered 403; anonymous
+  callers are sent to log in (pages) or answered 401 (API).
+"""
 
 from __future__ import annotations
 
@@ -47,16 +69,9 @@ def require_may_create_role(user: Any, role: str) -> None:
 
 
 def client_visible(user: Any, client: Any) -> bool:
-    """Clients see themselves; providers see clients they have (or had) an appointment with;
-    staff see everyone."""
-    if is_staff_member(user):
-        return True
-    if has_role(user, Role.CLIENT):
-        return bool(client.user_id == user.pk)
-    if has_role(user, Role.PROVIDER):
-        provider = getattr(user, "provider", None)
-        return provider is not None and client.appointments.filter(provider=provider).exists()
-    return False
+    """Clients see themselves; providers see the clients in their care (a hold is not an
+    appointment); staff see everyone. The same rule as the care record's."""
+    return care_visible(user, client)
 
 
 def may_act_for_client(user: Any, client: Any) -> bool:
@@ -68,7 +83,7 @@ def appointment_visible(user: Any, appointment: Any) -> bool:
     if is_staff_member(user):
         return True
     if has_role(user, Role.CLIENT):
-        return bool(appointment.client.user_id == user.pk)
+        return appointment.client is not None and bool(appointment.client.user_id == user.pk)
     if has_role(user, Role.PROVIDER):
         provider = getattr(user, "provider", None)
         return provider is not None and appointment.provider_id == provider.pk
@@ -115,6 +130,43 @@ def may_plan_care(user: Any, client: Any) -> bool:
 def may_check_in(user: Any, client: Any) -> bool:
     """Record check-ins of the plan's activities: the client themselves."""
     return has_role(user, Role.CLIENT) and bool(client.user_id == user.pk)
+
+
+def may_remove_check_in(user: Any, check_in: Any) -> bool:
+    """Remove a check-in (a journal entry) from view: the client who wrote it."""
+    return may_check_in(user, check_in.activity.client)
+
+
+# --- Provider notes ------------------------------------------------------------------------------
+# A provider's clinical notes are their working record, kept apart from the shared care record:
+# they are seen by the provider who wrote them and by admins (who answer for the records of the
+# practice), and by no one else in the app. Another provider of the same client, a coordinator
+# (who runs the directory and the clock, not care) and the client do not see them; a client who
+# wants their record asks the practice, which answers such requests outside these pages.
+
+
+def may_write_notes(user: Any, client: Any) -> bool:
+    """Write notes about a client: a provider who has or had an appointment with them."""
+    return _care_provider_of(user, client)
+
+
+def notes_visible(user: Any, client: Any) -> bool:
+    """Open a client's notes page: admins (every note), or a provider who may write notes about
+    the client (who then sees only the notes they wrote themselves; see note_visible)."""
+    return has_role(user, Role.ADMIN) or may_write_notes(user, client)
+
+
+def note_visible(user: Any, note: Any) -> bool:
+    """One note: its author's provider record, while the client is on their caseload, or an admin."""
+    if has_role(user, Role.ADMIN):
+        return True
+    provider = getattr(user, "provider", None) if has_role(user, Role.PROVIDER) else None
+    return provider is not None and note.provider_id == provider.pk and may_write_notes(user, note.client)
+
+
+def may_revise_note(user: Any, note: Any) -> bool:
+    """Revise or remove a note: only its author's provider record (admins read, never write)."""
+    return has_role(user, Role.PROVIDER) and note_visible(user, note)
 
 
 # --- Measures: questionnaires, scores and safety alerts ------------------------------------

@@ -10,8 +10,8 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import user_passes_test
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,7 +19,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carematch.access.policy import has_role, is_staff_member
+from carematch.access.decorators import staff_page
+from carematch.access.policy import has_role
 from carematch.accounts.models import Role, User
 from carematch.lib import vocab
 from carematch.lib.errors import DomainError, NotFound
@@ -126,7 +127,7 @@ def provider_page(view: ProviderView) -> Callable[..., HttpResponse]:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not has_role(request.user, Role.PROVIDER):
-            raise Http404("This page is for providers.")
+            raise PermissionDenied("This page is for providers.")
         provider = Provider.objects.filter(user=request.user).first()
         if provider is None:
             return render(request, "directory/provider_not_set_up.html")
@@ -238,7 +239,7 @@ def time_off_remove(request: HttpRequest, provider: Provider, time_off_id: int) 
 
 # --- Coordinators ------------------------------------------------------------------------------
 
-staff_only = user_passes_test(is_staff_member)
+staff_only = staff_page
 
 _STATUS_ACTIONS = {
     LicenseStatus.VERIFIED: "Mark verified",

@@ -132,7 +132,7 @@ def test_removing_is_a_post_and_needs_a_provider(client, provider):
         "/accounts/login/"
     )
     client.force_login(UserFactory(role=Role.COORDINATOR))
-    assert client.post(f"/provider/availability/windows/{window.pk}/remove/").status_code == 404
+    assert client.post(f"/provider/availability/windows/{window.pk}/remove/").status_code == 403
     client.force_login(provider.user)
     assert client.get(f"/provider/availability/windows/{window.pk}/remove/").status_code == 405
     assert AvailabilityWindow.objects.filter(pk=window.pk).exists()

@@ -51,10 +51,10 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 
 
 @pytest.mark.parametrize("role", [Role.CLIENT, Role.COORDINATOR, Role.ADMIN])
-def test_other_roles_find_no_provider_pages(client, role):
+def test_other_roles_are_refused_the_provider_pages(client, role):
     client.force_login(UserFactory(role=role))
     for path in (URL, "/provider/availability/"):
-        assert client.get(path).status_code == 404
+        assert client.get(path).status_code == 403
 
 
 def test_a_provider_without_a_directory_record_is_told_to_contact_their_coordinator(client):

@@ -33,16 +33,22 @@ def staff_paths() -> list[str]:
 
 
 @pytest.mark.parametrize("role", [None, Role.CLIENT, Role.PROVIDER])
-def test_directory_pages_send_everyone_but_staff_to_log_in(client, role):
+def test_directory_pages_send_visitors_to_log_in_and_refuse_other_roles(client, role):
     provider = ProviderFactory(user=UserFactory(role=Role.PROVIDER))
     license = LicenseFactory(provider=provider)
     if role is not None:
         client.force_login(provider.user if role == Role.PROVIDER else UserFactory(role=role))
     for path in [*staff_paths(), f"/staff/directory/{provider.pk}/"]:
         response = client.get(path)
-        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), path
+        if role is None:
+            assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), path
+        else:
+            assert response.status_code == 403, path
     response = client.post(f"/staff/licenses/{license.pk}/status/", {"status": "verified"})
-    assert response["Location"].startswith("/accounts/login/")
+    if role is None:
+        assert response["Location"].startswith("/accounts/login/")
+    else:
+        assert response.status_code == 403
     license.refresh_from_db()
     assert license.status == LicenseStatus.UNVERIFIED
 
