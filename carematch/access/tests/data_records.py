@@ -1,0 +1,128 @@
+"""A client with one (or more) of every kind of record carematch holds about clients, for the
+export, closing and purge tests. Every text is synthetic and easy to find in a download."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from carematch.access import audit
+from carematch.accounts.models import Client, Role, User
+from carematch.accounts.tests.factories import UserFactory
+from carematch.care import services as care
+from carematch.care.models import ProviderNote, ProviderNoteVersion
+from carematch.directory.models import Provider
+from carematch.matching.models import WaitlistEntry
+from carematch.measures import links
+from carematch.measures import services as measures
+from carematch.measures.models import Alert, FortnightlyPlan, QuestionnaireRequest, SessionRating
+from carematch.measures.tests.factories import phq9, provider_user
+from carematch.scheduling.models import Appointment, CareRequest, Format, IdempotencyRecord, Status
+from carematch.scheduling.tests.factories import ClientFactory
+
+NOW = dt.datetime(2027, 1, 10, 17, 0, tzinfo=dt.UTC)
+PAST = dt.datetime(2027, 1, 4, 16, 0, tzinfo=dt.UTC)
+FUTURE = dt.datetime(2027, 1, 20, 16, 0, tzinfo=dt.UTC)
+
+CONTACT_NAME = "Robin Contactperson"
+CONTACT_PHONE = "+13035550123"
+CONTACT_EMAIL = "robin.contact@example.test"
+CHECK_IN_NOTE = "Walked along the creek after lunch"
+REMOVED_CHECK_IN_NOTE = "An entry the client later removed"
+ALERT_NOTE = "Called the client; they are safe and have a plan"
+NOTE_BODY = "Discussed sleep routine; client wants to try a wind-down hour"
+REMOVED_NOTE_BODY = "A note its author removed"
+GOAL_FIRST = "Sleep through the night more often"
+GOAL_REVISED = "Sleep through the night at least four nights a week"
+IDEMPOTENCY_KEY = "booking-key-3f9a1c"
+
+
+@dataclass
+class Record:
+    client: Client
+    provider: Provider
+    coordinator: User
+    past: Appointment
+    future: Appointment
+    cancelled: Appointment
+    hold: Appointment
+    care_request: CareRequest
+    waitlist: WaitlistEntry
+    open_request: QuestionnaireRequest
+    alert: Alert
+    removed_check_in: Any
+    removed_note: ProviderNote
+
+
+def _appointment(provider: Provider, client: Client, start: dt.datetime, status: str, **extra: Any) -> Appointment:
+    return Appointment.objects.create(
+        provider=provider, client=client, start=start, end=start + dt.timedelta(minutes=50),
+        format=Format.TELEHEALTH, status=status, **extra,
+    )
+
+
+def full_record(**client_fields: Any) -> Record:
+    client_fields.setdefault("user__preferred_name", "Sammy")
+    client = ClientFactory(**client_fields)
+    provider = provider_user()
+    coordinator = UserFactory(role=Role.COORDINATOR, preferred_name="Casey")
+    past = _appointment(provider, client, PAST, Status.COMPLETED, booked_at=PAST - dt.timedelta(days=3))
+    future = _appointment(provider, client, FUTURE, Status.BOOKED, booked_at=NOW - dt.timedelta(days=1))
+    cancelled = _appointment(provider, client, FUTURE + dt.timedelta(days=1), Status.CANCELLED,
+                             booked_at=NOW - dt.timedelta(days=2), cancelled_at=NOW - dt.timedelta(days=1),
+                             cancelled_by=provider.user, cancelled_by_role=Role.PROVIDER)
+    hold = _appointment(provider, client, FUTURE + dt.timedelta(days=2), Status.HELD,
+                        hold_expires_at=NOW + dt.timedelta(minutes=10))
+    care_request = CareRequest.objects.create(
+        client=client, requested_at=PAST - dt.timedelta(days=4), crisis=True, contact_name=CONTACT_NAME,
+        contact_phone=CONTACT_PHONE, contact_email=CONTACT_EMAIL, first_appointment=past, first_start=PAST,
+    )
+    waitlist = WaitlistEntry.objects.create(
+        client=client, care_request=care_request, request={"concerns": ["insomnia"], "state": "CO"},
+        created_at=PAST - dt.timedelta(days=4),
+    )
+    salt = links.new_salt()
+    open_request = QuestionnaireRequest.objects.create(
+        client=client, provider=provider, instruments=["phq9", "gad7"], reason="on_demand", salt=salt,
+        digest=links.digest_for_salt(salt), created_at=NOW - dt.timedelta(days=1),
+        expires_at=NOW + dt.timedelta(days=6),
+    )
+    recorded = measures.assessments_record(
+        client=client, responses=[measures.Response("phq9", phq9(12, item9=1), 1)], by=client.user,
+        now=PAST - dt.timedelta(hours=2),
+    )
+    alert = Alert.objects.get(assessment=recorded.assessments[0])
+    alert = measures.alert_acknowledge(alert=alert, by=coordinator, note=ALERT_NOTE, now=PAST - dt.timedelta(hours=1))
+    SessionRating.objects.create(appointment=past, client=client, provider=provider, score=9,
+                                 rated_at=PAST + dt.timedelta(hours=2))
+    FortnightlyPlan.objects.create(client=client, provider=provider, next_due_at=NOW + dt.timedelta(days=5))
+    goal = care.goal_create(client=client, by=client.user, text=GOAL_FIRST, measure="self_rating", target=7,
+                            target_date=dt.date(2027, 4, 1), now=PAST)
+    care.goal_revise(goal=goal, by=client.user, text=GOAL_REVISED, measure="self_rating", target=8,
+                     target_date=dt.date(2027, 4, 1), now=PAST + dt.timedelta(days=1))
+    care.goal_rating_record(goal=goal, by=client.user, rating=5, now=PAST + dt.timedelta(days=2))
+    activity = care.activity_add(client=client, by=client.user, kind="exercise", times=3, period="week",
+                                 text="a walk", now=PAST)
+    care.check_in_record(activity=activity, by=client.user, mood=6, note=CHECK_IN_NOTE,
+                         now=PAST + dt.timedelta(days=1))
+    removed_check_in = care.check_in_record(activity=activity, by=client.user, mood=4, note=REMOVED_CHECK_IN_NOTE,
+                                            now=PAST + dt.timedelta(days=2))
+    removed_check_in.deleted_at, removed_check_in.deleted_by = PAST + dt.timedelta(days=3), client.user
+    removed_check_in.save(update_fields=["deleted_at", "deleted_by"])
+    note = ProviderNote.objects.create(client=client, provider=provider, author=provider.user, appointment=past,
+                                       created_at=PAST + dt.timedelta(hours=1))
+    ProviderNoteVersion.objects.create(note=note, number=1, body=NOTE_BODY, author=provider.user,
+                                       created_at=PAST + dt.timedelta(hours=1))
+    removed_note = ProviderNote.objects.create(client=client, provider=provider, author=provider.user,
+                                               created_at=PAST + dt.timedelta(hours=2),
+                                               deleted_at=PAST + dt.timedelta(hours=3), deleted_by=provider.user)
+    ProviderNoteVersion.objects.create(note=removed_note, number=1, body=REMOVED_NOTE_BODY, author=provider.user,
+                                       created_at=PAST + dt.timedelta(hours=2))
+    IdempotencyRecord.objects.create(user=client.user, key=IDEMPOTENCY_KEY, fingerprint="f" * 64, appointment=future)
+    audit.record(None, action="view", resource_type="care_record", resource_id=client.pk, client=client,
+                 actor=provider.user)
+    return Record(client=client, provider=provider, coordinator=coordinator, past=past, future=future,
+                  cancelled=cancelled, hold=hold, care_request=care_request, waitlist=waitlist,
+                  open_request=open_request, alert=alert, removed_check_in=removed_check_in,
+                  removed_note=removed_note)
