@@ -13,7 +13,13 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import (
+    BadRequest,
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema, Status
@@ -90,6 +96,29 @@ class UnsupportedMediaType(Exception):
         self.media_type = media_type
 
 
+class NulCharacter(Exception):
+    """A text value in the body holds a NUL character, which no field accepts (and which
+    PostgreSQL cannot store)."""
+
+    def __init__(self, field: str):
+        super().__init__(field)
+        self.field = field
+
+
+def _refuse_nul(value: Any, path: str = "") -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise NulCharacter(path or "body")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and "\x00" in key:
+                raise NulCharacter(path or "body")
+            _refuse_nul(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_nul(item, f"{path}.{index}" if path else str(index))
+
+
 class JsonBodyParser(Parser):
     """Bodies are JSON, sent as application/json (or a +json type). Anything else (plain
     text, forms, multipart, XML) is refused with 415, even when its bytes happen to be JSON:
@@ -99,7 +128,9 @@ class JsonBodyParser(Parser):
         media_type = (request.content_type or "").lower()
         if media_type != "application/json" and not media_type.endswith("+json"):
             raise UnsupportedMediaType(media_type)
-        return super().parse_body(request)
+        body = super().parse_body(request)
+        _refuse_nul(body)
+        return body
 
 
 api = NinjaAPI(
@@ -161,6 +192,12 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         sent = exc.__cause__.media_type[:60] or "no content type"
         return error_response(
             415, detail=f"The body was sent as {sent}. Send it as application/json.",
+        )
+    if isinstance(exc.__cause__, NulCharacter):
+        field = exc.__cause__.field[:100]
+        return error_response(
+            422, code="invalid_input", detail=f"The field {field} holds a NUL character, which is not allowed.",
+            fields={field: "must not contain NUL characters"},
         )
     status = exc.status_code
     detail = ERROR_CODES.get(status, ("", str(exc)))[1] if status >= 500 else str(exc)
@@ -228,6 +265,31 @@ class ApiErrorShapeMiddleware:
                 shaped["Allow"] = response["Allow"]
             return shaped
         return response
+
+
+class NulCharacterMiddleware:
+    """No field anywhere accepts a NUL character (and PostgreSQL cannot store one), so a
+    query parameter holding one is refused before any view sees it: a 422 in the one shape
+    naming the parameter on the API, a 400 page elsewhere. JSON bodies are checked by the
+    API's parser; page forms refuse it as a field error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        on_api = request.path.startswith(API_PREFIX)
+        for source in (request.GET,):
+            for name, values in source.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    field = name.replace("\x00", "")[:100] or "query"
+                    if on_api:
+                        return error_response(
+                            422, code="invalid_input",
+                            detail=f"The parameter {field} holds a NUL character, which is not allowed.",
+                            fields={field: "must not contain NUL characters"},
+                        )
+                    raise BadRequest(f"{field} holds a NUL character")
+        return self.get_response(request)
 
 
 # --- Endpoints of the API itself ---------------------------------------------------------

@@ -139,6 +139,7 @@ MIDDLEWARE = [
     # Outside the API's error shaping, so reshaped API errors carry the policy too.
     "csp.middleware.CSPMiddleware",
     "carematch.api.ApiErrorShapeMiddleware",
+    "carematch.api.NulCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

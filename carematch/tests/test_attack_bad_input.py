@@ -110,6 +110,56 @@ def test_broken_json_is_a_4xx_in_the_one_shape_on_every_operation(client, coordi
     assert checked >= 15 * len(BROKEN_JSON)
 
 
+def test_a_nul_character_anywhere_in_a_body_is_a_422_naming_the_field_on_every_operation(client, coordinator):
+    # PostgreSQL cannot store NUL in text; no field of carematch's accepts it on either database.
+    bodies = [
+        ({"email": "nul@example.test", "role": "client", "preferred_name": "Ann\x00"}, "preferred_name"),
+        ({"email": "nul\x00@example.test", "role": "client"}, "email"),
+        ({"text": "x", "answers": [0, "\x00"]}, "answers.1"),
+        ({"outer": {"inner": "\x00"}}, "outer.inner"),
+        ({"key\x00": "x"}, "body"),
+    ]
+    checked = 0
+    for method, path in write_operations(client):
+        for body, field in bodies:
+            response = client.generic(method, path, data=json.dumps(body), content_type="application/json",
+                                      **coordinator)
+            answer = assert_error_shape(response, 422, "invalid_input")
+            assert answer["fields"] == {field: "must not contain NUL characters"}, (path, answer)
+            checked += 1
+    assert checked >= 15 * len(bodies)
+    assert not User.objects.filter(email__startswith="nul").exists()
+
+
+def test_a_nul_character_in_any_query_parameter_is_a_422_naming_it_on_every_read(client, coordinator):
+    spec = client.get("/api/v1/openapi.json").json()
+    checked = 0
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] != "query":
+                    continue
+                url = re.sub(r"\{[^}]+\}", "1", path)
+                response = client.generic(method.upper(), f"{url}?{parameter['name']}=a%00b", **coordinator)
+                answer = assert_error_shape(response, 422, "invalid_input")
+                assert answer["fields"] == {parameter["name"]: "must not contain NUL characters"}
+                checked += 1
+    assert checked >= 8
+
+
+def test_a_nul_character_in_a_page_query_is_a_400_page_and_in_a_form_a_form_error(client):
+    user = UserFactory(role=Role.COORDINATOR)
+    client.force_login(user)
+    for url in ("/staff/directory/?q=a%00b", "/staff/audit/?user=a%00b", "/find/?x%00=1"):
+        response = client.get(url)
+        assert response.status_code == 400 and "988" in response.content.decode(), url
+    client.logout()
+    response = client.post("/accounts/signup/", {"email": "nul@example.test", "password1": "a\x00b",
+                                                 "password2": "a\x00b"})
+    assert response.status_code == 200 and response.context["form"].errors  # a form error, as any field
+    assert not User.objects.filter(email="nul@example.test").exists()
+
+
 # --- Pages ---------------------------------------------------------------------------------------
 
 
