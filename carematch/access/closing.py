@@ -159,7 +159,8 @@ def _end_care_links(*, client: Client, user: User, now: dt.datetime) -> tuple[in
     for appointment in Appointment.objects.filter(client=client, status__in=(Status.BOOKED, Status.HELD),
                                                   start__gt=now).order_by("start"):
         was_hold = appointment.status == Status.HELD
-        scheduling.appointment_cancel(appointment=appointment, by=user, now=now)
+        # Closing an account is never held against the person as a late cancellation.
+        scheduling.appointment_cancel(appointment=appointment, by=user, now=now, may_count_late=False)
         if was_hold:
             released += 1
         else:

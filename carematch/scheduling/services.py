@@ -255,7 +255,9 @@ def _start_clock(*, appointment: Appointment) -> None:
     request.save(update_fields=["first_appointment", "first_start", "wait_seconds"])
 
 
-def appointment_cancel(*, appointment: Appointment, by: User, now: dt.datetime | None = None) -> Appointment:
+def appointment_cancel(
+    *, appointment: Appointment, by: User, now: dt.datetime | None = None, may_count_late: bool = True
+) -> Appointment:
     """Cancel a booking (or release a hold). A client cancelling less than 24 hours before
     the start is recorded as a late cancellation. The hour is offered again at once."""
     now = now or timezone.now()
@@ -271,7 +273,9 @@ def appointment_cancel(*, appointment: Appointment, by: User, now: dt.datetime |
         appointment.cancelled_at = now
         appointment.cancelled_by = by
         appointment.cancelled_by_role = by.role
-        appointment.late_cancellation = by.role == Role.CLIENT and appointment.start - now < LATE_CANCELLATION
+        appointment.late_cancellation = (
+            may_count_late and by.role == Role.CLIENT and appointment.start - now < LATE_CANCELLATION
+        )
         appointment.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancelled_by_role",
                                         "late_cancellation"])
         CareRequest.objects.filter(first_appointment=appointment).update(

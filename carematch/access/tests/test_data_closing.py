@@ -165,6 +165,15 @@ def test_with_an_authenticator_app_closing_needs_a_current_code(client):
     assert not RecoveryCode.objects.filter(user=user).exists()
 
 
+def test_closing_hours_before_a_session_is_never_counted_as_a_late_cancellation():
+    # A person closing their account may be struggling; it is not held against them.
+    record = r.full_record()
+    with at(record.future.start - dt.timedelta(hours=2)):
+        closing.account_close(user=record.client.user, password=PASSWORD, confirmation=closing.CONFIRMATION_PHRASE)
+    future = Appointment.objects.get(pk=record.future.pk)
+    assert future.status == Status.CANCELLED and future.late_cancellation is False
+
+
 def test_closing_twice_is_refused_clearly():
     record = r.full_record()
     with at(r.NOW):
