@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from carematch.access import audit
 from carematch.access.decorators import staff_page
 from carematch.accounts.models import User
 from carematch.lib.errors import DomainError
@@ -80,6 +81,10 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     owner = feeds.feed_owner(feed.user) if feed is not None else None
     if feed is None or owner is None:
         raise Http404("No calendar at this address.")
+    # A client's feed lists their sessions: each fetch is recorded, as the feed's owner's.
+    if owner.client is not None:
+        audit.record(request, action=audit.Action.VIEW, resource_type="calendar_feed", resource_id=feed.pk,
+                     client=owner.client, actor=feed.user)
     response = HttpResponse(feeds.feed_calendar(owner=owner), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="carematch.ics"'
     response["Cache-Control"] = "private, no-store"

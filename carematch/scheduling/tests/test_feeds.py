@@ -93,6 +93,12 @@ def test_a_client_makes_an_address_sees_it_once_and_it_lists_their_sessions(clie
     assert all(e["DTSTART"].params["TZID"] == "America/New_York" for e in events.values())
     assert all("Robin Birch" in str(e["SUMMARY"]) for e in events.values())
     assert CalendarFeed.objects.get(pk=feed.pk).last_used_at is not None
+    # Each fetch is in the access log, as the client's own view of their sessions.
+    from carematch.access.models import AccessEvent
+
+    fetched = AccessEvent.objects.get(resource_type="calendar_feed")
+    assert (fetched.client_id, fetched.actor_id, fetched.action, fetched.resource_id) == (
+        sam.pk, sam.user.pk, "view", str(feed.pk))
 
 
 def test_a_providers_feed_lists_their_own_sessions_and_names_no_client(client, provider, sam):
