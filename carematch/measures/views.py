@@ -357,6 +357,9 @@ def provider_page(view: ProviderView) -> Callable[..., HttpResponse]:
 
 def _questionnaires_page(request: HttpRequest, provider: Provider, *, cadence_form: CadenceForm | None = None,
                          send_form: SendNowForm | None = None, status: int = 200) -> HttpResponse:
+    # The send form lists the provider's clients by name: one event per client shown.
+    audit.record_many(request, action=Action.VIEW, resource_type="client_list",
+                      items=[(client.pk, client) for client in selectors.clients_of(provider)])
     return render(request, "measures/provider_questionnaires.html", {
         "provider": provider,
         "cadence_form": cadence_form or CadenceForm(initial={"cadence": selectors.cadence_of(provider)}),

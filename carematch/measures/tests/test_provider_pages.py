@@ -98,6 +98,10 @@ def test_a_provider_sends_one_of_their_clients_a_questionnaire_now(client):
     client.force_login(provider.user)
     page = client.get("/provider/questionnaires/").content.decode()
     assert "Cal Moss" in page and "Dee" not in page
+    from carematch.access.models import AccessEvent
+
+    shown = AccessEvent.objects.filter(resource_type="client_list", actor_id=provider.user.pk)
+    assert [event.client_id for event in shown] == [person.pk]  # the names shown are recorded, not others
     refused = client.post("/provider/questionnaires/send/", {"client": stranger.pk, "instruments": ["phq9"]})
     assert refused.status_code == 400 and "Choose one of your clients." in refused.content.decode()
     none = client.post("/provider/questionnaires/send/", {"client": person.pk})
