@@ -8,8 +8,8 @@ import re
 
 import pyotp
 import pytest
-from django.core import mail
 from django.conf import settings
+from django.core import mail
 from django.db import connection
 from django.utils import timezone
 

@@ -140,7 +140,8 @@ def test_details_given_while_booking_wait_encrypted_and_become_the_client_record
         cursor.execute("SELECT details FROM accounts_signuprequest")
         stored = cursor.fetchone()[0]
     assert stored.startswith("enc1:") and "Quinn" not in stored and "1991" not in stored
-    user, next_url, _ = services.sign_up_confirm(raw_token=confirmation_link(mail.outbox[0]).rstrip("/").rsplit("/")[-1])
+    raw_token = confirmation_link(mail.outbox[0]).rstrip("/").rsplit("/")[-1]
+    user, next_url, _ = services.sign_up_confirm(raw_token=raw_token)
     quinn = Client.objects.get(user=user)
     assert (quinn.first_name, quinn.state, quinn.date_of_birth, quinn.timezone) == (
         "Quinn", "CO", dt.date(1991, 4, 2), "America/Denver")
