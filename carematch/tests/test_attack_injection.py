@@ -227,7 +227,8 @@ def test_every_page_field_refuses_or_stores_exactly_and_shows_escaped():
             assert response.status_code < 500, where
             assert_escaped(response.content.decode(), value, where=where, must_show=False)
             if page.name == "directory search name":
-                assert response.status_code == 200, where
+                # A search is answered; a NUL character in a query is refused as a bad request.
+                assert response.status_code == (400 if "\x00" in value else 200), where
             elif response.status_code == 302 or stored() is not None:
                 value = page.normalise(value)
                 assert stored() == value, f"{where}: stored as {stored()!r}"
