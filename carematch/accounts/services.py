@@ -70,10 +70,6 @@ def user_create(
         raise Conflict("An account with this email already exists.", fields={"email": "already registered"}) from None
 
 
-def client_sign_up(*, email: str, password: str, preferred_name: str = "") -> User:
-    return user_create(email=email, password=password, role=Role.CLIENT, preferred_name=preferred_name)
-
-
 # --- Sign-up by confirmed email ------------------------------------------------------------
 # The answer to a sign-up never tells whether the address has an account: both get the same
 # page, and the email decides. A new address gets a link that creates the account; an
@@ -483,34 +479,3 @@ def client_details_set(
     with transaction.atomic():
         client, _ = Client.objects.update_or_create(user=user, defaults=details)
         return client
-
-
-def client_register(
-    *, email: str, password: str, first_name: str, last_name: str, date_of_birth: dt.date, state: str,
-    zip: str = "", timezone_name: str, today: dt.date | None = None,
-) -> Client:
-    """Sign up a client with their details in one step: every problem is reported at once,
-    and the account and the client record are created together or not at all."""
-    problems: dict[str, str] = {}
-    details: dict[str, Any] = {}
-    try:
-        details = _clean_client_details(
-            first_name=first_name, last_name=last_name, date_of_birth=date_of_birth, state=state, zip=zip,
-            timezone_name=timezone_name, today=today or timezone.localdate(),
-        )
-    except InvalidInput as exc:
-        problems.update(exc.fields)
-    email = normalize_email(email)
-    try:
-        validate_email(email)
-    except ValidationError:
-        problems["email"] = "not a valid email address"
-    try:
-        validate_password(password, user=User(email=email, preferred_name=first_name))
-    except ValidationError as exc:
-        problems["password"] = " ".join(exc.messages)
-    if problems:
-        raise InvalidInput(f"Some fields are missing or invalid: {', '.join(sorted(problems))}.", fields=problems)
-    with transaction.atomic():
-        user = user_create(email=email, password=password, role=Role.CLIENT, preferred_name=details["first_name"])
-        return Client.objects.create(user=user, **details)

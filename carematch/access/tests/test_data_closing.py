@@ -119,7 +119,7 @@ def test_after_closing_the_person_cannot_log_in_and_can_sign_up_again_with_their
     assert "_auth_user_id" not in client.session
 
     # The address is free again: signing up with it makes a new account.
-    fresh = accounts.client_sign_up(email=email, password="gentle-river-stones")
+    fresh = accounts.user_create(email=email, password="gentle-river-stones", role="client")
     assert User.objects.get(email=email) == fresh
     assert fresh.pk != record.client.user.pk and fresh.is_active
     assert not Client.objects.filter(user=fresh).exists()  # a new account, not the closed record
