@@ -111,6 +111,14 @@ RECORD_RETENTION_DAYS = env.int("CAREMATCH_RETENTION_DAYS", default=2557)
 if RECORD_RETENTION_DAYS < 1:
     # Zero or less would let `purge_expired` erase records the moment they are removed.
     raise ImproperlyConfigured("CAREMATCH_RETENTION_DAYS must be a whole number of days, at least 1.")
+# Only a verified license counts for matching and booking (carematch/lib/licenses.py). A
+# network that credentials its providers elsewhere sets this to 1 so that licenses not yet
+# verified count too; rejected ones never do. Anything but a clear yes or no is refused,
+# so a typo cannot switch the check off.
+_match_unverified = env.str("CAREMATCH_MATCH_UNVERIFIED_LICENSES", default="0").strip().lower()
+if _match_unverified not in {"0", "1", "true", "false", "yes", "no", "on", "off", ""}:
+    raise ImproperlyConfigured("CAREMATCH_MATCH_UNVERIFIED_LICENSES must be 1 (yes) or 0 (no, the default).")
+MATCH_UNVERIFIED_LICENSES = _match_unverified in {"1", "true", "yes", "on"}
 ALLOWED_HOSTS = env.list("CAREMATCH_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CAREMATCH_CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -4,10 +4,17 @@ Providers spread over the 50 states and DC in proportion to population, with rea
 mixes of credentials, concerns, approaches, languages (Spanish common), payers, formats
 (mostly telehealth, some in person), weekly availability, and a few licenses about to
 expire. The same seed always gives the same network, so seeding twice changes nothing.
+
+The licenses come verified (by the demo seed), since only a verified license counts for
+matching. A few are deliberately left waiting for verification, to show the workflow: about
+one in eight of the licenses in a second state, and a second-state license of the first
+provider, whose account is the demo provider's, so their profile page shows a license
+waiting for verification while their home-state license lets clients book them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from collections.abc import Sequence
@@ -20,6 +27,7 @@ from carematch.lib import geo, vocab
 from carematch.lib.npi import make_npi
 from carematch.lib.timezones import STATE_ZONE
 
+from .models import VerificationSource
 from .records import LicenseRecord, ProviderRecord, WindowRecord
 
 # 2020 census resident population, thousands.
@@ -109,6 +117,9 @@ def _pick(rng: random.Random, weights: dict[str, int], k: int) -> list[str]:
 def demo_records(*, count: int = 2000, seed: int = 2026, today: dt.date) -> list[ProviderRecord]:
     """`count` synthetic providers; the same arguments always give the same list."""
     rng = random.Random(seed)  # noqa: S311 - synthetic demo data, reproducible on purpose
+    # Which licenses wait for verification comes from a generator of its own, so the rest of
+    # the network is the same as it was before demo licenses came verified.
+    waiting = random.Random(seed * 7919 + 1)  # noqa: S311
     fake = Faker("en_US")
     fake.seed_instance(seed)
     states, weights = list(STATE_POPULATION), list(STATE_POPULATION.values())
@@ -144,14 +155,22 @@ def demo_records(*, count: int = 2000, seed: int = 2026, today: dt.date) -> list
         if rng.random() < 0.04:
             expires = today + dt.timedelta(days=rng.randint(1, 60))  # about to expire: coordinators see these
         number = f"{rng.randint(1000, 99_999_999):08d}"
-        licenses = [LicenseRecord(state, license_type, number, expires)]
+        licenses = [LicenseRecord(state, license_type, number, expires, verified=True)]
         if rng.random() < 0.03:  # an old license kept as history
-            licenses.append(LicenseRecord(state, license_type, f"{number}-OLD", today - dt.timedelta(days=400)))
+            licenses.append(LicenseRecord(state, license_type, f"{number}-OLD", today - dt.timedelta(days=400),
+                                          verified=True))
         if rng.random() < 0.18:
             other = rng.choices(states, weights)[0]
             if other != state:
                 licenses.append(LicenseRecord(other, license_type, f"{rng.randint(1000, 9_999_999)}",
-                                              today + dt.timedelta(days=rng.randint(200, 900))))
+                                              today + dt.timedelta(days=rng.randint(200, 900)),
+                                              verified=waiting.random() >= 1 / 8))
+        if i == 0 and len({lic.state for lic in licenses}) == 1:
+            other = waiting.choice([code for code in states if code != state])
+            licenses.append(LicenseRecord(other, license_type, f"{waiting.randint(1000, 9_999_999)}",
+                                          today + dt.timedelta(days=waiting.randint(200, 900))))
+        elif i == 0:
+            licenses = [licenses[0], *(dataclasses.replace(lic, verified=False) for lic in licenses[1:])]
         windows = tuple(
             WindowRecord(day, dt.time(start), dt.time(end))
             for day, start, end in rng.choice(AVAILABILITY_PATTERNS)
@@ -193,19 +212,30 @@ def seed_demo_network(*, count: int, seed: int, today: dt.date, provider_account
 
     Runs once: a network that is already present is left as it is, so what a coordinator
     changed in the demo (verified licenses, availability) survives the next `make demo`.
+    One exception: a network seeded before demo licenses came verified (none of its licenses
+    is verified by the demo seed) has the licenses the seed now verifies marked verified,
+    once, so that it matches again; rejections and other changes stay as they are.
     """
     from django.db import transaction
 
-    from .models import Provider
-    from .services import providers_upsert
+    from .models import License, Provider
+    from .services import licenses_mark_verified, providers_upsert
 
     records = demo_records(count=count, seed=seed, today=today)
-    present = Provider.objects.filter(npi__in=[r.npi for r in records]).count()
+    npis = [r.npi for r in records]
+    present = Provider.objects.filter(npi__in=npis).count()
     with transaction.atomic():
         if present == len(records):
             message = f"Demo network already present ({present} providers); left as it is."
+            if not License.objects.filter(verification_source=VerificationSource.DEMO).exists():
+                marked = licenses_mark_verified(
+                    keys=[(r.npi, lic.state, lic.license_type, lic.number) for r in records for lic in r.licenses
+                          if lic.verified],
+                    source=VerificationSource.DEMO,
+                )
+                message += f" {marked} demo licenses not yet verified are now verified by the demo seed."
         else:
-            result = providers_upsert(records=records)
+            result = providers_upsert(records=records, verification_source=VerificationSource.DEMO)
             message = f"Demo network: {result.created} providers created, {result.updated} updated."
         if provider_account is not None and not Provider.objects.filter(user=provider_account).exists():
             Provider.objects.filter(npi=records[0].npi, user__isnull=True).update(user=provider_account)

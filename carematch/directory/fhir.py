@@ -8,10 +8,10 @@ Out, per provider (references are `urn:uuid:` fullUrls, the same for the same di
   languages as communication (urn:ietf:bcp:47); each license as a qualification with its
   number (identifier), type (code.text), expiry (period.end) and the Plan-Net
   practitioner-qualification extension: whereValid is the USPS state code and status is
-  `active` for a license that counts today, `inactive` for an expired or rejected one (kept
-  as history; Plan-Net fixes this status to `active`, so an inactive license tells every
-  reader it may not be used). Its verification travels in carematch's license-verification
-  extension.
+  `active` for a license in force today (not expired, not rejected; verified or not),
+  `inactive` for an expired or rejected one (kept as history; Plan-Net fixes this status to
+  `active`, so an inactive license tells every reader it may not be used). Its verification
+  travels in carematch's license-verification extension.
 - HealthcareService (plannet-HealthcareService): category "behav", the NUCC specialty,
   Plan-Net delivery-method (virtual = telehealth, physical = in person), concerns,
   approaches and populations as characteristic codings of carematch's CodeSystems, and
@@ -35,7 +35,15 @@ Organizations those refer to (references by fullUrl or Type/id).
   certifications are skipped. Credentials are the name's suffix, or else the license types
   and v2-0360 degrees. A license's verification is set from carematch's license-verification
   extension; without it, a Plan-Net status of inactive, revoked or issued-in-error imports
-  it as rejected (it never counts), and otherwise the directory's own verification is kept.
+  it as rejected (it never counts). Plan-Net itself says nothing of verification (its
+  `active` only means the credential may be used), so a license is imported verified only
+  when the bundle holds a FHIR VerificationResult (as the National Directory, NDH, uses
+  them) whose target is the Practitioner, whose targetLocation names the qualification
+  (`Practitioner.qualification` for all of them, or `Practitioner.qualification[2]`) and
+  whose status is `validated`: it is stored verified by the FHIR directory, at the time of
+  the import, and never undoes a coordinator's rejection. A status of `val-fail` or
+  `reval-fail` imports the license as rejected. Otherwise the directory's own verification
+  is kept, and a new license waits for a coordinator.
 - Concerns, approaches and populations are codings of carematch's CodeSystems found in
   HealthcareService.characteristic, .specialty, .category or .type, or in
   PractitionerRole.specialty. Payers are network Organizations: carematch's payer
@@ -52,8 +60,10 @@ problem is reported as `<where>: <field>: <what is wrong>`, `<where>` naming the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,7 +81,7 @@ from carematch.matching.snapshot import directory_version_bump
 from carematch.scheduling.openings import SESSION
 from carematch.scheduling.selectors import provider_openings
 
-from .models import AvailabilityWindow, License, LicenseStatus, Provider
+from .models import AvailabilityWindow, License, LicenseStatus, Provider, VerificationSource
 from .records import LicenseRecord, ProviderRecord, WindowRecord
 from .services import PROVIDER_FIELDS, provider_profile_update, providers_upsert
 from .validation import FieldError, build_provider_record, clean_license, clean_slugs, clean_window
@@ -117,6 +127,12 @@ ACCEPTING = {"newpt": True, "nopt": False, "existptonly": False, "existptfam": F
 # Plan-Net qualification statuses saying a credential may not be used: such a license is
 # imported as rejected (it never counts) unless carematch's own verification says otherwise.
 UNUSABLE_QUALIFICATION = frozenset({"inactive", "revoked", "issiner"})
+# FHIR VerificationResult.status (http://hl7.org/fhir/verificationresult-status): `validated`
+# verifies the qualifications it targets; a failed validation rejects them; `attested` (the
+# practitioner's own word), `in-process` and `req-revalid` say nothing carematch can rely on.
+VALIDATED = "validated"
+VALIDATION_FAILED = frozenset({"val-fail", "reval-fail"})
+_QUALIFICATION_LOCATION = re.compile(r"Practitioner\.qualifications?(?:\[(\d+)\])?")
 VOCABULARY_SYSTEMS = {CONCERN_SYSTEM: "concerns", APPROACH_SYSTEM: "approaches", POPULATION_SYSTEM: "populations"}
 
 # Fields read from a provider's PractitionerRoles and what they refer to.
@@ -202,7 +218,7 @@ def license_qualification(license: License, *, today: dt.date) -> dict[str, Any]
             {
                 "url": QUALIFICATION,
                 "extension": [
-                    {"url": "status", "valueCode": "active" if license.counts_on(today) else "inactive"},
+                    {"url": "status", "valueCode": "active" if license.in_force_on(today) else "inactive"},
                     {"url": "whereValid", "valueCodeableConcept": _concept(
                         USPS_SYSTEM, license.state, vocab.STATES.get(license.state, ""))},
                 ],
@@ -727,12 +743,59 @@ def _aware_datetime(value: Any) -> dt.datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def _read_licenses(mapped: MappedProvider, practitioner: Mapping[str, Any]) -> list[str]:
-    """Licenses into mapped.values; returns the types of licenses and degrees (for credentials)."""
+@dataclass(frozen=True)
+class _Validation:
+    """What the bundle's VerificationResults say of one qualification of a Practitioner."""
+
+    validated: bool = False
+    failed: bool = False
+    failed_at: dt.datetime | None = None
+
+
+def _validations(
+    mapped: MappedProvider, verifications: Sequence[tuple[str, Mapping[str, Any]]], qualifications: int,
+) -> dict[int, _Validation]:
+    """By qualification position, what the VerificationResults targeting this Practitioner say.
+    A failed validation outweighs a successful one."""
+    found: dict[int, _Validation] = {}
+    for where, verification in verifications:
+        status = _text(verification.get("status"))
+        if status != VALIDATED and status not in VALIDATION_FAILED:
+            continue
+        positions: set[int] = set()
+        for location in _items(verification.get("targetLocation")):
+            matched = _QUALIFICATION_LOCATION.fullmatch(_text(location).strip())
+            if matched is None:
+                continue  # it validated something else (an address, the NPI)
+            if matched.group(1) is None:
+                positions.update(range(qualifications))
+            elif int(matched.group(1)) < qualifications:
+                positions.add(int(matched.group(1)))
+            else:
+                mapped.problem(where, "targetLocation", f"{_text(location).strip()} names no qualification of "
+                                                        f"{mapped.where} (it has {qualifications})")
+        when = _aware_datetime(verification.get("statusDate"))
+        for position in positions:
+            before = found.get(position, _Validation())
+            if status == VALIDATED:
+                found[position] = dataclasses.replace(before, validated=True)
+            else:
+                found[position] = dataclasses.replace(before, failed=True, failed_at=before.failed_at or when)
+    return found
+
+
+def _read_licenses(
+    mapped: MappedProvider, practitioner: Mapping[str, Any],
+    verifications: Sequence[tuple[str, Mapping[str, Any]]] = (),
+) -> list[str]:
+    """Licenses into mapped.values; returns the types of licenses and degrees (for credentials).
+    `verifications` are the bundle's VerificationResults targeting this Practitioner (where, resource)."""
     licenses: list[LicenseRecord] = []
     types: list[str] = []
     failed = False
-    for position, qualification in enumerate(_objects(practitioner.get("qualification"))):
+    qualifications = _objects(practitioner.get("qualification"))
+    validations = _validations(mapped, verifications, len(qualifications))
+    for position, qualification in enumerate(qualifications):
         code = _object(qualification.get("code"))
         kind = _text(code.get("text")).strip() or next(
             (_text(c.get("code")) for c in _codings(code) if _text(c.get("code"))), "")
@@ -753,6 +816,10 @@ def _read_licenses(mapped: MappedProvider, practitioner: Mapping[str, Any]) -> l
                            f"{about} ({number}) has no period.end: carematch needs the date each license expires")
             continue
         status = _license_status(mapped, qualification, details, about)
+        validation = validations.get(position, _Validation())
+        if status is None and validation.failed:
+            status = LicenseStatus.REJECTED.value, validation.failed_at
+        vouched = status is None and validation.validated
         for place in where_valid:
             state = _usps_state(place.get("valueCodeableConcept"))
             if state is None:
@@ -766,6 +833,8 @@ def _read_licenses(mapped: MappedProvider, practitioner: Mapping[str, Any]) -> l
                 failed = True
                 mapped.problem(mapped.where, "licenses", f"{about}: {exc}")
                 continue
+            if vouched:
+                record = dataclasses.replace(record, verified=True)
             licenses.append(record)
             if status is not None:
                 mapped.license_status[(record.state, record.license_type, record.number)] = status
@@ -798,7 +867,10 @@ def _license_status(
     return None
 
 
-def _read_practitioner(mapped: MappedProvider, practitioner: Mapping[str, Any]) -> None:
+def _read_practitioner(
+    mapped: MappedProvider, practitioner: Mapping[str, Any],
+    verifications: Sequence[tuple[str, Mapping[str, Any]]] = (),
+) -> None:
     values, where = mapped.values, mapped.where
     npis: list[str] = []
     for identifier in _objects(practitioner.get("identifier")):
@@ -836,7 +908,7 @@ def _read_practitioner(mapped: MappedProvider, practitioner: Mapping[str, Any]) 
     ]
     bios = [_text(ext.get("valueMarkdown") or ext.get("valueString")) for ext in _extensions(practitioner, BIO)]
     values["bio"] = bios[0] if bios else ""
-    license_types = _read_licenses(mapped, practitioner)
+    license_types = _read_licenses(mapped, practitioner, verifications)
     values["credentials"] = suffixes or license_types
 
 
@@ -1087,10 +1159,17 @@ def bundle_to_values(data: Mapping[str, Any]) -> tuple[list[MappedProvider], lis
                                     "this bundle"))
         else:
             roles_of[found[0]].append((role_index, role))
+    verifications_of: dict[int, list[tuple[str, dict[str, Any]]]] = {i: [] for i, _ in practitioners}
+    for verification_index, verification in index.of_type("VerificationResult"):
+        # Targets that are not a Practitioner of this bundle (an Organization, a Location) are not carematch's.
+        for reference in _objects(verification.get("target")):
+            found = index.resolve(reference, "Practitioner")
+            if found is not None:
+                verifications_of[found[0]].append((index.label(verification_index), verification))
     mapped_providers = []
     for practitioner_index, practitioner in practitioners:
         mapped = MappedProvider(where=index.label(practitioner_index))
-        _read_practitioner(mapped, practitioner)
+        _read_practitioner(mapped, practitioner, verifications_of[practitioner_index])
         roles = roles_of[practitioner_index]
         if practitioner.get("active") is False:
             mapped.problem(mapped.where, "active", "is false: carematch imports practitioners who see clients; "
@@ -1202,9 +1281,11 @@ def _apply_license_statuses(providers: Sequence[tuple[MappedProvider, ProviderRe
             want = wanted.get((npi, state, kind, number))
             if want is None or want[0] == status:
                 continue
-            verified_at = None if want[0] == LicenseStatus.UNVERIFIED else (want[1] or now)
-            changes.append(License(pk=pk, status=want[0], verified_by=None, verified_at=verified_at))
-    License.objects.bulk_update(changes, ["status", "verified_by", "verified_at"], batch_size=500)
+            decided = want[0] != LicenseStatus.UNVERIFIED
+            changes.append(License(pk=pk, status=want[0], verified_by=None, verified_at=(want[1] or now) if decided
+                                   else None, verification_source=VerificationSource.FHIR if decided else ""))
+    License.objects.bulk_update(changes, ["status", "verified_by", "verified_at", "verification_source"],
+                                batch_size=500)
     if changes:
         directory_version_bump()
 
@@ -1231,7 +1312,7 @@ def bundle_import(*, data: Mapping[str, Any], now: dt.datetime | None = None) ->
     npis = list(dict.fromkeys(record.npi for record in records))
     with transaction.atomic():
         before = _stored_state(npis)
-        providers_upsert(records=records)
+        providers_upsert(records=records, verification_source=VerificationSource.FHIR)
         _apply_license_statuses(reading.providers, now=now or timezone.now())
         _apply_works_holidays(reading.providers)
         after = _stored_state(npis)

@@ -183,6 +183,7 @@ class DirectorySearchForm(forms.Form):
         label="Licensed in",
         required=False,
         choices=[("", "Any state"), *sorted(vocab.STATES.items(), key=lambda item: item[1])],
+        help_text="Licenses there that are current, verified or still waiting for verification.",
     )
     concern = forms.ChoiceField(
         label="Helps with", required=False, choices=[("", "Anything"), *vocab.CONCERNS.items()]

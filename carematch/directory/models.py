@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from carematch.lib import licenses as license_rules
 from carematch.lib.vocab import GENDERS, STATES
 
 from . import lookups  # noqa: F401  (registers the `has` lookup on JSON lists)
@@ -83,17 +84,44 @@ class Provider(models.Model):
         return f"{self.first_name} {self.last_name}" + (f", {suffix}" if suffix else "")
 
     def licenses_valid_on(self, day: dt.date) -> list[License]:
+        """The licenses that count for matching on `day` (License.counts_on)."""
         return [lic for lic in self.licenses.all() if lic.counts_on(day)]
 
 
 class LicenseStatus(models.TextChoices):
-    UNVERIFIED = "unverified", "Not yet verified"
-    VERIFIED = "verified", "Verified"
-    REJECTED = "rejected", "Rejected"
+    UNVERIFIED = license_rules.UNVERIFIED, "Not yet verified"
+    VERIFIED = license_rules.VERIFIED, "Verified"
+    REJECTED = license_rules.REJECTED, "Rejected"
+
+
+class VerificationSource(models.TextChoices):
+    """Who vouched for a license's verification (or rejection)."""
+
+    COORDINATOR = "coordinator", "a coordinator"
+    ROSTER = "roster", "the roster it was imported from"
+    FHIR = "fhir", "the FHIR directory it was imported from"
+    DEMO = "demo", "the demo seed (synthetic data)"
+
+
+def match_unverified_licenses() -> bool:
+    """Whether this deployment lets licenses not yet verified count (CAREMATCH_MATCH_UNVERIFIED_LICENSES)."""
+    return bool(settings.MATCH_UNVERIFIED_LICENSES)
+
+
+def licenses_counting_on(day: dt.date, *, prefix: str = "") -> Q:
+    """License rows that count for matching on `day`, as a filter (`prefix` e.g. "licenses__")."""
+    statuses = license_rules.statuses_that_count(match_unverified=match_unverified_licenses())
+    return Q(**{f"{prefix}status__in": sorted(statuses), f"{prefix}expires__gte": day})
 
 
 class License(models.Model):
-    """A state license. Expired licenses are kept as history; they never count."""
+    """A state license. Expired licenses are kept as history; they never count.
+
+    Only a verified license counts for matching and booking, unless the deployment lets
+    licenses not yet verified count too (carematch/lib/licenses.py has the rule). A
+    verified or rejected license records when, and who vouched for it: a coordinator
+    (`verified_by`), or the roster or FHIR directory it came from.
+    """
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="licenses")
     state = models.CharField(max_length=2)
@@ -105,6 +133,10 @@ class License(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    verification_source = models.CharField(
+        max_length=12, blank=True, choices=VerificationSource.choices,
+        help_text="Who vouched for the verification or rejection; blank while not yet verified.",
+    )
 
     class Meta:
         ordering = ["state", "license_type", "number"]
@@ -117,14 +149,38 @@ class License(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in LicenseStatus]), name="license_status_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(verification_source__in=["", *VerificationSource.values]),
+                name="license_verification_source_valid",
+            ),
+            # Not yet verified means nobody vouched yet; verified or rejected says when.
+            models.CheckConstraint(
+                condition=Q(status=LicenseStatus.UNVERIFIED, verified_at__isnull=True, verified_by__isnull=True,
+                            verification_source="")
+                | (~Q(status=LicenseStatus.UNVERIFIED) & Q(verified_at__isnull=False)),
+                name="license_verification_recorded",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.state} {self.license_type} {self.number} (expires {self.expires})"
 
     def counts_on(self, day: dt.date) -> bool:
-        """A license counts for a date only if it is not rejected and has not expired by then."""
+        """Whether the license counts for matching and booking on `day`: verified (or not yet
+        verified, where the deployment allows it), not rejected, not expired by then."""
+        return license_rules.license_counts_on(
+            status=self.status, expires=self.expires, day=day, match_unverified=match_unverified_licenses()
+        )
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """Not rejected and not expired by `day`, whether or not verified yet (what the FHIR
+        export calls active)."""
         return self.status != LicenseStatus.REJECTED and self.expires >= day
+
+    @property
+    def awaiting_verification(self) -> bool:
+        """Not yet verified, so it does not count for matching unless the deployment allows it."""
+        return self.status == LicenseStatus.UNVERIFIED
 
 
 class AvailabilityWindow(models.Model):

@@ -12,6 +12,9 @@ class LicenseRecord:
     license_type: str
     number: str
     expires: dt.date
+    # The source vouches that the license was verified (a credentialing roster's `:verified`,
+    # a FHIR VerificationResult). It never undoes a coordinator's rejection.
+    verified: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,11 @@ OPTIONAL_COLUMNS, in any order. In a row:
 - list columns hold `;`-separated items; spaces around items are ignored, slugs are
   case-insensitive;
 - `licenses` holds `STATE:TYPE:NUMBER:YYYY-MM-DD` entries, at least one; an expired
-  license is history and is kept (it never counts);
+  license is history and is kept (it never counts). An entry ending in `:verified`
+  (`CO:LPC:0012345:2030-06-30:verified`) says the source has verified the license, as a
+  roster from a credentialing source does: it is stored verified by the roster, at the time
+  of the import, and counts for matching at once. Without it a new license waits for a
+  coordinator to verify it. `:verified` never undoes a coordinator's rejection;
 - `availability` holds `DAY HH:MM-HH:MM` entries (DAY is mon..sun), in the row's `timezone`;
 - `accepting_new` is true/false/yes/no/1/0; `zip` is required when formats include in_person.
 
@@ -31,6 +35,7 @@ from tqdm import tqdm
 from carematch.lib.npi import is_valid_npi
 from carematch.lib.vocab import WEEKDAYS
 
+from .models import VerificationSource
 from .records import FieldProblem, LicenseRecord, ProviderRecord, WindowRecord
 from .services import providers_upsert
 from .validation import FieldError, build_provider_record, clean_license, parse_window
@@ -44,6 +49,7 @@ OPTIONAL_COLUMNS = ("email", "phone", "bio", "address", "min_notice_hours")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 LIST_COLUMNS = frozenset({"credentials", "languages", "concerns", "approaches", "populations", "formats", "insurance"})
 LICENSE_FORM = "STATE:TYPE:NUMBER:YYYY-MM-DD"
+VERIFIED_MARK = "verified"  # the last part of a license entry whose source verified it
 HEADER_LINE = 1
 # A row's own problems (not one column's) are reported under this name.
 ROW = "row"
@@ -92,7 +98,7 @@ def roster_import(
         )
     if progress and not dry_run:
         sys.stderr.write(f"writing {len(rows.records)} providers to the directory\n")
-    result = providers_upsert(records=rows.records, dry_run=dry_run)
+    result = providers_upsert(records=rows.records, dry_run=dry_run, verification_source=VerificationSource.ROSTER)
     return RosterReport(
         created=result.created,
         updated=result.updated,
@@ -255,16 +261,22 @@ def _licenses(cell: str) -> tuple[list[LicenseRecord], list[str]]:
     found: list[LicenseRecord] = []
     errors: list[str] = []
     for entry in _entries(cell):
-        parts = entry.split(":", 2)
-        # A license number may itself hold ':'; the expiry is after the last one.
+        body, mark = entry.rsplit(":", 1) if ":" in entry else (entry, "")
+        verified = mark.strip().lower() == VERIFIED_MARK
+        if not verified:
+            body = entry
+        parts = body.split(":", 2)
+        # A license number may itself hold ':'; the expiry is after the last one (before `:verified`).
         number_expiry = parts[2].rsplit(":", 1) if len(parts) == 3 else []
         if len(number_expiry) != 2:
             errors.append(f"'{entry}' is not a license like {LICENSE_FORM}")
             continue
         try:
-            found.append(clean_license(parts[0], parts[1], *number_expiry))
+            license = clean_license(parts[0], parts[1], *number_expiry)
         except FieldError as exc:
             errors.append(_about(entry, exc))
+            continue
+        found.append(dataclasses.replace(license, verified=True) if verified else license)
     return found, errors
 
 
@@ -291,7 +303,9 @@ def roster_row(record: ProviderRecord) -> list[str]:
         "credentials": "; ".join(record.credentials),
         "taxonomy": record.taxonomy,
         "licenses": "; ".join(
-            f"{lic.state}:{lic.license_type}:{lic.number}:{lic.expires.isoformat()}" for lic in record.licenses
+            f"{lic.state}:{lic.license_type}:{lic.number}:{lic.expires.isoformat()}"
+            + (f":{VERIFIED_MARK}" if lic.verified else "")
+            for lic in record.licenses
         ),
         "gender": record.gender,
         "languages": "; ".join(record.languages),

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .models import AvailabilityWindow, License, Provider
+from .models import AvailabilityWindow, License, LicenseStatus, Provider, licenses_counting_on
 
 
 def provider_search(
@@ -19,15 +19,20 @@ def provider_search(
     accepting_new: bool | None = None,
     name: str | None = None,
     on: dt.date | None = None,
+    awaiting_verification_too: bool = False,
 ) -> QuerySet[Provider]:
-    """Providers matching every filter given. `state` means a license there that counts on `on`
-    (today by default): not rejected and not expired."""
+    """Providers matching every filter given. `state` means a license there that counts for
+    matching on `on` (today by default): verified (License.counts_on), not expired. With
+    `awaiting_verification_too` (the coordinators' search), a license there that is not yet
+    verified, and not expired, is enough."""
     queryset = Provider.objects.all()
     if state:
         day = on or timezone.localdate()
-        queryset = queryset.filter(
-            Q(licenses__state=state.upper()) & Q(licenses__expires__gte=day) & ~Q(licenses__status="rejected")
-        ).distinct()
+        there = Q(licenses__state=state.upper())
+        counting = licenses_counting_on(day, prefix="licenses__")
+        if awaiting_verification_too:
+            counting |= Q(licenses__status=LicenseStatus.UNVERIFIED, licenses__expires__gte=day)
+        queryset = queryset.filter(there & counting).distinct()
     if concern:
         queryset = queryset.filter(concerns__has=concern.lower())
     if payer:
@@ -46,7 +51,8 @@ def provider_search(
 
 
 def licenses_expiring(*, within_days: int = 60, today: dt.date | None = None) -> QuerySet[License]:
-    """Licenses that still count today but expire within `within_days` days, soonest first."""
+    """Licenses not rejected and not yet expired that expire within `within_days` days, soonest
+    first (not yet verified ones too: they will need renewing as well)."""
     day = today or timezone.localdate()
     return (
         License.objects.filter(expires__gte=day, expires__lte=day + dt.timedelta(days=within_days))

@@ -17,7 +17,7 @@ from carematch.lib.errors import InvalidInput, NotFound
 from carematch.matching.snapshot import directory_version_bump
 
 from . import validation
-from .models import AvailabilityWindow, License, LicenseStatus, Provider, TimeOff
+from .models import AvailabilityWindow, License, LicenseStatus, Provider, TimeOff, VerificationSource
 from .records import LicenseRecord, ProviderRecord, WindowRecord
 
 PROVIDER_FIELDS = (
@@ -60,7 +60,7 @@ class _Stored:
     def __init__(self, pk: int, values: dict[str, object]) -> None:
         self.id = pk
         self.values = values
-        self.licenses: dict[tuple[str, str, str], tuple[int, dt.date]] = {}
+        self.licenses: dict[tuple[str, str, str], tuple[int, dt.date, str]] = {}  # id, expiry, status
         self.windows: dict[tuple[int, dt.time, dt.time], int] = {}
 
 
@@ -71,7 +71,8 @@ class _UpsertPlan:
     create: list[ProviderRecord]
     update: list[tuple[int, dict[str, object]]]  # provider id, the values that changed
     license_create: list[tuple[int, LicenseRecord]]
-    license_renew: list[tuple[int, dt.date]]  # license id, its new expiry
+    license_renew: list[tuple[int, dt.date, bool]]  # license id, its new expiry, whether the source verified it
+    license_verify: list[int]  # licenses not yet verified that the source says are verified
     license_delete: list[int]
     window_create: list[tuple[int, WindowRecord]]
     window_delete: list[int]
@@ -83,7 +84,10 @@ class _UpsertPlan:
         return UpsertResult(created=len(self.create), updated=self.updated, unchanged=self.unchanged)
 
 
-def providers_upsert(*, records: Sequence[ProviderRecord], dry_run: bool = False) -> UpsertResult:
+def providers_upsert(
+    *, records: Sequence[ProviderRecord], dry_run: bool = False,
+    verification_source: VerificationSource = VerificationSource.ROSTER,
+) -> UpsertResult:
     """Create or update providers by NPI, with their licenses and weekly windows.
 
     The record is the truth for each provider: licenses and windows not in it are removed.
@@ -93,6 +97,11 @@ def providers_upsert(*, records: Sequence[ProviderRecord], dry_run: bool = False
     All or nothing: one transaction. With `dry_run`, nothing is written and the result
     counts what the upsert would do.
 
+    A license the record says is verified (`LicenseRecord.verified`) is stored verified,
+    now, vouched for by `verification_source`, when it is new, renewed, or not yet
+    verified; a rejected license stays rejected (and a renewed rejected one goes back to
+    not yet verified), so no import undoes a coordinator's rejection.
+
     Whole rosters are fast: the stored providers are read in a few queries per 900 NPIs,
     and every write is a batched insert, update or delete.
     """
@@ -101,7 +110,7 @@ def providers_upsert(*, records: Sequence[ProviderRecord], dry_run: bool = False
         return _upsert_plan(latest).result
     with transaction.atomic():
         plan = _upsert_plan(latest)
-        _upsert_apply(plan)
+        _upsert_apply(plan, verification_source=verification_source)
         if plan.result.created or plan.result.updated:
             directory_version_bump()
     return plan.result
@@ -117,10 +126,10 @@ def _stored_providers(npis: Sequence[str]) -> dict[str, _Stored]:
             stored[npi] = by_id[pk] = provider
     for ids in _chunks(list(by_id)):
         licenses = License.objects.filter(provider_id__in=ids).order_by()
-        for pk, provider_id, state, kind, number, expires in licenses.values_list(
-            "pk", "provider_id", "state", "license_type", "number", "expires"
+        for pk, provider_id, state, kind, number, expires, status in licenses.values_list(
+            "pk", "provider_id", "state", "license_type", "number", "expires", "status"
         ):
-            by_id[provider_id].licenses[(state, kind, number)] = (pk, expires)
+            by_id[provider_id].licenses[(state, kind, number)] = (pk, expires, status)
         windows = AvailabilityWindow.objects.filter(provider_id__in=ids).order_by()
         for pk, provider_id, weekday, start, end in windows.values_list("pk", "provider_id", "weekday", "start", "end"):
             by_id[provider_id].windows[(weekday, start, end)] = pk
@@ -130,8 +139,8 @@ def _stored_providers(npis: Sequence[str]) -> dict[str, _Stored]:
 def _upsert_plan(records: Sequence[ProviderRecord]) -> _UpsertPlan:
     stored = _stored_providers([record.npi for record in records])
     plan = _UpsertPlan(
-        create=[], update=[], license_create=[], license_renew=[], license_delete=[], window_create=[],
-        window_delete=[],
+        create=[], update=[], license_create=[], license_renew=[], license_verify=[], license_delete=[],
+        window_create=[], window_delete=[],
     )
     for record in records:
         provider = stored.get(record.npi)
@@ -164,11 +173,14 @@ def _replace_licenses(provider: _Stored, wanted: Sequence[LicenseRecord], *, pla
             touched = True
             continue
         keep.add(key)
-        pk, expires = have
+        pk, expires, status = have
         if expires != rec.expires:
-            plan.license_renew.append((pk, rec.expires))
+            plan.license_renew.append((pk, rec.expires, rec.verified and status != LicenseStatus.REJECTED))
             touched = True
-    for key, (pk, _) in provider.licenses.items():
+        elif rec.verified and status == LicenseStatus.UNVERIFIED:
+            plan.license_verify.append(pk)
+            touched = True
+    for key, (pk, *_) in provider.licenses.items():
         if key not in keep:
             plan.license_delete.append(pk)
             touched = True
@@ -187,7 +199,7 @@ def _replace_windows(provider: _Stored, wanted: Sequence[WindowRecord], *, plan:
     return True
 
 
-def _upsert_apply(plan: _UpsertPlan) -> None:
+def _upsert_apply(plan: _UpsertPlan, *, verification_source: VerificationSource) -> None:
     # Deletes first: a window that only changed its end keeps its start, which is unique per provider.
     for ids in _chunks(plan.license_delete):
         License.objects.filter(pk__in=ids).delete()
@@ -204,25 +216,31 @@ def _upsert_apply(plan: _UpsertPlan) -> None:
         pk = new_ids[record.npi]
         license_rows.extend((pk, lic) for lic in record.licenses)
         window_rows.extend((pk, window) for window in record.windows)
+    now = timezone.now()
+    verified: dict[str, object] = {"status": LicenseStatus.VERIFIED.value, "verified_by_id": None,
+                                   "verified_at": now, "verification_source": verification_source.value}
+    unverified: dict[str, object] = {"status": LicenseStatus.UNVERIFIED.value, "verified_by_id": None,
+                                     "verified_at": None, "verification_source": ""}
     _insert_many(License, [
         {"provider_id": pk, "state": lic.state, "license_type": lic.license_type, "number": lic.number,
-         "expires": lic.expires}
+         "expires": lic.expires, **(verified if lic.verified else unverified)}
         for pk, lic in license_rows
     ])
     _insert_many(AvailabilityWindow, [
         {"provider_id": pk, "weekday": w.weekday, "start": w.start, "end": w.end} for pk, w in window_rows
     ])
 
-    now = timezone.now()
     by_fields: dict[tuple[str, ...], list[tuple[int, dict[str, object]]]] = {}
     for pk, changed in plan.update:
         by_fields.setdefault(tuple(sorted(changed)), []).append((pk, {**changed, "updated_at": now}))
     for fields, rows in by_fields.items():
         _update_many(Provider, [*fields, "updated_at"], rows)
-    unverified: dict[str, object] = {"status": LicenseStatus.UNVERIFIED.value, "verified_by_id": None,
-                                     "verified_at": None}
-    renewed = [(pk, {"expires": expires, **unverified}) for pk, expires in plan.license_renew]
+    renewed = [
+        (pk, {"expires": expires, **(verified if vouched else unverified)})
+        for pk, expires, vouched in plan.license_renew
+    ]
     _update_many(License, ["expires", *unverified], renewed)
+    _update_many(License, list(verified), [(pk, verified) for pk in plan.license_verify])
 
 
 # Field types whose Python values every database driver takes as they are.
@@ -297,18 +315,51 @@ def _execute_many(sql: str, params: list[list[Any]]) -> None:
 
 
 def license_set_status(*, license: License, status: str, by: User) -> License:
-    """A coordinator marks a license verified or rejected (or back to unverified)."""
+    """A coordinator marks a license verified or rejected (or back to unverified).
+
+    Matching reads the change at once: only a verified license counts (unless the
+    deployment lets unverified ones count), so the directory's version is bumped with it.
+    """
     if status not in LicenseStatus.values:
         raise InvalidInput(
             f"Status must be one of: {', '.join(LicenseStatus.values)}.", fields={"status": "unknown status"}
         )
+    decided = status != LicenseStatus.UNVERIFIED
     license.status = status
-    license.verified_by = by if status != LicenseStatus.UNVERIFIED else None
-    license.verified_at = timezone.now() if status != LicenseStatus.UNVERIFIED else None
+    license.verified_by = by if decided else None
+    license.verified_at = timezone.now() if decided else None
+    license.verification_source = VerificationSource.COORDINATOR if decided else ""
     with transaction.atomic():
-        license.save(update_fields=["status", "verified_by", "verified_at"])
+        license.save(update_fields=["status", "verified_by", "verified_at", "verification_source"])
         directory_version_bump()
     return license
+
+
+def licenses_mark_verified(
+    *, keys: Sequence[tuple[str, str, str, str]], source: VerificationSource, now: dt.datetime | None = None,
+) -> int:
+    """Mark verified, vouched for by `source`, the licenses among `keys` (NPI, state, type,
+    number) that are not yet verified; rejected and verified ones are left as they are.
+    Returns how many changed."""
+    now = now or timezone.now()
+    wanted: dict[str, set[tuple[str, str, str]]] = {}
+    for npi, state, kind, number in keys:
+        wanted.setdefault(npi, set()).add((state, kind, number))
+    changed: list[int] = []
+    with transaction.atomic():
+        for npis in _chunks(sorted(wanted)):
+            rows = License.objects.filter(provider__npi__in=npis, status=LicenseStatus.UNVERIFIED).order_by()
+            for pk, npi, state, kind, number in rows.values_list(
+                "pk", "provider__npi", "state", "license_type", "number"
+            ):
+                if (state, kind, number) in wanted[npi]:
+                    changed.append(pk)
+        values: dict[str, object] = {"status": LicenseStatus.VERIFIED.value, "verified_by_id": None,
+                                     "verified_at": now, "verification_source": source.value}
+        _update_many(License, list(values), [(pk, values) for pk in changed])
+        if changed:
+            directory_version_bump()
+    return len(changed)
 
 
 # --- Provider self-service: profile, weekly windows, time off ---------------------------------

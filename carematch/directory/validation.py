@@ -301,12 +301,13 @@ def build_provider_record(values: Mapping[str, Any]) -> tuple[ProviderRecord | N
     licenses = tuple(dict.fromkeys(values.get("licenses", ())))
     if not licenses:
         problems.append(FieldProblem("licenses", "at least one license is required"))
-    seen: set[tuple[str, str, str]] = set()
+    seen: dict[tuple[str, str, str], LicenseRecord] = {}
     for lic in licenses:
         key = (lic.state, lic.license_type, lic.number)
-        if key in seen:
-            problems.append(FieldProblem("licenses", f"{':'.join(key)} is listed twice with different expiry dates"))
-        seen.add(key)
+        first = seen.setdefault(key, lic)
+        if first is not lic:
+            differ = "expiry dates" if first.expires != lic.expires else "verification (once verified, once not)"
+            problems.append(FieldProblem("licenses", f"{':'.join(key)} is listed twice with different {differ}"))
     windows: tuple[WindowRecord, ...] = ()
     try:
         windows = check_windows(values.get("availability", ()))

@@ -38,7 +38,15 @@ from .forms import (
     WindowForm,
     add_service_errors,
 )
-from .models import AvailabilityWindow, License, LicenseStatus, Provider, TimeOff
+from .models import (
+    AvailabilityWindow,
+    License,
+    LicenseStatus,
+    Provider,
+    TimeOff,
+    VerificationSource,
+    match_unverified_licenses,
+)
 
 OPENINGS_AHEAD = dt.timedelta(days=14)
 OPENINGS_SHOWN = 10
@@ -81,6 +89,54 @@ def _zone_name(time_zone: str) -> str:
 
 def _initials(provider: Provider) -> str:
     return (provider.first_name[:1] + provider.last_name[:1]).upper()
+
+
+@dataclass(frozen=True)
+class LicenseStanding:
+    """Whether a license counts for matching today, in words for staff and for the provider."""
+
+    counts: bool
+    code: str  # counts, awaiting, awaiting_but_matched, rejected, expired
+    staff: str
+    provider: str
+
+
+def license_standing(lic: License, *, today: dt.date, match_unverified: bool) -> LicenseStanding:
+    state = vocab.STATES.get(lic.state, lic.state)
+    if lic.status == LicenseStatus.REJECTED:
+        return LicenseStanding(False, "rejected", "Never matched: rejected",
+                               "Not accepted by your coordinator, so it is not used for matching. "
+                               "Ask your coordinator if you think this is wrong.")
+    if lic.expires < today:
+        return LicenseStanding(False, "expired", "No longer matched: expired",
+                               "Expired, so it is not used for matching. Send your coordinator the renewed license.")
+    if lic.awaiting_verification and match_unverified:
+        return LicenseStanding(True, "awaiting_but_matched",
+                               "Matched before verification, as this network allows; verify it still",
+                               "Waiting for verification by your coordinator. This network matches you in "
+                               f"{state} meanwhile.")
+    if lic.awaiting_verification:
+        return LicenseStanding(False, "awaiting", "Not matched until verified",
+                               f"Waiting for verification by your coordinator: people in {state} are not "
+                               "matched with you, and cannot book you there, until it is verified.")
+    return LicenseStanding(True, "counts", "Counts for matching",
+                           f"Verified: people in {state} can be matched with you.")
+
+
+@dataclass(frozen=True)
+class LicenseLine:
+    license: License
+    state: str  # the state's name
+    standing: LicenseStanding
+
+
+def _vouched_by(lic: License) -> str:
+    """Who verified (or rejected) a license, for the staff page."""
+    if lic.verification_source == VerificationSource.COORDINATOR:
+        return lic.verified_by.email if lic.verified_by else "a coordinator whose account has since been removed"
+    if lic.verification_source:
+        return VerificationSource(lic.verification_source).label
+    return lic.verified_by.email if lic.verified_by else "not recorded"
 
 
 # --- Public profile ----------------------------------------------------------------------------
@@ -151,7 +207,23 @@ def my_profile(request: HttpRequest, provider: Provider) -> HttpResponse:
                 return redirect("directory:my_profile")
     else:
         form = ProviderProfileForm(provider=provider)
-    return render(request, "directory/my_profile.html", {"provider": provider, "form": form})
+    today, match_unverified = timezone.localdate(), match_unverified_licenses()
+    licenses = [
+        LicenseLine(lic, vocab.STATES.get(lic.state, lic.state),
+                    license_standing(lic, today=today, match_unverified=match_unverified))
+        for lic in provider.licenses.order_by("state", "license_type", "number")
+    ]
+    waiting = [line for line in licenses if line.standing.code in ("awaiting", "awaiting_but_matched")]
+    states = list(dict.fromkeys(line.state for line in waiting))
+    context = {
+        "provider": provider,
+        "form": form,
+        "licenses": licenses,
+        "waiting": waiting,
+        "waiting_in": " and ".join([", ".join(states[:-1]), states[-1]] if len(states) > 1 else states),
+        "matched_nowhere": not any(line.standing.counts for line in licenses),
+    }
+    return render(request, "directory/my_profile.html", context)
 
 
 def _availability(
@@ -267,17 +339,20 @@ def staff_directory(request: HttpRequest) -> HttpResponse:
     page = None
     if not form.is_bound or form.is_valid():
         filters = form.filters() if form.is_bound else {}
-        page = Paginator(selectors.provider_search(**filters), DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    rows = [
-        {
+        found = selectors.provider_search(**filters, awaiting_verification_too=True)
+        page = Paginator(found, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    today, match_unverified = timezone.localdate(), match_unverified_licenses()
+    rows = []
+    for provider in page.object_list if page else []:
+        waiting = [lic for lic in provider.licenses.all() if lic.awaiting_verification and lic.expires >= today]
+        rows.append({
             "provider": provider,
             "licensed_in": sorted({lic.state for lic in provider.licenses.all() if lic.counts_on(today)}),
-            "to_verify": sum(lic.status == LicenseStatus.UNVERIFIED for lic in provider.licenses.all()),
-        }
-        for provider in (page.object_list if page else [])
-    ]
-    return render(request, "directory/staff_directory.html", {"form": form, "page": page, "rows": rows})
+            "to_verify": len(waiting),
+            "waiting_in": sorted({lic.state for lic in waiting}),
+        })
+    context = {"form": form, "page": page, "rows": rows, "match_unverified": match_unverified}
+    return render(request, "directory/staff_directory.html", context)
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -292,7 +367,7 @@ def staff_provider(request: HttpRequest, provider_id: int) -> HttpResponse:
         pk=provider_id,
     )
     tz = zone(provider.timezone)
-    today = timezone.localdate()
+    today, match_unverified = timezone.localdate(), match_unverified_licenses()
     context = {
         "provider": provider,
         "initials": _initials(provider),
@@ -309,6 +384,8 @@ def staff_provider(request: HttpRequest, provider_id: int) -> HttpResponse:
                 "license": lic,
                 "state": vocab.STATES.get(lic.state, lic.state),
                 "expired": lic.expires < today,
+                "standing": license_standing(lic, today=today, match_unverified=match_unverified),
+                "vouched_by": _vouched_by(lic),
                 "actions": [(value, label) for value, label in _STATUS_ACTIONS.items() if value != lic.status],
             }
             for lic in provider.licenses.all()
@@ -349,7 +426,9 @@ def licenses_expiring(request: HttpRequest) -> HttpResponse:
     licenses = list(selectors.licenses_expiring(within_days=EXPIRING_WITHIN_DAYS, today=today))
     rows = [{"license": lic, "days_left": (lic.expires - today).days} for lic in licenses]
     return render(
-        request, "directory/licenses_expiring.html", {"rows": rows, "within_days": EXPIRING_WITHIN_DAYS, "today": today}
+        request, "directory/licenses_expiring.html",
+        {"rows": rows, "within_days": EXPIRING_WITHIN_DAYS, "today": today,
+         "match_unverified": match_unverified_licenses()},
     )
 
 

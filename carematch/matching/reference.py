@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from carematch.directory.models import License, LicenseStatus, Provider
+from carematch.directory.models import License, Provider
 from carematch.lib import geo
 from carematch.lib.timezones import in_zone
 from carematch.measures.selectors import provider_effects
@@ -65,6 +65,7 @@ def _formats(provider: Provider, request: MatchRequest) -> tuple[tuple[str, ...]
 
 
 def _licensed_for(start: dt.datetime, provider: Provider, licenses: list[License], client_zone: str) -> bool:
+    """A license counts (License.counts_on: verified, not expired) on every date the session touches."""
     days = set()
     for name in (provider.timezone, client_zone):
         days.add(in_zone(start, name).date())
@@ -107,10 +108,7 @@ def _everyone(request: MatchRequest, now: dt.datetime) -> list[_Found]:
         accepting_new=True, pk__in=License.objects.filter(state=request.state).values("provider_id")
     )
     for provider in licensed.prefetch_related("licenses", "windows").order_by("id"):
-        licenses = [
-            lic for lic in provider.licenses.all()
-            if lic.state == request.state and lic.status != LicenseStatus.REJECTED
-        ]
+        licenses = [lic for lic in provider.licenses.all() if lic.state == request.state]
         if not licenses:
             continue
         if not any(code in provider.languages for code in request.languages):

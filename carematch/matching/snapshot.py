@@ -5,7 +5,8 @@ directory), so each process keeps one and builds it again only when the director
 version has changed. The version is:
 
 - the token of matching's DirectoryVersion row, which the directory's write services
-  change inside the transaction of every write that matching reads (`directory_version_bump`);
+  change inside the transaction of every write that matching reads (`directory_version_bump`),
+  a license's verification among them;
 - the highest id of providers, licenses and windows, so rows added any other way are
   noticed too;
 - and the highest id of the measures' assessments: the snapshot carries every provider's
@@ -15,7 +16,9 @@ version has changed. The version is:
   questionnaire (a rebuild of a large directory takes seconds).
 
 These are index look-ups: the whole check is one query of a few milliseconds at most,
-however large the directory.
+however large the directory. The deployment's CAREMATCH_MATCH_UNVERIFIED_LICENSES is part
+of the key too (it decides which licenses count), so a snapshot is never used under the
+other setting.
 
 Without a version row (a directory never written through its services, as in tests that
 build rows directly) nothing is kept and every request reads the directory afresh. A
@@ -39,7 +42,7 @@ from collections.abc import Sequence
 from django.db import connection
 from django.db.models import Exists, IntegerField, OuterRef, Q, Value
 
-from carematch.directory.models import AvailabilityWindow, License, LicenseStatus, Provider, TimeOff
+from carematch.directory.models import AvailabilityWindow, License, Provider, TimeOff, match_unverified_licenses
 from carematch.measures.models import Assessment
 from carematch.measures.selectors import provider_effects
 from carematch.scheduling.models import Appointment, CareRequest, Status
@@ -87,16 +90,17 @@ def build_snapshot() -> Directory:
         .iterator(chunk_size=READ_CHUNK)
     )
     licenses = (
-        LicenseRow(provider_id, state, expires, False)
-        for provider_id, state, expires in License.objects.exclude(status=LicenseStatus.REJECTED)
-        .order_by().values_list("provider_id", "state", "expires").iterator(chunk_size=READ_CHUNK)
+        LicenseRow._make(row)
+        for row in License.objects.order_by().values_list("provider_id", "state", "expires", "status")
+        .iterator(chunk_size=READ_CHUNK)
     )
     windows = (
         WindowRow._make(row)
         for row in AvailabilityWindow.objects.order_by().values_list("provider_id", "weekday", "start", "end")
         .iterator(chunk_size=READ_CHUNK)
     )
-    return build_directory(providers=providers, licenses=licenses, windows=windows, effects=provider_effects())
+    return build_directory(providers=providers, licenses=licenses, windows=windows, effects=provider_effects(),
+                           match_unverified=match_unverified_licenses())
 
 
 OUTCOMES_REFRESH_SECONDS = 15 * 60
@@ -129,8 +133,8 @@ _kept = _Kept()
 
 def directory_snapshot() -> Directory:
     """The snapshot for the directory as it is now."""
-    version = directory_version()
-    cacheable = version[0] is not None
+    version = (match_unverified_licenses(), *directory_version())
+    cacheable = version[1] is not None
     kept = _kept.get(version) if cacheable else None
     if kept is not None:
         return kept

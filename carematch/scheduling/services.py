@@ -64,7 +64,8 @@ def check_bookable(
     - the provider offers the format;
     - the provider holds a license in the client's state that counts on every date the
       session touches (in either party's zone), so a license expiring that day is not
-      stretched across midnight;
+      stretched across midnight; a license counts only once verified, unless the deployment
+      lets unverified ones count (License.counts_on, carematch/lib/licenses.py);
     - a provider not accepting new clients can only be booked by their existing clients;
     (the two client rules are checked when the client is known: a hold placed before sign-up
     is checked again, in full, when it is booked;)
@@ -93,6 +94,12 @@ def _check_client_rules(
     days = _session_days(start, provider, client)
     licenses = [lic for lic in provider.licenses.all() if lic.state == client.state]
     if not any(all(lic.counts_on(day) for day in days) for lic in licenses):
+        if any(lic.awaiting_verification and all(lic.in_force_on(day) for day in days) for lic in licenses):
+            raise InvalidSlot(
+                f"This provider's license in {client.state} has not been verified yet, so they cannot be "
+                "booked there until it is.",
+                fields={"provider_id": f"license in {client.state} not yet verified"},
+            )
         raise InvalidSlot(
             f"This provider has no current license in {client.state} for {days[-1]:%B %-d, %Y}, "
             "so they cannot see you there on that date.",

@@ -255,7 +255,8 @@ provider = Provider.objects.create(
     npi=make_npi("223456789"), first_name="Kit", last_name="Crash", credentials=["LPC"], taxonomy="101YP2500X",
     languages=["en"], concerns=["anxiety"], populations=["adults"], formats=["telehealth"], self_pay_rate=100,
     timezone="America/Denver", min_notice_hours=0)
-License.objects.create(provider=provider, state="CO", license_type="LPC", number="7", expires=dt.date(2099, 1, 1))
+License.objects.create(provider=provider, state="CO", license_type="LPC", number="7", expires=dt.date(2099, 1, 1),
+                       status="verified", verified_at=timezone.now(), verification_source="roster")
 for day in range(7):
     AvailabilityWindow.objects.create(provider=provider, weekday=day, start=dt.time(6), end=dt.time(22))
 clients = [accounts.client_create(email=f"crash{i}@example.test", first_name="Crash", last_name=f"Tester{i}",

@@ -58,6 +58,23 @@ def test_a_retention_period_under_one_day_is_refused(tmp_path, days):
     assert result.returncode != 0 and "CAREMATCH_RETENTION_DAYS" in result.stderr
 
 
+SHOW_MATCH_UNVERIFIED = "from django.conf import settings; print(settings.MATCH_UNVERIFIED_LICENSES)"
+
+
+@pytest.mark.parametrize(("value", "shown"), [(None, "False"), ("0", "False"), ("1", "True"), ("yes", "True")])
+def test_only_verified_licenses_count_unless_the_network_says_so(tmp_path, value, shown):
+    env = {} if value is None else {"CAREMATCH_MATCH_UNVERIFIED_LICENSES": value}
+    result = carematch("shell", "--no-imports", "-c", SHOW_MATCH_UNVERIFIED, tmp_path=tmp_path, CAREMATCH_DEBUG="1",
+                       **env)
+    assert result.stdout.strip() == shown, result.stderr
+
+
+def test_an_unclear_choice_about_unverified_licenses_is_refused(tmp_path):
+    # A typo must not silently decide whether unverified licenses are matched.
+    result = carematch("check", tmp_path=tmp_path, CAREMATCH_DEBUG="1", CAREMATCH_MATCH_UNVERIFIED_LICENSES="ture")
+    assert result.returncode != 0 and "CAREMATCH_MATCH_UNVERIFIED_LICENSES must be 1" in result.stderr
+
+
 def test_encryption_keys_may_come_from_a_key_file_but_not_from_both_places(tmp_path):
     key_file = tmp_path / "keys"
     key_file.write_text(f"# newest first\n{FERNET_KEY}\n")

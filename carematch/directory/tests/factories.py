@@ -5,7 +5,14 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from carematch.directory.models import AvailabilityWindow, License, Provider, TimeOff
+from carematch.directory.models import (
+    AvailabilityWindow,
+    License,
+    LicenseStatus,
+    Provider,
+    TimeOff,
+    VerificationSource,
+)
 from carematch.lib.npi import make_npi
 
 
@@ -37,6 +44,9 @@ class ProviderFactory(factory.django.DjangoModelFactory):
 
 
 class LicenseFactory(factory.django.DjangoModelFactory):
+    """A Colorado LPC license, verified (by the roster it came from), so it counts for
+    matching; pass `status=LicenseStatus.UNVERIFIED` (or `rejected`) for one that does not."""
+
     class Meta:
         model = License
 
@@ -45,6 +55,15 @@ class LicenseFactory(factory.django.DjangoModelFactory):
     license_type = "LPC"
     number = factory.Sequence(lambda n: f"00{n:05d}")
     expires = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=365))
+    status = LicenseStatus.VERIFIED
+    verified_at = factory.LazyAttribute(
+        lambda lic: None if lic.status == LicenseStatus.UNVERIFIED else timezone.now()
+    )
+    verification_source = factory.LazyAttribute(
+        lambda lic: "" if lic.status == LicenseStatus.UNVERIFIED
+        else VerificationSource.COORDINATOR if lic.verified_by else VerificationSource.ROSTER
+    )
+    verified_by = None
 
 
 class WindowFactory(factory.django.DjangoModelFactory):

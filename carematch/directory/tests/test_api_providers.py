@@ -60,6 +60,15 @@ def test_state_means_a_license_there_that_counts_today(client, network):
     assert names(client.get("/api/v1/providers?state=WY", **headers)) == ["Bo"]
 
 
+def test_state_leaves_out_a_license_not_yet_verified_unless_the_network_matches_them(client, network, settings):
+    waiting = ProviderFactory(first_name="Eve")
+    LicenseFactory(provider=waiting, state="CO", number="CO-WAIT", status=LicenseStatus.UNVERIFIED)
+    headers = auth_header(UserFactory())
+    assert names(client.get("/api/v1/providers?state=CO", **headers)) == ["Ada"]
+    settings.MATCH_UNVERIFIED_LICENSES = True
+    assert names(client.get("/api/v1/providers?state=CO", **headers)) == ["Ada", "Eve"]
+
+
 def test_filters_combine(client, network):
     headers = auth_header(UserFactory())
     assert names(client.get("/api/v1/providers?concern=anxiety&payer=cigna", **headers)) == ["Ada"]
@@ -78,7 +87,7 @@ def test_licenses_are_shown_to_coordinators_only(client, network):
     staff = client.get(f"/api/v1/providers/{pid}", **auth_header(UserFactory(role=Role.COORDINATOR))).json()
     assert staff["licenses"] == [
         {"id": network["denver"].licenses.get().id, "state": "CO", "license_type": "LPC", "number": "CO-1",
-         "expires": network["denver"].licenses.get().expires.isoformat(), "status": "unverified"}
+         "expires": network["denver"].licenses.get().expires.isoformat(), "status": "verified"}
     ]
 
 

@@ -11,7 +11,7 @@ import pytest
 from carematch.accounts.demo import seed_demo_accounts
 from carematch.accounts.models import Role
 from carematch.directory.demo import demo_records, seed_demo_network
-from carematch.directory.models import Provider
+from carematch.directory.models import License, LicenseStatus, Provider, VerificationSource
 from carematch.directory.validation import build_provider_record
 from carematch.lib import vocab
 
@@ -62,3 +62,53 @@ def test_seeding_twice_creates_once_and_links_the_demo_provider_account():
     assert second == "Demo network already present (40 providers); left as it is."
     assert Provider.objects.count() == 40
     assert Provider.objects.get(user=provider_user).npi == demo_records(count=1, seed=3, today=TODAY)[0].npi
+
+
+def test_demo_licenses_come_verified_but_for_a_few_left_waiting_to_show_the_workflow():
+    records = demo_records(count=2000, today=TODAY)
+    # Every provider's home-state license is verified, so every demo provider can be matched.
+    assert all(record.licenses[0].verified for record in records)
+    waiting = [record for record in records if any(not lic.verified for lic in record.licenses)]
+    assert 10 <= len(waiting) <= 100
+    # The first provider (the demo provider's account) has one license waiting, in another state.
+    first = records[0]
+    assert [lic.verified for lic in first.licenses] == [True, False]
+    assert first.licenses[1].state != first.licenses[0].state
+
+
+@pytest.mark.django_db
+def test_the_seeded_network_is_verified_by_the_demo_seed_and_the_demo_provider_sees_a_license_waiting(client):
+    provider_user = next(u for u, _ in seed_demo_accounts() if u.role == Role.PROVIDER)
+    seed_demo_network(count=60, seed=2026, today=TODAY, provider_account=provider_user)
+    verified = License.objects.filter(status=LicenseStatus.VERIFIED)
+    assert verified.exists() and not verified.exclude(verification_source=VerificationSource.DEMO).exists()
+    assert not verified.filter(verified_at__isnull=True).exists()
+    mine = Provider.objects.get(user=provider_user)
+    assert sorted(mine.licenses.values_list("status", flat=True)) == [LicenseStatus.UNVERIFIED, LicenseStatus.VERIFIED]
+    client.force_login(provider_user)
+    assert "waiting for verification by your coordinator" in client.get("/provider/profile/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_network_seeded_before_demo_licenses_came_verified_has_them_verified_once():
+    from carematch.directory.services import license_set_status, providers_upsert
+
+    coordinator = next(u for u, _ in seed_demo_accounts() if u.role == Role.COORDINATOR)
+    records = demo_records(count=30, seed=4, today=TODAY)
+    unverified = [dataclasses.replace(r, licenses=tuple(dataclasses.replace(lic, verified=False)
+                                                        for lic in r.licenses)) for r in records]
+    providers_upsert(records=unverified)  # as the seed wrote them before
+    refused = License.objects.order_by("pk").first()
+    license_set_status(license=refused, status=LicenseStatus.REJECTED, by=coordinator)
+
+    message = seed_demo_network(count=30, seed=4, today=TODAY)
+
+    should = sum(lic.verified for r in records for lic in r.licenses) - (1 if refused.number in {
+        lic.number for r in records for lic in r.licenses if lic.verified} else 0)
+    assert message == (f"Demo network already present (30 providers); left as it is. {should} demo licenses not "
+                       "yet verified are now verified by the demo seed.")
+    refused.refresh_from_db()
+    assert refused.status == LicenseStatus.REJECTED
+    assert License.objects.filter(verification_source=VerificationSource.DEMO).count() == should
+    again = seed_demo_network(count=30, seed=4, today=TODAY)
+    assert again == "Demo network already present (30 providers); left as it is."

@@ -150,8 +150,10 @@ def test_each_license_is_a_plan_net_qualification_valid_in_its_state():
 @pytest.mark.django_db
 def test_expired_and_rejected_licenses_are_exported_as_inactive_history():
     provider = ProviderFactory()
-    LicenseFactory(provider=provider, number="CURRENT", expires=dt.date(2028, 1, 1))
-    LicenseFactory(provider=provider, number="EXPIRED", expires=dt.date(2025, 12, 31))
+    # A license in force is active for Plan-Net whether or not carematch has verified it yet.
+    LicenseFactory(provider=provider, number="CURRENT", expires=dt.date(2028, 1, 1), status=LicenseStatus.UNVERIFIED)
+    LicenseFactory(provider=provider, number="EXPIRED", expires=dt.date(2025, 12, 31),
+                   status=LicenseStatus.UNVERIFIED)
     LicenseFactory(provider=provider, number="REJECTED", expires=dt.date(2028, 1, 1), status=LicenseStatus.REJECTED)
 
     [practitioner] = resources(directory_json(), "Practitioner")

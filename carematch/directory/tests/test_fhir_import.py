@@ -13,9 +13,11 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from carematch.accounts.models import Role
+from carematch.accounts.tests.factories import UserFactory
 from carematch.directory import fhir
-from carematch.directory.models import License, LicenseStatus, Provider
-from carematch.directory.services import PROVIDER_FIELDS
+from carematch.directory.models import License, LicenseStatus, Provider, VerificationSource
+from carematch.directory.services import PROVIDER_FIELDS, license_set_status
 
 from .factories import LicenseFactory, ProviderFactory, WindowFactory
 
@@ -115,12 +117,81 @@ def test_importing_the_same_bundle_again_changes_nothing():
 @pytest.mark.django_db
 def test_a_foreign_bundle_that_says_nothing_of_verification_keeps_a_coordinators_verification():
     run_import(FOREIGN)
-    License.objects.filter(number="LPC-70412").update(status=LicenseStatus.VERIFIED)
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    license_set_status(license=License.objects.get(number="LPC-70412"), status=LicenseStatus.VERIFIED, by=coordinator)
 
     printed, _, error = run_import(FOREIGN)
 
     assert (printed, error) == ("created 0, updated 0, unchanged 2, rejected 0", None)
-    assert License.objects.get(number="LPC-70412").status == LicenseStatus.VERIFIED
+    kept = License.objects.get(number="LPC-70412")
+    assert (kept.status, kept.verified_by, kept.verification_source) == (
+        LicenseStatus.VERIFIED, coordinator, VerificationSource.COORDINATOR)
+
+
+def verification(ident, *, target, locations, status="validated", when="2026-02-02T10:00:00Z"):
+    """A FHIR VerificationResult, as the National Directory (NDH) writes them."""
+    return {"fullUrl": f"https://directory.example.org/fhir/VerificationResult/{ident}", "resource": {
+        "resourceType": "VerificationResult", "id": ident, "target": [{"reference": target}],
+        "targetLocation": locations, "status": status, "statusDate": when,
+    }}
+
+
+@pytest.mark.django_db
+def test_a_verification_result_that_validated_a_qualification_imports_the_license_verified():
+    data = foreign()
+    data["entry"] += [
+        verification("v1", target="Practitioner/calloway", locations=["Practitioner.qualification[0]",
+                                                                      "Practitioner.address"]),
+        # Attested by the practitioner is their own word: it verifies nothing.
+        verification("v2", target="https://directory.example.org/fhir/Practitioner/brandt",
+                     locations=["Practitioner.qualification"], status="attested"),
+    ]
+    before = dt.datetime.now(dt.UTC)
+
+    report = fhir.bundle_import(data=data)
+
+    assert (report.created, report.problems) == (2, [])
+    ines = License.objects.get(number="LPC-70412")
+    assert (ines.status, ines.verification_source, ines.verified_by) == (
+        LicenseStatus.VERIFIED, VerificationSource.FHIR, None)
+    assert ines.verified_at >= before  # when carematch recorded it
+    assert Provider.objects.get(npi="1987654328").licenses_valid_on(dt.date(2027, 1, 1)) == [ines]
+    assert {lic.number: lic.status for lic in License.objects.filter(provider__npi="1543210987")} == {
+        "PSY.0004411": LicenseStatus.UNVERIFIED, "PSY.0001002": LicenseStatus.REJECTED}
+
+
+@pytest.mark.django_db
+def test_a_failed_validation_rejects_and_a_validation_never_undoes_a_rejection():
+    run_import(FOREIGN)
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    license_set_status(license=License.objects.get(number="LPC-70412"), status=LicenseStatus.REJECTED, by=coordinator)
+    data = foreign()
+    data["entry"] += [
+        verification("v1", target="Practitioner/calloway", locations=["Practitioner.qualification"]),
+        verification("v2", target="Practitioner/brandt", locations=["Practitioner.qualification[0]"],
+                     status="val-fail", when="2026-02-03T09:00:00-07:00"),
+    ]
+
+    report = fhir.bundle_import(data=data)
+
+    assert report.problems == []
+    refused = License.objects.get(number="LPC-70412")
+    assert (refused.status, refused.verified_by) == (LicenseStatus.REJECTED, coordinator)
+    failed = License.objects.get(number="PSY.0004411")
+    assert (failed.status, failed.verification_source, failed.verified_at) == (
+        LicenseStatus.REJECTED, VerificationSource.FHIR, dt.datetime(2026, 2, 3, 16, tzinfo=dt.UTC))
+
+
+def test_a_verification_result_naming_a_qualification_the_practitioner_does_not_have_is_a_problem():
+    data = foreign()
+    data["entry"].append(verification("v9", target="Practitioner/calloway",
+                                      locations=["Practitioner.qualification[7]"]))
+
+    reading = fhir.bundle_to_records(data)
+
+    assert [str(problem) for problem in reading.problems] == [
+        "entry 14 (VerificationResult/v9): targetLocation: Practitioner.qualification[7] names no qualification of "
+        "entry 5 (Practitioner/calloway) (it has 3)"]
 
 
 @pytest.mark.django_db
@@ -159,7 +230,8 @@ def test_export_then_import_into_an_empty_directory_gives_the_same_directory(tmp
     )
     LicenseFactory(provider=ada, state="MA", license_type="LICSW", number="LICSW-118",
                    expires=dt.date(2028, 3, 31), status=LicenseStatus.VERIFIED, verified_at=verified)
-    LicenseFactory(provider=ada, state="NH", license_type="LICSW", number="NH-0071", expires=dt.date(2024, 12, 31))
+    LicenseFactory(provider=ada, state="NH", license_type="LICSW", number="NH-0071", expires=dt.date(2024, 12, 31),
+                   status=LicenseStatus.UNVERIFIED)
     LicenseFactory(provider=ada, state="RI", license_type="LICSW", number="RI-9", expires=dt.date(2029, 1, 31),
                    status=LicenseStatus.REJECTED, verified_at=verified)
     WindowFactory(provider=ada, weekday=1, start=dt.time(17), end=dt.time(21))
@@ -167,10 +239,10 @@ def test_export_then_import_into_an_empty_directory_gives_the_same_directory(tmp
     WindowFactory(provider=ada, weekday=5, start=dt.time(9, 30), end=dt.time(12, 30))
     bo = ProviderFactory(gender="not_stated", insurance=[], formats=["telehealth"], zip="", latitude=None,
                          longitude=None, approaches=[], credentials=["LPC"])
-    LicenseFactory(provider=bo, state="WY", number="WY-1", expires=dt.date(2030, 1, 1))
+    LicenseFactory(provider=bo, state="WY", number="WY-1", expires=dt.date(2030, 1, 1), verified_at=verified)
     WindowFactory(provider=bo, weekday=0)
     cy = ProviderFactory(gender="male", address="", zip="80202")
-    LicenseFactory(provider=cy, state="CO", number="CO-1")
+    LicenseFactory(provider=cy, state="CO", number="CO-1", status=LicenseStatus.UNVERIFIED)
     before = directory()
     out = tmp_path / "directory.json"
     call_command("export_fhir", "--out", str(out), stdout=io.StringIO())

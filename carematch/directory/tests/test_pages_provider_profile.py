@@ -8,9 +8,9 @@ import pytest
 
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory
-from carematch.directory.models import Provider
+from carematch.directory.models import LicenseStatus, Provider
 
-from .factories import ProviderFactory
+from .factories import LicenseFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +150,35 @@ def test_saving_one_profile_leaves_every_other_provider_alone(client, provider):
     client.post(URL, profile_form(bio="Mine."))
     other.refresh_from_db()
     assert (other.bio, other.concerns) == ("Someone else.", ["ocd"])
+
+
+def test_the_profile_tells_the_provider_their_license_is_waiting_for_verification(client, provider):
+    LicenseFactory(provider=provider, state="CO", number="CO-77", status=LicenseStatus.UNVERIFIED)
+    client.force_login(provider.user)
+    html = client.get(URL).content.decode()
+    assert "Your license in Colorado is waiting for verification by your coordinator." in html
+    assert "Until a license is verified, nobody is matched with you and nobody can book you." in html
+    assert "Colorado LPC CO-77" in html
+    assert "people in Colorado are not matched with you, and cannot book you there, until it is verified" in html
+
+
+def test_a_verified_license_elsewhere_means_the_provider_is_matched_there_meanwhile(client, provider):
+    LicenseFactory(provider=provider, state="CO", status=LicenseStatus.UNVERIFIED)
+    LicenseFactory(provider=provider, state="WY")
+    client.force_login(provider.user)
+    html = client.get(URL).content.decode()
+    assert "Your license in Colorado is waiting for verification" in html
+    assert "nobody is matched with you" not in html
+    assert "Verified: people in Wyoming can be matched with you." in html
+
+
+def test_with_every_license_verified_nothing_is_waiting(client, provider, settings):
+    LicenseFactory(provider=provider, state="CO")
+    client.force_login(provider.user)
+    html = client.get(URL).content.decode()
+    assert "waiting for verification" not in html
+    assert "Verified: people in Colorado can be matched with you." in html
+    settings.MATCH_UNVERIFIED_LICENSES = True
+    LicenseFactory(provider=provider, state="WY", status=LicenseStatus.UNVERIFIED)
+    html = client.get(URL).content.decode()
+    assert "This network matches you in Wyoming meanwhile." in html

@@ -132,9 +132,10 @@ def test_only_licenses_that_count_today_are_named_as_states(client):
     LicenseFactory(provider=provider, state="CO")
     LicenseFactory(provider=provider, state="WY", status=LicenseStatus.REJECTED)
     LicenseFactory(provider=provider, state="UT", expires=timezone.localdate() - dt.timedelta(days=1))
+    LicenseFactory(provider=provider, state="NM", status=LicenseStatus.UNVERIFIED)
     html = client.get(f"/providers/{provider.pk}/").content.decode()
     assert "Colorado" in html
-    assert "Wyoming" not in html and "Utah" not in html
+    assert "Wyoming" not in html and "Utah" not in html and "New Mexico" not in html
 
 
 @pytest.mark.parametrize("path", ["/providers/999999/", "/providers/99999999999999999999999/", "/providers/0/"])

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory
-from carematch.directory.models import License, LicenseStatus
+from carematch.directory.models import License, LicenseStatus, VerificationSource
 
 from .factories import LicenseFactory, ProviderFactory, TimeOffFactory
 
@@ -35,7 +35,7 @@ def staff_paths() -> list[str]:
 @pytest.mark.parametrize("role", [None, Role.CLIENT, Role.PROVIDER])
 def test_directory_pages_send_visitors_to_log_in_and_refuse_other_roles(client, role):
     provider = ProviderFactory(user=UserFactory(role=Role.PROVIDER))
-    license = LicenseFactory(provider=provider)
+    license = LicenseFactory(provider=provider, status=LicenseStatus.UNVERIFIED)
     if role is not None:
         client.force_login(provider.user if role == Role.PROVIDER else UserFactory(role=role))
     for path in [*staff_paths(), f"/staff/directory/{provider.pk}/"]:
@@ -65,15 +65,28 @@ def test_coordinators_and_admins_open_every_directory_page_and_see_the_menu_link
 
 def test_the_directory_lists_every_provider_by_name_with_what_needs_attention(client, coordinator):
     ada = ProviderFactory(first_name="Ada", last_name="Birch")
-    LicenseFactory(provider=ada, state="CO")
+    LicenseFactory(provider=ada, state="CO", status=LicenseStatus.UNVERIFIED)
     LicenseFactory(provider=ada, state="WY", status=LicenseStatus.VERIFIED)
+    LicenseFactory(provider=ada, state="UT", status=LicenseStatus.UNVERIFIED,
+                   expires=timezone.localdate() - dt.timedelta(days=1))  # history: nothing to verify
     ProviderFactory(first_name="Bo", last_name="Cedar", accepting_new=False)
     html = client.get("/staff/directory/").content.decode()
     assert "2 providers" in html
     assert result_names(html) == ["Ada Birch, LPC", "Bo Cedar, LPC"]
-    assert "Licensed in CO, WY" in html
-    assert "1 license to verify" in html
+    assert "Licensed in WY" in html  # the CO license is not verified yet, so it does not count
+    assert "<strong>1 license to verify</strong>" in html
+    assert "(CO: not matched until verified)" in html
     assert "No license that counts today" in html and "Not taking new clients" in html
+
+
+def test_where_unverified_licenses_match_the_directory_says_so(client, coordinator, settings):
+    settings.MATCH_UNVERIFIED_LICENSES = True
+    LicenseFactory(provider=ProviderFactory(first_name="Ada", last_name="Birch"), state="CO",
+                   status=LicenseStatus.UNVERIFIED)
+    html = client.get("/staff/directory/").content.decode()
+    assert "Licensed in CO" in html and "1 license to verify" in html
+    assert "(CO: matched before verification, as this network allows)" in html
+    assert "not matched until verified" not in html
 
 
 @pytest.mark.parametrize(
@@ -81,6 +94,8 @@ def test_the_directory_lists_every_provider_by_name_with_what_needs_attention(cl
     [
         ({"state": "CO"}, ["Ada Birch, LPC"]),
         ({"state": "WY"}, ["Bo Cedar, LPC"]),
+        ({"state": "NM"}, ["Cy Dale, LPC"]),  # a license waiting for verification is found, to be verified
+        ({"state": "UT"}, []),  # a rejected license is not
         ({"concern": "grief"}, ["Bo Cedar, LPC"]),
         ({"payer": "cigna"}, ["Ada Birch, LPC"]),
         ({"accepting": "no"}, ["Bo Cedar, LPC"]),
@@ -95,6 +110,10 @@ def test_searching_filters_by_state_concern_payer_taking_new_clients_and_name(cl
     LicenseFactory(provider=ada, state="CO")
     bo = ProviderFactory(first_name="Bo", last_name="Cedar", concerns=["grief"], insurance=[], accepting_new=False)
     LicenseFactory(provider=bo, state="WY")
+    if "state" in query:
+        cy = ProviderFactory(first_name="Cy", last_name="Dale")
+        LicenseFactory(provider=cy, state="NM", status=LicenseStatus.UNVERIFIED)
+        LicenseFactory(provider=cy, state="UT", status=LicenseStatus.REJECTED)
     response = client.get("/staff/directory/", query)
     assert response.status_code == 200
     html = response.content.decode()
@@ -141,13 +160,15 @@ def test_the_staff_provider_page_shows_everything_including_licenses_and_private
         first_name="Ada", last_name="Birch", email="ada.birch@example.test", phone="+13035550123",
         address="17 Quiet Lane, Denver", user=UserFactory(role=Role.PROVIDER, email="ada.login@example.test"),
     )
-    LicenseFactory(provider=provider, state="CO", license_type="LPC", number="LPC-0099887")
+    LicenseFactory(provider=provider, state="CO", license_type="LPC", number="LPC-0099887",
+                   status=LicenseStatus.UNVERIFIED)
     TimeOffFactory(
         provider=provider, note="Conference", start=timezone.now() + dt.timedelta(days=1),
         end=timezone.now() + dt.timedelta(days=2),
     )
     html = client.get(f"/staff/directory/{provider.pk}/").content.decode()
     for text in ("Ada Birch, LPC", provider.npi, "Colorado LPC LPC-0099887", "Not yet verified",
+                 "Not matched until verified",
                  "ada.birch@example.test", "+13035550123", "17 Quiet Lane, Denver", "ada.login@example.test",
                  "Conference", "America/Denver"):
         assert text in html, text
@@ -160,7 +181,7 @@ def test_a_staff_provider_page_for_no_provider_is_not_found(client, coordinator)
 
 
 def test_marking_a_license_verified_records_who_and_when_and_shows_it(client, coordinator):
-    license = LicenseFactory(state="CO", license_type="LPC", number="LPC-1")
+    license = LicenseFactory(state="CO", license_type="LPC", number="LPC-1", status=LicenseStatus.UNVERIFIED)
     before = timezone.now()
     response = client.post(f"/staff/licenses/{license.pk}/status/", {"status": "verified"}, follow=True)
     assert response.redirect_chain == [(f"/staff/directory/{license.provider_id}/", 302)]
@@ -174,6 +195,18 @@ def test_marking_a_license_verified_records_who_and_when_and_shows_it(client, co
     checked = license.verified_at.astimezone(dt.UTC)
     assert f"{checked.day} {checked:%b %Y, %H:%M} UTC" in html
     assert ">Mark verified<" not in html
+    assert "Counts for matching" in html and "Not matched until verified" not in html
+
+
+def test_the_staff_provider_page_says_which_import_vouched_for_a_license(client, coordinator):
+    provider = ProviderFactory()
+    LicenseFactory(provider=provider, number="FROM-ROSTER", verification_source=VerificationSource.ROSTER)
+    LicenseFactory(provider=provider, state="NM", number="FROM-FHIR", verification_source=VerificationSource.FHIR)
+    LicenseFactory(provider=provider, state="UT", number="OLD", expires=timezone.localdate() - dt.timedelta(days=1))
+    html = client.get(f"/staff/directory/{provider.pk}/").content.decode()
+    assert "<dd>the roster it was imported from</dd>" in html
+    assert "<dd>the FHIR directory it was imported from</dd>" in html
+    assert "No longer matched: expired" in html
 
 
 def test_a_license_can_be_rejected_and_set_back_to_not_yet_verified(client, coordinator):
@@ -212,11 +245,13 @@ def test_licenses_expiring_in_the_next_60_days_are_listed_soonest_first(client, 
     LicenseFactory(number="LATER", expires=today + dt.timedelta(days=90))
     LicenseFactory(number="GONE", expires=today - dt.timedelta(days=1))
     LicenseFactory(number="REFUSED", expires=today + dt.timedelta(days=5), status=LicenseStatus.REJECTED)
+    LicenseFactory(number="WAITING", expires=today + dt.timedelta(days=20), status=LicenseStatus.UNVERIFIED)
     html = client.get("/staff/licenses/expiring/").content.decode()
-    assert re.findall(r"CO LPC (\w+) · expires", html) == ["SOONEST", "SOON"]
+    assert re.findall(r"CO LPC (\w+) · expires", html) == ["SOONEST", "SOON", "WAITING"]
+    assert "Not yet verified (not matched until verified)" in html
     assert "(in 10 days)" in html and "(in 1 day)" in html
     assert f'href="/staff/directory/{soon.provider_id}/"' in html
-    assert License.objects.count() == 5
+    assert License.objects.count() == 6
 
 
 def test_no_licenses_expiring_soon_says_so(client, coordinator):

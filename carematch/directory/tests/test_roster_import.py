@@ -5,6 +5,7 @@ wrong`, the import is all or nothing unless --partial, rows are upserted by NPI,
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -14,12 +15,13 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory
-from carematch.directory.models import AvailabilityWindow, License, LicenseStatus, Provider
+from carematch.directory.models import AvailabilityWindow, License, LicenseStatus, Provider, VerificationSource
 from carematch.directory.records import ProviderRecord, WindowRecord
 from carematch.directory.roster import COLUMNS, REQUIRED_COLUMNS, roster_import, roster_read, roster_write
 from carematch.directory.services import license_set_status
@@ -179,6 +181,11 @@ def test_a_good_roster_imports_providers_licenses_windows_and_locations():
     licenses = {lic.state: lic for lic in rivera.licenses.all()}
     assert sorted(licenses) == ["CO", "WY"]
     assert licenses["WY"].expires == dt.date(2021, 12, 31) and licenses["WY"].number == "991"
+    # The roster does not say the Colorado license is verified: it waits for a coordinator and
+    # does not count for matching until then.
+    assert licenses["CO"].status == LicenseStatus.UNVERIFIED
+    assert [lic.state for lic in rivera.licenses_valid_on(dt.date(2026, 11, 1))] == []
+    license_set_status(license=licenses["CO"], status=LicenseStatus.VERIFIED, by=UserFactory(role=Role.COORDINATOR))
     assert [lic.state for lic in rivera.licenses_valid_on(dt.date(2026, 11, 1))] == ["CO"]
     assert [str(w) for w in rivera.windows.all()] == ["mon 09:00-12:00", "wed 13:00-17:00"]
 
@@ -206,6 +213,85 @@ def test_importing_the_same_roster_again_changes_nothing_and_keeps_license_verif
     assert directory() == before
     verified.refresh_from_db()
     assert (verified.status, verified.verified_by) == (LicenseStatus.VERIFIED, coordinator)
+
+
+def verified_roster(tmp_path: Path, old: str, new: str) -> Path:
+    roster = tmp_path / "verified.csv"
+    text = GOOD.read_text(encoding="utf-8")
+    assert old in text
+    roster.write_text(text.replace(old, new), encoding="utf-8")
+    return roster
+
+
+@pytest.mark.django_db
+def test_a_license_the_roster_marks_verified_is_stored_verified_by_the_roster_and_counts(tmp_path):
+    roster = verified_roster(tmp_path, "CO:LPC:0012345:2031-06-30;", "CO:LPC:0012345:2031-06-30:verified;")
+    before = timezone.now()
+
+    out, problems, error = run(roster)
+
+    assert (out, problems, error) == ("created 4, updated 0, unchanged 0, rejected 0\n", [], None)
+    colorado = License.objects.get(number="0012345")
+    assert (colorado.status, colorado.verification_source, colorado.verified_by) == (
+        LicenseStatus.VERIFIED, VerificationSource.ROSTER, None)
+    assert before <= colorado.verified_at <= timezone.now()
+    assert License.objects.get(number="991").status == LicenseStatus.UNVERIFIED
+    rivera = Provider.objects.get(npi="1000001002")
+    assert [lic.state for lic in rivera.licenses_valid_on(dt.date(2026, 11, 1))] == ["CO"]
+
+
+@pytest.mark.django_db
+def test_a_roster_that_later_says_verified_verifies_a_waiting_license_but_never_undoes_a_rejection(tmp_path):
+    run(GOOD)
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    license_set_status(license=License.objects.get(number="R-88812"), status=LicenseStatus.REJECTED, by=coordinator)
+    roster = tmp_path / "both.csv"
+    roster.write_text(GOOD.read_text(encoding="utf-8").replace(
+        "CO:LPC:0012345:2031-06-30;", "CO:LPC:0012345:2031-06-30:verified;").replace(
+        "NY:LCSW:R-88812:2032-01-31", "NY:LCSW:R-88812:2032-01-31:Verified"), encoding="utf-8")
+
+    out, problems, error = run(roster)
+
+    assert (out, problems, error) == ("created 0, updated 1, unchanged 3, rejected 0\n", [], None)
+    assert License.objects.get(number="0012345").status == LicenseStatus.VERIFIED
+    refused = License.objects.get(number="R-88812")
+    assert (refused.status, refused.verified_by, refused.verification_source) == (
+        LicenseStatus.REJECTED, coordinator, VerificationSource.COORDINATOR)
+
+    # Renewed, a rejected license goes back to waiting for a coordinator, whatever the roster says.
+    renewed = tmp_path / "renewed.csv"
+    renewed.write_text(roster.read_text(encoding="utf-8").replace(
+        "R-88812:2032-01-31:Verified", "R-88812:2034-01-31:verified"), encoding="utf-8")
+    run(renewed)
+    refused.refresh_from_db()
+    assert (refused.expires, refused.status, refused.verified_at) == (dt.date(2034, 1, 31), LicenseStatus.UNVERIFIED,
+                                                                      None)
+
+
+@pytest.mark.django_db
+def test_a_renewal_the_roster_marks_verified_stays_verified_and_one_it_does_not_goes_back_to_waiting(tmp_path):
+    run(verified_roster(tmp_path, "CO:LPC:0012345:2031-06-30;", "CO:LPC:0012345:2031-06-30:verified;"))
+    run(verified_roster(tmp_path, "CO:LPC:0012345:2031-06-30;", "CO:LPC:0012345:2033-06-30:verified;"))
+    colorado = License.objects.get(number="0012345")
+    assert (colorado.expires, colorado.status, colorado.verification_source) == (
+        dt.date(2033, 6, 30), LicenseStatus.VERIFIED, VerificationSource.ROSTER)
+    run(verified_roster(tmp_path, "CO:LPC:0012345:2031-06-30;", "CO:LPC:0012345:2035-06-30;"))
+    colorado.refresh_from_db()
+    assert (colorado.status, colorado.verified_at, colorado.verification_source) == (
+        LicenseStatus.UNVERIFIED, None, "")
+
+
+@pytest.mark.parametrize(("entry", "problem"), [
+    ("CO:LPC:0012345:2031-06-30:pending",
+     "'CO:LPC:0012345:2031-06-30:pending': 'pending' is not an expiry date in the form YYYY-MM-DD"),
+    ("CO:LPC:0012345:verified", "'CO:LPC:0012345:verified' is not a license like STATE:TYPE:NUMBER:YYYY-MM-DD"),
+    ("CO:LPC:0012345:2031-06-30:verified; CO:LPC:0012345:2031-06-30",
+     "CO:LPC:0012345 is listed twice with different verification (once verified, once not)"),
+])
+def test_a_license_entry_with_a_wrong_verification_mark_is_named(entry, problem):
+    text = GOOD.read_text(encoding="utf-8").replace("CO:LPC:0012345:2031-06-30; WY:LPC:991:2021-12-31", entry)
+    rows = roster_read(source=text)
+    assert [str(p) for p in rows.problems] == [f"line 2: licenses: {problem}"]
 
 
 @pytest.mark.django_db
@@ -399,7 +485,7 @@ def provider_records(draw: st.DrawFn) -> ProviderRecord:
     formats = some(vocab.FORMATS, 1)
     licenses = draw(st.lists(
         st.tuples(st.sampled_from(sorted(vocab.STATES)), st.from_regex(r"[A-Za-z]{1,20}", fullmatch=True),
-                  license_numbers, st.dates(dt.date(1990, 1, 1), dt.date(2100, 12, 31))),
+                  license_numbers, st.dates(dt.date(1990, 1, 1), dt.date(2100, 12, 31)), st.booleans()),
         min_size=1, max_size=4, unique_by=lambda lic: (lic[0], lic[1].upper(), lic[2]),
     ))
     values = {
@@ -425,7 +511,7 @@ def provider_records(draw: st.DrawFn) -> ProviderRecord:
         "phone": draw(st.sampled_from(["", "(303) 555-0123", "+1 720 555 0199"])),
         "address": draw(free_text),
         "bio": draw(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=200)),
-        "licenses": [clean_license(*lic) for lic in licenses],
+        "licenses": [dataclasses.replace(clean_license(*lic[:4]), verified=lic[4]) for lic in licenses],
         "availability": draw(weekly_windows()),
     }
     record, problems = build_provider_record(values)

@@ -3,8 +3,10 @@
 Built once from plain rows (carematch/matching/snapshot.py reads them from the database)
 and then only read. Providers who are not accepting new clients are left out: no
 request can match them. List attributes are bit masks over the shipped vocabularies;
-licenses become, per state, the latest expiry among the provider's licenses there that
-are not rejected; weekly windows become slot templates (a weekday and a wall-clock
+licenses become, per state, the latest expiry among the provider's licenses there whose
+verification lets them count (carematch/lib/licenses.py: verified, or also not yet
+verified where the deployment allows it; never rejected), so that a license counts on a
+date exactly when that expiry is on or after it; weekly windows become slot templates (a weekday and a wall-clock
 start on the provider's own clock, one per whole session that fits in the window).
 Outcome estimates (carematch.measures.selectors.provider_effects) become, per measured
 concern, each provider's value of the outcomes part (engine/scoring.py).
@@ -22,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from carematch.lib import vocab
+from carematch.lib.licenses import status_counts
 
 from .scoring import MEASURED_CONCERNS, NETWORK_MEAN_OUTCOME, Effect, outcome_value
 from .zones import day_number
@@ -64,7 +67,7 @@ class LicenseRow(NamedTuple):
     provider_id: int
     state: str
     expires: dt.date
-    rejected: bool
+    status: str  # verified, unverified or rejected (carematch/lib/licenses.py)
 
 
 class WindowRow(NamedTuple):
@@ -159,10 +162,11 @@ def _seconds(moment: dt.time) -> int:
 
 def build_directory(
     *, providers: Iterable[ProviderRow], licenses: Iterable[LicenseRow], windows: Iterable[WindowRow],
-    effects: Mapping[int, Mapping[str, Effect]] | None = None,
+    effects: Mapping[int, Mapping[str, Effect]] | None = None, match_unverified: bool = False,
 ) -> Directory:
     """The directory from its rows, each read once (they may come straight from a database
-    cursor), and the providers' outcome estimates ({provider_id: {concern: (estimate, n, sd)}})."""
+    cursor), and the providers' outcome estimates ({provider_id: {concern: (estimate, n, sd)}}).
+    `match_unverified` is the deployment's choice to let licenses not yet verified count."""
     columns: dict[str, list[object]] = {name: [] for name in (
         "ids", "npis", "names", "credentials", "concerns", "approaches", "populations", "payers", "formats",
         "languages", "gender", "self_pay", "notice", "holidays", "zone", "latitude", "longitude",
@@ -208,7 +212,7 @@ def build_directory(
 
     best: dict[tuple[str, int], int] = {}
     for lic in licenses:
-        if lic.rejected:
+        if not status_counts(lic.status, match_unverified=match_unverified):
             continue
         key = (lic.state, lic.provider_id)
         expires = day_number(lic.expires)

@@ -20,7 +20,7 @@ def directory(*providers, effects=None):
     """Providers licensed in CO until 2030 and working 09:00-17:00 every day, with outcome estimates."""
     return build_directory(
         providers=providers,
-        licenses=[LicenseRow(p.id, "CO", dt.date(2030, 1, 1), False) for p in providers],
+        licenses=[LicenseRow(p.id, "CO", dt.date(2030, 1, 1), "verified") for p in providers],
         windows=[WindowRow(p.id, day, dt.time(9), dt.time(17)) for p in providers for day in range(7)],
         effects=effects,
     )

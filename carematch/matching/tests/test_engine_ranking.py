@@ -40,13 +40,13 @@ class Calendar:
         )
 
 
-def directory(*providers, licenses=None, windows=None):
+def directory(*providers, licenses=None, windows=None, match_unverified=False):
     """Providers licensed in CO until 2030 and working 09:00-17:00 every day, unless told otherwise."""
     if licenses is None:
-        licenses = [LicenseRow(p.id, "CO", dt.date(2030, 1, 1), False) for p in providers]
+        licenses = [LicenseRow(p.id, "CO", dt.date(2030, 1, 1), "verified") for p in providers]
     if windows is None:
         windows = [WindowRow(p.id, day, dt.time(9), dt.time(17)) for p in providers for day in range(7)]
-    return build_directory(providers=providers, licenses=licenses, windows=windows)
+    return build_directory(providers=providers, licenses=licenses, windows=windows, match_unverified=match_unverified)
 
 
 def request(**fields):
@@ -92,23 +92,49 @@ def test_a_provider_who_breaks_a_hard_rule_is_not_matched(provider, asked):
 def test_only_a_license_in_the_clients_state_that_is_not_rejected_counts():
     kept = provider_row(1)
     licenses = [
-        LicenseRow(1, "NY", dt.date(2030, 1, 1), False), LicenseRow(1, "CO", dt.date(2030, 1, 1), True),
+        LicenseRow(1, "NY", dt.date(2030, 1, 1), "verified"), LicenseRow(1, "CO", dt.date(2030, 1, 1), "rejected"),
     ]
     assert ids(find_matches(directory(kept, licenses=licenses), request(), now=NOW, busy=Calendar())) == []
-    licenses.append(LicenseRow(1, "CO", dt.date(2029, 1, 1), False))
+    licenses.append(LicenseRow(1, "CO", dt.date(2029, 1, 1), "verified"))
     assert ids(find_matches(directory(kept, licenses=licenses), request(), now=NOW, busy=Calendar())) == [1]
+
+
+def test_a_license_not_yet_verified_counts_only_where_the_deployment_matches_unverified_licenses():
+    waiting = [LicenseRow(1, "CO", dt.date(2030, 1, 1), "unverified")]
+    unverified_off = directory(provider_row(1), licenses=waiting)
+    unverified_on = directory(provider_row(1), licenses=waiting, match_unverified=True)
+    assert ids(find_matches(unverified_off, request(), now=NOW, busy=Calendar())) == []
+    assert ids(find_matches(unverified_on, request(), now=NOW, busy=Calendar())) == [1]
+    # A rejected license never counts, whatever the deployment says.
+    rejected = [LicenseRow(1, "CO", dt.date(2030, 1, 1), "rejected")]
+    assert ids(find_matches(directory(provider_row(1), licenses=rejected, match_unverified=True), request(),
+                            now=NOW, busy=Calendar())) == []
+
+
+def test_an_unverified_license_does_not_stretch_a_verified_one_that_expires_sooner():
+    # Verified through Tuesday 8 December; a later expiry not yet verified must not extend it.
+    licenses = [LicenseRow(1, "CO", dt.date(2026, 12, 8), "verified"), LicenseRow(1, "CO", dt.date(2030, 1, 1),
+                                                                                  "unverified")]
+    answer = find_matches(directory(provider_row(1), licenses=licenses), request(within_hours=168, limit=1),
+                          now=NOW, busy=Calendar())
+    assert answer.matches
+    assert max(o.start.astimezone(geo_zone("America/Denver")).date() for o in answer.matches[0].openings) <= \
+        dt.date(2026, 12, 8)
+    answer = find_matches(directory(provider_row(1), licenses=licenses), request(
+        earliest=dt.datetime(2026, 12, 9, 16, tzinfo=dt.UTC)), now=NOW, busy=Calendar())
+    assert answer.matches == ()
 
 
 def test_no_opening_is_offered_on_or_after_the_date_a_license_has_expired():
     # The CO license counts through Tuesday 8 December and not on Wednesday the 9th.
-    licenses = [LicenseRow(1, "CO", dt.date(2026, 12, 8), False)]
+    licenses = [LicenseRow(1, "CO", dt.date(2026, 12, 8), "verified")]
     answer = find_matches(
         directory(provider_row(1), licenses=licenses), request(within_hours=72, limit=1), now=NOW, busy=Calendar()
     )
     last_day = max(o.start.astimezone(geo_zone("America/Denver")).date() for o in answer.matches[0].openings)
     assert last_day <= dt.date(2026, 12, 8)
     answer = find_matches(
-        directory(provider_row(1), licenses=[LicenseRow(1, "CO", dt.date(2026, 12, 6), False)]), request(),
+        directory(provider_row(1), licenses=[LicenseRow(1, "CO", dt.date(2026, 12, 6), "verified")]), request(),
         now=NOW, busy=Calendar(),
     )
     assert answer.matches == ()

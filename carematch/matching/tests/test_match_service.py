@@ -36,14 +36,15 @@ def ask(**fields):
     return MatchRequest(**values)
 
 
-def record(n, **fields):
-    """A Denver provider licensed in CO until 2030, working 09:00-12:00 every day."""
+def record(n, *, verified=True, **fields):
+    """A Denver provider licensed in CO until 2030 (verified by the roster, unless told
+    otherwise), working 09:00-12:00 every day."""
     values = {
         "npi": make_npi(f"19{n:07d}"), "first_name": f"Rae{n}", "last_name": "Example", "credentials": ("LPC",),
         "taxonomy": "101YP2500X", "gender": "female", "languages": ("en",), "concerns": ("anxiety",),
         "approaches": ("cbt",), "populations": ("adults",), "formats": ("telehealth",), "insurance": ("aetna",),
         "self_pay_rate": 120, "accepting_new": True, "timezone": "America/Denver",
-        "licenses": (LicenseRecord("CO", "LPC", f"CO-{n}", dt.date(2030, 12, 31)),),
+        "licenses": (LicenseRecord("CO", "LPC", f"CO-{n}", dt.date(2030, 12, 31), verified=verified),),
         "windows": tuple(WindowRecord(day, dt.time(9), dt.time(12)) for day in range(7)),
     }
     values.update(fields)
@@ -104,6 +105,35 @@ def test_the_snapshot_is_kept_between_requests_and_built_again_after_each_direct
     directory.provider_profile_update(provider=two, accepting_new=False)
     assert provider_ids(match_find(request=ask(), now=NOW)) == []
     assert snapshot_builds() == builds + 3
+
+
+def test_a_license_not_yet_verified_is_not_matched_until_a_coordinator_verifies_it():
+    directory.providers_upsert(records=[record(1, verified=False)])
+    provider = Provider.objects.get()
+    assert provider_ids(match_find(request=ask(), now=NOW)) == []
+    builds = snapshot_builds()
+
+    directory.license_set_status(license=License.objects.get(provider=provider), status=LicenseStatus.VERIFIED,
+                                 by=UserFactory(role=Role.COORDINATOR))
+    assert provider_ids(match_find(request=ask(), now=NOW)) == [provider.pk]
+    assert snapshot_builds() == builds + 1  # the verification bumped the directory's version
+
+    directory.license_set_status(license=License.objects.get(provider=provider), status=LicenseStatus.UNVERIFIED,
+                                 by=UserFactory(role=Role.COORDINATOR))
+    assert provider_ids(match_find(request=ask(), now=NOW)) == []
+
+
+def test_a_network_that_matches_unverified_licenses_matches_them_and_never_a_rejected_one(settings):
+    directory.providers_upsert(records=[record(1, verified=False), record(2, verified=False)])
+    waiting, refused = Provider.objects.order_by("pk")
+    directory.license_set_status(license=License.objects.get(provider=refused), status=LicenseStatus.REJECTED,
+                                 by=UserFactory(role=Role.COORDINATOR))
+    assert provider_ids(match_find(request=ask(), now=NOW)) == []
+    settings.MATCH_UNVERIFIED_LICENSES = True
+    # The kept snapshot was built under the other setting: it is not used under this one.
+    assert provider_ids(match_find(request=ask(), now=NOW)) == [waiting.pk]
+    settings.MATCH_UNVERIFIED_LICENSES = False
+    assert provider_ids(match_find(request=ask(), now=NOW)) == []
 
 
 def test_time_off_and_bookings_show_at_once_without_building_the_snapshot_again():

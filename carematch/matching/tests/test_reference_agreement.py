@@ -1,7 +1,9 @@
 """On small random directories and requests, the engine (through match_find) and the plain
 reference matcher give the same answers, and every provider and opening either returns
 obeys every hard rule, checked here again against the database on its own terms. Some
-providers have clients with PHQ-9 and GAD-7 histories, so outcome estimates rank them too."""
+providers have clients with PHQ-9 and GAD-7 histories, so outcome estimates rank them too.
+Licenses are verified, not yet verified or rejected, and the deployment matches unverified
+licenses or not: both matchers follow the same rule either way."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
+from django.test import override_settings
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -123,7 +126,9 @@ def scenarios(draw):
                 "insurance": sorted({*shape["insurance"], *([asked["insurance"]] if asked["insurance"] else [])}),
                 "self_pay_rate": min(shape["self_pay_rate"], asked["self_pay_max"] or 10_000),
                 "formats": sorted({*shape["formats"], "telehealth" if asked["format"] != "in_person" else "in_person"}),
-                "licenses": [(asked["state"], "verified", 400), *shape["licenses"][:1]],
+                # Fits in every way, but its license there may still wait for verification.
+                "licenses": [(asked["state"], draw(st.sampled_from(["verified", "verified", "unverified"])), 400),
+                             *shape["licenses"][:1]],
                 "windows": [*shape["windows"], *[(day, draw(st.integers(7, 17)), 0, 3) for day in range(7)
                                                   if day not in {w[0] for w in shape["windows"]}]],
             }
@@ -190,8 +195,9 @@ def assert_same(engine, reference):
     assert engine.suggestions == reference.suggestions
 
 
-def assert_hard_rules(answer, request, now):
+def assert_hard_rules(answer, request, now, *, match_unverified):
     """Every rule of the specification, for every match and opening, from the stored rows."""
+    may_count = {LicenseStatus.VERIFIED, LicenseStatus.UNVERIFIED} if match_unverified else {LicenseStatus.VERIFIED}
     population = {9: "children", 15: "teens", 30: "adults", 70: "seniors"}[request.age]
     assert len(answer.matches) <= request.limit
     for match in answer.matches:
@@ -224,18 +230,19 @@ def assert_hard_rules(answer, request, now):
                 for moment in (opening.start, opening.end)
             }
             assert any(
-                lic.state == request.state and lic.status != LicenseStatus.REJECTED and lic.expires >= max(days)
+                lic.state == request.state and lic.status in may_count and lic.expires >= max(days)
                 for lic in provider.licenses.all()
             )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
-@given(scenario=scenarios(), now=st.sampled_from(NOWS), lead_minutes=st.integers(-30, 30 * 60))
-def test_engine_and_reference_agree_and_never_break_a_hard_rule(scenario, now, lead_minutes):
+@given(scenario=scenarios(), now=st.sampled_from(NOWS), lead_minutes=st.integers(-30, 30 * 60),
+       match_unverified=st.booleans())
+def test_engine_and_reference_agree_and_never_break_a_hard_rule(scenario, now, lead_minutes, match_unverified):
     shapes, asked = scenario
     request = MatchRequest(earliest=now + dt.timedelta(minutes=lead_minutes), **asked)
-    with transaction.atomic():
+    with transaction.atomic(), override_settings(MATCH_UNVERIFIED_LICENSES=match_unverified):
         build(shapes, now)
         engine = match_find(request=request, now=now)
         reference = reference_match(request=request, now=now)
@@ -245,5 +252,27 @@ def test_engine_and_reference_agree_and_never_break_a_hard_rule(scenario, now, l
         event(f"providers with an outcome estimate: {'none' if not estimated else 'one' if estimated == 1 else 'some'}")
         praised = any(reason.startswith("Clients working on") for match in engine.matches for reason in match.reasons)
         event(f"an outcome reason shown: {praised}")
-        assert_hard_rules(engine, request, now)
+        event(f"unverified licenses match: {match_unverified}")
+        assert_hard_rules(engine, request, now, match_unverified=match_unverified)
         transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize("match_unverified", [False, True])
+def test_a_license_waiting_for_verification_counts_for_both_matchers_only_where_the_network_allows(
+    settings, match_unverified,
+):
+    now = NOWS[-1]
+    waiting = ProviderFactory(formats=["telehealth"])
+    LicenseFactory(provider=waiting, state="CO", status=LicenseStatus.UNVERIFIED, expires=dt.date(2030, 1, 1))
+    rejected = ProviderFactory(formats=["telehealth"])
+    LicenseFactory(provider=rejected, state="CO", status=LicenseStatus.REJECTED, expires=dt.date(2030, 1, 1))
+    for provider in (waiting, rejected):
+        for day in range(7):
+            WindowFactory(provider=provider, weekday=day, start=dt.time(8), end=dt.time(18))
+    settings.MATCH_UNVERIFIED_LICENSES = match_unverified
+    request = MatchRequest(state="CO", age=30, concerns=("anxiety",), earliest=now, client_timezone="America/Denver")
+
+    engine, reference = match_find(request=request, now=now), reference_match(request=request, now=now)
+
+    assert_same(engine, reference)
+    assert [m.provider_id for m in engine.matches] == ([waiting.pk] if match_unverified else [])

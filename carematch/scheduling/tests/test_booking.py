@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory, auth_header
+from carematch.directory.models import LicenseStatus
 from carematch.directory.tests.factories import LicenseFactory
 from carematch.scheduling.models import Appointment, CareRequest, Status
 from carematch.scheduling.services import care_request_open
@@ -114,6 +115,36 @@ def test_no_license_in_the_clients_state_on_that_date_is_invalid(client):
     LicenseFactory(provider=provider, state="TX", expires=timezone.localdate())
     later = first_openings(client, provider, headers, n=30)[-1]
     assert_error_shape(post(client, "/api/v1/appointments", booking(provider, texan, later), headers), 422)
+
+
+def test_a_license_not_yet_verified_does_not_let_a_client_book_unless_the_network_matches_them(client, settings):
+    provider = weekday_provider()
+    LicenseFactory(provider=provider, state="TX", status=LicenseStatus.UNVERIFIED, expires=dt.date(2030, 12, 31))
+    texan = ClientFactory(state="TX", timezone="America/Chicago")
+    headers = auth_header(texan.user)
+    start = first_openings(client, provider, headers)[0]
+
+    for path in ("/api/v1/holds", "/api/v1/appointments"):
+        response = post(client, path, booking(provider, texan, start), headers)
+        body = assert_error_shape(response, 422, "invalid_slot")
+        assert body["fields"] == {"provider_id": "license in TX not yet verified"}
+        assert "has not been verified yet" in body["detail"]
+    assert not Appointment.objects.exists()
+
+    settings.MATCH_UNVERIFIED_LICENSES = True
+    assert post(client, "/api/v1/appointments", booking(provider, texan, start), headers).status_code == 201
+
+
+def test_a_rejected_license_never_lets_a_client_book_even_where_unverified_ones_count(client, settings):
+    settings.MATCH_UNVERIFIED_LICENSES = True
+    provider = weekday_provider()
+    LicenseFactory(provider=provider, state="TX", status=LicenseStatus.REJECTED, expires=dt.date(2030, 12, 31))
+    texan = ClientFactory(state="TX", timezone="America/Chicago")
+    headers = auth_header(texan.user)
+    start = first_openings(client, provider, headers)[0]
+    fields = assert_error_shape(post(client, "/api/v1/appointments", booking(provider, texan, start), headers),
+                                422, "invalid_slot")["fields"]
+    assert fields == {"provider_id": "not licensed in TX on that date"}
 
 
 def test_a_hold_keeps_the_opening_for_its_client_for_ten_minutes_then_lapses(client, provider, client_record):

@@ -41,7 +41,8 @@ provider = Provider.objects.create(
     npi=make_npi("123456789"), first_name="Rae", last_name="Race", credentials=["LPC"], taxonomy="101YP2500X",
     languages=["en"], concerns=["anxiety"], populations=["adults"], formats=["telehealth"], self_pay_rate=100,
     timezone="America/Denver", min_notice_hours=0)
-License.objects.create(provider=provider, state="CO", license_type="LPC", number="1", expires=dt.date(2099, 1, 1))
+License.objects.create(provider=provider, state="CO", license_type="LPC", number="1", expires=dt.date(2099, 1, 1),
+                       status="verified", verified_at=timezone.now(), verification_source="roster")
 for day in range(7):
     AvailabilityWindow.objects.create(provider=provider, weekday=day, start=dt.time(6), end=dt.time(22))
 tokens, clients = [], []
