@@ -22,12 +22,13 @@ from django.core.exceptions import (
 )
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from ninja import NinjaAPI, Schema, Status
+from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security.http import HttpBearer
 
 from carematch.lib.errors import DomainError
+from carematch.openapi import CarematchAPI, Error
 
 logger = logging.getLogger("carematch.api")
 
@@ -133,10 +134,18 @@ class JsonBodyParser(Parser):
         return body
 
 
-api = NinjaAPI(
+api = CarematchAPI(
     title="carematch API",
     version="1",
-    description="Find a licensed therapist who fits, and book a first session within 48 hours.",
+    description=(
+        "Find a licensed therapist who fits, and book a first session within 48 hours.\n\n"
+        "Every error has one shape, the `Error` schema: `{\"error\": \"<code>\", \"detail\": \"<sentence>\", "
+        "\"fields\": {...}}`, `fields` only when input was invalid. Each operation lists the 4xx answers it gives. "
+        "Any address also answers, in the same shape, 404 for an address that is not an operation, 405 for a "
+        "method it does not take, 400 for a request Django refuses before any operation sees it (too many query "
+        "parameters, a bad Host), 422 for a query parameter holding a NUL character, and 500 or 503 when "
+        "something fails on our side."
+    ),
     auth=BearerToken(),
     parser=JsonBodyParser(),
     urls_namespace="api-v1",
@@ -298,13 +307,7 @@ class HealthOut(Schema):
     status: str
 
 
-class ErrorOut(Schema):
-    error: str
-    detail: str
-    fields: dict[str, str] | None = None
-
-
-@api.get("/health", auth=None, response={200: HealthOut, 503: ErrorOut}, tags=["service"])
+@api.get("/health", auth=None, response={200: HealthOut, 503: Error}, tags=["service"])
 def health(request: HttpRequest) -> Any:
     """Answers {"status": "ok"} when the service and its database are up. No token needed."""
     try:
@@ -312,8 +315,8 @@ def health(request: HttpRequest) -> Any:
             cursor.execute("SELECT 1")
     except Exception:  # noqa: BLE001 - any database failure means "not healthy"
         logger.warning("health check: database unreachable")
-        return Status(503, error_body(503))
-    return Status(200, {"status": "ok"})
+        return error_response(503)
+    return {"status": "ok"}
 
 
 def _register_routers() -> None:

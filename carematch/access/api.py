@@ -13,6 +13,7 @@ from pydantic import field_validator
 
 from carematch.lib.errors import Forbidden
 from carematch.lib.ids import RecordId
+from carematch.openapi import FHIR_BUNDLE, answered_as, errors
 
 from . import audit, fhir, policy
 from .models import AccessEvent, Action, Outcome
@@ -98,7 +99,7 @@ def _page(request: HttpRequest, filters: AuditFilter, action: str) -> Any:
     return paginator, number, found
 
 
-@router.get("/audit-events", response=AuditEventsOut)
+@router.get("/audit-events", response={200: AuditEventsOut, **errors(403)})
 def list_audit_events(request: HttpRequest, filters: Query[AuditFilter]) -> Any:
     """Access events, newest first, 50 a page: about a client (`client_id`), by a user (`user`:
     their id or email) and from a date or moment on (`since`). Coordinators and admins only."""
@@ -110,8 +111,9 @@ def list_audit_events(request: HttpRequest, filters: Query[AuditFilter]) -> Any:
     }
 
 
-@router.get("/audit-events/fhir", response={200: dict[str, Any]})
-def audit_events_fhir(request: HttpRequest, filters: Query[AuditFilter]) -> Any:
+@router.get("/audit-events/fhir", response={200: None, **errors(403)},
+            openapi_extra=answered_as("application/fhir+json", schema=FHIR_BUNDLE))
+def export_audit_events_fhir(request: HttpRequest, filters: Query[AuditFilter]) -> Any:
     """The same page of events as a FHIR R4B Bundle (searchset) of AuditEvent resources."""
     paginator, _, found = _page(request, filters, Action.EXPORT)
     bundle = fhir.audit_bundle(found, total=paginator.count)

@@ -15,6 +15,7 @@ from pydantic import Field
 from carematch.access import audit, policy
 from carematch.accounts.models import Client, Role, User
 from carematch.lib.errors import Forbidden, NotFound
+from carematch.openapi import answered_as, errors
 
 from . import closing, export
 
@@ -49,8 +50,9 @@ def _own_client(request: HttpRequest) -> Client:
     return client
 
 
-@router.get("/me/export", response={200: dict[str, Any]})
-def my_export(request: HttpRequest, query: Query[ExportQuery]) -> Any:
+@router.get("/me/export", response={200: None, **errors(403, 404)},
+            openapi_extra=answered_as("application/json", "application/fhir+json", schema={"type": "object"}))
+def export_my_data(request: HttpRequest, query: Query[ExportQuery]) -> Any:
     """Everything carematch holds about the token's client: `format=json` (every record) or
     `format=fhir` (a FHIR R4B collection Bundle). The download is written to the access log."""
     client = _own_client(request)
@@ -68,8 +70,8 @@ def my_export(request: HttpRequest, query: Query[ExportQuery]) -> Any:
     return response
 
 
-@router.post("/me/close", response={200: ClosedOut})
-def my_close(request: HttpRequest, payload: CloseIn) -> Any:
+@router.post("/me/close", response={200: ClosedOut, **errors(403, 409)})
+def close_my_account(request: HttpRequest, payload: CloseIn) -> Any:
     """Close the token's client account (see /account/data/close/ for what is kept and what
     is removed). Needs the password, the typed confirmation and, when the person set up an
     authenticator app, a code from it. The token stops working."""

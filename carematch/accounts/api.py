@@ -9,6 +9,7 @@ from ninja import Router, Status
 
 from carematch.access import policy
 from carematch.lib.ids import RecordId
+from carematch.openapi import errors
 
 from . import services
 from .models import ApiToken, User
@@ -18,7 +19,7 @@ router = Router(tags=["accounts"])
 
 
 @router.get("/me", response=UserOut)
-def me(request: HttpRequest) -> Any:
+def get_me(request: HttpRequest) -> Any:
     """The account the bearer token acts for."""
     return request.user
 
@@ -31,7 +32,7 @@ def revoke_current_token(request: HttpRequest) -> Any:
     return services.api_token_revoke(token=token)
 
 
-@router.post("/users", response={201: UserOut})
+@router.post("/users", response={201: UserOut, **errors(403, 409)})
 def create_user(request: HttpRequest, payload: UserIn) -> Any:
     """Create an account without a password (the person sets one through password reset).
 
@@ -42,7 +43,7 @@ def create_user(request: HttpRequest, payload: UserIn) -> Any:
     return Status(201, user)
 
 
-@router.get("/users/{user_id}", response=UserOut)
+@router.get("/users/{user_id}", response={200: UserOut, **errors(403, 404)})
 def get_user(request: HttpRequest, user_id: RecordId) -> Any:
     """One account. Staff only."""
     policy.require_staff(request.user)

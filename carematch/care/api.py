@@ -11,6 +11,7 @@ from ninja import Router, Status
 from carematch.access import audit, policy
 from carematch.access.models import Action
 from carematch.lib.ids import RecordId
+from carematch.openapi import errors
 
 from . import selectors, services
 from .access_log import audited, check_in_lookup, note_lookup
@@ -94,7 +95,7 @@ def _activity(request: HttpRequest, activity_id: int, action: str, write: Any, r
 # --- Goals -------------------------------------------------------------------------------------
 
 
-@router.get("/clients/{client_id}/goals", response=list[GoalOut])
+@router.get("/clients/{client_id}/goals", response={200: list[GoalOut], **errors(404)})
 def list_goals(request: HttpRequest, client_id: RecordId) -> Any:
     """The client's goals, oldest first, each with its status, history and measurements. The
     client, their provider and coordinators; anyone else gets 404."""
@@ -102,7 +103,7 @@ def list_goals(request: HttpRequest, client_id: RecordId) -> Any:
     return [_goal_out(view) for view in selectors.goals_for(client=client)]
 
 
-@router.post("/clients/{client_id}/goals", response={201: GoalOut})
+@router.post("/clients/{client_id}/goals", response={201: GoalOut, **errors(403, 404)})
 def create_goal(request: HttpRequest, client_id: RecordId, payload: GoalIn) -> Any:
     """Agree a goal (the client or their provider)."""
     client = _client(request, client_id, "goals", Action.CREATE)
@@ -110,7 +111,7 @@ def create_goal(request: HttpRequest, client_id: RecordId, payload: GoalIn) -> A
     return Status(201, _goal_out(selectors.goal_view(goal=goal)))
 
 
-@router.post("/goals/{goal_id}/revise", response=GoalOut)
+@router.post("/goals/{goal_id}/revise", response={200: GoalOut, **errors(403, 404, 409)})
 def revise_goal(request: HttpRequest, goal_id: RecordId, payload: GoalIn) -> Any:
     """Revise a goal with its whole new definition. The current version is kept as history."""
 
@@ -122,7 +123,7 @@ def revise_goal(request: HttpRequest, goal_id: RecordId, payload: GoalIn) -> Any
     return _goal_out(selectors.goal_view(goal=goal))
 
 
-@router.post("/goals/{goal_id}/ratings", response={201: RatingOut})
+@router.post("/goals/{goal_id}/ratings", response={201: RatingOut, **errors(403, 404)})
 def rate_goal(request: HttpRequest, goal_id: RecordId, payload: RatingIn) -> Any:
     """Record a 0-10 self-rating of a goal measured that way (the client or their provider)."""
     rating = _goal(request, goal_id, Action.CREATE, resource_type="goal_ratings",
@@ -134,14 +135,14 @@ def rate_goal(request: HttpRequest, goal_id: RecordId, payload: RatingIn) -> Any
 # --- The plan ----------------------------------------------------------------------------------
 
 
-@router.get("/clients/{client_id}/plan/activities", response=list[ActivityOut])
+@router.get("/clients/{client_id}/plan/activities", response={200: list[ActivityOut], **errors(404)})
 def list_activities(request: HttpRequest, client_id: RecordId) -> Any:
     """The client's coping activities with their check-ins, current ones first."""
     client = _client(request, client_id, "plan")
     return [_activity_out(view) for view in selectors.activities_for(client=client)]
 
 
-@router.post("/clients/{client_id}/plan/activities", response={201: ActivityOut})
+@router.post("/clients/{client_id}/plan/activities", response={201: ActivityOut, **errors(403, 404)})
 def add_activity(request: HttpRequest, client_id: RecordId, payload: ActivityIn) -> Any:
     """Add a coping activity to the plan (the client or their provider)."""
     client = _client(request, client_id, "plan", Action.CREATE)
@@ -149,7 +150,7 @@ def add_activity(request: HttpRequest, client_id: RecordId, payload: ActivityIn)
     return Status(201, _activity_out(selectors.activity_view(activity=activity)))
 
 
-@router.post("/plan/activities/{activity_id}/end", response=ActivityOut)
+@router.post("/plan/activities/{activity_id}/end", response={200: ActivityOut, **errors(403, 404, 409)})
 def end_activity(request: HttpRequest, activity_id: RecordId) -> Any:
     """Take an activity out of the plan; it and its check-ins stay as history."""
     activity = _activity(request, activity_id, Action.UPDATE,
@@ -157,7 +158,7 @@ def end_activity(request: HttpRequest, activity_id: RecordId) -> Any:
     return _activity_out(selectors.activity_view(activity=activity))
 
 
-@router.post("/plan/activities/{activity_id}/check-ins", response={201: CheckInOut})
+@router.post("/plan/activities/{activity_id}/check-ins", response={201: CheckInOut, **errors(403, 404, 409)})
 def record_check_in(request: HttpRequest, activity_id: RecordId, payload: CheckInIn) -> Any:
     """Record that the client did the activity: the day, their mood (0-10) and a note. The client only."""
     check_in = _activity(request, activity_id, Action.CREATE, resource_type="check_ins", write=lambda found: (
@@ -165,7 +166,7 @@ def record_check_in(request: HttpRequest, activity_id: RecordId, payload: CheckI
     return Status(201, _check_in_out(check_in))
 
 
-@router.post("/check-ins/{check_in_id}/remove", response=RemovedOut)
+@router.post("/check-ins/{check_in_id}/remove", response={200: RemovedOut, **errors(403, 404, 409)})
 def remove_check_in(request: HttpRequest, check_in_id: RecordId) -> Any:
     """Remove a check-in (the client only). It is hidden from then on and kept until the
     retention period ends."""
@@ -193,7 +194,7 @@ def _note_out(view: selectors.NoteView) -> dict[str, Any]:
     }
 
 
-@router.get("/clients/{client_id}/notes", response=list[NoteOut])
+@router.get("/clients/{client_id}/notes", response={200: list[NoteOut], **errors(404)})
 def list_notes(request: HttpRequest, client_id: RecordId) -> Any:
     """Notes about the client, newest first: a provider sees the notes they wrote (for a client
     they have or had a session with), an admin every note; anyone else gets 404."""
@@ -205,7 +206,7 @@ def list_notes(request: HttpRequest, client_id: RecordId) -> Any:
     return [_note_out(view) for view in views]
 
 
-@router.post("/clients/{client_id}/notes", response={201: NoteOut})
+@router.post("/clients/{client_id}/notes", response={201: NoteOut, **errors(403, 404)})
 def create_note(request: HttpRequest, client_id: RecordId, payload: NoteIn) -> Any:
     """Write a note about a client you have or had a session with (providers only)."""
     client = audit.clinical_client_or_404(
@@ -218,7 +219,7 @@ def create_note(request: HttpRequest, client_id: RecordId, payload: NoteIn) -> A
     return Status(201, _note_out(selectors.note_view(note=note)))
 
 
-@router.post("/notes/{note_id}/revise", response=NoteOut)
+@router.post("/notes/{note_id}/revise", response={200: NoteOut, **errors(403, 404, 409)})
 def revise_note(request: HttpRequest, note_id: RecordId, payload: NoteReviseIn) -> Any:
     """Revise a note with its whole new text (its author only). Earlier versions are kept."""
     note = note_lookup(request, note_id, Action.UPDATE,
@@ -227,7 +228,7 @@ def revise_note(request: HttpRequest, note_id: RecordId, payload: NoteReviseIn) 
     return _note_out(selectors.note_view(note=note))
 
 
-@router.post("/notes/{note_id}/remove", response=RemovedOut)
+@router.post("/notes/{note_id}/remove", response={200: RemovedOut, **errors(403, 404, 409)})
 def remove_note(request: HttpRequest, note_id: RecordId) -> Any:
     """Remove a note (its author only). It is hidden from then on and kept, with every version,
     until the retention period ends."""

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator
 from carematch.access import policy
 from carematch.lib import vocab
 from carematch.lib.ids import RecordId
+from carematch.openapi import errors
 
 from . import selectors, services
 from .models import License, Provider
@@ -81,13 +82,13 @@ def list_providers(request: HttpRequest, filters: Query[ProviderFilters]) -> Any
     return {"items": items, "count": count, "page": filters.page, "pages": max(1, math.ceil(count / PAGE_SIZE))}
 
 
-@router.get("/providers/{provider_id}", response=ProviderOut, exclude_none=True)
+@router.get("/providers/{provider_id}", response={200: ProviderOut, **errors(404)}, exclude_none=True)
 def get_provider(request: HttpRequest, provider_id: RecordId) -> Any:
     provider = get_object_or_404(selectors.provider_search(), pk=provider_id)
     return provider_out(provider, with_licenses=policy.is_staff_member(request.user))
 
 
-@router.post("/licenses/{license_id}/status", response=LicenseOut)
+@router.post("/licenses/{license_id}/status", response={200: LicenseOut, **errors(403, 404)})
 def set_license_status(request: HttpRequest, license_id: RecordId, payload: LicenseStatusIn) -> Any:
     """Mark a license verified, rejected or unverified. Coordinators and admins only."""
     policy.require_staff(request.user)

@@ -14,6 +14,7 @@ from carematch.lib import geo
 from carematch.lib.crisis import CRISIS_RESOURCES
 from carematch.lib.errors import Forbidden, InvalidInput, NotFound
 from carematch.lib.timezones import STATE_ZONE
+from carematch.openapi import errors
 from carematch.scheduling import services as scheduling
 
 from .engine.types import MatchRequest
@@ -39,8 +40,8 @@ def _client_for(request: HttpRequest, client_id: int | None) -> Client | None:
     raise Forbidden("Matching is for clients (for themselves) and coordinators.")
 
 
-@router.post("/match", response=MatchAnswerOut, exclude_none=True)
-def match(request: HttpRequest, payload: MatchIn) -> Any:
+@router.post("/match", response={200: MatchAnswerOut, **errors(403, 404)}, exclude_none=True)
+def find_matches(request: HttpRequest, payload: MatchIn) -> Any:
     """Licensed providers who fit, ranked with reasons, each with up to 3 openings in the window.
 
     Every provider and opening obeys the hard rules; see the README for the ranking weights.

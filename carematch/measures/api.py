@@ -14,6 +14,7 @@ from carematch.accounts.models import Client
 from carematch.lib.crisis import CRISIS_RESOURCES
 from carematch.lib.errors import Forbidden, NotFound
 from carematch.lib.ids import RecordId
+from carematch.openapi import errors
 from carematch.scheduling.models import Appointment
 
 from . import selectors, services
@@ -83,7 +84,7 @@ def _request_out(request: QuestionnaireRequest) -> dict[str, Any]:
 # --- Assessments ---------------------------------------------------------------------------------
 
 
-@router.post("/clients/{client_id}/assessments", response={201: AssessmentOut})
+@router.post("/clients/{client_id}/assessments", response={201: AssessmentOut, **errors(403, 404)})
 def record_assessment(request: HttpRequest, client_id: RecordId, payload: AssessmentIn) -> Any:
     """Record a completed PHQ-9 or GAD-7 for the client: the client themselves, or staff.
 
@@ -99,7 +100,7 @@ def record_assessment(request: HttpRequest, client_id: RecordId, payload: Assess
     return Status(201, _assessment_out(recorded.assessments[0], recorded.alerts))
 
 
-@router.get("/clients/{client_id}/assessments", response=AssessmentHistoryOut)
+@router.get("/clients/{client_id}/assessments", response={200: AssessmentHistoryOut, **errors(404)})
 def list_assessments(request: HttpRequest, client_id: RecordId, filters: Query[AssessmentFilter]) -> Any:
     """The client's scores in time order (of one instrument, if given), each with its change
     against their first score on that instrument."""
@@ -116,7 +117,8 @@ def list_assessments(request: HttpRequest, client_id: RecordId, filters: Query[A
     }
 
 
-@router.post("/clients/{client_id}/questionnaire-requests", response={201: QuestionnaireRequestOut})
+@router.post("/clients/{client_id}/questionnaire-requests",
+             response={201: QuestionnaireRequestOut, **errors(403, 404)})
 def send_questionnaire(request: HttpRequest, client_id: RecordId, payload: QuestionnaireRequestIn) -> Any:
     """Email the client a private link to questionnaires now: their provider, or staff."""
     client = _client(request, client_id, "questionnaire_requests", Action.CREATE, may=policy.may_send_questionnaire,
@@ -131,7 +133,7 @@ def send_questionnaire(request: HttpRequest, client_id: RecordId, payload: Quest
 # --- Alerts ---------------------------------------------------------------------------------------
 
 
-@router.get("/alerts", response=AlertsOut)
+@router.get("/alerts", response={200: AlertsOut, **errors(403)})
 def list_alerts(request: HttpRequest, filters: Query[AlertFilter]) -> Any:
     """Open (or acknowledged, or all) alerts: a provider's clients' safety alerts; every alert
     for coordinators."""
@@ -145,7 +147,7 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilter]) -> Any:
     return {"alerts": [_alert_out(alert) for alert in alerts]}
 
 
-@router.post("/alerts/{alert_id}/acknowledge", response=AlertOut)
+@router.post("/alerts/{alert_id}/acknowledge", response={200: AlertOut, **errors(403, 404, 409)})
 def acknowledge_alert(request: HttpRequest, alert_id: RecordId, payload: AcknowledgeIn) -> Any:
     """Close an alert with a note saying what was done (required)."""
     alert = Alert.objects.select_related("client").filter(pk=alert_id).first()
@@ -163,7 +165,8 @@ def acknowledge_alert(request: HttpRequest, alert_id: RecordId, payload: Acknowl
 # --- After a session ------------------------------------------------------------------------------
 
 
-@router.post("/appointments/{appointment_id}/session-rating", response={201: SessionRatingOut})
+@router.post("/appointments/{appointment_id}/session-rating",
+             response={201: SessionRatingOut, **errors(403, 404, 409)})
 def rate_session(request: HttpRequest, appointment_id: RecordId, payload: SessionRatingIn) -> Any:
     """The client answers "How well did this session work for you?" (0-10) once it has ended."""
     appointment = Appointment.objects.select_related("client").filter(pk=appointment_id).first()

@@ -44,6 +44,14 @@ def test_health_answers_ok_without_a_token(client):
     assert response.json() == {"status": "ok"}
 
 
+def test_health_answers_503_in_the_one_shape_when_the_database_is_unreachable(client, monkeypatch):
+    def unreachable():
+        raise OSError("connection refused")
+
+    monkeypatch.setattr("carematch.api.connection.cursor", unreachable)
+    assert_error_shape(client.get("/api/v1/health"), 503, "unavailable")
+
+
 @pytest.fixture
 def coordinator():
     return UserFactory(role=Role.COORDINATOR)

@@ -1,5 +1,6 @@
 """Generated requests against every operation of /api/v1/openapi.json: no 500, every error in
-the one JSON shape, and every success shaped as the document says.
+the one JSON shape, and every answer (its status, media type, headers and body) one the
+document declares for that operation.
 
 Schemathesis reads the OpenAPI document from the application itself (WSGI, in this process)
 and generates valid and invalid requests for each operation; Hypothesis runs them
@@ -29,7 +30,12 @@ from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory, token_for
@@ -172,6 +178,9 @@ def test_generated_requests_get_no_500_and_errors_in_the_one_shape(case, data, s
     STATUSES[str(response.status_code)] += 1
 
     assert response.status_code < 500, (response.status_code, response.text[:500], case.as_curl_command())
-    case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+    # Every status, media type and header an operation answers must be declared in the document,
+    # so that a client generated from it can read the answer.
+    case.validate_response(response, checks=[not_a_server_error, status_code_conformance, content_type_conformance,
+                                             response_headers_conformance, response_schema_conformance])
     if response.status_code >= 400:
         assert_one_error_shape(response)

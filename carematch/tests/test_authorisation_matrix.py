@@ -365,10 +365,14 @@ def page_endpoints() -> list[Endpoint]:
     return found
 
 
+DOCUMENT = api.get_openapi_schema()
+OPERATIONS = {f"{method.upper()} {path}": operation
+              for path, operations in DOCUMENT["paths"].items() for method, operation in operations.items()}
+
+
 def api_endpoints() -> list[Endpoint]:
-    schema = api.get_openapi_schema()
     found = []
-    for path, operations in schema["paths"].items():
+    for path, operations in DOCUMENT["paths"].items():
         for method, operation in operations.items():
             params = tuple(p["name"] for p in operation.get("parameters", []) if p.get("in") == "path")
             found.append(Endpoint(f"{method.upper()} {path}", True, params, method.upper()))
@@ -539,6 +543,20 @@ def _json(body: dict[str, Any]) -> bytes:
     return json.dumps(body).encode()
 
 
+def assert_declared(endpoint: Endpoint, response: Any) -> None:
+    """The answer is one the OpenAPI document declares for the operation: its status, and a
+    media type of that status (so that a generated client can read it)."""
+    answers = {int(status): answer for status, answer in OPERATIONS[endpoint.key]["responses"].items()}
+    assert response.status_code in answers, (
+        f"{endpoint.key} answered {response.status_code}, which it does not declare (it declares "
+        f"{sorted(answers)}): merge errors({response.status_code}) from carematch/openapi.py into its response={{...}}"
+    )
+    declared = list(answers[response.status_code].get("content", {}))
+    received = response.get("Content-Type", "").split(";")[0].strip()
+    if response.content or declared:
+        assert received in declared, f"{endpoint.key} {response.status_code}: answered {received}, declares {declared}"
+
+
 # --- The tests ---------------------------------------------------------------------------------
 
 
@@ -606,6 +624,26 @@ def test_answer_follows_the_policy(endpoint: Endpoint, role: str, world: World) 
     )
     if endpoint.api and got in (NOT_FOUND, FORBIDDEN, LOGIN):
         assert_error_shape(response, response.status_code)
+    if endpoint.api:
+        assert_declared(endpoint, response)
+
+
+def test_the_refusals_of_each_policy_are_declared_by_its_operation() -> None:
+    """Each operation declares 401, 403 and 404 where its policy has a caller get them, and 403
+    only where its policy refuses a role: the matrix above proves the policy true."""
+    implied = {LOGIN: 401, FORBIDDEN: 403, NOT_FOUND: 404}
+    problems = []
+    for key, policy in API_POLICY.items():
+        if key not in OPERATIONS:
+            continue  # test_every_endpoint_has_a_policy names it
+        declared = {int(status) for status in OPERATIONS[key]["responses"]}
+        answers = {expected(policy, role) for role in ROLES}
+        needed = {implied[answer] for answer in answers if answer in implied}
+        if needed - declared:
+            problems.append(f"{key} ({policy.name}): does not declare {sorted(needed - declared)}")
+        if 403 in declared and FORBIDDEN not in answers:
+            problems.append(f"{key} ({policy.name}): declares 403, which its policy never answers")
+    assert not problems, "\n".join(problems)
 
 
 # --- The Django admin holds no clinical content --------------------------------------------------
