@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
@@ -114,6 +115,8 @@ class LogInView(auth_views.LoginView):
         if services.mfa_device_of(user) is not None:
             self.request.session[mfa.SESSION_PENDING] = {
                 "user": user.pk, "backend": getattr(user, "backend", _BACKEND), "at": timezone.now().isoformat(),
+                # A password reset or "log out everywhere" while the code is awaited ends this too.
+                "hash": user.get_session_auth_hash(),
             }
             return redirect(_with_next(reverse("accounts:login_code"), self.get_redirect_url()))
         # Django's login() gives the session a new key; the idle limit applies from here.
@@ -149,6 +152,9 @@ def _pending_user(request: HttpRequest) -> User | None:
         del request.session[mfa.SESSION_PENDING]
         return None
     user = User.objects.filter(pk=int(pending.get("user") or 0), is_active=True).first()
+    if user is not None and not constant_time_compare(str(pending.get("hash") or ""), user.get_session_auth_hash()):
+        del request.session[mfa.SESSION_PENDING]
+        return None
     if user is not None:
         user.backend = str(pending.get("backend") or _BACKEND)  # type: ignore[attr-defined]
     return user
@@ -393,9 +399,10 @@ def api_tokens_revoke_all(request: HttpRequest) -> HttpResponse:
     user = _signed_in(request)
     if request.method == "POST":
         count = services.api_tokens_revoke_for_user(user=user)
-        if count:
-            messages.success(request, f"{count} API token{'s are' if count != 1 else ' is'} revoked. "
-                                      "None of them works any more.")
+        if count == 1:
+            messages.success(request, "1 API token is revoked. It no longer works.")
+        elif count:
+            messages.success(request, f"{count} API tokens are revoked. None of them works any more.")
         else:
             messages.info(request, "You had no working API tokens to revoke.")
         return redirect("account_tokens:list")

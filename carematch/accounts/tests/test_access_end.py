@@ -169,6 +169,24 @@ def test_the_notice_says_so_when_there_was_no_token_or_calendar_address(django_c
     assert re.search(r" at \d+:\d\d [AP]M UTC", body), body  # no record with a zone: UTC
 
 
+def test_a_log_in_waiting_for_its_code_cannot_be_finished_after_everything_ended():
+    from django.utils import timezone
+
+    from .factories import authenticator_give, code_at
+
+    user = UserFactory(email="halfway@example.test")
+    authenticator_give(user)
+    halfway = Browser()
+    assert halfway.post("/accounts/login/", {"username": "halfway@example.test", "password": PASSWORD})[
+        "Location"].startswith("/accounts/login/code/")
+    services.user_access_end(user=user, reason=AccessEndReason.LOG_OUT_EVERYWHERE)
+
+    code = code_at(user.mfa_device.secret, mfa.time_step(timezone.now()))
+    response = halfway.post("/accounts/login/code/", {"code": code})
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert "_auth_user_id" not in halfway.session and mfa.SESSION_PENDING not in halfway.session
+
+
 # --- Password change (the Django admin's two pages) ----------------------------------------------
 
 
