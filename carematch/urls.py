@@ -17,6 +17,7 @@ urlpatterns = [
     path("find/", matching_views.intake_step, name="find"),
     path("accounts/", include("carematch.accounts.urls")),
     path("account/data/", include("carematch.access.data_urls")),
+    path("account/tokens/", include("carematch.accounts.token_urls")),
     path("staff/", account_views.staff_home, name="staff_home"),
     path("staff/audit/", include("carematch.access.audit_urls")),
     path("", include("carematch.directory.urls")),

@@ -1,4 +1,5 @@
-"""Accounts on the JSON API: who a token acts for, revoking it, and staff creating accounts."""
+"""Accounts on the JSON API: who a token acts for, the caller's own tokens and revoking them,
+and staff creating accounts."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from carematch.access import policy
 from carematch.lib.ids import RecordId
 from carematch.openapi import errors
 
-from . import services
+from . import selectors, services
 from .models import ApiToken, User
-from .schemas import TokenOut, UserIn, UserOut
+from .schemas import OwnTokenList, TokenOut, UserIn, UserOut
 
 router = Router(tags=["accounts"])
 
@@ -30,6 +31,25 @@ def revoke_current_token(request: HttpRequest) -> Any:
     raw = request.headers.get("Authorization", "").partition(" ")[2].strip()
     token = ApiToken.objects.get(digest=services.token_digest(raw), revoked_at__isnull=True)
     return services.api_token_revoke(token=token)
+
+
+@router.get("/me/tokens", response=OwnTokenList)
+def my_tokens(request: HttpRequest) -> Any:
+    """The caller's own API tokens that still work, newest first: name, first characters and
+    dates, never the token itself. Revoked tokens are not listed."""
+    assert isinstance(request.user, User)  # noqa: S101 - the bearer token authenticated a user
+    tokens = list(selectors.api_tokens_live(user=request.user))
+    return {"items": tokens, "count": len(tokens)}
+
+
+@router.delete("/me/tokens/{token_id}", response={204: None, **errors(404)})
+def revoke_my_token(request: HttpRequest, token_id: RecordId) -> Any:
+    """Revoke one of the caller's own working tokens (the one in use included: it stops
+    working at once). Any other id answers 404 alike: a token of someone else, one already
+    revoked (it is no longer among the caller's tokens), or none."""
+    assert isinstance(request.user, User)  # noqa: S101 - the bearer token authenticated a user
+    services.api_token_revoke_own(user=request.user, token_id=token_id)
+    return Status(204, None)
 
 
 @router.post("/users", response={201: UserOut, **errors(403, 409)})

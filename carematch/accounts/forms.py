@@ -4,11 +4,18 @@ from typing import Any
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, UserChangeForm
+from django.contrib.admin.forms import AdminPasswordChangeForm as AdminOwnPasswordChangeForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AdminUserCreationForm,
+    AuthenticationForm,
+    SetPasswordForm,
+    UserChangeForm,
+)
 from django.core.exceptions import ValidationError
 
 from . import services, throttle
-from .models import LoginAttempt, User
+from .models import AccessEndReason, LoginAttempt, User
 
 
 class SignUpForm(forms.Form):
@@ -119,3 +126,38 @@ class SecondStepForm(forms.Form):
             "autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false", "autofocus": True,
         }),
     )
+
+
+# --- Setting a password ends all access --------------------------------------------------------
+# Django's views save these forms; saving goes through accounts.services.user_password_set,
+# which sets the password and ends every session, API token and calendar address of the person.
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """The last step of a password reset: the new password."""
+
+    def save(self, commit: bool = True) -> User:
+        return services.user_password_set(
+            user=self.user, password=self.cleaned_data["new_password1"], reason=AccessEndReason.PASSWORD_RESET
+        )
+
+
+class OwnPasswordChangeForm(AdminOwnPasswordChangeForm):
+    """A signed-in person changing their own password (the admin's "Change password" page).
+    Django keeps the session the change was made in; every other one ends."""
+
+    def save(self, commit: bool = True) -> User:
+        return services.user_password_set(
+            user=self.user, password=self.cleaned_data["new_password1"], reason=AccessEndReason.PASSWORD_CHANGE
+        )
+
+
+class AdminSetPasswordForm(AdminPasswordChangeForm):
+    """An administrator setting someone's password, or turning password log-in off for them."""
+
+    def save(self, commit: bool = True) -> User:
+        usable = self.cleaned_data["set_usable_password"]
+        return services.user_password_set(
+            user=self.user, password=self.cleaned_data["password1"] if usable else None,
+            reason=AccessEndReason.PASSWORD_CHANGE,
+        )

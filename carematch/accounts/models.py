@@ -129,6 +129,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
+class AccessEndReason(models.TextChoices):
+    """Why everything that acts for a person was ended at once (accounts.services.user_access_end).
+    The labels complete "... because ..." on pages and in the email."""
+
+    PASSWORD_RESET = "password_reset", "your password was reset"
+    PASSWORD_CHANGE = "password_change", "your password was changed"
+    LOG_OUT_EVERYWHERE = "log_out_everywhere", "you logged out everywhere"
+
+
 class ApiToken(models.Model):
     """A bearer token for the JSON API. Only its SHA-256 digest is stored."""
 

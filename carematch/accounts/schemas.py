@@ -22,3 +22,16 @@ class TokenOut(Schema):
     prefix: str
     created_at: datetime
     revoked_at: datetime | None
+
+
+class OwnTokenOut(Schema):
+    id: int
+    name: str
+    prefix: str = Field(description="The token's first characters, to tell tokens apart; never the whole token.")
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class OwnTokenList(Schema):
+    items: list[OwnTokenOut]
+    count: int

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -21,10 +23,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from carematch.lib.errors import Conflict, InvalidInput
+from carematch.lib.errors import Conflict, InvalidInput, NotFound
 
 from . import mfa
 from .models import (
+    AccessEndReason,
     ApiToken,
     Client,
     LoginAttempt,
@@ -35,6 +38,8 @@ from .models import (
     User,
     normalize_email,
 )
+
+logger = logging.getLogger("carematch.accounts")
 
 TOKEN_PREFIX = "cm_"  # noqa: S105 - a marker, not a secret
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -348,9 +353,81 @@ def recovery_codes_left(*, user: User) -> int:
 
 
 def user_sessions_end(*, user: User) -> None:
-    """End every session of `user`, on every device. API tokens are not sessions and keep working."""
+    """End every session of `user`, on every device. Only this: to end everything that acts
+    for the person (API tokens and the calendar address too), use `user_access_end`."""
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
     user.refresh_from_db(fields=["session_generation"])
+
+
+# --- Ending everything that acts for a person -------------------------------------------------
+# A password reset or change means the old password may be known to someone else; "log out
+# everywhere" means the person fears a device they no longer hold. Either way, whatever
+# someone could have taken away with the old password (a session, an API token, the private
+# calendar address) must stop working at once. Every such path calls `user_access_end`.
+
+
+@dataclass(frozen=True)
+class AccessEnded:
+    reason: str
+    at: dt.datetime
+    api_tokens: int  # how many live tokens were revoked
+    calendar_address: bool  # whether a live calendar address was turned off
+
+
+def user_access_end(*, user: User, reason: str, now: dt.datetime | None = None) -> AccessEnded:
+    """End every session of `user`, revoke every API token of theirs and turn off their
+    private calendar address, all in one transaction, then tell them by email (once the
+    transaction is committed) what ended, when, and what to do if it was not them.
+    `reason` is an AccessEndReason value."""
+    from carematch.scheduling import feeds
+
+    if reason not in AccessEndReason.values:
+        raise ValueError(f"reason must be one of {', '.join(AccessEndReason.values)}")
+    now = now or timezone.now()
+    with transaction.atomic():
+        tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+        feeds_off = feeds.calendar_feed_revoke(user=user, now=now, reason=reason)
+        user_sessions_end(user=user)
+        ended = AccessEnded(reason=reason, at=now, api_tokens=tokens, calendar_address=feeds_off > 0)
+        transaction.on_commit(lambda: _access_ended_notice(user, ended))
+    logger.info(
+        "all access of user %s ended (%s): every session, %s API token(s), %s calendar address(es)",
+        user.pk, reason, tokens, feeds_off,
+    )
+    return ended
+
+
+def user_password_set(*, user: User, password: str | None, reason: str, now: dt.datetime | None = None) -> User:
+    """Give `user` a new password (None: no usable password, as the admin may choose) and end
+    all their access (`user_access_end`), in one transaction. The password rules were checked
+    by the form that asked for it. Password reset and password change both come here."""
+    with transaction.atomic():
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        user.save(update_fields=["password"])
+        user_access_end(user=user, reason=reason, now=now)
+    return user
+
+
+def _zone_of(user: User) -> str:
+    """The zone the person's times are shown in: their client or provider record's, else UTC."""
+    client = Client.objects.filter(user=user).only("timezone").first()
+    if client is not None:
+        return client.timezone
+    provider = getattr(user, "provider", None) if user.role == Role.PROVIDER else None
+    return str(getattr(provider, "timezone", "") or "UTC")
+
+
+def _access_ended_notice(user: User, ended: AccessEnded) -> None:
+    from carematch.lib.timezones import in_zone, long_label
+
+    _send("access_ended", to=user.email, context={
+        "reason": ended.reason, "why": AccessEndReason(ended.reason).label,
+        "when": long_label(in_zone(ended.at, _zone_of(user))), "api_tokens": ended.api_tokens,
+        "calendar_address": ended.calendar_address,
+    })
 
 
 def token_digest(raw: str) -> str:
@@ -369,11 +446,30 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        logger.info("API token %s of user %s revoked", token.pk, token.user_id)
     return token
 
 
-def api_tokens_revoke_for_user(*, user: User) -> int:
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+NO_SUCH_TOKEN = "You have no API token with this id that still works."  # noqa: S105 - a message
+
+
+def api_token_revoke_own(*, user: User, token_id: int, now: dt.datetime | None = None) -> ApiToken:
+    """Revoke one of the person's own live tokens (the one in use included). Any other id (a
+    token of someone else, one already revoked, none at all) is NotFound, alike."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        revoked = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(revoked_at=now)
+        if revoked != 1:
+            raise NotFound(NO_SUCH_TOKEN)
+    logger.info("API token %s of user %s revoked by its owner", token_id, user.pk)
+    return ApiToken.objects.get(pk=token_id)
+
+
+def api_tokens_revoke_for_user(*, user: User, now: dt.datetime | None = None) -> int:
+    """Revoke every live token of `user`; how many were revoked."""
+    count = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
+    logger.info("%s API token(s) of user %s revoked", count, user.pk)
+    return count
 
 
 def api_token_issue_for_email(*, email: str, role: str, name: str = "") -> tuple[ApiToken, str]:

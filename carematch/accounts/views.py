@@ -11,10 +11,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
@@ -23,10 +24,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carematch.access.decorators import staff_page
 from carematch.lib.errors import DomainError
 
-from . import mfa, services, throttle
-from .forms import AuthenticatorCodeForm, EmailAuthenticationForm, SecondStepForm, SignUpForm
+from . import mfa, selectors, services, throttle
+from .forms import AuthenticatorCodeForm, EmailAuthenticationForm, ResetPasswordForm, SecondStepForm, SignUpForm
 from .middleware import limit_idle_session
-from .models import Client, LoginAttempt, Role, User, normalize_email
+from .models import AccessEndReason, ApiToken, Client, LoginAttempt, Role, User, normalize_email
 
 _FORM_FIELD_FOR = {"password": "password1"}
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -114,6 +115,8 @@ class LogInView(auth_views.LoginView):
         if services.mfa_device_of(user) is not None:
             self.request.session[mfa.SESSION_PENDING] = {
                 "user": user.pk, "backend": getattr(user, "backend", _BACKEND), "at": timezone.now().isoformat(),
+                # A password reset or "log out everywhere" while the code is awaited ends this too.
+                "hash": user.get_session_auth_hash(),
             }
             return redirect(_with_next(reverse("accounts:login_code"), self.get_redirect_url()))
         # Django's login() gives the session a new key; the idle limit applies from here.
@@ -149,6 +152,9 @@ def _pending_user(request: HttpRequest) -> User | None:
         del request.session[mfa.SESSION_PENDING]
         return None
     user = User.objects.filter(pk=int(pending.get("user") or 0), is_active=True).first()
+    if user is not None and not constant_time_compare(str(pending.get("hash") or ""), user.get_session_auth_hash()):
+        del request.session[mfa.SESSION_PENDING]
+        return None
     if user is not None:
         user.backend = str(pending.get("backend") or _BACKEND)  # type: ignore[attr-defined]
     return user
@@ -285,12 +291,17 @@ class LogOutView(auth_views.LogoutView):
 @require_POST
 @login_required
 def log_out_everywhere(request: HttpRequest) -> HttpResponse:
-    """End every session of this person, this one included."""
+    """End every session of this person, this one included, and everything else that acts
+    for them: API tokens and the calendar address."""
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - login_required
-    services.user_sessions_end(user=user)
+    services.user_access_end(user=user, reason=AccessEndReason.LOG_OUT_EVERYWHERE)
     logout(request)
-    messages.info(request, "You have been logged out on every device, including this one.")
+    messages.info(
+        request,
+        "You have been logged out on every device, including this one. Your API tokens and your calendar "
+        "address no longer work either; we have emailed you what ended.",
+    )
     return redirect("accounts:login")
 
 
@@ -306,7 +317,11 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The new password ends every session, API token and calendar address of the person
+    (ResetPasswordForm saves through accounts.services.user_password_set)."""
+
     template_name = "accounts/password_reset_confirm.html"
+    form_class = ResetPasswordForm
     success_url = reverse_lazy("accounts:password_reset_complete")
 
 
@@ -338,6 +353,65 @@ def account_home(request: HttpRequest) -> HttpResponse:
         "sessions": sessions, "has_sessions_list": zone_name is not None,
         "mfa_on": services.mfa_device_of(user) is not None,
     })
+
+
+# --- The person's own API tokens ------------------------------------------------------------------
+# Listed by name, first characters and dates (the token itself is never stored). Revoking asks
+# first, on a page naming what will stop working, so that one slip revokes nothing.
+
+
+def _signed_in(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # login_required has let only signed-in people through
+        raise Http404
+    return user
+
+
+@require_http_methods(["GET", "HEAD"])
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    tokens = list(selectors.api_tokens_live(user=_signed_in(request)))
+    return render(request, "accounts/api_tokens.html", {"tokens": tokens})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    """GET asks to confirm; POST revokes. Only the person's own working tokens are here."""
+    user = _signed_in(request)
+    token = selectors.api_token_live_of(user=user, token_id=token_id)
+    if token is None:
+        raise Http404("No API token of yours with this id still works.")
+    if request.method == "POST":
+        try:
+            services.api_token_revoke_own(user=user, token_id=token.pk)
+        except DomainError as exc:  # revoked a moment ago, in another tab
+            raise Http404(exc.detail) from None
+        messages.success(request, f"The API token {_token_label(token)} is revoked. It no longer works.")
+        return redirect("account_tokens:list")
+    return render(request, "accounts/api_token_revoke.html", {"token": token})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def api_tokens_revoke_all(request: HttpRequest) -> HttpResponse:
+    """GET asks to confirm; POST revokes every working token of the person."""
+    user = _signed_in(request)
+    if request.method == "POST":
+        count = services.api_tokens_revoke_for_user(user=user)
+        if count == 1:
+            messages.success(request, "1 API token is revoked. It no longer works.")
+        elif count:
+            messages.success(request, f"{count} API tokens are revoked. None of them works any more.")
+        else:
+            messages.info(request, "You had no working API tokens to revoke.")
+        return redirect("account_tokens:list")
+    return render(request, "accounts/api_tokens_revoke_all.html",
+                  {"count": selectors.api_tokens_live(user=user).count()})
+
+
+def _token_label(token: ApiToken) -> str:
+    return f"“{token.name}” ({token.prefix}…)" if token.name else f"{token.prefix}…"
 
 
 @staff_page

@@ -26,7 +26,7 @@ from carematch.directory.models import Provider
 from carematch.lib.errors import Conflict, Forbidden
 
 from . import calendar
-from .models import Appointment, CalendarFeed, Format, Status
+from .models import Appointment, CalendarFeed, FeedRevoked, Format, Status
 
 FEED_TOKEN_PREFIX = "cf_"  # noqa: S105 - a marker, not a secret
 FEED_TOKEN_PATTERN = r"cf_[A-Za-z0-9_-]{43}"  # noqa: S105 - the shape of a token, not a secret
@@ -127,17 +127,39 @@ def calendar_feed_issue(*, user: User, now: dt.datetime | None = None) -> tuple[
     raw = FEED_TOKEN_PREFIX + secrets.token_urlsafe(32)
     try:
         with transaction.atomic():
-            CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+            CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
+                revoked_at=now, revoked_reason=FeedRevoked.REPLACED
+            )
             feed = CalendarFeed.objects.create(user=user, prefix=raw[:11], digest=token_digest(raw), created_at=now)
     except IntegrityError:
         raise Conflict("A new calendar address was just made for you. Reload the page.") from None
     return feed, raw
 
 
-def calendar_feed_revoke(*, user: User, now: dt.datetime | None = None) -> int:
-    """Turn off the person's calendar address; the number of addresses turned off."""
+def calendar_feed_revoke(
+    *, user: User, now: dt.datetime | None = None, reason: str = FeedRevoked.TURNED_OFF
+) -> int:
+    """Turn off the person's calendar address, noting why (a FeedRevoked value); the number
+    of addresses turned off."""
+    if reason not in FeedRevoked.values:
+        raise ValueError(f"reason must be one of {', '.join(FeedRevoked.values)}")
     with transaction.atomic():
-        return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
+        return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=now or timezone.now(), revoked_reason=reason
+        )
+
+
+# Reasons the calendar page explains: the person did not turn the address off themselves.
+_ENDED_WITH_EVERYTHING = frozenset(FeedRevoked.values) - {FeedRevoked.REPLACED, FeedRevoked.TURNED_OFF}
+
+
+def feed_ended_with_access(*, user: User) -> CalendarFeed | None:
+    """The person's latest address, when it stopped working because all their access was
+    ended (a password reset, logging out everywhere) and no new one has been made since."""
+    latest = CalendarFeed.objects.filter(user=user).order_by("-created_at", "-pk").first()
+    if latest is None or latest.revoked_at is None or latest.revoked_reason not in _ENDED_WITH_EVERYTHING:
+        return None
+    return latest
 
 
 def calendar_feed_find(*, raw: str, now: dt.datetime | None = None) -> CalendarFeed | None:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from carematch.accounts.models import Client
+from carematch.accounts.models import AccessEndReason, Client
 from carematch.directory.models import Provider
 
 
@@ -136,6 +136,18 @@ class IdempotencyRecord(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
 
 
+class FeedRevoked(models.TextChoices):
+    """Why a calendar address stopped working. Besides a new address or turning it off, every
+    reason for ending all of a person's access (accounts.models.AccessEndReason) is one; the
+    labels complete "... because ..." on the calendar page."""
+
+    REPLACED = "replaced", "a new address was made"
+    TURNED_OFF = "turned_off", "it was turned off"
+    PASSWORD_RESET = AccessEndReason.PASSWORD_RESET.value, AccessEndReason.PASSWORD_RESET.label
+    PASSWORD_CHANGE = AccessEndReason.PASSWORD_CHANGE.value, AccessEndReason.PASSWORD_CHANGE.label
+    LOG_OUT_EVERYWHERE = AccessEndReason.LOG_OUT_EVERYWHERE.value, AccessEndReason.LOG_OUT_EVERYWHERE.label
+
+
 class CalendarFeed(models.Model):
     """A private calendar address for one person. The token in the address is a bearer
     secret: only its SHA-256 digest is stored, and a person has at most one live feed."""
@@ -146,12 +158,24 @@ class CalendarFeed(models.Model):
     created_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(
+        max_length=24, blank=True, choices=FeedRevoked.choices,
+        help_text="Why it stopped working; empty while it works (and for addresses turned off before reasons "
+                  "were kept).",
+    )
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["user"], condition=Q(revoked_at__isnull=True), name="one_live_calendar_feed_per_user"
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_reason__in=["", *FeedRevoked.values]), name="calendarfeed_revoked_reason_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=False) | Q(revoked_reason=""),
+                name="calendarfeed_live_has_no_revoked_reason",
             ),
         ]
 

@@ -42,6 +42,7 @@ def calendar_feed_page(request: HttpRequest) -> HttpResponse:
         "owner": owner,
         "zone_name": owner.timezone.replace("_", " ") if owner else "",
         "feed": feeds.live_feed(user=user),
+        "ended_feed": feeds.feed_ended_with_access(user=user),
         "new_url": new_url,
         "new_webcal_url": new_url.replace("https://", "webcal://", 1).replace("http://", "webcal://", 1),
     }

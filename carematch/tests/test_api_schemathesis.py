@@ -37,7 +37,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from carematch.accounts.models import Role
+from carematch.accounts.models import ApiToken, Role
 from carematch.accounts.tests.factories import UserFactory, token_for
 from carematch.care import services as care
 from carematch.measures.tests.factories import phq9, record
@@ -106,6 +106,7 @@ class Seeded:
             "activity_id": [activity.pk],
             "alert_id": [alert.pk] if alert else [],
             "note_id": [note.pk] if note else [],
+            "token_id": list(ApiToken.objects.order_by("pk").values_list("pk", flat=True)),
         }
         self.openings = [moment.isoformat() for moment in openings[2:12]]
 

@@ -10,7 +10,7 @@ One world is built once for the module (inside a transaction rolled back at the 
 case runs in its own savepoint, so what one case writes, no other sees):
 client A with a booked appointment with provider PA, a goal, a plan activity with a
 check-in, a note by PA, a PHQ-9 that opened a safety alert, a questionnaire request, a rated past session,
-a calendar feed and a hold (of an opening with provider PB: a hold is not an appointment);
+a calendar feed, a second API token and a hold (of an opening with provider PB: a hold is not an appointment);
 client B with their own provider PB and goal; a coordinator; an admin. Every record id in
 the addresses belongs to client A (or provider A), so client B and provider B asking for
 them is the check that nobody reads another person's record by changing an id.
@@ -130,6 +130,7 @@ MATCH_FOR_CLIENT = Policy("matching: clients for themselves, staff for a client"
                           sees=frozenset({CLIENT_A}) | STAFF)
 HOLD = Policy("a hold: only the client (or the browser) that made it", SIGNED_IN,
               sees=frozenset({CLIENT_A}), anonymous=NOT_FOUND)
+OWN_TOKEN = Policy("a person's own API token: only its owner sees it", SIGNED_IN, sees=frozenset({CLIENT_A}))
 NOTHING = Policy("nothing is here, for anyone", frozenset(), anonymous=NOT_FOUND, refused=NOT_FOUND)
 DJANGO_ADMIN = Policy("the Django admin: staff", STAFF, anonymous=ADMIN_LOGIN, refused=ADMIN_LOGIN)
 DJANGO_ADMIN_ACCOUNTS = Policy("the Django admin's accounts: admins manage accounts", STAFF,
@@ -169,6 +170,10 @@ POLICY: dict[str, Page] = {
     "access_data:export_fhir": Page(CLIENTS_ONLY),
     "access_data:close": Page(CLIENTS_ONLY),
     "access_data:closed": Page(PUBLIC),
+    # a person's own API tokens (GET asks to confirm a revocation; POST does it)
+    "account_tokens:list": Page(ANY_SIGNED_IN),
+    "account_tokens:revoke": Page(OWN_TOKEN),
+    "account_tokens:revoke_all": Page(ANY_SIGNED_IN),
     # directory
     "directory:public_profile": Page(PUBLIC),
     "directory:my_profile": Page(PROVIDERS_ONLY),
@@ -248,6 +253,8 @@ API_POLICY: dict[str, Policy] = {
     "GET /api/v1/health": PUBLIC,
     "GET /api/v1/me": ANY_SIGNED_IN,
     "POST /api/v1/tokens/current/revoke": ANY_SIGNED_IN,
+    "GET /api/v1/me/tokens": ANY_SIGNED_IN,
+    "DELETE /api/v1/me/tokens/{token_id}": OWN_TOKEN,
     "GET /api/v1/me/export": CLIENTS_ONLY,
     "POST /api/v1/me/close": CLIENTS_ONLY,
     "GET /api/v1/audit-events": STAFF_ONLY,
@@ -414,6 +421,7 @@ class World:
 
 def build_world() -> World:
     from carematch.accounts.models import Role
+    from carematch.accounts.services import api_token_issue as token_issue
     from carematch.accounts.tests.factories import UserFactory, token_for
     from carematch.care import services as care
     from carematch.care.tests.factories import appointment, goal
@@ -465,6 +473,8 @@ def build_world() -> World:
             "client_id": client_a.pk, "appointment_id": booked.pk, "hold_id": hold.pk, "goal_id": goal_a.pk,
             "activity_id": activity.pk, "check_in_id": check_in.pk, "note_id": note.pk, "alert_id": alert.pk,
             "request_id": request.pk,
+            # a second token of client A's (the first is the one client A's requests are sent with)
+            "token_id": token_issue(user=client_a.user, name="sync")[0].pk,
             "user_id": client_a.user.pk, "provider_id": provider_a.pk,
             "window_id": provider_a.windows.order_by("id").first().pk,
             "time_off_id": TimeOffFactory(provider=provider_a).pk,

@@ -53,7 +53,7 @@ def test_log_out_everywhere_ends_every_session_of_that_person_only(client):
         assert browser.login(username="dana@example.test", password=PASSWORD)
     someone_else.force_login(UserFactory(email="sam@example.test"))
     page = client.get("/accounts/").content.decode()
-    assert "End all my sessions" in page and "API tokens are separate" in page
+    assert "End all my sessions" in page and "also revokes all your API tokens" in page
 
     assert client.get("/accounts/logout/everywhere/").status_code == 405
     response = client.post("/accounts/logout/everywhere/", follow=True)
