@@ -18,7 +18,7 @@ from .test_emails import run_due_tasks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-HOURS = "weekdays 8 am–8 pm Mountain time"
+HOURS = "weekdays 8 am\u20138 pm Mountain time"  # shown exactly as configured, en dash and all
 
 
 def test_a_person_asks_to_be_called_back_and_a_coordinator_records_the_outcome(chromium, live_server, phone_page,

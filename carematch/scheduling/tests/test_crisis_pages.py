@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 QUEUE = "/staff/crisis/"
 HELP_NOW = "/find/help-now/"
-HOURS = "weekdays 8 am–8 pm Mountain time"
+HOURS = "weekdays 8 am\u20138 pm Mountain time"  # shown exactly as configured, en dash and all
 MESSAGE = "Please call after six; my phone is off at work"
 
 
