@@ -26,8 +26,15 @@ def test_a_person_asks_to_be_called_back_and_a_coordinator_records_the_outcome(c
     settings.CRISIS_CALLBACK_HOURS = HOURS
     coordinator = UserFactory(role=Role.COORDINATOR, email="casey.coordinator@example.test", preferred_name="Casey")
 
+    refused: list[str] = []  # what the Content-Security-Policy refused, on either browser
+
+    def watch(console_message) -> None:
+        if console_message.type == "error" and "Refused to" in console_message.text:
+            refused.append(console_message.text)
+
     # The person, on a phone.
     page = phone_page
+    page.on("console", watch)
     page.goto("/find/")
     page.get_by_label("Yes").check()
     page.get_by_role("button", name="Continue").click()
@@ -62,6 +69,7 @@ def test_a_person_asks_to_be_called_back_and_a_coordinator_records_the_outcome(c
     status = page.get_by_role("status")
     expect(status).to_contain_text(f"A coordinator will call you back {HOURS}.")
     expect(status).to_contain_text("If you are in danger before then, call or text 988 or call 911.")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     request = CrisisRequest.objects.get()
     assert (request.phone, request.state, request.channel) == ("+13035550142", "CO", "page")
 
@@ -79,6 +87,7 @@ def test_a_person_asks_to_be_called_back_and_a_coordinator_records_the_outcome(c
     try:
         staff = context.new_page()
         staff.set_default_timeout(10_000)
+        staff.on("console", watch)
         browser_log_in(staff, email=coordinator.email, password=PASSWORD)
         nav = staff.get_by_role("navigation", name="Main")
         expect(nav.get_by_role("link").nth(1)).to_have_text("Crisis requests 1 open")
@@ -99,6 +108,10 @@ def test_a_person_asks_to_be_called_back_and_a_coordinator_records_the_outcome(c
         expect(staff.get_by_role("status")).to_contain_text("The request stays open for another try.")
         item = staff.locator(f"#crisis-{request.pk}")
         expect(item).to_contain_text("Rang at once, no answer")
+        # The queue fits a phone too (a coordinator on call).
+        staff.set_viewport_size({"width": 375, "height": 667})
+        assert staff.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        staff.set_viewport_size({"width": 1280, "height": 900})
 
         # ... and reaching them closes it.
         item.get_by_label("Reached the person").check()
@@ -110,6 +123,7 @@ def test_a_person_asks_to_be_called_back_and_a_coordinator_records_the_outcome(c
             "Crisis requests 0 open")
     finally:
         context.close()
+    assert refused == []
     request.refresh_from_db()
     assert request.status == "closed"
     assert list(request.attempts.values_list("outcome", flat=True)) == ["no_answer", "reached"]
