@@ -6,14 +6,19 @@ rest; requests from one address are limited; and the database keeps the history.
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from carematch.access.closing import account_close
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import PASSWORD, UserFactory
+from carematch.lib import crypto
 from carematch.lib.errors import Conflict, Forbidden, InvalidInput, RateLimited
 from carematch.scheduling import services
 from carematch.scheduling.models import CareRequest, CrisisAttempt, CrisisRequest
@@ -190,6 +195,28 @@ def test_the_database_keeps_the_history_of_attempts_and_requests(coordinator):
             queryset.update(**values)
     # Clearing the coordinator (their account purged) is the one change allowed to an attempt.
     CrisisAttempt.objects.filter(pk=attempt.pk).update(by=None)
+
+
+def test_rotate_keys_re_encrypts_the_message_and_notes_past_the_history_guard(coordinator):
+    old_keys = list(crypto._keys())
+    request = ask(message=MESSAGE)
+    attempt = services.crisis_attempt_record(crisis_request=request, outcome="reached", note=NOTE, by=coordinator)
+
+    def stored() -> tuple[str, str]:
+        return (raw("scheduling_crisisrequest", "message", request.pk),
+                raw("scheduling_crisisattempt", "note", attempt.pk))
+
+    before = stored()
+    new_key = Fernet.generate_key().decode()
+    with override_settings(ENCRYPTION_KEYS=[new_key, *old_keys]):
+        out = io.StringIO()
+        call_command("rotate_keys", stdout=out)
+    assert "scheduling.CrisisRequest.message: 1 re-encrypted" in out.getvalue()
+    assert "scheduling.CrisisAttempt.note: 1 re-encrypted" in out.getvalue()
+    assert all(new != old for new, old in zip(stored(), before, strict=True))
+    with override_settings(ENCRYPTION_KEYS=[new_key]):  # the old key dropped
+        assert CrisisRequest.objects.get(pk=request.pk).message == MESSAGE
+        assert CrisisAttempt.objects.get(pk=attempt.pk).note == NOTE
 
 
 # --- An account closed while a request waits -----------------------------------------------------------
