@@ -25,9 +25,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
-from ninja.security.http import HttpBearer
 
-from carematch.lib.errors import DomainError
+from carematch.api_base import BearerToken
+from carematch.lib.errors import DomainError, RateLimited
 from carematch.openapi import CarematchAPI, Error
 
 logger = logging.getLogger("carematch.api")
@@ -66,27 +66,6 @@ def error_response(status: int, **kwargs: Any) -> JsonResponse:
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="carematch"'
     return response
-
-
-# --- Authentication ----------------------------------------------------------------------
-
-class BearerToken(HttpBearer):
-    """`Authorization: Bearer <token>`; the token itself is never logged."""
-
-    def __call__(self, request: HttpRequest) -> Any:
-        value = request.headers.get(self.header, "")
-        scheme, _, token = value.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        return self.authenticate(request, token.strip())
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from carematch.accounts.services import api_token_authenticate
-
-        user = api_token_authenticate(raw=token)
-        if user is not None:
-            request.user = user
-        return user
 
 
 # --- Request bodies ------------------------------------------------------------------------
@@ -217,7 +196,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error_response(exc.status, code=exc.code, detail=exc.detail, fields=exc.fields or None)
+    response = error_response(exc.status, code=exc.code, detail=exc.detail, fields=exc.fields or None)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(Http404)

@@ -176,6 +176,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "carematch.scheduling.context_processors.staff_navigation",
             ],
         },
     },
@@ -246,6 +247,17 @@ SITE_URL = env.str(
 VIDEO_LINK_TEMPLATE = env.str(
     "CAREMATCH_VIDEO_LINK_TEMPLATE", default="https://video.example.invalid/carematch/{appointment_id}"
 )
+
+# --- Crisis follow-up ------------------------------------------------------------------
+# When coordinators call back a person who asked to be contacted from the crisis page, in
+# words shown to that person exactly as written (e.g. "weekdays 8 am to 8 pm Mountain time").
+# Empty: the page says only that calls are returned during working hours, not around the clock.
+CRISIS_CALLBACK_HOURS = env.str("CAREMATCH_CRISIS_CALLBACK_HOURS", default="").strip()
+# A request with no contact attempt this many minutes after it arrived is emailed again to
+# every coordinator and admin.
+CRISIS_ESCALATE_MINUTES = env.int("CAREMATCH_CRISIS_ESCALATE_MINUTES", default=15)
+if CRISIS_ESCALATE_MINUTES < 1:
+    raise ImproperlyConfigured("CAREMATCH_CRISIS_ESCALATE_MINUTES must be a whole number of minutes, at least 1.")
 
 # --- Language, time, static files ------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -221,8 +221,9 @@ LEAK_FIELDS = {
     "care.CheckIn": {"note": "check-in note"},
     "care.ProviderNoteVersion": {"body": "provider note"},
     "measures.Alert": {"note": "alert note"},
-    "scheduling.CareRequest": {"contact_name": "contact name", "contact_phone": "contact phone",
-                               "contact_email": "email address"},
+    "scheduling.CrisisRequest": {"name": "contact name", "phone": "contact phone", "email": "email address",
+                                 "message": "crisis request message"},
+    "scheduling.CrisisAttempt": {"note": "crisis attempt note"},
 }
 
 

@@ -13,15 +13,18 @@ Closing (`account_close`, used by the page and the API alike) happens in one tra
 - the login becomes unusable (inactive, no usable password) and the email address is replaced
   by a unique address under `.invalid` that can never receive mail, so the person may sign
   up again with their address;
-- their preferred name, their ZIP code and the contact details they gave in care requests are
-  cleared;
+- their preferred name and their ZIP code are cleared, and so are the contact details they gave
+  when asking a coordinator to call them back, once that request is closed (a request still
+  open keeps them until a coordinator closes it: closing an account does not take back a
+  request to be called by someone in danger);
 - `Client.closed_at` is set, and the closing is written to the access log.
 
 Kept until the retention period ends (`closed_at` + RECORD_RETENTION_DAYS, seven years by
 default, as health records must be kept): the name and date of birth (needed to identify a
 legal record), the state (which licence the sessions were held under) and time zone,
 appointments, questionnaires and scores, alerts, session ratings, goals, the plan and its
-check-ins, provider notes and care requests (without contact details). The access log is
+check-ins, provider notes, care requests, and crisis requests (without contact details) with
+their contact attempts. The access log is
 never erased: it holds no content, only who looked at what and when.
 
 `purge_expired` then erases each client whose retention has ended, with every record of
@@ -172,7 +175,9 @@ def _end_care_links(*, client: Client, user: User, now: dt.datetime) -> tuple[in
         withdrawn_at=now
     )
     FortnightlyPlan.objects.filter(client=client).update(next_due_at=None)
-    CareRequest.objects.filter(client=client).update(contact_name="", contact_phone="", contact_email="")
+    # Contact details given when asking to be called back: erased now from closed requests; an
+    # open one keeps them until a coordinator has closed it (see crisis_contacts_erase).
+    scheduling.crisis_contacts_erase(client=client, now=now)
     CareRequest.objects.filter(client=client, closed_at__isnull=True, first_appointment__isnull=True).update(
         closed_at=now
     )

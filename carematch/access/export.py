@@ -34,6 +34,7 @@ FORMAT_VERSION = 1
 # Top-level sections of the JSON export: model label -> key.
 SECTIONS: dict[str, str] = {
     "scheduling.carerequest": "care_requests",
+    "scheduling.crisisrequest": "crisis_requests",
     "matching.waitlistentry": "waitlist_entries",
     "scheduling.appointment": "appointments",
     "measures.questionnairerequest": "questionnaire_requests",
@@ -53,6 +54,7 @@ NESTED: dict[str, tuple[str, str]] = {
     "care.goalrating": ("care.goal", "ratings"),
     "care.checkin": ("care.activity", "check_ins"),
     "care.providernoteversion": ("care.providernote", "versions"),
+    "scheduling.crisisattempt": ("scheduling.crisisrequest", "attempts"),
 }
 
 # Records about a client that the export leaves out, each with its reason.

@@ -161,13 +161,15 @@ class ApiToken(models.Model):
 
 
 class LoginAttempt(models.Model):
-    """One log-in or sign-up attempt, kept for a day to refuse repeated guessing
-    (accounts.throttle). The email is stored only as a keyed digest."""
+    """One log-in or sign-up attempt (or request to be contacted from the crisis page or
+    API), kept for a day to refuse repeated guessing or flooding (accounts.throttle). The
+    email is stored only as a keyed digest."""
 
     class Kind(models.TextChoices):
         LOG_IN = "log_in", "Log in"
         SIGN_UP = "sign_up", "Sign up"
         SECOND_FACTOR = "mfa", "Authentication code"
+        CRISIS_REQUEST = "crisis", "Request to be contacted"
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     email_digest = models.CharField(max_length=64)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import math
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -30,6 +31,12 @@ KEPT_FOR = dt.timedelta(days=1)
 TOO_MANY_LOG_INS = "Too many attempts. Please wait 15 minutes or reset your password."
 TOO_MANY_SIGN_UPS = "Too many attempts. Please wait 15 minutes and try again."
 TOO_MANY_CODES = "Too many wrong codes. Please wait 15 minutes and try again."
+
+# Requests to be contacted from the crisis page and API, per address: enough for a person
+# to correct a number or ask again, few enough that nobody floods the coordinators' queue
+# and inboxes.
+CRISIS_REQUEST_LIMIT = 5
+CRISIS_REQUEST_WINDOW = dt.timedelta(hours=1)
 
 
 def email_digest(email: str) -> str:
@@ -98,3 +105,16 @@ def sign_up_refused(*, address: str, now: dt.datetime | None = None) -> bool:
         kind=LoginAttempt.Kind.SIGN_UP, address=address, attempted_at__gt=now - WINDOW - LOCKOUT
     ).values_list("attempted_at", flat=True)
     return _locked(times, limit=ADDRESS_SIGN_UP_LIMIT, now=now)
+
+
+def crisis_request_retry_after(*, address: str, now: dt.datetime | None = None) -> int | None:
+    """None when a request to be contacted from `address` is accepted now; otherwise the
+    whole seconds until the oldest of the last CRISIS_REQUEST_LIMIT leaves the window."""
+    now = now or timezone.now()
+    times = sorted(LoginAttempt.objects.filter(
+        kind=LoginAttempt.Kind.CRISIS_REQUEST, address=address, attempted_at__gt=now - CRISIS_REQUEST_WINDOW,
+    ).values_list("attempted_at", flat=True))
+    if len(times) < CRISIS_REQUEST_LIMIT:
+        return None
+    free_at = times[-CRISIS_REQUEST_LIMIT] + CRISIS_REQUEST_WINDOW
+    return max(1, math.ceil((free_at - now).total_seconds()))

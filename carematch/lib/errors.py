@@ -37,3 +37,16 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status = 409
+
+
+class RateLimited(DomainError):
+    """Too many requests of this kind from one caller: try again after `retry_after` seconds
+    (the API sends it as the Retry-After header)."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, detail: str, *, retry_after: int, fields: dict[str, str] | None = None,
+                 code: str | None = None):
+        super().__init__(detail, fields=fields, code=code)
+        self.retry_after = max(1, int(retry_after))

@@ -8,7 +8,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router
 
-from carematch.access import policy
+from carematch.access import audit, policy
+from carematch.access.models import Action
 from carematch.accounts.models import Client, Role
 from carematch.lib import geo
 from carematch.lib.crisis import CRISIS_RESOURCES
@@ -16,6 +17,7 @@ from carematch.lib.errors import Forbidden, InvalidInput, NotFound
 from carematch.lib.timezones import STATE_ZONE
 from carematch.openapi import errors
 from carematch.scheduling import services as scheduling
+from carematch.scheduling.models import CrisisChannel
 
 from .engine.types import MatchRequest
 from .schemas import MatchAnswerOut, MatchIn
@@ -46,7 +48,8 @@ def find_matches(request: HttpRequest, payload: MatchIn) -> Any:
 
     Every provider and opening obeys the hard rules; see the README for the ranking weights.
     With `"crisis": true` the answer starts with the crisis resources and the request is flagged
-    for a coordinator; matching is offered as well, never instead."""
+    for a coordinator; matching is offered as well, never instead. With a `contact` as well,
+    the person is put in the coordinators' crisis follow-up queue to be called back."""
     from .services import match_find
 
     client = _client_for(request, payload.client_id)
@@ -55,8 +58,18 @@ def find_matches(request: HttpRequest, payload: MatchIn) -> Any:
                            fields={"zip": "required when format is in_person or any"})
     now = timezone.now()
     care_request = scheduling.care_request_open(client=client, crisis=payload.crisis, now=now)
+    crisis_request = None
     if payload.crisis:
         scheduling.care_request_flag_crisis(request_id=care_request.pk)
+    if payload.crisis and payload.contact is not None:
+        # A match needs a token, so no limit per address here: refusing would withhold the
+        # crisis resources of the answer too.
+        crisis_request = scheduling.crisis_request_create(
+            channel=CrisisChannel.API, name=payload.contact.name, phone=payload.contact.phone, state=payload.state,
+            client=client, care_request_id=care_request.pk, now=now,
+        )
+        audit.record(request, action=Action.CREATE, resource_type="crisis_request", resource_id=crisis_request.pk,
+                     client=crisis_request.client_id)
     zone_name = (client.timezone if client else None) or geo.zip_timezone(payload.zip or "") \
         or STATE_ZONE[payload.state]
     answer = match_find(
@@ -84,4 +97,5 @@ def find_matches(request: HttpRequest, payload: MatchIn) -> Any:
         ],
         "suggestions": [{"change": s.change, "more_matches": s.more_matches} for s in answer.suggestions],
         "care_request_id": care_request.pk,
+        "crisis_request_id": crisis_request.pk if crisis_request is not None else None,
     }

@@ -62,14 +62,30 @@ class ClientSignUpForm(ClientDetailsForm):
 
 
 class CrisisContactForm(forms.Form):
-    name = forms.CharField(label="Your first name (optional)", max_length=100, required=False)
+    """Asking a coordinator to reach out, on the crisis page. The rules (a way to reach the
+    person, a valid number, the state) are the crisis service's; this form only collects."""
+
+    name = forms.CharField(label="Your first name (optional)", max_length=100, required=False,
+                           widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
     phone = forms.CharField(label="A phone number we can call or text", max_length=30, required=False,
                             widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
-    email = forms.EmailField(label="Or an email address", max_length=254, required=False,
-                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(label="Or an email address, if a call is not safe for you", max_length=254,
+                             required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    state = forms.ChoiceField(
+        label="Which state are you in?",
+        help_text="So the coordinator knows your time zone and the services near you.",
+        choices=[("", "Choose a state"), *sorted(vocab.STATES.items(), key=lambda pair: pair[1])],
+        error_messages={"required": "Choose the state you are in."},
+    )
+    message = forms.CharField(
+        label="Anything you would like the coordinator to know (optional)", max_length=2000, required=False,
+        help_text="Only the coordinators who call you back see this.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not data.get("phone") and not data.get("email") and not self.errors:
-            raise forms.ValidationError("Give a phone number or an email address so a coordinator can reach you.")
+        if not data.get("phone") and not data.get("email") and "phone" not in self.errors \
+                and "email" not in self.errors:
+            self.add_error("phone", "Give a phone number (or an email address) so a coordinator can reach you.")
         return data

@@ -7,6 +7,7 @@ from pydantic import ValidationInfo, field_validator
 from carematch.lib import geo, vocab
 from carematch.lib.ids import RecordId
 from carematch.lib.languages import LANGUAGES
+from carematch.scheduling.schemas import CrisisContactIn
 
 
 class MatchIn(Schema):
@@ -27,7 +28,17 @@ class MatchIn(Schema):
     times_of_day: list[Literal["morning", "afternoon", "evening"]] = Field(default_factory=list)
     crisis: bool = Field(False, description="The person said they are in danger: crisis resources are returned "
                                             "and the request is flagged for a coordinator")
+    contact: CrisisContactIn | None = Field(
+        None, description="With crisis: the person asks a coordinator to call them back; a crisis request joins "
+                          "the coordinators' queue (its id is in the answer)")
     client_id: RecordId | None = Field(None, description="Coordinators: the client this request is for")
+
+    @field_validator("contact")
+    @classmethod
+    def _contact_with_crisis(cls, value: CrisisContactIn | None, info: ValidationInfo) -> CrisisContactIn | None:
+        if value is not None and not info.data.get("crisis"):
+            raise ValueError('a contact is taken only with "crisis": true (the person said they are in danger)')
+        return value
 
     @field_validator("state")
     @classmethod
@@ -116,3 +127,4 @@ class MatchAnswerOut(Schema):
     matches: list[MatchOut]
     suggestions: list[SuggestionOut]
     care_request_id: int | None = None
+    crisis_request_id: int | None = Field(None, description="The crisis request made from `contact`, if one was given")

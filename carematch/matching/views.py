@@ -7,6 +7,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
@@ -27,7 +28,7 @@ from carematch.lib.errors import DomainError, InvalidInput
 from carematch.lib.timezones import in_zone, long_label
 from carematch.scheduling import calendar
 from carematch.scheduling import services as scheduling
-from carematch.scheduling.models import Appointment, Status
+from carematch.scheduling.models import Appointment, CrisisChannel, CrisisRequest, CrisisStatus, Status
 from carematch.scheduling.openings import SESSION
 from carematch.scheduling.selectors import provider_openings
 
@@ -341,25 +342,40 @@ def intake_step(request: HttpRequest, slug: str = "safety") -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def help_now(request: HttpRequest) -> HttpResponse:
     """Someone said they are in danger: how to reach help now comes first, then (only if they
-    want) a coordinator reaches out, then finding a therapist, never instead of help."""
+    want) a coordinator reaches out, then finding a therapist, never instead of help.
+
+    One request to be contacted a visit: once asked, the page says when coordinators call
+    back until a coordinator has closed it (a reload or a second press asks nothing twice)."""
     answers = _answers(request)
     if answers.get("in_danger") != "yes":
         return redirect("matching:intake_step", slug="safety")
-    form = CrisisContactForm(request.POST or None)
     request_id = _care_request_id(request, answers)
     scheduling.care_request_flag_crisis(request_id=request_id)
-    sent = False
-    if request.method == "POST" and form.is_valid():
-        try:
-            scheduling.care_request_add_contact(
-                request_id=request_id, name=form.cleaned_data["name"],
-                phone=form.cleaned_data["phone"], email=form.cleaned_data["email"],
-            )
-        except DomainError as exc:
-            _put_errors(form, exc)
-        else:
-            sent = True
-    return render(request, "matching/help_now.html", {"form": form, "sent": sent})
+    asked = CrisisRequest.objects.filter(pk=answers.get("crisis_request") or 0, status=CrisisStatus.OPEN).first()
+    form = None
+    if asked is None:
+        client = _client_of(request)
+        form = CrisisContactForm(request.POST or None, initial={"state": answers.get("state") or (
+            client.state if client else "")})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                crisis = scheduling.crisis_request_create(
+                    channel=CrisisChannel.PAGE, name=data["name"], phone=data["phone"], email=data["email"],
+                    state=data["state"], message=data["message"], client=client, care_request_id=request_id,
+                    address=throttle.client_address(request),
+                )
+            except DomainError as exc:
+                _put_errors(form, exc)
+            else:
+                audit.record(request, action=Action.CREATE, resource_type="crisis_request", resource_id=crisis.pk,
+                             client=crisis.client_id)
+                answers["crisis_request"] = crisis.pk
+                _save_answers(request, answers)
+                return redirect("matching:help_now")
+    return render(request, "matching/help_now.html", {
+        "form": form, "asked": asked, "callback_hours": settings.CRISIS_CALLBACK_HOURS,
+    })
 
 
 @require_http_methods(["GET"])

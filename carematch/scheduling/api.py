@@ -1,4 +1,5 @@
-"""Clients, holds, appointments and openings on the JSON API. Rules live in services."""
+"""Clients, holds, appointments, openings and crisis follow-up on the JSON API. Rules live
+in services."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,14 +17,17 @@ from pydantic import Field, field_validator, model_validator
 from carematch.access import audit, policy
 from carematch.access.models import Action
 from carematch.accounts import services as account_services
+from carematch.accounts import throttle
 from carematch.accounts.models import Client, Role
+from carematch.api_base import OPTIONAL_TOKEN
 from carematch.directory.models import Provider
+from carematch.lib.crisis import CRISIS_RESOURCES
 from carematch.lib.errors import Forbidden, InvalidInput, NotFound
 from carematch.lib.ids import RecordId
 from carematch.openapi import answered_as, errors
 
 from . import calendar, services
-from .models import Appointment
+from .models import Appointment, CrisisChannel, CrisisRequest, CrisisStatus
 from .models import Status as AppointmentStatus
 from .openings import SESSION
 from .schemas import (
@@ -30,11 +35,17 @@ from .schemas import (
     AppointmentOut,
     ClientIn,
     ClientOut,
+    CrisisFilter,
+    CrisisOutcomeIn,
+    CrisisRequestCreatedOut,
+    CrisisRequestIn,
+    CrisisRequestOut,
+    CrisisRequestsOut,
     HoldOut,
     OpeningsOut,
     RescheduleIn,
 )
-from .selectors import provider_openings
+from .selectors import crisis_requests, provider_openings
 
 router = Router(tags=["scheduling"])
 
@@ -249,3 +260,71 @@ def list_openings(request: HttpRequest, provider_id: RecordId, query: Query[Open
         "timezone": provider.timezone,
         "openings": [{"start": s, "end": s + SESSION, "formats": formats} for s in starts],
     }
+
+
+# --- Crisis follow-up ----------------------------------------------------------------------------
+
+
+def _crisis_out(found: CrisisRequest, *, now: dt.datetime) -> dict[str, Any]:
+    until = now if found.status == CrisisStatus.OPEN or found.closed_at is None else found.closed_at
+    return {
+        "id": found.pk, "name": found.name, "phone": found.phone, "email": found.email, "state": found.state,
+        "channel": found.channel, "status": found.status, "requested_at": found.requested_at,
+        "minutes_waiting": max(0, int((until - found.requested_at).total_seconds() // 60)),
+        "attempts": getattr(found, "attempt_count", None) or found.attempts.count(),
+    }
+
+
+@router.post("/crisis-requests", auth=OPTIONAL_TOKEN, response={201: CrisisRequestCreatedOut, **errors(429)})
+def create_crisis_request(request: HttpRequest, payload: CrisisRequestIn) -> Any:
+    """Ask a coordinator to contact a person who is in danger. Anyone may send it, with or
+    without a token; at most 5 an hour from one address (then 429 with Retry-After).
+
+    Every coordinator is emailed at once (the email names nobody), and every coordinator and
+    admin again if nobody has tried to reach the person within the configured minutes.
+    The answer repeats where to get help now: someone in danger must not wait for the call."""
+    user = request.user
+    client = (Client.objects.filter(user__pk=user.pk).first()
+              if policy.has_role(user, Role.CLIENT) and user.pk is not None else None)
+    crisis = services.crisis_request_create(
+        channel=CrisisChannel.API, name=payload.name, phone=payload.phone, state=payload.state,
+        message=payload.message, client=client, address=throttle.client_address(request),
+    )
+    audit.record(request, action=Action.CREATE, resource_type="crisis_request", resource_id=crisis.pk,
+                 client=crisis.client_id)
+    return Status(201, {
+        "id": crisis.pk, "status": crisis.status, "callback_hours": settings.CRISIS_CALLBACK_HOURS,
+        "crisis_resources": list(CRISIS_RESOURCES),
+    })
+
+
+@router.get("/crisis-requests", response={200: CrisisRequestsOut, **errors(403)})
+def list_crisis_requests(request: HttpRequest, filters: Query[CrisisFilter]) -> Any:
+    """Coordinators and admins: the people who asked to be contacted. Open ones oldest first
+    (the order to call them in); closed ones most recently closed first."""
+    if not audit.checked(request, policy.is_staff_member(request.user), action=Action.VIEW,
+                         resource_type="crisis_requests", resource_id=None, client=None):
+        raise Forbidden("Crisis requests are for coordinators and admins.")
+    now = timezone.now()
+    matching = crisis_requests(status=filters.status)
+    found = list(matching[:filters.limit])
+    # One event per request shown, as on the queue page.
+    audit.record_many(request, action=Action.VIEW, resource_type="crisis_request",
+                      items=[(item.pk, item.client_id) for item in found])
+    return {"items": [_crisis_out(item, now=now) for item in found], "count": matching.count()}
+
+
+@router.post("/crisis-requests/{crisis_request_id}/outcome", response={200: CrisisRequestOut, **errors(404, 409)})
+def record_crisis_outcome(request: HttpRequest, crisis_request_id: RecordId, payload: CrisisOutcomeIn) -> Any:
+    """Coordinators and admins: record a try to reach the person, with a note. reached and
+    referred_emergency close the request; no_answer keeps it open and counts the attempt."""
+    found = CrisisRequest.objects.filter(pk=crisis_request_id).first()
+    if not audit.checked(request, found is not None and policy.is_staff_member(request.user), action=Action.UPDATE,
+                         resource_type="crisis_request", resource_id=crisis_request_id,
+                         client=found.client_id if found else None):
+        raise NotFound("No crisis request with that id.", fields={"crisis_request_id": "not found"})
+    assert found is not None  # noqa: S101 - checked above
+    services.crisis_attempt_record(crisis_request=found, outcome=payload.outcome, note=payload.note,
+                                   by=request.user)  # type: ignore[arg-type]
+    status = CrisisRequest.objects.values_list("status", flat=True).get(pk=found.pk)
+    return _crisis_out(crisis_requests(status=status).get(pk=found.pk), now=timezone.now())

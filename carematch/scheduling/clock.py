@@ -1,8 +1,10 @@
-"""The 48-hour clock: how quickly people who ask for care get a first session.
+"""The 48-hour clock: how quickly people who ask for care get a first session, and how
+quickly a coordinator tries to reach someone who asked to be contacted from the crisis line.
 
-`clock_figures` is a pure function over plain records (tested without a database);
-`clock_records` is the one query that feeds it. A request counts as met when its first
-appointment starts within 48 hours of asking. Waits are from asking to that start.
+`clock_figures` and `crisis_figures` are pure functions over plain records (tested without
+a database); `clock_records` and `crisis_records` are the queries that feed them. A request
+counts as met when its first appointment starts within 48 hours of asking. Waits are from
+asking to that start; for a crisis request, from asking to the first contact attempt.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Min, Q
 
-from .models import CareRequest
+from .models import CareRequest, CrisisRequest, CrisisStatus
 
 PROMISE = dt.timedelta(hours=48)
+MINUTE = 60
 NOT_SIGNED_UP = "Not signed up yet"  # someone who asked before making an account
 WINDOW = dt.timedelta(days=30)
 HOUR = 3600
@@ -134,3 +137,58 @@ def clock_records(*, now: dt.datetime, window: dt.timedelta = WINDOW) -> list[Re
         )
         for pk, first, last, requested_at, crisis, wait_seconds, first_appointment_id, closed_at in rows
     ]
+
+
+# --- Crisis requests: time to the first contact attempt -------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrisisRecord:
+    requested_at: dt.datetime
+    first_attempt_at: dt.datetime | None
+    open: bool
+
+
+@dataclass(frozen=True)
+class CrisisFigures:
+    requests: int  # asked to be contacted in the window
+    attempted: int  # of those, with a first contact attempt
+    median_minutes: float | None  # from asking to the first attempt
+    p90_minutes: float | None
+    waiting: int  # open now, however old (a "no answer" keeps a request open)
+    never_tried: int  # of those, with no attempt at all yet
+    longest_untried_minutes: float | None  # how long the oldest untried one has waited
+
+
+def crisis_figures(records: Iterable[CrisisRecord], *, now: dt.datetime,
+                   window: dt.timedelta = WINDOW) -> CrisisFigures:
+    since = now - window
+    in_window = [r for r in records if since < r.requested_at <= now]
+    minutes = [max(0.0, (r.first_attempt_at - r.requested_at).total_seconds() / MINUTE)
+               for r in in_window if r.first_attempt_at is not None]
+    waiting = [r for r in records if r.open]
+    untried = [max(0.0, (now - r.requested_at).total_seconds() / MINUTE)
+               for r in waiting if r.first_attempt_at is None]
+    return CrisisFigures(
+        requests=len(in_window),
+        attempted=len(minutes),
+        median_minutes=statistics.median(minutes) if minutes else None,
+        p90_minutes=nearest_rank(minutes, 0.9) if minutes else None,
+        waiting=len(waiting),
+        never_tried=len(untried),
+        longest_untried_minutes=max(untried) if untried else None,
+    )
+
+
+def crisis_records(*, now: dt.datetime, window: dt.timedelta = WINDOW) -> list[CrisisRecord]:
+    """The crisis requests made in the window, and every open one, however old."""
+    rows = (
+        CrisisRequest.objects.filter(
+            Q(requested_at__gt=now - window, requested_at__lte=now) | Q(status=CrisisStatus.OPEN)
+        )
+        .annotate(first_attempt_at=Min("attempts__at"))
+        .order_by("requested_at", "pk")
+        .values_list("requested_at", "first_attempt_at", "status")
+    )
+    return [CrisisRecord(requested_at=requested_at, first_attempt_at=first, open=status == CrisisStatus.OPEN)
+            for requested_at, first, status in rows]

@@ -1,4 +1,5 @@
-"""Emails about appointments: confirmation, reminder, cancellation and reschedule.
+"""Emails about appointments: confirmation, reminder, cancellation and reschedule; and the
+coordinators' emails about a person who asked to be contacted (which name nobody).
 
 The client and the provider each get their own email, with times in their own zone
 (`Client.timezone`, `Provider.timezone`). Emails carry no clinical content: only when,
@@ -150,5 +151,49 @@ def appointment_emails_send(*, kind: str, appointment: Appointment) -> int:
     messages = appointment_messages(kind=kind, appointment=appointment)
     if not messages:
         return 0
+    with get_connection() as connection:
+        return int(connection.send_messages(messages) or 0)
+
+
+# --- Crisis follow-up: to coordinators (and, escalated, admins) ---------------------------------
+# These emails say only that someone is waiting and where to look: no name, number, state or
+# message. Email is not a safe place for them, and the queue records who looked.
+
+CRISIS_NOTICE_ROLES = (Role.COORDINATOR,)
+CRISIS_ESCALATION_ROLES = (Role.COORDINATOR, Role.ADMIN)
+CRISIS_NOTICE_SUBJECT = "A person asked to be contacted"
+
+
+def crisis_subject(*, escalation: bool) -> str:
+    if escalation:
+        return f"Still waiting: a person asked to be contacted {settings.CRISIS_ESCALATE_MINUTES} minutes ago"
+    return CRISIS_NOTICE_SUBJECT
+
+
+def crisis_recipients(roles: tuple[str, ...]) -> list[str]:
+    """The addresses of every active account with one of `roles`, once each."""
+    from carematch.accounts.models import User
+
+    addresses = User.objects.filter(role__in=roles, is_active=True).exclude(email="").order_by("pk")
+    return list(dict.fromkeys(addresses.values_list("email", flat=True)))
+
+
+def crisis_email_body(*, escalation: bool) -> str:
+    return _tidy(render_to_string("scheduling/email/crisis_request.txt", {
+        "escalation": escalation,
+        "minutes": settings.CRISIS_ESCALATE_MINUTES,
+        "queue_url": settings.SITE_URL + reverse("scheduling:crisis_queue"),
+        "callback_hours": settings.CRISIS_CALLBACK_HOURS,
+    }))
+
+
+def crisis_emails_send(*, escalation: bool, roles: tuple[str, ...]) -> int | None:
+    """One email to each person with one of `roles`; the number sent, or None when there is
+    nobody to send to."""
+    recipients = crisis_recipients(roles)
+    if not recipients:
+        return None
+    subject, body = crisis_subject(escalation=escalation), crisis_email_body(escalation=escalation)
+    messages = [EmailMessage(subject=subject, body=body, to=[address]) for address in recipients]
     with get_connection() as connection:
         return int(connection.send_messages(messages) or 0)

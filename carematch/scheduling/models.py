@@ -1,4 +1,4 @@
-"""Holds, appointments, requests for care and the 48-hour clock.
+"""Holds, appointments, requests for care, the 48-hour clock and crisis follow-up.
 
 A hold and a booked appointment are both *claims* on a provider's hour and live in one
 table, so that one database rule covers both: at most one active claim (held or booked)
@@ -16,6 +16,8 @@ from django.db.models import Q
 
 from carematch.accounts.models import AccessEndReason, Client
 from carematch.directory.models import Provider
+from carematch.lib.crypto import EncryptedTextField
+from carematch.lib.vocab import STATES
 
 
 class Status(models.TextChoices):
@@ -43,13 +45,9 @@ class CareRequest(models.Model):
         help_text="Empty while the person has not signed up (e.g. someone in danger at the start of the intake).",
     )
     requested_at = models.DateTimeField()
-    crisis = models.BooleanField(default=False, help_text="They said they were in danger; a coordinator follows up.")
-    contact_name = models.CharField(max_length=100, blank=True)
-    contact_phone = models.CharField(max_length=30, blank=True)
-    contact_email = models.EmailField(blank=True)
-    followed_up_at = models.DateTimeField(null=True, blank=True)
-    followed_up_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    crisis = models.BooleanField(
+        default=False,
+        help_text="They said they were in danger. Asking to be contacted is a CrisisRequest of its own.",
     )
     first_appointment = models.OneToOneField(
         "Appointment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -185,3 +183,114 @@ class CalendarFeed(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None
+
+
+# --- Crisis follow-up ----------------------------------------------------------------------------
+
+
+class CrisisChannel(models.TextChoices):
+    PAGE = "page", "Web page"
+    API = "api", "API"
+
+
+class CrisisStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class CrisisOutcome(models.TextChoices):
+    REACHED = "reached", "Reached the person"
+    NO_ANSWER = "no_answer", "No answer (stays open)"
+    REFERRED_EMERGENCY = "referred_emergency", "Referred to emergency services"
+
+
+# The outcomes that end the follow-up; any other keeps the request open for another try.
+CLOSING_OUTCOMES = frozenset({CrisisOutcome.REACHED, CrisisOutcome.REFERRED_EMERGENCY})
+
+
+class CrisisRequest(models.Model):
+    """A person said they were in danger and asked a coordinator to contact them.
+
+    One row each time someone asks (from the crisis page, the API, or a match request with
+    `"crisis": true` and a contact). It always holds a way to reach the person (a phone
+    number or an email address) until an account closing erases it from a closed request.
+    It is open until a contact attempt with a closing outcome closes it; every attempt is a
+    CrisisAttempt row of its own. The 48-hour clock's CareRequest is a separate record: being
+    called back is not a first session, and the clock keeps running.
+    """
+
+    care_request = models.ForeignKey(
+        CareRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="crisis_requests",
+        help_text="The request for care of the intake or match this came from, when there is one.",
+    )
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="crisis_requests",
+        help_text="Empty while the person has no account.",
+    )
+    requested_at = models.DateTimeField()
+    channel = models.CharField(max_length=8, choices=CrisisChannel.choices)
+    name = models.CharField(max_length=100, blank=True, help_text="What to call them, as they gave it.")
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +13035550142.")
+    email = models.EmailField(blank=True)
+    state = models.CharField(max_length=2, blank=True, help_text="USPS code of where they are.")
+    message = EncryptedTextField(blank=True, help_text="What they wanted the coordinator to know.")
+    status = models.CharField(max_length=8, choices=CrisisStatus.choices, default=CrisisStatus.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was emailed again for want of any contact attempt.",
+    )
+    contact_erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the person's account was closed and their contact details erased.",
+    )
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        indexes = [models.Index(fields=["status", "requested_at"], name="crisisrequest_status_time")]
+        constraints = [
+            models.CheckConstraint(condition=Q(channel__in=CrisisChannel.values), name="crisisrequest_channel_valid"),
+            models.CheckConstraint(condition=Q(status__in=CrisisStatus.values), name="crisisrequest_status_valid"),
+            models.CheckConstraint(
+                condition=(Q(status=CrisisStatus.OPEN, closed_at__isnull=True)
+                           | Q(status=CrisisStatus.CLOSED, closed_at__isnull=False)),
+                name="crisisrequest_closed_when_status_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(phone="") | ~Q(email="") | Q(contact_erased_at__isnull=False),
+                name="crisisrequest_has_a_way_to_reach",
+            ),
+            models.CheckConstraint(
+                condition=Q(contact_erased_at__isnull=True) | Q(status=CrisisStatus.CLOSED),
+                name="crisisrequest_erased_only_when_closed",
+            ),
+            models.CheckConstraint(condition=Q(state="") | Q(state__in=list(STATES)),
+                                   name="crisisrequest_state_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"crisis request {self.pk} ({self.status}) at {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == CrisisStatus.OPEN
+
+
+class CrisisAttempt(models.Model):
+    """One try to reach the person of a crisis request, and what came of it. Written once:
+    a database trigger refuses any change to it (migration 0006)."""
+
+    crisis_request = models.ForeignKey(CrisisRequest, on_delete=models.PROTECT, related_name="attempts")
+    outcome = models.CharField(max_length=20, choices=CrisisOutcome.choices)
+    note = EncryptedTextField(help_text="What was done, by the coordinator.")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["crisis_request", "at"], name="crisisattempt_request_time")]
+        constraints = [
+            models.CheckConstraint(condition=Q(outcome__in=CrisisOutcome.values), name="crisisattempt_outcome_valid"),
+            models.CheckConstraint(condition=~Q(note=""), name="crisisattempt_has_a_note"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} for crisis request {self.crisis_request_id} at {self.at:%Y-%m-%d %H:%M}"

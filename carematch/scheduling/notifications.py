@@ -1,5 +1,7 @@
 """What happens after an appointment changes: emails to both parties and a reminder 24
-hours before the session.
+hours before the session. And what happens when a person asks to be contacted from the
+crisis page or API: every coordinator is emailed at once, and every coordinator and admin
+again if nobody has tried to reach the person within CAREMATCH_CRISIS_ESCALATE_MINUTES.
 
 Services call `appointment_event` once their transaction has committed, so nothing is
 sent for a booking that rolled back. It only queues work; the task worker (`carematch
@@ -11,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from carematch.measures.services import questionnaires_for_appointment
 
 from . import emails, tasks
-from .models import Appointment, Status
+from .models import Appointment, CrisisRequest, Status
 
 logger = logging.getLogger("carematch.scheduling.notifications")
 
@@ -131,3 +134,63 @@ def appointment_reminder_send(*, appointment_id: int, start: str, now: dt.dateti
         raise
     logger.info("sent the reminder of appointment %s", appointment_id)
     return True
+
+
+# --- Crisis follow-up ----------------------------------------------------------------------------
+
+
+def escalate_after() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.CRISIS_ESCALATE_MINUTES)
+
+
+def crisis_request_arrived(*, crisis_request_id: int, requested_at: dt.datetime) -> None:
+    """Queue the coordinators' email now and the escalation for later. The request has already
+    committed when this runs: a failure to queue is logged, never turned into an error for
+    the person who asked (they have been shown 988 and 911 whatever happens here)."""
+    try:
+        tasks.send_crisis_request_notice.enqueue(crisis_request_id=crisis_request_id)
+    except Exception:
+        logger.exception("could not queue the coordinators' email of crisis request %s", crisis_request_id)
+    try:
+        escalation = tasks.escalate_crisis_request
+        if not escalation.get_backend().supports_defer:
+            logger.warning("the task backend cannot run tasks later: no escalation for crisis request %s",
+                           crisis_request_id)
+            return
+        escalation.using(run_after=requested_at + escalate_after()).enqueue(crisis_request_id=crisis_request_id)
+    except Exception:
+        logger.exception("could not queue the escalation of crisis request %s", crisis_request_id)
+
+
+def crisis_notice_send(*, crisis_request_id: int) -> int:
+    """Email every active coordinator that a person asked to be contacted; the number sent."""
+    if not CrisisRequest.objects.filter(pk=crisis_request_id).exists():
+        return 0
+    sent = emails.crisis_emails_send(escalation=False, roles=emails.CRISIS_NOTICE_ROLES)
+    if sent is None:
+        logger.warning("crisis request %s: there is no coordinator account to email", crisis_request_id)
+        return 0
+    logger.info("crisis request %s: emailed %s coordinators", crisis_request_id, sent)
+    return sent
+
+
+def crisis_escalation_send(*, crisis_request_id: int, now: dt.datetime | None = None) -> int:
+    """Email every active coordinator and admin, once, if the request is still open with no
+    contact attempt recorded; the number sent (0 when an attempt was recorded meanwhile)."""
+    from .services import crisis_escalation_mark
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not crisis_escalation_mark(crisis_request_id=crisis_request_id, now=now):
+            logger.info("crisis request %s: an attempt was recorded or it was closed; no escalation",
+                        crisis_request_id)
+            return 0
+        # Sent inside the transaction: if sending fails, the mark is taken back and a retry sends.
+        sent = emails.crisis_emails_send(escalation=True, roles=emails.CRISIS_ESCALATION_ROLES)
+    if sent is None:
+        logger.warning("crisis request %s: no attempt after %s minutes and there is no coordinator or admin "
+                       "account to email", crisis_request_id, settings.CRISIS_ESCALATE_MINUTES)
+        return 0
+    logger.warning("crisis request %s: no attempt after %s minutes; emailed %s coordinators and admins",
+                   crisis_request_id, settings.CRISIS_ESCALATE_MINUTES, sent)
+    return sent

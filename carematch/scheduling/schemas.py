@@ -2,6 +2,7 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from carematch.lib.ids import RecordId
 
@@ -70,3 +71,89 @@ class OpeningsOut(Schema):
     provider_id: int
     timezone: str
     openings: list[OpeningOut]
+
+
+# --- Crisis follow-up ----------------------------------------------------------------------------
+
+
+def _phone(value: str) -> str:
+    from carematch.lib.phones import NotAPhoneNumber, phone_e164
+
+    try:
+        return phone_e164(value)
+    except NotAPhoneNumber as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _state(value: str) -> str:
+    from carematch.lib import vocab
+
+    if value.strip().upper() not in vocab.STATES:
+        raise ValueError(f"'{value[:10]}' is not a US state code (the 50 states and DC)")
+    return value.strip().upper()
+
+
+class CrisisContactIn(Schema):
+    """How a coordinator can reach the person."""
+
+    name: str = Field(max_length=100, description="What to call them (a first name is enough; may be empty)")
+    phone: str = Field(max_length=30, description="A number a coordinator can call back, e.g. (303) 555-0142 "
+                                                  "or +13035550142; US numbers need no country code")
+
+    @field_validator("phone")
+    @classmethod
+    def _callable(cls, value: str) -> str:
+        return _phone(value)
+
+
+class CrisisRequestIn(CrisisContactIn):
+    state: str = Field(max_length=10, description="USPS code of the state the person is in")
+    message: str = Field("", max_length=2000, description="What they would like the coordinator to know (optional)")
+
+    @field_validator("state")
+    @classmethod
+    def _known_state(cls, value: str) -> str:
+        return _state(value)
+
+
+class CrisisResourceOut(Schema):
+    name: str
+    how: str
+    contact: str
+
+
+class CrisisRequestCreatedOut(Schema):
+    id: int
+    status: Literal["open", "closed"]
+    callback_hours: str = Field(description="When coordinators call back, as the deployment set it ('' if not set)")
+    crisis_resources: list[CrisisResourceOut] = Field(
+        description="Where to get help now: if the person is in danger, they must not wait for the call back")
+
+
+class CrisisFilter(Schema):
+    status: Literal["open", "closed"] = "open"
+    limit: int = Field(100, ge=1, le=500, description="At most this many, open oldest first, closed newest first")
+
+
+class CrisisRequestOut(Schema):
+    id: int
+    name: str
+    phone: str = Field(description="E.164; '' when they gave only an email address (or it was erased)")
+    email: str
+    state: str
+    channel: Literal["page", "api"]
+    status: Literal["open", "closed"]
+    requested_at: dt.datetime
+    minutes_waiting: int = Field(description="Open: minutes since asking; closed: minutes from asking to closing")
+    attempts: int = Field(description="Contact attempts recorded")
+
+
+class CrisisRequestsOut(Schema):
+    items: list[CrisisRequestOut]
+    count: int = Field(description="How many requests have this status (items holds at most `limit` of them)")
+
+
+class CrisisOutcomeIn(Schema):
+    outcome: Literal["reached", "no_answer", "referred_emergency"] = Field(
+        description="reached and referred_emergency close the request; no_answer keeps it open")
+    note: str = Field(max_length=2000, description="What was done. Required.")

@@ -1,16 +1,17 @@
-"""Reads for scheduling: a provider's openings, computed on demand, and active claims."""
+"""Reads for scheduling: a provider's openings, computed on demand, active claims, and the
+crisis follow-up queue."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from carematch.directory.models import Provider
 
-from .models import Appointment, Status
+from .models import Appointment, CrisisAttempt, CrisisRequest, CrisisStatus, Status
 from .openings import SESSION, Window, opening_starts
 
 
@@ -56,3 +57,34 @@ def provider_openings(
         blocked=blocked,
         works_holidays=provider.works_holidays,
     )
+
+
+# --- Crisis follow-up ----------------------------------------------------------------------------
+
+RECENTLY_CLOSED = dt.timedelta(days=14)
+
+
+def crisis_open_count() -> int:
+    return CrisisRequest.objects.filter(status=CrisisStatus.OPEN).count()
+
+
+def crisis_requests(*, status: str) -> QuerySet[CrisisRequest]:
+    """Open requests oldest first (the order to call them in); closed ones most recently
+    closed first. Each with `attempt_count`, `first_attempt_at` and its attempts (oldest first)."""
+    if status not in CrisisStatus.values:
+        raise ValueError(f"status must be one of {', '.join(CrisisStatus.values)}")
+    found = (
+        CrisisRequest.objects.filter(status=status)
+        .annotate(attempt_count=Count("attempts"), first_attempt_at=Min("attempts__at"))
+        .prefetch_related(
+            Prefetch("attempts", queryset=CrisisAttempt.objects.select_related("by").order_by("at", "pk"))
+        )
+    )
+    if status == CrisisStatus.OPEN:
+        return found.order_by("requested_at", "pk")
+    return found.order_by("-closed_at", "-pk")
+
+
+def crisis_recently_closed(*, now: dt.datetime | None = None) -> QuerySet[CrisisRequest]:
+    now = now or timezone.now()
+    return crisis_requests(status=CrisisStatus.CLOSED).filter(closed_at__gte=now - RECENTLY_CLOSED)

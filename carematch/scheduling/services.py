@@ -1,22 +1,40 @@
-"""Every write to holds and appointments. Pages, the API and waitlists all book through here."""
+"""Every write to holds, appointments, requests for care and crisis follow-up. Pages, the
+API and waitlists all book (and ask to be contacted) through here."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from carematch.accounts.models import Client, Role, User
+from carematch.accounts.models import STAFF_ROLES, Client, LoginAttempt, Role, User
 from carematch.directory.models import Provider
-from carematch.lib.errors import Conflict, InvalidInput
+from carematch.lib import vocab
+from carematch.lib.errors import Conflict, Forbidden, InvalidInput, RateLimited
+from carematch.lib.phones import NotAPhoneNumber, phone_e164
 from carematch.lib.timezones import zone
 
-from .models import ACTIVE, Appointment, CareRequest, IdempotencyRecord, Status
+from .models import (
+    ACTIVE,
+    CLOSING_OUTCOMES,
+    Appointment,
+    CareRequest,
+    CrisisAttempt,
+    CrisisChannel,
+    CrisisOutcome,
+    CrisisRequest,
+    CrisisStatus,
+    IdempotencyRecord,
+    Status,
+)
 from .openings import SESSION
 from .selectors import active_claims, provider_openings
+
+logger = logging.getLogger("carematch.scheduling.services")
 
 HOLD_FOR = dt.timedelta(minutes=10)
 LATE_CANCELLATION = dt.timedelta(hours=24)
@@ -386,6 +404,8 @@ def care_request_attach_client(*, request_id: int, client: Client) -> CareReques
             earlier = CareRequest.objects.filter(
                 client=client, first_appointment__isnull=True, closed_at__isnull=True
             ).exclude(pk=request.pk).order_by("requested_at").first()
+            # Crisis requests made before sign-up are the new client's too.
+            CrisisRequest.objects.filter(care_request=request, client__isnull=True).update(client=client)
             if earlier is not None:  # they were already waiting: keep the older clock, carry the flag over
                 if request.crisis and not earlier.crisis:
                     earlier.crisis = True
@@ -398,35 +418,174 @@ def care_request_attach_client(*, request_id: int, client: Client) -> CareReques
         return request
 
 
-def care_request_add_contact(*, request_id: int, name: str = "", phone: str = "", email: str = "") -> CareRequest:
-    """How a coordinator can reach the person (they chose to give it)."""
-    problems: dict[str, str] = {}
-    phone = phone.strip()
-    if phone:
-        import phonenumbers
-
-        try:
-            parsed = phonenumbers.parse(phone, "US")
-            if not phonenumbers.is_valid_number(parsed):
-                raise phonenumbers.NumberParseException(0, "invalid")
-            phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-        except phonenumbers.NumberParseException:
-            problems["phone"] = "not a phone number we can call"
-    if not phone and not email.strip():
-        problems.setdefault("phone", "give a phone number or an email address")
-    if problems:
-        sentence = "; ".join(problems.values())
-        raise InvalidInput(sentence[:1].upper() + sentence[1:] + ".", fields=problems)
-    with transaction.atomic():
-        request = CareRequest.objects.select_for_update().get(pk=request_id)
-        request.contact_name, request.contact_phone, request.contact_email = name.strip()[:100], phone, email.strip()
-        request.save(update_fields=["contact_name", "contact_phone", "contact_email"])
-        return request
-
-
 def _notify(event: str, appointment_id: int) -> None:
     """Hand the event to the notifications module after the transaction has committed."""
     from . import notifications
 
     notifications.appointment_event(event=event, appointment_id=appointment_id)
 
+
+# --- Crisis follow-up ----------------------------------------------------------------------------
+# A person who said they are in danger may ask a coordinator to contact them. Every door (the
+# crisis page, POST /api/v1/crisis-requests, POST /api/v1/match with a contact) creates the
+# request here, and every outcome a coordinator records goes through here: the rules below
+# are the only ones. Logs name requests by id only: never a name, number or message.
+
+NAME_MAX = 100
+MESSAGE_MAX = 2000
+NOTE_MAX = 2000
+TOO_MANY_CRISIS_REQUESTS = (
+    "You have asked to be contacted several times in the last hour; a coordinator has your request. "
+    "If you are in danger now, call or text 988 or call 911."
+)
+
+
+def _sentence(problems: dict[str, str]) -> str:
+    text = "; ".join(problems.values())
+    return text[:1].upper() + text[1:] + "."
+
+
+def crisis_request_create(
+    *, channel: str, name: str = "", phone: str = "", email: str = "", state: str = "", message: str = "",
+    client: Client | None = None, care_request_id: int | None = None, address: str | None = None,
+    now: dt.datetime | None = None,
+) -> CrisisRequest:
+    """Someone asked a coordinator to contact them: the request joins the open queue and every
+    coordinator is emailed once the request has committed (an escalation follows if nobody has
+    tried to reach them within CAREMATCH_CRISIS_ESCALATE_MINUTES).
+
+    A way to reach them is required: a phone number (checked, stored in E.164) or an email
+    address (for someone who cannot safely take a call); and the state they are in. `address`
+    is where the request came from: requests from one address are limited to
+    `throttle.CRISIS_REQUEST_LIMIT` an hour (RateLimited after that); None for callers who are
+    not limited. `care_request_id` is the intake's or match's request for care, which is
+    flagged as a crisis and whose client, if any, the request belongs to."""
+    from carematch.accounts import services as account_services
+    from carematch.accounts import throttle
+
+    if channel not in CrisisChannel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    now = now or timezone.now()
+    name, email, message = name.strip(), email.strip(), message.strip()
+    state = state.strip().upper()
+    problems: dict[str, str] = {}
+    if len(name) > NAME_MAX:
+        problems["name"] = f"a name has at most {NAME_MAX} characters"
+    e164 = ""
+    if phone.strip():
+        try:
+            e164 = phone_e164(phone)
+        except NotAPhoneNumber as exc:
+            problems["phone"] = str(exc)
+    elif not email:
+        problems["phone"] = "give a phone number (or an email address) so a coordinator can reach you"
+    if email:
+        from django.core.exceptions import ValidationError
+        from django.core.validators import validate_email
+
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems["email"] = "not an email address"
+    if not state:
+        problems["state"] = "choose the state you are in"
+    elif state not in vocab.STATES:
+        problems["state"] = "not a US state code (the 50 states and DC)"
+    if len(message) > MESSAGE_MAX:
+        problems["message"] = f"a message has at most {MESSAGE_MAX} characters"
+    if problems:
+        raise InvalidInput(_sentence(problems), fields=problems)
+    with transaction.atomic():
+        if address is not None:
+            retry_after = throttle.crisis_request_retry_after(address=address, now=now)
+            if retry_after is not None:
+                raise RateLimited(TOO_MANY_CRISIS_REQUESTS, retry_after=retry_after)
+            account_services.login_attempt_record(
+                kind=LoginAttempt.Kind.CRISIS_REQUEST, email="", address=address, succeeded=True, now=now,
+            )
+        care_request = None
+        if care_request_id is not None:
+            care_request = CareRequest.objects.select_for_update().filter(pk=care_request_id).first()
+            if care_request is not None and not care_request.crisis:
+                care_request.crisis = True
+                care_request.save(update_fields=["crisis"])
+        crisis = CrisisRequest.objects.create(
+            care_request=care_request, client=client or (care_request.client if care_request else None),
+            requested_at=now, channel=channel, name=name, phone=e164, email=email, state=state, message=message,
+        )
+        transaction.on_commit(lambda: _crisis_arrived(crisis.pk, crisis.requested_at))
+    logger.info("crisis request %s arrived (%s)", crisis.pk, channel)
+    return crisis
+
+
+def crisis_attempt_record(
+    *, crisis_request: CrisisRequest, outcome: str, note: str, by: User, now: dt.datetime | None = None
+) -> CrisisAttempt:
+    """A coordinator tried to reach the person: the attempt is kept as a row of its own (never
+    changed). `reached` and `referred_emergency` close the request; `no_answer` keeps it open
+    for another try. Only coordinators and admins record attempts, and only on open requests."""
+    now = now or timezone.now()
+    if not (by.is_active and by.role in STAFF_ROLES):
+        raise Forbidden("Only coordinators and admins record contact attempts.")
+    note = note.strip()
+    problems: dict[str, str] = {}
+    if outcome not in CrisisOutcome.values:
+        problems["outcome"] = f"must be one of {', '.join(CrisisOutcome.values)}"
+    if not note:
+        problems["note"] = "write what was done"
+    elif len(note) > NOTE_MAX:
+        problems["note"] = f"a note has at most {NOTE_MAX} characters"
+    if problems:
+        raise InvalidInput(_sentence(problems), fields=problems)
+    with transaction.atomic():
+        request = CrisisRequest.objects.select_for_update(of=("self",)).select_related("client").get(
+            pk=crisis_request.pk
+        )
+        if not request.is_open:
+            raise Conflict("This request is already closed: nothing more can be recorded on it.",
+                           fields={"status": CrisisStatus.CLOSED})
+        attempt = CrisisAttempt.objects.create(crisis_request=request, outcome=outcome, note=note, by=by, at=now)
+        if outcome in CLOSING_OUTCOMES:
+            request.status, request.closed_at = CrisisStatus.CLOSED, now
+            changed = ["status", "closed_at"]
+            if request.client is not None and request.client.closed_at is not None:
+                # The person closed their account while waiting: their contact details were
+                # kept only until this request was closed.
+                _erase_contact(request, now)
+                changed += ["name", "phone", "email", "contact_erased_at"]
+            request.save(update_fields=changed)
+    logger.info("crisis request %s: attempt %s recorded", request.pk, attempt.pk)
+    return attempt
+
+
+def _erase_contact(request: CrisisRequest, now: dt.datetime) -> None:
+    request.name = request.phone = request.email = ""
+    request.contact_erased_at = now
+
+
+def crisis_contacts_erase(*, client: Client, now: dt.datetime | None = None) -> int:
+    """A client closed their account: the contact details of their closed crisis requests are
+    erased. An open request keeps them until a coordinator closes it (the person asked to be
+    called; closing an account does not take that back). How many were erased."""
+    now = now or timezone.now()
+    return CrisisRequest.objects.filter(
+        client=client, status=CrisisStatus.CLOSED, contact_erased_at__isnull=True
+    ).update(name="", phone="", email="", contact_erased_at=now)
+
+
+def crisis_escalation_mark(*, crisis_request_id: int, now: dt.datetime | None = None) -> bool:
+    """Whether the request is still open with no contact attempt at all and not yet
+    escalated; if so it is marked escalated (inside the caller's transaction, which sends)."""
+    now = now or timezone.now()
+    request = CrisisRequest.objects.select_for_update().filter(pk=crisis_request_id).first()
+    if request is None or not request.is_open or request.escalated_at is not None or request.attempts.exists():
+        return False
+    request.escalated_at = now
+    request.save(update_fields=["escalated_at"])
+    return True
+
+
+def _crisis_arrived(crisis_request_id: int, requested_at: dt.datetime) -> None:
+    from . import notifications
+
+    notifications.crisis_request_arrived(crisis_request_id=crisis_request_id, requested_at=requested_at)

@@ -17,3 +17,16 @@ def send_appointment_email(*, event: str, appointment_id: int, start: str | None
 def send_appointment_reminder(*, appointment_id: int, start: str) -> bool:
     """The reminder 24 hours before a session that is still booked at `start`."""
     return notifications.appointment_reminder_send(appointment_id=appointment_id, start=start)
+
+
+@task()
+def send_crisis_request_notice(*, crisis_request_id: int) -> int:
+    """Tell every coordinator that a person asked to be contacted (no name, number or message)."""
+    return notifications.crisis_notice_send(crisis_request_id=crisis_request_id)
+
+
+@task()
+def escalate_crisis_request(*, crisis_request_id: int) -> int:
+    """CAREMATCH_CRISIS_ESCALATE_MINUTES after arrival: if nobody has tried to reach the
+    person yet, tell every coordinator and admin again."""
+    return notifications.crisis_escalation_send(crisis_request_id=crisis_request_id)

@@ -13,4 +13,7 @@ urlpatterns = [
     re_path(rf"^calendar/feed/(?P<token>{FEED_TOKEN_PATTERN})\.ics$", views.calendar_feed, name="calendar_feed"),
     # The 48-hour clock
     path("staff/clock/", views.clock_page, name="clock"),
+    # Crisis follow-up
+    path("staff/crisis/", views.crisis_queue, name="crisis_queue"),
+    path("staff/crisis/<record_id:crisis_request_id>/outcome/", views.crisis_outcome, name="crisis_outcome"),
 ]

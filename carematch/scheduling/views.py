@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,10 +15,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access import audit
 from carematch.access.decorators import staff_page
+from carematch.access.models import Action
 from carematch.accounts.models import User
+from carematch.lib import vocab
 from carematch.lib.errors import DomainError
+from carematch.lib.phones import phone_label
 
-from . import clock, feeds
+from . import clock, feeds, selectors, services
+from .forms import CrisisOutcomeForm
+from .models import CrisisRequest, CrisisStatus
 
 # --- Private calendar feeds ------------------------------------------------------------------
 # The address is shown once, right after it is made: only its digest is stored. Between
@@ -104,7 +112,96 @@ def clock_page(request: HttpRequest) -> HttpResponse:
     share = figures.share_within
     context = {
         "figures": figures,
+        "crisis": clock.crisis_figures(clock.crisis_records(now=now), now=now),
         "share_percent": None if share is None else round(share * 100),
         "window_days": clock.WINDOW.days,
     }
     return render(request, "scheduling/clock.html", context)
+
+
+# --- Crisis follow-up (coordinators) ---------------------------------------------------------------
+# Everyone who asked to be contacted, oldest first, with how long they have waited; each
+# contact attempt recorded with its outcome and a note. Every request shown is one event in
+# the access log, and so is every outcome recorded.
+
+_SUCCESS = {
+    "reached": "Recorded: the person was reached. The request is closed.",
+    "referred_emergency": "Recorded: referred to emergency services. The request is closed.",
+    "no_answer": "Recorded: no answer. The request stays open for another try.",
+}
+
+
+def _minutes(start: Any, end: Any) -> int:
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def crisis_row(found: CrisisRequest, *, now: Any, form: CrisisOutcomeForm | None = None) -> dict[str, Any]:
+    """What the queue shows of one request (the API shows the same through its schema)."""
+    open_ = found.status == CrisisStatus.OPEN
+    return {
+        "request": found,
+        "name": found.name,
+        "phone": found.phone,
+        "phone_label": phone_label(found.phone),
+        "email": found.email,
+        "state": vocab.STATES.get(found.state, ""),
+        "channel": found.get_channel_display(),
+        "minutes_waiting": _minutes(found.requested_at, now if open_ else found.closed_at),
+        "attempts": list(found.attempts.all()),
+        "escalated": found.escalated_at is not None,
+        "form": form,
+    }
+
+
+def _crisis_page(request: HttpRequest, bound: tuple[int, CrisisOutcomeForm] | None = None,
+                 status: int = 200) -> HttpResponse:
+    now = timezone.now()
+    waiting = list(selectors.crisis_requests(status=CrisisStatus.OPEN))
+    closed = list(selectors.crisis_recently_closed(now=now)[:50])
+    rows = [
+        crisis_row(found, now=now, form=bound[1] if bound and bound[0] == found.pk
+                   else CrisisOutcomeForm(prefix=f"crisis-{found.pk}"))
+        for found in waiting
+    ]
+    # One event per request shown: a name, a number and a message about a person in danger.
+    audit.record_many(request, action=Action.VIEW, resource_type="crisis_request",
+                      items=[(found.pk, found.client_id) for found in [*waiting, *closed]])
+    return render(request, "scheduling/crisis_queue.html", {
+        "rows": rows, "closed": [crisis_row(found, now=now) for found in closed],
+        "callback_hours": settings.CRISIS_CALLBACK_HOURS, "escalate_minutes": settings.CRISIS_ESCALATE_MINUTES,
+        "closed_days": selectors.RECENTLY_CLOSED.days,
+    }, status=status)
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_page
+def crisis_queue(request: HttpRequest) -> HttpResponse:
+    return _crisis_page(request)
+
+
+@require_POST
+@staff_page
+def crisis_outcome(request: HttpRequest, crisis_request_id: int) -> HttpResponse:
+    found = CrisisRequest.objects.filter(pk=crisis_request_id).first()
+    audit.checked(request, found is not None, action=Action.UPDATE, resource_type="crisis_request",
+                  resource_id=crisis_request_id, client=found.client_id if found else None)
+    if found is None:
+        raise Http404("No such request.")
+    form = CrisisOutcomeForm(request.POST, prefix=f"crisis-{found.pk}")
+    if form.is_valid():
+        try:
+            services.crisis_attempt_record(crisis_request=found, outcome=form.cleaned_data["outcome"],
+                                           note=form.cleaned_data["note"], by=_person(request))
+        except DomainError as exc:
+            placed = False
+            for name, problem in exc.fields.items():
+                if name in form.fields:
+                    form.add_error(name, problem[:1].upper() + problem[1:] + ".")
+                    placed = True
+            if not placed:
+                messages.error(request, exc.detail)
+                return redirect("scheduling:crisis_queue")
+        else:
+            messages.success(request, _SUCCESS[form.cleaned_data["outcome"]])
+            return redirect("scheduling:crisis_queue")
+    return _crisis_page(request, bound=(found.pk, form), status=400)

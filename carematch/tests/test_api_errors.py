@@ -17,7 +17,9 @@ from carematch.testing import assert_error_shape
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_OPERATIONS = {("get", "/api/v1/health")}
+# Operations anyone may call: the health check, and asking to be contacted from the crisis
+# line (a token there is optional; a token that is sent must be valid, see test_attack_token_reuse).
+PUBLIC_OPERATIONS = {("get", "/api/v1/health"), ("post", "/api/v1/crisis-requests")}
 
 
 def operations(client):

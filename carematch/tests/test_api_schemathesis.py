@@ -7,8 +7,9 @@ and generates valid and invalid requests for each operation; Hypothesis runs the
 derandomized, so every run sends the same cases. Each case is sent as one of several
 callers (a coordinator, a provider, a client, an administrator, or no token at all) and
 its record ids are often those of seeded records (a provider with openings, a client with
-an appointment, a hold, goals, activities, check-ins, assessments and an open alert), so
-requests reach the code behind the permission checks and not only the 404s.
+an appointment, a hold, goals, activities, check-ins, assessments, an open alert and an
+open crisis request), so requests reach the code behind the permission checks and not only
+the 404s.
 
 Every case runs inside a savepoint that is rolled back, so nothing one case writes is seen
 by the next, on SQLite and PostgreSQL alike. How many cases ran, per operation and in
@@ -90,6 +91,8 @@ class Seeded:
         note_create = getattr(care, "provider_note_create", None)
         note = note_create(client=client, by=provider.user, body="Talked through the sleep diary") if note_create \
             else None
+        crisis = scheduling.crisis_request_create(channel="page", name="Ash", phone="(303) 555-0142", state="CO",
+                                                  client=client)
         self.tokens = {
             "coordinator": token_for(coordinator),
             "client": token_for(client.user),
@@ -107,6 +110,7 @@ class Seeded:
             "alert_id": [alert.pk] if alert else [],
             "note_id": [note.pk] if note else [],
             "token_id": list(ApiToken.objects.order_by("pk").values_list("pk", flat=True)),
+            "crisis_request_id": [crisis.pk],
         }
         self.openings = [moment.isoformat() for moment in openings[2:12]]
 

@@ -144,11 +144,20 @@ def api_writes(client) -> Iterator[tuple[str, str]]:
                 yield method.upper(), re.sub(r"\{[^}]+\}", "1", path)
 
 
+# Operations anyone may call without a token (asking to be contacted from the crisis line):
+# a page session that comes with one is ignored, so the caller is anonymous, never the
+# signed-in person.
+ANYONE_WRITES = {("POST", "/api/v1/crisis-requests")}
+
+
 def test_the_api_refuses_a_post_that_brings_only_a_logged_in_session(people):
     """The API takes bearer tokens only: a page session (which a forged cross-site request
     would carry) is never enough, with or without a CSRF token."""
+    from carematch.access.models import AccessEvent
+    from carematch.scheduling.models import CrisisRequest
+
     browser = Client(enforce_csrf_checks=True)
-    writes = list(api_writes(browser))
+    writes = [write for write in api_writes(browser) if write not in ANYONE_WRITES]
     assert len(writes) >= 15
     for role in ("client", "provider", "coordinator", "admin"):
         browser = Client(enforce_csrf_checks=True)
@@ -159,6 +168,13 @@ def test_the_api_refuses_a_post_that_brings_only_a_logged_in_session(people):
                                        content_type="application/json")
             assert_error_shape(response, 401, "unauthenticated")
         assert snapshot() == before, role
+        response = browser.post("/api/v1/crisis-requests", data='{"name": "Ash", "phone": "303 555 0142", '
+                                '"state": "CO"}', content_type="application/json")
+        assert response.status_code == 201, role
+        made = CrisisRequest.objects.get(pk=response.json()["id"])
+        assert made.client is None, role
+        event = AccessEvent.objects.get(resource_type="crisis_request", resource_id=str(made.pk))
+        assert (event.actor_id, event.actor_role) == (None, "anonymous"), role
 
 
 def test_a_bearer_token_needs_no_csrf_token(people):

@@ -169,16 +169,34 @@ def alert_note(value: str):
         pk=alert.pk, acknowledged_at__isnull=False).values_list("note", flat=True).first()
 
 
-def crisis_contact_name(value: str):
-    browser = Client()
-    browser.post("/find/", {"in_danger": "yes"})
-    response = browser.post("/find/help-now/", {"name": value, "phone": "303 555 0142", "email": ""})
-    from carematch.matching import intake
-    from carematch.scheduling.models import CareRequest
+def _crisis_request(field: str, value: str):
+    """Ask to be contacted from the crisis page with `value` in `field`; each from its own
+    address (requests to be contacted are limited per address)."""
+    from carematch.scheduling.models import CrisisRequest
 
-    request_id = browser.session[intake.SESSION_KEY]["care_request"]
-    return browser, (response,), lambda: CareRequest.objects.filter(pk=request_id).exclude(
-        contact_name="").values_list("contact_name", flat=True).first()
+    before = set(CrisisRequest.objects.values_list("pk", flat=True))
+    browser = Client(REMOTE_ADDR=f"10.9.{len(before) // 250}.{len(before) % 250 + 1}")
+    browser.post("/find/", {"in_danger": "yes"})
+    data = {"name": "Ash", "phone": "303 555 0142", "email": "", "state": "CO", "message": ""} | {field: value}
+    response = browser.post("/find/help-now/", data)
+
+    def stored() -> str | None:
+        made = CrisisRequest.objects.exclude(pk__in=before).first()
+        return getattr(made, field) if made is not None else None
+
+    return browser, (response,), stored
+
+
+def crisis_contact_name(value: str):
+    return _crisis_request("name", value)
+
+
+def crisis_message(value: str):
+    return _crisis_request("message", value)
+
+
+def _crisis_queue(ctx):
+    return [(_logged_in(UserFactory(role=Role.COORDINATOR)), "/staff/crisis/")]
 
 
 def directory_search(value: str):
@@ -200,7 +218,8 @@ PAGES = [
     Page("check-in note", check_in_note, lambda ctx: [(_logged_in(ctx[1].user), "/progress/"),
                                                       (_logged_in(ctx[2].user), f"/caseload/{ctx[1].pk}/")]),
     Page("alert acknowledgement note", alert_note, lambda ctx: [(_logged_in(ctx[1].user), "/provider/alerts/")]),
-    Page("crisis contact name", crisis_contact_name, lambda ctx: []),
+    Page("crisis contact name", crisis_contact_name, _crisis_queue),
+    Page("crisis message", crisis_message, _crisis_queue),
     Page("directory search name", directory_search, lambda ctx: []),
 ]
 

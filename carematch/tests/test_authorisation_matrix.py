@@ -131,6 +131,8 @@ MATCH_FOR_CLIENT = Policy("matching: clients for themselves, staff for a client"
 HOLD = Policy("a hold: only the client (or the browser) that made it", SIGNED_IN,
               sees=frozenset({CLIENT_A}), anonymous=NOT_FOUND)
 OWN_TOKEN = Policy("a person's own API token: only its owner sees it", SIGNED_IN, sees=frozenset({CLIENT_A}))
+CRISIS_REQUEST = Policy("a crisis request: coordinators and admins; to anyone else it is not there", SIGNED_IN,
+                        sees=STAFF)
 NOTHING = Policy("nothing is here, for anyone", frozenset(), anonymous=NOT_FOUND, refused=NOT_FOUND)
 DJANGO_ADMIN = Policy("the Django admin: staff", STAFF, anonymous=ADMIN_LOGIN, refused=ADMIN_LOGIN)
 DJANGO_ADMIN_ACCOUNTS = Policy("the Django admin's accounts: admins manage accounts", STAFF,
@@ -203,6 +205,8 @@ POLICY: dict[str, Page] = {
     "scheduling:calendar_feed_turn_off": Page(ANY_SIGNED_IN, "POST"),
     "scheduling:calendar_feed": Page(TOKEN),
     "scheduling:clock": Page(STAFF_ONLY),
+    "scheduling:crisis_queue": Page(STAFF_ONLY),
+    "scheduling:crisis_outcome": Page(STAFF_ONLY, "POST"),
     # measures
     "measures:questionnaire_link": Page(TOKEN),
     "measures:my_questionnaires": Page(CLIENTS_ONLY),
@@ -276,6 +280,9 @@ API_POLICY: dict[str, Policy] = {
     "GET /api/v1/appointments/{appointment_id}/ics": CARE_TEAM,
     "POST /api/v1/appointments/{appointment_id}/session-rating": CLIENT_ACTS,
     "POST /api/v1/match": MATCH_FOR_CLIENT,
+    "POST /api/v1/crisis-requests": PUBLIC,
+    "GET /api/v1/crisis-requests": STAFF_ONLY,
+    "POST /api/v1/crisis-requests/{crisis_request_id}/outcome": CRISIS_REQUEST,
     "POST /api/v1/clients/{client_id}/assessments": CLIENT_OR_STAFF_ACTS,
     "GET /api/v1/clients/{client_id}/assessments": CARE_TEAM,
     "POST /api/v1/clients/{client_id}/questionnaire-requests": PROVIDER_OR_STAFF_ACTS,
@@ -316,6 +323,9 @@ API_BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
     "POST /api/v1/appointments/{appointment_id}/session-rating": lambda w: {"score": 8},
     "POST /api/v1/match": lambda w: {"state": "CO", "age": 35, "concerns": ["anxiety"], "format": "telehealth",
                                      "client_id": w.ids["client_id"]},
+    "POST /api/v1/crisis-requests": lambda w: {"name": "Ash", "phone": "(303) 555-0142", "state": "CO"},
+    "POST /api/v1/crisis-requests/{crisis_request_id}/outcome": lambda w: {
+        "outcome": "no_answer", "note": "Rang twice, no voicemail; trying again in an hour."},
     "POST /api/v1/clients/{client_id}/assessments": lambda w: {"instrument": "gad7", "answers": [1, 1, 1, 0, 0, 0, 0]},
     "POST /api/v1/clients/{client_id}/questionnaire-requests": lambda w: {"instruments": ["gad7"]},
     "POST /api/v1/alerts/{alert_id}/acknowledge": lambda w: {"note": "Called the client; they are safe tonight."},
@@ -461,6 +471,10 @@ def build_world() -> World:
     request = measures.questionnaire_send_now(client=client_a, instruments=["gad7"], by=provider_a.user,
                                               provider=provider_a)
     _, feed_token = feeds.calendar_feed_issue(user=client_a.user)
+    from carematch.scheduling import services as scheduling
+
+    crisis = scheduling.crisis_request_create(channel="page", name="Ash", phone="(303) 555-0142", state="CO",
+                                              client=client_a)
 
     users = {
         CLIENT_A: client_a.user, CLIENT_B: client_b.user, PROVIDER_A: provider_a.user,
@@ -472,7 +486,7 @@ def build_world() -> World:
         ids={
             "client_id": client_a.pk, "appointment_id": booked.pk, "hold_id": hold.pk, "goal_id": goal_a.pk,
             "activity_id": activity.pk, "check_in_id": check_in.pk, "note_id": note.pk, "alert_id": alert.pk,
-            "request_id": request.pk,
+            "request_id": request.pk, "crisis_request_id": crisis.pk,
             # a second token of client A's (the first is the one client A's requests are sent with)
             "token_id": token_issue(user=client_a.user, name="sync")[0].pk,
             "user_id": client_a.user.pk, "provider_id": provider_a.pk,

@@ -18,7 +18,8 @@ from carematch.measures import links
 from carematch.measures import services as measures
 from carematch.measures.models import Alert, FortnightlyPlan, QuestionnaireRequest, SessionRating
 from carematch.measures.tests.factories import phq9, provider_user
-from carematch.scheduling.models import Appointment, CareRequest, Format, IdempotencyRecord, Status
+from carematch.scheduling import services as scheduling
+from carematch.scheduling.models import Appointment, CareRequest, CrisisRequest, Format, IdempotencyRecord, Status
 from carematch.scheduling.tests.factories import ClientFactory
 
 NOW = dt.datetime(2027, 1, 10, 17, 0, tzinfo=dt.UTC)
@@ -28,6 +29,9 @@ FUTURE = dt.datetime(2027, 1, 20, 16, 0, tzinfo=dt.UTC)
 CONTACT_NAME = "Robin Contactperson"
 CONTACT_PHONE = "+13035550123"
 CONTACT_EMAIL = "robin.contact@example.test"
+OPEN_CONTACT_PHONE = "+13035550188"
+CRISIS_MESSAGE = "Please call after six, my phone is off at work"
+CRISIS_NOTE = "Reached them; safety plan reviewed, appointment brought forward"
 CHECK_IN_NOTE = "Walked along the creek after lunch"
 REMOVED_CHECK_IN_NOTE = "An entry the client later removed"
 ALERT_NOTE = "Called the client; they are safe and have a plan"
@@ -48,6 +52,8 @@ class Record:
     cancelled: Appointment
     hold: Appointment
     care_request: CareRequest
+    crisis_closed: CrisisRequest
+    crisis_open: CrisisRequest
     waitlist: WaitlistEntry
     open_request: QuestionnaireRequest
     alert: Alert
@@ -75,9 +81,16 @@ def full_record(**client_fields: Any) -> Record:
     hold = _appointment(provider, client, FUTURE + dt.timedelta(days=2), Status.HELD,
                         hold_expires_at=NOW + dt.timedelta(minutes=10))
     care_request = CareRequest.objects.create(
-        client=client, requested_at=PAST - dt.timedelta(days=4), crisis=True, contact_name=CONTACT_NAME,
-        contact_phone=CONTACT_PHONE, contact_email=CONTACT_EMAIL, first_appointment=past, first_start=PAST,
+        client=client, requested_at=PAST - dt.timedelta(days=4), crisis=True, first_appointment=past, first_start=PAST,
     )
+    crisis_closed = scheduling.crisis_request_create(
+        channel="page", name=CONTACT_NAME, phone=CONTACT_PHONE, email=CONTACT_EMAIL, state="CO",
+        message=CRISIS_MESSAGE, care_request_id=care_request.pk, now=PAST - dt.timedelta(days=4),
+    )
+    scheduling.crisis_attempt_record(crisis_request=crisis_closed, outcome="reached", note=CRISIS_NOTE,
+                                     by=coordinator, now=PAST - dt.timedelta(days=4) + dt.timedelta(minutes=9))
+    crisis_open = scheduling.crisis_request_create(channel="api", phone=OPEN_CONTACT_PHONE, state="CO", client=client,
+                                                   now=NOW - dt.timedelta(hours=1))
     waitlist = WaitlistEntry.objects.create(
         client=client, care_request=care_request, request={"concerns": ["insomnia"], "state": "CO"},
         created_at=PAST - dt.timedelta(days=4),
@@ -123,6 +136,7 @@ def full_record(**client_fields: Any) -> Record:
     audit.record(None, action="view", resource_type="care_record", resource_id=client.pk, client=client,
                  actor=provider.user)
     return Record(client=client, provider=provider, coordinator=coordinator, past=past, future=future,
-                  cancelled=cancelled, hold=hold, care_request=care_request, waitlist=waitlist,
+                  cancelled=cancelled, hold=hold, care_request=care_request, crisis_closed=crisis_closed,
+                  crisis_open=crisis_open, waitlist=waitlist,
                   open_request=open_request, alert=alert, removed_check_in=removed_check_in,
                   removed_note=removed_note)

@@ -21,7 +21,7 @@ from carematch.matching.models import WaitlistEntry
 from carematch.measures.models import Alert, Assessment, FortnightlyPlan, QuestionnaireRequest, SessionRating
 from carematch.measures.tests.factories import at, run_due_tasks
 from carematch.scheduling.feeds import calendar_feed_issue
-from carematch.scheduling.models import Appointment, CalendarFeed, CareRequest, Status
+from carematch.scheduling.models import Appointment, CalendarFeed, CareRequest, CrisisRequest, Status
 
 from . import data_records as r
 
@@ -90,9 +90,14 @@ def test_closing_from_the_page_does_everything_it_promises(client, django_captur
     assert not user.is_active and not user.has_usable_password()
     assert user.email != email and user.email.endswith(".invalid") and user.preferred_name == ""
     # Contact details and the ZIP removed; the legal record's identity kept.
-    care_request = CareRequest.objects.get(pk=record.care_request.pk)
-    assert (care_request.contact_name, care_request.contact_phone, care_request.contact_email) == ("", "", "")
-    assert care_request.crisis is True
+    assert CareRequest.objects.get(pk=record.care_request.pk).crisis is True
+    # A closed crisis request loses its contact details (its message and attempts are kept);
+    # one still open keeps them until a coordinator closes it.
+    closed = CrisisRequest.objects.get(pk=record.crisis_closed.pk)
+    assert (closed.name, closed.phone, closed.email, closed.contact_erased_at) == ("", "", "", r.NOW)
+    assert closed.message == r.CRISIS_MESSAGE and closed.attempts.get().note == r.CRISIS_NOTE
+    still_open = CrisisRequest.objects.get(pk=record.crisis_open.pk)
+    assert (still_open.phone, still_open.status, still_open.contact_erased_at) == (r.OPEN_CONTACT_PHONE, "open", None)
     person = Client.objects.get(pk=person.pk)
     assert person.closed_at == r.NOW and person.zip == ""
     assert (person.first_name, person.date_of_birth) == (record.client.first_name, record.client.date_of_birth)

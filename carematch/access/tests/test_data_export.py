@@ -82,8 +82,13 @@ def test_the_json_export_holds_the_account_profile_and_care_records():
 
     [care_request] = data["care_requests"]
     assert care_request["crisis"] is True
-    assert (care_request["contact_name"], care_request["contact_phone"], care_request["contact_email"]) == (
-        r.CONTACT_NAME, r.CONTACT_PHONE, r.CONTACT_EMAIL)
+    closed, still_open = data["crisis_requests"]
+    assert (closed["name"], closed["phone"], closed["email"], closed["message"], closed["status"]) == (
+        r.CONTACT_NAME, r.CONTACT_PHONE, r.CONTACT_EMAIL, r.CRISIS_MESSAGE, "closed")
+    assert closed["care_request_id"] == care_request["id"]
+    [attempt] = closed["attempts"]
+    assert (attempt["outcome"], attempt["note"], attempt["by"]["role"]) == ("reached", r.CRISIS_NOTE, "coordinator")
+    assert (still_open["phone"], still_open["status"], still_open["attempts"]) == (r.OPEN_CONTACT_PHONE, "open", [])
     assert data["waitlist_entries"][0]["request"] == {"concerns": ["insomnia"], "state": "CO"}
 
     by_id = {a["id"]: a for a in data["appointments"]}

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from carematch.scheduling.models import CareRequest
+from carematch.scheduling.models import CareRequest, CrisisRequest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,9 +32,10 @@ def test_saying_you_are_in_danger_shows_how_to_reach_help_before_anything_else(p
 
     page.get_by_label("Your first name (optional)").fill("Ash")
     page.get_by_label("A phone number we can call or text").fill("303 555 0142")
+    page.get_by_label("Which state are you in?").select_option("CO")
     page.get_by_role("button", name="Ask a coordinator to reach out").click()
-    expect(page.get_by_role("status")).to_contain_text("A coordinator will contact you")
-    assert CareRequest.objects.get().contact_phone == "+13035550142"
+    expect(page.get_by_role("status")).to_contain_text("A coordinator will call you back")
+    assert CrisisRequest.objects.get().phone == "+13035550142"
 
     page.get_by_role("link", name="Continue to find a therapist").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("What you would like help with")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from carematch.scheduling.models import CareRequest
+from carematch.scheduling.models import CareRequest, CrisisRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -41,18 +41,20 @@ def test_someone_in_danger_sees_how_to_reach_help_first_and_is_flagged_for_a_coo
     client.get("/find/help-now/")
     assert CareRequest.objects.count() == 1  # one flag per intake, not per page view
 
-    sent = client.post("/find/help-now/", {"name": "Ash", "phone": "(303) 555-0142", "email": ""})
-    assert "A coordinator will contact you" in sent.content.decode()
-    flagged.refresh_from_db()
-    assert (flagged.contact_name, flagged.contact_phone) == ("Ash", "+13035550142")
+    sent = client.post("/find/help-now/", {"name": "Ash", "phone": "(303) 555-0142", "email": "", "state": "CO"},
+                       follow=True)
+    assert "We have your request" in sent.content.decode()
+    asked = CrisisRequest.objects.get()
+    assert (asked.name, asked.phone, asked.state, asked.care_request_id) == ("Ash", "+13035550142", "CO", flagged.pk)
 
 
 def test_asking_to_be_contacted_needs_a_way_to_reach_you(client):
     client.post("/find/safety/", {"in_danger": "yes"})
-    page = client.post("/find/help-now/", {"name": "Ash", "phone": "", "email": ""})
-    assert "Give a phone number or an email address" in page.content.decode()
-    bad = client.post("/find/help-now/", {"phone": "12", "email": ""})
+    page = client.post("/find/help-now/", {"name": "Ash", "phone": "", "email": "", "state": "CO"})
+    assert "Give a phone number (or an email address)" in page.content.decode()
+    bad = client.post("/find/help-now/", {"phone": "12", "email": "", "state": "CO"})
     assert "Not a phone number we can call." in bad.content.decode()
+    assert not CrisisRequest.objects.exists()
 
 
 def test_matching_is_offered_after_help_never_instead(client):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0005_care_request_contact'),
+        ('scheduling', '0007_care_request_contact_moved'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
