@@ -261,10 +261,17 @@ STORAGES = {
 
 # --- Transport and cookie security -----------------------------------------------------
 # Production serves over HTTPS only. Behind a TLS-terminating proxy, set
-# CAREMATCH_BEHIND_TLS_PROXY=1 so X-Forwarded-Proto is trusted, and so log-in throttling
-# takes the client's address from the first X-Forwarded-For address rather than the
-# proxy's (the proxy must set that header itself).
+# CAREMATCH_BEHIND_TLS_PROXY=1 so X-Forwarded-Proto is trusted, and so the client's address
+# (for throttling and the access log) is the X-Forwarded-For entry added by the outermost of
+# CAREMATCH_TRUSTED_PROXIES proxies, counted from the right; entries the client wrote are
+# ignored (carematch/lib/addresses.py).
 BEHIND_TLS_PROXY = env.bool("CAREMATCH_BEHIND_TLS_PROXY", default=False)
+TRUSTED_PROXIES = env.int("CAREMATCH_TRUSTED_PROXIES", default=1)
+if TRUSTED_PROXIES < 1:
+    raise ImproperlyConfigured(
+        "CAREMATCH_TRUSTED_PROXIES must be a whole number, at least 1: how many of your proxies add to "
+        "X-Forwarded-For."
+    )
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("CAREMATCH_SSL_REDIRECT", default=not DEBUG)
