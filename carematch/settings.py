@@ -111,6 +111,10 @@ RECORD_RETENTION_DAYS = env.int("CAREMATCH_RETENTION_DAYS", default=2557)
 if RECORD_RETENTION_DAYS < 1:
     # Zero or less would let `purge_expired` erase records the moment they are removed.
     raise ImproperlyConfigured("CAREMATCH_RETENTION_DAYS must be a whole number of days, at least 1.")
+# A client's download of their record leaves out providers' private notes, which are outside
+# a client's right of access in the United States (45 CFR 164.524(a)(1)(i)); a deployment
+# whose law gives clients their notes sets CAREMATCH_EXPORT_PROVIDER_NOTES=1.
+EXPORT_PROVIDER_NOTES = env.bool("CAREMATCH_EXPORT_PROVIDER_NOTES", default=False)
 ALLOWED_HOSTS = env.list("CAREMATCH_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CAREMATCH_CSRF_TRUSTED_ORIGINS", default=[])
 
