@@ -15,8 +15,8 @@ from .models import AccessEvent, Action
 @admin.register(AccessEvent)
 class AccessEventAdmin(admin.ModelAdmin):
     list_display = ("occurred_at", "actor_email", "actor_role", "action", "resource_type", "resource_id",
-                    "client_id", "outcome", "address", "channel")
-    list_filter = ("action", "outcome", "actor_role", "channel")
+                    "client_id", "outcome", "result", "address", "channel")
+    list_filter = ("action", "outcome", "result", "actor_role", "channel")
     search_fields = ("=client_id", "=actor_id", "actor_email")
     date_hierarchy = "occurred_at"
     readonly_fields = list_display

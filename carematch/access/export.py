@@ -296,7 +296,7 @@ def _access_entry(event: Any, people: _People) -> dict[str, Any]:
         "who": people.describe(event.actor_id, role=event.actor_role),
         "action": event.action, "action_label": event.get_action_display(),
         "what": event.resource_type, "record_id": event.resource_id,
-        "outcome": event.outcome, "channel": event.channel,
+        "outcome": event.outcome, "result": event.result, "channel": event.channel,
     }
 
 

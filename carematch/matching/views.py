@@ -253,8 +253,10 @@ def _visible_appointment(request: HttpRequest, appointment_id: int, action: str 
         .exclude(status__in=(Status.HELD, Status.LAPSED)).filter(pk=appointment_id).first()
     )
     visible = found is not None and policy.appointment_visible(request.user, found)
-    audit.checked(request, visible, action=action, resource_type="appointment", resource_id=appointment_id,
-                  client=found.client_id if found else None)
+    # A read is recorded here; for a change only a refusal is, and the change records itself.
+    if not visible or action == Action.VIEW:
+        audit.checked(request, visible, action=action, resource_type="appointment", resource_id=appointment_id,
+                      client=found.client_id if found else None)
     if found is None or not visible:
         raise Http404
     return found
@@ -277,9 +279,13 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
     found = _visible_appointment(request, appointment_id, Action.UPDATE)
     if not (policy.is_staff_member(request.user) or policy.has_role(request.user, Role.PROVIDER)
             or (found.client and policy.may_act_for_client(request.user, found.client))):
+        audit.denied(request, action=Action.UPDATE, resource_type="appointment", resource_id=found.pk,
+                     client=found.client_id)
         raise Http404
     try:
-        scheduling.appointment_cancel(appointment=found, by=request.user)  # type: ignore[arg-type]
+        with audit.write(request, action=Action.UPDATE, resource_type="appointment", resource_id=found.pk,
+                         client=found.client_id):
+            scheduling.appointment_cancel(appointment=found, by=request.user)  # type: ignore[arg-type]
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:

@@ -61,13 +61,13 @@ def _visible_client(request: HttpRequest, client_id: int) -> Client:
     return client
 
 
-def _acting_client(request: HttpRequest, client_id: int, resource_type: str) -> Client:
-    client: Client = audit.clinical_client_or_404(
+def _acting_for_client(request: HttpRequest, client_id: int, resource_type: str) -> Any:
+    """A hold or booking for the client, recorded once it has run, with its result."""
+    return audit.client_write(
         request, client_id, resource_type=resource_type, action=Action.CREATE, rule=policy.client_visible,
         may=policy.may_act_for_client,
         forbidden="Only the client or a coordinator can book, hold or cancel for this client.",
     )
-    return client
 
 
 def _provider(provider_id: int) -> Provider:
@@ -78,6 +78,8 @@ def _provider(provider_id: int) -> Provider:
 
 
 def _visible_appointment(request: HttpRequest, appointment_id: int, action: str = Action.VIEW) -> Appointment:
+    """The appointment, when the caller may see it. A read is recorded here; for a change
+    (`action` update) only a refusal is, and the change records itself (`_appointment_change`)."""
     appointment = (
         Appointment.objects.select_related("provider", "client__user")
         .exclude(status__in=[AppointmentStatus.HELD, AppointmentStatus.LAPSED])
@@ -85,11 +87,17 @@ def _visible_appointment(request: HttpRequest, appointment_id: int, action: str 
         .first()
     )
     visible = appointment is not None and policy.appointment_visible(request.user, appointment)
-    audit.checked(request, visible, action=action, resource_type="appointment", resource_id=appointment_id,
-                  client=appointment.client_id if appointment else None)
+    if not visible or action == Action.VIEW:
+        audit.checked(request, visible, action=action, resource_type="appointment", resource_id=appointment_id,
+                      client=appointment.client_id if appointment else None)
     if appointment is None or not visible:
-        raise NotFound("No appointment with that id.")
+        raise NotFound("No appointment with that id.", recorded=True)
     return appointment
+
+
+def _appointment_change(request: HttpRequest, appointment: Appointment) -> Any:
+    return audit.write(request, action=Action.UPDATE, resource_type="appointment", resource_id=appointment.pk,
+                       client=appointment.client_id)
 
 
 # --- Clients ---------------------------------------------------------------------------------
@@ -98,11 +106,12 @@ def _visible_appointment(request: HttpRequest, appointment_id: int, action: str 
 def create_client(request: HttpRequest, payload: ClientIn) -> Any:
     """Create a client and their account (role client). Coordinators and admins only."""
     policy.require_staff(request.user)
-    client = account_services.client_create(
-        email=payload.email, first_name=payload.first_name, last_name=payload.last_name,
-        date_of_birth=payload.date_of_birth, state=payload.state, zip=payload.zip, timezone_name=payload.timezone,
-    )
-    audit.record(request, action=Action.CREATE, resource_type="client", resource_id=client.pk, client=client)
+    with audit.write(request, action=Action.CREATE, resource_type="client") as change:
+        client = account_services.client_create(
+            email=payload.email, first_name=payload.first_name, last_name=payload.last_name,
+            date_of_birth=payload.date_of_birth, state=payload.state, zip=payload.zip, timezone_name=payload.timezone,
+        )
+        change.resource_id, change.client = client.pk, client
     return Status(201, _client_out(client))
 
 
@@ -116,11 +125,11 @@ def get_client(request: HttpRequest, client_id: RecordId) -> Any:
 @router.post("/holds", response={201: HoldOut})
 def place_hold(request: HttpRequest, payload: AppointmentIn) -> Any:
     """Keep an opening for the client for 10 minutes while they finish signing up."""
-    client = _acting_client(request, payload.client_id, "hold")
-    hold = services.hold_place(
-        provider=_provider(payload.provider_id), client=client, start=payload.start, format=payload.format,
-        by=request.user,  # type: ignore[arg-type]
-    )
+    with _acting_for_client(request, payload.client_id, "hold") as change:
+        hold = services.hold_place(
+            provider=_provider(payload.provider_id), client=change.client, start=payload.start, format=payload.format,
+            by=request.user,  # type: ignore[arg-type]
+        )
     return Status(201, _hold_out(hold))
 
 
@@ -132,11 +141,11 @@ def book_appointment(
     """Book an opening (or the client's own hold). 409 slot_taken when someone else has it;
     422 invalid_slot when it is not an opening this client can book. With an Idempotency-Key
     header, repeating the same request returns the first answer and books nothing more."""
-    client = _acting_client(request, payload.client_id, "appointment")
-    appointment = services.appointment_book(
-        provider=_provider(payload.provider_id), client=client, start=payload.start, format=payload.format,
-        by=request.user, idempotency_key=idempotency_key or None,  # type: ignore[arg-type]
-    )
+    with _acting_for_client(request, payload.client_id, "appointment") as change:
+        appointment = services.appointment_book(
+            provider=_provider(payload.provider_id), client=change.client, start=payload.start, format=payload.format,
+            by=request.user, idempotency_key=idempotency_key or None,  # type: ignore[arg-type]
+        )
     return Status(201, appointment)
 
 
@@ -158,26 +167,29 @@ def cancel_appointment(request: HttpRequest, appointment_id: RecordId) -> Any:
     """Cancel (client, their provider, or a coordinator). Under 24 hours' notice from the
     client is recorded as a late cancellation. The hour is offered again."""
     appointment = _visible_appointment(request, appointment_id, Action.UPDATE)
-    _may_manage(request, appointment)
-    return services.appointment_cancel(appointment=appointment, by=request.user)  # type: ignore[arg-type]
+    with _appointment_change(request, appointment):
+        _may_manage(request, appointment)
+        return services.appointment_cancel(appointment=appointment, by=request.user)  # type: ignore[arg-type]
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response=AppointmentOut)
 def reschedule_appointment(request: HttpRequest, appointment_id: RecordId, payload: RescheduleIn) -> Any:
     appointment = _visible_appointment(request, appointment_id, Action.UPDATE)
-    _may_manage(request, appointment)
-    return services.appointment_reschedule(
-        appointment=appointment, start=payload.start, by=request.user  # type: ignore[arg-type]
-    )
+    with _appointment_change(request, appointment):
+        _may_manage(request, appointment)
+        return services.appointment_reschedule(
+            appointment=appointment, start=payload.start, by=request.user  # type: ignore[arg-type]
+        )
 
 
 @router.post("/appointments/{appointment_id}/no-show", response=AppointmentOut)
 def mark_no_show(request: HttpRequest, appointment_id: RecordId) -> Any:
     """The provider (or a coordinator) records that the client did not come."""
     appointment = _visible_appointment(request, appointment_id, Action.UPDATE)
-    if not (policy.has_role(request.user, Role.PROVIDER) or policy.is_staff_member(request.user)):
-        raise Forbidden("Only the provider or a coordinator can mark a no-show.")
-    return services.appointment_mark_no_show(appointment=appointment, by=request.user)  # type: ignore[arg-type]
+    with _appointment_change(request, appointment):
+        if not (policy.has_role(request.user, Role.PROVIDER) or policy.is_staff_member(request.user)):
+            raise Forbidden("Only the provider or a coordinator can mark a no-show.")
+        return services.appointment_mark_no_show(appointment=appointment, by=request.user)  # type: ignore[arg-type]
 
 
 @router.get("/appointments/{appointment_id}/ics", response={200: None})
