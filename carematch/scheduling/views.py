@@ -100,6 +100,10 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 def clock_page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     figures = clock.clock_figures(clock.clock_records(now=now), now=now)
+    # The list of people still waiting names them: one view event per client shown.
+    shown = dict.fromkeys(waiting.client_id for waiting in figures.open_requests if waiting.client_id is not None)
+    audit.record_many(request, action=audit.Action.VIEW, resource_type="clock",
+                      items=[(client_id, client_id) for client_id in shown])
     share = figures.share_within
     context = {
         "figures": figures,
