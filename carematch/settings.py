@@ -119,6 +119,11 @@ _match_unverified = env.str("CAREMATCH_MATCH_UNVERIFIED_LICENSES", default="0").
 if _match_unverified not in {"0", "1", "true", "false", "yes", "no", "on", "off", ""}:
     raise ImproperlyConfigured("CAREMATCH_MATCH_UNVERIFIED_LICENSES must be 1 (yes) or 0 (no, the default).")
 MATCH_UNVERIFIED_LICENSES = _match_unverified in {"1", "true", "yes", "on"}
+
+# A client's download of their record leaves out providers' private notes, which are outside
+# a client's right of access in the United States (45 CFR 164.524(a)(1)(i)); a deployment
+# whose law gives clients their notes sets CAREMATCH_EXPORT_PROVIDER_NOTES=1.
+EXPORT_PROVIDER_NOTES = env.bool("CAREMATCH_EXPORT_PROVIDER_NOTES", default=False)
 ALLOWED_HOSTS = env.list("CAREMATCH_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CAREMATCH_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -281,10 +286,17 @@ STORAGES = {
 
 # --- Transport and cookie security -----------------------------------------------------
 # Production serves over HTTPS only. Behind a TLS-terminating proxy, set
-# CAREMATCH_BEHIND_TLS_PROXY=1 so X-Forwarded-Proto is trusted, and so log-in throttling
-# takes the client's address from the first X-Forwarded-For address rather than the
-# proxy's (the proxy must set that header itself).
+# CAREMATCH_BEHIND_TLS_PROXY=1 so X-Forwarded-Proto is trusted, and so the client's address
+# (for throttling and the access log) is the X-Forwarded-For entry added by the outermost of
+# CAREMATCH_TRUSTED_PROXIES proxies, counted from the right; entries the client wrote are
+# ignored (carematch/lib/addresses.py).
 BEHIND_TLS_PROXY = env.bool("CAREMATCH_BEHIND_TLS_PROXY", default=False)
+TRUSTED_PROXIES = env.int("CAREMATCH_TRUSTED_PROXIES", default=1)
+if TRUSTED_PROXIES < 1:
+    raise ImproperlyConfigured(
+        "CAREMATCH_TRUSTED_PROXIES must be a whole number, at least 1: how many of your proxies add to "
+        "X-Forwarded-For."
+    )
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("CAREMATCH_SSL_REDIRECT", default=not DEBUG)

@@ -61,7 +61,9 @@ class AuditEventOut(Schema):
     resource_type: str
     resource_id: str
     client_id: int | None
-    outcome: str
+    outcome: str = Field(description="allowed or denied")
+    result: str = Field(description="for an allowed create, update or delete: succeeded, or rejected (refused by "
+                                    "validation, nothing written); empty for reads, exports and denied attempts")
     address: str
     channel: str
 
@@ -79,7 +81,8 @@ def _event_out(event: AccessEvent) -> dict[str, Any]:
         "id": event.pk, "occurred_at": event.occurred_at,
         "actor": {"id": event.actor_id, "email": event.actor_email, "role": event.actor_role},
         "action": event.action, "resource_type": event.resource_type, "resource_id": event.resource_id,
-        "client_id": event.client_id, "outcome": event.outcome, "address": event.address, "channel": event.channel,
+        "client_id": event.client_id, "outcome": event.outcome, "result": event.result, "address": event.address,
+        "channel": event.channel,
     }
 
 

@@ -5,17 +5,27 @@ below, which look the record up, ask carematch.access.policy whether the caller 
 record the access as allowed or denied, and answer a denied caller as if the record did not
 exist (NotFound, which the API answers 404 and the pages turn into their 404):
 
-- `clinical_client_or_404()` for anything addressed by client id (/clients/{id}/goals, ...);
-- `recorded_lookup()` around a selector that finds a record or raises NotFound (a goal, an
-  activity), so that a denied attempt is recorded with the client the record belongs to;
-- `checked()` where a view has already looked the record up and decided (appointments, alerts).
+- `clinical_client_or_404()` for reading anything addressed by client id (/clients/{id}/goals, ...),
+  and `client_write()` for changing it;
+- `checked()` where a view has already looked the record up and decided (appointments, alerts);
+  `denied()` for a refused change.
+
+A change is recorded once, after the service has run, with what became of it: `write()` is
+a context manager around the service call that records the change as allowed and
+`succeeded` when the block completes (in the same transaction as the change), `rejected`
+when the service raised (invalid input, a conflict) or the form it watches has errors, and
+denied when the block raised Forbidden (not the caller's to change). Whether the caller may
+see the record at all is decided before the block, by the choke points. `record()` refuses
+an allowed change without a result, so a change can only be recorded through `write()`.
 
 An event says who (id, email and role, as plain values), what (resource type and id, and the
-client whose record it is), the action, when, from which address and whether it was allowed.
-It never holds the record's content, a query string, a path (private links carry tokens in
-theirs) or any secret: resource ids must be short identifiers, and anything else is refused.
+client whose record it is), the action, when, from which address, whether it was allowed and,
+for an allowed change, its result. It never holds the record's content, a query string, a
+path (private links carry tokens in theirs) or any secret: resource ids must be short
+identifiers, and anything else is refused.
 
-When recording fails the access fails with it: nothing is shown or exported unrecorded.
+When recording fails the access fails with it: nothing is shown or exported unrecorded, and a
+change whose event cannot be written is rolled back.
 """
 
 from __future__ import annotations
@@ -25,18 +35,17 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from carematch.access import policy
-from carematch.lib.errors import Forbidden, NotFound
+from carematch.lib.errors import DomainError, Forbidden, NotFound
 
-from .models import ANONYMOUS, SYSTEM, AccessEvent, Action, Channel, Outcome
-
-T = TypeVar("T")
+from .models import ANONYMOUS, SYSTEM, WRITE_ACTIONS, AccessEvent, Action, Channel, Outcome, Result
 
 _RESOURCE_TYPE = re.compile(r"^[a-z][a-z_]{0,39}$")
 _RESOURCE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,40}$")
@@ -96,35 +105,55 @@ def _address(request: HttpRequest | None) -> str:
     return client_address(request)
 
 
+def _check_result(action: str, outcome: str, result: str) -> None:
+    if result and result not in Result.values:
+        raise ValueError(f"result must be one of {', '.join(Result.values)}, or empty")
+    if action in WRITE_ACTIONS and outcome == Outcome.ALLOWED:
+        if not result:
+            raise ValueError("an allowed change is recorded with its result: make it inside audit.write()")
+    elif result:
+        raise ValueError("result is only for an allowed change (create, update or delete)")
+
+
 def event_for(request: HttpRequest | None, *, action: str, resource_type: str, resource_id: Any = None,
-              client: Any = None, outcome: str = Outcome.ALLOWED, actor: Any = None) -> AccessEvent:
+              client: Any = None, outcome: str = Outcome.ALLOWED, result: str = "",
+              actor: Any = None) -> AccessEvent:
     """The event `record()` would write, unsaved (for writing many at once)."""
     if action not in Action.values:
         raise ValueError(f"action must be one of {', '.join(Action.values)}")
     if outcome not in Outcome.values:
         raise ValueError(f"outcome must be one of {', '.join(Outcome.values)}")
+    _check_result(action, outcome, result)
     if not _RESOURCE_TYPE.match(resource_type):
         raise ValueError("resource_type must be lower-case letters and '_', at most 40")
     actor_id, email, role = _actor(request, actor)
     return AccessEvent(
         actor_id=actor_id, actor_email=email, actor_role=role, action=action, resource_type=resource_type,
-        resource_id=_resource_id(resource_id), client_id=_client_id(client), outcome=outcome,
+        resource_id=_resource_id(resource_id), client_id=_client_id(client), outcome=outcome, result=result,
         address=_address(request), channel=_channel(request),
     )
 
 
 def record(request: HttpRequest | None, *, action: str, resource_type: str, resource_id: Any = None,
-           client: Any = None, outcome: str = Outcome.ALLOWED, actor: Any = None) -> AccessEvent:
+           client: Any = None, outcome: str = Outcome.ALLOWED, result: str = "", actor: Any = None) -> AccessEvent:
     """Write one access event and return it.
 
     `request` may be None (commands, background tasks): the actor is then `actor`, or the
     system. `client` is a Client, a client id or None. `action` is view, create, update,
-    export or delete; `outcome` allowed or denied.
+    export or delete; `outcome` allowed or denied. An allowed create, update or delete needs
+    its `result` (succeeded or rejected): pages and the API record changes through `write()`.
     """
     event = event_for(request, action=action, resource_type=resource_type, resource_id=resource_id, client=client,
-                      outcome=outcome, actor=actor)
+                      outcome=outcome, result=result, actor=actor)
     event.save()
     return event
+
+
+def denied(request: HttpRequest | None, *, action: str, resource_type: str, resource_id: Any = None,
+           client: Any = None, actor: Any = None) -> AccessEvent:
+    """Record an attempt the caller was refused (a read, or a change that was never tried)."""
+    return record(request, action=action, resource_type=resource_type, resource_id=resource_id, client=client,
+                  outcome=Outcome.DENIED, actor=actor)
 
 
 def record_many(request: HttpRequest | None, *, action: str, resource_type: str,
@@ -136,16 +165,109 @@ def record_many(request: HttpRequest | None, *, action: str, resource_type: str,
     return len(events)
 
 
+# --- Changes: recorded once they have run, with their result ---------------------------------------
+
+
+@dataclass
+class WriteAttempt:
+    """A change being made inside `write()`. What the event names may be filled in as the
+    change goes (the id of a record just created); `watch(form)` or `reject()` tells a refusal
+    that raised nothing (a form re-shown with its errors, a problem shown as a message)."""
+
+    resource_type: str
+    resource_id: Any = None
+    client: Any = None
+    form: Any = None
+    rejected: bool = False
+
+    def watch(self, form: Any) -> Any:
+        """The form whose errors, when the block ends, mean the change was rejected."""
+        self.form = form
+        return form
+
+    def reject(self) -> None:
+        self.rejected = True
+
+    @property
+    def refused(self) -> bool:
+        # An unbound form (a POST without any of its fields) is refused as well.
+        return self.rejected or (self.form is not None and not self.form.is_valid())
+
+
+@contextmanager
+def write(request: HttpRequest | None, *, action: str, resource_type: str, resource_id: Any = None,
+          client: Any = None, form: Any = None, actor: Any = None) -> Iterator[WriteAttempt]:
+    """Make a change inside the block and record it once, after it has run:
+
+    - the block completes: allowed, `succeeded`, recorded in the same transaction as the change
+      (when the event cannot be written, the change is rolled back);
+    - the block raises Forbidden (the caller may not make this change): denied, and the
+      exception goes on;
+    - the block raises anything else (invalid input, a conflict, a record named in the input
+      that does not exist), or completes with `reject()` called or the watched form not valid:
+      allowed, `rejected`; nothing of it is kept.
+
+    Look the record up and decide whether the caller may see it before the block (the choke
+    points below): a record the caller may not see is a denied access, not a rejected change.
+    """
+    if action not in WRITE_ACTIONS:
+        raise ValueError(f"write() is for changes: action must be one of {', '.join(sorted(WRITE_ACTIONS))}")
+    attempt = WriteAttempt(resource_type=resource_type, resource_id=resource_id, client=client, form=form)
+
+    def recorded(outcome: str, result: str = "") -> None:
+        record(request, action=action, resource_type=attempt.resource_type, resource_id=attempt.resource_id,
+               client=attempt.client, outcome=outcome, result=result, actor=actor)
+
+    try:
+        with transaction.atomic():
+            yield attempt
+            if not attempt.refused:
+                recorded(Outcome.ALLOWED, Result.SUCCEEDED)
+    except Forbidden as exc:
+        if not exc.recorded:
+            recorded(Outcome.DENIED)
+            exc.recorded = True
+        raise
+    except Exception as exc:
+        recorded(Outcome.ALLOWED, Result.REJECTED)
+        if isinstance(exc, DomainError):
+            exc.recorded = True
+        raise
+    if attempt.refused:
+        recorded(Outcome.ALLOWED, Result.REJECTED)
+
+
 # --- The choke points: look up, decide, record, answer ---------------------------------------------
 
 
 def checked(request: HttpRequest, allowed: bool, *, action: str, resource_type: str, resource_id: Any,
             client: Any) -> bool:
-    """Record an access the caller has just decided on; returns `allowed`, so that
-    `if not checked(...): raise NotFound(...)` keeps the view's own answer."""
+    """Record a read (or a refused change) the caller has just decided on; returns `allowed`,
+    so that `if not checked(...): raise NotFound(...)` keeps the view's own answer. An allowed
+    change is recorded by `write()` instead, with its result."""
     record(request, action=action, resource_type=resource_type, resource_id=resource_id, client=client,
            outcome=Outcome.ALLOWED if allowed else Outcome.DENIED)
     return allowed
+
+
+def _client_decided(request: HttpRequest, client_id: int, *, resource_type: str, action: str,
+                    rule: Callable[[Any, Any], bool], may: Callable[[Any, Any], bool] | None,
+                    forbidden: str) -> tuple[Any, bool]:
+    """The client `client_id` and whether the caller may do `action`; a refusal is recorded
+    and raised (NotFound when the caller may not see the record, Forbidden when they see it
+    but may not do this)."""
+    from carematch.accounts.models import Client
+
+    client = Client.objects.select_related("user").filter(pk=client_id).first()
+    visible = client is not None and rule(request.user, client)
+    permitted = visible and (may is None or may(request.user, client))
+    if not permitted:
+        denied(request, action=action, resource_type=resource_type, resource_id=client_id, client=client)
+    if not visible:
+        raise NotFound("No client with that id.", fields={"client_id": "not found"}, recorded=True)
+    if not permitted:
+        raise Forbidden(forbidden or "Your account is not allowed to do this.", recorded=True)
+    return client, permitted
 
 
 def clinical_client_or_404(request: HttpRequest, client_id: int, *, resource_type: str, action: str = Action.VIEW,
@@ -154,36 +276,26 @@ def clinical_client_or_404(request: HttpRequest, client_id: int, *, resource_typ
     """The client `client_id` when `rule` lets the caller see their record, with the access
     recorded (the resource id is the client id asked for). Anyone else gets NotFound, as if
     there were no such client, and a denied event. With `may`, a caller who sees the record
-    but may not do `action` gets Forbidden(`forbidden`), also recorded as denied."""
-    from carematch.accounts.models import Client
-
-    client = Client.objects.select_related("user").filter(pk=client_id).first()
-    visible = client is not None and rule(request.user, client)
-    permitted = visible and (may is None or may(request.user, client))
-    record(request, action=action, resource_type=resource_type, resource_id=client_id, client=client,
-           outcome=Outcome.ALLOWED if permitted else Outcome.DENIED)
-    if not visible:
-        raise NotFound("No client with that id.", fields={"client_id": "not found"})
-    if not permitted:
-        raise Forbidden(forbidden or "Your account is not allowed to do this.")
+    but may not do `action` gets Forbidden(`forbidden`), also recorded as denied. For reads
+    and exports; a change goes through `client_write()`."""
+    if action in WRITE_ACTIONS:
+        raise ValueError("a change to a client's record goes through client_write(), which records its result")
+    client, _ = _client_decided(request, client_id, resource_type=resource_type, action=action, rule=rule, may=may,
+                                forbidden=forbidden)
+    record(request, action=action, resource_type=resource_type, resource_id=client_id, client=client)
     return client
 
 
-def recorded_lookup(request: HttpRequest, lookup: Callable[[], T], *, action: str, resource_type: str,
-                    resource_id: Any, owners: QuerySet[Any], client_field: str = "client_id") -> T:
-    """Run `lookup` (a selector that returns the record or raises NotFound) and record the
-    access. `owners` is the record's queryset filtered to the id asked for: a denied event
-    names the client the record belongs to, when it exists."""
-    try:
-        found = lookup()
-    except NotFound:
-        owner = owners.values_list(client_field, flat=True).first()
-        record(request, action=action, resource_type=resource_type, resource_id=resource_id, client=owner,
-               outcome=Outcome.DENIED)
-        raise
-    record(request, action=action, resource_type=resource_type, resource_id=resource_id,
-           client=getattr(found, client_field, None))
-    return found
+@contextmanager
+def client_write(request: HttpRequest, client_id: int, *, resource_type: str, action: str = Action.CREATE,
+                 rule: Callable[[Any, Any], bool] = policy.clinical_record_visible,
+                 may: Callable[[Any, Any], bool] | None = None, forbidden: str = "") -> Iterator[WriteAttempt]:
+    """`clinical_client_or_404()` for a change: refusals are recorded and raised before the
+    block; a caller who may make the change gets a `write()` whose `client` is the client."""
+    client, _ = _client_decided(request, client_id, resource_type=resource_type, action=action, rule=rule, may=may,
+                                forbidden=forbidden)
+    with write(request, action=action, resource_type=resource_type, resource_id=client_id, client=client) as attempt:
+        yield attempt
 
 
 # --- Emptying a whole test database ------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from . import audit, policy
-from .models import Action, Outcome
+from .models import WRITE_ACTIONS, Action, Outcome
 
 MAX_ID = 2**63 - 1
 
@@ -60,4 +60,4 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         page.object_list = list(page.object_list)
     # Recorded once the page is read, so that it shows the log as it was when asked.
     audit.record(request, action=Action.VIEW, resource_type="audit_log", client=filters.get("client_id"))
-    return render(request, "access/audit_log.html", {"form": form, "page": page})
+    return render(request, "access/audit_log.html", {"form": form, "page": page, "write_actions": WRITE_ACTIONS})

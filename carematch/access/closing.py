@@ -133,7 +133,11 @@ def account_close(
     if request is not None and not address:
         address = throttle.client_address(request)
     _check_identity(user=user, password=password, code=code, confirmation=confirmation, address=address, now=now)
-    with transaction.atomic():
+    from carematch.access import audit
+
+    # Recorded in the access log with its result, in the same transaction as the closing.
+    with audit.write(request, action="delete", resource_type="client_account",
+                     resource_id=client.pk if client is not None else f"user:{user.pk}", client=client, actor=user):
         locked = User.objects.select_for_update().get(pk=user.pk)
         client = Client.objects.select_for_update().filter(user=locked).first()
         if not locked.is_active or (client is not None and client.closed_at is not None):
@@ -146,7 +150,6 @@ def account_close(
             client.zip = ""
             client.closed_at = now
             client.save(update_fields=["zip", "closed_at"])
-        _record(request, user=locked, client=client)
     logger.info("client account of user %s closed", user.pk)
     return Closed(closed_at=now, kept_until=kept_until(now), cancelled_appointments=cancelled,
                   released_holds=released)
@@ -199,13 +202,6 @@ def _end_access(*, user: User, now: dt.datetime) -> None:
     user.email = closed_email(user)
     user.preferred_name = ""
     user.save(update_fields=["is_active", "password", "email", "preferred_name"])
-
-
-def _record(request: HttpRequest | None, *, user: User, client: Client | None) -> None:
-    from carematch.access import audit
-
-    audit.record(request, action="delete", resource_type="client_account",
-                 resource_id=client.pk if client is not None else f"user:{user.pk}", client=client, actor=user)
 
 
 # --- Erasing what the retention period no longer requires ---------------------------------------
@@ -280,8 +276,11 @@ def _delete_order() -> list[tuple[type[models.Model], str]]:
 
 def _purge_client(*, client: Client, now: dt.datetime) -> Counter[str]:
     """Erase one client and every record of theirs, in one savepoint: all or nothing."""
+    from carematch.access import audit
+
     counts: Counter[str] = Counter()
-    with transaction.atomic():
+    # Recorded with its result: erased, or rejected (and kept whole) when something failed.
+    with audit.write(None, action="delete", resource_type="client_record", resource_id=client.pk, client=client.pk):
         client = Client.objects.select_for_update().get(pk=client.pk)
         for model, lookup in _delete_order():
             _unlink_cycles(model=model, client=client, lookup=lookup)
@@ -292,9 +291,6 @@ def _purge_client(*, client: Client, now: dt.datetime) -> Counter[str]:
         counts.update({label: n for label, n in by_model.items() if n})
         _, by_model = User.objects.filter(pk=user.pk).delete()
         counts.update({label: n for label, n in by_model.items() if n})
-        from carematch.access import audit
-
-        audit.record(None, action="delete", resource_type="client_record", resource_id=client.pk, client=client.pk)
     logger.info("erased the record of client %s after its retention period", client.pk)
     return counts
 

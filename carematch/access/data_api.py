@@ -54,7 +54,9 @@ def _own_client(request: HttpRequest) -> Client:
             openapi_extra=answered_as("application/json", "application/fhir+json", schema={"type": "object"}))
 def export_my_data(request: HttpRequest, query: Query[ExportQuery]) -> Any:
     """Everything carematch holds about the token's client: `format=json` (every record) or
-    `format=fhir` (a FHIR R4B collection Bundle). The download is written to the access log."""
+    `format=fhir` (a FHIR R4B collection Bundle). Providers' private notes are left out unless
+    the deployment sets CAREMATCH_EXPORT_PROVIDER_NOTES=1; the JSON's `format.left_out` says
+    what is left out. The download is written to the access log."""
     client = _own_client(request)
     now = timezone.now()
     if query.format == "fhir":

@@ -65,6 +65,7 @@ def data_home(request: HttpRequest) -> HttpResponse:
         "retention_years": round(closing.retention_period().days / 365.25),
         "retention_days": closing.retention_period().days,
         "mfa_on": export.mfa_enabled(user),
+        "notes_in_download": export.provider_notes_included(),
     }
     return _no_store(render(request, "access/data/home.html", context))
 

@@ -12,16 +12,26 @@ What is never exported: passwords and their hashes, token digests and prefixes, 
 browser-session digests, one-time-password secrets and recovery codes, idempotency keys.
 Rows that were removed (a `deleted_at` set) are not shown: the person removed them, and they
 are kept only until the retention period lets them be erased.
+
+What is left out unless the deployment says otherwise (`WITHHELD`): providers' private notes.
+They are kept apart from the rest of the record and seen only by their author (and admins),
+and in the United States psychotherapy notes are outside a client's right of access (45 CFR
+164.524(a)(1)(i)). A deployment whose law gives clients their notes sets
+CAREMATCH_EXPORT_PROVIDER_NOTES=1; the JSON then holds every note with its versions and the
+FHIR Bundle a DocumentReference for each version. Either way the download says what it
+leaves out (`format.left_out`).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
@@ -64,6 +74,32 @@ NOT_EXPORTED: dict[str, str] = {
     # exported; the key is a credential-like value of the caller's software.
     "scheduling.idempotencyrecord": "replay protection for booking requests; holds a key and a digest only",
 }
+
+# Records the client's download leaves out unless a setting includes them: model label ->
+# (the setting, what the download says about them). Their nested records go with them.
+WITHHELD: dict[str, tuple[str, str]] = {
+    "care.providernote": (
+        "EXPORT_PROVIDER_NOTES",
+        "Your providers' private notes are not in this download: they are kept apart from the rest of your "
+        "record and are not part of what you have a right to download. To ask for a copy or a summary, ask "
+        "your provider or the practice that runs this service.",
+    ),
+}
+
+
+def withheld_labels() -> list[str]:
+    """The WITHHELD records that this deployment leaves out of clients' downloads."""
+    return [label for label, (setting, _) in WITHHELD.items() if not getattr(settings, setting, False)]
+
+
+def provider_notes_included() -> bool:
+    return "care.providernote" not in withheld_labels()
+
+
+def left_out() -> list[dict[str, str]]:
+    """What the download leaves out on purpose, each with what the person is told."""
+    return [{"records": SECTIONS[label], "why": WITHHELD[label][1]} for label in withheld_labels()]
+
 
 # Field names (or parts of names) that hold secrets or material derived from them.
 _SECRET_PARTS = ("password", "secret", "token", "digest", "salt", "hash", "otp", "recovery", "fingerprint")
@@ -262,7 +298,7 @@ def _access_entry(event: Any, people: _People) -> dict[str, Any]:
         "who": people.describe(event.actor_id, role=event.actor_role),
         "action": event.action, "action_label": event.get_action_display(),
         "what": event.resource_type, "record_id": event.resource_id,
-        "outcome": event.outcome, "channel": event.channel,
+        "outcome": event.outcome, "result": event.result, "channel": event.channel,
     }
 
 
@@ -277,13 +313,16 @@ def client_export_json(client: Client, *, now: dt.datetime | None = None) -> dic
                    "notes": [
                        "Times are in UTC; appointments also show them in your time zone.",
                        "Entries you removed are not included; they are erased when the retention period ends.",
-                   ]},
+                       *(entry["why"] for entry in left_out()),
+                   ],
+                   "left_out": left_out()},
         "account": _account(client.user, people),
         "client": _row(client, people, skip=("user",)),
     }
+    withheld = withheld_labels()
     for label, key in SECTIONS.items():
-        if label not in lookups:
-            continue  # that kind of record does not exist in this installation
+        if label not in lookups or label in withheld:
+            continue  # that kind of record does not exist in this installation, or is left out
         model, lookup = lookups[label]
         entries = []
         queryset = _shown(rows_of(model, client, lookup))
@@ -353,15 +392,56 @@ def _fhir_instant(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
+def _note_resources(client: Client, patient_ref: str, urn: Any) -> list[dict[str, Any]]:
+    """Provider notes (only where CAREMATCH_EXPORT_PROVIDER_NOTES includes them) as FHIR
+    DocumentReference resources: one a version, the current one `current` and each earlier
+    one `superseded`, every version after the first pointing at the one it replaces."""
+    from carematch.care.models import ProviderNote
+
+    people = _People(client)
+    resources = []
+    notes = ProviderNote.shown.filter(client=client).select_related("provider").order_by("created_at", "pk")
+    for note in notes:
+        versions = list(note.versions.order_by("number"))
+        for version in versions:
+            key = f"provider-note-{note.pk}-{version.number}"
+            author = people.describe(version.author_id) or {"name": "an account that has since been removed"}
+            written_by = f"{note.provider.first_name} {note.provider.last_name}"
+            resource: dict[str, Any] = {
+                "resourceType": "DocumentReference", "id": key,
+                "status": "current" if version is versions[-1] else "superseded",
+                "docStatus": "amended" if version.number > 1 else "final",
+                "type": {"text": "Provider's note"},
+                "subject": {"reference": patient_ref},
+                "date": _fhir_instant(version.created_at),
+                "author": [{"display": author["name"]}],
+                "description": f"Note by {written_by}, version {version.number}",
+                "content": [{"attachment": {
+                    "contentType": "text/plain; charset=utf-8",
+                    "data": base64.b64encode(version.body.encode("utf-8")).decode("ascii"),
+                    "creation": _fhir_instant(version.created_at),
+                }}],
+            }
+            if version.number > 1:
+                earlier = f"provider-note-{note.pk}-{version.number - 1}"
+                resource["relatesTo"] = [{"code": "replaces",
+                                          "target": {"reference": urn("DocumentReference", earlier)}}]
+            resources.append(resource)
+    return resources
+
+
 def client_export_fhir_data(client: Client, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """The client's record as a FHIR collection Bundle in plain JSON data: the Patient, their
-    questionnaires, answers and scores, goals and plan (carematch.measures.fhir), and their
-    appointments."""
+    questionnaires, answers and scores, goals and plan (carematch.measures.fhir), their
+    appointments and, only where the deployment includes them, their providers' notes."""
     from carematch.measures.fhir import _urn, client_bundle_data
 
     data = client_bundle_data(client, now=now)
     patient_ref = data["entry"][0]["fullUrl"]
-    for resource in _appointment_resources(client, patient_ref):
+    resources = _appointment_resources(client, patient_ref)
+    if provider_notes_included():
+        resources += _note_resources(client, patient_ref, _urn)
+    for resource in resources:
         data["entry"].append({"fullUrl": _urn(resource["resourceType"], resource["id"]), "resource": resource})
     return data
 

@@ -4,7 +4,9 @@
   an export is DICOM 110106 "Export"; a page or a command that reads or changes a client's
   record is DICOM 110110 "Patient Record".
 - action: view R, create C, update U, delete D, export E.
-- outcome: 0 (success) when the access was allowed; 4 (minor failure) when it was refused.
+- outcome: 0 (success) when the access was allowed (and, for a change, it succeeded); 4 (minor
+  failure) when it was refused, or when an allowed change was rejected by validation and
+  nothing was written. outcomeDesc says which.
 - agent: who, as an identifier (carematch's user id) with their email as display and their
   role; the address it came from as network address. Commands and tasks are carematch itself.
 - entity: what (the resource type and id, as an identifier) and, when there is one, the
@@ -24,7 +26,7 @@ from django.conf import settings
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
-from .models import SYSTEM, AccessEvent, Action, Channel, Outcome
+from .models import SYSTEM, AccessEvent, Action, Channel, Outcome, Result
 
 CANONICAL = "https://carematch.dev/fhir"
 USER_SYSTEM = f"{CANONICAL}/sid/user"
@@ -39,6 +41,7 @@ _NAMESPACE = uuid.UUID("0c6f3f4e-7a55-4f0b-8d7e-3f1a2b9c6d21")
 
 FHIR_ACTIONS = {Action.VIEW: "R", Action.CREATE: "C", Action.UPDATE: "U", Action.DELETE: "D", Action.EXPORT: "E"}
 FHIR_OUTCOMES = {Outcome.ALLOWED: "0", Outcome.DENIED: "4"}
+MINOR_FAILURE = "4"
 
 
 def _type(event: AccessEvent) -> dict[str, str]:
@@ -87,7 +90,7 @@ def audit_event_resource(event: AccessEvent) -> dict[str, Any]:
         "type": _type(event),
         "action": FHIR_ACTIONS[Action(event.action)],
         "recorded": event.occurred_at.isoformat(),
-        "outcome": FHIR_OUTCOMES[Outcome(event.outcome)],
+        "outcome": MINOR_FAILURE if event.result == Result.REJECTED else FHIR_OUTCOMES[Outcome(event.outcome)],
         "agent": [_agent(event)],
         "source": {
             "site": settings.SITE_URL,
@@ -98,6 +101,8 @@ def audit_event_resource(event: AccessEvent) -> dict[str, Any]:
     }
     if event.outcome == Outcome.DENIED:
         resource["outcomeDesc"] = "Refused: the caller may not see or change this record."
+    elif event.result == Result.REJECTED:
+        resource["outcomeDesc"] = "Rejected: the change was refused by validation and nothing was written."
     return resource
 
 

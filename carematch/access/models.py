@@ -1,6 +1,10 @@
 """The access log: one row for every time someone looked at, changed or exported part of a
 client's record, or was refused it.
 
+Each row says whether the access was allowed (`outcome`) and, for an allowed change, what
+became of it (`result`: succeeded, or rejected by validation with nothing written). A change is
+recorded once the service has returned or raised (carematch.access.audit.write), never before.
+
 The log is append-only. Rows are written through carematch.access.audit.record() and never
 changed or removed: save() refuses to change a stored row, delete() and the queryset's
 update() and delete() refuse outright, and triggers in the database (migration 0001) refuse
@@ -39,6 +43,18 @@ class Outcome(models.TextChoices):
     DENIED = "denied", "Denied"
 
 
+class Result(models.TextChoices):
+    """What became of an allowed change: it took effect, or it was refused by validation (an
+    invalid value, a conflict) and nothing was written. Reads, exports and denied attempts
+    have no result (an empty string)."""
+
+    SUCCEEDED = "succeeded", "Succeeded"
+    REJECTED = "rejected", "Rejected"
+
+
+WRITE_ACTIONS = frozenset({Action.CREATE, Action.UPDATE, Action.DELETE})
+
+
 # The actor's role when there was no signed-in person: a command or background task, or a
 # request without an account (a questionnaire's private link).
 SYSTEM = "system"
@@ -71,6 +87,9 @@ class AccessEvent(models.Model):
     client_id = models.BigIntegerField(null=True, blank=True, editable=False,
                                        help_text="The client whose record it is, when there is one.")
     outcome = models.CharField(max_length=8, choices=Outcome.choices, editable=False)
+    result = models.CharField(max_length=9, choices=Result.choices, blank=True, default="", db_default="",
+                              editable=False,
+                              help_text="For an allowed change, whether it succeeded or was rejected; empty otherwise.")
     address = models.CharField(max_length=45, blank=True, editable=False,
                                help_text="The IPv4 or IPv6 address the request came from.")
     channel = models.CharField(max_length=8, choices=Channel.choices, editable=False)
@@ -89,12 +108,22 @@ class AccessEvent(models.Model):
             models.CheckConstraint(condition=models.Q(action__in=Action.values), name="accessevent_action_valid"),
             models.CheckConstraint(condition=models.Q(outcome__in=Outcome.values), name="accessevent_outcome_valid"),
             models.CheckConstraint(condition=models.Q(channel__in=Channel.values), name="accessevent_channel_valid"),
+            models.CheckConstraint(condition=models.Q(result__in=["", *Result.values]),
+                                   name="accessevent_result_valid"),
+            # Only an allowed change has a result: a read, an export or a denied attempt has none.
+            # (Events written before results were recorded have none either, so an allowed
+            # change without one is not refused here; carematch.access.audit refuses it.)
+            models.CheckConstraint(
+                condition=models.Q(result="") | models.Q(outcome=Outcome.ALLOWED, action__in=sorted(WRITE_ACTIONS)),
+                name="accessevent_result_only_for_allowed_writes",
+            ),
         ]
 
     def __str__(self) -> str:
         who = self.actor_email or self.actor_role
         what = f"{self.resource_type} {self.resource_id}".strip()
-        return f"{who} {self.action} {what} ({self.outcome}) at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+        outcome = f"{self.outcome}, {self.result}" if self.result else self.outcome
+        return f"{who} {self.action} {what} ({outcome}) at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

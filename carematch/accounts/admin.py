@@ -8,8 +8,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
+from carematch.access.admin import RecordsClientsShown
+
 from .forms import AdminLogInForm, AdminSetPasswordForm, AdminUserAddForm, AdminUserEditForm, OwnPasswordChangeForm
-from .models import ApiToken, MfaDevice, User
+from .models import ApiToken, Client, MfaDevice, User
 
 # Should the admin's own log-in page ever be used, it is throttled like the site's.
 admin.site.login_form = AdminLogInForm
@@ -50,8 +52,13 @@ def admin_password_change(request: HttpRequest, extra_context: dict[str, Any] | 
 admin.site.password_change = admin_password_change  # type: ignore[method-assign]
 
 
+def _clients_of_users(user_ids: list[int]) -> list[int]:
+    """The client records of these accounts (accounts of other roles have none)."""
+    return list(Client.objects.filter(user_id__in=user_ids).order_by("pk").values_list("pk", flat=True))
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RecordsClientsShown, DjangoUserAdmin):
     form = AdminUserEditForm
     add_form = AdminUserAddForm
     change_password_form = AdminSetPasswordForm
@@ -69,6 +76,12 @@ class UserAdmin(DjangoUserAdmin):
     )
     readonly_fields = ["last_login", "date_joined"]
     filter_horizontal = ()
+    # Clients' accounts name them (email, preferred name): seeing them is recorded.
+    resource_type = "account"
+    list_resource_type = "account_list"
+
+    def clients_of(self, objects: list[Any]) -> list[int]:
+        return _clients_of_users([user.pk for user in objects])
 
     def save_model(self, request, obj, form, change):
         obj.is_superuser = obj.role == "admin"
@@ -76,12 +89,18 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(RecordsClientsShown, admin.ModelAdmin):
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
     search_fields = ["user__email", "prefix"]
     readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
     actions = ["revoke"]
+    # A client's token names them by email: seeing it is recorded.
+    resource_type = "api_token"
+    list_resource_type = "api_token_list"
+
+    def clients_of(self, objects: list[Any]) -> list[int]:
+        return _clients_of_users([token.user_id for token in objects])
 
     def has_add_permission(self, request):
         return False  # tokens are issued with `carematch issue_token`, which shows the token once
@@ -95,7 +114,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(MfaDevice)
-class MfaDeviceAdmin(admin.ModelAdmin):
+class MfaDeviceAdmin(RecordsClientsShown, admin.ModelAdmin):
     """Who has an authenticator app. Deleting one lets a person who lost both their phone and
     their recovery codes set up a new app at their next log-in (their password is still needed)."""
 
@@ -103,6 +122,12 @@ class MfaDeviceAdmin(admin.ModelAdmin):
     search_fields = ["user__email"]
     fields = ("user", "created_at", "confirmed_at")  # never the secret
     readonly_fields = ("user", "created_at", "confirmed_at")
+    # A client's device names them by email: seeing it is recorded.
+    resource_type = "mfa_device"
+    list_resource_type = "mfa_device_list"
+
+    def clients_of(self, objects: list[Any]) -> list[int]:
+        return _clients_of_users([device.user_id for device in objects])
 
     def has_add_permission(self, request):
         return False

@@ -10,7 +10,6 @@ or not the account exists.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import math
 from collections.abc import Iterable
 
@@ -18,6 +17,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+
+from carematch.lib.addresses import forwarded_address
 
 from .models import LoginAttempt, normalize_email
 
@@ -45,19 +46,16 @@ def email_digest(email: str) -> str:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The address a request came from.
+    """The address a request came from: what throttling, the access log and everything else use.
 
-    This is REMOTE_ADDR, which behind a reverse proxy is the proxy's own address. With
-    CAREMATCH_BEHIND_TLS_PROXY set, the first X-Forwarded-For address is used instead; the
-    proxy must then set that header itself rather than pass on what the client sent.
+    Without CAREMATCH_BEHIND_TLS_PROXY this is REMOTE_ADDR and X-Forwarded-For is ignored.
+    Behind the proxy, it is the X-Forwarded-For entry added by the outermost of the
+    CAREMATCH_TRUSTED_PROXIES proxies, counted from the right; entries the client wrote
+    itself are never used (carematch.lib.addresses explains the rule and its fallbacks).
     """
-    if settings.BEHIND_TLS_PROXY:
-        first = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
-        try:
-            return str(ipaddress.ip_address(first))
-        except ValueError:
-            pass
-    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.BEHIND_TLS_PROXY else ""
+    return forwarded_address(peer=str(request.META.get("REMOTE_ADDR", "")), forwarded_for=str(forwarded),
+                             trusted_proxies=settings.TRUSTED_PROXIES)
 
 
 def locked_until(attempts: Iterable[dt.datetime], *, limit: int) -> dt.datetime | None:

@@ -69,11 +69,16 @@ def _activity_out(view: selectors.ActivityView) -> dict[str, Any]:
     }
 
 
-def _client(request: HttpRequest, client_id: int, resource_type: str, action: str = Action.VIEW) -> Any:
-    """The client whose goals or plan these are, the access recorded (carematch.access.audit)."""
-    return audit.clinical_client_or_404(
-        request, client_id, resource_type=resource_type, action=action, rule=policy.care_visible,
-        may=None if action == Action.VIEW else policy.may_plan_care,
+def _client(request: HttpRequest, client_id: int, resource_type: str) -> Any:
+    """The client whose goals or plan these are, the reading recorded (carematch.access.audit)."""
+    return audit.clinical_client_or_404(request, client_id, resource_type=resource_type, rule=policy.care_visible)
+
+
+def _client_change(request: HttpRequest, client_id: int, resource_type: str) -> Any:
+    """A change to the client's goals or plan, recorded once it has run, with its result."""
+    return audit.client_write(
+        request, client_id, resource_type=resource_type, action=Action.CREATE, rule=policy.care_visible,
+        may=policy.may_plan_care,
         forbidden="Only the client and their provider can change the client's goals and plan.",
     )
 
@@ -106,8 +111,8 @@ def list_goals(request: HttpRequest, client_id: RecordId) -> Any:
 @router.post("/clients/{client_id}/goals", response={201: GoalOut, **errors(403, 404)})
 def create_goal(request: HttpRequest, client_id: RecordId, payload: GoalIn) -> Any:
     """Agree a goal (the client or their provider)."""
-    client = _client(request, client_id, "goals", Action.CREATE)
-    goal = services.goal_create(client=client, by=request.user, **payload.model_dump())
+    with _client_change(request, client_id, "goals") as change:
+        goal = services.goal_create(client=change.client, by=request.user, **payload.model_dump())
     return Status(201, _goal_out(selectors.goal_view(goal=goal)))
 
 
@@ -145,8 +150,8 @@ def list_activities(request: HttpRequest, client_id: RecordId) -> Any:
 @router.post("/clients/{client_id}/plan/activities", response={201: ActivityOut, **errors(403, 404)})
 def add_activity(request: HttpRequest, client_id: RecordId, payload: ActivityIn) -> Any:
     """Add a coping activity to the plan (the client or their provider)."""
-    client = _client(request, client_id, "plan", Action.CREATE)
-    activity = services.activity_add(client=client, by=request.user, **payload.model_dump())
+    with _client_change(request, client_id, "plan") as change:
+        activity = services.activity_add(client=change.client, by=request.user, **payload.model_dump())
     return Status(201, _activity_out(selectors.activity_view(activity=activity)))
 
 
@@ -209,13 +214,14 @@ def list_notes(request: HttpRequest, client_id: RecordId) -> Any:
 @router.post("/clients/{client_id}/notes", response={201: NoteOut, **errors(403, 404)})
 def create_note(request: HttpRequest, client_id: RecordId, payload: NoteIn) -> Any:
     """Write a note about a client you have or had a session with (providers only)."""
-    client = audit.clinical_client_or_404(
+    with audit.client_write(
         request, client_id, resource_type="provider_notes", action=Action.CREATE, rule=policy.notes_visible,
         may=policy.may_write_notes, forbidden="Only a provider who has seen this client can write notes about them.",
-    )
-    note = services.provider_note_create(client=client, by=request.user, body=payload.body,
-                                         appointment_id=payload.appointment_id)
-    audit.record(request, action=Action.CREATE, resource_type="provider_note", resource_id=note.pk, client=client)
+    ) as change:
+        note = services.provider_note_create(client=change.client, by=request.user, body=payload.body,
+                                             appointment_id=payload.appointment_id)
+        # Once written, the event names the note itself.
+        change.resource_type, change.resource_id = "provider_note", note.pk
     return Status(201, _note_out(selectors.note_view(note=note)))
 
 

@@ -33,12 +33,25 @@ from .models import Activity, Goal, Instrument
 from .status import Measure
 
 
-@dataclass(frozen=True)
+@dataclass
 class Subject:
-    """Whose care record a page is about, and whether the client is looking at their own."""
+    """Whose care record a page is about, whether the client is looking at their own and, for
+    a page that changes the record, how the change is named in the access log."""
 
     client: Client
     mine: bool
+    change: tuple[str, str, Any] | None = None  # (action, resource type, resource id)
+    changed: bool = False
+
+    def write(self, request: HttpRequest, form: Any = None) -> Any:
+        """The page's change, recorded with its result (carematch.access.audit.write): the
+        service call, and the form whose errors mean it was rejected."""
+        if self.change is None:
+            raise RuntimeError("this page records its own changes")
+        action, resource_type, resource_id = self.change
+        self.changed = True
+        return audit.write(request, action=action, resource_type=resource_type, resource_id=resource_id,
+                           client=self.client, form=form)
 
     def url(self, name: str, **kwargs: Any) -> str:
         if self.mine:
@@ -75,23 +88,29 @@ def care_page(view: CareView) -> Callable[..., HttpResponse]:
             if client_id is None and policy.has_role(request.user, Role.CLIENT):
                 return render(request, "care/not_started.html")  # a client who has not given their details yet
             owner = client_id if Client.objects.filter(pk=client_id or 0).exists() else None
-            audit.checked(request, False, action=action, resource_type=resource_type, resource_id=asked_for,
-                          client=owner)
+            audit.denied(request, action=action, resource_type=resource_type, resource_id=asked_for, client=owner)
             raise Http404(exc.detail) from exc
         # Pages not listed in _RECORDED (provider notes, removing a check-in) record their own accesses.
+        # Of those listed, a GET is recorded here as a view; a POST makes its change through
+        # subject.write(), which records it once it has run, with its result.
         recorded = view.__name__ in _RECORDED
+        resource_id = asked_for or client.pk
+        changing = recorded and action != Action.VIEW
+        subject = Subject(client, client.user_id == request.user.pk,
+                          change=(action, resource_type, resource_id) if changing else None)
         try:
-            response = view(request, Subject(client, client.user_id == request.user.pk), *args, **kwargs)
+            response = view(request, subject, *args, **kwargs)
         except (NotFound, Forbidden) as exc:
-            if recorded:
-                audit.checked(request, False, action=action, resource_type=resource_type,
-                              resource_id=asked_for or client.pk, client=client)
+            if recorded and not exc.recorded:
+                audit.denied(request, action=action, resource_type=resource_type, resource_id=resource_id,
+                             client=client)
             if isinstance(exc, NotFound):
                 raise Http404(exc.detail) from exc
             raise PermissionDenied(exc.detail) from exc
-        if recorded:
-            audit.record(request, action=action, resource_type=resource_type, resource_id=asked_for or client.pk,
-                         client=client)
+        if changing and not subject.changed:
+            raise RuntimeError(f"{view.__name__} answered a POST without making its change through subject.write()")
+        if recorded and not changing:
+            audit.record(request, action=action, resource_type=resource_type, resource_id=resource_id, client=client)
         return response
 
     return wrapper
@@ -233,6 +252,19 @@ def _open_alert_count(user: Any, client: Client) -> int:
 # --- Goals -------------------------------------------------------------------------------------
 
 
+def _service(form: Any, call: Callable[[], Any]) -> Any:
+    """Run a form's service call; its problems go on the form (which the change's record
+    watches), a refusal on grounds of access (Forbidden) goes on up. Returns what the service
+    returned, or None when it refused."""
+    try:
+        return call()
+    except Forbidden:
+        raise
+    except DomainError as exc:
+        form.add_service_errors(exc)
+        return None
+
+
 def _done(request: HttpRequest, subject: Subject, message: str, anchor: str) -> HttpResponse:
     messages.success(request, message)
     return redirect(f"{subject.progress_url}#{anchor}")
@@ -243,12 +275,12 @@ def _done(request: HttpRequest, subject: Subject, message: str, anchor: str) -> 
 def goal_add(request: HttpRequest, subject: Subject) -> HttpResponse:
     _require_planner(request, subject)
     form = GoalForm(request.POST or None, by_client=subject.mine)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.goal_create(client=subject.client, by=request.user, **form.definition())
-        except DomainError as exc:
-            form.add_service_errors(exc)
-        else:
+    if request.method == "POST":
+        with subject.write(request, form=form):
+            if form.is_valid():
+                _service(form, lambda: services.goal_create(client=subject.client, by=request.user,
+                                                            **form.definition()))
+        if form.is_valid():
             return _done(request, subject, "The goal is added.", "goals")
     return render(request, "care/goal_form.html", {"subject": subject, "form": form, "goal": None})
 
@@ -260,12 +292,11 @@ def goal_revise(request: HttpRequest, subject: Subject, goal_id: int) -> HttpRes
     _require_planner(request, subject)
     current = goal.versions.order_by("-number").first()
     form = GoalForm(request.POST or None, by_client=subject.mine, initial=GoalForm.initial_from(current))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.goal_revise(goal=goal, by=request.user, **form.definition())
-        except DomainError as exc:
-            form.add_service_errors(exc)
-        else:
+    if request.method == "POST":
+        with subject.write(request, form=form):
+            if form.is_valid():
+                _service(form, lambda: services.goal_revise(goal=goal, by=request.user, **form.definition()))
+        if form.is_valid():
             return _done(request, subject, "The goal is revised. The earlier version is kept.", f"goal-{goal.pk}")
     return render(request, "care/goal_form.html", {
         "subject": subject, "form": form, "goal": goal, "current": current,
@@ -280,12 +311,11 @@ def goal_rating(request: HttpRequest, subject: Subject, goal_id: int) -> HttpRes
     _require_planner(request, subject)
     current = goal.versions.order_by("-number").first()
     form = RatingForm(request.POST or None, initial={"rated_on": _client_today(subject.client)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.goal_rating_record(goal=goal, by=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_service_errors(exc)
-        else:
+    if request.method == "POST":
+        with subject.write(request, form=form):
+            if form.is_valid():
+                _service(form, lambda: services.goal_rating_record(goal=goal, by=request.user, **form.cleaned_data))
+        if form.is_valid():
             return _done(request, subject, "The rating is recorded.", f"goal-{goal.pk}")
     return render(request, "care/rating_form.html", {
         "subject": subject, "form": form, "goal": goal, "current": current,
@@ -301,12 +331,12 @@ def goal_rating(request: HttpRequest, subject: Subject, goal_id: int) -> HttpRes
 def activity_add(request: HttpRequest, subject: Subject) -> HttpResponse:
     _require_planner(request, subject)
     form = ActivityForm(request.POST or None, by_client=subject.mine)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.activity_add(client=subject.client, by=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_service_errors(exc)
-        else:
+    if request.method == "POST":
+        with subject.write(request, form=form):
+            if form.is_valid():
+                _service(form, lambda: services.activity_add(client=subject.client, by=request.user,
+                                                             **form.cleaned_data))
+        if form.is_valid():
             return _done(request, subject, "The activity is added to the plan.", "plan")
     return render(request, "care/activity_form.html", {"subject": subject, "form": form})
 
@@ -316,7 +346,8 @@ def activity_add(request: HttpRequest, subject: Subject) -> HttpResponse:
 def activity_end(request: HttpRequest, subject: Subject, activity_id: int) -> HttpResponse:
     activity = _activity_of(subject, activity_id, request.user)
     try:
-        services.activity_end(activity=activity, by=request.user)
+        with subject.write(request):
+            services.activity_end(activity=activity, by=request.user)
     except Forbidden:
         raise
     except DomainError as exc:
@@ -332,14 +363,12 @@ def check_in(request: HttpRequest, subject: Subject, activity_id: int) -> HttpRe
     if not policy.may_check_in(request.user, subject.client):
         raise Forbidden("Only the client can record their own check-ins.")
     form = CheckInForm(request.POST or None, initial={"done_on": _client_today(subject.client)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.check_in_record(activity=activity, by=request.user, **form.cleaned_data)
-        except Forbidden:
-            raise
-        except DomainError as exc:
-            form.add_service_errors(exc)
-        else:
+    if request.method == "POST":
+        with subject.write(request, form=form):
+            if form.is_valid():
+                _service(form, lambda: services.check_in_record(activity=activity, by=request.user,
+                                                                **form.cleaned_data))
+        if form.is_valid():
             return _done(request, subject, "Your check-in is recorded.", f"activity-{activity.pk}")
     return render(request, "care/check_in_form.html", {"subject": subject, "form": form, "activity": activity})
 
@@ -348,17 +377,21 @@ def check_in(request: HttpRequest, subject: Subject, activity_id: int) -> HttpRe
 @care_page
 def check_in_remove(request: HttpRequest, subject: Subject, check_in_id: int) -> HttpResponse:
     """The client removes a check-in: hidden from then on, kept until the retention period ends."""
-    check_in = check_in_lookup(request, check_in_id, Action.DELETE)
-    if check_in.activity.client_id != subject.client.pk:
-        raise NotFound("No check-in with that id.")
+    anchor = "plan"
+
+    def remove(check_in: Any) -> Any:
+        nonlocal anchor
+        anchor = f"activity-{check_in.activity_id}"
+        return services.check_in_remove(check_in=check_in, by=request.user)
+
     try:
-        services.check_in_remove(check_in=check_in, by=request.user)
-    except Forbidden:
+        check_in_lookup(request, check_in_id, Action.DELETE, write=remove, of_client=subject.client.pk)
+    except (Forbidden, NotFound):
         raise
     except DomainError as exc:
         messages.error(request, exc.detail)
-        return redirect(f"{subject.progress_url}#activity-{check_in.activity_id}")
-    return _done(request, subject, "The check-in is removed.", f"activity-{check_in.activity_id}")
+        return redirect(f"{subject.progress_url}#{anchor}")
+    return _done(request, subject, "The check-in is removed.", anchor)
 
 
 # --- Provider notes -------------------------------------------------------------------------------
@@ -380,24 +413,28 @@ def notes(request: HttpRequest, subject: Subject) -> HttpResponse:
     client = subject.client
     action = Action.CREATE if request.method == "POST" else Action.VIEW
     visible = not subject.mine and policy.notes_visible(request.user, client)
-    if not audit.checked(request, visible, action=action, resource_type="provider_notes", resource_id=client.pk,
-                         client=client):
-        raise NotFound("No such page.")
+    if not visible:
+        audit.denied(request, action=action, resource_type="provider_notes", resource_id=client.pk, client=client)
+        raise NotFound("No such page.", recorded=True)
     may_write = policy.may_write_notes(request.user, client)
-    if request.method == "POST" and not may_write:
-        raise Forbidden("Only a provider who has seen this client can write notes about them.")
     form = NoteForm(request.POST or None, sessions=_note_sessions(request.user, client)) if may_write else None
-    if form is not None and request.method == "POST" and form.is_valid():
-        try:
-            note = services.provider_note_create(client=client, by=request.user, body=form.cleaned_data["body"],
-                                                 appointment_id=form.cleaned_data.get("appointment_id"))
-        except DomainError as exc:
-            form.add_service_errors(exc)
-        else:
-            audit.record(request, action=Action.CREATE, resource_type="provider_note", resource_id=note.pk,
-                         client=client)
+    if request.method == "POST":
+        with audit.write(request, action=Action.CREATE, resource_type="provider_notes", resource_id=client.pk,
+                         client=client, form=form) as change:
+            if form is None:
+                raise Forbidden("Only a provider who has seen this client can write notes about them.")
+            if form.is_valid():
+                note = _service(form, lambda: services.provider_note_create(
+                    client=client, by=request.user, body=form.cleaned_data["body"],
+                    appointment_id=form.cleaned_data.get("appointment_id")))
+                if note is not None:
+                    change.resource_type, change.resource_id = "provider_note", note.pk
+        if form is not None and form.is_valid():
             messages.success(request, "The note is saved.")
-            return redirect(f"{subject.url('notes')}#note-{note.pk}")
+            return redirect(f"{subject.url('notes')}#note-{change.resource_id}")
+    else:
+        audit.record(request, action=Action.VIEW, resource_type="provider_notes", resource_id=client.pk,
+                     client=client)
     views = selectors.notes_for(user=request.user, client=client)
     audit.record_many(request, action=Action.VIEW, resource_type="provider_note",
                       items=[(view.note.pk, client) for view in views])
@@ -421,29 +458,43 @@ def notes(request: HttpRequest, subject: Subject) -> HttpResponse:
     })
 
 
-def _note_of(request: HttpRequest, subject: Subject, note_id: int, action: str) -> Any:
-    note = note_lookup(request, note_id, action)
-    if note.client_id != subject.client.pk or subject.mine:
-        raise NotFound("No note with that id.")
-    return note
+def _note_of(request: HttpRequest, subject: Subject, note_id: int, action: str,
+             write: Callable[[Any], Any] | None = None, form: Any = None) -> Any:
+    """The note, when the caller may see it and it is this client's (a client's own pages
+    never have notes), read or changed with `write(note)`; recorded."""
+    if subject.mine:
+        audit.denied(request, action=action, resource_type="provider_note", resource_id=note_id,
+                     client=subject.client)
+        raise NotFound("No note with that id.", recorded=True)
+    return note_lookup(request, note_id, action, write=write, form=form, of_client=subject.client.pk)
+
+
+def _may_revise(request: HttpRequest, note: Any) -> None:
+    if not policy.may_revise_note(request.user, note):
+        raise Forbidden("Only the provider who wrote this note can revise it.")
 
 
 @require_http_methods(["GET", "POST"])
 @care_page
 def note_revise(request: HttpRequest, subject: Subject, note_id: int) -> HttpResponse:
-    note = _note_of(request, subject, note_id, Action.UPDATE if request.method == "POST" else Action.VIEW)
-    if not policy.may_revise_note(request.user, note):
-        raise Forbidden("Only the provider who wrote this note can revise it.")
-    current = selectors.note_view(note=note).current
-    form = NoteForm(request.POST or None, initial={"body": current.body})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.provider_note_revise(note=note, by=request.user, body=form.cleaned_data["body"])
-        except DomainError as exc:
-            form.add_service_errors(exc)
-        else:
+    if request.method == "POST":
+        form = NoteForm(request.POST)
+
+        def revise(note: Any) -> Any:
+            _may_revise(request, note)
+            if form.is_valid():
+                _service(form, lambda: services.provider_note_revise(note=note, by=request.user,
+                                                                     body=form.cleaned_data["body"]))
+            return note
+
+        note = _note_of(request, subject, note_id, Action.UPDATE, write=revise, form=form)
+        if form.is_valid():
             messages.success(request, "The note is revised. The earlier version is kept.")
             return redirect(f"{subject.url('notes')}#note-{note.pk}")
+    else:
+        note = _note_of(request, subject, note_id, Action.VIEW)
+        _may_revise(request, note)
+        form = NoteForm(initial={"body": selectors.note_view(note=note).current.body})
     return render(request, "care/note_form.html", {
         "subject": subject, "form": form, "note": note, "notes_url": subject.url("notes"),
     })
@@ -452,10 +503,10 @@ def note_revise(request: HttpRequest, subject: Subject, note_id: int) -> HttpRes
 @require_POST
 @care_page
 def note_remove(request: HttpRequest, subject: Subject, note_id: int) -> HttpResponse:
-    note = _note_of(request, subject, note_id, Action.DELETE)
     try:
-        services.provider_note_remove(note=note, by=request.user)
-    except Forbidden:
+        _note_of(request, subject, note_id, Action.DELETE,
+                 write=lambda note: services.provider_note_remove(note=note, by=request.user))
+    except (Forbidden, NotFound):
         raise
     except DomainError as exc:
         messages.error(request, exc.detail)

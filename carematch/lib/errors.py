@@ -8,13 +8,18 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
+    """`recorded` is set once a refusal has been written to the access log, so that a caller
+    further up does not write it again."""
+
     code = "invalid_input"
     status = 422
 
-    def __init__(self, detail: str, *, fields: dict[str, str] | None = None, code: str | None = None):
+    def __init__(self, detail: str, *, fields: dict[str, str] | None = None, code: str | None = None,
+                 recorded: bool = False):
         super().__init__(detail)
         self.detail = detail
         self.fields = fields or {}
+        self.recorded = recorded
         if code:
             self.code = code
 

@@ -64,12 +64,12 @@ def find_matches(request: HttpRequest, payload: MatchIn) -> Any:
     if payload.crisis and payload.contact is not None:
         # A match needs a token, so no limit per address here: refusing would withhold the
         # crisis resources of the answer too.
-        crisis_request = scheduling.crisis_request_create(
-            channel=CrisisChannel.API, name=payload.contact.name, phone=payload.contact.phone, state=payload.state,
-            client=client, care_request_id=care_request.pk, now=now,
-        )
-        audit.record(request, action=Action.CREATE, resource_type="crisis_request", resource_id=crisis_request.pk,
-                     client=crisis_request.client_id)
+        with audit.write(request, action=Action.CREATE, resource_type="crisis_request", client=client) as attempt:
+            crisis_request = scheduling.crisis_request_create(
+                channel=CrisisChannel.API, name=payload.contact.name, phone=payload.contact.phone,
+                state=payload.state, client=client, care_request_id=care_request.pk, now=now,
+            )
+            attempt.resource_id, attempt.client = crisis_request.pk, crisis_request.client_id
     zone_name = (client.timezone if client else None) or geo.zip_timezone(payload.zip or "") \
         or STATE_ZONE[payload.state]
     answer = match_find(

@@ -254,8 +254,10 @@ def _visible_appointment(request: HttpRequest, appointment_id: int, action: str 
         .exclude(status__in=(Status.HELD, Status.LAPSED)).filter(pk=appointment_id).first()
     )
     visible = found is not None and policy.appointment_visible(request.user, found)
-    audit.checked(request, visible, action=action, resource_type="appointment", resource_id=appointment_id,
-                  client=found.client_id if found else None)
+    # A read is recorded here; for a change only a refusal is, and the change records itself.
+    if not visible or action == Action.VIEW:
+        audit.checked(request, visible, action=action, resource_type="appointment", resource_id=appointment_id,
+                      client=found.client_id if found else None)
     if found is None or not visible:
         raise Http404
     return found
@@ -278,9 +280,13 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
     found = _visible_appointment(request, appointment_id, Action.UPDATE)
     if not (policy.is_staff_member(request.user) or policy.has_role(request.user, Role.PROVIDER)
             or (found.client and policy.may_act_for_client(request.user, found.client))):
+        audit.denied(request, action=Action.UPDATE, resource_type="appointment", resource_id=found.pk,
+                     client=found.client_id)
         raise Http404
     try:
-        scheduling.appointment_cancel(appointment=found, by=request.user)  # type: ignore[arg-type]
+        with audit.write(request, action=Action.UPDATE, resource_type="appointment", resource_id=found.pk,
+                         client=found.client_id):
+            scheduling.appointment_cancel(appointment=found, by=request.user)  # type: ignore[arg-type]
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
@@ -359,17 +365,22 @@ def help_now(request: HttpRequest) -> HttpResponse:
             client.state if client else "")})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            try:
-                crisis = scheduling.crisis_request_create(
-                    channel=CrisisChannel.PAGE, name=data["name"], phone=data["phone"], email=data["email"],
-                    state=data["state"], message=data["message"], client=client, care_request_id=request_id,
-                    address=throttle.client_address(request),
-                )
-            except DomainError as exc:
-                _put_errors(form, exc)
-            else:
-                audit.record(request, action=Action.CREATE, resource_type="crisis_request", resource_id=crisis.pk,
-                             client=crisis.client_id)
+            crisis = None
+            with audit.write(request, action=Action.CREATE, resource_type="crisis_request",
+                             client=client) as attempt:
+                try:
+                    made = scheduling.crisis_request_create(
+                        channel=CrisisChannel.PAGE, name=data["name"], phone=data["phone"], email=data["email"],
+                        state=data["state"], message=data["message"], client=client, care_request_id=request_id,
+                        address=throttle.client_address(request),
+                    )
+                except DomainError as exc:
+                    attempt.reject()
+                    _put_errors(form, exc)
+                else:
+                    attempt.resource_id, attempt.client = made.pk, made.client_id
+                    crisis = made
+            if crisis is not None:
                 answers["crisis_request"] = crisis.pk
                 _save_answers(request, answers)
                 return redirect("matching:help_now")

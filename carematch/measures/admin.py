@@ -3,7 +3,11 @@ link (so that a link sent in error can be withdrawn); never which questionnaires
 scores or alerts. Those are clinical content, read only through the pages and API, which go
 through the access policy and the access log."""
 
+from typing import Any
+
 from django.contrib import admin
+
+from carematch.access.admin import RecordsClientsShown
 
 from .models import QuestionnaireRequest, QuestionnaireSchedule
 
@@ -16,7 +20,7 @@ class QuestionnaireScheduleAdmin(admin.ModelAdmin):
 
 
 @admin.register(QuestionnaireRequest)
-class QuestionnaireRequestAdmin(admin.ModelAdmin):
+class QuestionnaireRequestAdmin(RecordsClientsShown, admin.ModelAdmin):
     list_display = ("pk", "client", "provider", "reason", "created_at", "expires_at", "completed_at", "withdrawn_at")
     list_filter = ("reason",)
     list_select_related = ("client", "provider")
@@ -24,6 +28,13 @@ class QuestionnaireRequestAdmin(admin.ModelAdmin):
     readonly_fields = ("client", "provider", "appointment", "reason", "created_at", "created_by",
                        "expires_at", "emailed_at", "reminded_at", "completed_at")
     raw_id_fields = ("client", "provider", "appointment")
+
+    # Each request names its client: seeing them is recorded.
+    resource_type = "questionnaire_request"
+    list_resource_type = "questionnaire_request_list"
+
+    def clients_of(self, objects: list[Any]) -> list[int]:
+        return [request.client_id for request in objects]
 
     def has_add_permission(self, request: object) -> bool:
         return False  # requests are made by the schedule and by "send now", which email the link

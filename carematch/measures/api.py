@@ -43,12 +43,17 @@ SAFETY_MESSAGE = (
 )
 
 
-def _client(request: HttpRequest, client_id: int, resource_type: str, action: str = Action.VIEW,
-            may: Any = None, forbidden: str = "") -> Client:
-    """The client whose record this is, the access recorded (carematch.access.audit)."""
-    client: Client = audit.clinical_client_or_404(request, client_id, resource_type=resource_type, action=action,
-                                                  rule=policy.clinical_record_visible, may=may, forbidden=forbidden)
+def _client(request: HttpRequest, client_id: int, resource_type: str) -> Client:
+    """The client whose record this is, the reading recorded (carematch.access.audit)."""
+    client: Client = audit.clinical_client_or_404(request, client_id, resource_type=resource_type,
+                                                  rule=policy.clinical_record_visible)
     return client
+
+
+def _client_change(request: HttpRequest, client_id: int, resource_type: str, *, may: Any, forbidden: str) -> Any:
+    """A change to the client's record, recorded once it has run, with its result."""
+    return audit.client_write(request, client_id, resource_type=resource_type, action=Action.CREATE,
+                              rule=policy.clinical_record_visible, may=may, forbidden=forbidden)
 
 
 def _assessment_out(assessment: Assessment, alerts: list[Alert]) -> dict[str, Any]:
@@ -90,13 +95,13 @@ def record_assessment(request: HttpRequest, client_id: RecordId, payload: Assess
 
     PHQ-9 item 9 answered above 0 always returns the `suicidal_ideation` alert with crisis
     resources, and opens an alert for the client's provider and the coordinators."""
-    client = _client(request, client_id, "assessments", Action.CREATE, may=policy.may_record_assessment,
-                     forbidden="Only the client or a coordinator can record this client's answers.")
-    recorded = services.assessments_record(
-        client=client,
-        responses=[services.Response(payload.instrument, payload.answers, payload.difficulty)],
-        by=request.user,  # type: ignore[arg-type]
-    )
+    with _client_change(request, client_id, "assessments", may=policy.may_record_assessment,
+                        forbidden="Only the client or a coordinator can record this client's answers.") as change:
+        recorded = services.assessments_record(
+            client=change.client,
+            responses=[services.Response(payload.instrument, payload.answers, payload.difficulty)],
+            by=request.user,  # type: ignore[arg-type]
+        )
     return Status(201, _assessment_out(recorded.assessments[0], recorded.alerts))
 
 
@@ -121,12 +126,14 @@ def list_assessments(request: HttpRequest, client_id: RecordId, filters: Query[A
              response={201: QuestionnaireRequestOut, **errors(403, 404)})
 def send_questionnaire(request: HttpRequest, client_id: RecordId, payload: QuestionnaireRequestIn) -> Any:
     """Email the client a private link to questionnaires now: their provider, or staff."""
-    client = _client(request, client_id, "questionnaire_requests", Action.CREATE, may=policy.may_send_questionnaire,
-                     forbidden="Only the client's provider or a coordinator can send them a questionnaire.")
     provider = getattr(request.user, "provider", None) if policy.has_role(request.user, "provider") else None
-    sent = services.questionnaire_send_now(
-        client=client, instruments=payload.instruments, provider=provider, by=request.user,  # type: ignore[arg-type]
-    )
+    refusal = "Only the client's provider or a coordinator can send them a questionnaire."
+    with _client_change(request, client_id, "questionnaire_requests", may=policy.may_send_questionnaire,
+                        forbidden=refusal) as change:
+        sent = services.questionnaire_send_now(
+            client=change.client, instruments=payload.instruments, provider=provider,
+            by=request.user,  # type: ignore[arg-type]
+        )
     return Status(201, _request_out(sent))
 
 
@@ -152,13 +159,15 @@ def acknowledge_alert(request: HttpRequest, alert_id: RecordId, payload: Acknowl
     """Close an alert with a note saying what was done (required)."""
     alert = Alert.objects.select_related("client").filter(pk=alert_id).first()
     sees = policy.sees_alerts(request.user)
-    if not audit.checked(request, sees and alert is not None and policy.alert_visible(request.user, alert),
-                         action=Action.UPDATE, resource_type="alert", resource_id=alert_id,
-                         client=alert.client_id if alert else None):
+    if alert is None or not sees or not policy.alert_visible(request.user, alert):
+        audit.denied(request, action=Action.UPDATE, resource_type="alert", resource_id=alert_id,
+                     client=alert.client_id if alert else None)
         if not sees:
-            raise Forbidden("Alerts are for providers and coordinators.")
-        raise NotFound("No alert with that id.", fields={"alert_id": "not found"})
-    alert = services.alert_acknowledge(alert=alert, by=request.user, note=payload.note)  # type: ignore[arg-type]
+            raise Forbidden("Alerts are for providers and coordinators.", recorded=True)
+        raise NotFound("No alert with that id.", fields={"alert_id": "not found"}, recorded=True)
+    with audit.write(request, action=Action.UPDATE, resource_type="alert", resource_id=alert_id,
+                     client=alert.client_id):
+        alert = services.alert_acknowledge(alert=alert, by=request.user, note=payload.note)  # type: ignore[arg-type]
     return _alert_out(Alert.objects.select_related("acknowledged_by").get(pk=alert.pk))
 
 
@@ -174,11 +183,14 @@ def rate_session(request: HttpRequest, appointment_id: RecordId, payload: Sessio
     visible = appointment is not None and client is not None and policy.appointment_visible(request.user, appointment)
     own = (visible and client is not None and policy.has_role(request.user, "client")
            and client.user_id == request.user.pk)
-    audit.checked(request, own, action=Action.CREATE, resource_type="session_rating", resource_id=appointment_id,
-                  client=client)
-    if appointment is None or client is None or not visible:
-        raise NotFound("No appointment with that id.", fields={"appointment_id": "not found"})
     if not own:
-        raise Forbidden("Only the client can rate their session.")
-    rating = services.session_rate(appointment=appointment, client=client, score=payload.score)
+        audit.denied(request, action=Action.CREATE, resource_type="session_rating", resource_id=appointment_id,
+                     client=client)
+    if appointment is None or client is None or not visible:
+        raise NotFound("No appointment with that id.", fields={"appointment_id": "not found"}, recorded=True)
+    if not own:
+        raise Forbidden("Only the client can rate their session.", recorded=True)
+    with audit.write(request, action=Action.CREATE, resource_type="session_rating", resource_id=appointment_id,
+                     client=client):
+        rating = services.session_rate(appointment=appointment, client=client, score=payload.score)
     return Status(201, {"appointment_id": appointment.pk, "score": rating.score, "rated_at": rating.rated_at})

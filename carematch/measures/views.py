@@ -98,17 +98,28 @@ def _why_closed(qr: QuestionnaireRequest) -> str | None:
 
 
 def _answer(request: HttpRequest, qr: QuestionnaireRequest, *, by: Any) -> HttpResponse:
-    audit.record(request, action=Action.CREATE if request.method == "POST" else Action.VIEW,
-                 resource_type="questionnaire_request", resource_id=qr.pk, client=qr.client_id)
     form = QuestionnaireForm(request.POST if request.method == "POST" else None, instruments=qr.instruments)
-    if request.method == "POST" and form.is_valid():
-        try:
-            recorded = services.assessments_record(client=qr.client, responses=form.responses(), by=by, request=qr)
-        except DomainError as exc:
-            if exc.code in ("already_answered", "expired"):
-                return _unusable(request, "answered" if exc.code == "already_answered" else "expired", 410)
-            form.add_service_errors(exc)
-        else:
+    if request.method != "POST":
+        audit.record(request, action=Action.VIEW, resource_type="questionnaire_request", resource_id=qr.pk,
+                     client=qr.client_id)
+    else:
+        closed = ""
+        with audit.write(request, action=Action.CREATE, resource_type="questionnaire_request", resource_id=qr.pk,
+                         client=qr.client_id, form=form) as change:
+            recorded = None
+            if form.is_valid():
+                try:
+                    recorded = services.assessments_record(client=qr.client, responses=form.responses(), by=by,
+                                                           request=qr)
+                except DomainError as exc:
+                    if exc.code in ("already_answered", "expired"):
+                        closed = "answered" if exc.code == "already_answered" else "expired"
+                        change.reject()
+                    else:
+                        form.add_service_errors(exc)
+        if closed:
+            return _unusable(request, closed, 410)
+        if recorded is not None:
             request.session[_RESULTS] = {
                 "ids": [assessment.pk for assessment in recorded.assessments],
                 "at": timezone.now().isoformat(),
@@ -234,21 +245,28 @@ def session_rating(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """After a session: "How well did this session work for you?" (0-10)."""
     client = _own_client(request)
     appointment = Appointment.objects.select_related("provider").filter(pk=appointment_id, client=client).first()
-    owner = client.pk if appointment is not None else (
-        Appointment.objects.filter(pk=appointment_id).values_list("client_id", flat=True).first())
-    audit.checked(request, appointment is not None, action=Action.CREATE if request.method == "POST" else Action.VIEW,
-                  resource_type="session_rating", resource_id=appointment_id, client=owner)
+    action = Action.CREATE if request.method == "POST" else Action.VIEW
     if appointment is None:
+        owner = Appointment.objects.filter(pk=appointment_id).values_list("client_id", flat=True).first()
+        audit.denied(request, action=action, resource_type="session_rating", resource_id=appointment_id, client=owner)
         raise Http404("No such session.")
     when = long_label(appointment.start.astimezone(zone(client.timezone)))
     form = SessionRatingForm(request.POST if request.method == "POST" else None)
     already = hasattr(appointment, "session_rating")
-    if request.method == "POST" and not already and form.is_valid():
-        try:
-            services.session_rate(appointment=appointment, client=client, score=form.cleaned_data["score"])
-        except DomainError as exc:
-            form.add_error("score" if "score" in exc.fields else None, exc.detail)
-        else:
+    if request.method != "POST":
+        audit.record(request, action=action, resource_type="session_rating", resource_id=appointment_id,
+                     client=client)
+    else:
+        with audit.write(request, action=action, resource_type="session_rating", resource_id=appointment_id,
+                         client=client, form=form) as change:
+            if already:
+                change.reject()  # rated once already: the page says so
+            elif form.is_valid():
+                try:
+                    services.session_rate(appointment=appointment, client=client, score=form.cleaned_data["score"])
+                except DomainError as exc:
+                    form.add_error("score" if "score" in exc.fields else None, exc.detail)
+        if not already and form.is_valid():
             messages.success(request, "Thank you. Your answer helps us look after the quality of care.")
             return redirect("measures:my_questionnaires")
     ended = appointment.end <= timezone.now()
@@ -315,20 +333,21 @@ def alerts(request: HttpRequest) -> HttpResponse:
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     _sees_alerts_or_403(request)
     alert = Alert.objects.select_related("client").filter(pk=alert_id).first()
-    visible = alert is not None and policy.alert_visible(request.user, alert)
-    audit.checked(request, visible, action=Action.UPDATE, resource_type="alert", resource_id=alert_id,
-                  client=alert.client_id if alert else None)
-    if alert is None or not visible:
+    if alert is None or not policy.alert_visible(request.user, alert):
+        audit.denied(request, action=Action.UPDATE, resource_type="alert", resource_id=alert_id,
+                     client=alert.client_id if alert else None)
         raise Http404("No such alert.")
     form = AcknowledgeForm(request.POST, prefix=f"alert-{alert.pk}")
+    with audit.write(request, action=Action.UPDATE, resource_type="alert", resource_id=alert_id,
+                     client=alert.client_id, form=form):
+        if form.is_valid():
+            try:
+                services.alert_acknowledge(alert=alert, by=request.user, note=form.cleaned_data["note"])  # type: ignore[arg-type]
+            except DomainError as exc:
+                form.add_error("note" if "note" in exc.fields else None, exc.detail)
     if form.is_valid():
-        try:
-            services.alert_acknowledge(alert=alert, by=request.user, note=form.cleaned_data["note"])  # type: ignore[arg-type]
-        except DomainError as exc:
-            form.add_error("note" if "note" in exc.fields else None, exc.detail)
-        else:
-            messages.success(request, "The alert is acknowledged. Thank you for following up.")
-            return redirect("measures:alerts")
+        messages.success(request, "The alert is acknowledged. Thank you for following up.")
+        return redirect("measures:alerts")
     return _alerts_page(request, bound=(alert.pk, form), status=400)
 
 
@@ -395,21 +414,24 @@ def provider_cadence(request: HttpRequest, provider: Provider) -> HttpResponse:
 @provider_page
 def provider_send_now(request: HttpRequest, provider: Provider) -> HttpResponse:
     form = SendNowForm(request.POST, clients=selectors.clients_of(provider))
+    # A client the form does not offer (not the provider's) is refused by the form; the attempt
+    # names the client only once the form has taken them.
+    with audit.write(request, action=Action.CREATE, resource_type="questionnaire_requests", form=form) as change:
+        if form.is_valid():
+            client = form.cleaned_data["client"]
+            change.resource_id, change.client = client.pk, client
+            try:
+                services.questionnaire_send_now(
+                    client=client, instruments=form.cleaned_data["instruments"], provider=provider,
+                    by=request.user,  # type: ignore[arg-type]
+                )
+            except DomainError as exc:
+                form.add_error("instruments" if "instruments" in exc.fields else None, exc.detail)
     if form.is_valid():
         client = form.cleaned_data["client"]
-        try:
-            services.questionnaire_send_now(
-                client=client, instruments=form.cleaned_data["instruments"], provider=provider,
-                by=request.user,  # type: ignore[arg-type]
-            )
-        except DomainError as exc:
-            form.add_error("instruments" if "instruments" in exc.fields else None, exc.detail)
-        else:
-            audit.record(request, action=Action.CREATE, resource_type="questionnaire_requests", resource_id=client.pk,
-                         client=client)
-            messages.success(request, f"Sent: {client.first_name} {client.last_name} will get an email with a "
-                                      "private link.")
-            return redirect("measures:provider_questionnaires")
+        messages.success(request, f"Sent: {client.first_name} {client.last_name} will get an email with a "
+                                  "private link.")
+        return redirect("measures:provider_questionnaires")
     return _questionnaires_page(request, provider, send_form=form, status=400)
 
 

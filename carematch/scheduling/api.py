@@ -73,13 +73,13 @@ def _visible_client(request: HttpRequest, client_id: int) -> Client:
     return client
 
 
-def _acting_client(request: HttpRequest, client_id: int, resource_type: str) -> Client:
-    client: Client = audit.clinical_client_or_404(
+def _acting_for_client(request: HttpRequest, client_id: int, resource_type: str) -> Any:
+    """A hold or booking for the client, recorded once it has run, with its result."""
+    return audit.client_write(
         request, client_id, resource_type=resource_type, action=Action.CREATE, rule=policy.client_visible,
         may=policy.may_act_for_client,
         forbidden="Only the client or a coordinator can book, hold or cancel for this client.",
     )
-    return client
 
 
 def _provider(provider_id: int) -> Provider:
@@ -90,6 +90,8 @@ def _provider(provider_id: int) -> Provider:
 
 
 def _visible_appointment(request: HttpRequest, appointment_id: int, action: str = Action.VIEW) -> Appointment:
+    """The appointment, when the caller may see it. A read is recorded here; for a change
+    (`action` update) only a refusal is, and the change records itself (`_appointment_change`)."""
     appointment = (
         Appointment.objects.select_related("provider", "client__user")
         .exclude(status__in=[AppointmentStatus.HELD, AppointmentStatus.LAPSED])
@@ -97,11 +99,17 @@ def _visible_appointment(request: HttpRequest, appointment_id: int, action: str 
         .first()
     )
     visible = appointment is not None and policy.appointment_visible(request.user, appointment)
-    audit.checked(request, visible, action=action, resource_type="appointment", resource_id=appointment_id,
-                  client=appointment.client_id if appointment else None)
+    if not visible or action == Action.VIEW:
+        audit.checked(request, visible, action=action, resource_type="appointment", resource_id=appointment_id,
+                      client=appointment.client_id if appointment else None)
     if appointment is None or not visible:
-        raise NotFound("No appointment with that id.")
+        raise NotFound("No appointment with that id.", recorded=True)
     return appointment
+
+
+def _appointment_change(request: HttpRequest, appointment: Appointment) -> Any:
+    return audit.write(request, action=Action.UPDATE, resource_type="appointment", resource_id=appointment.pk,
+                       client=appointment.client_id)
 
 
 # --- Clients ---------------------------------------------------------------------------------
@@ -110,11 +118,12 @@ def _visible_appointment(request: HttpRequest, appointment_id: int, action: str 
 def create_client(request: HttpRequest, payload: ClientIn) -> Any:
     """Create a client and their account (role client). Coordinators and admins only."""
     policy.require_staff(request.user)
-    client = account_services.client_create(
-        email=payload.email, first_name=payload.first_name, last_name=payload.last_name,
-        date_of_birth=payload.date_of_birth, state=payload.state, zip=payload.zip, timezone_name=payload.timezone,
-    )
-    audit.record(request, action=Action.CREATE, resource_type="client", resource_id=client.pk, client=client)
+    with audit.write(request, action=Action.CREATE, resource_type="client") as change:
+        client = account_services.client_create(
+            email=payload.email, first_name=payload.first_name, last_name=payload.last_name,
+            date_of_birth=payload.date_of_birth, state=payload.state, zip=payload.zip, timezone_name=payload.timezone,
+        )
+        change.resource_id, change.client = client.pk, client
     return Status(201, _client_out(client))
 
 
@@ -128,11 +137,11 @@ def get_client(request: HttpRequest, client_id: RecordId) -> Any:
 @router.post("/holds", response={201: HoldOut, **errors(403, 404, 409)})
 def place_hold(request: HttpRequest, payload: AppointmentIn) -> Any:
     """Keep an opening for the client for 10 minutes while they finish signing up."""
-    client = _acting_client(request, payload.client_id, "hold")
-    hold = services.hold_place(
-        provider=_provider(payload.provider_id), client=client, start=payload.start, format=payload.format,
-        by=request.user,  # type: ignore[arg-type]
-    )
+    with _acting_for_client(request, payload.client_id, "hold") as change:
+        hold = services.hold_place(
+            provider=_provider(payload.provider_id), client=change.client, start=payload.start, format=payload.format,
+            by=request.user,  # type: ignore[arg-type]
+        )
     return Status(201, _hold_out(hold))
 
 
@@ -144,11 +153,11 @@ def book_appointment(
     """Book an opening (or the client's own hold). 409 slot_taken when someone else has it;
     422 invalid_slot when it is not an opening this client can book. With an Idempotency-Key
     header, repeating the same request returns the first answer and books nothing more."""
-    client = _acting_client(request, payload.client_id, "appointment")
-    appointment = services.appointment_book(
-        provider=_provider(payload.provider_id), client=client, start=payload.start, format=payload.format,
-        by=request.user, idempotency_key=idempotency_key or None,  # type: ignore[arg-type]
-    )
+    with _acting_for_client(request, payload.client_id, "appointment") as change:
+        appointment = services.appointment_book(
+            provider=_provider(payload.provider_id), client=change.client, start=payload.start, format=payload.format,
+            by=request.user, idempotency_key=idempotency_key or None,  # type: ignore[arg-type]
+        )
     return Status(201, appointment)
 
 
@@ -173,26 +182,29 @@ def cancel_appointment(request: HttpRequest, appointment_id: RecordId) -> Any:
     """Cancel (client, their provider, or a coordinator). Under 24 hours' notice from the
     client is recorded as a late cancellation. The hour is offered again."""
     appointment = _visible_appointment(request, appointment_id, Action.UPDATE)
-    _may_manage(request, appointment)
-    return services.appointment_cancel(appointment=appointment, by=request.user)  # type: ignore[arg-type]
+    with _appointment_change(request, appointment):
+        _may_manage(request, appointment)
+        return services.appointment_cancel(appointment=appointment, by=request.user)  # type: ignore[arg-type]
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response={200: AppointmentOut, **errors(404, 409)})
 def reschedule_appointment(request: HttpRequest, appointment_id: RecordId, payload: RescheduleIn) -> Any:
     appointment = _visible_appointment(request, appointment_id, Action.UPDATE)
-    _may_manage(request, appointment)
-    return services.appointment_reschedule(
-        appointment=appointment, start=payload.start, by=request.user  # type: ignore[arg-type]
-    )
+    with _appointment_change(request, appointment):
+        _may_manage(request, appointment)
+        return services.appointment_reschedule(
+            appointment=appointment, start=payload.start, by=request.user  # type: ignore[arg-type]
+        )
 
 
 @router.post("/appointments/{appointment_id}/no-show", response={200: AppointmentOut, **errors(403, 404, 409)})
 def mark_no_show(request: HttpRequest, appointment_id: RecordId) -> Any:
     """The provider (or a coordinator) records that the client did not come."""
     appointment = _visible_appointment(request, appointment_id, Action.UPDATE)
-    if not (policy.has_role(request.user, Role.PROVIDER) or policy.is_staff_member(request.user)):
-        raise Forbidden("Only the provider or a coordinator can mark a no-show.")
-    return services.appointment_mark_no_show(appointment=appointment, by=request.user)  # type: ignore[arg-type]
+    with _appointment_change(request, appointment):
+        if not (policy.has_role(request.user, Role.PROVIDER) or policy.is_staff_member(request.user)):
+            raise Forbidden("Only the provider or a coordinator can mark a no-show.")
+        return services.appointment_mark_no_show(appointment=appointment, by=request.user)  # type: ignore[arg-type]
 
 
 @router.get(
@@ -286,12 +298,12 @@ def create_crisis_request(request: HttpRequest, payload: CrisisRequestIn) -> Any
     user = request.user
     client = (Client.objects.filter(user__pk=user.pk).first()
               if policy.has_role(user, Role.CLIENT) and user.pk is not None else None)
-    crisis = services.crisis_request_create(
-        channel=CrisisChannel.API, name=payload.name, phone=payload.phone, state=payload.state,
-        message=payload.message, client=client, address=throttle.client_address(request),
-    )
-    audit.record(request, action=Action.CREATE, resource_type="crisis_request", resource_id=crisis.pk,
-                 client=crisis.client_id)
+    with audit.write(request, action=Action.CREATE, resource_type="crisis_request", client=client) as attempt:
+        crisis = services.crisis_request_create(
+            channel=CrisisChannel.API, name=payload.name, phone=payload.phone, state=payload.state,
+            message=payload.message, client=client, address=throttle.client_address(request),
+        )
+        attempt.resource_id, attempt.client = crisis.pk, crisis.client_id
     return Status(201, {
         "id": crisis.pk, "status": crisis.status, "callback_hours": settings.CRISIS_CALLBACK_HOURS,
         "crisis_resources": list(CRISIS_RESOURCES),
@@ -319,12 +331,13 @@ def record_crisis_outcome(request: HttpRequest, crisis_request_id: RecordId, pay
     """Coordinators and admins: record a try to reach the person, with a note. reached and
     referred_emergency close the request; no_answer keeps it open and counts the attempt."""
     found = CrisisRequest.objects.filter(pk=crisis_request_id).first()
-    if not audit.checked(request, found is not None and policy.is_staff_member(request.user), action=Action.UPDATE,
-                         resource_type="crisis_request", resource_id=crisis_request_id,
-                         client=found.client_id if found else None):
+    if found is None or not policy.is_staff_member(request.user):
+        audit.denied(request, action=Action.UPDATE, resource_type="crisis_request", resource_id=crisis_request_id,
+                     client=found.client_id if found else None)
         raise NotFound("No crisis request with that id.", fields={"crisis_request_id": "not found"})
-    assert found is not None  # noqa: S101 - checked above
-    services.crisis_attempt_record(crisis_request=found, outcome=payload.outcome, note=payload.note,
-                                   by=request.user)  # type: ignore[arg-type]
+    with audit.write(request, action=Action.UPDATE, resource_type="crisis_request", resource_id=found.pk,
+                     client=found.client_id):
+        services.crisis_attempt_record(crisis_request=found, outcome=payload.outcome, note=payload.note,
+                                       by=request.user)  # type: ignore[arg-type]
     status = CrisisRequest.objects.values_list("status", flat=True).get(pk=found.pk)
     return _crisis_out(crisis_requests(status=status).get(pk=found.pk), now=timezone.now())

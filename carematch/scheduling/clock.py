@@ -34,6 +34,7 @@ class RequestRecord:
     crisis: bool = False
     wait_seconds: int | None = None  # set once a first appointment is booked
     closed: bool = False
+    client_id: int | None = None  # None for someone who asked before signing up
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class OpenRequest:
     requested_at: dt.datetime
     crisis: bool
     waited: dt.timedelta
+    client_id: int | None = None
 
     @property
     def waited_hours(self) -> float:
@@ -99,7 +101,7 @@ def clock_figures(records: Iterable[RequestRecord], *, now: dt.datetime, window:
         if record.wait_seconds is None and not record.closed:
             open_requests.append(OpenRequest(
                 id=record.id, client_name=record.client_name, requested_at=record.requested_at, crisis=record.crisis,
-                waited=max(dt.timedelta(0), now - record.requested_at),
+                waited=max(dt.timedelta(0), now - record.requested_at), client_id=record.client_id,
             ))
     waits = [r.wait_seconds / HOUR for r in in_window if r.wait_seconds is not None]
     promise_hours = PROMISE.total_seconds() / HOUR
@@ -125,7 +127,7 @@ def clock_records(*, now: dt.datetime, window: dt.timedelta = WINDOW) -> list[Re
         )
         .order_by("requested_at", "pk")
         .values_list(
-            "pk", "client__first_name", "client__last_name", "requested_at", "crisis", "wait_seconds",
+            "pk", "client_id", "client__first_name", "client__last_name", "requested_at", "crisis", "wait_seconds",
             "first_appointment_id", "closed_at",
         )
     )
@@ -134,8 +136,9 @@ def clock_records(*, now: dt.datetime, window: dt.timedelta = WINDOW) -> list[Re
             id=pk, client_name=NOT_SIGNED_UP if first is None else f"{first} {last}", requested_at=requested_at,
             crisis=crisis,
             wait_seconds=wait_seconds if first_appointment_id is not None else None, closed=closed_at is not None,
+            client_id=client_id,
         )
-        for pk, first, last, requested_at, crisis, wait_seconds, first_appointment_id, closed_at in rows
+        for pk, client_id, first, last, requested_at, crisis, wait_seconds, first_appointment_id, closed_at in rows
     ]
 
 

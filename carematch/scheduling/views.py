@@ -109,6 +109,10 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 def clock_page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     figures = clock.clock_figures(clock.clock_records(now=now), now=now)
+    # The list of people still waiting names them: one view event per client shown.
+    shown = dict.fromkeys(waiting.client_id for waiting in figures.open_requests if waiting.client_id is not None)
+    audit.record_many(request, action=audit.Action.VIEW, resource_type="clock",
+                      items=[(client_id, client_id) for client_id in shown])
     share = figures.share_within
     context = {
         "figures": figures,
@@ -183,25 +187,28 @@ def crisis_queue(request: HttpRequest) -> HttpResponse:
 @staff_page
 def crisis_outcome(request: HttpRequest, crisis_request_id: int) -> HttpResponse:
     found = CrisisRequest.objects.filter(pk=crisis_request_id).first()
-    audit.checked(request, found is not None, action=Action.UPDATE, resource_type="crisis_request",
-                  resource_id=crisis_request_id, client=found.client_id if found else None)
     if found is None:
+        audit.denied(request, action=Action.UPDATE, resource_type="crisis_request", resource_id=crisis_request_id)
         raise Http404("No such request.")
     form = CrisisOutcomeForm(request.POST, prefix=f"crisis-{found.pk}")
-    if form.is_valid():
-        try:
-            services.crisis_attempt_record(crisis_request=found, outcome=form.cleaned_data["outcome"],
-                                           note=form.cleaned_data["note"], by=_person(request))
-        except DomainError as exc:
-            placed = False
-            for name, problem in exc.fields.items():
-                if name in form.fields:
-                    form.add_error(name, problem[:1].upper() + problem[1:] + ".")
-                    placed = True
-            if not placed:
-                messages.error(request, exc.detail)
+    with audit.write(request, action=Action.UPDATE, resource_type="crisis_request", resource_id=found.pk,
+                     client=found.client_id) as attempt:
+        attempt.watch(form)
+        if form.is_valid():
+            try:
+                services.crisis_attempt_record(crisis_request=found, outcome=form.cleaned_data["outcome"],
+                                               note=form.cleaned_data["note"], by=_person(request))
+            except DomainError as exc:
+                attempt.reject()
+                placed = False
+                for name, problem in exc.fields.items():
+                    if name in form.fields:
+                        form.add_error(name, problem[:1].upper() + problem[1:] + ".")
+                        placed = True
+                if not placed:
+                    messages.error(request, exc.detail)
+                    return redirect("scheduling:crisis_queue")
+            else:
+                messages.success(request, _SUCCESS[form.cleaned_data["outcome"]])
                 return redirect("scheduling:crisis_queue")
-        else:
-            messages.success(request, _SUCCESS[form.cleaned_data["outcome"]])
-            return redirect("scheduling:crisis_queue")
     return _crisis_page(request, bound=(found.pk, form), status=400)

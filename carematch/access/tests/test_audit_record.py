@@ -16,7 +16,7 @@ from carematch.scheduling.tests.factories import ClientFactory
 pytestmark = pytest.mark.django_db
 
 EVENT_FIELDS = {"id", "occurred_at", "actor_id", "actor_email", "actor_role", "action", "resource_type",
-                "resource_id", "client_id", "outcome", "address", "channel"}
+                "resource_id", "client_id", "outcome", "result", "address", "channel"}
 
 
 def api_request(user, path="/api/v1/clients/7/goals?token=s3cret-in-query", address="203.0.113.9"):
@@ -36,7 +36,7 @@ def test_an_event_holds_who_what_when_where_and_the_outcome():
     assert stored | {"id": None, "occurred_at": None} == {
         "id": None, "occurred_at": None, "actor_id": provider.pk, "actor_email": "pat.provider@example.test",
         "actor_role": "provider", "action": "view", "resource_type": "goals", "resource_id": str(person.pk),
-        "client_id": person.pk, "outcome": "allowed", "address": "203.0.113.9", "channel": "api",
+        "client_id": person.pk, "outcome": "allowed", "result": "", "address": "203.0.113.9", "channel": "api",
     }
     assert before <= stored["occurred_at"] <= timezone.now()
 

@@ -60,7 +60,7 @@ def test_staff_list_every_event_newest_first(client, log, role):
         "id": log["refused"].pk, "occurred_at": None,
         "actor": {"id": log["provider"].pk, "email": "pat.provider@example.test", "role": "provider"},
         "action": "view", "resource_type": "goals", "resource_id": str(log["theirs"].pk),
-        "client_id": log["theirs"].pk, "outcome": "denied", "address": "192.0.2.10", "channel": "api",
+        "client_id": log["theirs"].pk, "outcome": "denied", "result": "", "address": "192.0.2.10", "channel": "api",
     }
 
 
