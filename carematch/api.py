@@ -27,7 +27,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security.http import HttpBearer
 
-from carematch.lib.errors import DomainError
+from carematch.lib.errors import DomainError, TooManyRequests
 
 logger = logging.getLogger("carematch.api")
 
@@ -208,7 +208,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error_response(exc.status, code=exc.code, detail=exc.detail, fields=exc.fields or None)
+    response = error_response(exc.status, code=exc.code, detail=exc.detail, fields=exc.fields or None)
+    if isinstance(exc, TooManyRequests):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(Http404)
