@@ -15,14 +15,14 @@ from pydantic import Field, field_validator, model_validator
 from carematch.access import audit, policy
 from carematch.access.models import Action
 from carematch.accounts import services as account_services
+from carematch.accounts import throttle
 from carematch.accounts.models import Client, Role
 from carematch.directory.models import Provider
 from carematch.lib.errors import Forbidden, InvalidInput, NotFound
 from carematch.lib.ids import RecordId
 
 from . import calendar, services
-from .models import Appointment
-from .models import Status as AppointmentStatus
+from .models import WAS_BOOKED, Appointment
 from .openings import SESSION
 from .schemas import (
     AppointmentIn,
@@ -80,8 +80,7 @@ def _provider(provider_id: int) -> Provider:
 def _visible_appointment(request: HttpRequest, appointment_id: int, action: str = Action.VIEW) -> Appointment:
     appointment = (
         Appointment.objects.select_related("provider", "client__user")
-        .exclude(status__in=[AppointmentStatus.HELD, AppointmentStatus.LAPSED])
-        .filter(pk=appointment_id)
+        .filter(pk=appointment_id, status__in=WAS_BOOKED)
         .first()
     )
     visible = appointment is not None and policy.appointment_visible(request.user, appointment)
@@ -115,11 +114,13 @@ def get_client(request: HttpRequest, client_id: RecordId) -> Any:
 
 @router.post("/holds", response={201: HoldOut})
 def place_hold(request: HttpRequest, payload: AppointmentIn) -> Any:
-    """Keep an opening for the client for 10 minutes while they finish signing up."""
+    """Keep an opening for the client for 10 minutes while they finish signing up. One live
+    hold per client: a new hold releases the earlier one. 429 too_many_holds (with
+    Retry-After) past the holds a client may place in an hour."""
     client = _acting_client(request, payload.client_id, "hold")
     hold = services.hold_place(
         provider=_provider(payload.provider_id), client=client, start=payload.start, format=payload.format,
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user, address=throttle.client_address(request),  # type: ignore[arg-type]
     )
     return Status(201, _hold_out(hold))
 
