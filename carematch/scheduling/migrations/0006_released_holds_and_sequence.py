@@ -19,19 +19,35 @@ from django.db import migrations, models
 from django.db.models import Case, IntegerField, Q, Value, When
 
 
+def _checked_now(schema_editor):
+    # On PostgreSQL, rows updated here would leave deferred foreign-key checks pending, and
+    # the table could then not be altered in the same transaction: check them at once.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def _deferred_again(schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def forwards(apps, schema_editor):
     Appointment = apps.get_model("scheduling", "Appointment")
+    _checked_now(schema_editor)
     Appointment.objects.filter(status="cancelled", booked_at__isnull=True).update(status="released")
     Appointment.objects.update(sequence=Case(
         When(Q(rescheduled_from__isnull=False, status="cancelled"), then=Value(2)),
         When(Q(rescheduled_from__isnull=False) | Q(status="cancelled"), then=Value(1)),
         default=Value(0), output_field=IntegerField(),
     ))
+    _deferred_again(schema_editor)
 
 
 def backwards(apps, schema_editor):
     Appointment = apps.get_model("scheduling", "Appointment")
+    _checked_now(schema_editor)
     Appointment.objects.filter(status="released").update(status="lapsed")
+    _deferred_again(schema_editor)
 
 
 class Migration(migrations.Migration):
