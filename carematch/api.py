@@ -27,7 +27,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from carematch.api_base import BearerToken
-from carematch.lib.errors import DomainError, RateLimited
+from carematch.lib.errors import DomainError, TooManyRequests
 from carematch.openapi import CarematchAPI, Error
 
 logger = logging.getLogger("carematch.api")
@@ -197,7 +197,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     response = error_response(exc.status, code=exc.code, detail=exc.detail, fields=exc.fields or None)
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, TooManyRequests):
         response["Retry-After"] = str(exc.retry_after)
     return response
 

@@ -124,6 +124,23 @@ MATCH_UNVERIFIED_LICENSES = _match_unverified in {"1", "true", "yes", "on"}
 # a client's right of access in the United States (45 CFR 164.524(a)(1)(i)); a deployment
 # whose law gives clients their notes sets CAREMATCH_EXPORT_PROVIDER_NOTES=1.
 EXPORT_PROVIDER_NOTES = env.bool("CAREMATCH_EXPORT_PROVIDER_NOTES", default=False)
+
+# Holds before sign-up (carematch.scheduling.services.hold_place): at most this many live at
+# once (one of them per provider) and placed in an hour from one network address, and live at
+# once per provider; a signed-in client's holds placed in an hour. A browser session, like a
+# client, has one live hold (a new one replaces it).
+HOLDS_PER_ADDRESS_LIVE = env.int("CAREMATCH_HOLDS_PER_ADDRESS_LIVE", default=3)
+HOLDS_PER_ADDRESS_HOUR = env.int("CAREMATCH_HOLDS_PER_ADDRESS_HOUR", default=10)
+HOLDS_PER_PROVIDER_ANONYMOUS = env.int("CAREMATCH_HOLDS_PER_PROVIDER_ANONYMOUS", default=3)
+HOLDS_PER_CLIENT_HOUR = env.int("CAREMATCH_HOLDS_PER_CLIENT_HOUR", default=10)
+for _hold_setting, _hold_limit in (
+    ("CAREMATCH_HOLDS_PER_ADDRESS_LIVE", HOLDS_PER_ADDRESS_LIVE),
+    ("CAREMATCH_HOLDS_PER_ADDRESS_HOUR", HOLDS_PER_ADDRESS_HOUR),
+    ("CAREMATCH_HOLDS_PER_PROVIDER_ANONYMOUS", HOLDS_PER_PROVIDER_ANONYMOUS),
+    ("CAREMATCH_HOLDS_PER_CLIENT_HOUR", HOLDS_PER_CLIENT_HOUR),
+):
+    if _hold_limit < 1:
+        raise ImproperlyConfigured(f"{_hold_setting} must be a whole number, at least 1.")
 ALLOWED_HOSTS = env.list("CAREMATCH_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CAREMATCH_CSRF_TRUSTED_ORIGINS", default=[])
 

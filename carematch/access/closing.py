@@ -161,18 +161,15 @@ def _end_care_links(*, client: Client, user: User, now: dt.datetime) -> tuple[in
     from carematch.scheduling import services as scheduling
     from carematch.scheduling.models import Appointment, CareRequest, Status
 
-    cancelled = released = 0
-    for appointment in Appointment.objects.filter(client=client, status__in=(Status.BOOKED, Status.HELD),
-                                                  start__gt=now).order_by("start"):
-        was_hold = appointment.status == Status.HELD
+    cancelled = 0
+    for appointment in Appointment.objects.filter(client=client, status=Status.BOOKED, start__gt=now).order_by(
+        "start"
+    ):
         # Closing an account is never held against the person as a late cancellation.
         scheduling.appointment_cancel(appointment=appointment, by=user, now=now, may_count_late=False)
-        if was_hold:
-            released += 1
-        else:
-            cancelled += 1
-    # Holds of sessions already begun can never be booked: they lapse.
-    Appointment.objects.filter(client=client, status=Status.HELD).update(status=Status.LAPSED)
+        cancelled += 1
+    # Holds are released (or lapse), never cancelled: a hold never makes anyone their provider.
+    released = scheduling.holds_release(client=client, by=user, now=now)
     WaitlistEntry.objects.filter(client=client).delete()
     QuestionnaireRequest.objects.filter(client=client, completed_at__isnull=True, withdrawn_at__isnull=True).update(
         withdrawn_at=now

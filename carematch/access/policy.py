@@ -6,7 +6,8 @@ counselling centre), so "their organisation" is everyone in the deployment.
 - A client sees only their own records.
 - A provider sees the clients in their care: those they have or had an appointment with that
   was booked (booked, completed, missed or cancelled). A hold is not an appointment: holding an
-  opening, or a hold that lapsed, shows the provider nothing. A waitlist assignment books an
+  opening, or a hold that lapsed or was released (by a new hold, or by closing the account),
+  shows the provider nothing. A waitlist assignment books an
   appointment, so a client assigned to a provider is in their care.
 - Coordinators (staff) see everyone in the organisation.
 - Admins manage accounts and are staff: they see what coordinators see, through the same pages
@@ -98,11 +99,13 @@ def appointment_visible(user: Any, appointment: Any) -> bool:
 def care_clients_of(provider: Any) -> Any:
     """The clients whose care record `provider` may see: their caseload."""
     from carematch.accounts.models import Client
-    from carematch.scheduling.models import Status
+    from carematch.scheduling.models import WAS_BOOKED
 
+    # Only what was booked counts (booked, completed, missed, cancelled after booking): a
+    # hold, live, lapsed or released, never does. The database keeps "cancelled" to rows
+    # that were booked first (scheduling.models).
     return Client.objects.filter(
-        pk__in=provider.appointments.exclude(status__in=(Status.HELD, Status.LAPSED))
-        .filter(client__isnull=False).values("client_id")
+        pk__in=provider.appointments.filter(status__in=WAS_BOOKED, client__isnull=False).values("client_id")
     )
 
 

@@ -18,7 +18,7 @@ from carematch.lib.errors import NotFound
 from carematch.lib.timezones import zone
 from carematch.measures.models import Assessment
 from carematch.measures.selectors import assessments_for, open_alerts_for
-from carematch.scheduling.models import Appointment, Status
+from carematch.scheduling.models import WAS_BOOKED, Appointment
 
 from .models import (
     Activity,
@@ -277,8 +277,7 @@ def notes_for(*, user: Any, client: Client) -> list[NoteView]:
 def note_sessions(*, provider: Any, client: Client) -> list[Appointment]:
     """The sessions of `provider` with `client` a note can be about, latest first."""
     return list(
-        Appointment.objects.filter(provider=provider, client=client)
-        .exclude(status__in=(Status.HELD, Status.LAPSED)).order_by("-start")
+        Appointment.objects.filter(provider=provider, client=client, status__in=WAS_BOOKED).order_by("-start")
     )
 
 
@@ -316,8 +315,7 @@ def caseload_for(*, provider: Any | None, page: Any = 1) -> CaseloadPage:
     latest scores."""
     if provider is None:
         clients = Client.objects.filter(
-            pk__in=Appointment.objects.exclude(status__in=(Status.HELD, Status.LAPSED))
-            .filter(client__isnull=False).values("client_id")
+            pk__in=Appointment.objects.filter(status__in=WAS_BOOKED, client__isnull=False).values("client_id")
         )
     else:
         clients = policy.care_clients_of(provider)

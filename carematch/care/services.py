@@ -16,7 +16,7 @@ from carematch.access import policy
 from carematch.accounts.models import Client
 from carematch.lib.errors import Conflict, Forbidden, InvalidInput
 from carematch.lib.timezones import zone
-from carematch.scheduling.models import Appointment, Status
+from carematch.scheduling.models import WAS_BOOKED, Appointment
 
 from .models import (
     ACTIVITY_TEXT_MAX,
@@ -330,7 +330,7 @@ def provider_note_create(
     if appointment_id is not None:
         appointment = (
             Appointment.objects.filter(pk=appointment_id, provider=provider, client=client)
-            .exclude(status__in=(Status.HELD, Status.LAPSED)).first()
+            .filter(status__in=WAS_BOOKED).first()
             if isinstance(appointment_id, int) and not isinstance(appointment_id, bool) else None
         )
         if appointment is None:

@@ -6,6 +6,8 @@ pages turn them into form errors. `fields` names the inputs that were wrong and 
 
 from __future__ import annotations
 
+import math
+
 
 class DomainError(Exception):
     """`recorded` is set once a refusal has been written to the access log, so that a caller
@@ -44,14 +46,14 @@ class Conflict(DomainError):
     status = 409
 
 
-class RateLimited(DomainError):
-    """Too many requests of this kind from one caller: try again after `retry_after` seconds
-    (the API sends it as the Retry-After header)."""
+class TooManyRequests(DomainError):
+    """A limit on how often something may be done was reached; `retry_after` is how many
+    seconds until it may be done again (the API sends it as Retry-After)."""
 
     code = "rate_limited"
     status = 429
 
-    def __init__(self, detail: str, *, retry_after: int, fields: dict[str, str] | None = None,
+    def __init__(self, detail: str, *, retry_after: float, fields: dict[str, str] | None = None,
                  code: str | None = None):
         super().__init__(detail, fields=fields, code=code)
-        self.retry_after = max(1, int(retry_after))
+        self.retry_after = max(1, math.ceil(retry_after))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -28,7 +29,15 @@ from carematch.lib.errors import DomainError, InvalidInput
 from carematch.lib.timezones import in_zone, long_label
 from carematch.scheduling import calendar
 from carematch.scheduling import services as scheduling
-from carematch.scheduling.models import Appointment, CrisisChannel, CrisisRequest, CrisisStatus, Status
+from carematch.scheduling.models import (
+    HOLD_STATUSES,
+    WAS_BOOKED,
+    Appointment,
+    CrisisChannel,
+    CrisisRequest,
+    CrisisStatus,
+    Status,
+)
 from carematch.scheduling.openings import SESSION
 from carematch.scheduling.selectors import provider_openings
 
@@ -84,26 +93,34 @@ def book_opening(request: HttpRequest, provider_id: int) -> HttpResponse:
     available = start is not None and start in provider_openings(
         provider=provider, start=start, end=start + SESSION
     )
+    limited: scheduling.TooManyHolds | None = None
     if request.method == "POST" and start is not None and available and form.is_valid():
         client = _client_of(request)
         try:
             hold = scheduling.hold_place(
                 provider=provider, client=client, start=start, format=form.cleaned_data["format"],
                 by=request.user if request.user.is_authenticated else None,
-                session_key="" if client else _hold_token(request),
+                session_key="" if client else _hold_token(request), address=throttle.client_address(request),
             )
+        except scheduling.TooManyHolds as exc:
+            limited = exc
         except DomainError as exc:
             _put_errors(form, exc)
             available = False
         else:
             return redirect("matching:finish_booking", hold_id=hold.pk)
     zone_name = _viewer_zone(request, provider)
-    return render(request, "matching/book_opening.html", {
-        "provider": provider, "form": form, "available": available,
+    response = render(request, "matching/book_opening.html", {
+        "provider": provider, "form": form, "available": available, "limited": limited,
         "when": long_label(in_zone(start, zone_name)) if start else "",
         "provider_when": long_label(in_zone(start, provider.timezone)) if start else "",
         "same_zone": zone_name == provider.timezone,
-    })
+        "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}",
+        "signup_url": f"{reverse('accounts:signup')}?{urlencode({'next': request.get_full_path()})}",
+    }, status=429 if limited else 200)
+    if limited:
+        response["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 def _parse_start(value: str) -> dt.datetime | None:
@@ -120,7 +137,7 @@ def _hold_for(request: HttpRequest, hold_id: int) -> Appointment:
     client = _client_of(request)
     hold = (
         Appointment.objects.select_related("provider", "client")
-        .filter(pk=hold_id, status__in=(Status.HELD, Status.LAPSED, Status.BOOKED)).first()
+        .filter(pk=hold_id, status__in=(*HOLD_STATUSES, Status.BOOKED)).first()
     )
     if hold is None:
         raise Http404
@@ -251,7 +268,7 @@ def appointment(request: HttpRequest, appointment_id: int) -> HttpResponse:
 def _visible_appointment(request: HttpRequest, appointment_id: int, action: str = Action.VIEW) -> Appointment:
     found = (
         Appointment.objects.select_related("provider", "client__user")
-        .exclude(status__in=(Status.HELD, Status.LAPSED)).filter(pk=appointment_id).first()
+        .filter(pk=appointment_id, status__in=WAS_BOOKED).first()
     )
     visible = found is not None and policy.appointment_visible(request.user, found)
     # A read is recorded here; for a change only a refusal is, and the change records itself.

@@ -27,8 +27,7 @@ from carematch.lib.ids import RecordId
 from carematch.openapi import answered_as, errors
 
 from . import calendar, services
-from .models import Appointment, CrisisChannel, CrisisRequest, CrisisStatus
-from .models import Status as AppointmentStatus
+from .models import WAS_BOOKED, Appointment, CrisisChannel, CrisisRequest, CrisisStatus
 from .openings import SESSION
 from .schemas import (
     AppointmentIn,
@@ -94,8 +93,7 @@ def _visible_appointment(request: HttpRequest, appointment_id: int, action: str 
     (`action` update) only a refusal is, and the change records itself (`_appointment_change`)."""
     appointment = (
         Appointment.objects.select_related("provider", "client__user")
-        .exclude(status__in=[AppointmentStatus.HELD, AppointmentStatus.LAPSED])
-        .filter(pk=appointment_id)
+        .filter(pk=appointment_id, status__in=WAS_BOOKED)
         .first()
     )
     visible = appointment is not None and policy.appointment_visible(request.user, appointment)
@@ -136,11 +134,13 @@ def get_client(request: HttpRequest, client_id: RecordId) -> Any:
 
 @router.post("/holds", response={201: HoldOut, **errors(403, 404, 409)})
 def place_hold(request: HttpRequest, payload: AppointmentIn) -> Any:
-    """Keep an opening for the client for 10 minutes while they finish signing up."""
+    """Keep an opening for the client for 10 minutes while they finish signing up. One live
+    hold per client: a new hold releases the earlier one. 429 too_many_holds (with
+    Retry-After) past the holds a client may place in an hour."""
     with _acting_for_client(request, payload.client_id, "hold") as change:
         hold = services.hold_place(
             provider=_provider(payload.provider_id), client=change.client, start=payload.start, format=payload.format,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user, address=throttle.client_address(request),  # type: ignore[arg-type]
         )
     return Status(201, _hold_out(hold))
 

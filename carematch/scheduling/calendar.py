@@ -34,7 +34,9 @@ def appointment_event(appointment: Appointment, *, viewer_timezone: str) -> Even
     if appointment.format == Format.IN_PERSON and provider.address:
         event.add("location", vText(f"{provider.address}, {provider.zip}"))
     event.add("status", "CANCELLED" if appointment.status == Status.CANCELLED else "CONFIRMED")
-    event.add("sequence", 1 if appointment.rescheduled_from else 0)
+    # RFC 5545: SEQUENCE grows with every significant change (a reschedule, the cancellation),
+    # so calendars replace their copy of the event with this one.
+    event.add("sequence", appointment.sequence)
     return event
 
 

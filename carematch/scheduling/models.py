@@ -6,6 +6,12 @@ per provider and start time (a unique index, on every database), and on PostgreS
 two active claims of one provider whose time ranges overlap (an exclusion constraint,
 added in migration 0002). A lapsed hold is marked lapsed by the service that finds it,
 inside the same transaction, before a new claim is written.
+
+A hold ends in one of two ways, and never as an appointment: it *lapses* (its 10 minutes
+ran out) or it is *released* (a new hold of the same person or browser replaced it, or
+the person closed their account). Only a booked appointment can be *cancelled*: a
+cancelled row was always booked first (a database rule), so "the provider's client" can
+rest on the statuses in WAS_BOOKED.
 """
 
 from __future__ import annotations
@@ -25,11 +31,16 @@ class Status(models.TextChoices):
     BOOKED = "booked", "Booked"
     CANCELLED = "cancelled", "Cancelled"
     LAPSED = "lapsed", "Hold lapsed"
+    RELEASED = "released", "Hold released"
     NO_SHOW = "no_show", "No-show"
     COMPLETED = "completed", "Completed"
 
 
 ACTIVE = (Status.HELD, Status.BOOKED)
+# A hold, live or ended: never an appointment, so it never makes a provider "their provider".
+HOLD_STATUSES = (Status.HELD, Status.LAPSED, Status.RELEASED)
+# An appointment that was booked, whatever became of it: these make a provider the client's.
+WAS_BOOKED = (Status.BOOKED, Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED)
 
 
 class Format(models.TextChoices):
@@ -73,6 +84,11 @@ class Appointment(models.Model):
     hold_session = models.CharField(
         max_length=64, blank=True, help_text="Digest of the browser session that holds an opening before sign-up."
     )
+    hold_address = models.CharField(
+        max_length=64, blank=True,
+        help_text="Keyed digest of the network address a hold before sign-up came from (never the address): "
+                  "holds per address are limited.",
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     format = models.CharField(max_length=12, choices=Format.choices)
@@ -86,18 +102,27 @@ class Appointment(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     booked_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a booking was cancelled or a hold released."
+    )
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     cancelled_by_role = models.CharField(max_length=16, blank=True)
     late_cancellation = models.BooleanField(default=False)
     rescheduled_from = models.DateTimeField(null=True, blank=True, help_text="The start before the last reschedule.")
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="The iCalendar SEQUENCE: raised by every reschedule and by the cancellation."
+    )
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["start"]
-        indexes = [models.Index(fields=["provider", "start"]), models.Index(fields=["client", "start"])]
+        indexes = [
+            models.Index(fields=["provider", "start"]), models.Index(fields=["client", "start"]),
+            models.Index(fields=["hold_address", "hold_expires_at"], condition=~Q(hold_address=""),
+                         name="appointment_hold_address"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "start"], condition=Q(status__in=ACTIVE), name="one_active_claim_per_provider_hour"
@@ -112,8 +137,13 @@ class Appointment(models.Model):
                 condition=~Q(status=Status.HELD) | Q(hold_expires_at__isnull=False), name="hold_has_expiry"
             ),
             models.CheckConstraint(
-                condition=Q(client__isnull=False) | (Q(status__in=(Status.HELD, Status.LAPSED)) & ~Q(hold_session="")),
+                condition=Q(client__isnull=False) | (Q(status__in=HOLD_STATUSES) & ~Q(hold_session="")),
                 name="only_session_holds_lack_a_client",
+            ),
+            # A hold that ends is released or lapses; only what was booked can be cancelled.
+            models.CheckConstraint(
+                condition=~Q(status=Status.CANCELLED) | Q(booked_at__isnull=False),
+                name="only_booked_appointments_are_cancelled",
             ),
         ]
 

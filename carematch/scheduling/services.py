@@ -5,22 +5,28 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import logging
+import math
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from carematch.accounts.models import STAFF_ROLES, Client, LoginAttempt, Role, User
 from carematch.directory.models import Provider
 from carematch.lib import vocab
-from carematch.lib.errors import Conflict, Forbidden, InvalidInput, RateLimited
+from carematch.lib.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
 from carematch.lib.phones import NotAPhoneNumber, phone_e164
 from carematch.lib.timezones import zone
 
 from .models import (
     ACTIVE,
     CLOSING_OUTCOMES,
+    HOLD_STATUSES,
     Appointment,
     CareRequest,
     CrisisAttempt,
@@ -37,6 +43,7 @@ from .selectors import active_claims, provider_openings
 logger = logging.getLogger("carematch.scheduling.services")
 
 HOLD_FOR = dt.timedelta(minutes=10)
+HOLD_RATE_WINDOW = dt.timedelta(hours=1)
 LATE_CANCELLATION = dt.timedelta(hours=24)
 
 
@@ -50,6 +57,10 @@ class InvalidSlot(InvalidInput):
 
 class IdempotencyKeyReused(InvalidInput):
     code = "idempotency_key_reused"
+
+
+class TooManyHolds(TooManyRequests):
+    code = "too_many_holds"
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -141,9 +152,58 @@ def _lapse_holds(*, provider: Provider, client: Client | None, start: dt.datetim
         )
 
 
+def _end_holds(holds: QuerySet[Appointment], *, now: dt.datetime, by: User | None) -> int:
+    """End these holds the one way a hold ends: an expired hold lapses, a live one is
+    released. Neither is ever an appointment (nor cancelled). The number released."""
+    holds = holds.filter(status=Status.HELD)
+    holds.filter(hold_expires_at__lte=now).update(status=Status.LAPSED)
+    return holds.filter(hold_expires_at__gt=now).update(
+        status=Status.RELEASED, cancelled_at=now, cancelled_by=by, cancelled_by_role=by.role if by else ""
+    )
+
+
+def holds_release(*, client: Client, by: User | None, now: dt.datetime | None = None) -> int:
+    """Release every hold of `client` (e.g. when they close their account); the number released."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        return _end_holds(Appointment.objects.filter(client=client), now=now, by=by)
+
+
 def session_digest(session_key: str) -> str:
     """Holds placed before sign-up belong to a browser session; only its digest is stored."""
     return hashlib.sha256(("hold-session|" + session_key).encode()).hexdigest()
+
+
+def address_digest(address: str) -> str:
+    """Holds placed before sign-up are counted per network address, of which only a digest
+    keyed with the secret key is stored. An IPv6 address counts as its /64 network, which
+    one household (or one attacker) has whole; an IPv4-mapped one as its IPv4 address."""
+    text = str(address or "").strip()[:45]
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        key = text
+    else:
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            key = str(ip.ipv4_mapped)
+        elif isinstance(ip, ipaddress.IPv6Address):
+            key = str(ipaddress.IPv6Network((ip, 64), strict=False))
+        else:
+            key = str(ip)
+    return salted_hmac("carematch.scheduling.hold_address", key, algorithm="sha256").hexdigest()
+
+
+def _lock_address(digest: str) -> None:
+    """Holds from one address are counted and written one at a time (a transaction-scoped
+    advisory lock on PostgreSQL; SQLite's IMMEDIATE transactions already serialise writers)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(digest[:15], 16)])
+
+
+def _lock_client(client: Client) -> None:
+    """A client's holds are counted and written one at a time."""
+    Client.objects.select_for_update().filter(pk=client.pk).values_list("pk", flat=True).first()
 
 
 def _lock_provider(provider: Provider) -> None:
@@ -166,42 +226,129 @@ def _insert_claim(**fields: Any) -> Appointment:
             from None
 
 
+def _openings(count: int, verb: str) -> str:
+    """ "3 openings are" / "1 opening is" ("are" or "have" as the plural verb)."""
+    singular = {"are": "is", "have": "has"}[verb]
+    return f"{count} opening {singular}" if count == 1 else f"{count} openings {verb}"
+
+
+def _wait(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _expiries(holds: QuerySet[Appointment]) -> list[dt.datetime]:
+    """When each of these holds expires (or expired), soonest first."""
+    return sorted(expiry for expiry in holds.values_list("hold_expires_at", flat=True) if expiry is not None)
+
+
+def _placed_since(holds: QuerySet[Appointment], *, now: dt.datetime) -> list[dt.datetime]:
+    """When each of these holds was placed within the last HOLD_RATE_WINDOW, oldest first. A
+    hold expires HOLD_FOR after it is placed (a booked one has no expiry and is not counted)."""
+    recent = holds.filter(hold_expires_at__gt=now - HOLD_RATE_WINDOW + HOLD_FOR)
+    return [expiry - HOLD_FOR for expiry in _expiries(recent)]
+
+
+def _refuse_over_rate(placed: list[dt.datetime], *, limit: int, now: dt.datetime, detail: str) -> None:
+    if len(placed) >= limit:
+        # Free again once enough of them are older than the window.
+        retry_after = (placed[len(placed) - limit] + HOLD_RATE_WINDOW - now).total_seconds()
+        raise TooManyHolds(detail.format(wait=_wait(retry_after)), retry_after=retry_after)
+
+
+def _check_anonymous_hold_limits(*, provider: Provider, digest: str, now: dt.datetime) -> None:
+    """Before sign-up, holds are limited per network address (live at once, one of them with
+    any one provider, and placed in an hour) and per provider (live at once), so that nobody
+    can empty a calendar with fresh browser sessions. Signed-in clients are not limited by these."""
+    suffix = " Please try again in {wait}, or log in (or create an account) first and book as a signed-in client."
+    from_address = Appointment.objects.filter(hold_address=digest, status=Status.HELD, hold_expires_at__gt=now)
+    live = _expiries(from_address)
+    limit = settings.HOLDS_PER_ADDRESS_LIVE
+    if len(live) >= limit:
+        retry_after = (live[len(live) - limit] - now).total_seconds()
+        raise TooManyHolds(
+            f"{_openings(limit, 'are')} already being held from your internet connection, the most at one time."
+            + suffix.format(wait=_wait(retry_after)), retry_after=retry_after,
+        )
+    same_provider = _expiries(from_address.filter(provider=provider))
+    if same_provider:
+        retry_after = (same_provider[0] - now).total_seconds()
+        raise TooManyHolds(
+            "An opening with this provider is already being held from your internet connection."
+            + suffix.format(wait=_wait(retry_after)), retry_after=retry_after,
+        )
+    limit = settings.HOLDS_PER_ADDRESS_HOUR
+    _refuse_over_rate(
+        _placed_since(Appointment.objects.filter(hold_address=digest), now=now), limit=limit, now=now,
+        detail=f"{_openings(limit, 'have')} been held from your internet connection in the last hour, the most "
+               "in an hour." + suffix,
+    )
+    held = _expiries(Appointment.objects.filter(
+        provider=provider, client__isnull=True, status=Status.HELD, hold_expires_at__gt=now,
+    ))
+    limit = settings.HOLDS_PER_PROVIDER_ANONYMOUS
+    if len(held) >= limit:
+        retry_after = (held[len(held) - limit] - now).total_seconds()
+        raise TooManyHolds(
+            "Several people are holding openings with this provider before signing up, the most at one time."
+            + suffix.format(wait=_wait(retry_after)), retry_after=retry_after,
+        )
+
+
+def _check_client_hold_rate(*, client: Client, now: dt.datetime) -> None:
+    limit = settings.HOLDS_PER_CLIENT_HOUR
+    _refuse_over_rate(
+        _placed_since(Appointment.objects.filter(client=client), now=now), limit=limit, now=now,
+        detail=f"{_openings(limit, 'have')} been held for you in the last hour, the most in an hour. "
+               "Please try again in {wait}.",
+    )
+
+
 def hold_place(
     *, provider: Provider, client: Client | None, start: dt.datetime, format: str, by: User | None,
-    session_key: str = "", now: dt.datetime | None = None,
+    session_key: str = "", address: str = "", now: dt.datetime | None = None,
 ) -> Appointment:
     """Keep an opening for 10 minutes while the person finishes signing up.
 
     The hold belongs to the client, or, before sign-up, to the browser session. One live
-    hold each: a new hold releases the holder's other holds."""
+    hold each: a new hold releases the holder's earlier holds. Holds before sign-up are
+    also limited per network `address` (the caller passes the request's address; only a
+    digest is stored) and per provider; a client's holds per hour. Over a limit, TooManyHolds
+    (429) says when to try again."""
     now = now or timezone.now()
     start = _utc(start)
     if client is None and not session_key:
         raise InvalidInput("A hold needs a client.", fields={"client_id": "is required"})
+    digest = "" if client is not None else address_digest(address)
     with transaction.atomic():
+        if client is not None:
+            _lock_client(client)
+            mine = Appointment.objects.filter(client=client)
+        else:
+            _lock_address(digest)
+            mine = Appointment.objects.filter(client__isnull=True, hold_session=session_digest(session_key))
         _lock_provider(provider)
         _lapse_holds(provider=provider, client=client, start=start, now=now)
-        mine = Appointment.objects.filter(status=Status.HELD)
+        _end_holds(mine, now=now, by=by)
         if client is not None:
-            mine = mine.filter(client=client)
+            _check_client_hold_rate(client=client, now=now)
         else:
-            mine = mine.filter(hold_session=session_digest(session_key))
-        mine.update(status=Status.LAPSED)
+            _check_anonymous_hold_limits(provider=provider, digest=digest, now=now)
         check_bookable(provider=provider, client=client, start=start, format=format, now=now)
         return _insert_claim(
             provider=provider, client=client, start=start, end=start + SESSION, format=format, status=Status.HELD,
             hold_expires_at=now + HOLD_FOR, created_by=by,
-            hold_session=session_digest(session_key) if client is None else "",
+            hold_session=session_digest(session_key) if client is None else "", hold_address=digest,
         )
 
 
 def session_hold(*, hold_id: int, session_key: str, now: dt.datetime | None = None) -> Appointment | None:
-    """The session's hold with that id, live or lapsed, or None when it is not theirs."""
+    """The session's hold with that id, live or ended, or None when it is not theirs."""
     if not session_key:
         return None
     return (
         Appointment.objects.select_related("provider")
-        .filter(pk=hold_id, hold_session=session_digest(session_key), status__in=(Status.HELD, Status.LAPSED))
+        .filter(pk=hold_id, hold_session=session_digest(session_key), status__in=HOLD_STATUSES)
         .first()
     )
 
@@ -241,11 +388,11 @@ def appointment_book(
             own_hold.status, own_hold.format, own_hold.hold_expires_at, own_hold.booked_at = (
                 Status.BOOKED, format, None, now,
             )
-            own_hold.client, own_hold.hold_session = client, ""
+            own_hold.client, own_hold.hold_session, own_hold.hold_address = client, "", ""
             try:
                 with transaction.atomic():
                     own_hold.save(update_fields=["status", "format", "hold_expires_at", "booked_at", "client",
-                                                 "hold_session"])
+                                                 "hold_session", "hold_address"])
             except IntegrityError:  # the client already has another session at that hour
                 raise InvalidSlot("You already have a session at that time.", fields={"start": "you are busy"}) \
                     from None
@@ -283,11 +430,19 @@ def _start_clock(*, appointment: Appointment) -> None:
 def appointment_cancel(
     *, appointment: Appointment, by: User, now: dt.datetime | None = None, may_count_late: bool = True
 ) -> Appointment:
-    """Cancel a booking (or release a hold). A client cancelling less than 24 hours before
-    the start is recorded as a late cancellation. The hour is offered again at once."""
+    """Cancel a booking. A client cancelling less than 24 hours before the start is recorded
+    as a late cancellation. The hour is offered again at once, and calendars are told (the
+    iCalendar SEQUENCE goes up).
+
+    A hold is not a booking: given one, this releases it (or records that it lapsed), and
+    nobody is told."""
     now = now or timezone.now()
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.status == Status.HELD:
+            _end_holds(Appointment.objects.filter(pk=appointment.pk), now=now, by=by)
+            appointment.refresh_from_db()
+            return appointment
         if appointment.status not in ACTIVE:
             raise Conflict(f"This appointment is already {appointment.get_status_display().lower()}.",
                            fields={"status": appointment.status})
@@ -301,8 +456,9 @@ def appointment_cancel(
         appointment.late_cancellation = (
             may_count_late and by.role == Role.CLIENT and appointment.start - now < LATE_CANCELLATION
         )
+        appointment.sequence += 1
         appointment.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancelled_by_role",
-                                        "late_cancellation"])
+                                        "late_cancellation", "sequence"])
         CareRequest.objects.filter(first_appointment=appointment).update(
             first_appointment=None, first_start=None, wait_seconds=None
         )
@@ -333,9 +489,10 @@ def appointment_reschedule(
         appointment.rescheduled_from = appointment.start
         appointment.start, appointment.end = start, start + SESSION
         appointment.reminder_sent_at = None
+        appointment.sequence += 1
         try:
             with transaction.atomic():
-                appointment.save(update_fields=["rescheduled_from", "start", "end", "reminder_sent_at"])
+                appointment.save(update_fields=["rescheduled_from", "start", "end", "reminder_sent_at", "sequence"])
         except IntegrityError:
             raise SlotTaken("Someone else has just booked or is holding that time. Please choose another opening.") \
                 from None
@@ -457,7 +614,7 @@ def crisis_request_create(
     A way to reach them is required: a phone number (checked, stored in E.164) or an email
     address (for someone who cannot safely take a call); and the state they are in. `address`
     is where the request came from: requests from one address are limited to
-    `throttle.CRISIS_REQUEST_LIMIT` an hour (RateLimited after that); None for callers who are
+    `throttle.CRISIS_REQUEST_LIMIT` an hour (TooManyRequests after that); None for callers who are
     not limited. `care_request_id` is the intake's or match's request for care, which is
     flagged as a crisis and whose client, if any, the request belongs to."""
     from carematch.accounts import services as account_services
@@ -499,7 +656,7 @@ def crisis_request_create(
         if address is not None:
             retry_after = throttle.crisis_request_retry_after(address=address, now=now)
             if retry_after is not None:
-                raise RateLimited(TOO_MANY_CRISIS_REQUESTS, retry_after=retry_after)
+                raise TooManyRequests(TOO_MANY_CRISIS_REQUESTS, retry_after=retry_after)
             account_services.login_attempt_record(
                 kind=LoginAttempt.Kind.CRISIS_REQUEST, email="", address=address, succeeded=True, now=now,
             )

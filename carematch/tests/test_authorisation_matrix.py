@@ -10,12 +10,15 @@ One world is built once for the module (inside a transaction rolled back at the 
 case runs in its own savepoint, so what one case writes, no other sees):
 client A with a booked appointment with provider PA, a goal, a plan activity with a
 check-in, a note by PA, a PHQ-9 that opened a safety alert, a questionnaire request, a rated past session,
-a calendar feed, a second API token and a hold (of an opening with provider PB: a hold is not an appointment);
+a calendar feed, a second API token and a hold (of an opening with provider PB: a hold is not an appointment),
+and a hold with provider PR that client A released (as closing an account releases holds: a
+released hold is not an appointment either, so PR's only link to A shows PR nothing);
 client B with their own provider PB and goal; a coordinator; an admin. Every record id in
 the addresses belongs to client A (or provider A), so client B and provider B asking for
 them is the check that nobody reads another person's record by changing an id.
 
-Callers: anonymous, client A, client B, provider of A, another provider, coordinator, admin.
+Callers: anonymous, client A, client B, provider of A, another provider, the provider of a
+released hold, coordinator, admin.
 Expected answers: ALLOWED (2xx, a redirect that is not to a log-in page, or a 4xx about the
 input from a caller who was let in), NOT_FOUND (a record the caller may not see: 404, never
 403, so its existence does not leak), FORBIDDEN (a page or operation for another role,
@@ -51,13 +54,14 @@ CLIENT_A = "client_a"
 CLIENT_B = "client_b"
 PROVIDER_A = "provider_of_a"
 PROVIDER_B = "other_provider"
+PROVIDER_RELEASED = "provider_of_a_released_hold"
 COORDINATOR = "coordinator"
 ADMIN = "admin"
-ROLES = (ANON, CLIENT_A, CLIENT_B, PROVIDER_A, PROVIDER_B, COORDINATOR, ADMIN)
+ROLES = (ANON, CLIENT_A, CLIENT_B, PROVIDER_A, PROVIDER_B, PROVIDER_RELEASED, COORDINATOR, ADMIN)
 
 SIGNED_IN = frozenset(ROLES) - {ANON}
 CLIENTS = frozenset({CLIENT_A, CLIENT_B})
-PROVIDERS = frozenset({PROVIDER_A, PROVIDER_B})
+PROVIDERS = frozenset({PROVIDER_A, PROVIDER_B, PROVIDER_RELEASED})
 STAFF = frozenset({COORDINATOR, ADMIN})  # admins are staff: they see what coordinators see
 CARE_TEAM_OF_A = frozenset({CLIENT_A, PROVIDER_A}) | STAFF
 
@@ -441,6 +445,7 @@ def build_world() -> World:
     from carematch.measures.models import PROVIDER_ALERT_KINDS, Alert
     from carematch.measures.tests.factories import phq9, record
     from carematch.scheduling import feeds
+    from carematch.scheduling import services as scheduling
     from carematch.scheduling.models import Status
     from carematch.scheduling.tests.factories import ClientFactory, weekday_provider
 
@@ -448,6 +453,7 @@ def build_world() -> World:
     admin = UserFactory(role=Role.ADMIN)
     provider_a = weekday_provider(user=UserFactory(role=Role.PROVIDER))
     provider_b = weekday_provider(user=UserFactory(role=Role.PROVIDER))
+    provider_released = weekday_provider(user=UserFactory(role=Role.PROVIDER))
     client_a = ClientFactory()
     client_b = ClientFactory()
 
@@ -455,6 +461,10 @@ def build_world() -> World:
     appointment(provider_b, client_b)
     # Client A holds an opening with provider B: a hold is not an appointment, so B sees nothing of A.
     hold = appointment(provider_b, client_a, status=Status.HELD)
+    # Client A held an opening with provider PR and let it go, through the same service that
+    # closing an account uses: PR's only link to A is a released hold, which shows PR nothing.
+    scheduling.appointment_cancel(appointment=appointment(provider_released, client_a, status=Status.HELD),
+                                  by=client_a.user)
     # A past session with provider A, rated by the client.
     now = timezone.now()
     past = appointment(provider_a, client_a, status=Status.COMPLETED, start=now - dt.timedelta(days=2))
@@ -478,7 +488,8 @@ def build_world() -> World:
 
     users = {
         CLIENT_A: client_a.user, CLIENT_B: client_b.user, PROVIDER_A: provider_a.user,
-        PROVIDER_B: provider_b.user, COORDINATOR: coordinator, ADMIN: admin,
+        PROVIDER_B: provider_b.user, PROVIDER_RELEASED: provider_released.user, COORDINATOR: coordinator,
+        ADMIN: admin,
     }
     return World(
         users=users,

@@ -70,7 +70,7 @@ def test_closing_from_the_page_does_everything_it_promises(client, django_captur
     # Future sessions cancelled through scheduling, holds released, the past left alone.
     future, hold, past = (Appointment.objects.get(pk=a.pk) for a in (record.future, record.hold, record.past))
     assert (future.status, future.cancelled_by_role, future.cancelled_at) == (Status.CANCELLED, "client", r.NOW)
-    assert hold.status == Status.CANCELLED and hold.booked_at is None
+    assert hold.status == Status.RELEASED and hold.booked_at is None and hold.cancelled_at == r.NOW
     assert past.status == Status.COMPLETED
     # The provider is told by the usual email; the closed address gets nothing.
     with at(r.NOW):

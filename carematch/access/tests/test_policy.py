@@ -1,5 +1,5 @@
 """The one rule for "a provider's client": a booked appointment, whatever became of it, makes
-the provider the client's provider; a hold (live or lapsed) does not. Every reader of a
+the provider the client's provider; a hold (live, lapsed or released) does not. Every reader of a
 client's record (the client, the care record, scores, alerts) asks the same question."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def test_a_provider_with_an_appointment_of_any_outcome_sees_the_client(status):
     assert [read(provider.user, client) for read in READERS] == [True, True, True]
 
 
-@pytest.mark.parametrize("status", [Status.HELD, Status.LAPSED])
+@pytest.mark.parametrize("status", [Status.HELD, Status.LAPSED, Status.RELEASED])
 def test_a_hold_is_not_an_appointment_and_shows_the_provider_nothing(status):
     client = ClientFactory()
     provider = provider_user()

@@ -11,7 +11,7 @@ from carematch.care import services
 from carematch.directory.tests.factories import ProviderFactory
 from carematch.measures.models import Assessment
 from carematch.measures.scoring import severity_for
-from carematch.scheduling.models import Appointment, Format, Status
+from carematch.scheduling.models import WAS_BOOKED, Appointment, Format, Status
 from carematch.scheduling.tests.factories import ClientFactory
 
 __all__ = ["ClientFactory", "assessment", "goal", "provider_of", "provider_user", "self_rating_goal"]
@@ -26,7 +26,9 @@ def provider_user(**overrides):
 
 def appointment(provider, client, *, status=Status.BOOKED, start=None):
     start = start or NEXT_START + dt.timedelta(hours=Appointment.objects.count())
-    extra = {"hold_expires_at": start - dt.timedelta(hours=1)} if status == Status.HELD else {}
+    extra: dict = {"hold_expires_at": start - dt.timedelta(hours=1)} if status == Status.HELD else {}
+    if status in WAS_BOOKED:
+        extra["booked_at"] = start - dt.timedelta(days=2)
     return Appointment.objects.create(
         provider=provider, client=client, start=start, end=start + dt.timedelta(hours=1), format=Format.TELEHEALTH,
         status=status, **extra,

@@ -203,7 +203,7 @@ def test_the_database_itself_refuses_a_second_active_claim_on_one_hour():
     start = __import__("datetime").datetime(2030, 1, 7, 16, tzinfo=__import__("datetime").UTC)
     end = start + __import__("datetime").timedelta(hours=1)
     Appointment.objects.create(provider=provider, client=one, start=start, end=end, format="telehealth",
-                               status=Status.BOOKED)
+                               status=Status.BOOKED, booked_at=start - __import__("datetime").timedelta(days=1))
     with pytest.raises(IntegrityError), transaction.atomic():
         Appointment.objects.create(provider=provider, client=two, start=start, end=end, format="telehealth",
                                    status=Status.BOOKED)

@@ -19,7 +19,7 @@ from carematch.access.closing import account_close
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import PASSWORD, UserFactory
 from carematch.lib import crypto
-from carematch.lib.errors import Conflict, Forbidden, InvalidInput, RateLimited
+from carematch.lib.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
 from carematch.scheduling import services
 from carematch.scheduling.models import CareRequest, CrisisAttempt, CrisisRequest
 
@@ -112,7 +112,7 @@ def test_signing_up_after_asking_makes_the_request_the_new_clients():
 def test_five_requests_an_hour_from_one_address_then_429_with_the_seconds_to_wait():
     for minute in range(5):
         ask(address="203.0.113.9", now=NOW + dt.timedelta(minutes=minute))
-    with pytest.raises(RateLimited) as refused:
+    with pytest.raises(TooManyRequests) as refused:
         ask(address="203.0.113.9", now=NOW + dt.timedelta(minutes=10))
     assert refused.value.status == 429 and refused.value.retry_after == 50 * 60
     assert "988" in refused.value.detail and "911" in refused.value.detail
