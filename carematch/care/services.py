@@ -1,4 +1,5 @@
 """Every write to goals, plans, check-ins and provider notes. The pages and the API both call these.
+Erasing them once the retention period has passed is here too (carematch.access.closing asks).
 
 Each service checks who may write (access policy), validates every input, and writes inside
 one transaction. Problems are raised as domain errors naming the fields.
@@ -7,9 +8,11 @@ one transaction. Problems are raised as domain errors naming the fields.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
 from carematch.access import policy
@@ -383,3 +386,49 @@ def provider_note_remove(*, note: ProviderNote, by: Any, now: dt.datetime | None
             raise Conflict("This note has already been removed.")
     note.deleted_at, note.deleted_by = now, by
     return note
+
+
+# --- Erasing what the retention period no longer requires ----------------------------------------
+
+# Models whose rows are removed by hiding them (`deleted_at`) and kept for the retention period.
+REMOVABLE: tuple[type[models.Model], ...] = (CheckIn, ProviderNote)
+
+
+def _deleted(by_model: dict[str, int]) -> Counter[str]:
+    return Counter({label: n for label, n in by_model.items() if n})
+
+
+def care_records_purge_for_client(*, client_id: int) -> Counter[str]:
+    """Erase the client's plan (activities and their check-ins), goals (with their versions and
+    ratings) and provider notes (with their versions): the retention period of their closed
+    account has ended. Rows erased, by model label."""
+    deleted: Counter[str] = Counter()
+    with transaction.atomic():
+        for rows in (
+            Activity.objects.filter(client_id=client_id),
+            Goal.objects.filter(client_id=client_id),
+            ProviderNote.objects.filter(client_id=client_id),
+        ):
+            deleted.update(_deleted(rows.delete()[1]))
+    return deleted
+
+
+def removed_entries_purge(*, before: dt.datetime) -> tuple[Counter[str], Counter[str]]:
+    """Erase check-ins and provider notes removed before `before` (their retention period has
+    passed). A row something kept still refers to is kept, and the others erased one by one.
+    Rows erased and rows kept, by model label."""
+    deleted: Counter[str] = Counter()
+    kept: Counter[str] = Counter()
+    for model in REMOVABLE:
+        expired = model._base_manager.filter(deleted_at__isnull=False, deleted_at__lt=before)
+        try:
+            with transaction.atomic():
+                deleted.update(_deleted(expired.delete()[1]))
+        except ProtectedError:
+            for pk in list(expired.values_list("pk", flat=True)):
+                try:
+                    with transaction.atomic():
+                        deleted.update(_deleted(model._base_manager.filter(pk=pk).delete()[1]))
+                except ProtectedError:
+                    kept[model._meta.label] += 1
+    return deleted, kept
