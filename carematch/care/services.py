@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import ExpressionWrapper, F, Value
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
 from carematch.access import policy
 from carematch.accounts.models import Client
+from carematch.lib import crypto
 from carematch.lib.errors import Conflict, Forbidden, InvalidInput
 from carematch.lib.timezones import zone
 from carematch.scheduling.models import WAS_BOOKED, Appointment
@@ -40,6 +43,7 @@ from .models import (
     Period,
     ProviderNote,
     ProviderNoteVersion,
+    Reencryption,
 )
 from .status import Measure
 
@@ -432,3 +436,59 @@ def removed_entries_purge(*, before: dt.datetime) -> tuple[Counter[str], Counter
                 except ProtectedError:
                     kept[model._meta.label] += 1
     return deleted, kept
+
+
+# --- Moving encrypted columns to a new key -------------------------------------------------------
+# The one write that crosses apps: the key belongs to the deployment, not to an app, and
+# rotating it changes how every encrypted column is stored, never what any of them says.
+# The history guards (carematch/lib/history.py) let the content of clinical rows be rewritten
+# only while a Reencryption row exists inside the same transaction.
+
+
+@dataclass(frozen=True)
+class ColumnRotated:
+    label: str  # app.Model.field
+    rotated: int
+    current: int  # already under the first key
+    empty: int
+    unreadable: int  # no configured key decrypts them; left as they are
+
+
+def encrypted_column_rotate(
+    *, model: type[models.Model], field: crypto.EncryptedTextField, batch_size: int = 500
+) -> ColumnRotated:
+    """Re-encrypt each stored value of one encrypted column that is not yet under the first
+    key, in batches of `batch_size` rows, each batch its own transaction. A value changed by
+    someone else meanwhile is left alone (never re-encrypted through the field)."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    stored = ExpressionWrapper(F(field.attname), output_field=models.TextField())
+    rows = model._base_manager.alias(stored=stored)
+    rotated = current = empty = unreadable = 0
+    last_pk: Any = None
+    while True:
+        batch_rows = rows if last_pk is None else rows.filter(pk__gt=last_pk)
+        batch = list(batch_rows.order_by("pk").annotate(stored_value=stored)
+                     .values_list("pk", "stored_value")[:batch_size])
+        if not batch:
+            return ColumnRotated(f"{model._meta.label}.{field.name}", rotated, current, empty, unreadable)
+        last_pk = batch[-1][0]
+        with transaction.atomic():
+            marker = Reencryption.objects.create(started_at=timezone.now())
+            for pk, token in batch:
+                if token is None or token == "":
+                    empty += 1
+                    continue
+                if crypto.encrypted_under_first_key(token):
+                    current += 1
+                    continue
+                try:
+                    new_token = crypto.rotate(token, where=f"{model._meta.db_table} row {pk}")
+                except crypto.DecryptionError:
+                    unreadable += 1
+                    continue
+                # Only if nobody changed the value meanwhile; never re-encrypt through the field.
+                rotated += rows.filter(pk=pk, stored=token).update(
+                    **{field.attname: Value(new_token, output_field=models.TextField())}
+                )
+            marker.delete()
