@@ -332,7 +332,7 @@ def _observe_secrets(check: LogLeakCheck) -> None:
         setattr(module, function_name, noting)
 
     observe("carematch.accounts.services", "api_token_issue", "API token")
-    observe("carematch.scheduling.feeds", "calendar_feed_issue", "calendar address token")
+    observe("carematch.scheduling.services", "calendar_feed_issue", "calendar address token")
     observe("carematch.accounts.mfa", "secret_new", "TOTP secret")
     observe("carematch.accounts.mfa", "recovery_code_new", "recovery code")
 

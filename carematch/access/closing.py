@@ -28,33 +28,44 @@ their contact attempts. The access log is
 never erased: it holds no content, only who looked at what and when.
 
 `purge_expired` then erases each client whose retention has ended, with every record of
-theirs, all or nothing per client; and rows of any model with a `deleted_at` older than the
+theirs, all or nothing per client; and removed entries (a `deleted_at`) older than the
 retention period.
+
+Each app writes its own tables: this module decides what closing and erasing mean and in
+which order, and asks each app's services for its part (`client_purges()` lists who erases
+what, in the order the foreign keys need). It imports no other app's models.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.apps import apps
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models.deletion import ProtectedError
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from carematch.accounts.models import Client, Role, User
+from carematch.access import audit
+from carematch.accounts import selectors as accounts_selectors
+from carematch.accounts import services as accounts
+from carematch.accounts import throttle
+from carematch.care import services as care
 from carematch.lib.errors import Conflict, Forbidden, InvalidInput
+from carematch.matching import services as matching
+from carematch.measures import services as measures
+from carematch.scheduling import services as scheduling
+
+if TYPE_CHECKING:  # annotations only
+    from carematch.accounts.models import Client, User
 
 logger = logging.getLogger("carematch.access.closing")
 
 CONFIRMATION_PHRASE = "close my account"
-CLOSED_EMAIL_DOMAIN = "closed.carematch.invalid"
 DEFAULT_RETENTION_DAYS = 2557  # seven years
 
 
@@ -65,11 +76,6 @@ def retention_period() -> dt.timedelta:
 def kept_until(closed_at: dt.datetime) -> dt.datetime:
     """When a record closed (or removed) at `closed_at` may be erased."""
     return closed_at + retention_period()
-
-
-def closed_email(user: User) -> str:
-    """A unique address that can never receive mail (RFC 2606 reserves `.invalid`)."""
-    return f"closed-{user.pk}-{secrets.token_hex(6)}@{CLOSED_EMAIL_DOMAIN}"
 
 
 # --- Closing ------------------------------------------------------------------------------------
@@ -88,25 +94,20 @@ def _check_identity(*, user: User, password: str, code: str, confirmation: str, 
     """The person proves it is them (password, and a code when they use an authenticator app)
     and types the confirmation. Checked before the closing transaction, so that wrong
     passwords and codes are remembered for throttling even though nothing else is written."""
-    from carematch.accounts import services, throttle
-    from carematch.accounts.models import LoginAttempt
-
     if throttle.log_in_refused(email=user.email, address=address, now=now):
         raise InvalidInput(throttle.TOO_MANY_LOG_INS, fields={"password": "too many attempts"}, code="throttled")
     problems: dict[str, str] = {}
     if " ".join(str(confirmation or "").lower().split()) != CONFIRMATION_PHRASE:
         problems["confirmation"] = f'type "{CONFIRMATION_PHRASE}" to confirm'
-    if not password or not user.check_password(password):
-        services.login_attempt_record(kind=LoginAttempt.Kind.LOG_IN, email=user.email, address=address,
-                                      succeeded=False, now=now)
+    if not accounts.password_check(user=user, password=password, address=address, now=now):
         problems["password"] = "that is not your password"  # noqa: S105 - a message, not a password
     if problems:
         raise InvalidInput(_sentence(problems), fields=problems)
-    if services.mfa_device_of(user) is not None:
+    if accounts.mfa_device_of(user) is not None:
         if not str(code or "").strip():
             raise InvalidInput("Enter a code from your authenticator app, or a recovery code.",
                                fields={"code": "a code from your authenticator app is required"})
-        services.mfa_code_check(user=user, code=str(code), address=address, now=now)
+        accounts.mfa_code_check(user=user, code=str(code), address=address, now=now)
 
 
 def _sentence(problems: dict[str, str]) -> str:
@@ -121,84 +122,47 @@ def account_close(
     """Close the client account of `user` (see the module's description). Refused for other
     roles, for an account already closed, and without the password, the authenticator code
     (when the person set one up) and the typed confirmation."""
-    from carematch.accounts import throttle
-
     now = now or timezone.now()
-    if not isinstance(user, User) or user.role != Role.CLIENT:
+    if not accounts_selectors.is_client_login(user):
         raise Forbidden("Only clients can close their account here. Staff and provider accounts are closed by an "
                         "administrator.")
-    client = Client.objects.filter(user=user).first()
+    client = accounts_selectors.client_of(user=user)
     if (client is not None and client.closed_at is not None) or not user.is_active:
         raise Conflict("This account is already closed.", fields={"account": "already closed"})
     if request is not None and not address:
         address = throttle.client_address(request)
     _check_identity(user=user, password=password, code=code, confirmation=confirmation, address=address, now=now)
-    from carematch.access import audit
 
     # Recorded in the access log with its result, in the same transaction as the closing.
     with audit.write(request, action="delete", resource_type="client_account",
                      resource_id=client.pk if client is not None else f"user:{user.pk}", client=client, actor=user):
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        client = Client.objects.select_for_update().filter(user=locked).first()
+        locked, client = accounts.client_account_lock(user=user)
         if not locked.is_active or (client is not None and client.closed_at is not None):
             raise Conflict("This account is already closed.", fields={"account": "already closed"})
         cancelled = released = 0
         if client is not None:
             cancelled, released = _end_care_links(client=client, user=locked, now=now)
-        _end_access(user=locked, now=now)
+        accounts.user_close(user=locked, now=now)
         if client is not None:
-            client.zip = ""
-            client.closed_at = now
-            client.save(update_fields=["zip", "closed_at"])
+            accounts.client_close(client=client, now=now)
     logger.info("client account of user %s closed", user.pk)
     return Closed(closed_at=now, kept_until=kept_until(now), cancelled_appointments=cancelled,
                   released_holds=released)
 
 
 def _end_care_links(*, client: Client, user: User, now: dt.datetime) -> tuple[int, int]:
-    from carematch.matching.models import WaitlistEntry
-    from carematch.measures.models import FortnightlyPlan, QuestionnaireRequest
-    from carematch.scheduling import services as scheduling
-    from carematch.scheduling.models import Appointment, CareRequest, Status
-
-    cancelled = 0
-    for appointment in Appointment.objects.filter(client=client, status=Status.BOOKED, start__gt=now).order_by(
-        "start"
-    ):
-        # Closing an account is never held against the person as a late cancellation.
-        scheduling.appointment_cancel(appointment=appointment, by=user, now=now, may_count_late=False)
-        cancelled += 1
+    """Everything that would go on happening for the client stops; the record itself is kept.
+    The sessions cancelled and the holds released."""
+    cancelled = scheduling.upcoming_appointments_cancel(client=client, by=user, now=now)
     # Holds are released (or lapse), never cancelled: a hold never makes anyone their provider.
     released = scheduling.holds_release(client=client, by=user, now=now)
-    WaitlistEntry.objects.filter(client=client).delete()
-    QuestionnaireRequest.objects.filter(client=client, completed_at__isnull=True, withdrawn_at__isnull=True).update(
-        withdrawn_at=now
-    )
-    FortnightlyPlan.objects.filter(client=client).update(next_due_at=None)
+    matching.waitlist_leave(client=client)
+    measures.questionnaires_end_for_client(client=client, now=now)
     # Contact details given when asking to be called back: erased now from closed requests; an
     # open one keeps them until a coordinator has closed it (see crisis_contacts_erase).
     scheduling.crisis_contacts_erase(client=client, now=now)
-    CareRequest.objects.filter(client=client, closed_at__isnull=True, first_appointment__isnull=True).update(
-        closed_at=now
-    )
+    scheduling.care_requests_close(client=client, now=now)
     return cancelled, released
-
-
-def _end_access(*, user: User, now: dt.datetime) -> None:
-    from carematch.accounts import services
-    from carematch.accounts.models import MfaDevice, RecoveryCode
-    from carematch.scheduling.feeds import calendar_feed_revoke
-
-    services.api_tokens_revoke_for_user(user=user)
-    calendar_feed_revoke(user=user, now=now)
-    MfaDevice.objects.filter(user=user).delete()
-    RecoveryCode.objects.filter(user=user).delete()
-    services.user_sessions_end(user=user)
-    user.is_active = False
-    user.set_unusable_password()
-    user.email = closed_email(user)
-    user.preferred_name = ""
-    user.save(update_fields=["is_active", "password", "email", "preferred_name"])
 
 
 # --- Erasing what the retention period no longer requires ---------------------------------------
@@ -226,9 +190,9 @@ def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False) -> P
     report = PurgeReport()
     try:
         with transaction.atomic():
-            for client in Client.objects.filter(closed_at__isnull=False, closed_at__lt=cutoff).order_by("pk"):
+            for client in accounts_selectors.clients_closed_before(cutoff=cutoff):
                 try:
-                    counts = _purge_client(client=client, now=now)
+                    counts = _purge_client(client_id=client.pk)
                 except Exception:  # this client is kept whole; the others go on
                     logger.exception("could not erase the record of client %s; it is kept whole", client.pk)
                     report.failed.append(client.pk)
@@ -243,81 +207,34 @@ def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False) -> P
     return report
 
 
-def _delete_order() -> list[tuple[type[models.Model], str]]:
-    """The client's models in an order that deletes a row before any row it protects (a
-    PROTECT or RESTRICT foreign key): referring rows first. The access log is never erased."""
-    from carematch.access.export import client_models
-
-    found = {
-        model: lookup for model, lookup in client_models().items()
-        if model._meta.managed and model._meta.label_lower != "access.accessevent"
-    }
-    referrers: dict[type[models.Model], set[type[models.Model]]] = {model: set() for model in found}
-    for model in found:
-        for fk in model._meta.concrete_fields:
-            target = fk.related_model if fk.is_relation else None
-            on_delete = getattr(fk.remote_field, "on_delete", None)
-            protects = fk.is_relation and on_delete in (models.PROTECT, models.RESTRICT)
-            if protects and isinstance(target, type) and target in found and target is not model:
-                referrers[target].add(model)
-    order: list[type[models.Model]] = []
-    remaining = set(found)
-    while remaining:
-        ready = sorted((m for m in remaining if not (referrers[m] & remaining)), key=lambda m: m._meta.label_lower)
-        if not ready:
-            raise RuntimeError("protecting foreign keys between client records form a cycle")
-        order.extend(ready)
-        remaining.difference_update(ready)
-    return [(model, found[model]) for model in order]
+def client_purges() -> list[Callable[..., Counter[str]]]:
+    """Who erases a client's rows, each app its own, in an order that erases a row before any
+    row it protects (a PROTECT foreign key): the care record and the waitlist first, then
+    measures (alerts protect answers and ratings; session ratings protect appointments), then
+    scheduling (appointments, care and crisis requests), and the client and their login last.
+    The access log is never erased. Looked up when called, so each is the app's current one."""
+    return [
+        care.care_records_purge_for_client,
+        matching.waitlist_purge_for_client,
+        measures.measures_purge_for_client,
+        scheduling.appointments_purge_for_client,
+        accounts.account_purge_for_client,
+    ]
 
 
-def _purge_client(*, client: Client, now: dt.datetime) -> Counter[str]:
+def _purge_client(*, client_id: int) -> Counter[str]:
     """Erase one client and every record of theirs, in one savepoint: all or nothing."""
-    from carematch.access import audit
-
     counts: Counter[str] = Counter()
     # Recorded with its result: erased, or rejected (and kept whole) when something failed.
-    with audit.write(None, action="delete", resource_type="client_record", resource_id=client.pk, client=client.pk):
-        client = Client.objects.select_for_update().get(pk=client.pk)
-        for model, lookup in _delete_order():
-            _unlink_cycles(model=model, client=client, lookup=lookup)
-            _, by_model = model._base_manager.filter(**{lookup: client.pk}).delete()
-            counts.update({label: n for label, n in by_model.items() if n})
-        user = client.user
-        _, by_model = Client.objects.filter(pk=client.pk).delete()
-        counts.update({label: n for label, n in by_model.items() if n})
-        _, by_model = User.objects.filter(pk=user.pk).delete()
-        counts.update({label: n for label, n in by_model.items() if n})
-    logger.info("erased the record of client %s after its retention period", client.pk)
+    with audit.write(None, action="delete", resource_type="client_record", resource_id=client_id, client=client_id):
+        accounts.client_lock(client_id=client_id)
+        for purge in client_purges():
+            counts.update(purge(client_id=client_id))
+    logger.info("erased the record of client %s after its retention period", client_id)
     return counts
 
 
-def _unlink_cycles(*, model: type[models.Model], client: Client, lookup: str) -> None:
-    """Appointments and care requests point at each other (both nullable): clear the care
-    request's link first so either can go."""
-    if model._meta.label_lower == "scheduling.appointment":
-        from carematch.scheduling.models import CareRequest
-
-        CareRequest.objects.filter(first_appointment__client_id=client.pk).update(first_appointment=None)
-
-
 def _purge_removed(*, cutoff: dt.datetime, report: PurgeReport) -> None:
-    for model in apps.get_models():
-        if model._meta.proxy or not model._meta.managed:
-            continue
-        if not any(f.name == "deleted_at" for f in model._meta.concrete_fields):
-            continue
-        expired = model._base_manager.filter(deleted_at__isnull=False, deleted_at__lt=cutoff)
-        try:
-            with transaction.atomic():
-                _, by_model = expired.delete()
-            report.deleted.update({label: n for label, n in by_model.items() if n})
-        except ProtectedError:
-            # Something still kept refers to some of these rows: erase the others, one by one.
-            for pk in list(expired.values_list("pk", flat=True)):
-                try:
-                    with transaction.atomic():
-                        _, by_model = model._base_manager.filter(pk=pk).delete()
-                    report.deleted.update({label: n for label, n in by_model.items() if n})
-                except ProtectedError:
-                    report.skipped[model._meta.label] += 1
+    deleted, kept = care.removed_entries_purge(before=cutoff)
+    report.deleted.update(deleted)
+    report.skipped.update(kept)

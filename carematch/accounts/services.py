@@ -1,4 +1,5 @@
-"""Every write to accounts and API tokens."""
+"""Every write to accounts and API tokens, including accounts' part of closing a client's
+account and of erasing it once the retention period has ended (carematch.access.closing)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import hashlib
 import json
 import logging
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -195,6 +197,17 @@ def _send(template: str, *, to: str, context: dict[str, Any]) -> None:
     send_mail(subject, body, None, [to])
 
 
+def password_check(*, user: User, password: str, address: str, now: dt.datetime | None = None) -> bool:
+    """Whether `password` is the person's own, asked again before something that cannot be
+    undone (closing their account). A wrong one is noted as a failed log-in, so guessing here
+    is throttled like guessing at the log-in page."""
+    if password and user.check_password(password):
+        return True
+    login_attempt_record(kind=LoginAttempt.Kind.LOG_IN, email=user.email, address=address, succeeded=False,
+                         now=now)
+    return False
+
+
 def login_attempt_record(
     *, kind: str, email: str, address: str, succeeded: bool, now: dt.datetime | None = None
 ) -> LoginAttempt:
@@ -379,15 +392,11 @@ def user_access_end(*, user: User, reason: str, now: dt.datetime | None = None) 
     private calendar address, all in one transaction, then tell them by email (once the
     transaction is committed) what ended, when, and what to do if it was not them.
     `reason` is an AccessEndReason value."""
-    from carematch.scheduling import feeds
-
     if reason not in AccessEndReason.values:
         raise ValueError(f"reason must be one of {', '.join(AccessEndReason.values)}")
     now = now or timezone.now()
     with transaction.atomic():
-        tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
-        feeds_off = feeds.calendar_feed_revoke(user=user, now=now, reason=reason)
-        user_sessions_end(user=user)
+        tokens, feeds_off = _access_revoke(user=user, feed_reason=reason, now=now)
         ended = AccessEnded(reason=reason, at=now, api_tokens=tokens, calendar_address=feeds_off > 0)
         transaction.on_commit(lambda: _access_ended_notice(user, ended))
     logger.info(
@@ -395,6 +404,19 @@ def user_access_end(*, user: User, reason: str, now: dt.datetime | None = None) 
         user.pk, reason, tokens, feeds_off,
     )
     return ended
+
+
+def _access_revoke(*, user: User, feed_reason: str, now: dt.datetime) -> tuple[int, int]:
+    """Revoke every live API token of `user`, turn off their calendar address (noting
+    `feed_reason`, a scheduling FeedRevoked value) and end every session of theirs, inside the
+    caller's transaction. Telling the person is the caller's part. How many tokens and
+    addresses were ended."""
+    from carematch.scheduling import services as scheduling  # scheduling's services import these
+
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    feeds_off = scheduling.calendar_feed_revoke(user=user, now=now, reason=feed_reason)
+    user_sessions_end(user=user)
+    return tokens, feeds_off
 
 
 def user_password_set(*, user: User, password: str | None, reason: str, now: dt.datetime | None = None) -> User:
@@ -575,3 +597,71 @@ def client_details_set(
     with transaction.atomic():
         client, _ = Client.objects.update_or_create(user=user, defaults=details)
         return client
+
+
+# --- A client closing their account, and erasing it once the retention period ends ---------------
+# carematch.access.closing runs both; these are accounts' parts.
+
+CLOSED_EMAIL_DOMAIN = "closed.carematch.invalid"
+
+
+def closed_email(user: User) -> str:
+    """A unique address that can never receive mail (RFC 2606 reserves `.invalid`)."""
+    return f"closed-{user.pk}-{secrets.token_hex(6)}@{CLOSED_EMAIL_DOMAIN}"
+
+
+def client_account_lock(*, user: User) -> tuple[User, Client | None]:
+    """The login and client record of `user`, locked until the caller's transaction ends (so
+    that two closings of one account cannot both run)."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    return locked, Client.objects.select_for_update().filter(user=locked).first()
+
+
+def user_close(*, user: User, now: dt.datetime | None = None) -> None:
+    """Close a client's login for good: every API token, the calendar address (turned off) and
+    every session end as in `user_access_end`, but nobody is emailed (the address is being
+    removed); the authenticator app and recovery codes are removed; the login becomes unusable
+    (inactive, no usable password) and its address is replaced by one under `.invalid`, so the
+    person may sign up again with theirs; their preferred name is cleared."""
+    from carematch.scheduling.models import FeedRevoked
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        tokens, feeds_off = _access_revoke(user=user, feed_reason=FeedRevoked.TURNED_OFF, now=now)
+        MfaDevice.objects.filter(user=user).delete()
+        RecoveryCode.objects.filter(user=user).delete()
+        user.is_active = False
+        user.set_unusable_password()
+        user.email = closed_email(user)
+        user.preferred_name = ""
+        user.save(update_fields=["is_active", "password", "email", "preferred_name"])
+    logger.info("login of user %s closed: every session, %s API token(s), %s calendar address(es) ended",
+                user.pk, tokens, feeds_off)
+
+
+def client_close(*, client: Client, now: dt.datetime | None = None) -> Client:
+    """Mark the client record closed (its retention period starts) and clear their ZIP code.
+    The name, date of birth, state and time zone are kept with the legal record."""
+    client.zip = ""
+    client.closed_at = now or timezone.now()
+    with transaction.atomic():
+        client.save(update_fields=["zip", "closed_at"])
+    return client
+
+
+def client_lock(*, client_id: int) -> Client:
+    """The client record, locked until the caller's transaction ends."""
+    return Client.objects.select_for_update().get(pk=client_id)
+
+
+def account_purge_for_client(*, client_id: int) -> Counter[str]:
+    """Erase the client record and its login (the retention period of the closed account has
+    ended), with the rows that go with the login (tokens, calendar addresses, second factor).
+    Every other app's rows that protect the client must have been erased first. Rows erased,
+    by model label."""
+    deleted: Counter[str] = Counter()
+    with transaction.atomic():
+        user_id = Client.objects.filter(pk=client_id).values_list("user_id", flat=True).get()
+        for rows in (Client.objects.filter(pk=client_id), User.objects.filter(pk=user_id)):
+            deleted.update({label: n for label, n in rows.delete()[1].items() if n})
+    return deleted

@@ -1,4 +1,5 @@
 """Every write to goals, plans, check-ins and provider notes. The pages and the API both call these.
+Erasing them once the retention period has passed is here too (carematch.access.closing asks).
 
 Each service checks who may write (access policy), validates every input, and writes inside
 one transaction. Problems are raised as domain errors naming the fields.
@@ -7,13 +8,18 @@ one transaction. Problems are raised as domain errors naming the fields.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import ExpressionWrapper, F, Value
+from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
 from carematch.access import policy
 from carematch.accounts.models import Client
+from carematch.lib import crypto
 from carematch.lib.errors import Conflict, Forbidden, InvalidInput
 from carematch.lib.timezones import zone
 from carematch.scheduling.models import WAS_BOOKED, Appointment
@@ -37,6 +43,7 @@ from .models import (
     Period,
     ProviderNote,
     ProviderNoteVersion,
+    Reencryption,
 )
 from .status import Measure
 
@@ -383,3 +390,105 @@ def provider_note_remove(*, note: ProviderNote, by: Any, now: dt.datetime | None
             raise Conflict("This note has already been removed.")
     note.deleted_at, note.deleted_by = now, by
     return note
+
+
+# --- Erasing what the retention period no longer requires ----------------------------------------
+
+# Models whose rows are removed by hiding them (`deleted_at`) and kept for the retention period.
+REMOVABLE: tuple[type[models.Model], ...] = (CheckIn, ProviderNote)
+
+
+def _deleted(by_model: dict[str, int]) -> Counter[str]:
+    return Counter({label: n for label, n in by_model.items() if n})
+
+
+def care_records_purge_for_client(*, client_id: int) -> Counter[str]:
+    """Erase the client's plan (activities and their check-ins), goals (with their versions and
+    ratings) and provider notes (with their versions): the retention period of their closed
+    account has ended. Rows erased, by model label."""
+    deleted: Counter[str] = Counter()
+    with transaction.atomic():
+        for rows in (
+            Activity.objects.filter(client_id=client_id),
+            Goal.objects.filter(client_id=client_id),
+            ProviderNote.objects.filter(client_id=client_id),
+        ):
+            deleted.update(_deleted(rows.delete()[1]))
+    return deleted
+
+
+def removed_entries_purge(*, before: dt.datetime) -> tuple[Counter[str], Counter[str]]:
+    """Erase check-ins and provider notes removed before `before` (their retention period has
+    passed). A row something kept still refers to is kept, and the others erased one by one.
+    Rows erased and rows kept, by model label."""
+    deleted: Counter[str] = Counter()
+    kept: Counter[str] = Counter()
+    for model in REMOVABLE:
+        expired = model._base_manager.filter(deleted_at__isnull=False, deleted_at__lt=before)
+        try:
+            with transaction.atomic():
+                deleted.update(_deleted(expired.delete()[1]))
+        except ProtectedError:
+            for pk in list(expired.values_list("pk", flat=True)):
+                try:
+                    with transaction.atomic():
+                        deleted.update(_deleted(model._base_manager.filter(pk=pk).delete()[1]))
+                except ProtectedError:
+                    kept[model._meta.label] += 1
+    return deleted, kept
+
+
+# --- Moving encrypted columns to a new key -------------------------------------------------------
+# The one write that crosses apps: the key belongs to the deployment, not to an app, and
+# rotating it changes how every encrypted column is stored, never what any of them says.
+# The history guards (carematch/lib/history.py) let the content of clinical rows be rewritten
+# only while a Reencryption row exists inside the same transaction.
+
+
+@dataclass(frozen=True)
+class ColumnRotated:
+    label: str  # app.Model.field
+    rotated: int
+    current: int  # already under the first key
+    empty: int
+    unreadable: int  # no configured key decrypts them; left as they are
+
+
+def encrypted_column_rotate(
+    *, model: type[models.Model], field: crypto.EncryptedTextField, batch_size: int = 500
+) -> ColumnRotated:
+    """Re-encrypt each stored value of one encrypted column that is not yet under the first
+    key, in batches of `batch_size` rows, each batch its own transaction. A value changed by
+    someone else meanwhile is left alone (never re-encrypted through the field)."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    stored = ExpressionWrapper(F(field.attname), output_field=models.TextField())
+    rows = model._base_manager.alias(stored=stored)
+    rotated = current = empty = unreadable = 0
+    last_pk: Any = None
+    while True:
+        batch_rows = rows if last_pk is None else rows.filter(pk__gt=last_pk)
+        batch = list(batch_rows.order_by("pk").annotate(stored_value=stored)
+                     .values_list("pk", "stored_value")[:batch_size])
+        if not batch:
+            return ColumnRotated(f"{model._meta.label}.{field.name}", rotated, current, empty, unreadable)
+        last_pk = batch[-1][0]
+        with transaction.atomic():
+            marker = Reencryption.objects.create(started_at=timezone.now())
+            for pk, token in batch:
+                if token is None or token == "":
+                    empty += 1
+                    continue
+                if crypto.encrypted_under_first_key(token):
+                    current += 1
+                    continue
+                try:
+                    new_token = crypto.rotate(token, where=f"{model._meta.db_table} row {pk}")
+                except crypto.DecryptionError:
+                    unreadable += 1
+                    continue
+                # Only if nobody changed the value meanwhile; never re-encrypt through the field.
+                rotated += rows.filter(pk=pk, stored=token).update(
+                    **{field.attname: Value(new_token, output_field=models.TextField())}
+                )
+            marker.delete()

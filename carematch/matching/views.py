@@ -450,7 +450,7 @@ def results(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def join_waitlist(request: HttpRequest) -> HttpResponse:
     """Nothing fits yet: join the waitlist with what was asked for (signing up if needed)."""
-    from .waitlist import waitlist_join
+    from .services import waitlist_join
 
     answers = _answers(request)
     missing = intake.answers_complete(answers)

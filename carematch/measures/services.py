@@ -1,5 +1,6 @@
 """Every write of the measures app: answers and their alerts, acknowledgements, requests
-and their schedule, session ratings.
+and their schedule, session ratings, and measures' part of closing a client's account and of
+erasing it once the retention period ends.
 
 The page and the API both record answers through `assessments_record`, which checks every
 response before writing any, and writes them, their alerts and the request they answer in
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -484,3 +486,36 @@ def session_rate(*, appointment: Appointment, client: Client, score: Any,
 
 def _queue_alert_notice(alert_id: int) -> None:
     _queue(tasks.send_alert_notice, alert_id=alert_id)
+
+
+# --- A client closing their account, and erasing it once the retention period ends ---------------
+
+
+def questionnaires_end_for_client(*, client: Client, now: dt.datetime | None = None) -> int:
+    """The client's account is closing: their open questionnaire links stop working and their
+    every-2-weeks questionnaires stop. Answers and scores are kept with the record. How many
+    open requests were withdrawn."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        withdrawn = QuestionnaireRequest.objects.filter(
+            client=client, completed_at__isnull=True, withdrawn_at__isnull=True
+        ).update(withdrawn_at=now)
+        FortnightlyPlan.objects.filter(client=client).update(next_due_at=None)
+    return withdrawn
+
+
+def measures_purge_for_client(*, client_id: int) -> Counter[str]:
+    """Erase the client's alerts, questionnaire schedules and requests, answers and session
+    ratings (the retention period of their closed account has ended). Alerts go first: they
+    protect the answers and ratings that raised them. Rows erased, by model label."""
+    deleted: Counter[str] = Counter()
+    with transaction.atomic():
+        for rows in (
+            Alert.objects.filter(client_id=client_id),
+            FortnightlyPlan.objects.filter(client_id=client_id),
+            QuestionnaireRequest.objects.filter(client_id=client_id),
+            Assessment.objects.filter(client_id=client_id),
+            SessionRating.objects.filter(client_id=client_id),
+        ):
+            deleted.update({label: n for label, n in rows.delete()[1].items() if n})
+    return deleted

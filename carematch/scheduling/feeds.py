@@ -5,25 +5,24 @@ The token in the address is a bearer secret. Like API tokens, only its SHA-256 d
 is stored, so carematch can show the address once, when it is made, and never again.
 Making a new address revokes the old one. Cancelled sessions stay in the feed marked
 CANCELLED, so subscribed calendars remove them.
+
+This module reads and renders; addresses are made, turned off and found by their token in
+services.py (`calendar_feed_issue`, `calendar_feed_revoke`, `calendar_feed_find`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from icalendar import Calendar
 
 from carematch.access.policy import has_role
 from carematch.accounts.models import Client, Role, User
-from carematch.accounts.services import token_digest
 from carematch.directory.models import Provider
-from carematch.lib.errors import Conflict, Forbidden
 
 from . import calendar
 from .models import Appointment, CalendarFeed, FeedRevoked, Format, Status
@@ -32,7 +31,6 @@ FEED_TOKEN_PREFIX = "cf_"  # noqa: S105 - a marker, not a secret
 FEED_TOKEN_PATTERN = r"cf_[A-Za-z0-9_-]{43}"  # noqa: S105 - the shape of a token, not a secret
 RECENT = dt.timedelta(days=30)
 FEED_STATUSES = (Status.BOOKED, Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW)
-_LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 
 
 # --- Calendar files ------------------------------------------------------------------------
@@ -118,37 +116,6 @@ def live_feed(*, user: User) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).first()
 
 
-def calendar_feed_issue(*, user: User, now: dt.datetime | None = None) -> tuple[CalendarFeed, str]:
-    """A new private address for `user`; any earlier one stops working. The raw token is
-    returned once and never stored."""
-    if feed_owner(user) is None:
-        raise Forbidden("Calendar feeds are for clients and providers with a carematch record.")
-    now = now or timezone.now()
-    raw = FEED_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    try:
-        with transaction.atomic():
-            CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
-                revoked_at=now, revoked_reason=FeedRevoked.REPLACED
-            )
-            feed = CalendarFeed.objects.create(user=user, prefix=raw[:11], digest=token_digest(raw), created_at=now)
-    except IntegrityError:
-        raise Conflict("A new calendar address was just made for you. Reload the page.") from None
-    return feed, raw
-
-
-def calendar_feed_revoke(
-    *, user: User, now: dt.datetime | None = None, reason: str = FeedRevoked.TURNED_OFF
-) -> int:
-    """Turn off the person's calendar address, noting why (a FeedRevoked value); the number
-    of addresses turned off."""
-    if reason not in FeedRevoked.values:
-        raise ValueError(f"reason must be one of {', '.join(FeedRevoked.values)}")
-    with transaction.atomic():
-        return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
-            revoked_at=now or timezone.now(), revoked_reason=reason
-        )
-
-
 # Reasons the calendar page explains: the person did not turn the address off themselves.
 _ENDED_WITH_EVERYTHING = frozenset(FeedRevoked.values) - {FeedRevoked.REPLACED, FeedRevoked.TURNED_OFF}
 
@@ -160,21 +127,3 @@ def feed_ended_with_access(*, user: User) -> CalendarFeed | None:
     if latest is None or latest.revoked_at is None or latest.revoked_reason not in _ENDED_WITH_EVERYTHING:
         return None
     return latest
-
-
-def calendar_feed_find(*, raw: str, now: dt.datetime | None = None) -> CalendarFeed | None:
-    """The live feed of an active person with this token, or None. Notes when it was last read."""
-    if not raw.startswith(FEED_TOKEN_PREFIX) or len(raw) > 64:
-        return None
-    feed = (
-        CalendarFeed.objects.select_related("user")
-        .filter(digest=token_digest(raw), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if feed is None:
-        return None
-    now = now or timezone.now()
-    if feed.last_used_at is None or now - feed.last_used_at > _LAST_USED_RESOLUTION:
-        with transaction.atomic():
-            CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
-    return feed

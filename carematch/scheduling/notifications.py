@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from carematch.measures.services import questionnaires_for_appointment
 
-from . import emails, tasks
+from . import emails, services, tasks
 from .models import Appointment, CrisisRequest, Status
 
 logger = logging.getLogger("carematch.scheduling.notifications")
@@ -109,28 +109,17 @@ def appointment_reminder_send(*, appointment_id: int, start: str, now: dt.dateti
     The reminder is recorded before it is sent (so it is never sent twice) and the record
     is taken back if sending fails (so a retry can send it). Whether it was sent."""
     now = now or timezone.now()
-    expected = dt.datetime.fromisoformat(start)
-    with transaction.atomic():
-        appointment = Appointment.objects.select_for_update().filter(pk=appointment_id).first()
-        if (
-            appointment is None
-            or appointment.client_id is None
-            or appointment.status != Status.BOOKED
-            or appointment.start != expected
-            or appointment.start <= now
-            or appointment.reminder_sent_at is not None
-        ):
-            return False
-        appointment.reminder_sent_at = now
-        appointment.save(update_fields=["reminder_sent_at"])
+    if not services.appointment_reminder_claim(
+        appointment_id=appointment_id, start=dt.datetime.fromisoformat(start), now=now
+    ):
+        return False
     appointment = _appointment(appointment_id)
     if appointment is None:
         return False
     try:
         emails.appointment_emails_send(kind="reminder", appointment=appointment)
     except Exception:
-        with transaction.atomic():
-            Appointment.objects.filter(pk=appointment_id, reminder_sent_at=now).update(reminder_sent_at=None)
+        services.appointment_reminder_unclaim(appointment_id=appointment_id, claimed_at=now)
         raise
     logger.info("sent the reminder of appointment %s", appointment_id)
     return True
@@ -177,11 +166,9 @@ def crisis_notice_send(*, crisis_request_id: int) -> int:
 def crisis_escalation_send(*, crisis_request_id: int, now: dt.datetime | None = None) -> int:
     """Email every active coordinator and admin, once, if the request is still open with no
     contact attempt recorded; the number sent (0 when an attempt was recorded meanwhile)."""
-    from .services import crisis_escalation_mark
-
     now = now or timezone.now()
     with transaction.atomic():
-        if not crisis_escalation_mark(crisis_request_id=crisis_request_id, now=now):
+        if not services.crisis_escalation_mark(crisis_request_id=crisis_request_id, now=now):
             logger.info("crisis request %s: an attempt was recorded or it was closed; no escalation",
                         crisis_request_id)
             return 0

@@ -1,5 +1,7 @@
-"""Every write to holds, appointments, requests for care and crisis follow-up. Pages, the
-API and waitlists all book (and ask to be contacted) through here."""
+"""Every write to holds, appointments, requests for care, crisis follow-up and private
+calendar addresses. Pages, the API and waitlists all book (and ask to be contacted) through
+here; closing an account and erasing it after the retention period ask here for scheduling's
+part."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import hashlib
 import ipaddress
 import logging
 import math
+import secrets
+from collections import Counter
 from typing import Any
 
 from django.conf import settings
@@ -17,23 +21,27 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from carematch.accounts.models import STAFF_ROLES, Client, LoginAttempt, Role, User
+from carematch.accounts.services import token_digest
 from carematch.directory.models import Provider
 from carematch.lib import vocab
 from carematch.lib.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
 from carematch.lib.phones import NotAPhoneNumber, phone_e164
 from carematch.lib.timezones import zone
 
+from .feeds import FEED_TOKEN_PREFIX, feed_owner
 from .models import (
     ACTIVE,
     CLOSING_OUTCOMES,
     HOLD_STATUSES,
     Appointment,
+    CalendarFeed,
     CareRequest,
     CrisisAttempt,
     CrisisChannel,
     CrisisOutcome,
     CrisisRequest,
     CrisisStatus,
+    FeedRevoked,
     IdempotencyRecord,
     Status,
 )
@@ -746,3 +754,141 @@ def _crisis_arrived(crisis_request_id: int, requested_at: dt.datetime) -> None:
     from . import notifications
 
     notifications.crisis_request_arrived(crisis_request_id=crisis_request_id, requested_at=requested_at)
+
+
+# --- Reminders -----------------------------------------------------------------------------------
+
+
+def appointment_reminder_claim(*, appointment_id: int, start: dt.datetime, now: dt.datetime) -> bool:
+    """Note that the reminder of a session still booked at `start`, not yet begun and not yet
+    reminded of, is being sent now; whether it was (the caller sends it only then). Noted
+    before sending, so that it is never sent twice."""
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().filter(pk=appointment_id).first()
+        if (
+            appointment is None
+            or appointment.client_id is None
+            or appointment.status != Status.BOOKED
+            or appointment.start != start
+            or appointment.start <= now
+            or appointment.reminder_sent_at is not None
+        ):
+            return False
+        appointment.reminder_sent_at = now
+        appointment.save(update_fields=["reminder_sent_at"])
+    return True
+
+
+def appointment_reminder_unclaim(*, appointment_id: int, claimed_at: dt.datetime) -> None:
+    """Sending the reminder claimed at `claimed_at` failed: take the claim back so that a retry
+    can send it."""
+    with transaction.atomic():
+        Appointment.objects.filter(pk=appointment_id, reminder_sent_at=claimed_at).update(reminder_sent_at=None)
+
+
+# --- Private calendar addresses ------------------------------------------------------------------
+# The token in the address is a bearer secret: only its SHA-256 digest is stored (see feeds.py).
+
+
+def calendar_feed_issue(*, user: User, now: dt.datetime | None = None) -> tuple[CalendarFeed, str]:
+    """A new private address for `user`; any earlier one stops working. The raw token is
+    returned once and never stored."""
+    if feed_owner(user) is None:
+        raise Forbidden("Calendar feeds are for clients and providers with a carematch record.")
+    now = now or timezone.now()
+    raw = FEED_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():
+            CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
+                revoked_at=now, revoked_reason=FeedRevoked.REPLACED
+            )
+            feed = CalendarFeed.objects.create(user=user, prefix=raw[:11], digest=token_digest(raw), created_at=now)
+    except IntegrityError:
+        raise Conflict("A new calendar address was just made for you. Reload the page.") from None
+    return feed, raw
+
+
+def calendar_feed_revoke(
+    *, user: User, now: dt.datetime | None = None, reason: str = FeedRevoked.TURNED_OFF
+) -> int:
+    """Turn off the person's calendar address, noting why (a FeedRevoked value); the number
+    of addresses turned off."""
+    if reason not in FeedRevoked.values:
+        raise ValueError(f"reason must be one of {', '.join(FeedRevoked.values)}")
+    with transaction.atomic():
+        return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=now or timezone.now(), revoked_reason=reason
+        )
+
+
+_FEED_LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
+
+
+def calendar_feed_find(*, raw: str, now: dt.datetime | None = None) -> CalendarFeed | None:
+    """The live feed of an active person with this token, or None. Notes when it was last read."""
+    if not raw.startswith(FEED_TOKEN_PREFIX) or len(raw) > 64:
+        return None
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(digest=token_digest(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if feed is None:
+        return None
+    now = now or timezone.now()
+    if feed.last_used_at is None or now - feed.last_used_at > _FEED_LAST_USED_RESOLUTION:
+        with transaction.atomic():
+            CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
+    return feed
+
+
+# --- A client closing their account, and erasing it once the retention period ends ---------------
+
+
+def upcoming_appointments_cancel(*, client: Client, by: User, now: dt.datetime | None = None) -> int:
+    """Cancel every booked session of `client` still to come, because their account is closing:
+    each through `appointment_cancel`, so their provider is told as usual. Closing an account is
+    never held against the person as a late cancellation. How many were cancelled."""
+    now = now or timezone.now()
+    cancelled = 0
+    with transaction.atomic():
+        upcoming = Appointment.objects.filter(client=client, status=Status.BOOKED, start__gt=now).order_by("start")
+        for appointment in upcoming:
+            appointment_cancel(appointment=appointment, by=by, now=now, may_count_late=False)
+            cancelled += 1
+    return cancelled
+
+
+def care_requests_close(*, client: Client, now: dt.datetime | None = None) -> int:
+    """Close the client's requests for care still waiting for a first session (their account is
+    closing: nobody is waiting any more). How many were closed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        return CareRequest.objects.filter(
+            client=client, closed_at__isnull=True, first_appointment__isnull=True
+        ).update(closed_at=now)
+
+
+def _deleted(by_model: dict[str, int]) -> Counter[str]:
+    return Counter({label: n for label, n in by_model.items() if n})
+
+
+def appointments_purge_for_client(*, client_id: int) -> Counter[str]:
+    """Erase the client's appointments, requests for care, crisis requests with their contact
+    attempts, and booking replay records (the retention period of their closed account has
+    ended). Rows of other apps that protect an appointment (session ratings) must be erased
+    first. Rows erased, by model label."""
+    deleted: Counter[str] = Counter()
+    with transaction.atomic():
+        # Appointments and care requests point at each other (both nullable): clear the care
+        # request's link first so either can go.
+        CareRequest.objects.filter(first_appointment__client_id=client_id).update(first_appointment=None)
+        for rows in (
+            CareRequest.objects.filter(client_id=client_id),
+            CrisisAttempt.objects.filter(crisis_request__client_id=client_id),
+            IdempotencyRecord.objects.filter(appointment__client_id=client_id),
+            CrisisRequest.objects.filter(client_id=client_id),
+            Appointment.objects.filter(client_id=client_id),
+        ):
+            deleted.update(_deleted(rows.delete()[1]))
+    return deleted

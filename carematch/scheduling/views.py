@@ -61,7 +61,7 @@ def calendar_feed_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def calendar_feed_new(request: HttpRequest) -> HttpResponse:
     try:
-        _, raw = feeds.calendar_feed_issue(user=_person(request))
+        _, raw = services.calendar_feed_issue(user=_person(request))
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
@@ -75,7 +75,7 @@ def calendar_feed_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def calendar_feed_turn_off(request: HttpRequest) -> HttpResponse:
-    if feeds.calendar_feed_revoke(user=_person(request)):
+    if services.calendar_feed_revoke(user=_person(request)):
         messages.success(request, "Your calendar address is turned off. Calendars using it will stop updating.")
     else:
         messages.info(request, "You had no calendar address to turn off.")
@@ -86,7 +86,7 @@ def calendar_feed_turn_off(request: HttpRequest) -> HttpResponse:
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The feed itself, for calendar apps: the token is the only key. No login, no session,
     no cookie; an unknown or turned-off address is simply not there."""
-    feed = feeds.calendar_feed_find(raw=token)
+    feed = services.calendar_feed_find(raw=token)
     owner = feeds.feed_owner(feed.user) if feed is not None else None
     if feed is None or owner is None:
         raise Http404("No calendar at this address.")

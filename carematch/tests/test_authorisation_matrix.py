@@ -444,7 +444,6 @@ def build_world() -> World:
     from carematch.measures import services as measures
     from carematch.measures.models import PROVIDER_ALERT_KINDS, Alert
     from carematch.measures.tests.factories import phq9, record
-    from carematch.scheduling import feeds
     from carematch.scheduling import services as scheduling
     from carematch.scheduling.models import Status
     from carematch.scheduling.tests.factories import ClientFactory, weekday_provider
@@ -480,7 +479,7 @@ def build_world() -> World:
     assert alert is not None, "a PHQ-9 with item 9 above 0 opens a safety alert for the client's provider"
     request = measures.questionnaire_send_now(client=client_a, instruments=["gad7"], by=provider_a.user,
                                               provider=provider_a)
-    _, feed_token = feeds.calendar_feed_issue(user=client_a.user)
+    _, feed_token = scheduling.calendar_feed_issue(user=client_a.user)
     from carematch.scheduling import services as scheduling
 
     crisis = scheduling.crisis_request_create(channel="page", name="Ash", phone="(303) 555-0142", state="CO",

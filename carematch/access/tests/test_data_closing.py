@@ -20,8 +20,8 @@ from carematch.lib.errors import Conflict, Forbidden, InvalidInput
 from carematch.matching.models import WaitlistEntry
 from carematch.measures.models import Alert, Assessment, FortnightlyPlan, QuestionnaireRequest, SessionRating
 from carematch.measures.tests.factories import at, run_due_tasks
-from carematch.scheduling.feeds import calendar_feed_issue
 from carematch.scheduling.models import Appointment, CalendarFeed, CareRequest, CrisisRequest, Status
+from carematch.scheduling.services import calendar_feed_issue
 
 from . import data_records as r
 

@@ -15,8 +15,8 @@ from carematch.access import export
 from carematch.accounts import services as accounts
 from carematch.accounts.models import ApiToken, Client, MfaDevice
 from carematch.measures import links
-from carematch.scheduling.feeds import calendar_feed_issue
 from carematch.scheduling.models import CalendarFeed
+from carematch.scheduling.services import calendar_feed_issue
 
 from . import data_records as r
 

@@ -17,6 +17,7 @@ from carematch.accounts.models import Client, User
 from carematch.accounts.tests.factories import PASSWORD
 from carematch.care.models import CheckIn, ProviderNote, ProviderNoteVersion
 from carematch.measures.tests.factories import at
+from carematch.scheduling import services as scheduling
 
 from . import data_records as r
 
@@ -111,14 +112,15 @@ def test_a_client_whose_erasure_fails_is_kept_whole_and_the_others_are_erased():
     _close(first)
     _close(second)
     before = _rows_of(first.client.pk)
-    real_unlink = closing._unlink_cycles
+    real_purge = scheduling.appointments_purge_for_client
 
-    def fail_for_first(*, model, client, lookup):
-        if client.pk == first.client.pk and model._meta.label_lower == "scheduling.appointment":
+    # Fails after the care record, the waitlist and the measures of the first client were erased.
+    def fail_for_first(*, client_id):
+        if client_id == first.client.pk:
             raise RuntimeError("simulated failure")
-        real_unlink(model=model, client=client, lookup=lookup)
+        return real_purge(client_id=client_id)
 
-    with mock.patch.object(closing, "_unlink_cycles", side_effect=fail_for_first):
+    with mock.patch.object(scheduling, "appointments_purge_for_client", side_effect=fail_for_first):
         report = closing.purge_expired(now=r.NOW + RETENTION + dt.timedelta(days=1))
     assert report.failed == [first.client.pk]
     assert report.clients == 1

@@ -42,7 +42,7 @@ def test_a_client_placed_from_the_waitlist_is_seen_by_the_provider_they_were_ass
 
     from carematch.directory.tests.factories import LicenseFactory, WindowFactory
     from carematch.matching.engine.types import MatchRequest
-    from carematch.matching.waitlist import waitlist_assign, waitlist_join
+    from carematch.matching.services import waitlist_assign, waitlist_join
 
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     provider = provider_user(formats=["telehealth"], min_notice_hours=0, insurance=[])

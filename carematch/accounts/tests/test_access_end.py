@@ -15,6 +15,7 @@ from django.test import Client as Browser
 from carematch.accounts import mfa, services
 from carematch.accounts.models import AccessEndReason, ApiToken, Role
 from carematch.scheduling import feeds
+from carematch.scheduling import services as scheduling
 from carematch.scheduling.models import CalendarFeed, FeedRevoked
 from carematch.scheduling.tests.factories import ClientFactory
 from carematch.testing import assert_error_shape
@@ -44,7 +45,7 @@ class Holdings:
         self.browser = Browser()
         assert self.browser.login(username=email, password=PASSWORD)
         self.tokens = [token_for(self.user), token_for(self.user)]
-        _, self.feed = feeds.calendar_feed_issue(user=self.user)
+        _, self.feed = scheduling.calendar_feed_issue(user=self.user)
 
     def assert_all_work(self) -> None:
         for raw in self.tokens:
@@ -265,12 +266,12 @@ def test_ending_access_is_logged_by_user_id_only(caplog, django_capture_on_commi
 
 
 @pytest.mark.parametrize(("how", "reason"), [
-    (lambda user: feeds.calendar_feed_issue(user=user), FeedRevoked.REPLACED),
-    (lambda user: feeds.calendar_feed_revoke(user=user), FeedRevoked.TURNED_OFF),
+    (lambda user: scheduling.calendar_feed_issue(user=user), FeedRevoked.REPLACED),
+    (lambda user: scheduling.calendar_feed_revoke(user=user), FeedRevoked.TURNED_OFF),
 ])
 def test_an_address_the_person_replaced_or_turned_off_needs_no_explaining(how, reason):
     client = ClientFactory()
-    first, _ = feeds.calendar_feed_issue(user=client.user)
+    first, _ = scheduling.calendar_feed_issue(user=client.user)
     how(client.user)
     first.refresh_from_db()
     assert first.revoked_reason == reason
@@ -282,7 +283,7 @@ def test_an_address_the_person_replaced_or_turned_off_needs_no_explaining(how, r
 
 def test_the_database_refuses_a_working_address_with_a_reason_or_an_unknown_reason():
     client = ClientFactory()
-    feed, _ = feeds.calendar_feed_issue(user=client.user)
+    feed, _ = scheduling.calendar_feed_issue(user=client.user)
     for change in ({"revoked_reason": FeedRevoked.TURNED_OFF}, {"revoked_at": feed.created_at,
                                                                  "revoked_reason": "because"}):
         with pytest.raises(IntegrityError), transaction.atomic():

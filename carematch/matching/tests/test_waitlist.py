@@ -13,7 +13,7 @@ from django.utils import timezone
 from carematch.directory.tests.factories import LicenseFactory, ProviderFactory, WindowFactory
 from carematch.matching.engine.types import MatchRequest
 from carematch.matching.models import WaitlistEntry
-from carematch.matching.waitlist import waitlist_assign, waitlist_join
+from carematch.matching.services import waitlist_assign, waitlist_join
 from carematch.scheduling.models import Appointment, Status
 from carematch.scheduling.tests.factories import ClientFactory
 

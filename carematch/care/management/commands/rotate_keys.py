@@ -11,11 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import models, transaction
-from django.db.models import ExpressionWrapper, F, Value
-from django.utils import timezone
 
-from carematch.care.models import Reencryption
+from carematch.care.services import encrypted_column_rotate
 from carematch.lib import crypto
 
 
@@ -30,47 +27,13 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1.")
         unreadable_total = 0
         for model, field in crypto.encrypted_fields():
-            rotated, current, empty, unreadable = self._rotate_column(model, field, batch_size)
-            unreadable_total += unreadable
-            label = f"{model._meta.label}.{field.name}"
-            line = f"{label}: {rotated} re-encrypted, {current} already under the first key, {empty} empty"
-            self.stdout.write(line + (f", {unreadable} unreadable" if unreadable else ""))
+            column = encrypted_column_rotate(model=model, field=field, batch_size=batch_size)
+            unreadable_total += column.unreadable
+            line = (f"{column.label}: {column.rotated} re-encrypted, {column.current} already under the first key, "
+                    f"{column.empty} empty")
+            self.stdout.write(line + (f", {column.unreadable} unreadable" if column.unreadable else ""))
         if unreadable_total:
             raise CommandError(
                 f"{unreadable_total} values could not be decrypted with any configured key; they were left as they "
                 "are. Keep the keys that wrote them in CAREMATCH_ENCRYPTION_KEYS."
             )
-
-    def _rotate_column(
-        self, model: type[models.Model], field: crypto.EncryptedTextField, batch_size: int
-    ) -> tuple[int, int, int, int]:
-        stored = ExpressionWrapper(F(field.attname), output_field=models.TextField())
-        rows = model._base_manager.alias(stored=stored)
-        rotated = current = empty = unreadable = 0
-        last_pk: Any = None
-        while True:
-            batch_rows = rows if last_pk is None else rows.filter(pk__gt=last_pk)
-            batch = list(batch_rows.order_by("pk").annotate(stored_value=stored)
-                         .values_list("pk", "stored_value")[:batch_size])
-            if not batch:
-                return rotated, current, empty, unreadable
-            last_pk = batch[-1][0]
-            with transaction.atomic():
-                marker = Reencryption.objects.create(started_at=timezone.now())
-                for pk, token in batch:
-                    if token is None or token == "":
-                        empty += 1
-                        continue
-                    if crypto.encrypted_under_first_key(token):
-                        current += 1
-                        continue
-                    try:
-                        new_token = crypto.rotate(token, where=f"{model._meta.db_table} row {pk}")
-                    except crypto.DecryptionError:
-                        unreadable += 1
-                        continue
-                    # Only if nobody changed the value meanwhile; never re-encrypt through the field.
-                    rotated += rows.filter(pk=pk, stored=token).update(
-                        **{field.attname: Value(new_token, output_field=models.TextField())}
-                    )
-                marker.delete()

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from carematch.matching.waitlist import waitlist_assign
+from carematch.matching.services import waitlist_assign
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from carematch.matching.waitlist import demo_backlog
+from carematch.matching.demo import demo_backlog
 
 
 class Command(BaseCommand):
