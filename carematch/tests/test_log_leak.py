@@ -1,8 +1,8 @@
-"""The suite's log-leak check (carematch/testing.py) finds a person's details in the log and
+"""The suite's log-leak check (carematch/tests/plugin.py) finds a person's details in the log and
 fails the session, and passes a session that logs none.
 
 Each case runs a small pytest session of its own, in a subprocess, with the same plugin
-(`-p carematch.testing`) on a throwaway SQLite database.
+(`-p carematch.tests.plugin`) on a throwaway SQLite database.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def inner_session(tmp_path: Path, *logging_lines: str) -> subprocess.CompletedPr
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CAREMATCH_", "DJANGO_"))}
     env |= {"CAREMATCH_VAR_DIR": str(tmp_path / "var")}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "carematch.testing", "-p", "no:cacheprovider", "--no-migrations",
+        [sys.executable, "-m", "pytest", "-p", "carematch.tests.plugin", "-p", "no:cacheprovider", "--no-migrations",
          "-q", "test_inner.py"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
     )

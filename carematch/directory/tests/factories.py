@@ -9,7 +9,7 @@ from carematch.directory.models import AvailabilityWindow, License, Provider, Ti
 from carematch.lib.npi import make_npi
 
 
-class ProviderFactory(factory.django.DjangoModelFactory):
+class ProviderFactory(factory.django.DjangoModelFactory[Provider]):
     """A Denver telehealth-and-in-person LPC treating anxiety and depression in adults."""
 
     class Meta:
@@ -36,7 +36,7 @@ class ProviderFactory(factory.django.DjangoModelFactory):
     longitude = -104.9946
 
 
-class LicenseFactory(factory.django.DjangoModelFactory):
+class LicenseFactory(factory.django.DjangoModelFactory[License]):
     class Meta:
         model = License
 
@@ -47,7 +47,7 @@ class LicenseFactory(factory.django.DjangoModelFactory):
     expires = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=365))
 
 
-class WindowFactory(factory.django.DjangoModelFactory):
+class WindowFactory(factory.django.DjangoModelFactory[AvailabilityWindow]):
     class Meta:
         model = AvailabilityWindow
 
@@ -57,7 +57,7 @@ class WindowFactory(factory.django.DjangoModelFactory):
     end = dt.time(12)
 
 
-class TimeOffFactory(factory.django.DjangoModelFactory):
+class TimeOffFactory(factory.django.DjangoModelFactory[TimeOff]):
     class Meta:
         model = TimeOff
 
