@@ -175,7 +175,7 @@ def _original(owner: object, name: str, why: str) -> Callable[..., Any]:
             "update the fixture that wraps it, or the check it serves is off.",
             pytrace=False,
         )
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _wrap_function_everywhere(

@@ -12,6 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import carematch
+
+# The inner session imports this carematch, not whichever one is installed.
+SOURCE_ROOT = str(Path(carematch.__file__).resolve().parents[1])
+
 INNER_TEST = '''
 import logging
 
@@ -34,7 +39,7 @@ def inner_session(tmp_path: Path, *logging_lines: str) -> subprocess.CompletedPr
     (tmp_path / "test_inner.py").write_text(INNER_TEST.format(logging=body))
     (tmp_path / "pytest.ini").write_text("[pytest]\nDJANGO_SETTINGS_MODULE = carematch.settings\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CAREMATCH_", "DJANGO_"))}
-    env |= {"CAREMATCH_VAR_DIR": str(tmp_path / "var")}
+    env |= {"CAREMATCH_VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": SOURCE_ROOT}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "carematch.tests.plugin", "-p", "no:cacheprovider", "--no-migrations",
          "-q", "test_inner.py"],
