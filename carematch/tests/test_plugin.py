@@ -65,7 +65,7 @@ from django.utils import timezone
 from carematch.accounts.models import User
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # so that it runs after the (transactional) browser test
 def test_after_the_browser_module_nothing_allows_unsafe_calls():
     assert "DJANGO_ALLOW_ASYNC_UNSAFE" not in os.environ
     with pytest.raises(RuntimeError):
