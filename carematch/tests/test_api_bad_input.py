@@ -11,7 +11,7 @@ import pytest
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory, auth_header
 from carematch.scheduling.tests.factories import ClientFactory, weekday_provider
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 pytestmark = pytest.mark.django_db
 

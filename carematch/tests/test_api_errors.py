@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from carematch.accounts.models import Role, User
 from carematch.accounts.tests.factories import UserFactory, auth_header
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 pytestmark = pytest.mark.django_db
 

@@ -6,12 +6,14 @@ pages), never a 500, and nothing is written."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from carematch.accounts.models import Role, User
 from carematch.accounts.tests.factories import UserFactory, auth_header
@@ -19,7 +21,7 @@ from carematch.care.models import Activity, CheckIn, Goal
 from carematch.directory.models import TimeOff
 from carematch.measures.tests.factories import in_care
 from carematch.scheduling.models import Appointment
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 pytestmark = pytest.mark.django_db
 
@@ -231,7 +233,8 @@ def test_zone_and_date_garbage_in_every_api_field_is_a_4xx_in_the_one_shape(clie
             checked += 1
     goal = client.post(f"/api/v1/clients/{client_record.pk}/goals", content_type="application/json",
                        data=json.dumps({"text": "Sleep better", "measure": "self_rating", "target": 8,
-                                        "target_date": "2030-01-01"}), **auth_header(client_record.user))
+                                        "target_date": (timezone.localdate() + dt.timedelta(days=60)).isoformat()}),
+                       **auth_header(client_record.user))
     assert goal.status_code == 201, goal.content
     activity = client.post(f"/api/v1/clients/{client_record.pk}/plan/activities", content_type="application/json",
                            data=json.dumps({"kind": "exercise", "times": 3, "period": "week"}),

@@ -25,7 +25,7 @@ from carematch.care.models import Activity, CheckIn, GoalVersion
 from carematch.directory.models import Provider, TimeOff
 from carematch.measures.models import Alert
 from carematch.measures.tests.factories import in_care, phq9, record
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 pytestmark = pytest.mark.django_db
 

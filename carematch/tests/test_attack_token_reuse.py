@@ -15,7 +15,7 @@ from django.test import Client
 from carematch.accounts.models import ApiToken, Role
 from carematch.accounts.tests.factories import UserFactory, token_for
 from carematch.scheduling.tests.factories import ClientFactory, weekday_provider
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 pytestmark = pytest.mark.django_db
 

@@ -45,7 +45,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from carematch.api import api
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 # --- Callers -----------------------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ import pytest
 
 from carematch.directory.demo import demo_records
 from carematch.directory.roster import roster_write
-from carematch.testing import ON_POSTGRES, POSTGRES_URL
+from carematch.tests.plugin import ON_POSTGRES, POSTGRES_URL
 
 ROSTER_PROVIDERS = 2000
 WAIT = 120  # seconds any one step may take on a slow machine before the test gives up

@@ -1,8 +1,8 @@
-"""The suite's log-leak check (carematch/testing.py) finds a person's details in the log and
+"""The suite's log-leak check (carematch/tests/plugin.py) finds a person's details in the log and
 fails the session, and passes a session that logs none.
 
 Each case runs a small pytest session of its own, in a subprocess, with the same plugin
-(`-p carematch.testing`) on a throwaway SQLite database.
+(`-p carematch.tests.plugin`) on a throwaway SQLite database.
 """
 
 from __future__ import annotations
@@ -11,6 +11,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import carematch
+
+# The inner session imports this carematch, not whichever one is installed.
+SOURCE_ROOT = str(Path(carematch.__file__).resolve().parents[1])
 
 INNER_TEST = '''
 import logging
@@ -34,9 +39,9 @@ def inner_session(tmp_path: Path, *logging_lines: str) -> subprocess.CompletedPr
     (tmp_path / "test_inner.py").write_text(INNER_TEST.format(logging=body))
     (tmp_path / "pytest.ini").write_text("[pytest]\nDJANGO_SETTINGS_MODULE = carematch.settings\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CAREMATCH_", "DJANGO_"))}
-    env |= {"CAREMATCH_VAR_DIR": str(tmp_path / "var")}
+    env |= {"CAREMATCH_VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": SOURCE_ROOT}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "carematch.testing", "-p", "no:cacheprovider", "--no-migrations",
+        [sys.executable, "-m", "pytest", "-p", "carematch.tests.plugin", "-p", "no:cacheprovider", "--no-migrations",
          "-q", "test_inner.py"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
     )

@@ -70,9 +70,9 @@ def _appointment(provider: Provider, client: Client, start: dt.datetime, status:
 
 def full_record(**client_fields: Any) -> Record:
     client_fields.setdefault("user__preferred_name", "Sammy")
-    client = ClientFactory(**client_fields)
+    client = ClientFactory.create(**client_fields)
     provider = provider_user()
-    coordinator = UserFactory(role=Role.COORDINATOR, preferred_name="Casey")
+    coordinator = UserFactory.create(role=Role.COORDINATOR, preferred_name="Casey")
     past = _appointment(provider, client, PAST, Status.COMPLETED, booked_at=PAST - dt.timedelta(days=3))
     future = _appointment(provider, client, FUTURE, Status.BOOKED, booked_at=NOW - dt.timedelta(days=1))
     cancelled = _appointment(provider, client, FUTURE + dt.timedelta(days=1), Status.CANCELLED,

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from carematch.access import backup as backups
-from carematch.testing import ON_POSTGRES, POSTGRES_URL
+from carematch.tests.plugin import ON_POSTGRES, POSTGRES_URL
 
 # Rows in the table of every model of every installed app, and in Django's migration record.
 COUNT_EVERY_TABLE = """

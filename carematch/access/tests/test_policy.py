@@ -35,16 +35,17 @@ def test_a_hold_is_not_an_appointment_and_shows_the_provider_nothing(status):
     assert not policy.care_clients_of(provider).filter(pk=client.pk).exists()
 
 
-def test_a_client_placed_from_the_waitlist_is_seen_by_the_provider_they_were_assigned():
+def test_a_client_placed_from_the_waitlist_is_seen_by_the_provider_they_were_assigned(time_machine):
     import datetime as dt
-
-    from django.utils import timezone
 
     from carematch.directory.tests.factories import LicenseFactory, WindowFactory
     from carematch.matching.engine.types import MatchRequest
     from carematch.matching.services import waitlist_assign, waitlist_join
 
-    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    # 07:00 in Denver on an ordinary Monday: the next 48 hours hold working days, whatever
+    # today's date (the afternoon before two federal holidays would hold none).
+    now = dt.datetime(2027, 1, 4, 14, tzinfo=dt.UTC)
+    time_machine.move_to(now, tick=False)
     provider = provider_user(formats=["telehealth"], min_notice_hours=0, insurance=[])
     LicenseFactory(provider=provider, state="CO", expires=dt.date(2099, 1, 1))
     for day in range(7):

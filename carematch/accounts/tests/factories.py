@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import time
+import datetime as dt
 from typing import Any
 
 import factory
@@ -22,7 +22,7 @@ def hashed_password() -> str:
     return _HASHED[PASSWORD]
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
 
@@ -64,13 +64,20 @@ def code_at(secret: str, step: int) -> str:
 def authenticator_code(email: str) -> str:
     """The code the person's app would show now, for a time step not used yet: a second
     log-in within the same 30 seconds takes the next step's code (accepted, as clocks
-    drift), or waits for it."""
+    drift). A third would wait for the app's next code; the suite's clock is moved forward
+    to it instead of sleeping (carematch.tests.plugin.clock_advance)."""
+    from carematch.tests.plugin import clock_advance
+
     device = authenticator_of(email)
     assert device is not None, f"{email} has no authenticator app"
-    step = mfa.time_step(timezone.now())
-    wanted = max(step, (device.last_used_step or step - 1) + 1)
-    while wanted > mfa.time_step(timezone.now()) + mfa.VALID_WINDOW:
-        time.sleep(1)
+    now = timezone.now()
+    step = mfa.time_step(now)
+    wanted = max(step, (device.last_used_step if device.last_used_step is not None else step - 1) + 1)
+    if wanted > step + mfa.VALID_WINDOW:
+        # To the start of the first step at which `wanted` is accepted, so the code stays
+        # good for the whole window after it.
+        first_accepted = (wanted - mfa.VALID_WINDOW) * mfa.STEP_SECONDS
+        clock_advance(dt.timedelta(seconds=first_accepted - now.timestamp()))
     return code_at(device.secret, wanted)
 
 

@@ -18,7 +18,7 @@ from carematch.scheduling import feeds
 from carematch.scheduling import services as scheduling
 from carematch.scheduling.models import CalendarFeed, FeedRevoked
 from carematch.scheduling.tests.factories import ClientFactory
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 from .factories import PASSWORD, UserFactory, token_for
 

@@ -22,6 +22,7 @@ from .factories import (
     TEST_TOTP_SECRET,
     UserFactory,
     auth_header,
+    authenticator_code,
     authenticator_give,
     code_at,
 )
@@ -401,3 +402,22 @@ def test_demo_staff_and_provider_log_in_with_the_published_demo_key(client):
     client.post("/accounts/login/", {"username": accounts[Role.COORDINATOR].email, "password": DEMO_PASSWORD})
     assert code_step(client, pyotp.TOTP(DEMO_TOTP_SECRET).now()).status_code == 302
     assert client.get("/staff/").status_code == 200
+
+
+def test_the_tests_third_code_within_one_step_moves_the_suites_clock_instead_of_waiting():
+    """Two log-ins in one 30-second step use this step's code and the next one; a third takes
+    the one after, which the person's app would show only later. The factory moves the
+    suite's clock to it rather than sleeping (up to 30 s a log-in)."""
+    import time
+
+    user = UserFactory(role=Role.PROVIDER)
+    device = authenticator_give(user)
+    step = mfa.time_step(timezone.now())
+    MfaDevice.objects.filter(pk=device.pk).update(last_used_step=step + 1)
+
+    started = time.perf_counter()
+    code = authenticator_code(user.email)
+    assert time.perf_counter() - started < 5
+    assert code == code_at(TEST_TOTP_SECRET, step + 2)
+    assert mfa.time_step(timezone.now()) >= step + 1
+    assert mfa.matching_step(secret=TEST_TOTP_SECRET, code=code, now=timezone.now(), after_step=step + 1) == step + 2

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from carematch.accounts import services
 from carematch.accounts.models import ApiToken, Role
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 from .factories import UserFactory
 

@@ -4,10 +4,13 @@ appointment), questionnaire scores, and goals and activities made through the se
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from carematch.accounts.models import Role
+from carematch.accounts.models import Client, Role, User
 from carematch.accounts.tests.factories import UserFactory
 from carematch.care import services
+from carematch.care.models import Goal
+from carematch.directory.models import Provider
 from carematch.directory.tests.factories import ProviderFactory
 from carematch.measures.models import Assessment
 from carematch.measures.scoring import severity_for
@@ -19,12 +22,13 @@ __all__ = ["ClientFactory", "assessment", "goal", "provider_of", "provider_user"
 NEXT_START = dt.datetime(2027, 1, 4, 16, tzinfo=dt.UTC)
 
 
-def provider_user(**overrides):
+def provider_user(**overrides: Any) -> Provider:
     """A provider with a carematch account."""
-    return ProviderFactory(user=UserFactory(role=Role.PROVIDER), **overrides)
+    return ProviderFactory.create(user=UserFactory.create(role=Role.PROVIDER), **overrides)
 
 
-def appointment(provider, client, *, status=Status.BOOKED, start=None):
+def appointment(provider: Provider, client: Client, *, status: str = Status.BOOKED,
+                start: dt.datetime | None = None) -> Appointment:
     start = start or NEXT_START + dt.timedelta(hours=Appointment.objects.count())
     extra: dict = {"hold_expires_at": start - dt.timedelta(hours=1)} if status == Status.HELD else {}
     if status in WAS_BOOKED:
@@ -35,14 +39,14 @@ def appointment(provider, client, *, status=Status.BOOKED, start=None):
     )
 
 
-def provider_of(client, *, status=Status.BOOKED, **overrides):
+def provider_of(client: Client, *, status: str = Status.BOOKED, **overrides: Any) -> Provider:
     """A provider (with an account) who has an appointment with `client`."""
     provider = provider_user(**overrides)
     appointment(provider, client, status=status)
     return provider
 
 
-def assessment(client, instrument, total, completed_at):
+def assessment(client: Client, instrument: str, total: int, completed_at: dt.datetime) -> Assessment:
     """A completed questionnaire with this total (answers that add up to it)."""
     items = 9 if instrument == "phq9" else 7
     answers = [min(3, max(0, total - 3 * i)) for i in range(items)]
@@ -53,8 +57,9 @@ def assessment(client, instrument, total, completed_at):
     )
 
 
-def goal(client, *, by=None, text="Talk about hard things without shutting down", measure="questionnaire",
-         instrument="phq9", target=10, target_date=None, now=None):
+def goal(client: Client, *, by: User | None = None, text: str = "Talk about hard things without shutting down",
+         measure: str = "questionnaire", instrument: str = "phq9", target: int = 10,
+         target_date: dt.date | None = None, now: dt.datetime | None = None) -> Goal:
     today = services.client_today(client, now)
     return services.goal_create(
         client=client, by=by or client.user, text=text, measure=measure,
@@ -63,5 +68,5 @@ def goal(client, *, by=None, text="Talk about hard things without shutting down"
     )
 
 
-def self_rating_goal(client, *, target=8, **kwargs):
+def self_rating_goal(client: Client, *, target: int = 8, **kwargs: Any) -> Goal:
     return goal(client, measure="self_rating", target=target, **kwargs)

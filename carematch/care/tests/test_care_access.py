@@ -11,7 +11,7 @@ from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory, auth_header
 from carematch.care import services
 from carematch.scheduling.models import Status
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 from .factories import ClientFactory, goal, provider_of, provider_user
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from carematch.accounts.tests.factories import auth_header
 from carematch.care import services
 from carematch.care.models import Activity, CheckIn, Goal, GoalRating, GoalVersion
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 from .factories import ClientFactory, assessment, provider_of
 

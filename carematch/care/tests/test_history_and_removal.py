@@ -14,7 +14,7 @@ from carematch.care.models import Activity, CheckIn, GoalRating, GoalVersion, Pr
 from carematch.lib.history import REENCRYPTION_TABLE
 from carematch.measures import services as measures_services
 from carematch.measures.models import Alert, Assessment
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 from .factories import ClientFactory, assessment, goal, provider_of, self_rating_goal
 

@@ -16,7 +16,7 @@ from carematch.care.models import PROVIDER_NOTE_MAX, ProviderNote, ProviderNoteV
 from carematch.lib import crypto
 from carematch.lib.errors import Forbidden
 from carematch.scheduling.models import Status
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 from .factories import ClientFactory, appointment, provider_of, provider_user
 

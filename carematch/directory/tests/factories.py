@@ -16,7 +16,7 @@ from carematch.directory.models import (
 from carematch.lib.npi import make_npi
 
 
-class ProviderFactory(factory.django.DjangoModelFactory):
+class ProviderFactory(factory.django.DjangoModelFactory[Provider]):
     """A Denver telehealth-and-in-person LPC treating anxiety and depression in adults."""
 
     class Meta:
@@ -43,7 +43,7 @@ class ProviderFactory(factory.django.DjangoModelFactory):
     longitude = -104.9946
 
 
-class LicenseFactory(factory.django.DjangoModelFactory):
+class LicenseFactory(factory.django.DjangoModelFactory[License]):
     """A Colorado LPC license, verified (by the roster it came from), so it counts for
     matching; pass `status=LicenseStatus.UNVERIFIED` (or `rejected`) for one that does not."""
 
@@ -66,7 +66,7 @@ class LicenseFactory(factory.django.DjangoModelFactory):
     verified_by = None
 
 
-class WindowFactory(factory.django.DjangoModelFactory):
+class WindowFactory(factory.django.DjangoModelFactory[AvailabilityWindow]):
     class Meta:
         model = AvailabilityWindow
 
@@ -76,7 +76,7 @@ class WindowFactory(factory.django.DjangoModelFactory):
     end = dt.time(12)
 
 
-class TimeOffFactory(factory.django.DjangoModelFactory):
+class TimeOffFactory(factory.django.DjangoModelFactory[TimeOff]):
     class Meta:
         model = TimeOff
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory, auth_header
 from carematch.directory.models import LicenseStatus
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 from .factories import LicenseFactory, ProviderFactory
 

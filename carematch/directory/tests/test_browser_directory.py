@@ -15,7 +15,7 @@ from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import PASSWORD, UserFactory
 from carematch.directory.models import AvailabilityWindow, Provider
 from carematch.lib.npi import make_npi
-from carematch.testing import browser_log_in
+from carematch.tests.helpers import browser_log_in
 
 from .factories import LicenseFactory, ProviderFactory, WindowFactory
 
@@ -30,7 +30,7 @@ HEADER = (
 
 
 def log_in(page, email: str) -> None:
-    # Staff and providers enter a code from an authenticator app too (carematch.testing).
+    # Staff and providers enter a code from an authenticator app too (carematch.tests.helpers).
     browser_log_in(page, email=email, password=PASSWORD)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 

@@ -14,13 +14,13 @@ from carematch.accounts.tests.factories import PASSWORD
 from carematch.lib.timezones import clock_label, zone
 from carematch.scheduling.models import Appointment, Status
 from carematch.scheduling.tests.factories import ClientFactory, weekday_provider
-from carematch.testing import browser_log_in
+from carematch.tests.helpers import browser_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(page, email):
-    # Staff and providers enter a code from an authenticator app too (carematch.testing).
+    # Staff and providers enter a code from an authenticator app too (carematch.tests.helpers).
     browser_log_in(page, email=email, password=PASSWORD)
 
 

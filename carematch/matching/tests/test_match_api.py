@@ -11,7 +11,7 @@ from carematch.accounts.tests.factories import UserFactory, auth_header
 from carematch.directory.tests.factories import LicenseFactory, ProviderFactory, WindowFactory
 from carematch.scheduling.models import CareRequest
 from carematch.scheduling.tests.factories import ClientFactory
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,9 @@ from carematch.matching.services import waitlist_assign, waitlist_join
 from carematch.scheduling.models import Appointment, Status
 from carematch.scheduling.tests.factories import ClientFactory
 
-pytestmark = pytest.mark.django_db
+# 07:00 in Denver on an ordinary Monday, whatever today's date: placements look 24 or 48 hours
+# ahead, and the afternoon before two federal holidays would offer no opening at all.
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(dt.datetime(2027, 1, 4, 14, tzinfo=dt.UTC), tick=True)]
 
 
 def provider(concerns, hours):

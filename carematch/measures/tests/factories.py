@@ -4,11 +4,16 @@ and questionnaires recorded through the service."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from carematch.accounts.models import Role
+import time_machine
+
+from carematch.accounts.models import Client, Role, User
 from carematch.accounts.tests.factories import UserFactory
+from carematch.directory.models import Provider
 from carematch.directory.tests.factories import ProviderFactory
 from carematch.measures import services
+from carematch.measures.models import Assessment
 from carematch.scheduling.models import Appointment, Format, Status
 from carematch.scheduling.tests.factories import ClientFactory
 
@@ -17,26 +22,27 @@ __all__ = ["ClientFactory", "appointment", "coordinator", "gad7", "in_care", "ph
 START = dt.datetime(2027, 1, 4, 16, tzinfo=dt.UTC)
 
 
-def provider_user(**overrides):
+def provider_user(**overrides: Any) -> Provider:
     """A provider with a carematch account."""
-    overrides.setdefault("user", UserFactory(role=Role.PROVIDER))
-    return ProviderFactory(**overrides)
+    overrides.setdefault("user", UserFactory.create(role=Role.PROVIDER))
+    return ProviderFactory.create(**overrides)
 
 
-def coordinator(**overrides):
-    return UserFactory(role=Role.COORDINATOR, **overrides)
+def coordinator(**overrides: Any) -> User:
+    return UserFactory.create(role=Role.COORDINATOR, **overrides)
 
 
-def appointment(provider, client, *, start=START, status=Status.BOOKED):
+def appointment(provider: Provider, client: Client, *, start: dt.datetime = START,
+                status: str = Status.BOOKED) -> Appointment:
     return Appointment.objects.create(
         provider=provider, client=client, start=start, end=start + dt.timedelta(minutes=50), format=Format.TELEHEALTH,
         status=status, booked_at=start - dt.timedelta(days=2),
     )
 
 
-def in_care(**client_fields):
+def in_care(**client_fields: Any) -> tuple[Client, Provider]:
     """A client and their provider (with an account), linked by a booked session."""
-    client = ClientFactory(**client_fields)
+    client = ClientFactory.create(**client_fields)
     provider = provider_user()
     appointment(provider, client)
     return client, provider
@@ -60,7 +66,8 @@ def gad7(total: int) -> list[int]:
     return answers
 
 
-def record(client, instrument="phq9", answers=None, *, now=None, difficulty=None, by=None):
+def record(client: Client, instrument: str = "phq9", answers: list[int] | None = None, *,
+           now: dt.datetime | None = None, difficulty: int | None = None, by: User | None = None) -> Assessment:
     """One questionnaire recorded through the service; the assessment."""
     answers = answers if answers is not None else (phq9(10) if instrument == "phq9" else gad7(8))
     recorded = services.assessments_record(
@@ -72,7 +79,7 @@ def record(client, instrument="phq9", answers=None, *, now=None, difficulty=None
 # --- The task queue, worked as `carematch db_worker` works it ------------------------------------
 
 
-def run_due_tasks() -> list:
+def run_due_tasks() -> list[Any]:
     """Run every task that is due (by `django.utils.timezone.now`, which tests may set), as the
     worker does, inside the test's transaction; every task must succeed. What a task queues
     once its writes commit is queued (and run, when due) too."""
@@ -95,8 +102,7 @@ def run_due_tasks() -> list:
     return ran
 
 
-def at(moment):
-    """Set the clock that services, tasks and the queue read."""
-    from unittest import mock
-
-    return mock.patch("django.utils.timezone.now", return_value=moment)
+def at(moment: dt.datetime) -> time_machine.travel:
+    """Hold the clock at `moment` inside a `with` block: what services, tasks, the queue and
+    the live server read as now."""
+    return time_machine.travel(moment, tick=False)

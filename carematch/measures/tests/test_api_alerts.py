@@ -12,7 +12,7 @@ from django.utils import timezone
 from carematch.accounts.tests.factories import auth_header
 from carematch.measures import services
 from carematch.measures.models import Alert
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 from .factories import appointment, coordinator, in_care, phq9, record
 

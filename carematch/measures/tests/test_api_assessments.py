@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from carematch.accounts.tests.factories import auth_header
 from carematch.measures.models import Alert, Assessment, QuestionnaireRequest
 from carematch.scheduling.models import Status
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 from .factories import ClientFactory, appointment, coordinator, gad7, in_care, phq9, provider_user, record
 

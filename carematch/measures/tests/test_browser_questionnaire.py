@@ -17,7 +17,7 @@ from carematch.accounts.tests.factories import PASSWORD, UserFactory
 from carematch.measures import services
 from carematch.measures.instruments import PHQ9
 from carematch.measures.models import Alert
-from carematch.testing import browser_log_in
+from carematch.tests.helpers import browser_log_in
 
 from .factories import ClientFactory, appointment, at, provider_user, run_due_tasks
 
@@ -27,7 +27,7 @@ LINK = re.compile(r"http://127\.0\.0\.1:8000(/questionnaires/link/q_[A-Za-z0-9_-
 
 
 def log_in(page, email):
-    # Staff and providers enter a code from an authenticator app too (carematch.testing).
+    # Staff and providers enter a code from an authenticator app too (carematch.tests.helpers).
     browser_log_in(page, email=email, password=PASSWORD)
 
 

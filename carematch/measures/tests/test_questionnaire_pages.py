@@ -137,7 +137,7 @@ def test_a_session_is_rated_after_it_ended_and_a_low_rating_alerts_the_coordinat
     alert = Alert.objects.get()
     assert (alert.kind, alert.session_rating.score, alert.provider) == ("low_session_rating", 5, provider)
     assert b"already told us" in client.get(f"/questionnaires/sessions/{past.pk}/").content
-    upcoming = person.appointments.exclude(pk=past.pk).get()
+    upcoming = appointment(provider, person, start=timezone.now() + dt.timedelta(days=2))
     assert b"once the session has ended" in client.get(f"/questionnaires/sessions/{upcoming.pk}/").content
     client.force_login(provider_user().user)
     assert client.get(f"/questionnaires/sessions/{past.pk}/").status_code == 403  # a page for clients

@@ -20,11 +20,11 @@ from carematch.scheduling.tests.factories import ClientFactory, weekday_provider
 
 from .factories import at, gad7, phq9, run_due_tasks
 
-pytestmark = pytest.mark.django_db
-
 UTC = dt.UTC
 BOOKED_ON = dt.datetime(2027, 3, 1, 17, 0, tzinfo=UTC)
 MONDAY = dt.datetime(2027, 3, 8, 16, 0, tzinfo=UTC)  # 9:00 in Denver
+# The clock starts at the booking, whatever today's date; tests move it with `at`.
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(BOOKED_ON, tick=True)]
 DAY = dt.timedelta(days=1)
 LINK = re.compile(r"http://127\.0\.0\.1:8000(/questionnaires/link/q_[A-Za-z0-9_-]{43}/)")
 FORTNIGHTLY_TASK = "carematch.measures.tasks.send_fortnightly_questionnaire"

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import factory
+from django.utils import timezone
 
 from carematch.accounts.models import Client, Role
 from carematch.accounts.tests.factories import UserFactory
+from carematch.directory.models import Provider
 from carematch.directory.tests.factories import LicenseFactory, ProviderFactory, WindowFactory
 
 
-class ClientFactory(factory.django.DjangoModelFactory):
+class ClientFactory(factory.django.DjangoModelFactory[Client]):
     class Meta:
         model = Client
 
@@ -22,11 +25,13 @@ class ClientFactory(factory.django.DjangoModelFactory):
     timezone = "America/Denver"
 
 
-def weekday_provider(**overrides):
-    """A Denver provider licensed in CO (and NY) until 2030, working 09:00-12:00 every day of the week."""
-    provider = ProviderFactory(**overrides)
-    LicenseFactory(provider=provider, state="CO", expires=dt.date(2030, 12, 31))
-    LicenseFactory(provider=provider, state="NY", license_type="LMHC", expires=dt.date(2030, 12, 31))
+def weekday_provider(**overrides: Any) -> Provider:
+    """A Denver provider licensed in CO (and NY) for three years from today, working 09:00-12:00
+    every day of the week."""
+    provider = ProviderFactory.create(**overrides)
+    expires = timezone.localdate() + dt.timedelta(days=3 * 365)
+    LicenseFactory.create(provider=provider, state="CO", expires=expires)
+    LicenseFactory.create(provider=provider, state="NY", license_type="LMHC", expires=expires)
     for day in range(7):
-        WindowFactory(provider=provider, weekday=day, start=dt.time(9), end=dt.time(12))
+        WindowFactory.create(provider=provider, weekday=day, start=dt.time(9), end=dt.time(12))
     return provider

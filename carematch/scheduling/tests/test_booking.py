@@ -14,7 +14,7 @@ from carematch.directory.models import LicenseStatus
 from carematch.directory.tests.factories import LicenseFactory
 from carematch.scheduling.models import Appointment, CareRequest, Status
 from carematch.scheduling.services import care_request_open
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 from .factories import ClientFactory, weekday_provider
 

@@ -25,7 +25,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from carematch.scheduling.models import Appointment, Status
-from carematch.testing import ON_POSTGRES, POSTGRES_URL
+from carematch.tests.plugin import ON_POSTGRES, POSTGRES_URL
 
 from .factories import ClientFactory, weekday_provider
 

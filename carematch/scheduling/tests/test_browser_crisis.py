@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import PASSWORD, UserFactory
 from carematch.scheduling.models import CrisisRequest
-from carematch.testing import browser_log_in
+from carematch.tests.helpers import browser_log_in
 
 from .test_emails import run_due_tasks
 

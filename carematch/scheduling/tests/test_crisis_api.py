@@ -15,7 +15,7 @@ from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory, auth_header, token_for
 from carematch.scheduling import services
 from carematch.scheduling.models import CareRequest, CrisisRequest
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 from .factories import ClientFactory
 

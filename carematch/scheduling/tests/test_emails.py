@@ -24,14 +24,16 @@ from carematch.scheduling.models import Appointment, Status
 
 from .factories import ClientFactory, weekday_provider
 
-pytestmark = pytest.mark.django_db
-
 UTC = dt.UTC
 # Booked on a Wednesday in standard time for the Monday after the clocks went forward
 # (14 March 2027 in the United States).
 BOOKED_ON = dt.datetime(2027, 3, 10, 17, 0, tzinfo=UTC)
 MONDAY_9_DENVER = dt.datetime(2027, 3, 15, 15, 0, tzinfo=UTC)  # 9:00 MDT, 11:00 EDT
 MONDAY_10_DENVER = MONDAY_9_DENVER + dt.timedelta(hours=1)
+
+# The clock starts at the booking, whatever today's date: the worker sends an email only
+# for a session still ahead.
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(BOOKED_ON, tick=True)]
 
 
 def run_due_tasks() -> list[DBTaskResult]:

@@ -21,7 +21,7 @@ from carematch.lib.errors import TooManyRequests
 from carematch.scheduling import services
 from carematch.scheduling.models import Appointment, Status
 from carematch.scheduling.selectors import provider_openings
-from carematch.testing import assert_error_shape
+from carematch.tests.helpers import assert_error_shape
 
 from .factories import ClientFactory, weekday_provider
 

@@ -1,8 +1,8 @@
 """The reminder 24 hours before a session: queued with the booking, sent once by the
 worker when due, never for a cancelled session, and following a session that moves.
 
-Time moves forward in these tests the way it does for the worker: the clock it reads
-(`django.utils.timezone.now`) is set to the moment in question."""
+Time moves forward in these tests the way it does for the worker: the clock is held at the
+moment in question (time-machine)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import datetime as dt
 from unittest import mock
 
 import pytest
+import time_machine
 from django.core import mail
 from django_tasks_db.models import DBTaskResult
 
@@ -20,14 +21,15 @@ from carematch.scheduling.tasks import send_appointment_reminder
 
 from .test_emails import BOOKED_ON, MONDAY_9_DENVER, book, by_recipient, people, run_due_tasks
 
-pytestmark = pytest.mark.django_db
+# The clock starts at the booking, whatever today's date; tests move it with `at`.
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(BOOKED_ON, tick=True)]
 
 REMINDER_TASK = "carematch.scheduling.tasks.send_appointment_reminder"
 DAY = dt.timedelta(hours=24)
 
 
-def at(moment: dt.datetime):
-    return mock.patch("django.utils.timezone.now", return_value=moment)
+def at(moment: dt.datetime) -> time_machine.travel:
+    return time_machine.travel(moment, tick=False)
 
 
 def reminders_sent() -> list[mail.EmailMessage]:
