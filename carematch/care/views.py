@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access import audit, policy
+from carematch.access.decorators import AccessLogged, declare_access_logged
 from carematch.access.models import Action
 from carematch.accounts.models import Client, Role
 from carematch.directory.models import Provider
@@ -66,9 +67,24 @@ class Subject:
 CareView = Callable[..., HttpResponse]
 
 
-def care_page(view: CareView) -> Callable[..., HttpResponse]:
+def care_page(*, logged: AccessLogged | None) -> Callable[[CareView], CareView]:
     """Resolves whose record the page is about: the signed-in client's own (no client_id), or
-    a client the viewer may see (404 for anyone else, as if there were no such client)."""
+    a client the viewer may see (404 for anyone else, as if there were no such client).
+
+    `logged` declares the page's entry in the access log, recorded here: a GET once the page
+    has been shown; a POST through subject.write(), which the page must make its change through
+    and which records it once it has run, with its result. A page with `logged=None` records
+    its own accesses (provider notes, removing a check-in); carematch/tests/test_access_declared.py
+    lists each, with how. Either way a client the viewer may not see is recorded as denied here."""
+    return lambda view: _care_page(view, logged)
+
+
+def _care_page(view: CareView, logged: AccessLogged | None) -> CareView:
+    resource_type, write_action, id_name = (
+        (logged.resource_type, logged.change or Action.VIEW, logged.record_id) if logged is not None
+        else ("care_record", Action.VIEW, "")
+    )
+    recorded = logged is not None
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, client_id: int | None = None, **kwargs: Any) -> HttpResponse:
@@ -76,7 +92,6 @@ def care_page(view: CareView) -> Callable[..., HttpResponse]:
             return redirect_to_login(request.get_full_path())
         if client_id is None and not policy.has_role(request.user, Role.CLIENT):
             raise PermissionDenied("These pages are for clients; providers open a client's from the caseload.")
-        resource_type, write_action, id_name = _RECORDED.get(view.__name__, ("care_record", Action.VIEW, ""))
         action = Action.VIEW if request.method in ("GET", "HEAD") else write_action
         asked_for = kwargs.get(id_name) if id_name else client_id
         try:
@@ -90,10 +105,8 @@ def care_page(view: CareView) -> Callable[..., HttpResponse]:
             owner = client_id if Client.objects.filter(pk=client_id or 0).exists() else None
             audit.denied(request, action=action, resource_type=resource_type, resource_id=asked_for, client=owner)
             raise Http404(exc.detail) from exc
-        # Pages not listed in _RECORDED (provider notes, removing a check-in) record their own accesses.
-        # Of those listed, a GET is recorded here as a view; a POST makes its change through
+        # A declared page's GET is recorded here as a view; a POST makes its change through
         # subject.write(), which records it once it has run, with its result.
-        recorded = view.__name__ in _RECORDED
         resource_id = asked_for or client.pk
         changing = recorded and action != Action.VIEW
         subject = Subject(client, client.user_id == request.user.pk,
@@ -113,20 +126,9 @@ def care_page(view: CareView) -> Callable[..., HttpResponse]:
             audit.record(request, action=action, resource_type=resource_type, resource_id=resource_id, client=client)
         return response
 
+    if logged is not None:
+        declare_access_logged(wrapper, logged)
     return wrapper
-
-
-# Each care page's entry in the access log: (resource type, action of a POST, the address's
-# name for the record's id; without one, the resource id is the client's). A GET is a view.
-_RECORDED: dict[str, tuple[str, str, str]] = {
-    "progress": ("care_record", Action.VIEW, ""),
-    "goal_add": ("goals", Action.CREATE, ""),
-    "goal_revise": ("goal", Action.UPDATE, "goal_id"),
-    "goal_rating": ("goal_ratings", Action.CREATE, "goal_id"),
-    "activity_add": ("plan", Action.CREATE, ""),
-    "activity_end": ("activity", Action.UPDATE, "activity_id"),
-    "check_in": ("check_ins", Action.CREATE, "activity_id"),
-}
 
 
 def _day(day: dt.date) -> str:
@@ -182,7 +184,7 @@ def _score_charts(client: Client, scores: dict[str, list[selectors.Score]]) -> l
 
 
 @require_http_methods(["GET", "HEAD"])
-@care_page
+@care_page(logged=AccessLogged("care_record"))
 def progress(request: HttpRequest, subject: Subject) -> HttpResponse:
     client = subject.client
     scores = selectors.questionnaire_scores(client=client)
@@ -271,7 +273,7 @@ def _done(request: HttpRequest, subject: Subject, message: str, anchor: str) -> 
 
 
 @require_http_methods(["GET", "POST"])
-@care_page
+@care_page(logged=AccessLogged("goals", change=Action.CREATE))
 def goal_add(request: HttpRequest, subject: Subject) -> HttpResponse:
     _require_planner(request, subject)
     form = GoalForm(request.POST or None, by_client=subject.mine)
@@ -286,7 +288,7 @@ def goal_add(request: HttpRequest, subject: Subject) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@care_page
+@care_page(logged=AccessLogged("goal", change=Action.UPDATE, record_id="goal_id"))
 def goal_revise(request: HttpRequest, subject: Subject, goal_id: int) -> HttpResponse:
     goal = _goal_of(subject, goal_id, request.user)
     _require_planner(request, subject)
@@ -305,7 +307,7 @@ def goal_revise(request: HttpRequest, subject: Subject, goal_id: int) -> HttpRes
 
 
 @require_http_methods(["GET", "POST"])
-@care_page
+@care_page(logged=AccessLogged("goal_ratings", change=Action.CREATE, record_id="goal_id"))
 def goal_rating(request: HttpRequest, subject: Subject, goal_id: int) -> HttpResponse:
     goal = _goal_of(subject, goal_id, request.user)
     _require_planner(request, subject)
@@ -327,7 +329,7 @@ def goal_rating(request: HttpRequest, subject: Subject, goal_id: int) -> HttpRes
 
 
 @require_http_methods(["GET", "POST"])
-@care_page
+@care_page(logged=AccessLogged("plan", change=Action.CREATE))
 def activity_add(request: HttpRequest, subject: Subject) -> HttpResponse:
     _require_planner(request, subject)
     form = ActivityForm(request.POST or None, by_client=subject.mine)
@@ -342,7 +344,7 @@ def activity_add(request: HttpRequest, subject: Subject) -> HttpResponse:
 
 
 @require_POST
-@care_page
+@care_page(logged=AccessLogged("activity", change=Action.UPDATE, record_id="activity_id"))
 def activity_end(request: HttpRequest, subject: Subject, activity_id: int) -> HttpResponse:
     activity = _activity_of(subject, activity_id, request.user)
     try:
@@ -357,7 +359,7 @@ def activity_end(request: HttpRequest, subject: Subject, activity_id: int) -> Ht
 
 
 @require_http_methods(["GET", "POST"])
-@care_page
+@care_page(logged=AccessLogged("check_ins", change=Action.CREATE, record_id="activity_id"))
 def check_in(request: HttpRequest, subject: Subject, activity_id: int) -> HttpResponse:
     activity = _activity_of(subject, activity_id, request.user)
     if not policy.may_check_in(request.user, subject.client):
@@ -374,7 +376,7 @@ def check_in(request: HttpRequest, subject: Subject, activity_id: int) -> HttpRe
 
 
 @require_POST
-@care_page
+@care_page(logged=None)  # records its own accesses: the check-in, through check_in_lookup()
 def check_in_remove(request: HttpRequest, subject: Subject, check_in_id: int) -> HttpResponse:
     """The client removes a check-in: hidden from then on, kept until the retention period ends."""
     anchor = "plan"
@@ -408,7 +410,7 @@ def _note_sessions(user: Any, client: Client) -> list[tuple[int, str]]:
 
 
 @require_http_methods(["GET", "POST"])
-@care_page
+@care_page(logged=None)  # records its own accesses: provider notes, one event per note shown
 def notes(request: HttpRequest, subject: Subject) -> HttpResponse:
     client = subject.client
     action = Action.CREATE if request.method == "POST" else Action.VIEW
@@ -475,7 +477,7 @@ def _may_revise(request: HttpRequest, note: Any) -> None:
 
 
 @require_http_methods(["GET", "POST"])
-@care_page
+@care_page(logged=None)  # records its own accesses: the note, through _note_of()
 def note_revise(request: HttpRequest, subject: Subject, note_id: int) -> HttpResponse:
     if request.method == "POST":
         form = NoteForm(request.POST)
@@ -501,7 +503,7 @@ def note_revise(request: HttpRequest, subject: Subject, note_id: int) -> HttpRes
 
 
 @require_POST
-@care_page
+@care_page(logged=None)  # records its own accesses: the note, through _note_of()
 def note_remove(request: HttpRequest, subject: Subject, note_id: int) -> HttpResponse:
     try:
         _note_of(request, subject, note_id, Action.DELETE,
