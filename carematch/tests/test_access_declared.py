@@ -72,17 +72,18 @@ RECORD_THEIR_OWN: dict[str, str] = {
     "carematch.access.audit_views.audit_log": "audit.record",
 }
 
-# Pages that show or change no one's clinical record, and why. A page addressed by a client's
-# id can never be here.
+# Pages that show no one's clinical record, and why. A page addressed by a client's id can
+# never be here.
 NOT_RECORDED: dict[str, str] = {
-    # The visitor's own answers, kept in their session until they sign up.
+    # The visitor's own answers, kept in their session until they sign up, and what they ask
+    # for with them. The hold, the booking and the waitlist place these pages make for the
+    # visitor themselves are not in the access log (the API's hold and booking are: _acting_for_client);
+    # the appointment page records every read of the appointment once booked.
     "carematch.matching.views.intake_step": "the intake's questions and the visitor's own answers, in their session",
     "carematch.matching.views.results": "providers who fit the visitor's own answers; starts the 48-hour clock",
     "carematch.matching.views.join_waitlist": "the visitor joins the waitlist with their own answers",
-    # A provider's public openings, and the visitor's own hold until it is booked (the
-    # appointment page then records each read).
     "carematch.matching.views.book_opening": "a provider's public opening, held for the visitor",
-    "carematch.matching.views.finish_booking": "the visitor's own hold, shown only to them, until booked",
+    "carematch.matching.views.finish_booking": "the visitor's own hold, shown only to them, booked for them",
     # A person's own calendar address (its fetches are recorded: calendar_feed).
     "carematch.scheduling.views.calendar_feed_page": "the person's own calendar address",
     "carematch.scheduling.views.calendar_feed_new": "makes the person's own calendar address",
