@@ -7,8 +7,8 @@ measures, scheduling, matching or access is found, and each must be one of
   (`care_page(logged=AccessLogged(...))` sets the view's `access_logged` attribute);
 - in RECORD_THEIR_OWN, with the call in its body that records (carematch.access.audit or a
   helper around it), which must be there;
-- in NOT_RECORDED, with why: it shows or changes no one's clinical record, or only what the
-  visitor themselves just gave.
+- in NOT_RECORDED, with why: it shows no one's clinical record, only what the visitor
+  themselves gave or asked for.
 
 A new page, a page whose declaration is removed and a listed page that is renamed all fail
 here until they are declared or listed again, so no page stops recording its reads unnoticed.
