@@ -3,7 +3,7 @@ event, and looking at the log is itself recorded, as on the staff page."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
@@ -11,8 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from . import audit
 from .models import AccessEvent, Action
 
+if TYPE_CHECKING:
+    # Mixed into a ModelAdmin, whose views it extends.
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
 
-class RecordsClientsShown:
+
+class RecordsClientsShown(_ModelAdmin):
     """For a model admin whose list or pages name clients (by name, email or preferred name):
     each list records one view event per client on the page shown (`list_resource_type`, the
     client's id), and each page of one object one event (`resource_type`, the object's id)."""
@@ -25,7 +31,7 @@ class RecordsClientsShown:
         raise NotImplementedError
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        response = super().changelist_view(request, extra_context)
         changelist = (getattr(response, "context_data", None) or {}).get("cl")
         if changelist is not None:
             shown = dict.fromkeys(self.clients_of(list(changelist.result_list)))
@@ -35,7 +41,7 @@ class RecordsClientsShown:
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        response = super().change_view(request, object_id, form_url, extra_context)
         shown = (getattr(response, "context_data", None) or {}).get("original")
         if shown is not None:
             audit.record_many(request, action=Action.VIEW, resource_type=self.resource_type,

@@ -7,10 +7,11 @@ import datetime as dt
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import field_validator
 
+from carematch.accounts.http import AuthedHttpRequest
 from carematch.lib.errors import Forbidden
 from carematch.lib.ids import RecordId
 from carematch.openapi import FHIR_BUNDLE, answered_as, errors
@@ -86,7 +87,7 @@ def _event_out(event: AccessEvent) -> dict[str, Any]:
     }
 
 
-def _page(request: HttpRequest, filters: AuditFilter, action: str) -> Any:
+def _page(request: AuthedHttpRequest, filters: AuditFilter, action: str) -> Any:
     """The page of events the filters ask for, for staff; anyone else gets 403. Either way the
     reading is recorded."""
     if not policy.is_staff_member(request.user):
@@ -103,7 +104,7 @@ def _page(request: HttpRequest, filters: AuditFilter, action: str) -> Any:
 
 
 @router.get("/audit-events", response={200: AuditEventsOut, **errors(403)})
-def list_audit_events(request: HttpRequest, filters: Query[AuditFilter]) -> Any:
+def list_audit_events(request: AuthedHttpRequest, filters: Query[AuditFilter]) -> Any:
     """Access events, newest first, 50 a page: about a client (`client_id`), by a user (`user`:
     their id or email) and from a date or moment on (`since`). Coordinators and admins only."""
     paginator, number, found = _page(request, filters, Action.VIEW)
@@ -116,7 +117,7 @@ def list_audit_events(request: HttpRequest, filters: Query[AuditFilter]) -> Any:
 
 @router.get("/audit-events/fhir", response={200: None, **errors(403)},
             openapi_extra=answered_as("application/fhir+json", schema=FHIR_BUNDLE))
-def export_audit_events_fhir(request: HttpRequest, filters: Query[AuditFilter]) -> Any:
+def export_audit_events_fhir(request: AuthedHttpRequest, filters: Query[AuditFilter]) -> Any:
     """The same page of events as a FHIR R4B Bundle (searchset) of AuditEvent resources."""
     paginator, _, found = _page(request, filters, Action.EXPORT)
     bundle = fhir.audit_bundle(found, total=paginator.count)

@@ -47,7 +47,7 @@ from carematch.lib.errors import DomainError, Forbidden, NotFound
 
 from .models import ANONYMOUS, SYSTEM, WRITE_ACTIONS, AccessEvent, Action, Channel, Outcome, Result
 
-_RESOURCE_TYPE = re.compile(r"^[a-z][a-z_]{0,39}$")
+RESOURCE_TYPE = re.compile(r"^[a-z][a-z_]{0,39}$")
 _RESOURCE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,40}$")
 API_PREFIX = "/api/"
 
@@ -124,7 +124,7 @@ def event_for(request: HttpRequest | None, *, action: str, resource_type: str, r
     if outcome not in Outcome.values:
         raise ValueError(f"outcome must be one of {', '.join(Outcome.values)}")
     _check_result(action, outcome, result)
-    if not _RESOURCE_TYPE.match(resource_type):
+    if not RESOURCE_TYPE.match(resource_type):
         raise ValueError("resource_type must be lower-case letters and '_', at most 40")
     actor_id, email, role = _actor(request, actor)
     return AccessEvent(

@@ -7,13 +7,14 @@ import datetime as dt
 import json
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from carematch.access import audit, policy
-from carematch.accounts.models import Client, Role, User
+from carematch.accounts.http import AuthedHttpRequest
+from carematch.accounts.models import Client, Role
 from carematch.lib.errors import Forbidden, NotFound
 from carematch.openapi import answered_as, errors
 
@@ -40,11 +41,10 @@ class ClosedOut(Schema):
     released_holds: int
 
 
-def _own_client(request: HttpRequest) -> Client:
+def _own_client(request: AuthedHttpRequest) -> Client:
     if not policy.has_role(request.user, Role.CLIENT):
         raise Forbidden("Only client accounts have a record to export or close here.")
-    user = request.user
-    client = Client.objects.select_related("user").filter(user=user).first() if isinstance(user, User) else None
+    client = Client.objects.select_related("user").filter(user=request.user).first()
     if client is None:
         raise NotFound("This account has no client details yet, so there is no record to export.")
     return client
@@ -52,7 +52,7 @@ def _own_client(request: HttpRequest) -> Client:
 
 @router.get("/me/export", response={200: None, **errors(403, 404)},
             openapi_extra=answered_as("application/json", "application/fhir+json", schema={"type": "object"}))
-def export_my_data(request: HttpRequest, query: Query[ExportQuery]) -> Any:
+def export_my_data(request: AuthedHttpRequest, query: Query[ExportQuery]) -> Any:
     """Everything carematch holds about the token's client: `format=json` (every record) or
     `format=fhir` (a FHIR R4B collection Bundle). Providers' private notes are left out unless
     the deployment sets CAREMATCH_EXPORT_PROVIDER_NOTES=1; the JSON's `format.left_out` says
@@ -73,7 +73,7 @@ def export_my_data(request: HttpRequest, query: Query[ExportQuery]) -> Any:
 
 
 @router.post("/me/close", response={200: ClosedOut, **errors(403, 409)})
-def close_my_account(request: HttpRequest, payload: CloseIn) -> Any:
+def close_my_account(request: AuthedHttpRequest, payload: CloseIn) -> Any:
     """Close the token's client account (see /account/data/close/ for what is kept and what
     is removed). Needs the password, the typed confirmation and, when the person set up an
     authenticator app, a code from it. The token stops working."""

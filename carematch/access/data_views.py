@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from carematch.access import audit, policy
-from carematch.accounts.models import Client, Role, User
+from carematch.accounts.http import AuthedHttpRequest
+from carematch.accounts.models import Client, Role
 from carematch.lib.errors import DomainError
 
 from . import closing, export
@@ -42,11 +43,8 @@ def client_page(view: PageView) -> PageView:
     return wrapper
 
 
-def _own_client(request: HttpRequest) -> Client | None:
-    user = request.user
-    if not isinstance(user, User):
-        return None
-    return Client.objects.select_related("user").filter(user=user).first()
+def _own_client(request: AuthedHttpRequest) -> Client | None:
+    return Client.objects.select_related("user").filter(user=request.user).first()
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -56,10 +54,9 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 @require_GET
 @client_page
-def data_home(request: HttpRequest) -> HttpResponse:
+def data_home(request: AuthedHttpRequest) -> HttpResponse:
     client = _own_client(request)
     user = request.user
-    assert isinstance(user, User)  # noqa: S101 - client_page
     context = {
         "client": client,
         "retention_years": round(closing.retention_period().days / 365.25),
@@ -70,7 +67,7 @@ def data_home(request: HttpRequest) -> HttpResponse:
     return _no_store(render(request, "access/data/home.html", context))
 
 
-def _download(request: HttpRequest, *, kind: str) -> HttpResponse:
+def _download(request: AuthedHttpRequest, *, kind: str) -> HttpResponse:
     client = _own_client(request)
     if client is None:
         return _no_store(render(request, "access/data/no_details.html", status=404))
@@ -90,13 +87,13 @@ def _download(request: HttpRequest, *, kind: str) -> HttpResponse:
 
 @require_GET
 @client_page
-def export_json(request: HttpRequest) -> HttpResponse:
+def export_json(request: AuthedHttpRequest) -> HttpResponse:
     return _download(request, kind="json")
 
 
 @require_GET
 @client_page
-def export_fhir(request: HttpRequest) -> HttpResponse:
+def export_fhir(request: AuthedHttpRequest) -> HttpResponse:
     return _download(request, kind="fhir")
 
 
@@ -132,9 +129,8 @@ class CloseForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 @client_page
-def close_account(request: HttpRequest) -> HttpResponse:
+def close_account(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)  # noqa: S101 - client_page
     client = _own_client(request)
     mfa_on = export.mfa_enabled(user)
     form = CloseForm(request.POST or None, mfa_on=mfa_on)

@@ -25,31 +25,46 @@ Two kinds of refusal:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from carematch.accounts.models import STAFF_ROLES, Role
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+
+from carematch.accounts.models import STAFF_ROLES, Client, Role, User
 from carematch.lib.errors import Forbidden
 
+if TYPE_CHECKING:
+    from carematch.care.models import CheckIn, ProviderNote
+    from carematch.directory.models import Provider
+    from carematch.measures.models import Alert
+    from carematch.scheduling.models import Appointment
 
-def has_role(user: Any, *roles: str) -> bool:
-    return bool(user and getattr(user, "is_authenticated", False) and user.is_active and user.role in roles)
+# Who is asking, signed in or not. Only has_role() is asked about anyone (pages and operations
+# that anyone may open ask it); every other rule is about a signed-in User: callers turn
+# anonymous visitors away first (login_required, the page decorators, the API's token), which
+# AuthedHttpRequest (carematch.accounts.http) or `request.user.is_authenticated` tells the type checker.
+Caller = User | AnonymousUser
 
 
-def is_staff_member(user: Any) -> bool:
+def has_role(user: Caller | None, *roles: str) -> bool:
+    return user is not None and user.is_authenticated and user.is_active and user.role in roles
+
+
+def is_staff_member(user: User) -> bool:
     """Coordinators and admins: staff pages and the Django admin."""
     return has_role(user, *STAFF_ROLES)
 
 
-def require_role(user: Any, *roles: str) -> None:
+def require_role(user: User, *roles: str) -> None:
     if not has_role(user, *roles):
         raise Forbidden("Your account is not allowed to do this.")
 
 
-def require_staff(user: Any) -> None:
+def require_staff(user: User) -> None:
     require_role(user, Role.COORDINATOR, Role.ADMIN)
 
 
-def roles_user_may_create(user: Any) -> frozenset[str]:
+def roles_user_may_create(user: User) -> frozenset[str]:
     """Coordinators bring in clients and providers; only admins create staff accounts."""
     if has_role(user, Role.ADMIN):
         return frozenset(Role.values)
@@ -58,7 +73,7 @@ def roles_user_may_create(user: Any) -> frozenset[str]:
     return frozenset()
 
 
-def require_may_create_role(user: Any, role: str) -> None:
+def require_may_create_role(user: User, role: str) -> None:
     require_staff(user)
     if role in Role.values and role not in roles_user_may_create(user):
         raise Forbidden(f"Your account may not create {role} accounts.")
@@ -69,18 +84,18 @@ def require_may_create_role(user: Any, role: str) -> None:
 # existence does not leak.
 
 
-def client_visible(user: Any, client: Any) -> bool:
+def client_visible(user: User, client: Client) -> bool:
     """Clients see themselves; providers see the clients in their care (a hold is not an
     appointment); staff see everyone. The same rule as the care record's."""
     return care_visible(user, client)
 
 
-def may_act_for_client(user: Any, client: Any) -> bool:
+def may_act_for_client(user: User, client: Client) -> bool:
     """Book, hold and cancel for this client: the client themselves, or staff."""
     return is_staff_member(user) or (has_role(user, Role.CLIENT) and client.user_id == user.pk)
 
 
-def appointment_visible(user: Any, appointment: Any) -> bool:
+def appointment_visible(user: User, appointment: Appointment) -> bool:
     if is_staff_member(user):
         return True
     if has_role(user, Role.CLIENT):
@@ -96,9 +111,8 @@ def appointment_visible(user: Any, appointment: Any) -> bool:
 # an appointment with (booked, completed, missed or cancelled; a hold is not an appointment).
 
 
-def care_clients_of(provider: Any) -> Any:
+def care_clients_of(provider: Provider) -> QuerySet[Client]:
     """The clients whose care record `provider` may see: their caseload."""
-    from carematch.accounts.models import Client
     from carematch.scheduling.models import WAS_BOOKED
 
     # Only what was booked counts (booked, completed, missed, cancelled after booking): a
@@ -109,12 +123,12 @@ def care_clients_of(provider: Any) -> Any:
     )
 
 
-def _care_provider_of(user: Any, client: Any) -> bool:
+def _care_provider_of(user: User, client: Client) -> bool:
     provider = getattr(user, "provider", None) if has_role(user, Role.PROVIDER) else None
     return provider is not None and care_clients_of(provider).filter(pk=client.pk).exists()
 
 
-def care_visible(user: Any, client: Any) -> bool:
+def care_visible(user: User, client: Client) -> bool:
     """See goals, plan, check-ins and scores: the client, their provider, staff."""
     if is_staff_member(user):
         return True
@@ -123,19 +137,19 @@ def care_visible(user: Any, client: Any) -> bool:
     return _care_provider_of(user, client)
 
 
-def may_plan_care(user: Any, client: Any) -> bool:
+def may_plan_care(user: User, client: Client) -> bool:
     """Add and revise goals and plan steps: the client, or their provider with them."""
     if has_role(user, Role.CLIENT):
         return bool(client.user_id == user.pk)
     return _care_provider_of(user, client)
 
 
-def may_check_in(user: Any, client: Any) -> bool:
+def may_check_in(user: User, client: Client) -> bool:
     """Record check-ins of the plan's activities: the client themselves."""
     return has_role(user, Role.CLIENT) and bool(client.user_id == user.pk)
 
 
-def may_remove_check_in(user: Any, check_in: Any) -> bool:
+def may_remove_check_in(user: User, check_in: CheckIn) -> bool:
     """Remove a check-in (a journal entry) from view: the client who wrote it."""
     return may_check_in(user, check_in.activity.client)
 
@@ -148,18 +162,18 @@ def may_remove_check_in(user: Any, check_in: Any) -> bool:
 # wants their record asks the practice, which answers such requests outside these pages.
 
 
-def may_write_notes(user: Any, client: Any) -> bool:
+def may_write_notes(user: User, client: Client) -> bool:
     """Write notes about a client: a provider who has or had an appointment with them."""
     return _care_provider_of(user, client)
 
 
-def notes_visible(user: Any, client: Any) -> bool:
+def notes_visible(user: User, client: Client) -> bool:
     """Open a client's notes page: admins (every note), or a provider who may write notes about
     the client (who then sees only the notes they wrote themselves; see note_visible)."""
     return has_role(user, Role.ADMIN) or may_write_notes(user, client)
 
 
-def note_visible(user: Any, note: Any) -> bool:
+def note_visible(user: User, note: ProviderNote) -> bool:
     """One note: its author's provider record, while the client is on their caseload, or an admin."""
     if has_role(user, Role.ADMIN):
         return True
@@ -167,7 +181,7 @@ def note_visible(user: Any, note: Any) -> bool:
     return provider is not None and note.provider_id == provider.pk and may_write_notes(user, note.client)
 
 
-def may_revise_note(user: Any, note: Any) -> bool:
+def may_revise_note(user: User, note: ProviderNote) -> bool:
     """Revise or remove a note: only its author's provider record (admins read, never write)."""
     return has_role(user, Role.PROVIDER) and note_visible(user, note)
 
@@ -177,28 +191,28 @@ def may_revise_note(user: Any, note: Any) -> bool:
 # the same people.
 
 
-def clinical_record_visible(user: Any, client: Any) -> bool:
+def clinical_record_visible(user: User, client: Client) -> bool:
     """See a client's questionnaires, scores and alerts: the client, a provider who has or had
     an appointment with them, staff."""
     return care_visible(user, client)
 
 
-def may_record_assessment(user: Any, client: Any) -> bool:
+def may_record_assessment(user: User, client: Client) -> bool:
     """Answer a questionnaire: the client themselves, or staff entering a client's answers."""
     return is_staff_member(user) or (has_role(user, Role.CLIENT) and bool(client.user_id == user.pk))
 
 
-def may_send_questionnaire(user: Any, client: Any) -> bool:
+def may_send_questionnaire(user: User, client: Client) -> bool:
     """Send a client a questionnaire now: their provider, or staff."""
     return is_staff_member(user) or _care_provider_of(user, client)
 
 
-def sees_alerts(user: Any) -> bool:
+def sees_alerts(user: User) -> bool:
     """The alerts list: providers (their clients' safety alerts) and staff (every alert)."""
     return is_staff_member(user) or has_role(user, Role.PROVIDER)
 
 
-def alert_visible(user: Any, alert: Any) -> bool:
+def alert_visible(user: User, alert: Alert) -> bool:
     """Staff see every alert; a provider sees the safety alerts of their clients."""
     from carematch.measures.models import PROVIDER_ALERT_KINDS
 

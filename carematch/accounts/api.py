@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router, Status
 
 from carematch.access import policy
@@ -13,6 +12,7 @@ from carematch.lib.ids import RecordId
 from carematch.openapi import errors
 
 from . import selectors, services
+from .http import AuthedHttpRequest
 from .models import ApiToken, User
 from .schemas import OwnTokenList, TokenOut, UserIn, UserOut
 
@@ -20,13 +20,13 @@ router = Router(tags=["accounts"])
 
 
 @router.get("/me", response=UserOut)
-def get_me(request: HttpRequest) -> Any:
+def get_me(request: AuthedHttpRequest) -> Any:
     """The account the bearer token acts for."""
     return request.user
 
 
 @router.post("/tokens/current/revoke", response=TokenOut)
-def revoke_current_token(request: HttpRequest) -> Any:
+def revoke_current_token(request: AuthedHttpRequest) -> Any:
     """Revoke the token this request was made with. It stops working at once."""
     raw = request.headers.get("Authorization", "").partition(" ")[2].strip()
     token = ApiToken.objects.get(digest=services.token_digest(raw), revoked_at__isnull=True)
@@ -34,26 +34,24 @@ def revoke_current_token(request: HttpRequest) -> Any:
 
 
 @router.get("/me/tokens", response=OwnTokenList)
-def my_tokens(request: HttpRequest) -> Any:
+def my_tokens(request: AuthedHttpRequest) -> Any:
     """The caller's own API tokens that still work, newest first: name, first characters and
     dates, never the token itself. Revoked tokens are not listed."""
-    assert isinstance(request.user, User)  # noqa: S101 - the bearer token authenticated a user
     tokens = list(selectors.api_tokens_live(user=request.user))
     return {"items": tokens, "count": len(tokens)}
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None, **errors(404)})
-def revoke_my_token(request: HttpRequest, token_id: RecordId) -> Any:
+def revoke_my_token(request: AuthedHttpRequest, token_id: RecordId) -> Any:
     """Revoke one of the caller's own working tokens (the one in use included: it stops
     working at once). Any other id answers 404 alike: a token of someone else, one already
     revoked (it is no longer among the caller's tokens), or none."""
-    assert isinstance(request.user, User)  # noqa: S101 - the bearer token authenticated a user
     services.api_token_revoke_own(user=request.user, token_id=token_id)
     return Status(204, None)
 
 
 @router.post("/users", response={201: UserOut, **errors(403, 409)})
-def create_user(request: HttpRequest, payload: UserIn) -> Any:
+def create_user(request: AuthedHttpRequest, payload: UserIn) -> Any:
     """Create an account without a password (the person sets one through password reset).
 
     Coordinators create client and provider accounts; admins create any.
@@ -64,7 +62,7 @@ def create_user(request: HttpRequest, payload: UserIn) -> Any:
 
 
 @router.get("/users/{user_id}", response={200: UserOut, **errors(403, 404)})
-def get_user(request: HttpRequest, user_id: RecordId) -> Any:
+def get_user(request: AuthedHttpRequest, user_id: RecordId) -> Any:
     """One account. Staff only."""
     policy.require_staff(request.user)
     return User.objects.get(pk=user_id)

@@ -26,6 +26,7 @@ from carematch.lib.errors import DomainError
 
 from . import mfa, selectors, services, throttle
 from .forms import AuthenticatorCodeForm, EmailAuthenticationForm, ResetPasswordForm, SecondStepForm, SignUpForm
+from .http import AuthedHttpRequest
 from .middleware import limit_idle_session
 from .models import AccessEndReason, ApiToken, Client, LoginAttempt, Role, User, normalize_email
 
@@ -139,8 +140,9 @@ def _safe_next(request: HttpRequest) -> str:
     return ""
 
 
-def _pending_user(request: HttpRequest) -> User | None:
-    """Whose second factor this session awaits, while the wait is not over."""
+def _pending_login(request: HttpRequest) -> tuple[User, str] | None:
+    """Whose second factor this session awaits, while the wait is not over, and the
+    authentication backend that checked their password (their login goes through it)."""
     pending = request.session.get(mfa.SESSION_PENDING)
     if not isinstance(pending, dict):
         return None
@@ -152,12 +154,12 @@ def _pending_user(request: HttpRequest) -> User | None:
         del request.session[mfa.SESSION_PENDING]
         return None
     user = User.objects.filter(pk=int(pending.get("user") or 0), is_active=True).first()
-    if user is not None and not constant_time_compare(str(pending.get("hash") or ""), user.get_session_auth_hash()):
+    if user is None:
+        return None
+    if not constant_time_compare(str(pending.get("hash") or ""), user.get_session_auth_hash()):
         del request.session[mfa.SESSION_PENDING]
         return None
-    if user is not None:
-        user.backend = str(pending.get("backend") or _BACKEND)  # type: ignore[attr-defined]
-    return user
+    return user, str(pending.get("backend") or _BACKEND)
 
 
 @require_http_methods(["GET", "POST"])
@@ -165,10 +167,11 @@ def _pending_user(request: HttpRequest) -> User | None:
 def log_in_code(request: HttpRequest) -> HttpResponse:
     """The second step: a code from the authenticator app, or a single-use recovery code.
     Only a right code logs the person in, with a new session key."""
-    user = _pending_user(request)
-    if user is None:
+    pending = _pending_login(request)
+    if pending is None:
         messages.info(request, "Please log in again: the code has to be entered within 5 minutes of the password.")
         return redirect(_with_next(reverse("accounts:login"), _safe_next(request)))
+    user, backend = pending
     form = SecondStepForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -179,7 +182,7 @@ def log_in_code(request: HttpRequest) -> HttpResponse:
             form.add_error("code", exc.detail)
         else:
             del request.session[mfa.SESSION_PENDING]
-            login(request, user, backend=getattr(user, "backend", _BACKEND))
+            login(request, user, backend=backend)
             request.session[mfa.SESSION_VERIFIED] = True
             limit_idle_session(request)
             if used == "recovery":
@@ -196,11 +199,10 @@ def log_in_code(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @never_cache
 @login_required
-def mfa_setup(request: HttpRequest) -> HttpResponse:
+def mfa_setup(request: AuthedHttpRequest) -> HttpResponse:
     """Set up an authenticator app: scan the QR code (or type the secret), then prove it
     works with a code. Recovery codes are shown once, on the answer to that proof."""
     user = request.user
-    assert isinstance(user, User)  # noqa: S101 - login_required
     if services.mfa_device_of(user) is not None:
         return redirect("accounts:mfa")
     device = services.mfa_device_start(user=user)
@@ -235,11 +237,10 @@ def _recovery_codes_page(request: HttpRequest, *, codes: list[str], first_time: 
 @require_http_methods(["GET", "POST"])
 @never_cache
 @login_required
-def mfa_manage(request: HttpRequest) -> HttpResponse:
+def mfa_manage(request: AuthedHttpRequest) -> HttpResponse:
     """Two-step log-in: whether it is on; turning it off (or replacing the app) and new
     recovery codes both need a current code."""
     user = request.user
-    assert isinstance(user, User)  # noqa: S101 - login_required
     device = services.mfa_device_of(user)
     off_form = AuthenticatorCodeForm(prefix="off")
     codes_form = AuthenticatorCodeForm(prefix="codes")
@@ -290,11 +291,10 @@ class LogOutView(auth_views.LogoutView):
 
 @require_POST
 @login_required
-def log_out_everywhere(request: HttpRequest) -> HttpResponse:
+def log_out_everywhere(request: AuthedHttpRequest) -> HttpResponse:
     """End every session of this person, this one included, and everything else that acts
     for them: API tokens and the calendar address."""
     user = request.user
-    assert isinstance(user, User)  # noqa: S101 - login_required
     services.user_access_end(user=user, reason=AccessEndReason.LOG_OUT_EVERYWHERE)
     logout(request)
     messages.info(
@@ -330,13 +330,12 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 
 @login_required
-def account_home(request: HttpRequest) -> HttpResponse:
+def account_home(request: AuthedHttpRequest) -> HttpResponse:
     """The person's upcoming sessions, shown in their own time zone."""
     from carematch.lib.timezones import in_zone, long_label
     from carematch.scheduling.models import Appointment, Status
 
     user = request.user
-    assert isinstance(user, User)  # noqa: S101 - login_required
     upcoming = Appointment.objects.none()
     zone_name = None
     client = Client.objects.filter(user=user).first() if user.role == Role.CLIENT else None
@@ -360,25 +359,18 @@ def account_home(request: HttpRequest) -> HttpResponse:
 # first, on a page naming what will stop working, so that one slip revokes nothing.
 
 
-def _signed_in(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # login_required has let only signed-in people through
-        raise Http404
-    return user
-
-
 @require_http_methods(["GET", "HEAD"])
 @login_required
-def api_tokens(request: HttpRequest) -> HttpResponse:
-    tokens = list(selectors.api_tokens_live(user=_signed_in(request)))
+def api_tokens(request: AuthedHttpRequest) -> HttpResponse:
+    tokens = list(selectors.api_tokens_live(user=request.user))
     return render(request, "accounts/api_tokens.html", {"tokens": tokens})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
-def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def api_token_revoke(request: AuthedHttpRequest, token_id: int) -> HttpResponse:
     """GET asks to confirm; POST revokes. Only the person's own working tokens are here."""
-    user = _signed_in(request)
+    user = request.user
     token = selectors.api_token_live_of(user=user, token_id=token_id)
     if token is None:
         raise Http404("No API token of yours with this id still works.")
@@ -394,9 +386,9 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
-def api_tokens_revoke_all(request: HttpRequest) -> HttpResponse:
+def api_tokens_revoke_all(request: AuthedHttpRequest) -> HttpResponse:
     """GET asks to confirm; POST revokes every working token of the person."""
-    user = _signed_in(request)
+    user = request.user
     if request.method == "POST":
         count = services.api_tokens_revoke_for_user(user=user)
         if count == 1:
@@ -415,7 +407,7 @@ def _token_label(token: ApiToken) -> str:
 
 
 @staff_page
-def staff_home(request: HttpRequest) -> HttpResponse:
+def staff_home(request: AuthedHttpRequest) -> HttpResponse:
     counts = dict(User.objects.filter(is_active=True).values("role").annotate(n=Count("id")).values_list("role", "n"))
     by_role = [(label, counts.get(value, 0)) for value, label in Role.choices]
     return render(request, "accounts/staff_home.html", {"by_role": by_role})

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from carematch.access import audit
 from carematch.access.models import WRITE_ACTIONS
+from carematch.accounts.http import AuthedHttpRequest
 from carematch.lib.errors import NotFound
 
 
@@ -46,7 +47,7 @@ def _of_client(found: Any, client_id: int | None, client_of: Callable[[Any], int
     return found
 
 
-def note_lookup(request: HttpRequest, note_id: int, action: str, write: Callable[[Any], Any] | None = None,
+def note_lookup(request: AuthedHttpRequest, note_id: int, action: str, write: Callable[[Any], Any] | None = None,
                 form: Any = None, of_client: int | None = None) -> Any:
     """A provider note the caller may see (of the client `of_client`, when given), then
     `write(note)`'s result, recorded."""
@@ -62,7 +63,7 @@ def note_lookup(request: HttpRequest, note_id: int, action: str, write: Callable
     )
 
 
-def check_in_lookup(request: HttpRequest, check_in_id: int, action: str,
+def check_in_lookup(request: AuthedHttpRequest, check_in_id: int, action: str,
                     write: Callable[[Any], Any] | None = None, of_client: int | None = None) -> Any:
     """A check-in the caller may see (of the client `of_client`, when given), then
     `write(check_in)`'s result, recorded."""

@@ -10,6 +10,7 @@ from ninja import Router, Status
 
 from carematch.access import audit, policy
 from carematch.access.models import Action
+from carematch.accounts.http import AuthedHttpRequest
 from carematch.lib.ids import RecordId
 from carematch.openapi import errors
 
@@ -83,14 +84,15 @@ def _client_change(request: HttpRequest, client_id: int, resource_type: str) -> 
     )
 
 
-def _goal(request: HttpRequest, goal_id: int, action: str, write: Any, resource_type: str = "goal") -> Any:
+def _goal(request: AuthedHttpRequest, goal_id: int, action: str, write: Any, resource_type: str = "goal") -> Any:
     return audited(request, lambda: selectors.visible_goal(user=request.user, goal_id=goal_id), action=action,
                    resource_type=resource_type, resource_id=goal_id,
                    owner=lambda: Goal.objects.filter(pk=goal_id).values_list("client_id", flat=True).first(),
                    client=lambda found: found.client_id, write=write)
 
 
-def _activity(request: HttpRequest, activity_id: int, action: str, write: Any, resource_type: str = "activity") -> Any:
+def _activity(request: AuthedHttpRequest, activity_id: int, action: str, write: Any,
+              resource_type: str = "activity") -> Any:
     return audited(request, lambda: selectors.visible_activity(user=request.user, activity_id=activity_id),
                    action=action, resource_type=resource_type, resource_id=activity_id,
                    owner=lambda: Activity.objects.filter(pk=activity_id).values_list("client_id", flat=True).first(),
@@ -101,7 +103,7 @@ def _activity(request: HttpRequest, activity_id: int, action: str, write: Any, r
 
 
 @router.get("/clients/{client_id}/goals", response={200: list[GoalOut], **errors(404)})
-def list_goals(request: HttpRequest, client_id: RecordId) -> Any:
+def list_goals(request: AuthedHttpRequest, client_id: RecordId) -> Any:
     """The client's goals, oldest first, each with its status, history and measurements. The
     client, their provider and coordinators; anyone else gets 404."""
     client = _client(request, client_id, "goals")
@@ -109,7 +111,7 @@ def list_goals(request: HttpRequest, client_id: RecordId) -> Any:
 
 
 @router.post("/clients/{client_id}/goals", response={201: GoalOut, **errors(403, 404)})
-def create_goal(request: HttpRequest, client_id: RecordId, payload: GoalIn) -> Any:
+def create_goal(request: AuthedHttpRequest, client_id: RecordId, payload: GoalIn) -> Any:
     """Agree a goal (the client or their provider)."""
     with _client_change(request, client_id, "goals") as change:
         goal = services.goal_create(client=change.client, by=request.user, **payload.model_dump())
@@ -117,7 +119,7 @@ def create_goal(request: HttpRequest, client_id: RecordId, payload: GoalIn) -> A
 
 
 @router.post("/goals/{goal_id}/revise", response={200: GoalOut, **errors(403, 404, 409)})
-def revise_goal(request: HttpRequest, goal_id: RecordId, payload: GoalIn) -> Any:
+def revise_goal(request: AuthedHttpRequest, goal_id: RecordId, payload: GoalIn) -> Any:
     """Revise a goal with its whole new definition. The current version is kept as history."""
 
     def revise(found: Goal) -> Goal:
@@ -129,7 +131,7 @@ def revise_goal(request: HttpRequest, goal_id: RecordId, payload: GoalIn) -> Any
 
 
 @router.post("/goals/{goal_id}/ratings", response={201: RatingOut, **errors(403, 404)})
-def rate_goal(request: HttpRequest, goal_id: RecordId, payload: RatingIn) -> Any:
+def rate_goal(request: AuthedHttpRequest, goal_id: RecordId, payload: RatingIn) -> Any:
     """Record a 0-10 self-rating of a goal measured that way (the client or their provider)."""
     rating = _goal(request, goal_id, Action.CREATE, resource_type="goal_ratings",
                    write=lambda found: services.goal_rating_record(goal=found, by=request.user, rating=payload.rating,
@@ -141,14 +143,14 @@ def rate_goal(request: HttpRequest, goal_id: RecordId, payload: RatingIn) -> Any
 
 
 @router.get("/clients/{client_id}/plan/activities", response={200: list[ActivityOut], **errors(404)})
-def list_activities(request: HttpRequest, client_id: RecordId) -> Any:
+def list_activities(request: AuthedHttpRequest, client_id: RecordId) -> Any:
     """The client's coping activities with their check-ins, current ones first."""
     client = _client(request, client_id, "plan")
     return [_activity_out(view) for view in selectors.activities_for(client=client)]
 
 
 @router.post("/clients/{client_id}/plan/activities", response={201: ActivityOut, **errors(403, 404)})
-def add_activity(request: HttpRequest, client_id: RecordId, payload: ActivityIn) -> Any:
+def add_activity(request: AuthedHttpRequest, client_id: RecordId, payload: ActivityIn) -> Any:
     """Add a coping activity to the plan (the client or their provider)."""
     with _client_change(request, client_id, "plan") as change:
         activity = services.activity_add(client=change.client, by=request.user, **payload.model_dump())
@@ -156,7 +158,7 @@ def add_activity(request: HttpRequest, client_id: RecordId, payload: ActivityIn)
 
 
 @router.post("/plan/activities/{activity_id}/end", response={200: ActivityOut, **errors(403, 404, 409)})
-def end_activity(request: HttpRequest, activity_id: RecordId) -> Any:
+def end_activity(request: AuthedHttpRequest, activity_id: RecordId) -> Any:
     """Take an activity out of the plan; it and its check-ins stay as history."""
     activity = _activity(request, activity_id, Action.UPDATE,
                          write=lambda found: services.activity_end(activity=found, by=request.user))
@@ -164,7 +166,7 @@ def end_activity(request: HttpRequest, activity_id: RecordId) -> Any:
 
 
 @router.post("/plan/activities/{activity_id}/check-ins", response={201: CheckInOut, **errors(403, 404, 409)})
-def record_check_in(request: HttpRequest, activity_id: RecordId, payload: CheckInIn) -> Any:
+def record_check_in(request: AuthedHttpRequest, activity_id: RecordId, payload: CheckInIn) -> Any:
     """Record that the client did the activity: the day, their mood (0-10) and a note. The client only."""
     check_in = _activity(request, activity_id, Action.CREATE, resource_type="check_ins", write=lambda found: (
         services.check_in_record(activity=found, by=request.user, **payload.model_dump())))
@@ -172,7 +174,7 @@ def record_check_in(request: HttpRequest, activity_id: RecordId, payload: CheckI
 
 
 @router.post("/check-ins/{check_in_id}/remove", response={200: RemovedOut, **errors(403, 404, 409)})
-def remove_check_in(request: HttpRequest, check_in_id: RecordId) -> Any:
+def remove_check_in(request: AuthedHttpRequest, check_in_id: RecordId) -> Any:
     """Remove a check-in (the client only). It is hidden from then on and kept until the
     retention period ends."""
     check_in = check_in_lookup(request, check_in_id, Action.DELETE,
@@ -200,7 +202,7 @@ def _note_out(view: selectors.NoteView) -> dict[str, Any]:
 
 
 @router.get("/clients/{client_id}/notes", response={200: list[NoteOut], **errors(404)})
-def list_notes(request: HttpRequest, client_id: RecordId) -> Any:
+def list_notes(request: AuthedHttpRequest, client_id: RecordId) -> Any:
     """Notes about the client, newest first: a provider sees the notes they wrote (for a client
     they have or had a session with), an admin every note; anyone else gets 404."""
     client = audit.clinical_client_or_404(request, client_id, resource_type="provider_notes",
@@ -212,7 +214,7 @@ def list_notes(request: HttpRequest, client_id: RecordId) -> Any:
 
 
 @router.post("/clients/{client_id}/notes", response={201: NoteOut, **errors(403, 404)})
-def create_note(request: HttpRequest, client_id: RecordId, payload: NoteIn) -> Any:
+def create_note(request: AuthedHttpRequest, client_id: RecordId, payload: NoteIn) -> Any:
     """Write a note about a client you have or had a session with (providers only)."""
     with audit.client_write(
         request, client_id, resource_type="provider_notes", action=Action.CREATE, rule=policy.notes_visible,
@@ -226,7 +228,7 @@ def create_note(request: HttpRequest, client_id: RecordId, payload: NoteIn) -> A
 
 
 @router.post("/notes/{note_id}/revise", response={200: NoteOut, **errors(403, 404, 409)})
-def revise_note(request: HttpRequest, note_id: RecordId, payload: NoteReviseIn) -> Any:
+def revise_note(request: AuthedHttpRequest, note_id: RecordId, payload: NoteReviseIn) -> Any:
     """Revise a note with its whole new text (its author only). Earlier versions are kept."""
     note = note_lookup(request, note_id, Action.UPDATE,
                        write=lambda found: services.provider_note_revise(note=found, by=request.user,
@@ -235,7 +237,7 @@ def revise_note(request: HttpRequest, note_id: RecordId, payload: NoteReviseIn) 
 
 
 @router.post("/notes/{note_id}/remove", response={200: RemovedOut, **errors(403, 404, 409)})
-def remove_note(request: HttpRequest, note_id: RecordId) -> Any:
+def remove_note(request: AuthedHttpRequest, note_id: RecordId) -> Any:
     """Remove a note (its author only). It is hidden from then on and kept, with every version,
     until the retention period ends."""
     note = note_lookup(request, note_id, Action.DELETE,

@@ -13,7 +13,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from carematch.access import policy
-from carematch.accounts.models import Client, Role
+from carematch.accounts.models import Client, Role, User
 from carematch.lib.errors import NotFound
 from carematch.lib.timezones import zone
 from carematch.measures.models import Assessment
@@ -40,7 +40,7 @@ CASELOAD_PAGE_SIZE = 50
 # --- Whose record ------------------------------------------------------------------------------
 
 
-def own_client(*, user: Any) -> Client:
+def own_client(*, user: User) -> Client:
     """The client record of a client user; 404 for anyone else."""
     client = None
     if policy.has_role(user, Role.CLIENT):
@@ -50,21 +50,21 @@ def own_client(*, user: Any) -> Client:
     return client
 
 
-def visible_client(*, user: Any, client_id: int) -> Client:
+def visible_client(*, user: User, client_id: int) -> Client:
     client = Client.objects.select_related("user").filter(pk=client_id).first()
     if client is None or not policy.care_visible(user, client):
         raise NotFound("No client with that id.", fields={"client_id": "not found"})
     return client
 
 
-def visible_goal(*, user: Any, goal_id: int) -> Goal:
+def visible_goal(*, user: User, goal_id: int) -> Goal:
     goal = Goal.objects.select_related("client__user").filter(pk=goal_id).first()
     if goal is None or not policy.care_visible(user, goal.client):
         raise NotFound("No goal with that id.", fields={"goal_id": "not found"})
     return goal
 
 
-def visible_activity(*, user: Any, activity_id: int) -> Activity:
+def visible_activity(*, user: User, activity_id: int) -> Activity:
     activity = Activity.objects.select_related("client__user").filter(pk=activity_id).first()
     if activity is None or not policy.care_visible(user, activity.client):
         raise NotFound("No activity with that id.", fields={"activity_id": "not found"})
@@ -232,7 +232,7 @@ def _activity_views(
     return views
 
 
-def visible_check_in(*, user: Any, check_in_id: int) -> CheckIn:
+def visible_check_in(*, user: User, check_in_id: int) -> CheckIn:
     """A check-in the caller may see and that has not been removed; NotFound otherwise."""
     check_in = CheckIn.shown.select_related("activity__client__user").filter(pk=check_in_id).first()
     if check_in is None or not policy.care_visible(user, check_in.activity.client):
@@ -262,7 +262,7 @@ def _note_views(queryset: Any) -> list[NoteView]:
     return views
 
 
-def notes_for(*, user: Any, client: Client) -> list[NoteView]:
+def notes_for(*, user: User, client: Client) -> list[NoteView]:
     """The notes about `client` that `user` sees, newest first: an admin every note, a provider
     the notes they wrote (policy.note_visible). Removed notes are not shown."""
     notes = ProviderNote.shown.filter(client=client).order_by("-created_at", "-id")
@@ -285,7 +285,7 @@ def note_view(*, note: ProviderNote) -> NoteView:
     return _note_views(ProviderNote.objects.filter(pk=note.pk))[0]
 
 
-def visible_note(*, user: Any, note_id: int) -> ProviderNote:
+def visible_note(*, user: User, note_id: int) -> ProviderNote:
     """A note the caller may see and that has not been removed; NotFound otherwise."""
     note = ProviderNote.shown.select_related("client__user", "provider").filter(pk=note_id).first()
     if note is None or not policy.note_visible(user, note):

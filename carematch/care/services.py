@@ -18,7 +18,7 @@ from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
 from carematch.access import policy
-from carematch.accounts.models import Client
+from carematch.accounts.models import Client, User
 from carematch.lib import crypto
 from carematch.lib.errors import Conflict, Forbidden, InvalidInput
 from carematch.lib.timezones import zone
@@ -159,13 +159,13 @@ def _goal_definition(
     }
 
 
-def _require_planner(by: Any, client: Client) -> None:
+def _require_planner(by: User, client: Client) -> None:
     if not policy.may_plan_care(by, client):
         raise Forbidden("Only the client and their provider can change the client's goals and plan.")
 
 
 def goal_create(
-    *, client: Client, by: Any, text: Any, measure: Any, target: Any, target_date: Any, instrument: Any = "",
+    *, client: Client, by: User, text: Any, measure: Any, target: Any, target_date: Any, instrument: Any = "",
     now: dt.datetime | None = None,
 ) -> Goal:
     """Agree a new goal: the client's words, how success is measured, and by when."""
@@ -182,7 +182,7 @@ def goal_create(
 
 
 def goal_revise(
-    *, goal: Goal, by: Any, text: Any, measure: Any, target: Any, target_date: Any, instrument: Any = "",
+    *, goal: Goal, by: User, text: Any, measure: Any, target: Any, target_date: Any, instrument: Any = "",
     now: dt.datetime | None = None,
 ) -> GoalVersion:
     """Revise a goal: the current version stays as history and a new version follows it."""
@@ -209,7 +209,7 @@ def goal_revise(
 
 
 def goal_rating_record(
-    *, goal: Goal, by: Any, rating: Any, rated_on: Any = None, now: dt.datetime | None = None
+    *, goal: Goal, by: User, rating: Any, rated_on: Any = None, now: dt.datetime | None = None
 ) -> GoalRating:
     """Record a 0-10 self-rating of a goal measured that way (at a session, by the client or
     their provider)."""
@@ -240,7 +240,7 @@ def goal_rating_record(
 
 
 def activity_add(
-    *, client: Client, by: Any, kind: Any, times: Any, period: Any, text: Any = "", now: dt.datetime | None = None
+    *, client: Client, by: User, kind: Any, times: Any, period: Any, text: Any = "", now: dt.datetime | None = None
 ) -> Activity:
     """Add a coping activity to the client's plan, with how often they mean to do it."""
     _require_planner(by, client)
@@ -263,7 +263,7 @@ def activity_add(
         )
 
 
-def activity_end(*, activity: Activity, by: Any, now: dt.datetime | None = None) -> Activity:
+def activity_end(*, activity: Activity, by: User, now: dt.datetime | None = None) -> Activity:
     """Take an activity out of the plan; it and its check-ins stay as history."""
     _require_planner(by, activity.client)
     now = now or timezone.now()
@@ -276,7 +276,7 @@ def activity_end(*, activity: Activity, by: Any, now: dt.datetime | None = None)
 
 
 def check_in_record(
-    *, activity: Activity, by: Any, mood: Any, done_on: Any = None, note: Any = "", now: dt.datetime | None = None
+    *, activity: Activity, by: User, mood: Any, done_on: Any = None, note: Any = "", now: dt.datetime | None = None
 ) -> CheckIn:
     """The client did an activity of their plan: record the day, their mood (0-10) and a note."""
     client = activity.client
@@ -300,7 +300,7 @@ def check_in_record(
         )
 
 
-def check_in_remove(*, check_in: CheckIn, by: Any, now: dt.datetime | None = None) -> CheckIn:
+def check_in_remove(*, check_in: CheckIn, by: User, now: dt.datetime | None = None) -> CheckIn:
     """The client removes a check-in (a journal entry): it is hidden from the record from now on
     and kept, unchanged, until the retention period ends (settings.RECORD_RETENTION_DAYS)."""
     if not policy.may_remove_check_in(by, check_in):
@@ -326,7 +326,7 @@ def _clean_note_body(body: Any) -> str:
 
 
 def provider_note_create(
-    *, client: Client, by: Any, body: Any, appointment_id: Any = None, now: dt.datetime | None = None
+    *, client: Client, by: User, body: Any, appointment_id: Any = None, now: dt.datetime | None = None
 ) -> ProviderNote:
     """A provider writes a note about a client on their caseload, optionally about one session."""
     if not policy.may_write_notes(by, client):
@@ -353,7 +353,7 @@ def provider_note_create(
 
 
 def provider_note_revise(
-    *, note: ProviderNote, by: Any, body: Any, now: dt.datetime | None = None
+    *, note: ProviderNote, by: User, body: Any, now: dt.datetime | None = None
 ) -> ProviderNoteVersion:
     """Revise a note: the current version stays as history and a new version follows it."""
     if not policy.may_revise_note(by, note):
@@ -378,7 +378,7 @@ def provider_note_revise(
         raise Conflict("This note was revised at the same moment. Look at it again and retry.") from exc
 
 
-def provider_note_remove(*, note: ProviderNote, by: Any, now: dt.datetime | None = None) -> ProviderNote:
+def provider_note_remove(*, note: ProviderNote, by: User, now: dt.datetime | None = None) -> ProviderNote:
     """The author removes a note: hidden from then on, kept with every version until the
     retention period ends (settings.RECORD_RETENTION_DAYS)."""
     if not policy.may_revise_note(by, note):

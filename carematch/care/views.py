@@ -19,8 +19,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access import audit, policy
+from carematch.access.decorators import AccessLogged, declare_access_logged
 from carematch.access.models import Action
-from carematch.accounts.models import Client, Role
+from carematch.accounts.http import AuthedHttpRequest
+from carematch.accounts.models import Client, Role, User
 from carematch.directory.models import Provider
 from carematch.lib.errors import DomainError, Forbidden, NotFound
 from carematch.lib.timezones import zone
@@ -66,9 +68,24 @@ class Subject:
 CareView = Callable[..., HttpResponse]
 
 
-def care_page(view: CareView) -> Callable[..., HttpResponse]:
+def care_page(*, logged: AccessLogged | None) -> Callable[[CareView], CareView]:
     """Resolves whose record the page is about: the signed-in client's own (no client_id), or
-    a client the viewer may see (404 for anyone else, as if there were no such client)."""
+    a client the viewer may see (404 for anyone else, as if there were no such client).
+
+    `logged` declares the page's entry in the access log, recorded here: a GET once the page
+    has been shown; a POST through subject.write(), which the page must make its change through
+    and which records it once it has run, with its result. A page with `logged=None` records
+    its own accesses (provider notes, removing a check-in); carematch/tests/test_access_declared.py
+    lists each, with how. Either way a client the viewer may not see is recorded as denied here."""
+    return lambda view: _care_page(view, logged)
+
+
+def _care_page(view: CareView, logged: AccessLogged | None) -> CareView:
+    resource_type, write_action, id_name = (
+        (logged.resource_type, logged.change or Action.VIEW, logged.record_id) if logged is not None
+        else ("care_record", Action.VIEW, "")
+    )
+    recorded = logged is not None
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, client_id: int | None = None, **kwargs: Any) -> HttpResponse:
@@ -76,7 +93,6 @@ def care_page(view: CareView) -> Callable[..., HttpResponse]:
             return redirect_to_login(request.get_full_path())
         if client_id is None and not policy.has_role(request.user, Role.CLIENT):
             raise PermissionDenied("These pages are for clients; providers open a client's from the caseload.")
-        resource_type, write_action, id_name = _RECORDED.get(view.__name__, ("care_record", Action.VIEW, ""))
         action = Action.VIEW if request.method in ("GET", "HEAD") else write_action
         asked_for = kwargs.get(id_name) if id_name else client_id
         try:
@@ -90,10 +106,8 @@ def care_page(view: CareView) -> Callable[..., HttpResponse]:
             owner = client_id if Client.objects.filter(pk=client_id or 0).exists() else None
             audit.denied(request, action=action, resource_type=resource_type, resource_id=asked_for, client=owner)
             raise Http404(exc.detail) from exc
-        # Pages not listed in _RECORDED (provider notes, removing a check-in) record their own accesses.
-        # Of those listed, a GET is recorded here as a view; a POST makes its change through
+        # A declared page's GET is recorded here as a view; a POST makes its change through
         # subject.write(), which records it once it has run, with its result.
-        recorded = view.__name__ in _RECORDED
         resource_id = asked_for or client.pk
         changing = recorded and action != Action.VIEW
         subject = Subject(client, client.user_id == request.user.pk,
@@ -113,20 +127,9 @@ def care_page(view: CareView) -> Callable[..., HttpResponse]:
             audit.record(request, action=action, resource_type=resource_type, resource_id=resource_id, client=client)
         return response
 
+    if logged is not None:
+        declare_access_logged(wrapper, logged)
     return wrapper
-
-
-# Each care page's entry in the access log: (resource type, action of a POST, the address's
-# name for the record's id; without one, the resource id is the client's). A GET is a view.
-_RECORDED: dict[str, tuple[str, str, str]] = {
-    "progress": ("care_record", Action.VIEW, ""),
-    "goal_add": ("goals", Action.CREATE, ""),
-    "goal_revise": ("goal", Action.UPDATE, "goal_id"),
-    "goal_rating": ("goal_ratings", Action.CREATE, "goal_id"),
-    "activity_add": ("plan", Action.CREATE, ""),
-    "activity_end": ("activity", Action.UPDATE, "activity_id"),
-    "check_in": ("check_ins", Action.CREATE, "activity_id"),
-}
 
 
 def _day(day: dt.date) -> str:
@@ -138,21 +141,21 @@ def _client_today(client: Client) -> dt.date:
     return services.client_today(client)
 
 
-def _goal_of(subject: Subject, goal_id: int, user: Any) -> Goal:
+def _goal_of(subject: Subject, goal_id: int, user: User) -> Goal:
     goal = selectors.visible_goal(user=user, goal_id=goal_id)
     if goal.client_id != subject.client.pk:
         raise NotFound("No goal with that id.")
     return goal
 
 
-def _activity_of(subject: Subject, activity_id: int, user: Any) -> Activity:
+def _activity_of(subject: Subject, activity_id: int, user: User) -> Activity:
     activity = selectors.visible_activity(user=user, activity_id=activity_id)
     if activity.client_id != subject.client.pk:
         raise NotFound("No activity with that id.")
     return activity
 
 
-def _require_planner(request: HttpRequest, subject: Subject) -> None:
+def _require_planner(request: AuthedHttpRequest, subject: Subject) -> None:
     if not policy.may_plan_care(request.user, subject.client):
         raise Forbidden("Only the client and their provider can change the client's goals and plan.")
 
@@ -182,8 +185,8 @@ def _score_charts(client: Client, scores: dict[str, list[selectors.Score]]) -> l
 
 
 @require_http_methods(["GET", "HEAD"])
-@care_page
-def progress(request: HttpRequest, subject: Subject) -> HttpResponse:
+@care_page(logged=AccessLogged("care_record"))
+def progress(request: AuthedHttpRequest, subject: Subject) -> HttpResponse:
     client = subject.client
     scores = selectors.questionnaire_scores(client=client)
     goals = selectors.goals_for(client=client, scores=scores)
@@ -241,7 +244,7 @@ def _measured_by(view: selectors.GoalView) -> str:
     return f"Latest rating: {counted.value} out of 10, on {_day(counted.on)}."
 
 
-def _open_alert_count(user: Any, client: Client) -> int:
+def _open_alert_count(user: User, client: Client) -> int:
     """The client's open alerts that the viewer is shown (providers: safety alerts only)."""
     provider = Provider.objects.filter(user=user).first() if policy.has_role(user, Role.PROVIDER) else None
     if provider is None and not policy.is_staff_member(user):
@@ -271,8 +274,8 @@ def _done(request: HttpRequest, subject: Subject, message: str, anchor: str) -> 
 
 
 @require_http_methods(["GET", "POST"])
-@care_page
-def goal_add(request: HttpRequest, subject: Subject) -> HttpResponse:
+@care_page(logged=AccessLogged("goals", change=Action.CREATE))
+def goal_add(request: AuthedHttpRequest, subject: Subject) -> HttpResponse:
     _require_planner(request, subject)
     form = GoalForm(request.POST or None, by_client=subject.mine)
     if request.method == "POST":
@@ -286,8 +289,8 @@ def goal_add(request: HttpRequest, subject: Subject) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@care_page
-def goal_revise(request: HttpRequest, subject: Subject, goal_id: int) -> HttpResponse:
+@care_page(logged=AccessLogged("goal", change=Action.UPDATE, record_id="goal_id"))
+def goal_revise(request: AuthedHttpRequest, subject: Subject, goal_id: int) -> HttpResponse:
     goal = _goal_of(subject, goal_id, request.user)
     _require_planner(request, subject)
     current = goal.versions.order_by("-number").first()
@@ -305,8 +308,8 @@ def goal_revise(request: HttpRequest, subject: Subject, goal_id: int) -> HttpRes
 
 
 @require_http_methods(["GET", "POST"])
-@care_page
-def goal_rating(request: HttpRequest, subject: Subject, goal_id: int) -> HttpResponse:
+@care_page(logged=AccessLogged("goal_ratings", change=Action.CREATE, record_id="goal_id"))
+def goal_rating(request: AuthedHttpRequest, subject: Subject, goal_id: int) -> HttpResponse:
     goal = _goal_of(subject, goal_id, request.user)
     _require_planner(request, subject)
     current = goal.versions.order_by("-number").first()
@@ -327,8 +330,8 @@ def goal_rating(request: HttpRequest, subject: Subject, goal_id: int) -> HttpRes
 
 
 @require_http_methods(["GET", "POST"])
-@care_page
-def activity_add(request: HttpRequest, subject: Subject) -> HttpResponse:
+@care_page(logged=AccessLogged("plan", change=Action.CREATE))
+def activity_add(request: AuthedHttpRequest, subject: Subject) -> HttpResponse:
     _require_planner(request, subject)
     form = ActivityForm(request.POST or None, by_client=subject.mine)
     if request.method == "POST":
@@ -342,8 +345,8 @@ def activity_add(request: HttpRequest, subject: Subject) -> HttpResponse:
 
 
 @require_POST
-@care_page
-def activity_end(request: HttpRequest, subject: Subject, activity_id: int) -> HttpResponse:
+@care_page(logged=AccessLogged("activity", change=Action.UPDATE, record_id="activity_id"))
+def activity_end(request: AuthedHttpRequest, subject: Subject, activity_id: int) -> HttpResponse:
     activity = _activity_of(subject, activity_id, request.user)
     try:
         with subject.write(request):
@@ -357,8 +360,8 @@ def activity_end(request: HttpRequest, subject: Subject, activity_id: int) -> Ht
 
 
 @require_http_methods(["GET", "POST"])
-@care_page
-def check_in(request: HttpRequest, subject: Subject, activity_id: int) -> HttpResponse:
+@care_page(logged=AccessLogged("check_ins", change=Action.CREATE, record_id="activity_id"))
+def check_in(request: AuthedHttpRequest, subject: Subject, activity_id: int) -> HttpResponse:
     activity = _activity_of(subject, activity_id, request.user)
     if not policy.may_check_in(request.user, subject.client):
         raise Forbidden("Only the client can record their own check-ins.")
@@ -374,8 +377,8 @@ def check_in(request: HttpRequest, subject: Subject, activity_id: int) -> HttpRe
 
 
 @require_POST
-@care_page
-def check_in_remove(request: HttpRequest, subject: Subject, check_in_id: int) -> HttpResponse:
+@care_page(logged=None)  # records its own accesses: the check-in, through check_in_lookup()
+def check_in_remove(request: AuthedHttpRequest, subject: Subject, check_in_id: int) -> HttpResponse:
     """The client removes a check-in: hidden from then on, kept until the retention period ends."""
     anchor = "plan"
 
@@ -399,7 +402,7 @@ def check_in_remove(request: HttpRequest, subject: Subject, check_in_id: int) ->
 # pages never have them, so /progress/notes/ is not found.
 
 
-def _note_sessions(user: Any, client: Client) -> list[tuple[int, str]]:
+def _note_sessions(user: User, client: Client) -> list[tuple[int, str]]:
     tz = zone(client.timezone)
     return [
         (session.pk, f"{_day(session.start.astimezone(tz).date())}, {session.start.astimezone(tz):%H:%M}")
@@ -408,8 +411,8 @@ def _note_sessions(user: Any, client: Client) -> list[tuple[int, str]]:
 
 
 @require_http_methods(["GET", "POST"])
-@care_page
-def notes(request: HttpRequest, subject: Subject) -> HttpResponse:
+@care_page(logged=None)  # records its own accesses: provider notes, one event per note shown
+def notes(request: AuthedHttpRequest, subject: Subject) -> HttpResponse:
     client = subject.client
     action = Action.CREATE if request.method == "POST" else Action.VIEW
     visible = not subject.mine and policy.notes_visible(request.user, client)
@@ -458,7 +461,7 @@ def notes(request: HttpRequest, subject: Subject) -> HttpResponse:
     })
 
 
-def _note_of(request: HttpRequest, subject: Subject, note_id: int, action: str,
+def _note_of(request: AuthedHttpRequest, subject: Subject, note_id: int, action: str,
              write: Callable[[Any], Any] | None = None, form: Any = None) -> Any:
     """The note, when the caller may see it and it is this client's (a client's own pages
     never have notes), read or changed with `write(note)`; recorded."""
@@ -469,14 +472,14 @@ def _note_of(request: HttpRequest, subject: Subject, note_id: int, action: str,
     return note_lookup(request, note_id, action, write=write, form=form, of_client=subject.client.pk)
 
 
-def _may_revise(request: HttpRequest, note: Any) -> None:
+def _may_revise(request: AuthedHttpRequest, note: Any) -> None:
     if not policy.may_revise_note(request.user, note):
         raise Forbidden("Only the provider who wrote this note can revise it.")
 
 
 @require_http_methods(["GET", "POST"])
-@care_page
-def note_revise(request: HttpRequest, subject: Subject, note_id: int) -> HttpResponse:
+@care_page(logged=None)  # records its own accesses: the note, through _note_of()
+def note_revise(request: AuthedHttpRequest, subject: Subject, note_id: int) -> HttpResponse:
     if request.method == "POST":
         form = NoteForm(request.POST)
 
@@ -501,8 +504,8 @@ def note_revise(request: HttpRequest, subject: Subject, note_id: int) -> HttpRes
 
 
 @require_POST
-@care_page
-def note_remove(request: HttpRequest, subject: Subject, note_id: int) -> HttpResponse:
+@care_page(logged=None)  # records its own accesses: the note, through _note_of()
+def note_remove(request: AuthedHttpRequest, subject: Subject, note_id: int) -> HttpResponse:
     try:
         _note_of(request, subject, note_id, Action.DELETE,
                  write=lambda note: services.provider_note_remove(note=note, by=request.user))

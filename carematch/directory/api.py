@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from pydantic import Field, field_validator
 
 from carematch.access import policy
+from carematch.accounts.http import AuthedHttpRequest
 from carematch.lib import vocab
 from carematch.lib.ids import RecordId
 from carematch.openapi import errors
@@ -69,7 +69,7 @@ def provider_out(provider: Provider, *, with_licenses: bool) -> dict[str, Any]:
 
 
 @router.get("/providers", response=ProviderPage, exclude_none=True)
-def list_providers(request: HttpRequest, filters: Query[ProviderFilters]) -> Any:
+def list_providers(request: AuthedHttpRequest, filters: Query[ProviderFilters]) -> Any:
     """Providers matching every filter given, 50 a page. Coordinators also see licenses."""
     found = selectors.provider_search(
         state=filters.state, concern=filters.concern, payer=filters.payer, npi=filters.npi,
@@ -83,14 +83,14 @@ def list_providers(request: HttpRequest, filters: Query[ProviderFilters]) -> Any
 
 
 @router.get("/providers/{provider_id}", response={200: ProviderOut, **errors(404)}, exclude_none=True)
-def get_provider(request: HttpRequest, provider_id: RecordId) -> Any:
+def get_provider(request: AuthedHttpRequest, provider_id: RecordId) -> Any:
     provider = get_object_or_404(selectors.provider_search(), pk=provider_id)
     return provider_out(provider, with_licenses=policy.is_staff_member(request.user))
 
 
 @router.post("/licenses/{license_id}/status", response={200: LicenseOut, **errors(403, 404)})
-def set_license_status(request: HttpRequest, license_id: RecordId, payload: LicenseStatusIn) -> Any:
+def set_license_status(request: AuthedHttpRequest, license_id: RecordId, payload: LicenseStatusIn) -> Any:
     """Mark a license verified, rejected or unverified. Coordinators and admins only."""
     policy.require_staff(request.user)
     license = get_object_or_404(License, pk=license_id)
-    return services.license_set_status(license=license, status=payload.status, by=request.user)  # type: ignore[arg-type]
+    return services.license_set_status(license=license, status=payload.status, by=request.user)

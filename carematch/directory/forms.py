@@ -3,7 +3,7 @@ what is valid, and their problems come back onto the fields here."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -109,7 +109,9 @@ class ProviderProfileForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         shown = [*COMMON_LANGUAGES, *(code for code in provider.languages if code not in COMMON_LANGUAGES)]
-        self.fields["languages"].choices = [(code, vocab.language_name(code)) for code in shown if code in LANGUAGES]  # type: ignore[attr-defined]
+        cast(forms.MultipleChoiceField, self.fields["languages"]).choices = [
+            (code, vocab.language_name(code)) for code in shown if code in LANGUAGES
+        ]
 
     def clean_other_languages(self) -> list[str]:
         entries = [entry.strip() for entry in self.cleaned_data["other_languages"].split(",")]

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access.decorators import staff_page
 from carematch.access.policy import has_role
-from carematch.accounts.models import Role, User
+from carematch.accounts.http import AuthedHttpRequest
+from carematch.accounts.models import Role
 from carematch.lib import vocab
 from carematch.lib.errors import DomainError, NotFound
 from carematch.lib.timezones import clock_label, day_label, moment_label, zone
@@ -194,7 +195,7 @@ def provider_page(view: ProviderView) -> Callable[..., HttpResponse]:
 
 @require_http_methods(["GET", "POST"])
 @provider_page
-def my_profile(request: HttpRequest, provider: Provider) -> HttpResponse:
+def my_profile(request: AuthedHttpRequest, provider: Provider) -> HttpResponse:
     if request.method == "POST":
         form = ProviderProfileForm(request.POST, provider=provider)
         if form.is_valid():
@@ -253,13 +254,13 @@ def _availability(
 
 @require_http_methods(["GET"])
 @provider_page
-def my_availability(request: HttpRequest, provider: Provider) -> HttpResponse:
+def my_availability(request: AuthedHttpRequest, provider: Provider) -> HttpResponse:
     return _availability(request, provider)
 
 
 @require_POST
 @provider_page
-def window_add(request: HttpRequest, provider: Provider) -> HttpResponse:
+def window_add(request: AuthedHttpRequest, provider: Provider) -> HttpResponse:
     form = WindowForm(request.POST)
     if form.is_valid():
         try:
@@ -274,7 +275,7 @@ def window_add(request: HttpRequest, provider: Provider) -> HttpResponse:
 
 @require_POST
 @provider_page
-def window_remove(request: HttpRequest, provider: Provider, window_id: int) -> HttpResponse:
+def window_remove(request: AuthedHttpRequest, provider: Provider, window_id: int) -> HttpResponse:
     try:
         services.availability_window_remove(provider=provider, window_id=window_id)
     except NotFound as exc:
@@ -285,7 +286,7 @@ def window_remove(request: HttpRequest, provider: Provider, window_id: int) -> H
 
 @require_POST
 @provider_page
-def time_off_add(request: HttpRequest, provider: Provider) -> HttpResponse:
+def time_off_add(request: AuthedHttpRequest, provider: Provider) -> HttpResponse:
     form = TimeOffForm(request.POST, time_zone=provider.timezone)
     if form.is_valid():
         try:
@@ -300,7 +301,7 @@ def time_off_add(request: HttpRequest, provider: Provider) -> HttpResponse:
 
 @require_POST
 @provider_page
-def time_off_remove(request: HttpRequest, provider: Provider, time_off_id: int) -> HttpResponse:
+def time_off_remove(request: AuthedHttpRequest, provider: Provider, time_off_id: int) -> HttpResponse:
     try:
         services.time_off_remove(provider=provider, time_off_id=time_off_id)
     except NotFound as exc:
@@ -325,16 +326,9 @@ _STATUS_DONE = {
 }
 
 
-def _acting_user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # staff_only has let only signed-in staff through
-        raise Http404
-    return user
-
-
 @require_http_methods(["GET", "HEAD"])
 @staff_only
-def staff_directory(request: HttpRequest) -> HttpResponse:
+def staff_directory(request: AuthedHttpRequest) -> HttpResponse:
     form = DirectorySearchForm(request.GET if request.GET.keys() - {"page"} else None)
     page = None
     if not form.is_bound or form.is_valid():
@@ -357,7 +351,7 @@ def staff_directory(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 @staff_only
-def staff_provider(request: HttpRequest, provider_id: int) -> HttpResponse:
+def staff_provider(request: AuthedHttpRequest, provider_id: int) -> HttpResponse:
     provider = get_object_or_404(
         Provider.objects.select_related("user").prefetch_related(
             Prefetch("licenses", queryset=License.objects.select_related("verified_by")),
@@ -403,12 +397,12 @@ def staff_provider(request: HttpRequest, provider_id: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def license_status(request: HttpRequest, license_id: int) -> HttpResponse:
+def license_status(request: AuthedHttpRequest, license_id: int) -> HttpResponse:
     license = get_object_or_404(License, pk=license_id)
     form = LicenseStatusForm(request.POST)
     if form.is_valid():
         try:
-            services.license_set_status(license=license, status=form.cleaned_data["status"], by=_acting_user(request))
+            services.license_set_status(license=license, status=form.cleaned_data["status"], by=request.user)
         except DomainError as exc:
             messages.error(request, f"Status: {exc.detail}")
         else:
@@ -421,7 +415,7 @@ def license_status(request: HttpRequest, license_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 @staff_only
-def licenses_expiring(request: HttpRequest) -> HttpResponse:
+def licenses_expiring(request: AuthedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     licenses = list(selectors.licenses_expiring(within_days=EXPIRING_WITHIN_DAYS, today=today))
     rows = [{"license": lic, "days_left": (lic.expires - today).days} for lic in licenses]
@@ -434,7 +428,7 @@ def licenses_expiring(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_only
-def roster_import(request: HttpRequest) -> HttpResponse:
+def roster_import(request: AuthedHttpRequest) -> HttpResponse:
     report = None
     if request.method == "POST":
         form = RosterImportForm(request.POST, request.FILES)

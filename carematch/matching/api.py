@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router
 
 from carematch.access import audit, policy
 from carematch.access.models import Action
+from carematch.accounts.http import AuthedHttpRequest
 from carematch.accounts.models import Client, Role
 from carematch.lib import geo
 from carematch.lib.crisis import CRISIS_RESOURCES
@@ -25,7 +25,7 @@ from .schemas import MatchAnswerOut, MatchIn
 router = Router(tags=["matching"])
 
 
-def _client_for(request: HttpRequest, client_id: int | None) -> Client | None:
+def _client_for(request: AuthedHttpRequest, client_id: int | None) -> Client | None:
     user = request.user
     if policy.is_staff_member(user):
         if client_id is None:
@@ -43,7 +43,7 @@ def _client_for(request: HttpRequest, client_id: int | None) -> Client | None:
 
 
 @router.post("/match", response={200: MatchAnswerOut, **errors(403, 404)}, exclude_none=True)
-def find_matches(request: HttpRequest, payload: MatchIn) -> Any:
+def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
     """Licensed providers who fit, ranked with reasons, each with up to 3 openings in the window.
 
     Every provider and opening obeys the hard rules; see the README for the ranking weights.

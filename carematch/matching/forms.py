@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -17,7 +17,7 @@ class HoldForm(forms.Form):
     def __init__(self, *args: Any, formats: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(f, vocab.FORMATS[f]) for f in formats if f in vocab.FORMATS]
-        self.fields["format"].choices = choices  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["format"]).choices = choices
         if len(formats) == 1:
             self.fields["format"].initial = formats[0]
 

@@ -22,6 +22,7 @@ from carematch.access import audit, policy
 from carematch.access.models import Action
 from carematch.accounts import services as account_services
 from carematch.accounts import throttle
+from carematch.accounts.http import AuthedHttpRequest, signed_in_user
 from carematch.accounts.models import Client, LoginAttempt, Role
 from carematch.accounts.views import sign_up_sent
 from carematch.directory.models import Provider
@@ -99,7 +100,7 @@ def book_opening(request: HttpRequest, provider_id: int) -> HttpResponse:
         try:
             hold = scheduling.hold_place(
                 provider=provider, client=client, start=start, format=form.cleaned_data["format"],
-                by=request.user if request.user.is_authenticated else None,
+                by=signed_in_user(request),
                 session_key="" if client else _hold_token(request), address=throttle.client_address(request),
             )
         except scheduling.TooManyHolds as exc:
@@ -251,7 +252,7 @@ class _SignUpEmailSent(Exception):
 
 
 @login_required
-def appointment(request: HttpRequest, appointment_id: int) -> HttpResponse:
+def appointment(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
     found = _visible_appointment(request, appointment_id)
     zone_name = found.client.timezone if found.client and policy.has_role(request.user, Role.CLIENT) \
         else found.provider.timezone
@@ -265,7 +266,7 @@ def appointment(request: HttpRequest, appointment_id: int) -> HttpResponse:
     })
 
 
-def _visible_appointment(request: HttpRequest, appointment_id: int, action: str = Action.VIEW) -> Appointment:
+def _visible_appointment(request: AuthedHttpRequest, appointment_id: int, action: str = Action.VIEW) -> Appointment:
     found = (
         Appointment.objects.select_related("provider", "client__user")
         .filter(pk=appointment_id, status__in=WAS_BOOKED).first()
@@ -281,7 +282,7 @@ def _visible_appointment(request: HttpRequest, appointment_id: int, action: str 
 
 
 @login_required
-def appointment_calendar_file(request: HttpRequest, appointment_id: int) -> HttpResponse:
+def appointment_calendar_file(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
     found = _visible_appointment(request, appointment_id)
     zone_name = found.client.timezone if found.client and policy.has_role(request.user, Role.CLIENT) \
         else found.provider.timezone
@@ -293,7 +294,7 @@ def appointment_calendar_file(request: HttpRequest, appointment_id: int) -> Http
 
 @login_required
 @require_POST
-def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+def appointment_cancel(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
     found = _visible_appointment(request, appointment_id, Action.UPDATE)
     if not (policy.is_staff_member(request.user) or policy.has_role(request.user, Role.PROVIDER)
             or (found.client and policy.may_act_for_client(request.user, found.client))):
@@ -303,7 +304,7 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
     try:
         with audit.write(request, action=Action.UPDATE, resource_type="appointment", resource_id=found.pk,
                          client=found.client_id):
-            scheduling.appointment_cancel(appointment=found, by=request.user)  # type: ignore[arg-type]
+            scheduling.appointment_cancel(appointment=found, by=request.user)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:

@@ -33,9 +33,9 @@ def request_to_json(request: MatchRequest) -> dict[str, Any]:
 def request_from_json(data: dict[str, Any], *, earliest: dt.datetime, within_hours: int,
                       limit: int) -> MatchRequest:
     fields = {f.name for f in dataclasses.fields(MatchRequest)}
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in fields}
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in fields}
     values |= {"earliest": earliest, "within_hours": within_hours, "limit": limit}
-    return MatchRequest(**values)  # type: ignore[arg-type]
+    return MatchRequest(**values)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from ninja import Query, Router, Status
 
 from carematch.access import audit, policy
 from carematch.access.models import Action
+from carematch.accounts.http import AuthedHttpRequest
 from carematch.accounts.models import Client
 from carematch.lib.crisis import CRISIS_RESOURCES
 from carematch.lib.errors import Forbidden, NotFound
@@ -90,7 +91,7 @@ def _request_out(request: QuestionnaireRequest) -> dict[str, Any]:
 
 
 @router.post("/clients/{client_id}/assessments", response={201: AssessmentOut, **errors(403, 404)})
-def record_assessment(request: HttpRequest, client_id: RecordId, payload: AssessmentIn) -> Any:
+def record_assessment(request: AuthedHttpRequest, client_id: RecordId, payload: AssessmentIn) -> Any:
     """Record a completed PHQ-9 or GAD-7 for the client: the client themselves, or staff.
 
     PHQ-9 item 9 answered above 0 always returns the `suicidal_ideation` alert with crisis
@@ -100,13 +101,13 @@ def record_assessment(request: HttpRequest, client_id: RecordId, payload: Assess
         recorded = services.assessments_record(
             client=change.client,
             responses=[services.Response(payload.instrument, payload.answers, payload.difficulty)],
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
         )
     return Status(201, _assessment_out(recorded.assessments[0], recorded.alerts))
 
 
 @router.get("/clients/{client_id}/assessments", response={200: AssessmentHistoryOut, **errors(404)})
-def list_assessments(request: HttpRequest, client_id: RecordId, filters: Query[AssessmentFilter]) -> Any:
+def list_assessments(request: AuthedHttpRequest, client_id: RecordId, filters: Query[AssessmentFilter]) -> Any:
     """The client's scores in time order (of one instrument, if given), each with its change
     against their first score on that instrument."""
     client = _client(request, client_id, "assessments")
@@ -124,7 +125,7 @@ def list_assessments(request: HttpRequest, client_id: RecordId, filters: Query[A
 
 @router.post("/clients/{client_id}/questionnaire-requests",
              response={201: QuestionnaireRequestOut, **errors(403, 404)})
-def send_questionnaire(request: HttpRequest, client_id: RecordId, payload: QuestionnaireRequestIn) -> Any:
+def send_questionnaire(request: AuthedHttpRequest, client_id: RecordId, payload: QuestionnaireRequestIn) -> Any:
     """Email the client a private link to questionnaires now: their provider, or staff."""
     provider = getattr(request.user, "provider", None) if policy.has_role(request.user, "provider") else None
     refusal = "Only the client's provider or a coordinator can send them a questionnaire."
@@ -132,7 +133,7 @@ def send_questionnaire(request: HttpRequest, client_id: RecordId, payload: Quest
                         forbidden=refusal) as change:
         sent = services.questionnaire_send_now(
             client=change.client, instruments=payload.instruments, provider=provider,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
         )
     return Status(201, _request_out(sent))
 
@@ -141,7 +142,7 @@ def send_questionnaire(request: HttpRequest, client_id: RecordId, payload: Quest
 
 
 @router.get("/alerts", response={200: AlertsOut, **errors(403)})
-def list_alerts(request: HttpRequest, filters: Query[AlertFilter]) -> Any:
+def list_alerts(request: AuthedHttpRequest, filters: Query[AlertFilter]) -> Any:
     """Open (or acknowledged, or all) alerts: a provider's clients' safety alerts; every alert
     for coordinators."""
     if not audit.checked(request, policy.sees_alerts(request.user), action=Action.VIEW, resource_type="alerts",
@@ -155,7 +156,7 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilter]) -> Any:
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response={200: AlertOut, **errors(403, 404, 409)})
-def acknowledge_alert(request: HttpRequest, alert_id: RecordId, payload: AcknowledgeIn) -> Any:
+def acknowledge_alert(request: AuthedHttpRequest, alert_id: RecordId, payload: AcknowledgeIn) -> Any:
     """Close an alert with a note saying what was done (required)."""
     alert = Alert.objects.select_related("client").filter(pk=alert_id).first()
     sees = policy.sees_alerts(request.user)
@@ -167,7 +168,7 @@ def acknowledge_alert(request: HttpRequest, alert_id: RecordId, payload: Acknowl
         raise NotFound("No alert with that id.", fields={"alert_id": "not found"}, recorded=True)
     with audit.write(request, action=Action.UPDATE, resource_type="alert", resource_id=alert_id,
                      client=alert.client_id):
-        alert = services.alert_acknowledge(alert=alert, by=request.user, note=payload.note)  # type: ignore[arg-type]
+        alert = services.alert_acknowledge(alert=alert, by=request.user, note=payload.note)
     return _alert_out(Alert.objects.select_related("acknowledged_by").get(pk=alert.pk))
 
 
@@ -176,7 +177,7 @@ def acknowledge_alert(request: HttpRequest, alert_id: RecordId, payload: Acknowl
 
 @router.post("/appointments/{appointment_id}/session-rating",
              response={201: SessionRatingOut, **errors(403, 404, 409)})
-def rate_session(request: HttpRequest, appointment_id: RecordId, payload: SessionRatingIn) -> Any:
+def rate_session(request: AuthedHttpRequest, appointment_id: RecordId, payload: SessionRatingIn) -> Any:
     """The client answers "How well did this session work for you?" (0-10) once it has ended."""
     appointment = Appointment.objects.select_related("client").filter(pk=appointment_id).first()
     client = appointment.client if appointment is not None else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -122,7 +122,7 @@ class SendNowForm(forms.Form):
 
     def __init__(self, *args: Any, clients: QuerySet[Client], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = clients  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Client]", self.fields["client"]).queryset = clients
 
 
 class SessionRatingForm(forms.Form):

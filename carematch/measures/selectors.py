@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from carematch.access import policy
-from carematch.accounts.models import Client
+from carematch.accounts.models import Client, User
 from carematch.directory.models import Provider
 from carematch.scheduling.models import Appointment, Status
 
@@ -115,7 +115,7 @@ def open_alerts_for(*, provider: Provider | None = None, client: Client | None =
 AlertStatus = Literal["open", "acknowledged", "all"]
 
 
-def alerts_visible_to(*, user: Any, status: str = "open") -> QuerySet[Alert]:
+def alerts_visible_to(*, user: User, status: str = "open") -> QuerySet[Alert]:
     """The alerts `user` may see: staff every alert; providers their clients' safety alerts."""
     query = _alerts()
     if status == "open":

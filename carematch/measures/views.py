@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carematch.access import audit, policy
 from carematch.access.decorators import staff_page
 from carematch.access.models import Action
+from carematch.accounts.http import AuthedHttpRequest
 from carematch.accounts.models import Client, Role, User
 from carematch.directory.models import Provider
 from carematch.lib.errors import DomainError
@@ -97,7 +98,7 @@ def _why_closed(qr: QuestionnaireRequest) -> str | None:
     return None
 
 
-def _answer(request: HttpRequest, qr: QuestionnaireRequest, *, by: Any) -> HttpResponse:
+def _answer(request: HttpRequest, qr: QuestionnaireRequest, *, by: User | None) -> HttpResponse:
     form = QuestionnaireForm(request.POST if request.method == "POST" else None, instruments=qr.instruments)
     if request.method != "POST":
         audit.record(request, action=Action.VIEW, resource_type="questionnaire_request", resource_id=qr.pk,
@@ -147,7 +148,7 @@ def questionnaire_link(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def questionnaire_in_account(request: HttpRequest, request_id: int) -> HttpResponse:
+def questionnaire_in_account(request: AuthedHttpRequest, request_id: int) -> HttpResponse:
     client = _own_client(request)
     qr = QuestionnaireRequest.objects.select_related("client", "provider").filter(pk=request_id, client=client).first()
     if qr is None:
@@ -224,7 +225,7 @@ def questionnaire_result(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 @login_required
-def my_questionnaires(request: HttpRequest) -> HttpResponse:
+def my_questionnaires(request: AuthedHttpRequest) -> HttpResponse:
     """A client's questionnaires waiting for them and sessions they can rate."""
     client = _own_client(request)
     audit.record(request, action=Action.VIEW, resource_type="questionnaire_requests", resource_id=client.pk,
@@ -241,7 +242,7 @@ def my_questionnaires(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def session_rating(request: HttpRequest, appointment_id: int) -> HttpResponse:
+def session_rating(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
     """After a session: "How well did this session work for you?" (0-10)."""
     client = _own_client(request)
     appointment = Appointment.objects.select_related("provider").filter(pk=appointment_id, client=client).first()
@@ -278,7 +279,7 @@ def session_rating(request: HttpRequest, appointment_id: int) -> HttpResponse:
 # --- Providers and coordinators: alerts -------------------------------------------------------
 
 
-def _alerts_page(request: HttpRequest, bound: tuple[int, AcknowledgeForm] | None = None,
+def _alerts_page(request: AuthedHttpRequest, bound: tuple[int, AcknowledgeForm] | None = None,
                  status: int = 200) -> HttpResponse:
     open_alerts = list(selectors.alerts_visible_to(user=request.user, status="open"))
     since = timezone.now() - RECENTLY_ACKNOWLEDGED
@@ -316,21 +317,21 @@ def _viewer_zone(request: HttpRequest) -> str:
     return provider.timezone if provider is not None else "UTC"
 
 
-def _sees_alerts_or_403(request: HttpRequest) -> None:
+def _sees_alerts_or_403(request: AuthedHttpRequest) -> None:
     if not policy.sees_alerts(request.user):
         raise PermissionDenied("This page is for providers and coordinators.")
 
 
 @require_http_methods(["GET", "HEAD"])
 @login_required
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: AuthedHttpRequest) -> HttpResponse:
     _sees_alerts_or_403(request)
     return _alerts_page(request)
 
 
 @require_POST
 @login_required
-def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+def alert_acknowledge(request: AuthedHttpRequest, alert_id: int) -> HttpResponse:
     _sees_alerts_or_403(request)
     alert = Alert.objects.select_related("client").filter(pk=alert_id).first()
     if alert is None or not policy.alert_visible(request.user, alert):
@@ -342,7 +343,7 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
                      client=alert.client_id, form=form):
         if form.is_valid():
             try:
-                services.alert_acknowledge(alert=alert, by=request.user, note=form.cleaned_data["note"])  # type: ignore[arg-type]
+                services.alert_acknowledge(alert=alert, by=request.user, note=form.cleaned_data["note"])
             except DomainError as exc:
                 form.add_error("note" if "note" in exc.fields else None, exc.detail)
     if form.is_valid():
@@ -389,18 +390,18 @@ def _questionnaires_page(request: HttpRequest, provider: Provider, *, cadence_fo
 
 @require_http_methods(["GET", "HEAD"])
 @provider_page
-def provider_questionnaires(request: HttpRequest, provider: Provider) -> HttpResponse:
+def provider_questionnaires(request: AuthedHttpRequest, provider: Provider) -> HttpResponse:
     return _questionnaires_page(request, provider)
 
 
 @require_POST
 @provider_page
-def provider_cadence(request: HttpRequest, provider: Provider) -> HttpResponse:
+def provider_cadence(request: AuthedHttpRequest, provider: Provider) -> HttpResponse:
     form = CadenceForm(request.POST)
     if form.is_valid():
         try:
             schedule = services.questionnaire_schedule_set(
-                provider=provider, cadence_value=form.cleaned_data["cadence"], by=request.user,  # type: ignore[arg-type]
+                provider=provider, cadence_value=form.cleaned_data["cadence"], by=request.user,
             )
         except DomainError as exc:
             form.add_error("cadence", exc.detail)
@@ -412,7 +413,7 @@ def provider_cadence(request: HttpRequest, provider: Provider) -> HttpResponse:
 
 @require_POST
 @provider_page
-def provider_send_now(request: HttpRequest, provider: Provider) -> HttpResponse:
+def provider_send_now(request: AuthedHttpRequest, provider: Provider) -> HttpResponse:
     form = SendNowForm(request.POST, clients=selectors.clients_of(provider))
     # A client the form does not offer (not the provider's) is refused by the form; the attempt
     # names the client only once the form has taken them.
@@ -423,7 +424,7 @@ def provider_send_now(request: HttpRequest, provider: Provider) -> HttpResponse:
             try:
                 services.questionnaire_send_now(
                     client=client, instruments=form.cleaned_data["instruments"], provider=provider,
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                 )
             except DomainError as exc:
                 form.add_error("instruments" if "instruments" in exc.fields else None, exc.detail)
@@ -446,7 +447,7 @@ def signed_points(value: float) -> str:
 
 @require_http_methods(["GET", "HEAD"])
 @staff_page
-def staff_outcomes(request: HttpRequest) -> HttpResponse:
+def staff_outcomes(request: AuthedHttpRequest) -> HttpResponse:
     found, _ = selectors.outcome_table()
     names = {"depression": "Depression (PHQ-9)", "anxiety": "Anxiety (GAD-7)"}
     rows = [

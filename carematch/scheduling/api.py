@@ -18,6 +18,7 @@ from carematch.access import audit, policy
 from carematch.access.models import Action
 from carematch.accounts import services as account_services
 from carematch.accounts import throttle
+from carematch.accounts.http import AuthedHttpRequest, signed_in_user
 from carematch.accounts.models import Client, Role
 from carematch.api_base import OPTIONAL_TOKEN
 from carematch.directory.models import Provider
@@ -65,14 +66,14 @@ def _hold_out(hold: Appointment) -> dict[str, Any]:
     }
 
 
-def _visible_client(request: HttpRequest, client_id: int) -> Client:
+def _visible_client(request: AuthedHttpRequest, client_id: int) -> Client:
     """The client's details, the access recorded (carematch.access.audit)."""
     client: Client = audit.clinical_client_or_404(request, client_id, resource_type="client",
                                                   rule=policy.client_visible)
     return client
 
 
-def _acting_for_client(request: HttpRequest, client_id: int, resource_type: str) -> Any:
+def _acting_for_client(request: AuthedHttpRequest, client_id: int, resource_type: str) -> Any:
     """A hold or booking for the client, recorded once it has run, with its result."""
     return audit.client_write(
         request, client_id, resource_type=resource_type, action=Action.CREATE, rule=policy.client_visible,
@@ -88,7 +89,7 @@ def _provider(provider_id: int) -> Provider:
     return provider
 
 
-def _visible_appointment(request: HttpRequest, appointment_id: int, action: str = Action.VIEW) -> Appointment:
+def _visible_appointment(request: AuthedHttpRequest, appointment_id: int, action: str = Action.VIEW) -> Appointment:
     """The appointment, when the caller may see it. A read is recorded here; for a change
     (`action` update) only a refusal is, and the change records itself (`_appointment_change`)."""
     appointment = (
@@ -105,7 +106,7 @@ def _visible_appointment(request: HttpRequest, appointment_id: int, action: str 
     return appointment
 
 
-def _appointment_change(request: HttpRequest, appointment: Appointment) -> Any:
+def _appointment_change(request: AuthedHttpRequest, appointment: Appointment) -> Any:
     return audit.write(request, action=Action.UPDATE, resource_type="appointment", resource_id=appointment.pk,
                        client=appointment.client_id)
 
@@ -113,7 +114,7 @@ def _appointment_change(request: HttpRequest, appointment: Appointment) -> Any:
 # --- Clients ---------------------------------------------------------------------------------
 
 @router.post("/clients", response={201: ClientOut, **errors(403, 409)})
-def create_client(request: HttpRequest, payload: ClientIn) -> Any:
+def create_client(request: AuthedHttpRequest, payload: ClientIn) -> Any:
     """Create a client and their account (role client). Coordinators and admins only."""
     policy.require_staff(request.user)
     with audit.write(request, action=Action.CREATE, resource_type="client") as change:
@@ -126,28 +127,28 @@ def create_client(request: HttpRequest, payload: ClientIn) -> Any:
 
 
 @router.get("/clients/{client_id}", response={200: ClientOut, **errors(404)})
-def get_client(request: HttpRequest, client_id: RecordId) -> Any:
+def get_client(request: AuthedHttpRequest, client_id: RecordId) -> Any:
     return _client_out(_visible_client(request, client_id))
 
 
 # --- Holds and appointments ------------------------------------------------------------------
 
 @router.post("/holds", response={201: HoldOut, **errors(403, 404, 409)})
-def place_hold(request: HttpRequest, payload: AppointmentIn) -> Any:
+def place_hold(request: AuthedHttpRequest, payload: AppointmentIn) -> Any:
     """Keep an opening for the client for 10 minutes while they finish signing up. One live
     hold per client: a new hold releases the earlier one. 429 too_many_holds (with
     Retry-After) past the holds a client may place in an hour."""
     with _acting_for_client(request, payload.client_id, "hold") as change:
         hold = services.hold_place(
             provider=_provider(payload.provider_id), client=change.client, start=payload.start, format=payload.format,
-            by=request.user, address=throttle.client_address(request),  # type: ignore[arg-type]
+            by=request.user, address=throttle.client_address(request),
         )
     return Status(201, _hold_out(hold))
 
 
 @router.post("/appointments", response={201: AppointmentOut, **errors(403, 404, 409)})
 def book_appointment(
-    request: HttpRequest, payload: AppointmentIn,
+    request: AuthedHttpRequest, payload: AppointmentIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=255),
 ) -> Any:
     """Book an opening (or the client's own hold). 409 slot_taken when someone else has it;
@@ -156,62 +157,62 @@ def book_appointment(
     with _acting_for_client(request, payload.client_id, "appointment") as change:
         appointment = services.appointment_book(
             provider=_provider(payload.provider_id), client=change.client, start=payload.start, format=payload.format,
-            by=request.user, idempotency_key=idempotency_key or None,  # type: ignore[arg-type]
+            by=request.user, idempotency_key=idempotency_key or None,
         )
     return Status(201, appointment)
 
 
 @router.get("/appointments/{appointment_id}", response={200: AppointmentOut, **errors(404)})
-def get_appointment(request: HttpRequest, appointment_id: RecordId) -> Any:
+def get_appointment(request: AuthedHttpRequest, appointment_id: RecordId) -> Any:
     return _visible_appointment(request, appointment_id)
 
 
-def _may_manage(request: HttpRequest, appointment: Appointment) -> None:
+def _may_manage(request: AuthedHttpRequest, appointment: Appointment) -> None:
     # Everyone who sees an appointment may manage it today, so cancel and reschedule declare
     # no 403; a role that sees without acting would make this answer one (and fail the tests
     # until the operations declare it).
     user = request.user
     if policy.has_role(user, Role.PROVIDER) or policy.is_staff_member(user):
         return
-    if not policy.may_act_for_client(user, appointment.client):
+    if appointment.client is None or not policy.may_act_for_client(user, appointment.client):
         raise Forbidden("Your account may not change this appointment.")
 
 
 @router.post("/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **errors(404, 409)})
-def cancel_appointment(request: HttpRequest, appointment_id: RecordId) -> Any:
+def cancel_appointment(request: AuthedHttpRequest, appointment_id: RecordId) -> Any:
     """Cancel (client, their provider, or a coordinator). Under 24 hours' notice from the
     client is recorded as a late cancellation. The hour is offered again."""
     appointment = _visible_appointment(request, appointment_id, Action.UPDATE)
     with _appointment_change(request, appointment):
         _may_manage(request, appointment)
-        return services.appointment_cancel(appointment=appointment, by=request.user)  # type: ignore[arg-type]
+        return services.appointment_cancel(appointment=appointment, by=request.user)
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response={200: AppointmentOut, **errors(404, 409)})
-def reschedule_appointment(request: HttpRequest, appointment_id: RecordId, payload: RescheduleIn) -> Any:
+def reschedule_appointment(request: AuthedHttpRequest, appointment_id: RecordId, payload: RescheduleIn) -> Any:
     appointment = _visible_appointment(request, appointment_id, Action.UPDATE)
     with _appointment_change(request, appointment):
         _may_manage(request, appointment)
         return services.appointment_reschedule(
-            appointment=appointment, start=payload.start, by=request.user  # type: ignore[arg-type]
+            appointment=appointment, start=payload.start, by=request.user
         )
 
 
 @router.post("/appointments/{appointment_id}/no-show", response={200: AppointmentOut, **errors(403, 404, 409)})
-def mark_no_show(request: HttpRequest, appointment_id: RecordId) -> Any:
+def mark_no_show(request: AuthedHttpRequest, appointment_id: RecordId) -> Any:
     """The provider (or a coordinator) records that the client did not come."""
     appointment = _visible_appointment(request, appointment_id, Action.UPDATE)
     with _appointment_change(request, appointment):
         if not (policy.has_role(request.user, Role.PROVIDER) or policy.is_staff_member(request.user)):
             raise Forbidden("Only the provider or a coordinator can mark a no-show.")
-        return services.appointment_mark_no_show(appointment=appointment, by=request.user)  # type: ignore[arg-type]
+        return services.appointment_mark_no_show(appointment=appointment, by=request.user)
 
 
 @router.get(
     "/appointments/{appointment_id}/ics", response={200: None, **errors(404)},
     openapi_extra=answered_as("text/calendar", headers={"Content-Disposition": "attachment; the file's name"}),
 )
-def download_appointment_ics(request: HttpRequest, appointment_id: RecordId) -> HttpResponse:
+def download_appointment_ics(request: AuthedHttpRequest, appointment_id: RecordId) -> HttpResponse:
     """The appointment as an iCalendar file, in the caller's own time zone."""
     appointment = _visible_appointment(request, appointment_id)
     viewer_zone = appointment.provider.timezone
@@ -258,7 +259,7 @@ class OpeningsQuery(Schema):
 
 
 @router.get("/providers/{provider_id}/openings", response={200: OpeningsOut, **errors(404)})
-def list_openings(request: HttpRequest, provider_id: RecordId, query: Query[OpeningsQuery]) -> Any:
+def list_openings(request: AuthedHttpRequest, provider_id: RecordId, query: Query[OpeningsQuery]) -> Any:
     """Bookable openings, each offered in every format the provider offers (or only `format`)."""
     provider = get_object_or_404(Provider.objects.prefetch_related("windows"), pk=provider_id)
     start = query.from_ or timezone.now()
@@ -295,9 +296,8 @@ def create_crisis_request(request: HttpRequest, payload: CrisisRequestIn) -> Any
     Every coordinator is emailed at once (the email names nobody), and every coordinator and
     admin again if nobody has tried to reach the person within the configured minutes.
     The answer repeats where to get help now: someone in danger must not wait for the call."""
-    user = request.user
-    client = (Client.objects.filter(user__pk=user.pk).first()
-              if policy.has_role(user, Role.CLIENT) and user.pk is not None else None)
+    user = signed_in_user(request)  # the token's user, or None without a token
+    client = Client.objects.filter(user=user).first() if policy.has_role(user, Role.CLIENT) else None
     with audit.write(request, action=Action.CREATE, resource_type="crisis_request", client=client) as attempt:
         crisis = services.crisis_request_create(
             channel=CrisisChannel.API, name=payload.name, phone=payload.phone, state=payload.state,
@@ -311,7 +311,7 @@ def create_crisis_request(request: HttpRequest, payload: CrisisRequestIn) -> Any
 
 
 @router.get("/crisis-requests", response={200: CrisisRequestsOut, **errors(403)})
-def list_crisis_requests(request: HttpRequest, filters: Query[CrisisFilter]) -> Any:
+def list_crisis_requests(request: AuthedHttpRequest, filters: Query[CrisisFilter]) -> Any:
     """Coordinators and admins: the people who asked to be contacted. Open ones oldest first
     (the order to call them in); closed ones most recently closed first."""
     if not audit.checked(request, policy.is_staff_member(request.user), action=Action.VIEW,
@@ -327,7 +327,7 @@ def list_crisis_requests(request: HttpRequest, filters: Query[CrisisFilter]) -> 
 
 
 @router.post("/crisis-requests/{crisis_request_id}/outcome", response={200: CrisisRequestOut, **errors(404, 409)})
-def record_crisis_outcome(request: HttpRequest, crisis_request_id: RecordId, payload: CrisisOutcomeIn) -> Any:
+def record_crisis_outcome(request: AuthedHttpRequest, crisis_request_id: RecordId, payload: CrisisOutcomeIn) -> Any:
     """Coordinators and admins: record a try to reach the person, with a note. reached and
     referred_emergency close the request; no_answer keeps it open and counts the attempt."""
     found = CrisisRequest.objects.filter(pk=crisis_request_id).first()
@@ -338,6 +338,6 @@ def record_crisis_outcome(request: HttpRequest, crisis_request_id: RecordId, pay
     with audit.write(request, action=Action.UPDATE, resource_type="crisis_request", resource_id=found.pk,
                      client=found.client_id):
         services.crisis_attempt_record(crisis_request=found, outcome=payload.outcome, note=payload.note,
-                                       by=request.user)  # type: ignore[arg-type]
+                                       by=request.user)
     status = CrisisRequest.objects.values_list("status", flat=True).get(pk=found.pk)
     return _crisis_out(crisis_requests(status=status).get(pk=found.pk), now=timezone.now())

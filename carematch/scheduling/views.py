@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carematch.access import audit
 from carematch.access.decorators import staff_page
 from carematch.access.models import Action
-from carematch.accounts.models import User
+from carematch.accounts.http import AuthedHttpRequest
 from carematch.lib import vocab
 from carematch.lib.errors import DomainError
 from carematch.lib.phones import phone_label
@@ -33,17 +33,10 @@ from .models import CrisisRequest, CrisisStatus
 _NEW_FEED_URL = "scheduling_new_calendar_feed_url"
 
 
-def _person(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # login_required has let only signed-in people through
-        raise Http404
-    return user
-
-
 @require_http_methods(["GET", "HEAD"])
 @login_required
-def calendar_feed_page(request: HttpRequest) -> HttpResponse:
-    user = _person(request)
+def calendar_feed_page(request: AuthedHttpRequest) -> HttpResponse:
+    user = request.user
     new_url = request.session.pop(_NEW_FEED_URL, "")
     owner = feeds.feed_owner(user)
     context = {
@@ -59,9 +52,9 @@ def calendar_feed_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def calendar_feed_new(request: HttpRequest) -> HttpResponse:
+def calendar_feed_new(request: AuthedHttpRequest) -> HttpResponse:
     try:
-        _, raw = services.calendar_feed_issue(user=_person(request))
+        _, raw = services.calendar_feed_issue(user=request.user)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
@@ -74,8 +67,8 @@ def calendar_feed_new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def calendar_feed_turn_off(request: HttpRequest) -> HttpResponse:
-    if services.calendar_feed_revoke(user=_person(request)):
+def calendar_feed_turn_off(request: AuthedHttpRequest) -> HttpResponse:
+    if services.calendar_feed_revoke(user=request.user):
         messages.success(request, "Your calendar address is turned off. Calendars using it will stop updating.")
     else:
         messages.info(request, "You had no calendar address to turn off.")
@@ -106,7 +99,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 @staff_page
-def clock_page(request: HttpRequest) -> HttpResponse:
+def clock_page(request: AuthedHttpRequest) -> HttpResponse:
     now = timezone.now()
     figures = clock.clock_figures(clock.clock_records(now=now), now=now)
     # The list of people still waiting names them: one view event per client shown.
@@ -179,13 +172,13 @@ def _crisis_page(request: HttpRequest, bound: tuple[int, CrisisOutcomeForm] | No
 
 @require_http_methods(["GET", "HEAD"])
 @staff_page
-def crisis_queue(request: HttpRequest) -> HttpResponse:
+def crisis_queue(request: AuthedHttpRequest) -> HttpResponse:
     return _crisis_page(request)
 
 
 @require_POST
 @staff_page
-def crisis_outcome(request: HttpRequest, crisis_request_id: int) -> HttpResponse:
+def crisis_outcome(request: AuthedHttpRequest, crisis_request_id: int) -> HttpResponse:
     found = CrisisRequest.objects.filter(pk=crisis_request_id).first()
     if found is None:
         audit.denied(request, action=Action.UPDATE, resource_type="crisis_request", resource_id=crisis_request_id)
@@ -197,7 +190,7 @@ def crisis_outcome(request: HttpRequest, crisis_request_id: int) -> HttpResponse
         if form.is_valid():
             try:
                 services.crisis_attempt_record(crisis_request=found, outcome=form.cleaned_data["outcome"],
-                                               note=form.cleaned_data["note"], by=_person(request))
+                                               note=form.cleaned_data["note"], by=request.user)
             except DomainError as exc:
                 attempt.reject()
                 placed = False

@@ -23,6 +23,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -364,8 +365,10 @@ def relaxations(request: MatchRequest) -> list[dict[str, object]]:
 
 
 def relaxed(request: MatchRequest, change: Mapping[str, object]) -> MatchRequest:
-    values = {name: tuple(value) if isinstance(value, list) else value for name, value in change.items()}
-    return dataclasses.replace(request, **values)  # type: ignore[arg-type]
+    # Each change holds values of the request's own fields (relaxations()), lists as tuples.
+    values: dict[str, Any] = {name: tuple(value) if isinstance(value, list) else value
+                              for name, value in change.items()}
+    return dataclasses.replace(request, **values)
 
 
 def find_matches(directory: Directory, request: MatchRequest, *, now: dt.datetime, busy: BusyLookup) -> MatchAnswer:

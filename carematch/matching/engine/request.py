@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Container
 
 from carematch.lib import geo, vocab
 from carematch.lib.errors import InvalidInput
@@ -26,12 +27,12 @@ def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _slugs(values: object, known: object, noun: str, *, required: bool) -> str | None:
+def _slugs(values: object, known: Container[str], noun: str, *, required: bool) -> str | None:
     if not isinstance(values, tuple | list) or not all(isinstance(v, str) for v in values):
         return f"must be a list of {noun} names"
     if required and not values:
         return f"name at least one {noun}"
-    unknown = [v for v in values if v not in known]  # type: ignore[operator]
+    unknown = [v for v in values if v not in known]
     if unknown:
         return f"unknown {noun} '{unknown[0]}'"
     return None
