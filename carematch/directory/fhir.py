@@ -77,7 +77,6 @@ from pydantic import ValidationError
 
 from carematch.lib import geo, vocab
 from carematch.lib.languages import LANGUAGES
-from carematch.matching.snapshot import directory_version_bump
 from carematch.scheduling.openings import SESSION
 from carematch.scheduling.selectors import provider_openings
 
@@ -1286,8 +1285,6 @@ def _apply_license_statuses(providers: Sequence[tuple[MappedProvider, ProviderRe
                                    else None, verification_source=VerificationSource.FHIR if decided else ""))
     License.objects.bulk_update(changes, ["status", "verified_by", "verified_at", "verification_source"],
                                 batch_size=500)
-    if changes:
-        directory_version_bump()
 
 
 def _apply_works_holidays(providers: Sequence[tuple[MappedProvider, ProviderRecord]]) -> None:

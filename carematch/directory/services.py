@@ -14,7 +14,6 @@ from django.utils import timezone
 from carematch.accounts.models import User
 from carematch.lib import vocab
 from carematch.lib.errors import InvalidInput, NotFound
-from carematch.matching.snapshot import directory_version_bump
 
 from . import validation
 from .models import AvailabilityWindow, License, LicenseStatus, Provider, TimeOff, VerificationSource
@@ -111,8 +110,6 @@ def providers_upsert(
     with transaction.atomic():
         plan = _upsert_plan(latest)
         _upsert_apply(plan, verification_source=verification_source)
-        if plan.result.created or plan.result.updated:
-            directory_version_bump()
     return plan.result
 
 
@@ -318,7 +315,7 @@ def license_set_status(*, license: License, status: str, by: User) -> License:
     """A coordinator marks a license verified or rejected (or back to unverified).
 
     Matching reads the change at once: only a verified license counts (unless the
-    deployment lets unverified ones count), so the directory's version is bumped with it.
+    deployment lets unverified ones count).
     """
     if status not in LicenseStatus.values:
         raise InvalidInput(
@@ -331,7 +328,6 @@ def license_set_status(*, license: License, status: str, by: User) -> License:
     license.verification_source = VerificationSource.COORDINATOR if decided else ""
     with transaction.atomic():
         license.save(update_fields=["status", "verified_by", "verified_at", "verification_source"])
-        directory_version_bump()
     return license
 
 
@@ -357,8 +353,6 @@ def licenses_mark_verified(
         values: dict[str, object] = {"status": LicenseStatus.VERIFIED.value, "verified_by_id": None,
                                      "verified_at": now, "verification_source": source.value}
         _update_many(License, list(values), [(pk, values) for pk in changed])
-        if changed:
-            directory_version_bump()
     return len(changed)
 
 
@@ -422,7 +416,6 @@ def provider_profile_update(*, provider: Provider, **changes: Any) -> Provider:
             setattr(current, name, cleaned[name])
         if changed:
             current.save(update_fields=[*changed, "updated_at"])
-            directory_version_bump()
     return current
 
 
@@ -486,11 +479,9 @@ def availability_window_add(
                 except validation.FieldError:
                     problem = f"overlaps your hours on {_window_text(other)}"
                     raise InvalidInput(f"These hours {problem}.", fields={"start": problem}) from None
-            added = AvailabilityWindow.objects.create(
+            return AvailabilityWindow.objects.create(
                 provider=provider, weekday=window.weekday, start=window.start, end=window.end
             )
-            directory_version_bump()
-            return added
     except IntegrityError:
         # Another request added a window with the same start at the same moment.
         problem = f"you already have hours starting at {window.start:%H:%M} on {_DAY_NAMES[window.weekday].title()}"
@@ -505,8 +496,6 @@ def availability_window_remove(*, provider: Provider, window_id: int) -> None:
     """A provider removes one of their own windows; anyone else's is not found."""
     with transaction.atomic():
         deleted, _ = AvailabilityWindow.objects.filter(provider=provider, pk=window_id).delete()
-        if deleted:
-            directory_version_bump()
     if not deleted:
         raise NotFound("That availability window does not exist.")
 
