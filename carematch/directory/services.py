@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -354,6 +354,50 @@ def licenses_mark_verified(
                                      "verified_at": now, "verification_source": source.value}
         _update_many(License, list(values), [(pk, values) for pk in changed])
     return len(changed)
+
+
+def licenses_set_statuses(
+    *, statuses: Mapping[tuple[str, str, str, str], tuple[str, dt.datetime | None]], source: VerificationSource,
+    now: dt.datetime | None = None,
+) -> int:
+    """Set the verification a source states for licenses, by (NPI, state, type, number):
+    (status, when). A verified or rejected license is stored as vouched for by `source`, at
+    `when` (or now), with no coordinator; one stated not yet verified loses its
+    verification. Licenses already in the stated status, and keys of no stored license, are
+    left alone. Returns how many changed."""
+    unknown = sorted({status for status, _ in statuses.values()} - set(LicenseStatus.values))
+    if unknown:
+        raise InvalidInput(f"Status must be one of: {', '.join(LicenseStatus.values)}.",
+                           fields={"status": f"unknown status {unknown[0]!r}"})
+    now = now or timezone.now()
+    changes: list[License] = []
+    with transaction.atomic():
+        for npis in _chunks(sorted({npi for npi, *_ in statuses})):
+            rows = License.objects.filter(provider__npi__in=npis).order_by().values_list(
+                "pk", "provider__npi", "state", "license_type", "number", "status"
+            )
+            for pk, npi, state, kind, number, status in rows:
+                want = statuses.get((npi, state, kind, number))
+                if want is None or want[0] == status:
+                    continue
+                decided = want[0] != LicenseStatus.UNVERIFIED
+                changes.append(License(
+                    pk=pk, status=want[0], verified_by=None, verified_at=(want[1] or now) if decided else None,
+                    verification_source=source if decided else "",
+                ))
+        License.objects.bulk_update(changes, ["status", "verified_by", "verified_at", "verification_source"],
+                                    batch_size=_WRITE_BATCH)
+    return len(changes)
+
+
+def provider_account_link(*, npi: str, user: User) -> bool:
+    """Link a login account to the provider with this NPI, so that they keep their own
+    profile and availability. Nothing changes when the account already belongs to a
+    provider or the provider already has an account. Returns whether it was linked."""
+    with transaction.atomic():
+        if Provider.objects.filter(user=user).exists():
+            return False
+        return Provider.objects.filter(npi=npi, user__isnull=True).update(user=user) == 1
 
 
 # --- Provider self-service: profile, weekly windows, time off ---------------------------------
