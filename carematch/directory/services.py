@@ -263,8 +263,11 @@ def _insert_many(model: type[Model], rows: Sequence[dict[str, object]]) -> None:
     """INSERT `rows` (attribute name -> value; the others take their defaults) with one
     prepared statement run for every row.
 
-    Several times cheaper per value than bulk_create, which builds the SQL of every row
-    again, on SQLite and PostgreSQL alike. Sends no signals and returns no ids.
+    Cheaper than bulk_create, which builds the SQL of every row again (and, on SQLite,
+    batches only as many rows as 999 parameters allow): writing 20,000 new providers with
+    their licenses and windows took 2.5 s against 6.2 s with bulk_create/bulk_update on
+    SQLite; on PostgreSQL the two were about as fast. Sends no signals and returns no ids.
+    tests/test_bulk_writes.py round-trips every column of the tables written this way.
     """
     if not rows:
         return

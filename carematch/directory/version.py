@@ -25,9 +25,10 @@ What the version is:
   the end of the transaction, so it tells apart exactly the states the transaction's own
   reads can see. Other connections see only the committed token.
 
-Triggers fire per row (on SQLite a row trigger is the only kind) and do one cheap write
-each, so a change of no row changes nothing. On PostgreSQL a TRUNCATE changes the token
-too (SQLite has none).
+Triggers fire per row (SQLite has no other kind; on PostgreSQL it means a statement that
+changes no row changes nothing) and each does one small write: on SQLite the token, on
+PostgreSQL the setting (and the token once per transaction). On PostgreSQL a TRUNCATE
+changes the version too (SQLite has none).
 
 Time off is not versioned: it changes all the time, so the snapshot does not hold it and
 each request reads it for its short list of providers.
