@@ -4,8 +4,10 @@ from django.views.generic import TemplateView
 
 from carematch.accounts import views as account_views
 from carematch.api import api
+from carematch.directory.urls import directory_urls
 from carematch.lib.ids import RecordIdConverter
 from carematch.matching import views as matching_views
+from carematch.scheduling.selectors import provider_openings
 
 register_converter(RecordIdConverter, "record_id")
 
@@ -20,7 +22,8 @@ urlpatterns = [
     path("account/tokens/", include("carematch.accounts.token_urls")),
     path("staff/", account_views.staff_home, name="staff_home"),
     path("staff/audit/", include("carematch.access.audit_urls")),
-    path("", include("carematch.directory.urls")),
+    # The directory's public profile shows openings, which scheduling computes.
+    path("", include(directory_urls(openings=provider_openings))),
     path("", include("carematch.matching.urls")),
     path("", include("carematch.scheduling.urls")),
     path("", include("carematch.measures.urls")),

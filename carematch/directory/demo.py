@@ -219,7 +219,7 @@ def seed_demo_network(*, count: int, seed: int, today: dt.date, provider_account
     from django.db import transaction
 
     from .models import License, Provider
-    from .services import licenses_mark_verified, providers_upsert
+    from .services import licenses_mark_verified, provider_account_link, providers_upsert
 
     records = demo_records(count=count, seed=seed, today=today)
     npis = [r.npi for r in records]
@@ -237,6 +237,6 @@ def seed_demo_network(*, count: int, seed: int, today: dt.date, provider_account
         else:
             result = providers_upsert(records=records, verification_source=VerificationSource.DEMO)
             message = f"Demo network: {result.created} providers created, {result.updated} updated."
-        if provider_account is not None and not Provider.objects.filter(user=provider_account).exists():
-            Provider.objects.filter(npi=records[0].npi, user__isnull=True).update(user=provider_account)
+        if provider_account is not None:
+            provider_account_link(npi=records[0].npi, user=provider_account)
     return message

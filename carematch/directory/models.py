@@ -221,3 +221,19 @@ class TimeOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M}"
+
+
+class DirectoryVersion(models.Model):
+    """One row whose token the database replaces with every change to the providers, licenses
+    and weekly windows, in the transaction of the change (carematch/directory/version.py has
+    the triggers and why the token is random). The match engine keeps its snapshot of the
+    directory until the token changes."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="directory_version_single_row")]
+
+    def __str__(self) -> str:
+        return f"directory version {self.token}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +14,6 @@ from django.utils import timezone
 from carematch.accounts.models import User
 from carematch.lib import vocab
 from carematch.lib.errors import InvalidInput, NotFound
-from carematch.matching.snapshot import directory_version_bump
 
 from . import validation
 from .models import AvailabilityWindow, License, LicenseStatus, Provider, TimeOff, VerificationSource
@@ -111,8 +110,6 @@ def providers_upsert(
     with transaction.atomic():
         plan = _upsert_plan(latest)
         _upsert_apply(plan, verification_source=verification_source)
-        if plan.result.created or plan.result.updated:
-            directory_version_bump()
     return plan.result
 
 
@@ -266,8 +263,11 @@ def _insert_many(model: type[Model], rows: Sequence[dict[str, object]]) -> None:
     """INSERT `rows` (attribute name -> value; the others take their defaults) with one
     prepared statement run for every row.
 
-    Several times cheaper per value than bulk_create, which builds the SQL of every row
-    again, on SQLite and PostgreSQL alike. Sends no signals and returns no ids.
+    Cheaper than bulk_create, which builds the SQL of every row again (and, on SQLite,
+    batches only as many rows as 999 parameters allow): writing 20,000 new providers with
+    their licenses and windows took 2.5 s against 6.2 s with bulk_create/bulk_update on
+    SQLite; on PostgreSQL the two were about as fast. Sends no signals and returns no ids.
+    tests/test_bulk_writes.py round-trips every column of the tables written this way.
     """
     if not rows:
         return
@@ -318,7 +318,7 @@ def license_set_status(*, license: License, status: str, by: User) -> License:
     """A coordinator marks a license verified or rejected (or back to unverified).
 
     Matching reads the change at once: only a verified license counts (unless the
-    deployment lets unverified ones count), so the directory's version is bumped with it.
+    deployment lets unverified ones count).
     """
     if status not in LicenseStatus.values:
         raise InvalidInput(
@@ -331,7 +331,6 @@ def license_set_status(*, license: License, status: str, by: User) -> License:
     license.verification_source = VerificationSource.COORDINATOR if decided else ""
     with transaction.atomic():
         license.save(update_fields=["status", "verified_by", "verified_at", "verification_source"])
-        directory_version_bump()
     return license
 
 
@@ -357,9 +356,51 @@ def licenses_mark_verified(
         values: dict[str, object] = {"status": LicenseStatus.VERIFIED.value, "verified_by_id": None,
                                      "verified_at": now, "verification_source": source.value}
         _update_many(License, list(values), [(pk, values) for pk in changed])
-        if changed:
-            directory_version_bump()
     return len(changed)
+
+
+def licenses_set_statuses(
+    *, statuses: Mapping[tuple[str, str, str, str], tuple[str, dt.datetime | None]], source: VerificationSource,
+    now: dt.datetime | None = None,
+) -> int:
+    """Set the verification a source states for licenses, by (NPI, state, type, number):
+    (status, when). A verified or rejected license is stored as vouched for by `source`, at
+    `when` (or now), with no coordinator; one stated not yet verified loses its
+    verification. Licenses already in the stated status, and keys of no stored license, are
+    left alone. Returns how many changed."""
+    unknown = sorted({status for status, _ in statuses.values()} - set(LicenseStatus.values))
+    if unknown:
+        raise InvalidInput(f"Status must be one of: {', '.join(LicenseStatus.values)}.",
+                           fields={"status": f"unknown status {unknown[0]!r}"})
+    now = now or timezone.now()
+    changes: list[License] = []
+    with transaction.atomic():
+        for npis in _chunks(sorted({npi for npi, *_ in statuses})):
+            rows = License.objects.filter(provider__npi__in=npis).order_by().values_list(
+                "pk", "provider__npi", "state", "license_type", "number", "status"
+            )
+            for pk, npi, state, kind, number, status in rows:
+                want = statuses.get((npi, state, kind, number))
+                if want is None or want[0] == status:
+                    continue
+                decided = want[0] != LicenseStatus.UNVERIFIED
+                changes.append(License(
+                    pk=pk, status=want[0], verified_by=None, verified_at=(want[1] or now) if decided else None,
+                    verification_source=source if decided else "",
+                ))
+        License.objects.bulk_update(changes, ["status", "verified_by", "verified_at", "verification_source"],
+                                    batch_size=_WRITE_BATCH)
+    return len(changes)
+
+
+def provider_account_link(*, npi: str, user: User) -> bool:
+    """Link a login account to the provider with this NPI, so that they keep their own
+    profile and availability. Nothing changes when the account already belongs to a
+    provider or the provider already has an account. Returns whether it was linked."""
+    with transaction.atomic():
+        if Provider.objects.filter(user=user).exists():
+            return False
+        return Provider.objects.filter(npi=npi, user__isnull=True).update(user=user) == 1
 
 
 # --- Provider self-service: profile, weekly windows, time off ---------------------------------
@@ -422,7 +463,6 @@ def provider_profile_update(*, provider: Provider, **changes: Any) -> Provider:
             setattr(current, name, cleaned[name])
         if changed:
             current.save(update_fields=[*changed, "updated_at"])
-            directory_version_bump()
     return current
 
 
@@ -486,11 +526,9 @@ def availability_window_add(
                 except validation.FieldError:
                     problem = f"overlaps your hours on {_window_text(other)}"
                     raise InvalidInput(f"These hours {problem}.", fields={"start": problem}) from None
-            added = AvailabilityWindow.objects.create(
+            return AvailabilityWindow.objects.create(
                 provider=provider, weekday=window.weekday, start=window.start, end=window.end
             )
-            directory_version_bump()
-            return added
     except IntegrityError:
         # Another request added a window with the same start at the same moment.
         problem = f"you already have hours starting at {window.start:%H:%M} on {_DAY_NAMES[window.weekday].title()}"
@@ -505,8 +543,6 @@ def availability_window_remove(*, provider: Provider, window_id: int) -> None:
     """A provider removes one of their own windows; anyone else's is not found."""
     with transaction.atomic():
         deleted, _ = AvailabilityWindow.objects.filter(provider=provider, pk=window_id).delete()
-        if deleted:
-            directory_version_bump()
     if not deleted:
         raise NotFound("That availability window does not exist.")
 

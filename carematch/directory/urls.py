@@ -1,25 +1,35 @@
-from django.urls import path
+"""The directory's pages. The public profile shows openings, which scheduling computes: the
+project's URL wiring (carematch/urls.py) passes that function in, so the directory imports
+nothing from scheduling."""
+
+from django.urls import URLPattern, path
 
 from . import views
+from .openings import OpeningsOf
 
 app_name = "directory"
 
 
-
-urlpatterns = [
-    path("providers/<record_id:provider_id>/", views.public_profile, name="public_profile"),
-    path("provider/profile/", views.my_profile, name="my_profile"),
-    path("provider/availability/", views.my_availability, name="my_availability"),
-    path("provider/availability/windows/", views.window_add, name="window_add"),
-    path("provider/availability/windows/<record_id:window_id>/remove/", views.window_remove, name="window_remove"),
-    path("provider/availability/time-off/", views.time_off_add, name="time_off_add"),
-    path(
-        "provider/availability/time-off/<record_id:time_off_id>/remove/", views.time_off_remove,
-        name="time_off_remove",
-    ),
-    path("staff/directory/", views.staff_directory, name="staff_directory"),
-    path("staff/directory/import/", views.roster_import, name="roster_import"),
-    path("staff/directory/<record_id:provider_id>/", views.staff_provider, name="staff_provider"),
-    path("staff/licenses/expiring/", views.licenses_expiring, name="licenses_expiring"),
-    path("staff/licenses/<record_id:license_id>/status/", views.license_status, name="license_status"),
-]
+def directory_urls(*, openings: OpeningsOf) -> tuple[list[URLPattern], str]:
+    """The directory's pages and their namespace, for `include()`; `openings` gives a
+    provider's bookable openings for the public profile."""
+    patterns = [
+        path("providers/<record_id:provider_id>/", views.public_profile, {"openings": openings},
+             name="public_profile"),
+        path("provider/profile/", views.my_profile, name="my_profile"),
+        path("provider/availability/", views.my_availability, name="my_availability"),
+        path("provider/availability/windows/", views.window_add, name="window_add"),
+        path("provider/availability/windows/<record_id:window_id>/remove/", views.window_remove,
+             name="window_remove"),
+        path("provider/availability/time-off/", views.time_off_add, name="time_off_add"),
+        path(
+            "provider/availability/time-off/<record_id:time_off_id>/remove/", views.time_off_remove,
+            name="time_off_remove",
+        ),
+        path("staff/directory/", views.staff_directory, name="staff_directory"),
+        path("staff/directory/import/", views.roster_import, name="roster_import"),
+        path("staff/directory/<record_id:provider_id>/", views.staff_provider, name="staff_provider"),
+        path("staff/licenses/expiring/", views.licenses_expiring, name="licenses_expiring"),
+        path("staff/licenses/<record_id:license_id>/status/", views.license_status, name="license_status"),
+    ]
+    return patterns, app_name

@@ -26,7 +26,6 @@ from carematch.accounts.models import Role
 from carematch.lib import vocab
 from carematch.lib.errors import DomainError, NotFound
 from carematch.lib.timezones import clock_label, day_label, moment_label, zone
-from carematch.scheduling.selectors import provider_openings
 
 from . import roster, selectors, services
 from .forms import (
@@ -48,6 +47,7 @@ from .models import (
     VerificationSource,
     match_unverified_licenses,
 )
+from .openings import OpeningsOf
 
 OPENINGS_AHEAD = dt.timedelta(days=14)
 OPENINGS_SHOWN = 10
@@ -144,12 +144,14 @@ def _vouched_by(lic: License) -> str:
 
 
 @require_http_methods(["GET", "HEAD"])
-def public_profile(request: HttpRequest, provider_id: int) -> HttpResponse:
+def public_profile(request: HttpRequest, provider_id: int, *, openings: OpeningsOf) -> HttpResponse:
+    """A provider's public profile with their next openings; `openings` computes them
+    (scheduling's provider_openings, wired in carematch/urls.py)."""
     provider = get_object_or_404(Provider.objects.prefetch_related("licenses", "windows"), pk=provider_id)
     now = timezone.now()
     days: list[OpeningDay] = []
     if provider.accepting_new:
-        starts = provider_openings(provider=provider, start=now, end=now + OPENINGS_AHEAD, now=now)
+        starts = list(openings(provider=provider, start=now, end=now + OPENINGS_AHEAD, now=now))
         days = opening_days(starts[:OPENINGS_SHOWN], provider.timezone)
     licensed_in = sorted({
         vocab.STATES.get(lic.state, lic.state) for lic in provider.licenses_valid_on(timezone.localdate())

@@ -1,30 +1,24 @@
 """The directory as the match engine reads it, kept in this process between requests.
 
 Building it reads every bookable provider, license and weekly window (seconds for a large
-directory), so each process keeps one and builds it again only when the directory's
-version has changed. The version is:
+directory), so each process keeps one and builds it again only when the version it was
+built at has changed. The version is:
 
-- the token of matching's DirectoryVersion row, which the directory's write services
-  change inside the transaction of every write that matching reads (`directory_version_bump`),
-  a license's verification among them;
-- the highest id of providers, licenses and windows, so rows added any other way are
-  noticed too;
+- the directory's own version (carematch/directory/version.py), which the database itself
+  changes with every change to providers, licenses and weekly windows, however made, in
+  the transaction of the change: a license's verification, a roster import, a hand-written
+  UPDATE alike;
 - and the highest id of the measures' assessments: the snapshot carries every provider's
   outcome estimates (carematch.measures.selectors.provider_effects), which change with
   each completed questionnaire stored. Estimates are long-run figures, so a change of
   assessments alone rebuilds at most every OUTCOMES_REFRESH_SECONDS, not after every
   questionnaire (a rebuild of a large directory takes seconds).
 
-These are index look-ups: the whole check is one query of a few milliseconds at most,
-however large the directory. The deployment's CAREMATCH_MATCH_UNVERIFIED_LICENSES is part
-of the key too (it decides which licenses count), so a snapshot is never used under the
-other setting.
-
-Without a version row (a directory never written through its services, as in tests that
-build rows directly) nothing is kept and every request reads the directory afresh. A
-change made outside the services to a row that already exists is not noticed until the
-next bump: code that writes the directory without its services calls
-`directory_version_bump()` itself.
+Both are read in one query of index look-ups, however large the directory. The
+deployment's CAREMATCH_MATCH_UNVERIFIED_LICENSES is part of the key too (it decides which
+licenses count), so a snapshot is never used under the other setting. Without a version
+row (a database emptied by hand, until its next change) nothing is kept and every request
+reads the directory afresh.
 
 Time off, booked sessions and holds change all the time, so they are not part of the
 snapshot: `busy_lookup` reads them for the short list of each request, in one query.
@@ -34,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 import threading
 import time
 from collections.abc import Sequence
@@ -43,6 +36,7 @@ from django.db import connection
 from django.db.models import Exists, IntegerField, OuterRef, Q, Value
 
 from carematch.directory.models import AvailabilityWindow, License, Provider, TimeOff, match_unverified_licenses
+from carematch.directory.version import version_sql
 from carematch.measures.models import Assessment
 from carematch.measures.selectors import provider_effects
 from carematch.scheduling.models import Appointment, CareRequest, Status
@@ -50,7 +44,6 @@ from carematch.scheduling.models import Appointment, CareRequest, Status
 from .engine.directory import Directory, LicenseRow, ProviderRow, WindowRow, build_directory
 from .engine.match import Busy, BusyLookup
 from .engine.scoring import RECENT_DAYS
-from .models import DirectoryVersion
 
 log = logging.getLogger(__name__)
 
@@ -59,27 +52,14 @@ BUSY_CHUNK = 300
 READ_CHUNK = 5000
 
 
-def directory_version_bump() -> None:
-    """The directory changed: every process builds its snapshot again. Call it inside the
-    transaction of the write, after the write."""
-    DirectoryVersion.objects.bulk_create(
-        [DirectoryVersion(id=1, token=secrets.token_hex(16))],
-        update_conflicts=True, unique_fields=["id"], update_fields=["token"],
-    )
-
-
-def directory_version() -> tuple[str | None, int | None, int | None, int | None, int | None]:
-    quote = connection.ops.quote_name
-    tables = [model._meta.db_table for model in (DirectoryVersion, Provider, License, AvailabilityWindow, Assessment)]
-    sql = (
-        f"SELECT (SELECT token FROM {quote(tables[0])} WHERE id = 1), "  # noqa: S608 - names from the models
-        f"(SELECT MAX(id) FROM {quote(tables[1])}), (SELECT MAX(id) FROM {quote(tables[2])}), "
-        f"(SELECT MAX(id) FROM {quote(tables[3])}), (SELECT MAX(id) FROM {quote(tables[4])})"
-    )
+def directory_version() -> tuple[str | None, int | None]:
+    """The directory's version and the highest assessment id, in one query."""
+    assessments = connection.ops.quote_name(Assessment._meta.db_table)
+    sql = f"SELECT {version_sql()}, (SELECT MAX(id) FROM {assessments})"  # noqa: S608 - names from the models
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        token, provider, license, window, assessment = cursor.fetchone()
-    return token, provider, license, window, assessment
+        token, assessment = cursor.fetchone()
+    return token, assessment
 
 
 def build_snapshot() -> Directory:

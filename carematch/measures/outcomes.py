@@ -36,10 +36,11 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
-CONCERN_INSTRUMENTS = MappingProxyType({"depression": "phq9", "anxiety": "gad7"})
-MIN_CLIENTS = 5  # the fewest clients behind an estimate that matching may use
+# The rules matching shares live in lib, which the match engine may import; named here too.
+from carematch.lib.outcome_rules import CONCERN_INSTRUMENTS as CONCERN_INSTRUMENTS
+from carematch.lib.outcome_rules import MIN_CLIENTS
+
 TAU2_FLOOR = 0.01  # points squared: "almost no true difference between providers"
 SIGMA2_FLOOR = 1.0  # points squared: questionnaire scores are whole numbers
 Z90 = 1.6448536269514722  # the 95th percentile of the standard normal

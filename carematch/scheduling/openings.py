@@ -11,10 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-import holidays
-
+from carematch.lib.holidays_us import is_federal_holiday
 from carematch.lib.timezones import zone
 
 SESSION = dt.timedelta(minutes=60)
@@ -26,15 +24,6 @@ class Window:
     weekday: int  # 0 = Monday
     start: dt.time
     end: dt.time
-
-
-@lru_cache(maxsize=64)
-def _federal_holidays(year: int) -> frozenset[dt.date]:
-    return frozenset(holidays.country_holidays("US", years=year).keys())
-
-
-def is_federal_holiday(day: dt.date) -> bool:
-    return day in _federal_holidays(day.year)
 
 
 def _local(day: dt.date, at: dt.time, tz: dt.tzinfo) -> dt.datetime | None:

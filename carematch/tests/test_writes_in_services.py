@@ -48,15 +48,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("carematch/accounts/demo.py", "seed_demo_accounts"): (
         "demo seeding: the demo staff share a published authenticator key, which the MFA services never accept"
     ),
-    ("carematch/directory/demo.py", "seed_demo_network"): "demo seeding (the directory is reworked on its own branch)",
-    ("carematch/directory/fhir.py", "_apply_license_statuses"): (
-        "the FHIR import's licence statuses; its writes move into directory/services.py on the directory's own "
-        "branch"
-    ),
-    ("carematch/matching/snapshot.py", "directory_version_bump"): (
-        "the snapshot's own invalidation token, bumped inside the directory services' transactions; it goes "
-        "when the directory keeps its own version (the directory's own branch)"
-    ),
     ("carematch/matching/management/commands/bench_match.py", "_load"): (
         "fills the throwaway SQLite database of the benchmark with synthetic bookings in bulk, never a real one"
     ),
@@ -68,7 +59,7 @@ ALLOWED: dict[tuple[str, str], str] = {
 
 def _is_test_or_migration(path: Path) -> bool:
     parts = path.relative_to(ROOT).parts
-    return "tests" in parts or "migrations" in parts or path.name in {"testing.py", "conftest.py"}
+    return "tests" in parts or "migrations" in parts or path.name == "conftest.py"
 
 
 def modules_checked() -> list[Path]:

@@ -13,10 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carematch.directory import fhir
+from carematch.directory.fhir import terms
 from carematch.directory.models import LicenseStatus, Provider
 from carematch.directory.records import WindowRecord
 from carematch.lib import vocab
 from carematch.lib.npi import make_npi
+from carematch.scheduling.openings import SESSION
 from carematch.scheduling.selectors import provider_openings
 
 from .factories import LicenseFactory, ProviderFactory, TimeOffFactory, WindowFactory
@@ -46,7 +48,7 @@ def extension(resource, url):
 
 def directory_json(days=14, now=NOW):
     """The export as the JSON it is written as, after checking it parses back with the R4B models."""
-    text, _ = fhir.directory_export_json(days=days, now=now)
+    text, _ = fhir.directory_export_json(days=days, openings=provider_openings, session=SESSION, now=now)
     Bundle.model_validate_json(text)
     return json.loads(text)
 
@@ -67,7 +69,7 @@ def test_the_export_file_parses_back_as_a_valid_r4_bundle_with_each_npi_as_a_us_
     assert {(i["system"], i["value"]) for p in practitioners for i in p["identifier"]} == {
         ("http://hl7.org/fhir/sid/us-npi", provider.npi) for provider in providers
     }
-    assert all(p["meta"]["profile"] == [f"{fhir.PLANNET}/StructureDefinition/plannet-Practitioner"]
+    assert all(p["meta"]["profile"] == [f"{terms.PLANNET}/StructureDefinition/plannet-Practitioner"]
                for p in practitioners)
     assert printed.startswith("wrote 2 providers and ")
     assert printed.rstrip().endswith(f"(next 7 days) to {out}")
@@ -135,13 +137,13 @@ def test_each_license_is_a_plan_net_qualification_valid_in_its_state():
     assert qualification["identifier"] == [{"value": "LPC.0012345"}]
     assert qualification["code"] == {"text": "LPC"}
     assert qualification["period"] == {"end": "2027-06-30"}
-    [plan_net] = extension(qualification, fhir.QUALIFICATION)
+    [plan_net] = extension(qualification, terms.QUALIFICATION)
     assert plan_net["extension"] == [
         {"url": "status", "valueCode": "active"},
         {"url": "whereValid", "valueCodeableConcept": {
             "coding": [{"system": "https://www.usps.com/", "code": "CO", "display": "Colorado"}]}},
     ]
-    [verification] = extension(qualification, fhir.LICENSE_VERIFICATION)
+    [verification] = extension(qualification, terms.LICENSE_VERIFICATION)
     assert verification["extension"] == [
         {"url": "status", "valueCode": "verified"}, {"url": "verifiedAt", "valueDateTime": "2026-01-05T17:30:00Z"},
     ]
@@ -160,8 +162,8 @@ def test_expired_and_rejected_licenses_are_exported_as_inactive_history():
 
     status = {
         q["identifier"][0]["value"]: (
-            extension(q, fhir.QUALIFICATION)[0]["extension"][0]["valueCode"],
-            extension(q, fhir.LICENSE_VERIFICATION)[0]["extension"][0]["valueCode"],
+            extension(q, terms.QUALIFICATION)[0]["extension"][0]["valueCode"],
+            extension(q, terms.LICENSE_VERIFICATION)[0]["extension"][0]["valueCode"],
             q["period"]["end"],
         )
         for q in practitioner["qualification"]
@@ -183,20 +185,20 @@ def test_each_payer_is_a_network_organization_with_its_own_practitioner_role():
     urls = by_url(data)
     networks = {o["id"]: o for o in resources(data, "Organization")}
     assert set(networks) == {"network-aetna", "network-medicaid"}
-    assert networks["network-medicaid"]["identifier"] == [{"system": fhir.PAYER_SYSTEM, "value": "medicaid"}]
+    assert networks["network-medicaid"]["identifier"] == [{"system": terms.PAYER_SYSTEM, "value": "medicaid"}]
     assert networks["network-medicaid"]["type"][0]["coding"][0]["code"] == "ntwk"
     roles = {r["id"]: r for r in resources(data, "PractitionerRole")}
     assert set(roles) == {f"{provider.npi}-aetna", f"{provider.npi}-medicaid", self_pay.npi}
     role = roles[f"{provider.npi}-medicaid"]
-    [network] = extension(role, fhir.NETWORK_REFERENCE)
+    [network] = extension(role, terms.NETWORK_REFERENCE)
     assert urls[network["valueReference"]["reference"]]["id"] == "network-medicaid"
-    [new_patients] = extension(role, fhir.NEW_PATIENTS)
+    [new_patients] = extension(role, terms.NEW_PATIENTS)
     assert new_patients["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "nopt"
     assert urls[role["practitioner"]["reference"]]["id"] == provider.npi
     assert role["specialty"][0]["coding"][0] == {
         "system": "http://nucc.org/provider-taxonomy", "code": "101YP2500X", "display": "Counselor, Professional"}
-    assert not extension(roles[self_pay.npi], fhir.NETWORK_REFERENCE)
-    [accepting] = extension(roles[self_pay.npi], fhir.NEW_PATIENTS)
+    assert not extension(roles[self_pay.npi], terms.NETWORK_REFERENCE)
+    [accepting] = extension(roles[self_pay.npi], terms.NEW_PATIENTS)
     assert accepting["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "newpt"
 
 
@@ -218,21 +220,22 @@ def test_gender_languages_availability_and_carematch_fields_travel_in_their_docu
     assert practitioner["name"][0]["suffix"] == ["LCSW", "PhD"]
     assert [c["coding"][0]["code"] for c in practitioner["communication"]] == ["en", "es"]
     assert {c["coding"][0]["system"] for c in practitioner["communication"]} == {"urn:ietf:bcp:47"}
-    assert extension(practitioner, fhir.BIO) == [{"url": fhir.BIO, "valueMarkdown": "Calm, practical, evidence based."}]
+    bio = "Calm, practical, evidence based."
+    assert extension(practitioner, terms.BIO) == [{"url": terms.BIO, "valueMarkdown": bio}]
     [role] = resources(data, "PractitionerRole")
     assert role["availableTime"] == [
         {"daysOfWeek": ["mon", "thu"], "availableStartTime": "09:00:00", "availableEndTime": "12:00:00"},
         {"daysOfWeek": ["sat"], "availableStartTime": "10:00:00", "availableEndTime": "14:00:00"},
     ]
-    assert extension(role, fhir.TIMEZONE) == [{"url": fhir.TIMEZONE, "valueCode": "America/Chicago"}]
+    assert extension(role, terms.TIMEZONE) == [{"url": terms.TIMEZONE, "valueCode": "America/Chicago"}]
     [service] = resources(data, "HealthcareService")
     assert [(c["coding"][0]["system"].rsplit("/", 1)[1], c["coding"][0]["code"]) for c in service["characteristic"]] \
         == [("concern", "grief"), ("concern", "trauma"), ("population", "teens")]
-    [delivery] = extension(service, fhir.DELIVERY_METHOD)
+    [delivery] = extension(service, terms.DELIVERY_METHOD)
     assert delivery["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "virtual"
-    assert extension(service, fhir.SELF_PAY_RATE)[0]["valueMoney"] == {"value": 95, "currency": "USD"}
-    assert extension(service, fhir.MINIMUM_NOTICE)[0]["valueDuration"]["value"] == 24
-    assert extension(service, fhir.WORKS_HOLIDAYS)[0]["valueBoolean"] is True
+    assert extension(service, terms.SELF_PAY_RATE)[0]["valueMoney"] == {"value": 95, "currency": "USD"}
+    assert extension(service, terms.MINIMUM_NOTICE)[0]["valueDuration"]["value"] == 24
+    assert extension(service, terms.WORKS_HOLIDAYS)[0]["valueBoolean"] is True
 
 
 @pytest.mark.django_db
@@ -291,8 +294,8 @@ def test_the_written_json_is_what_the_r4b_models_serialize():
     providers = Provider.objects.prefetch_related("licenses", "windows")
     openings = {provider.npi: [NOW + dt.timedelta(hours=3)]}
 
-    bundle = fhir.providers_to_bundle(providers, openings_by_provider=openings, generated_at=NOW)
-    data = fhir.bundle_data(providers, openings_by_provider=openings, generated_at=NOW)
+    bundle = fhir.providers_to_bundle(providers, openings_by_provider=openings, session=SESSION, generated_at=NOW)
+    data = fhir.bundle_data(providers, openings_by_provider=openings, session=SESSION, generated_at=NOW)
 
     assert json.loads(bundle.model_dump_json()) == data
     [slot] = resources(data, "Slot")
@@ -304,12 +307,15 @@ def test_the_same_directory_exports_the_same_resources_and_references():
     provider = ProviderFactory()
     LicenseFactory(provider=provider)
     WindowFactory(provider=provider)
-    assert fhir.directory_export_json(days=14, now=NOW) == fhir.directory_export_json(days=14, now=NOW)
+    export = {"openings": provider_openings, "session": SESSION}
+    first = fhir.directory_export_json(days=14, now=NOW, **export)
+    assert first == fhir.directory_export_json(days=14, now=NOW, **export)
 
 
 def test_export_refuses_a_time_without_a_zone():
     with pytest.raises(ValueError, match="time-zone aware"):
-        fhir.providers_to_bundle([], openings_by_provider={}, generated_at=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+        fhir.providers_to_bundle([], openings_by_provider={}, session=SESSION,
+                                generated_at=dt.datetime(2026, 1, 1))  # noqa: DTZ001
 
 
 def _weekly_windows():

@@ -16,8 +16,11 @@ from hypothesis import strategies as st
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory
 from carematch.directory import fhir
+from carematch.directory.fhir import terms
 from carematch.directory.models import License, LicenseStatus, Provider, VerificationSource
 from carematch.directory.services import PROVIDER_FIELDS, license_set_status
+from carematch.scheduling.openings import SESSION
+from carematch.scheduling.selectors import provider_openings
 
 from .factories import LicenseFactory, ProviderFactory, WindowFactory
 
@@ -275,9 +278,10 @@ def test_an_edited_export_updates_only_what_changed_and_counts_it(tmp_path):
     LicenseFactory(provider=kept)
     changed = ProviderFactory()
     LicenseFactory(provider=changed, number="CO-77")
-    data = json.loads(fhir.directory_export_json(days=1, now=NOW)[0])
+    data = json.loads(fhir.directory_export_json(days=1, openings=provider_openings, session=SESSION, now=NOW)[0])
     practitioner = resource(data, "Practitioner", changed.npi)
-    [verification] = [e for e in practitioner["qualification"][0]["extension"] if e["url"] == fhir.LICENSE_VERIFICATION]
+    extensions = practitioner["qualification"][0]["extension"]
+    [verification] = [e for e in extensions if e["url"] == terms.LICENSE_VERIFICATION]
     verification["extension"] = [{"url": "status", "valueCode": "rejected"}]
 
     printed, problems, error = run_import(write(tmp_path, data))
@@ -382,7 +386,7 @@ def test_an_ended_role_is_ignored_and_codings_on_a_role_specialty_count(tmp_path
     data = foreign()
     resource(data, "PractitionerRole", "calloway-bcbs")["active"] = False
     service = resource(data, "HealthcareService", "brandt-telehealth")
-    concerns = [c for c in service["characteristic"] if c["coding"][0]["system"] == fhir.CONCERN_SYSTEM]
+    concerns = [c for c in service["characteristic"] if c["coding"][0]["system"] == terms.CONCERN_SYSTEM]
     service["characteristic"] = [c for c in service["characteristic"] if c not in concerns]
     resource(data, "PractitionerRole", "brandt-uhc")["specialty"].extend(concerns)
 

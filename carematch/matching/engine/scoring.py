@@ -41,7 +41,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from carematch.measures.outcomes import CONCERN_INSTRUMENTS, MIN_CLIENTS
+from carematch.lib.outcome_rules import CONCERN_INSTRUMENTS, MIN_CLIENTS
 
 from .types import MatchRequest
 

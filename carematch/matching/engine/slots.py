@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from carematch.scheduling.openings import is_federal_holiday
+from carematch.lib.holidays_us import is_federal_holiday
 
 from .directory import SESSION_SECONDS, Directory
 from .zones import DAY, day_from_number, local_day, local_fold0, local_fold1_in_gap, offset_steps, weekday_of

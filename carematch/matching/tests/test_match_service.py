@@ -7,16 +7,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory
 from carematch.directory import services as directory
-from carematch.directory.models import License, LicenseStatus, Provider
+from carematch.directory.models import AvailabilityWindow, DirectoryVersion, License, LicenseStatus, Provider
 from carematch.directory.records import LicenseRecord, ProviderRecord, WindowRecord
 from carematch.lib.errors import InvalidInput
 from carematch.lib.npi import make_npi
 from carematch.matching.engine.types import MatchRequest
-from carematch.matching.models import DirectoryVersion
 from carematch.matching.services import match_find
 from carematch.matching.snapshot import snapshot_builds
 from carematch.measures.tests import factories as measures
@@ -116,7 +116,7 @@ def test_a_license_not_yet_verified_is_not_matched_until_a_coordinator_verifies_
     directory.license_set_status(license=License.objects.get(provider=provider), status=LicenseStatus.VERIFIED,
                                  by=UserFactory(role=Role.COORDINATOR))
     assert provider_ids(match_find(request=ask(), now=NOW)) == [provider.pk]
-    assert snapshot_builds() == builds + 1  # the verification bumped the directory's version
+    assert snapshot_builds() == builds + 1  # the verification changed the directory's version
 
     directory.license_set_status(license=License.objects.get(provider=provider), status=LicenseStatus.UNVERIFIED,
                                  by=UserFactory(role=Role.COORDINATOR))
@@ -155,10 +155,33 @@ def test_a_kept_snapshot_answers_a_request_with_two_queries(django_assert_num_qu
     assert len(answer.matches) == 2
 
 
-def test_without_a_version_every_request_reads_the_directory_as_it_is_now():
-    provider = weekday_provider()
-    assert not DirectoryVersion.objects.exists()
+def test_a_provider_changed_with_raw_sql_is_seen_by_the_next_match():
+    directory.providers_upsert(records=[record(1)])
+    (provider,) = Provider.objects.all()
     assert provider_ids(match_find(request=ask(), now=NOW)) == [provider.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Provider._meta.db_table} SET concerns = %s WHERE id = %s",  # noqa: S608
+                       ['["grief"]', provider.pk])
+    assert provider_ids(match_find(request=ask(), now=NOW)) == []
+
+
+def test_a_window_removed_with_raw_sql_is_seen_by_the_next_match():
+    directory.providers_upsert(records=[record(1)])
+    (provider,) = Provider.objects.all()
+    assert provider_ids(match_find(request=ask(), now=NOW)) == [provider.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {AvailabilityWindow._meta.db_table} WHERE provider_id = %s",  # noqa: S608
+                       [provider.pk])
+    assert provider_ids(match_find(request=ask(), now=NOW)) == []
+
+
+def test_without_a_version_row_every_request_reads_the_directory_as_it_is_now():
+    provider = weekday_provider()
+    DirectoryVersion.objects.all().delete()
+    builds = snapshot_builds()
+    assert provider_ids(match_find(request=ask(), now=NOW)) == [provider.pk]
+    assert provider_ids(match_find(request=ask(), now=NOW)) == [provider.pk]
+    assert snapshot_builds() == builds + 2
     Provider.objects.filter(pk=provider.pk).update(concerns=["grief"])
     assert provider_ids(match_find(request=ask(), now=NOW)) == []
 

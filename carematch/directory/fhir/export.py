@@ -1,0 +1,425 @@
+"""The provider directory out, as a FHIR R4 collection Bundle in the Da Vinci PDex Plan-Net
+shape.
+
+Out, per provider (references are `urn:uuid:` fullUrls, the same for the same directory):
+
+- Practitioner (plannet-Practitioner): the NPI as an identifier with system
+  http://hl7.org/fhir/sid/us-npi; name (family, given, credentials as suffix); gender
+  (female, male, other = nonbinary, unknown = not stated); email and phone as telecom;
+  languages as communication (urn:ietf:bcp:47); each license as a qualification with its
+  number (identifier), type (code.text), expiry (period.end) and the Plan-Net
+  practitioner-qualification extension: whereValid is the USPS state code and status is
+  `active` for a license in force today (not expired, not rejected; verified or not),
+  `inactive` for an expired or rejected one (kept as history; Plan-Net fixes this status to
+  `active`, so an inactive license tells every reader it may not be used). Its verification
+  travels in carematch's license-verification extension.
+- HealthcareService (plannet-HealthcareService): category "behav", the NUCC specialty,
+  Plan-Net delivery-method (virtual = telehealth, physical = in person), concerns,
+  approaches and populations as characteristic codings of carematch's CodeSystems, and
+  carematch's self-pay-rate, minimum-notice and works-holidays extensions.
+- PractitionerRole (plannet-PractitionerRole), one per payer network (Plan-Net allows one
+  network-reference a role), or one without a network for a self-pay-only provider: NUCC
+  specialty, Plan-Net newpatients, network-reference, weekly availableTime in the
+  provider's own time zone, and that zone in the standard timezone extension.
+- Location (plannet-Location) when the provider has an office address or ZIP code.
+- Schedule, and a free Slot for every open hour of the export's horizon.
+- One network Organization (plannet-Network) per payer, identified by the payer's slug.
+
+Openings are scheduling's, not the directory's: the caller passes in the function that
+gives a provider's openings and their length (scheduling's `export_fhir` command passes
+provider_openings and SESSION).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.utils import timezone
+from fhir.resources.R4B.bundle import Bundle
+
+from carematch.lib import geo, vocab
+from carematch.lib.languages import LANGUAGES
+
+from ..models import AvailabilityWindow, License, Provider
+from ..openings import OpeningsOf
+from ..records import WindowRecord
+from .read import fhir_problems
+from .terms import (
+    ACCEPTING_PATIENTS_SYSTEM,
+    APPROACH_SYSTEM,
+    BCP47_SYSTEM,
+    BIO,
+    CANONICAL,
+    CONCERN_SYSTEM,
+    DELIVERY_METHOD,
+    DELIVERY_METHOD_SYSTEM,
+    FORMAT_TO_DELIVERY,
+    GENDER_TO_FHIR,
+    LICENSE_VERIFICATION,
+    MINIMUM_NOTICE,
+    NETWORK_REFERENCE,
+    NEW_PATIENTS,
+    NPI_SYSTEM,
+    NUCC_SYSTEM,
+    ORGANIZATION_TYPE_SYSTEM,
+    PAYER_SYSTEM,
+    PLANNET,
+    POPULATION_SYSTEM,
+    QUALIFICATION,
+    SELF_PAY_RATE,
+    SERVICE_CATEGORY_SYSTEM,
+    TIMEZONE,
+    UCUM_SYSTEM,
+    USPS_SYSTEM,
+    VIRTUAL_MODALITY_SYSTEM,
+    WORKS_HOLIDAYS,
+)
+
+_IDS = uuid.uuid5(uuid.NAMESPACE_URL, CANONICAL)
+
+
+def _profile(name: str) -> dict[str, Any]:
+    return {"profile": [f"{PLANNET}/StructureDefinition/plannet-{name}"]}
+
+
+def _urn(resource_type: str, resource_id: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(_IDS, f'{resource_type}/{resource_id}')}"
+
+
+def _reference(resource_type: str, resource_id: str, display: str = "") -> dict[str, Any]:
+    reference: dict[str, Any] = {"reference": _urn(resource_type, resource_id)}
+    if display:
+        reference["display"] = display
+    return reference
+
+
+def _instant(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("times in a FHIR export must be time-zone aware")
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _concept(system: str, code: str, display: str = "") -> dict[str, Any]:
+    coding = {"system": system, "code": code}
+    if display:
+        coding["display"] = display
+    return {"coding": [coding]}
+
+
+def _without_empty(value: Any) -> Any:
+    """FHIR has no empty strings, lists or objects: they are left out."""
+    if isinstance(value, dict):
+        kept = {key: _without_empty(item) for key, item in value.items()}
+        return {key: item for key, item in kept.items() if item not in ("", None, [], {})}
+    if isinstance(value, list):
+        return [kept for kept in (_without_empty(item) for item in value) if kept not in ("", None, [], {})]
+    return value
+
+
+def available_time(windows: Iterable[WindowRecord | AvailabilityWindow]) -> list[dict[str, Any]]:
+    """Weekly windows as PractitionerRole.availableTime: one item per distinct start and end."""
+    days_by_hours: dict[tuple[dt.time, dt.time], list[int]] = {}
+    for window in sorted(windows, key=lambda w: (w.weekday, w.start)):
+        days_by_hours.setdefault((window.start, window.end), []).append(window.weekday)
+    return [
+        {
+            "daysOfWeek": [vocab.WEEKDAYS[day] for day in days],
+            "availableStartTime": f"{start:%H:%M:%S}",
+            "availableEndTime": f"{end:%H:%M:%S}",
+        }
+        for (start, end), days in sorted(days_by_hours.items(), key=lambda item: (item[1][0], item[0]))
+    ]
+
+
+def license_qualification(license: License, *, today: dt.date) -> dict[str, Any]:
+    """One license as a Practitioner.qualification in the Plan-Net shape."""
+    verification: list[dict[str, Any]] = [{"url": "status", "valueCode": license.status}]
+    if license.verified_at is not None:
+        verification.append({"url": "verifiedAt", "valueDateTime": _instant(license.verified_at)})
+    return {
+        "extension": [
+            {
+                "url": QUALIFICATION,
+                "extension": [
+                    {"url": "status", "valueCode": "active" if license.in_force_on(today) else "inactive"},
+                    {"url": "whereValid", "valueCodeableConcept": _concept(
+                        USPS_SYSTEM, license.state, vocab.STATES.get(license.state, ""))},
+                ],
+            },
+            {"url": LICENSE_VERIFICATION, "extension": verification},
+        ],
+        "identifier": [{"value": license.number}],
+        "code": {"text": license.license_type},
+        "period": {"end": license.expires.isoformat()},
+        "issuer": {"display": f"{vocab.STATES.get(license.state, license.state)} licensing board"},
+    }
+
+
+def _payer_id(slug: str) -> str:
+    return "network-" + "".join(c if c.isascii() and c.isalnum() else "-" for c in slug)
+
+
+def _network(slug: str) -> dict[str, Any]:
+    name = vocab.PAYERS.get(slug, slug)
+    return {
+        "resourceType": "Organization",
+        "id": _payer_id(slug),
+        "meta": _profile("Network"),
+        "identifier": [{"system": PAYER_SYSTEM, "value": slug}],
+        "active": True,
+        "type": [_concept(ORGANIZATION_TYPE_SYSTEM, "ntwk", "Network")],
+        "name": f"{name} network",
+        "partOf": {"display": name},
+    }
+
+
+def _practitioner(provider: Provider, *, today: dt.date, meta: dict[str, Any]) -> dict[str, Any]:
+    telecom = [{"system": kind, "value": value, "use": "work"}
+               for kind, value in (("email", provider.email), ("phone", provider.phone)) if value]
+    return {
+        "resourceType": "Practitioner",
+        "id": provider.npi,
+        "meta": _profile("Practitioner") | meta,
+        "extension": [{"url": BIO, "valueMarkdown": provider.bio}] if provider.bio else [],
+        "identifier": [{"system": NPI_SYSTEM, "value": provider.npi}],
+        "active": True,
+        "name": [{
+            "use": "official", "text": provider.display_name, "family": provider.last_name,
+            "given": [provider.first_name], "suffix": list(provider.credentials),
+        }],
+        "telecom": telecom,
+        "gender": GENDER_TO_FHIR.get(provider.gender, "unknown"),
+        "qualification": [license_qualification(lic, today=today) for lic in provider.licenses.all()],
+        "communication": [_concept(BCP47_SYSTEM, code, LANGUAGES.get(code, "")) for code in provider.languages],
+    }
+
+
+def _location(provider: Provider, *, meta: dict[str, Any]) -> dict[str, Any]:
+    located = geo.zip_location(provider.zip) if provider.zip else None
+    return {
+        "resourceType": "Location",
+        "id": provider.npi,
+        "meta": _profile("Location") | meta,
+        "extension": [{"url": TIMEZONE, "valueCode": provider.timezone}],
+        "status": "active",
+        "name": f"Office of {provider.first_name} {provider.last_name}",
+        "address": {
+            "use": "work", "type": "physical", "text": provider.address,
+            "line": [provider.address] if provider.address else [], "state": located[2] if located else "",
+            "postalCode": provider.zip, "country": "US" if provider.zip else "",
+        },
+        "position": (
+            {"latitude": provider.latitude, "longitude": provider.longitude}
+            if provider.latitude is not None and provider.longitude is not None else {}
+        ),
+    }
+
+
+def _delivery_method(slug: str) -> dict[str, Any]:
+    code = FORMAT_TO_DELIVERY.get(slug, slug)
+    parts = [{"url": "type", "valueCodeableConcept": _concept(DELIVERY_METHOD_SYSTEM, code, code.capitalize())}]
+    if code == "virtual":
+        parts.append({"url": "virtualModalities", "valueCodeableConcept": _concept(
+            VIRTUAL_MODALITY_SYSTEM, "video", "video chat")})
+    return {"url": DELIVERY_METHOD, "extension": parts}
+
+
+def _service(provider: Provider, *, locations: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resourceType": "HealthcareService",
+        "id": provider.npi,
+        "meta": _profile("HealthcareService") | meta,
+        "extension": [
+            *(_delivery_method(slug) for slug in provider.formats),
+            {"url": SELF_PAY_RATE, "valueMoney": {"value": provider.self_pay_rate, "currency": "USD"}},
+            {"url": MINIMUM_NOTICE, "valueDuration": {
+                "value": provider.min_notice_hours, "unit": "h", "system": UCUM_SYSTEM, "code": "h"}},
+            {"url": WORKS_HOLIDAYS, "valueBoolean": provider.works_holidays},
+        ],
+        "active": True,
+        "category": [_concept(SERVICE_CATEGORY_SYSTEM, "behav", "Behavioral Health")],
+        "specialty": [_specialty(provider)],
+        "location": locations,
+        "name": f"Therapy with {provider.display_name}",
+        "characteristic": [
+            _concept(system, slug, labels.get(slug, ""))
+            for system, kind, labels in (
+                (CONCERN_SYSTEM, "concerns", vocab.CONCERNS),
+                (APPROACH_SYSTEM, "approaches", vocab.APPROACHES),
+                (POPULATION_SYSTEM, "populations", vocab.POPULATIONS),
+            )
+            for slug in getattr(provider, kind)
+        ],
+    }
+
+
+def _specialty(provider: Provider) -> dict[str, Any]:
+    return _concept(NUCC_SYSTEM, provider.taxonomy, vocab.TAXONOMY.get(provider.taxonomy, ""))
+
+
+def _roles(provider: Provider, *, locations: list[dict[str, Any]], meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """One PractitionerRole per payer network (Plan-Net allows one network a role), or one without."""
+    accepting = _concept(ACCEPTING_PATIENTS_SYSTEM, *(
+        ("newpt", "Accepting") if provider.accepting_new else ("nopt", "Not Accepting")))
+    availability = available_time(provider.windows.all())
+    roles = []
+    for payer in provider.insurance or [None]:
+        network = _reference("Organization", _payer_id(payer), vocab.PAYERS.get(payer, payer)) if payer else None
+        new_patients: list[dict[str, Any]] = [{"url": "acceptingPatients", "valueCodeableConcept": accepting}]
+        if network:
+            new_patients.append({"url": "fromNetwork", "valueReference": network})
+        roles.append({
+            "resourceType": "PractitionerRole",
+            "id": provider.npi if payer is None else f"{provider.npi}-{_payer_id(payer).removeprefix('network-')}",
+            "meta": _profile("PractitionerRole") | meta,
+            "extension": [
+                {"url": NEW_PATIENTS, "extension": new_patients},
+                *([{"url": NETWORK_REFERENCE, "valueReference": network}] if network else []),
+                {"url": TIMEZONE, "valueCode": provider.timezone},
+            ],
+            "active": True,
+            "practitioner": _reference("Practitioner", provider.npi, provider.display_name),
+            "specialty": [_specialty(provider)],
+            "location": locations,
+            "healthcareService": [_reference("HealthcareService", provider.npi)],
+            "availableTime": availability,
+        })
+    return roles
+
+
+def _schedule(
+    provider: Provider, *, horizon: tuple[dt.datetime, dt.datetime] | None, session: dt.timedelta,
+) -> dict[str, Any]:
+    return {
+        "resourceType": "Schedule",
+        "id": provider.npi,
+        "active": True,
+        "serviceCategory": [_concept(SERVICE_CATEGORY_SYSTEM, "behav", "Behavioral Health")],
+        "specialty": [_specialty(provider)],
+        "actor": [
+            _reference("Practitioner", provider.npi, provider.display_name),
+            _reference("HealthcareService", provider.npi),
+        ],
+        "planningHorizon": {"start": _instant(horizon[0]), "end": _instant(horizon[1])} if horizon else {},
+        "comment": f"Free slots are {int(session.total_seconds() // 60)}-minute openings; times are UTC.",
+    }
+
+
+def _slots(provider: Provider, openings: Sequence[dt.datetime], session: dt.timedelta) -> list[dict[str, Any]]:
+    schedule = _reference("Schedule", provider.npi)
+    slots = []
+    for start in openings:
+        begin = start.astimezone(dt.UTC)
+        slots.append({
+            "resourceType": "Slot",
+            "id": f"{provider.npi}-{begin:%Y%m%dT%H%MZ}",
+            "schedule": schedule,
+            "status": "free",
+            "start": _instant(begin),
+            "end": _instant(begin + session),
+        })
+    return slots
+
+
+def _provider_resources(
+    provider: Provider, *, openings: Sequence[dt.datetime], session: dt.timedelta, today: dt.date,
+    horizon: tuple[dt.datetime, dt.datetime] | None,
+) -> list[dict[str, Any]]:
+    meta = {"lastUpdated": _instant(provider.updated_at)} if provider.updated_at else {}
+    has_office = bool(provider.zip or provider.address)
+    locations = [_reference("Location", provider.npi)] if has_office else []
+    resources = [
+        _practitioner(provider, today=today, meta=meta),
+        *_roles(provider, locations=locations, meta=meta),
+        _service(provider, locations=locations, meta=meta),
+        *([_location(provider, meta=meta)] if has_office else []),
+        _schedule(provider, horizon=horizon, session=session),
+    ]
+    return [_without_empty(resource) for resource in resources] + _slots(provider, openings, session)
+
+
+def bundle_data(
+    providers: Iterable[Provider],
+    *,
+    openings_by_provider: Mapping[str, Sequence[dt.datetime]],
+    session: dt.timedelta,
+    generated_at: dt.datetime,
+    horizon: tuple[dt.datetime, dt.datetime] | None = None,
+) -> dict[str, Any]:
+    """The providers (licenses and windows prefetched) as a collection Bundle, in plain JSON data.
+
+    `openings_by_provider` maps an NPI to the start times of its openings, each `session`
+    long; each becomes a free Slot. `generated_at` stamps the bundle and decides which
+    licenses are active.
+    """
+    if generated_at.tzinfo is None:
+        raise ValueError("generated_at must be time-zone aware")
+    today = timezone.localdate(generated_at)
+    resources: list[dict[str, Any]] = []
+    payers: set[str] = set()
+    for provider in providers:
+        payers.update(provider.insurance)
+        resources.extend(_provider_resources(
+            provider, openings=openings_by_provider.get(provider.npi, ()), session=session, today=today,
+            horizon=horizon,
+        ))
+    ordered_payers = [slug for slug in vocab.PAYERS if slug in payers] + sorted(payers - set(vocab.PAYERS))
+    resources[:0] = [_network(slug) for slug in ordered_payers]
+    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "collection", "timestamp": _instant(generated_at)}
+    if resources:  # FHIR has no empty lists
+        bundle["entry"] = [
+            {"fullUrl": _urn(resource["resourceType"], resource["id"]), "resource": resource}
+            for resource in resources
+        ]
+    return bundle
+
+
+def providers_to_bundle(
+    providers: Iterable[Provider],
+    *,
+    openings_by_provider: Mapping[str, Sequence[dt.datetime]],
+    session: dt.timedelta,
+    generated_at: dt.datetime,
+    horizon: tuple[dt.datetime, dt.datetime] | None = None,
+) -> Bundle:
+    """bundle_data as a Bundle validated by the fhir.resources R4B models."""
+    return Bundle.model_validate(bundle_data(
+        providers, openings_by_provider=openings_by_provider, session=session, generated_at=generated_at,
+        horizon=horizon,
+    ))
+
+
+def directory_bundle_data(
+    *, days: int, openings: OpeningsOf, session: dt.timedelta, now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Every provider in the directory with a free slot for each of their openings in the
+    next `days` days: `openings` gives them (scheduling's provider_openings), each `session` long."""
+    now = now or timezone.now()
+    end = now + dt.timedelta(days=days)
+    providers = list(Provider.objects.order_by("npi").prefetch_related("licenses", "windows"))
+    openings_by_provider = {
+        provider.npi: openings(provider=provider, start=now, end=end, now=now) for provider in providers
+    }
+    return bundle_data(providers, openings_by_provider=openings_by_provider, session=session, generated_at=now,
+                       horizon=(now, end))
+
+
+def directory_export_json(
+    *, days: int, openings: OpeningsOf, session: dt.timedelta, now: dt.datetime | None = None,
+) -> tuple[str, dict[str, int]]:
+    """The directory bundle (directory_bundle_data) as JSON text, checked against the R4B
+    models first, and how many resources of each type it holds. (Writing the checked plain
+    data is twice as fast as serializing the models, and the same JSON.)"""
+    data = directory_bundle_data(days=days, openings=openings, session=session, now=now)
+    problems = fhir_problems(data, name="export")
+    if problems:
+        raise ValueError(f"the export is not valid FHIR R4: {problems[0]}")
+    counts: dict[str, int] = {}
+    for entry in data.get("entry", []):
+        kind = entry["resource"]["resourceType"]
+        counts[kind] = counts.get(kind, 0) + 1
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")), counts

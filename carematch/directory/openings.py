@@ -1,0 +1,26 @@
+"""What the directory asks of whoever computes openings.
+
+The directory shows a provider's bookable openings (on the public profile, as free Slots
+in the FHIR export) but does not compute them: an opening depends on bookings and holds,
+which are scheduling's, and scheduling already knows the directory. So the caller passes
+the function in: carematch/urls.py wires scheduling's `provider_openings` into the
+profile page, and scheduling's `export_fhir` command passes it (and its session length)
+to the export. The directory imports nothing from scheduling.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from .models import Provider
+
+
+class OpeningsOf(Protocol):
+    """The start times (UTC) of a provider's bookable openings in [start, end), as seen at `now`."""
+
+    def __call__(
+        self, *, provider: Provider, start: dt.datetime, end: dt.datetime, now: dt.datetime,
+    ) -> Sequence[dt.datetime]: ...

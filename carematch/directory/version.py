@@ -1,0 +1,140 @@
+"""The directory's version: one token that the database changes with every change to the rows
+the match engine's snapshot is built from (carematch/matching/snapshot.py).
+
+Every process keeps a snapshot of the directory and builds it again only when the version
+it was built at is no longer the stored one. The token is kept by triggers on the tables
+in VERSIONED_TABLES, on SQLite and PostgreSQL alike, so any change is noticed: through
+the services, the admin, a migration or a hand-written `UPDATE`. No caller has anything to
+remember.
+
+What the version is:
+
+- `directory_directoryversion.token` (one row): replaced by a random value in the same
+  transaction as the change, so it commits or rolls back with it. It is random rather
+  than a counter so that a state of the directory that was rolled back can never leave its
+  token behind for another: a process that read the rolled-back token (its own transaction
+  can see its own writes before they commit, as every test does) may have kept a snapshot
+  at it, and a counter would hand the same number to the next change.
+- On PostgreSQL, also the transaction-local setting `carematch.directory_change`. Replacing
+  one row for every row written would leave one dead version of it per row written in the
+  same transaction, which PostgreSQL then has to step over on each next update (an import
+  of 20,000 providers would take minutes). So there the token is replaced once per
+  transaction (at its first change, while the setting is still empty), and every change
+  sets the setting to a new random value instead: it is seen only by the transaction
+  itself, returns to its earlier value when a savepoint is rolled back and is forgotten at
+  the end of the transaction, so it tells apart exactly the states the transaction's own
+  reads can see. Other connections see only the committed token.
+
+Triggers fire per row (SQLite has no other kind; on PostgreSQL it means a statement that
+changes no row changes nothing) and each does one small write: on SQLite the token, on
+PostgreSQL the setting (and the token once per transaction). On PostgreSQL a TRUNCATE
+changes the version too (SQLite has none).
+
+Time off is not versioned: it changes all the time, so the snapshot does not hold it and
+each request reads it for its short list of providers.
+
+A migration that remakes one of these tables on SQLite (most changes of a column do) drops
+its triggers with the old table: such a migration ends with `version_triggers_operation()`,
+which installs them again (it first drops any that are left), and
+carematch/directory/tests/test_directory_version.py checks that they exist after migrating.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+
+VERSION_TABLE = "directory_directoryversion"
+# The tables the match engine's snapshot reads from the directory.
+VERSIONED_TABLES = ("directory_provider", "directory_license", "directory_availabilitywindow")
+# PostgreSQL: the transaction-local setting that every change in a transaction renews.
+LOCAL_CHANGE_SETTING = "carematch.directory_change"
+_EVENTS = ("insert", "update", "delete")
+_POSTGRES_FUNCTION = "directory_version_bump"
+
+
+def trigger_names(vendor: str) -> list[str]:
+    """The names of the triggers that keep the version, as the database lists them."""
+    if vendor == "postgresql":
+        return [name for table in VERSIONED_TABLES for name in (f"{table}_version", f"{table}_version_truncate")]
+    return [f"{table}_version_{event}" for table in VERSIONED_TABLES for event in _EVENTS]
+
+
+def create_sql(vendor: str) -> list[str]:
+    """The statements that install the triggers on `vendor` (dropping any left before)."""
+    statements = drop_sql(vendor)
+    if vendor == "sqlite":
+        bump = (
+            f"INSERT INTO {VERSION_TABLE} (id, token) VALUES (1, lower(hex(randomblob(16)))) "  # noqa: S608 - fixed names
+            "ON CONFLICT (id) DO UPDATE SET token = excluded.token;"
+        )
+        statements += [
+            f"CREATE TRIGGER {table}_version_{event} AFTER {event.upper()} ON {table} FOR EACH ROW BEGIN {bump} END"
+            for table in VERSIONED_TABLES for event in _EVENTS
+        ]
+        return statements
+    if vendor == "postgresql":
+        statements.append(f"""CREATE FUNCTION {_POSTGRES_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF coalesce(current_setting('{LOCAL_CHANGE_SETTING}', true), '') = '' THEN
+        INSERT INTO {VERSION_TABLE} (id, token) VALUES (1, replace(gen_random_uuid()::text, '-', ''))
+        ON CONFLICT (id) DO UPDATE SET token = excluded.token;
+    END IF;
+    PERFORM set_config('{LOCAL_CHANGE_SETTING}', gen_random_uuid()::text, true);
+    RETURN NULL;
+END
+$$""")  # noqa: S608 - fixed names
+        for table in VERSIONED_TABLES:
+            statements += [
+                f"CREATE TRIGGER {table}_version AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {_POSTGRES_FUNCTION}()",
+                f"CREATE TRIGGER {table}_version_truncate AFTER TRUNCATE ON {table} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {_POSTGRES_FUNCTION}()",
+            ]
+        return statements
+    raise NotImplementedError(f"The directory's version triggers are written for SQLite and PostgreSQL, not {vendor}.")
+
+
+def drop_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        return [
+            *(f"DROP TRIGGER IF EXISTS {table}{suffix} ON {table}"
+              for table in VERSIONED_TABLES for suffix in ("_version", "_version_truncate")),
+            f"DROP FUNCTION IF EXISTS {_POSTGRES_FUNCTION}()",
+        ]
+    return [f"DROP TRIGGER IF EXISTS {name}" for name in trigger_names(vendor)]
+
+
+def version_triggers_operation() -> Any:
+    """A migration operation that (re)installs the version triggers, and drops them when
+    unapplied. Idempotent: a migration that remakes a versioned table on SQLite ends with it."""
+    from django.db import migrations
+
+    def install(apps: Any, schema_editor: Any) -> None:
+        for sql in create_sql(schema_editor.connection.vendor):
+            schema_editor.execute(sql, params=None)
+
+    def remove(apps: Any, schema_editor: Any) -> None:
+        for sql in drop_sql(schema_editor.connection.vendor):
+            schema_editor.execute(sql, params=None)
+
+    return migrations.RunPython(install, remove, elidable=False)
+
+
+def version_sql() -> str:
+    """A scalar SQL expression for the directory's version as this connection sees it, to be
+    read with other values in one query."""
+    token = f"(SELECT token FROM {VERSION_TABLE} WHERE id = 1)"  # noqa: S608 - fixed names
+    if connection.vendor == "postgresql":
+        return f"{token} || coalesce(current_setting('{LOCAL_CHANGE_SETTING}', true), '')"
+    return token
+
+
+def directory_version() -> str | None:
+    """The directory's version now; None when there is no version row (a database emptied
+    by hand, until the next change)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {version_sql()}")
+        (version,) = cursor.fetchone()
+    return version
