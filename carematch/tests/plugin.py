@@ -311,6 +311,7 @@ def phone_page(chromium: Browser, live_server: Any) -> Iterator[Page]:
 # their own stderr, which this check does not read.
 
 LEAK_MIN_LENGTH = 6
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 # Sensitive fields of the rows saved during the session, by model: field -> kind of value.
 LEAK_FIELDS = {
     "accounts.Client": {"first_name": "client name", "last_name": "client name",
@@ -354,9 +355,11 @@ class LogLeakCheck:
             self.canaries.setdefault(text, kind)
 
     def _is_common(self, text: str) -> bool:
-        """A single word that the project's own code or pages use (e.g. a last name such as
-        "Client", a vocabulary slug) is not something only a person's record holds."""
-        if not text.isalpha():
+        """A single word or identifier that the project's own code or pages use (e.g. a last
+        name such as "Client", a vocabulary slug, a field name such as "client_id" typed into
+        a free-text field by a generated request) is not something only a person's record
+        holds: tracebacks quote the code."""
+        if not _IDENTIFIER.fullmatch(text):
             return False
         if self._common is None:
             root = Path(__file__).resolve().parents[2]
@@ -364,7 +367,9 @@ class LogLeakCheck:
             for pattern in ("carematch/**/*.py", "templates/**/*.html", "templates/**/*.txt"):
                 for path in root.glob(pattern):
                     if "tests" not in path.relative_to(root).parts:
-                        words.update(re.findall(r"[a-z]+", path.read_text(errors="ignore").lower()))
+                        source = path.read_text(errors="ignore").lower()
+                        words.update(re.findall(r"[a-z]+", source))
+                        words.update(_IDENTIFIER.findall(source))
             self._common = words
         return text in self._common
 

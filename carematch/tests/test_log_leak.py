@@ -72,3 +72,15 @@ def test_a_session_that_logs_only_record_ids_passes_and_says_what_it_scanned(tmp
     summary = next(line for line in inner.stdout.splitlines() if line.startswith("log-leak check:"))
     assert summary.startswith("log-leak check: 1 log records scanned for "), summary
     assert summary.endswith("seeded values: none found"), summary
+
+
+def test_a_word_or_identifier_of_the_code_is_not_taken_for_a_persons_details():
+    """A generated request may type a field name ("client_id") into a free-text field; every
+    traceback quotes code holding it, so it is no canary. A person's name or note still is."""
+    from carematch.tests.plugin import LogLeakCheck
+
+    check = LogLeakCheck(level=20)
+    for value in ("client_id", "crisis_request", "Client", "Vandersloot", "Rang at 15:07, no answer"):
+        check.add("note", value)
+
+    assert sorted(check.canaries) == ["rang at 15:07, no answer", "vandersloot"]
