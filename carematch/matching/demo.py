@@ -7,9 +7,10 @@ import datetime as dt
 
 from carematch.accounts.models import Client
 
-from .engine.types import MatchRequest
+from .engine.types import FormatChoice, MatchRequest
 from .services import waitlist_join
-from .waitlist import FORMAT_CHOICES
+
+FORMAT_CHOICES: list[FormatChoice] = ["telehealth", "any", "in_person"]
 
 
 def demo_backlog(*, count: int, seed: int, now: dt.datetime) -> int:
