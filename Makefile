@@ -14,7 +14,7 @@ $(BIN)/python:
 
 # Installs the exact versions in constraints.txt, so two installs months apart match.
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt
-	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable ".[dev]"
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable ".[dev,demo]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -52,7 +52,7 @@ bench: install
 
 # Re-resolve the newest allowed versions and write them down; commit the result.
 lock: $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade --editable ".[dev]"
+	$(BIN)/python -m pip install --quiet --upgrade --editable ".[dev,demo]"
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^carematch' > constraints.txt
 
 clean:

@@ -17,7 +17,6 @@ Like the log itself, nothing here holds a record's content.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -119,7 +118,3 @@ def audit_bundle(events: Iterable[AccessEvent], *, total: int | None = None) -> 
     }
     Bundle.model_validate(bundle)
     return bundle
-
-
-def audit_bundle_json(events: Iterable[AccessEvent]) -> str:
-    return json.dumps(audit_bundle(events), indent=2)

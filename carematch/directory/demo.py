@@ -19,8 +19,9 @@ import datetime as dt
 import random
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from faker import Faker
+from django.core.management.base import CommandError
 
 from carematch.accounts.models import User
 from carematch.lib import geo, vocab
@@ -29,6 +30,9 @@ from carematch.lib.timezones import STATE_ZONE
 
 from .models import VerificationSource
 from .records import LicenseRecord, ProviderRecord, WindowRecord
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 # 2020 census resident population, thousands.
 STATE_POPULATION = {
@@ -114,14 +118,28 @@ def _pick(rng: random.Random, weights: dict[str, int], k: int) -> list[str]:
     return chosen
 
 
+def demo_faker(seed: int) -> Faker:
+    """A seeded Faker for synthetic names. Faker is in carematch's `demo` extra, not among
+    what the server needs, so only the demo commands import it, here."""
+    try:
+        from faker import Faker
+    except ImportError:
+        raise CommandError(
+            "The demo data needs Faker, from carematch's demo extra: pip install --editable '.[demo]' "
+            "(make install installs it)."
+        ) from None
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    return fake
+
+
 def demo_records(*, count: int = 2000, seed: int = 2026, today: dt.date) -> list[ProviderRecord]:
     """`count` synthetic providers; the same arguments always give the same list."""
     rng = random.Random(seed)  # noqa: S311 - synthetic demo data, reproducible on purpose
     # Which licenses wait for verification comes from a generator of its own, so the rest of
     # the network is the same as it was before demo licenses came verified.
     waiting = random.Random(seed * 7919 + 1)  # noqa: S311
-    fake = Faker("en_US")
-    fake.seed_instance(seed)
+    fake = demo_faker(seed)
     states, weights = list(STATE_POPULATION), list(STATE_POPULATION.values())
     home_states: Sequence[str] = list(vocab.STATES)  # every state and DC at least once
     zips = _zips_by_state()

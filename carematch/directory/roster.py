@@ -30,8 +30,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
-from tqdm import tqdm
-
 from carematch.lib.npi import is_valid_npi
 from carematch.lib.vocab import WEEKDAYS
 
@@ -141,6 +139,8 @@ def roster_read(*, source: TextIO | str, progress: bool = False) -> RosterRows:
     first_line_of: dict[str, int] = {}
     order = {name: position for position, name in enumerate((ROW, *columns))}
     npi_at = columns.index("npi")
+    from tqdm import tqdm  # import_roster's progress bar: loaded when a roster is read, not when the server starts
+
     with tqdm(total=total, unit="line", desc="checking roster", file=sys.stderr, disable=not progress,
               mininterval=0.5) as bar:
         bar.update(1)

@@ -55,11 +55,6 @@ def _cipher() -> MultiFernet:
     return _multi_fernet(_keys())
 
 
-def is_encrypted(value: str) -> bool:
-    """A stored value in carematch's encrypted format (or empty, which is stored as itself)."""
-    return value == "" or value.startswith(PREFIX)
-
-
 def encrypt(text: str) -> str:
     """The stored form of `text`: `enc1:<Fernet token>` under the first key; '' for ''."""
     if not isinstance(text, str):

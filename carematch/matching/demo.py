@@ -7,9 +7,10 @@ import datetime as dt
 
 from carematch.accounts.models import Client
 
-from .engine.types import MatchRequest
+from .engine.types import FormatChoice, MatchRequest
 from .services import waitlist_join
-from .waitlist import FORMAT_CHOICES
+
+FORMAT_CHOICES: list[FormatChoice] = ["telehealth", "any", "in_person"]
 
 
 def demo_backlog(*, count: int, seed: int, now: dt.datetime) -> int:
@@ -17,16 +18,13 @@ def demo_backlog(*, count: int, seed: int, now: dt.datetime) -> int:
     weighted like the demo network. Returns how many entries were created."""
     import random
 
-    from faker import Faker
-
     from carematch.accounts import services as accounts
-    from carematch.directory.demo import CONCERN_WEIGHTS, PAYER_WEIGHTS, STATE_POPULATION
+    from carematch.directory.demo import CONCERN_WEIGHTS, PAYER_WEIGHTS, STATE_POPULATION, demo_faker
     from carematch.lib import geo
     from carematch.lib.timezones import STATE_ZONE
 
     rng = random.Random(seed)  # noqa: S311 - synthetic demo data, reproducible on purpose
-    fake = Faker("en_US")
-    fake.seed_instance(seed)
+    fake = demo_faker(seed)
     states, weights = list(STATE_POPULATION), list(STATE_POPULATION.values())
     zips: dict[str, list[str]] = {}
     for zip_code, (_, _, state) in sorted(geo._centroids().items()):

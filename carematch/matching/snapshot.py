@@ -138,12 +138,6 @@ def snapshot_builds() -> int:
     return _kept.builds
 
 
-def snapshot_forget() -> None:
-    """Drop the kept snapshot: the next request builds one."""
-    with _kept.lock:
-        _kept.entry = None
-
-
 def busy_lookup(*, now: dt.datetime) -> BusyLookup:
     """What the engine asks the database for a request made at `now`: for some providers,
     their time off, booked sessions and live holds overlapping [start, end), and the new

@@ -17,11 +17,10 @@ from typing import Any
 import numpy as np
 
 from .assignment import Assignment
-from .engine.types import FormatChoice, MatchAnswer, MatchRequest
+from .engine.types import MatchAnswer, MatchRequest
 from .models import WaitlistEntry
 
 CANDIDATES_PER_ENTRY = 20  # the most one match request returns
-FORMAT_CHOICES: list[FormatChoice] = ["telehealth", "any", "in_person"]
 
 
 def request_to_json(request: MatchRequest) -> dict[str, Any]:

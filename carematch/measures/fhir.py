@@ -237,11 +237,6 @@ def client_bundle_data(client: Client, *, now: dt.datetime | None = None) -> dic
     }
 
 
-def client_bundle(client: Client, *, now: dt.datetime | None = None) -> Bundle:
-    """The client's record as a Bundle validated by the fhir.resources R4B models."""
-    return Bundle.model_validate(client_bundle_data(client, now=now))
-
-
 def client_export_json(client: Client, *, now: dt.datetime | None = None) -> tuple[str, dict[str, int]]:
     """The record as JSON text, validated first, and how many resources of each type it holds."""
     data = client_bundle_data(client, now=now)

@@ -148,7 +148,3 @@ def get(code: str) -> Instrument:
 
 def option_label(value: int) -> str:
     return ITEM_OPTIONS[value].label
-
-
-def difficulty_label(value: int) -> str:
-    return DIFFICULTY_OPTIONS[value].label

@@ -50,13 +50,6 @@ RELIABLE_IMPROVEMENT = "reliable_improvement"
 RELIABLE_DETERIORATION = "reliable_deterioration"
 RESPONSE = "response"
 REMISSION = "remission"
-FLAGS = (RELIABLE_IMPROVEMENT, RELIABLE_DETERIORATION, RESPONSE, REMISSION)
-FLAG_LABELS = MappingProxyType({
-    RELIABLE_IMPROVEMENT: "Reliable improvement",
-    RELIABLE_DETERIORATION: "Reliable deterioration",
-    RESPONSE: "Response (50% or more below baseline)",
-    REMISSION: "Remission (below 5)",
-})
 
 _ITEM_VALUES = frozenset(option.value for option in ITEM_OPTIONS)
 _DIFFICULTY_VALUES = frozenset(option.value for option in DIFFICULTY_OPTIONS)
@@ -122,7 +115,8 @@ def score(instrument: str, answers: Sequence[int], difficulty: int | None = None
 
 
 def change_flags(instrument: str, baseline: int, total: int) -> tuple[str, ...]:
-    """The change flags of a later score against the baseline, in the order of FLAGS."""
+    """The change flags of a later score against the baseline, in this order: reliable
+    improvement, reliable deterioration, response, remission."""
     threshold = RELIABLE_CHANGE[instrument]
     flags = []
     if baseline - total >= threshold:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Literal
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -21,7 +20,6 @@ from .models import (
     Alert,
     Assessment,
     Cadence,
-    Instrument,
     QuestionnaireRequest,
     QuestionnaireSchedule,
 )
@@ -41,7 +39,7 @@ class AssessmentWithChange:
     assessment: Assessment
     baseline_total: int
     change: int | None  # points above (positive) or below (negative) the baseline; None for the baseline
-    flags: tuple[str, ...]  # the scoring.FLAGS that apply, in that order
+    flags: tuple[str, ...]  # scoring.change_flags against the baseline
 
     @property
     def id(self) -> int:
@@ -110,9 +108,6 @@ def open_alerts_for(*, provider: Provider | None = None, client: Client | None =
     if client is not None:
         query = query.filter(client=client)
     return list(query)
-
-
-AlertStatus = Literal["open", "acknowledged", "all"]
 
 
 def alerts_visible_to(*, user: User, status: str = "open") -> QuerySet[Alert]:
@@ -261,8 +256,4 @@ def outcome_table() -> tuple[list[OutcomeRow], dict[str, outcomes.NetworkFit | N
     order = list(outcomes.CONCERN_INSTRUMENTS)
     rows.sort(key=lambda r: (r.provider.last_name, r.provider.first_name, r.provider.pk, order.index(r.concern)))
     return rows, fits
-
-
-def instrument_choices() -> list[tuple[str, str]]:
-    return list(Instrument.choices)
 

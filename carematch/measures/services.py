@@ -355,10 +355,6 @@ def _for_appointment(*, event: str, appointment_id: int, now: dt.datetime) -> No
             transaction.on_commit(lambda: _plan_after_commit(client_id=client_id, provider_id=provider_id))
 
 
-def appointment_request(*, appointment: Appointment) -> QuestionnaireRequest | None:
-    return QuestionnaireRequest.objects.filter(appointment=appointment).first()
-
-
 # --- Every two weeks ----------------------------------------------------------------------------
 
 

@@ -210,10 +210,6 @@ class CalendarFeed(models.Model):
     def __str__(self) -> str:
         return f"calendar feed {self.prefix}… of user {self.user_id}"
 
-    @property
-    def is_live(self) -> bool:
-        return self.revoked_at is None
-
 
 # --- Crisis follow-up ----------------------------------------------------------------------------
 

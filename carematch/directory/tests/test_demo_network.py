@@ -5,11 +5,13 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
+import sys
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from carematch.accounts.demo import seed_demo_accounts
-from carematch.accounts.models import Role
+from carematch.accounts.models import Role, User
 from carematch.directory.demo import demo_records, seed_demo_network
 from carematch.directory.models import License, LicenseStatus, Provider, VerificationSource
 from carematch.directory.validation import build_provider_record
@@ -62,6 +64,16 @@ def test_seeding_twice_creates_once_and_links_the_demo_provider_account():
     assert second == "Demo network already present (40 providers); left as it is."
     assert Provider.objects.count() == 40
     assert Provider.objects.get(user=provider_user).npi == demo_records(count=1, seed=3, today=TODAY)[0].npi
+
+
+@pytest.mark.django_db
+def test_without_faker_seeding_providers_says_to_install_the_demo_extra_and_writes_nothing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "faker", None)  # an install without carematch's demo extra
+    with pytest.raises(CommandError, match=r"needs Faker, from carematch's demo extra"):
+        call_command("seed_demo", "--providers", "5", "--force")
+    assert not User.objects.exists() and not Provider.objects.exists()
+    call_command("seed_demo", "--providers", "0", "--force")  # the demo logins alone need no Faker
+    assert User.objects.count() == 4 and not Provider.objects.exists()
 
 
 def test_demo_licenses_come_verified_but_for_a_few_left_waiting_to_show_the_workflow():

@@ -13,7 +13,7 @@ from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
 from carematch.care import services as care
-from carematch.measures.fhir import client_bundle, client_bundle_data
+from carematch.measures.fhir import client_bundle_data, client_export_json
 
 from .factories import gad7, in_care, phq9, record
 
@@ -47,10 +47,10 @@ def by_type(data):
 
 
 def test_the_bundle_is_valid_r4_and_holds_every_questionnaire_score_goal_and_plan(record_with_care):
-    bundle = client_bundle(record_with_care)
-    assert isinstance(bundle, Bundle) and bundle.type == "collection"
-    found = by_type(client_bundle_data(record_with_care))
-    assert {kind: len(items) for kind, items in found.items()} == {
+    text, counts = client_export_json(record_with_care)
+    assert Bundle.model_validate_json(text).type == "collection"
+    found = by_type(json.loads(text))
+    assert {kind: len(items) for kind, items in found.items()} == counts == {
         "Patient": 1, "Questionnaire": 2, "QuestionnaireResponse": 3, "Observation": 5, "Goal": 1, "CarePlan": 1,
     }
     full_urls = [entry["fullUrl"] for entry in client_bundle_data(record_with_care)["entry"]]
@@ -115,7 +115,8 @@ def test_the_goal_and_the_plan_come_from_the_care_record(record_with_care):
 
 def test_a_client_with_nothing_recorded_exports_just_their_patient_record():
     person, _ = in_care()
-    found = by_type(client_bundle(person).model_dump(mode="json"))
+    text, _ = client_export_json(person)
+    found = by_type(Bundle.model_validate_json(text).model_dump(mode="json"))
     assert list(found) == ["Patient"]
 
 

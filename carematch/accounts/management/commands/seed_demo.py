@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from carematch.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_accounts
 from carematch.accounts.models import Role
-from carematch.directory.demo import seed_demo_network
+from carematch.directory.demo import demo_faker, seed_demo_network
 
 
 class Command(BaseCommand):
@@ -27,6 +27,8 @@ class Command(BaseCommand):
             )
         if not 0 <= providers <= 200_000:
             raise CommandError("--providers must be between 0 and 200000.")
+        if providers:
+            demo_faker(seed)  # without Faker installed, say so before anything is written
         accounts = seed_demo_accounts()
         provider_account = next((user for user, _ in accounts if user.role == Role.PROVIDER), None)
         network = seed_demo_network(
