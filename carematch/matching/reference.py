@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from carematch.directory.models import License, Provider
 from carematch.lib import geo
+from carematch.lib.sessions import SESSION
 from carematch.lib.timezones import in_zone
 from carematch.measures.selectors import provider_effects
 from carematch.scheduling.models import CareRequest
-from carematch.scheduling.openings import SESSION, Window, opening_starts
+from carematch.scheduling.openings import Window, opening_starts
 from carematch.scheduling.selectors import active_claims
 
 from .engine.match import relaxations, relaxed

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from carematch.lib.holidays_us import is_federal_holiday
+from carematch.lib.sessions import SESSION
 from carematch.lib.timezones import zone
 
-SESSION = dt.timedelta(minutes=60)
 UTC = dt.UTC
 
 

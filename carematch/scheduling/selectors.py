@@ -10,9 +10,10 @@ from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from carematch.directory.models import Provider
+from carematch.lib.sessions import SESSION
 
 from .models import Appointment, CrisisAttempt, CrisisRequest, CrisisStatus, Status
-from .openings import SESSION, Window, opening_starts
+from .openings import Window, opening_starts
 
 
 def active_claims(

@@ -26,6 +26,7 @@ from carematch.directory.models import Provider
 from carematch.lib import vocab
 from carematch.lib.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
 from carematch.lib.phones import NotAPhoneNumber, phone_e164
+from carematch.lib.sessions import SESSION
 from carematch.lib.timezones import zone
 
 from .feeds import FEED_TOKEN_PREFIX, feed_owner
@@ -45,7 +46,6 @@ from .models import (
     IdempotencyRecord,
     Status,
 )
-from .openings import SESSION
 from .selectors import active_claims, provider_openings
 
 logger = logging.getLogger("carematch.scheduling.services")

@@ -25,11 +25,10 @@ import numpy.typing as npt
 
 from carematch.lib import vocab
 from carematch.lib.licenses import status_counts
+from carematch.lib.sessions import SESSION_SECONDS
 
 from .scoring import MEASURED_CONCERNS, NETWORK_MEAN_OUTCOME, Effect, outcome_value
 from .zones import day_number
-
-SESSION_SECONDS = 3600
 
 CONCERN_BITS = {slug: 1 << i for i, slug in enumerate(vocab.CONCERNS)}
 APPROACH_BITS = {slug: 1 << i for i, slug in enumerate(vocab.APPROACHES)}

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from carematch.lib import geo, vocab
+from carematch.lib.sessions import SESSION
 
 from .directory import APPROACH_BITS, CONCERN_BITS, GENDER_CODES, PAYER_BITS, POPULATION_BITS, Directory
 from .reasons import write_reasons
@@ -38,7 +39,6 @@ from .slots import Slots, candidate_slots, ceil_seconds, floor_seconds, instant,
 from .types import TIMES_OF_DAY, Match, MatchAnswer, MatchRequest, Opening, Suggestion
 from .zones import DAY, offset_of, offset_steps
 
-SESSION = dt.timedelta(hours=1)
 OPENINGS_SHOWN = 3
 FIRST_BATCH = 24
 TELEHEALTH, IN_PERSON = 1, 2

@@ -24,8 +24,9 @@ import numpy as np
 import numpy.typing as npt
 
 from carematch.lib.holidays_us import is_federal_holiday
+from carematch.lib.sessions import SESSION_SECONDS
 
-from .directory import SESSION_SECONDS, Directory
+from .directory import Directory
 from .zones import DAY, day_from_number, local_day, local_fold0, local_fold1_in_gap, offset_steps, weekday_of
 
 IntArray = npt.NDArray[np.int64]

@@ -9,11 +9,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from carematch.lib.sessions import SESSION
 from carematch.lib.timezones import zone
 from carematch.matching.engine.directory import ProviderRow, WindowRow, build_directory
 from carematch.matching.engine.slots import candidate_slots, instant, without_blocked
 from carematch.matching.engine.zones import day_number, local_fold0, offset_steps
-from carematch.scheduling.openings import SESSION, Window, opening_starts
+from carematch.scheduling.openings import Window, opening_starts
 
 ZONES = [
     "America/New_York", "America/Denver", "America/Phoenix", "America/Los_Angeles", "Pacific/Honolulu",

@@ -8,8 +8,9 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from carematch.lib.sessions import SESSION
 from carematch.lib.timezones import zone
-from carematch.scheduling.openings import SESSION, Window, is_federal_holiday, opening_starts
+from carematch.scheduling.openings import Window, is_federal_holiday, opening_starts
 
 UTC = dt.UTC
 DENVER = zone("America/Denver")

@@ -1,0 +1,19 @@
+"""How long a session is: the one length that openings, holds, bookings, the match engine,
+the calendar files and the FHIR export all use.
+
+A session is an hour. Openings start at a weekly window's start or a whole number of
+sessions after it (the step between openings is the session itself), a hold or booking
+runs from its start for one session, and anything that can block an opening that starts
+before some moment is read up to one session past that moment.
+
+Plain values only, so the match engine (which may import nothing of carematch but lib)
+uses the same length as the database side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+SESSION = dt.timedelta(hours=1)
+# The same length in whole seconds, for the match engine's arrays of instants.
+SESSION_SECONDS = SESSION // dt.timedelta(seconds=1)
