@@ -26,8 +26,7 @@ from carematch.directory.models import Provider
 from carematch.lib import vocab
 from carematch.lib.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
 from carematch.lib.phones import NotAPhoneNumber, phone_e164
-from carematch.lib.sessions import SESSION
-from carematch.lib.timezones import zone
+from carematch.lib.sessions import SESSION, session_dates
 
 from .feeds import FEED_TOKEN_PREFIX, feed_owner
 from .models import (
@@ -82,16 +81,6 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
-def _session_days(start: dt.datetime, provider: Provider, client: Client) -> list[dt.date]:
-    """The calendar dates a session touches in the provider's and the client's zones."""
-    days = set()
-    for name in {provider.timezone, client.timezone}:
-        local = zone(name)
-        days.add(start.astimezone(local).date())
-        days.add((start + SESSION).astimezone(local).date())
-    return sorted(days)
-
-
 def check_bookable(
     *, provider: Provider, client: Client | None, start: dt.datetime, format: str, now: dt.datetime,
     exclude_ids: tuple[int, ...] = (),
@@ -128,7 +117,7 @@ def check_bookable(
 def _check_client_rules(
     *, provider: Provider, client: Client, start: dt.datetime, exclude_ids: tuple[int, ...]
 ) -> None:
-    days = _session_days(start, provider, client)
+    days = session_dates(start, (provider.timezone, client.timezone))
     licenses = [lic for lic in provider.licenses.all() if lic.state == client.state]
     if not any(all(lic.counts_on(day) for day in days) for lic in licenses):
         if any(lic.awaiting_verification and all(lic.in_force_on(day) for day in days) for lic in licenses):

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from carematch.lib import geo, vocab
+from carematch.lib.licenses import unexpired_on
 from carematch.lib.sessions import SESSION
 
 from .directory import APPROACH_BITS, CONCERN_BITS, GENDER_CODES, PAYER_BITS, POPULATION_BITS, Directory
@@ -102,7 +103,7 @@ def _candidates(directory: Directory, request: MatchRequest) -> _Candidates:
         return _Candidates(empty, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint8), {})
     # No session in the window can fall on a date before this one, on any clock.
     first_date = ceil_seconds(request.earliest) // DAY - 1
-    keep = licensed.expires >= first_date
+    keep = unexpired_on(licensed.expires, first_date)
     at = licensed.providers[keep].astype(np.int64)
     expires = licensed.expires[keep]
 

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from carematch.lib.holidays_us import is_federal_holiday
+from carematch.lib.licenses import unexpired_on
 from carematch.lib.sessions import SESSION_SECONDS
 
 from .directory import Directory
@@ -157,7 +158,7 @@ def candidate_slots(
         last_date = np.maximum(
             last_date, np.maximum(local_day(client, begin), local_day(client, begin + SESSION_SECONDS))
         )
-    ok &= license_expires[owner].astype(np.int64) >= last_date
+    ok &= unexpired_on(license_expires[owner].astype(np.int64), last_date)
 
     # Sorted by candidate, then time, duplicates dropped: one key holds both (openings begin
     # at most a few weeks after `earliest_s`, well inside 32 bits).
