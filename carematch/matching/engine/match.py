@@ -36,7 +36,15 @@ from .directory import APPROACH_BITS, CONCERN_BITS, GENDER_CODES, PAYER_BITS, PO
 from .reasons import write_reasons
 from .request import check_request, population_for
 from .scoring import combine, done_well, fair_share, measured_concerns, outcomes_part, parts_counted
-from .slots import Slots, candidate_slots, ceil_seconds, floor_seconds, instant, microseconds, without_blocked
+from .slots import (
+    Slots,
+    blocked_seconds,
+    candidate_slots,
+    ceil_seconds,
+    instant,
+    microseconds,
+    without_blocked,
+)
 from .types import TIMES_OF_DAY, Match, MatchAnswer, MatchRequest, Opening, Suggestion
 from .zones import DAY, offset_of, offset_steps
 
@@ -180,7 +188,7 @@ class _Calendar:
         answer = self.lookup(wanted, self.earliest, until)
         for pid in wanted:
             spans = answer.blocked.get(pid, ())
-            self.blocked[pid] = [(floor_seconds(start), ceil_seconds(end)) for start, end in spans]
+            self.blocked[pid] = blocked_seconds(spans)
             self.recent[pid] = int(answer.recent_new_clients.get(pid, 0))
             self.read_until[pid] = until
 

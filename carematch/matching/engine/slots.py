@@ -3,7 +3,10 @@
 `candidate_slots` turns the slot templates of the candidates into the instants of every
 opening in [earliest, latest) that their weekly windows, federal holidays, minimum notice
 and licenses allow, in a handful of array operations. Time off and claims are not known
-here (they are read for the short list only); `without_blocked` takes them away.
+here (they are read for the short list only); `without_blocked` takes them away. Session
+length and step, holidays and the license rule come from carematch.lib, as they do for
+`opening_starts`; a property test (matching/tests/test_engine_openings.py) holds the two
+to the same openings, blocked time included.
 
 The rules, as `opening_starts` has them: a session starts at its window's start or a
 whole number of sessions after it, on the provider's wall clock; a start that the clock
@@ -17,6 +20,7 @@ touches, on the provider's clock and on the client's.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -170,9 +174,15 @@ def candidate_slots(
     return Slots(begins=begin, ptr=bounds)
 
 
+def blocked_seconds(spans: Iterable[tuple[dt.datetime, dt.datetime]]) -> list[tuple[int, int]]:
+    """Blocked [start, end) spans (time off, claims) as whole seconds for `without_blocked`:
+    starts rounded down, ends rounded up, which decides overlap with openings (whole
+    seconds) exactly as the spans themselves would."""
+    return [(floor_seconds(start), ceil_seconds(end)) for start, end in spans]
+
+
 def without_blocked(begins: IntArray, blocked: list[tuple[int, int]]) -> IntArray:
-    """The openings that overlap none of the blocked [start, end) spans (whole seconds: starts
-    rounded down, ends rounded up, which decides overlap exactly)."""
+    """The openings that overlap none of the blocked [start, end) spans (`blocked_seconds`)."""
     if not blocked or not len(begins):
         return begins
     starts = np.array([start for start, _ in blocked], dtype=np.int64)
