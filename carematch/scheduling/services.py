@@ -594,11 +594,6 @@ TOO_MANY_CRISIS_REQUESTS = (
 )
 
 
-def _sentence(problems: dict[str, str]) -> str:
-    text = "; ".join(problems.values())
-    return text[:1].upper() + text[1:] + "."
-
-
 def crisis_request_create(
     *, channel: str, name: str = "", phone: str = "", email: str = "", state: str = "", message: str = "",
     client: Client | None = None, care_request_id: int | None = None, address: str | None = None,
@@ -648,7 +643,7 @@ def crisis_request_create(
     if len(message) > MESSAGE_MAX:
         problems["message"] = f"a message has at most {MESSAGE_MAX} characters"
     if problems:
-        raise InvalidInput(_sentence(problems), fields=problems)
+        raise InvalidInput.for_fields(problems)
     with transaction.atomic():
         if address is not None:
             retry_after = throttle.crisis_request_retry_after(address=address, now=now)
@@ -690,7 +685,7 @@ def crisis_attempt_record(
     elif len(note) > NOTE_MAX:
         problems["note"] = f"a note has at most {NOTE_MAX} characters"
     if problems:
-        raise InvalidInput(_sentence(problems), fields=problems)
+        raise InvalidInput.for_fields(problems)
     with transaction.atomic():
         request = CrisisRequest.objects.select_for_update(of=("self",)).select_related("client").get(
             pk=crisis_request.pk
