@@ -199,6 +199,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carematch.scheduling.context_processors.staff_navigation",
+                "carematch.scheduling.context_processors.session_length",
             ],
         },
     },

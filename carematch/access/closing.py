@@ -102,17 +102,12 @@ def _check_identity(*, user: User, password: str, code: str, confirmation: str, 
     if not accounts.password_check(user=user, password=password, address=address, now=now):
         problems["password"] = "that is not your password"  # noqa: S105 - a message, not a password
     if problems:
-        raise InvalidInput(_sentence(problems), fields=problems)
+        raise InvalidInput.for_fields(problems)
     if accounts.mfa_device_of(user) is not None:
         if not str(code or "").strip():
             raise InvalidInput("Enter a code from your authenticator app, or a recovery code.",
                                fields={"code": "a code from your authenticator app is required"})
         accounts.mfa_code_check(user=user, code=str(code), address=address, now=now)
-
-
-def _sentence(problems: dict[str, str]) -> str:
-    text = "; ".join(problems.values())
-    return text[:1].upper() + text[1:] + "."
 
 
 def account_close(

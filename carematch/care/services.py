@@ -72,10 +72,8 @@ class _Problems:
         if not self.fields:
             return
         if len(self.fields) == 1:
-            [(field, problem)] = self.fields.items()
-            raise InvalidInput(f"{_FIELD_NAMES.get(field, field)} {problem}.", fields=self.fields)
-        listed = ", ".join(sorted(self.fields))
-        raise InvalidInput(f"Some fields are missing or invalid: {listed}.", fields=self.fields)
+            raise InvalidInput.for_fields(self.fields, labels=_FIELD_NAMES)
+        raise InvalidInput.for_fields(self.fields, summary="Some fields are missing or invalid", listing="names")
 
 
 _FIELD_NAMES = {

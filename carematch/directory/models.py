@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
@@ -108,10 +109,23 @@ def match_unverified_licenses() -> bool:
     return bool(settings.MATCH_UNVERIFIED_LICENSES)
 
 
-def licenses_counting_on(day: dt.date, *, prefix: str = "") -> Q:
-    """License rows that count for matching on `day`, as a filter (`prefix` e.g. "licenses__")."""
-    statuses = license_rules.statuses_that_count(match_unverified=match_unverified_licenses())
+def _licenses_on(day: dt.date, statuses: Iterable[str], prefix: str) -> Q:
+    # carematch/lib/licenses.py as a filter: one of `statuses`, and unexpired_on(expires, day),
+    # that is expires >= day.
     return Q(**{f"{prefix}status__in": sorted(statuses), f"{prefix}expires__gte": day})
+
+
+def licenses_counting_on(day: dt.date, *, prefix: str = "") -> Q:
+    """License rows that count for matching on `day` (License.counts_on), as a filter
+    (`prefix` e.g. "licenses__")."""
+    return _licenses_on(day, license_rules.statuses_that_count(match_unverified=match_unverified_licenses()),
+                        prefix)
+
+
+def licenses_in_force_on(day: dt.date, *, prefix: str = "") -> Q:
+    """License rows in force on `day` (License.in_force_on: not rejected, not expired;
+    verified or not), as a filter."""
+    return _licenses_on(day, license_rules.IN_FORCE_STATUSES, prefix)
 
 
 class License(models.Model):
@@ -175,7 +189,11 @@ class License(models.Model):
     def in_force_on(self, day: dt.date) -> bool:
         """Not rejected and not expired by `day`, whether or not verified yet (what the FHIR
         export calls active)."""
-        return self.status != LicenseStatus.REJECTED and self.expires >= day
+        return license_rules.in_force_on(status=self.status, expires=self.expires, day=day)
+
+    def expired_on(self, day: dt.date) -> bool:
+        """Past its expiry date on `day` (kept as history)."""
+        return not license_rules.unexpired_on(self.expires, day)
 
     @property
     def awaiting_verification(self) -> bool:

@@ -4,8 +4,8 @@ The directory shows a provider's bookable openings (on the public profile, as fr
 in the FHIR export) but does not compute them: an opening depends on bookings and holds,
 which are scheduling's, and scheduling already knows the directory. So the caller passes
 the function in: carematch/urls.py wires scheduling's `provider_openings` into the
-profile page, and scheduling's `export_fhir` command passes it (and its session length)
-to the export. The directory imports nothing from scheduling.
+profile page, and scheduling's `export_fhir` command passes it to the export. Each
+opening is one session long (carematch/lib/sessions.py). The directory imports nothing from scheduling.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .models import AvailabilityWindow, License, LicenseStatus, Provider, licenses_counting_on
+from .models import AvailabilityWindow, License, Provider, licenses_counting_on, licenses_in_force_on
 
 
 def provider_search(
@@ -23,16 +23,14 @@ def provider_search(
 ) -> QuerySet[Provider]:
     """Providers matching every filter given. `state` means a license there that counts for
     matching on `on` (today by default): verified (License.counts_on), not expired. With
-    `awaiting_verification_too` (the coordinators' search), a license there that is not yet
-    verified, and not expired, is enough."""
+    `awaiting_verification_too` (the coordinators' search), a license there in force is
+    enough: not yet verified will do too (License.in_force_on)."""
     queryset = Provider.objects.all()
     if state:
         day = on or timezone.localdate()
         there = Q(licenses__state=state.upper())
-        counting = licenses_counting_on(day, prefix="licenses__")
-        if awaiting_verification_too:
-            counting |= Q(licenses__status=LicenseStatus.UNVERIFIED, licenses__expires__gte=day)
-        queryset = queryset.filter(there & counting).distinct()
+        on_day = licenses_in_force_on if awaiting_verification_too else licenses_counting_on
+        queryset = queryset.filter(there & on_day(day, prefix="licenses__")).distinct()
     if concern:
         queryset = queryset.filter(concerns__has=concern.lower())
     if payer:
@@ -55,8 +53,7 @@ def licenses_expiring(*, within_days: int = 60, today: dt.date | None = None) ->
     first (not yet verified ones too: they will need renewing as well)."""
     day = today or timezone.localdate()
     return (
-        License.objects.filter(expires__gte=day, expires__lte=day + dt.timedelta(days=within_days))
-        .exclude(status="rejected")
+        License.objects.filter(licenses_in_force_on(day), expires__lte=day + dt.timedelta(days=within_days))
         .select_related("provider")
         .order_by("expires", "provider__last_name")
     )

@@ -108,7 +108,7 @@ def license_standing(lic: License, *, today: dt.date, match_unverified: bool) ->
         return LicenseStanding(False, "rejected", "Never matched: rejected",
                                "Not accepted by your coordinator, so it is not used for matching. "
                                "Ask your coordinator if you think this is wrong.")
-    if lic.expires < today:
+    if lic.expired_on(today):
         return LicenseStanding(False, "expired", "No longer matched: expired",
                                "Expired, so it is not used for matching. Send your coordinator the renewed license.")
     if lic.awaiting_verification and match_unverified:
@@ -340,7 +340,7 @@ def staff_directory(request: AuthedHttpRequest) -> HttpResponse:
     today, match_unverified = timezone.localdate(), match_unverified_licenses()
     rows = []
     for provider in page.object_list if page else []:
-        waiting = [lic for lic in provider.licenses.all() if lic.awaiting_verification and lic.expires >= today]
+        waiting = [lic for lic in provider.licenses.all() if lic.awaiting_verification and lic.in_force_on(today)]
         rows.append({
             "provider": provider,
             "licensed_in": sorted({lic.state for lic in provider.licenses.all() if lic.counts_on(today)}),
@@ -379,7 +379,7 @@ def staff_provider(request: AuthedHttpRequest, provider_id: int) -> HttpResponse
             {
                 "license": lic,
                 "state": vocab.STATES.get(lic.state, lic.state),
-                "expired": lic.expires < today,
+                "expired": lic.expired_on(today),
                 "standing": license_standing(lic, today=today, match_unverified=match_unverified),
                 "vouched_by": _vouched_by(lic),
                 "actions": [(value, label) for value, label in _STATUS_ACTIONS.items() if value != lic.status],

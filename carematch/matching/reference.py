@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from carematch.directory.models import License, Provider
 from carematch.lib import geo
+from carematch.lib.sessions import SESSION, session_dates
 from carematch.lib.timezones import in_zone
 from carematch.measures.selectors import provider_effects
 from carematch.scheduling.models import CareRequest
-from carematch.scheduling.openings import SESSION, Window, opening_starts
+from carematch.scheduling.openings import Window, opening_starts
 from carematch.scheduling.selectors import active_claims
 
 from .engine.match import relaxations, relaxed
@@ -66,10 +67,7 @@ def _formats(provider: Provider, request: MatchRequest) -> tuple[tuple[str, ...]
 
 def _licensed_for(start: dt.datetime, provider: Provider, licenses: list[License], client_zone: str) -> bool:
     """A license counts (License.counts_on: verified, not expired) on every date the session touches."""
-    days = set()
-    for name in (provider.timezone, client_zone):
-        days.add(in_zone(start, name).date())
-        days.add(in_zone(start + SESSION, name).date())
+    days = session_dates(start, (provider.timezone, client_zone))
     return any(all(lic.counts_on(day) for day in days) for lic in licenses)
 
 

@@ -33,13 +33,13 @@ import time
 from collections.abc import Sequence
 
 from django.db import connection
-from django.db.models import Exists, IntegerField, OuterRef, Q, Value
+from django.db.models import Exists, IntegerField, OuterRef, Value
 
 from carematch.directory.models import AvailabilityWindow, License, Provider, TimeOff, match_unverified_licenses
 from carematch.directory.version import version_sql
 from carematch.measures.models import Assessment
 from carematch.measures.selectors import provider_effects
-from carematch.scheduling.models import Appointment, CareRequest, Status
+from carematch.scheduling.models import Appointment, CareRequest
 
 from .engine.directory import Directory, LicenseRow, ProviderRow, WindowRow, build_directory
 from .engine.match import Busy, BusyLookup
@@ -151,8 +151,7 @@ def busy_lookup(*, now: dt.datetime) -> BusyLookup:
             ids = list(provider_ids[at:at + BUSY_CHUNK])
             away = Value(0, output_field=IntegerField())
             claims = (
-                Appointment.objects.filter(provider_id__in=ids, start__lt=end, end__gt=start)
-                .filter(Q(status=Status.BOOKED) | Q(status=Status.HELD, hold_expires_at__gt=now))
+                Appointment.objects.claiming(now=now).filter(provider_id__in=ids, start__lt=end, end__gt=start)
                 .order_by().annotate(kind=away).values_list("provider_id", "start", "end", "kind")
             )
             time_off = (

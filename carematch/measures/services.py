@@ -63,11 +63,6 @@ class Recorded:
     alerts: list[Alert]
 
 
-def _sentence(problems: dict[str, str]) -> str:
-    text = "; ".join(f"{field}: {problem}" for field, problem in problems.items())
-    return f"Some answers are missing or invalid: {text}."
-
-
 def _check_responses(responses: Sequence[Response]) -> None:
     if not responses:
         raise InvalidInput("Answer at least one questionnaire.", fields={"instrument": "this field is required"})
@@ -82,7 +77,8 @@ def _check_responses(responses: Sequence[Response]) -> None:
             problems[f"{response.instrument}"] = "answered twice"
         seen.add(response.instrument)
     if problems:
-        raise InvalidInput(_sentence(problems), fields=problems)
+        raise InvalidInput.for_fields(problems, summary="Some answers are missing or invalid",
+                                      listing="names_and_problems")
 
 
 def _check_request(request: QuestionnaireRequest, *, client: Client, responses: Sequence[Response],

@@ -1,13 +1,15 @@
-"""What every page's layout needs to know: for coordinators and admins, how many crisis
-requests are waiting, shown first in their navigation."""
+"""What every page needs to know: for coordinators and admins, how many crisis requests are
+waiting, shown first in their navigation; and for everyone, how long a session is."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
 
 from carematch.access import policy
+from carematch.lib.sessions import SESSION
 
 
 def staff_navigation(request: HttpRequest) -> dict[str, Any]:
@@ -17,3 +19,8 @@ def staff_navigation(request: HttpRequest) -> dict[str, Any]:
     from .selectors import crisis_open_count
 
     return {"crisis_open_count": crisis_open_count()}
+
+
+def session_length(request: HttpRequest) -> dict[str, Any]:
+    """`session_minutes`: what pages tell people a session lasts (carematch/lib/sessions.py)."""
+    return {"session_minutes": SESSION // dt.timedelta(minutes=1)}

@@ -5,7 +5,9 @@ table, so that one database rule covers both: at most one active claim (held or 
 per provider and start time (a unique index, on every database), and on PostgreSQL no
 two active claims of one provider whose time ranges overlap (an exclusion constraint,
 added in migration 0002). A lapsed hold is marked lapsed by the service that finds it,
-inside the same transaction, before a new claim is written.
+inside the same transaction, before a new claim is written. Which rows claim their hour
+at a given moment (booked, or a hold not yet expired) is said once, by claims_at and
+Appointment.objects.claiming: openings, the booking check and the match engine read it.
 
 A hold ends in one of two ways, and never as an appointment: it *lapses* (its 10 minutes
 ran out) or it is *released* (a new hold of the same person or browser replaced it, or
@@ -15,6 +17,8 @@ rest on the statuses in WAS_BOOKED.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.conf import settings
 from django.db import models
@@ -41,6 +45,21 @@ ACTIVE = (Status.HELD, Status.BOOKED)
 HOLD_STATUSES = (Status.HELD, Status.LAPSED, Status.RELEASED)
 # An appointment that was booked, whatever became of it: these make a provider the client's.
 WAS_BOOKED = (Status.BOOKED, Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED)
+
+
+def claims_at(now: dt.datetime) -> Q:
+    """Appointments that claim their hour at `now`: booked, or held with the hold not yet
+    expired. The statuses are ACTIVE, the ones the database's rules count (one active claim
+    per provider and start; on PostgreSQL no two overlapping), less the holds whose time ran
+    out: those still count for the database until a service marks them lapsed, which it
+    does before it writes a new claim over them (services._lapse_holds)."""
+    return Q(status__in=ACTIVE) & (~Q(status=Status.HELD) | Q(hold_expires_at__gt=now))
+
+
+class AppointmentQuerySet(models.QuerySet["Appointment"]):
+    def claiming(self, *, now: dt.datetime) -> AppointmentQuerySet:
+        """Those that still block their hour at `now` (claims_at): booked, or a live hold."""
+        return self.filter(claims_at(now))
 
 
 class Format(models.TextChoices):
@@ -115,6 +134,8 @@ class Appointment(models.Model):
         default=0, help_text="The iCalendar SEQUENCE: raised by every reschedule and by the cancellation."
     )
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AppointmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["start"]

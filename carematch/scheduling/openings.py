@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from carematch.lib.holidays_us import is_federal_holiday
+from carematch.lib.sessions import SESSION
 from carematch.lib.timezones import zone
 
-SESSION = dt.timedelta(minutes=60)
 UTC = dt.UTC
 
 
@@ -42,17 +42,17 @@ def opening_starts(
     start: dt.datetime,
     end: dt.datetime,
     now: dt.datetime,
-    min_notice: dt.timedelta = dt.timedelta(hours=2),
+    min_notice: dt.timedelta,
+    works_holidays: bool,
     blocked: Sequence[tuple[dt.datetime, dt.datetime]] = (),
-    works_holidays: bool = False,
-    length: dt.timedelta = SESSION,
 ) -> list[dt.datetime]:
     """Start times (aware, UTC) of openings in [start, end), sorted.
 
-    An opening is `length` long, begins at a window's start or a whole number of
-    `length`s after it, ends inside the window, begins no sooner than `now + min_notice`,
-    falls on no US federal holiday (unless the provider works them), and overlaps
-    nothing in `blocked` (time off, appointments, holds).
+    An opening is one session long (carematch/lib/sessions.py), begins at a window's start
+    or a whole number of sessions after it, ends inside the window, begins no sooner than
+    `now + min_notice`, falls on no US federal holiday (unless the provider works them),
+    and overlaps nothing in `blocked` (time off, appointments, holds). The provider's
+    notice and holiday choice have no default here: callers pass the provider's own.
     """
     if start.tzinfo is None or end.tzinfo is None or now.tzinfo is None:
         raise ValueError("start, end and now must be time-zone aware")
@@ -73,11 +73,11 @@ def opening_starts(
                 step = dt.datetime.combine(day, window.start)
                 while step.date() == day and step.time() < window.end:
                     local = _local(day, step.time(), tz)
-                    step += length
+                    step += SESSION
                     if local is None:
                         continue
                     begin = local.astimezone(UTC)
-                    finish = begin + length
+                    finish = begin + SESSION
                     if finish > window_end.astimezone(UTC):
                         break
                     if begin < earliest or begin >= end:

@@ -6,22 +6,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, QuerySet
 from django.utils import timezone
 
 from carematch.directory.models import Provider
+from carematch.lib.sessions import SESSION
 
-from .models import Appointment, CrisisAttempt, CrisisRequest, CrisisStatus, Status
-from .openings import SESSION, Window, opening_starts
+from .models import Appointment, CrisisAttempt, CrisisRequest, CrisisStatus
+from .openings import Window, opening_starts
 
 
 def active_claims(
     *, provider: Provider, start: dt.datetime, end: dt.datetime, now: dt.datetime, exclude_ids: Collection[int] = ()
 ) -> QuerySet[Appointment]:
-    """Booked appointments and live holds of the provider overlapping [start, end)."""
+    """Booked appointments and live holds of the provider overlapping [start, end)
+    (Appointment.objects.claiming)."""
     return (
-        Appointment.objects.filter(provider=provider, start__lt=end, end__gt=start)
-        .filter(Q(status=Status.BOOKED) | Q(status=Status.HELD, hold_expires_at__gt=now))
+        Appointment.objects.claiming(now=now).filter(provider=provider, start__lt=end, end__gt=start)
         .exclude(pk__in=list(exclude_ids))
     )
 

@@ -26,7 +26,7 @@ from carematch.directory.models import Provider
 from carematch.lib import vocab
 from carematch.lib.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
 from carematch.lib.phones import NotAPhoneNumber, phone_e164
-from carematch.lib.timezones import zone
+from carematch.lib.sessions import SESSION, session_dates
 
 from .feeds import FEED_TOKEN_PREFIX, feed_owner
 from .models import (
@@ -45,7 +45,6 @@ from .models import (
     IdempotencyRecord,
     Status,
 )
-from .openings import SESSION
 from .selectors import active_claims, provider_openings
 
 logger = logging.getLogger("carematch.scheduling.services")
@@ -80,16 +79,6 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     if not 2 <= moment.year <= 9998:
         raise InvalidSlot("Give a start time in the coming months.", fields={"start": "is not a bookable date"})
     return moment.astimezone(dt.UTC)
-
-
-def _session_days(start: dt.datetime, provider: Provider, client: Client) -> list[dt.date]:
-    """The calendar dates a session touches in the provider's and the client's zones."""
-    days = set()
-    for name in {provider.timezone, client.timezone}:
-        local = zone(name)
-        days.add(start.astimezone(local).date())
-        days.add((start + SESSION).astimezone(local).date())
-    return sorted(days)
 
 
 def check_bookable(
@@ -128,7 +117,7 @@ def check_bookable(
 def _check_client_rules(
     *, provider: Provider, client: Client, start: dt.datetime, exclude_ids: tuple[int, ...]
 ) -> None:
-    days = _session_days(start, provider, client)
+    days = session_dates(start, (provider.timezone, client.timezone))
     licenses = [lic for lic in provider.licenses.all() if lic.state == client.state]
     if not any(all(lic.counts_on(day) for day in days) for lic in licenses):
         if any(lic.awaiting_verification and all(lic.in_force_on(day) for day in days) for lic in licenses):
@@ -605,11 +594,6 @@ TOO_MANY_CRISIS_REQUESTS = (
 )
 
 
-def _sentence(problems: dict[str, str]) -> str:
-    text = "; ".join(problems.values())
-    return text[:1].upper() + text[1:] + "."
-
-
 def crisis_request_create(
     *, channel: str, name: str = "", phone: str = "", email: str = "", state: str = "", message: str = "",
     client: Client | None = None, care_request_id: int | None = None, address: str | None = None,
@@ -659,7 +643,7 @@ def crisis_request_create(
     if len(message) > MESSAGE_MAX:
         problems["message"] = f"a message has at most {MESSAGE_MAX} characters"
     if problems:
-        raise InvalidInput(_sentence(problems), fields=problems)
+        raise InvalidInput.for_fields(problems)
     with transaction.atomic():
         if address is not None:
             retry_after = throttle.crisis_request_retry_after(address=address, now=now)
@@ -701,7 +685,7 @@ def crisis_attempt_record(
     elif len(note) > NOTE_MAX:
         problems["note"] = f"a note has at most {NOTE_MAX} characters"
     if problems:
-        raise InvalidInput(_sentence(problems), fields=problems)
+        raise InvalidInput.for_fields(problems)
     with transaction.atomic():
         request = CrisisRequest.objects.select_for_update(of=("self",)).select_related("client").get(
             pk=crisis_request.pk

@@ -26,8 +26,8 @@ Out, per provider (references are `urn:uuid:` fullUrls, the same for the same di
 - One network Organization (plannet-Network) per payer, identified by the payer's slug.
 
 Openings are scheduling's, not the directory's: the caller passes in the function that
-gives a provider's openings and their length (scheduling's `export_fhir` command passes
-provider_openings and SESSION).
+gives a provider's openings (scheduling's `export_fhir` command passes provider_openings);
+each is one session long (carematch/lib/sessions.py).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from carematch.lib import geo, vocab
 from carematch.lib.languages import LANGUAGES
+from carematch.lib.sessions import SESSION
 
 from ..models import AvailabilityWindow, License, Provider
 from ..openings import OpeningsOf
@@ -292,7 +293,7 @@ def _roles(provider: Provider, *, locations: list[dict[str, Any]], meta: dict[st
 
 
 def _schedule(
-    provider: Provider, *, horizon: tuple[dt.datetime, dt.datetime] | None, session: dt.timedelta,
+    provider: Provider, *, horizon: tuple[dt.datetime, dt.datetime] | None,
 ) -> dict[str, Any]:
     return {
         "resourceType": "Schedule",
@@ -305,11 +306,11 @@ def _schedule(
             _reference("HealthcareService", provider.npi),
         ],
         "planningHorizon": {"start": _instant(horizon[0]), "end": _instant(horizon[1])} if horizon else {},
-        "comment": f"Free slots are {int(session.total_seconds() // 60)}-minute openings; times are UTC.",
+        "comment": f"Free slots are {int(SESSION.total_seconds() // 60)}-minute openings; times are UTC.",
     }
 
 
-def _slots(provider: Provider, openings: Sequence[dt.datetime], session: dt.timedelta) -> list[dict[str, Any]]:
+def _slots(provider: Provider, openings: Sequence[dt.datetime]) -> list[dict[str, Any]]:
     schedule = _reference("Schedule", provider.npi)
     slots = []
     for start in openings:
@@ -320,13 +321,13 @@ def _slots(provider: Provider, openings: Sequence[dt.datetime], session: dt.time
             "schedule": schedule,
             "status": "free",
             "start": _instant(begin),
-            "end": _instant(begin + session),
+            "end": _instant(begin + SESSION),
         })
     return slots
 
 
 def _provider_resources(
-    provider: Provider, *, openings: Sequence[dt.datetime], session: dt.timedelta, today: dt.date,
+    provider: Provider, *, openings: Sequence[dt.datetime], today: dt.date,
     horizon: tuple[dt.datetime, dt.datetime] | None,
 ) -> list[dict[str, Any]]:
     meta = {"lastUpdated": _instant(provider.updated_at)} if provider.updated_at else {}
@@ -337,23 +338,22 @@ def _provider_resources(
         *_roles(provider, locations=locations, meta=meta),
         _service(provider, locations=locations, meta=meta),
         *([_location(provider, meta=meta)] if has_office else []),
-        _schedule(provider, horizon=horizon, session=session),
+        _schedule(provider, horizon=horizon),
     ]
-    return [_without_empty(resource) for resource in resources] + _slots(provider, openings, session)
+    return [_without_empty(resource) for resource in resources] + _slots(provider, openings)
 
 
 def bundle_data(
     providers: Iterable[Provider],
     *,
     openings_by_provider: Mapping[str, Sequence[dt.datetime]],
-    session: dt.timedelta,
     generated_at: dt.datetime,
     horizon: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> dict[str, Any]:
     """The providers (licenses and windows prefetched) as a collection Bundle, in plain JSON data.
 
-    `openings_by_provider` maps an NPI to the start times of its openings, each `session`
-    long; each becomes a free Slot. `generated_at` stamps the bundle and decides which
+    `openings_by_provider` maps an NPI to the start times of its openings, each one
+    session long; each becomes a free Slot. `generated_at` stamps the bundle and decides which
     licenses are active.
     """
     if generated_at.tzinfo is None:
@@ -364,7 +364,7 @@ def bundle_data(
     for provider in providers:
         payers.update(provider.insurance)
         resources.extend(_provider_resources(
-            provider, openings=openings_by_provider.get(provider.npi, ()), session=session, today=today,
+            provider, openings=openings_by_provider.get(provider.npi, ()), today=today,
             horizon=horizon,
         ))
     ordered_payers = [slug for slug in vocab.PAYERS if slug in payers] + sorted(payers - set(vocab.PAYERS))
@@ -382,39 +382,38 @@ def providers_to_bundle(
     providers: Iterable[Provider],
     *,
     openings_by_provider: Mapping[str, Sequence[dt.datetime]],
-    session: dt.timedelta,
     generated_at: dt.datetime,
     horizon: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> Bundle:
     """bundle_data as a Bundle validated by the fhir.resources R4B models."""
     return Bundle.model_validate(bundle_data(
-        providers, openings_by_provider=openings_by_provider, session=session, generated_at=generated_at,
+        providers, openings_by_provider=openings_by_provider, generated_at=generated_at,
         horizon=horizon,
     ))
 
 
 def directory_bundle_data(
-    *, days: int, openings: OpeningsOf, session: dt.timedelta, now: dt.datetime | None = None,
+    *, days: int, openings: OpeningsOf, now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Every provider in the directory with a free slot for each of their openings in the
-    next `days` days: `openings` gives them (scheduling's provider_openings), each `session` long."""
+    next `days` days: `openings` gives them (scheduling's provider_openings), each one session long."""
     now = now or timezone.now()
     end = now + dt.timedelta(days=days)
     providers = list(Provider.objects.order_by("npi").prefetch_related("licenses", "windows"))
     openings_by_provider = {
         provider.npi: openings(provider=provider, start=now, end=end, now=now) for provider in providers
     }
-    return bundle_data(providers, openings_by_provider=openings_by_provider, session=session, generated_at=now,
+    return bundle_data(providers, openings_by_provider=openings_by_provider, generated_at=now,
                        horizon=(now, end))
 
 
 def directory_export_json(
-    *, days: int, openings: OpeningsOf, session: dt.timedelta, now: dt.datetime | None = None,
+    *, days: int, openings: OpeningsOf, now: dt.datetime | None = None,
 ) -> tuple[str, dict[str, int]]:
     """The directory bundle (directory_bundle_data) as JSON text, checked against the R4B
     models first, and how many resources of each type it holds. (Writing the checked plain
     data is twice as fast as serializing the models, and the same JSON.)"""
-    data = directory_bundle_data(days=days, openings=openings, session=session, now=now)
+    data = directory_bundle_data(days=days, openings=openings, now=now)
     problems = fhir_problems(data, name="export")
     if problems:
         raise ValueError(f"the export is not valid FHIR R4: {problems[0]}")

@@ -18,7 +18,6 @@ from carematch.directory.models import LicenseStatus, Provider
 from carematch.directory.records import WindowRecord
 from carematch.lib import vocab
 from carematch.lib.npi import make_npi
-from carematch.scheduling.openings import SESSION
 from carematch.scheduling.selectors import provider_openings
 
 from .factories import LicenseFactory, ProviderFactory, TimeOffFactory, WindowFactory
@@ -48,7 +47,7 @@ def extension(resource, url):
 
 def directory_json(days=14, now=NOW):
     """The export as the JSON it is written as, after checking it parses back with the R4B models."""
-    text, _ = fhir.directory_export_json(days=days, openings=provider_openings, session=SESSION, now=now)
+    text, _ = fhir.directory_export_json(days=days, openings=provider_openings, now=now)
     Bundle.model_validate_json(text)
     return json.loads(text)
 
@@ -294,8 +293,8 @@ def test_the_written_json_is_what_the_r4b_models_serialize():
     providers = Provider.objects.prefetch_related("licenses", "windows")
     openings = {provider.npi: [NOW + dt.timedelta(hours=3)]}
 
-    bundle = fhir.providers_to_bundle(providers, openings_by_provider=openings, session=SESSION, generated_at=NOW)
-    data = fhir.bundle_data(providers, openings_by_provider=openings, session=SESSION, generated_at=NOW)
+    bundle = fhir.providers_to_bundle(providers, openings_by_provider=openings, generated_at=NOW)
+    data = fhir.bundle_data(providers, openings_by_provider=openings, generated_at=NOW)
 
     assert json.loads(bundle.model_dump_json()) == data
     [slot] = resources(data, "Slot")
@@ -307,14 +306,14 @@ def test_the_same_directory_exports_the_same_resources_and_references():
     provider = ProviderFactory()
     LicenseFactory(provider=provider)
     WindowFactory(provider=provider)
-    export = {"openings": provider_openings, "session": SESSION}
+    export = {"openings": provider_openings}
     first = fhir.directory_export_json(days=14, now=NOW, **export)
     assert first == fhir.directory_export_json(days=14, now=NOW, **export)
 
 
 def test_export_refuses_a_time_without_a_zone():
     with pytest.raises(ValueError, match="time-zone aware"):
-        fhir.providers_to_bundle([], openings_by_provider={}, session=SESSION,
+        fhir.providers_to_bundle([], openings_by_provider={},
                                 generated_at=dt.datetime(2026, 1, 1))  # noqa: DTZ001
 
 

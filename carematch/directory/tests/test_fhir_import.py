@@ -19,7 +19,6 @@ from carematch.directory import fhir
 from carematch.directory.fhir import terms
 from carematch.directory.models import License, LicenseStatus, Provider, VerificationSource
 from carematch.directory.services import PROVIDER_FIELDS, license_set_status
-from carematch.scheduling.openings import SESSION
 from carematch.scheduling.selectors import provider_openings
 
 from .factories import LicenseFactory, ProviderFactory, WindowFactory
@@ -278,7 +277,7 @@ def test_an_edited_export_updates_only_what_changed_and_counts_it(tmp_path):
     LicenseFactory(provider=kept)
     changed = ProviderFactory()
     LicenseFactory(provider=changed, number="CO-77")
-    data = json.loads(fhir.directory_export_json(days=1, openings=provider_openings, session=SESSION, now=NOW)[0])
+    data = json.loads(fhir.directory_export_json(days=1, openings=provider_openings, now=NOW)[0])
     practitioner = resource(data, "Practitioner", changed.npi)
     extensions = practitioner["qualification"][0]["extension"]
     [verification] = [e for e in extensions if e["url"] == terms.LICENSE_VERIFICATION]

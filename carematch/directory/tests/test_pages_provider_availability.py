@@ -53,6 +53,7 @@ def test_the_page_lists_weekly_hours_and_time_off_in_the_providers_own_zone(clie
     client.force_login(provider.user)
     html = client.get(URL).content.decode()
     assert "America/Denver" in html
+    assert "Clients can book 60-minute sessions" in html
     assert "Wednesday 13:00 to 17:30" in html
     day = dt.date(next_year, 1, 4)
     assert f"{day:%a} 4 Jan {next_year}, 9:00 AM MST to {day:%a} 4 Jan {next_year}, 1:00 PM MST" in html

@@ -110,6 +110,14 @@ def test_time_off_removes_openings_from_the_public_profile(client):
     assert shown_days(html) == [day_label(first_day + dt.timedelta(days=7))]
 
 
+def test_the_openings_say_how_long_a_session_is(client):
+    provider = ProviderFactory(timezone="America/Denver", works_holidays=True)
+    for weekday in range(7):
+        WindowFactory(provider=provider, weekday=weekday, start=dt.time(10), end=dt.time(12))
+    html = client.get(f"/providers/{provider.pk}/").content.decode()
+    assert shown_times(html) and "Each session is 60 minutes." in html
+
+
 def test_a_provider_with_no_hours_says_there_are_no_openings(client):
     provider = ProviderFactory(first_name="Sam")
     html = client.get(f"/providers/{provider.pk}/").content.decode()

@@ -6,8 +6,9 @@ request can match them. List attributes are bit masks over the shipped vocabular
 licenses become, per state, the latest expiry among the provider's licenses there whose
 verification lets them count (carematch/lib/licenses.py: verified, or also not yet
 verified where the deployment allows it; never rejected), so that a license counts on a
-date exactly when that expiry is on or after it; weekly windows become slot templates (a weekday and a wall-clock
-start on the provider's own clock, one per whole session that fits in the window).
+date exactly when that expiry has not passed by then (lib.licenses.unexpired_on); weekly
+windows become slot templates (a weekday and a wall-clock start on the provider's own
+clock, one per whole session that fits in the window).
 Outcome estimates (carematch.measures.selectors.provider_effects) become, per measured
 concern, each provider's value of the outcomes part (engine/scoring.py).
 """
@@ -25,11 +26,10 @@ import numpy.typing as npt
 
 from carematch.lib import vocab
 from carematch.lib.licenses import status_counts
+from carematch.lib.sessions import SESSION_SECONDS
 
 from .scoring import MEASURED_CONCERNS, NETWORK_MEAN_OUTCOME, Effect, outcome_value
 from .zones import day_number
-
-SESSION_SECONDS = 3600
 
 CONCERN_BITS = {slug: 1 << i for i, slug in enumerate(vocab.CONCERNS)}
 APPROACH_BITS = {slug: 1 << i for i, slug in enumerate(vocab.APPROACHES)}

@@ -29,16 +29,25 @@ import numpy as np
 import numpy.typing as npt
 
 from carematch.lib import geo, vocab
+from carematch.lib.licenses import unexpired_on
+from carematch.lib.sessions import SESSION
 
 from .directory import APPROACH_BITS, CONCERN_BITS, GENDER_CODES, PAYER_BITS, POPULATION_BITS, Directory
 from .reasons import write_reasons
 from .request import check_request, population_for
 from .scoring import combine, done_well, fair_share, measured_concerns, outcomes_part, parts_counted
-from .slots import Slots, candidate_slots, ceil_seconds, floor_seconds, instant, microseconds, without_blocked
+from .slots import (
+    Slots,
+    blocked_seconds,
+    candidate_slots,
+    ceil_seconds,
+    instant,
+    microseconds,
+    without_blocked,
+)
 from .types import TIMES_OF_DAY, Match, MatchAnswer, MatchRequest, Opening, Suggestion
 from .zones import DAY, offset_of, offset_steps
 
-SESSION = dt.timedelta(hours=1)
 OPENINGS_SHOWN = 3
 FIRST_BATCH = 24
 TELEHEALTH, IN_PERSON = 1, 2
@@ -102,7 +111,7 @@ def _candidates(directory: Directory, request: MatchRequest) -> _Candidates:
         return _Candidates(empty, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint8), {})
     # No session in the window can fall on a date before this one, on any clock.
     first_date = ceil_seconds(request.earliest) // DAY - 1
-    keep = licensed.expires >= first_date
+    keep = unexpired_on(licensed.expires, first_date)
     at = licensed.providers[keep].astype(np.int64)
     expires = licensed.expires[keep]
 
@@ -179,7 +188,7 @@ class _Calendar:
         answer = self.lookup(wanted, self.earliest, until)
         for pid in wanted:
             spans = answer.blocked.get(pid, ())
-            self.blocked[pid] = [(floor_seconds(start), ceil_seconds(end)) for start, end in spans]
+            self.blocked[pid] = blocked_seconds(spans)
             self.recent[pid] = int(answer.recent_new_clients.get(pid, 0))
             self.read_until[pid] = until
 

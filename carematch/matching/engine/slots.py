@@ -3,7 +3,10 @@
 `candidate_slots` turns the slot templates of the candidates into the instants of every
 opening in [earliest, latest) that their weekly windows, federal holidays, minimum notice
 and licenses allow, in a handful of array operations. Time off and claims are not known
-here (they are read for the short list only); `without_blocked` takes them away.
+here (they are read for the short list only); `without_blocked` takes them away. Session
+length and step, holidays and the license rule come from carematch.lib, as they do for
+`opening_starts`; a property test (matching/tests/test_engine_openings.py) holds the two
+to the same openings, blocked time included.
 
 The rules, as `opening_starts` has them: a session starts at its window's start or a
 whole number of sessions after it, on the provider's wall clock; a start that the clock
@@ -17,6 +20,7 @@ touches, on the provider's clock and on the client's.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,8 +28,10 @@ import numpy as np
 import numpy.typing as npt
 
 from carematch.lib.holidays_us import is_federal_holiday
+from carematch.lib.licenses import unexpired_on
+from carematch.lib.sessions import SESSION_SECONDS
 
-from .directory import SESSION_SECONDS, Directory
+from .directory import Directory
 from .zones import DAY, day_from_number, local_day, local_fold0, local_fold1_in_gap, offset_steps, weekday_of
 
 IntArray = npt.NDArray[np.int64]
@@ -156,7 +162,7 @@ def candidate_slots(
         last_date = np.maximum(
             last_date, np.maximum(local_day(client, begin), local_day(client, begin + SESSION_SECONDS))
         )
-    ok &= license_expires[owner].astype(np.int64) >= last_date
+    ok &= unexpired_on(license_expires[owner].astype(np.int64), last_date)
 
     # Sorted by candidate, then time, duplicates dropped: one key holds both (openings begin
     # at most a few weeks after `earliest_s`, well inside 32 bits).
@@ -168,9 +174,15 @@ def candidate_slots(
     return Slots(begins=begin, ptr=bounds)
 
 
+def blocked_seconds(spans: Iterable[tuple[dt.datetime, dt.datetime]]) -> list[tuple[int, int]]:
+    """Blocked [start, end) spans (time off, claims) as whole seconds for `without_blocked`:
+    starts rounded down, ends rounded up, which decides overlap with openings (whole
+    seconds) exactly as the spans themselves would."""
+    return [(floor_seconds(start), ceil_seconds(end)) for start, end in spans]
+
+
 def without_blocked(begins: IntArray, blocked: list[tuple[int, int]]) -> IntArray:
-    """The openings that overlap none of the blocked [start, end) spans (whole seconds: starts
-    rounded down, ends rounded up, which decides overlap exactly)."""
+    """The openings that overlap none of the blocked [start, end) spans (`blocked_seconds`)."""
     if not blocked or not len(begins):
         return begins
     starts = np.array([start for start, _ in blocked], dtype=np.int64)

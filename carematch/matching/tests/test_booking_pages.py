@@ -130,12 +130,14 @@ def test_a_logged_in_client_books_in_two_steps_and_nothing_is_asked_twice(client
     sam = ClientFactory()
     client.force_login(sam.user)
     start = next_opening(provider)
+    assert ", for 60 minutes.</p>" in client.get(book_url(provider, start)).content.decode()
     held = client.post(book_url(provider, start), {"start": start.isoformat(), "format": "in_person"})
     finish = client.get(held["Location"])
     assert finish.context["form"] is None
     booked = client.post(held["Location"])
     appointment = Appointment.objects.get()
     assert booked["Location"] == f"/sessions/{appointment.pk}/"
+    assert "<dt>Length</dt><dd>60 minutes</dd>" in client.get(booked["Location"]).content.decode()
     assert (appointment.client, appointment.format, appointment.status) == (sam, "in_person", Status.BOOKED)
 
 

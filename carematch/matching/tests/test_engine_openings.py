@@ -1,19 +1,23 @@
 """The engine computes the openings of many providers at once; for every input they are the
-openings carematch.scheduling.openings gives one provider at a time. No database."""
+openings carematch.scheduling.openings gives one provider at a time: weekly windows, time
+zones and their clock changes, notice, federal holidays, and blocked time (time off, and
+booked sessions and holds) alike. No database."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from carematch.lib.licenses import license_counts_on
+from carematch.lib.sessions import SESSION, session_dates
 from carematch.lib.timezones import zone
 from carematch.matching.engine.directory import ProviderRow, WindowRow, build_directory
-from carematch.matching.engine.slots import candidate_slots, instant, without_blocked
+from carematch.matching.engine.slots import blocked_seconds, candidate_slots, instant, without_blocked
 from carematch.matching.engine.zones import day_number, local_fold0, offset_steps
-from carematch.scheduling.openings import SESSION, Window, opening_starts
+from carematch.scheduling.openings import Window, opening_starts
 
 ZONES = [
     "America/New_York", "America/Denver", "America/Phoenix", "America/Los_Angeles", "Pacific/Honolulu",
@@ -53,7 +57,24 @@ def weekly_windows(draw: st.DrawFn) -> list[WindowRow]:
     return windows
 
 
-@settings(max_examples=100, deadline=None)
+# Microseconds from an opening's edge: on it, and just either side of it.
+NEAR = st.sampled_from([0, 1, -1, 500_000, -500_000, 999_999, -999_999, 1_000_000, -1_000_000])
+
+
+@st.composite
+def time_off(draw: st.DrawFn, around: dt.datetime, hours: int) -> tuple[dt.datetime, dt.datetime]:
+    """A span of time off anywhere from a day before the window to a day after it, of any
+    length from a microsecond to three days, at any microsecond."""
+    start = around + dt.timedelta(minutes=draw(st.integers(-24 * 60, (hours + 24) * 60)),
+                                  microseconds=draw(st.integers(-999_999, 999_999)))
+    length = draw(st.one_of(
+        st.integers(1, 3 * 24 * 60 * 60 * 1_000_000),
+        st.sampled_from([1, 1_000_000, 30 * 60 * 1_000_000, SESSION // dt.timedelta(microseconds=1)]),
+    ))
+    return start, start + dt.timedelta(microseconds=length)
+
+
+@settings(max_examples=200, deadline=None)
 @given(
     windows=weekly_windows(),
     tz_name=st.sampled_from(ZONES),
@@ -64,13 +85,35 @@ def weekly_windows(draw: st.DrawFn) -> list[WindowRow]:
     hours=st.sampled_from([1, 24, 48, 72, 168]),
     notice=st.sampled_from([0, 2, 24]),
     works_holidays=st.booleans(),
+    data=st.data(),
 )
 def test_openings_of_many_providers_are_those_of_opening_starts(
-    windows, tz_name, base, minutes, lead_minutes, micro, hours, notice, works_holidays
+    windows, tz_name, base, minutes, lead_minutes, micro, hours, notice, works_holidays, data
 ):
     now = base + dt.timedelta(minutes=minutes, microseconds=micro)
     earliest = now + dt.timedelta(minutes=lead_minutes, microseconds=micro // 3)
     latest = earliest + dt.timedelta(hours=hours)
+    rules = {"tz_name": tz_name, "now": now, "min_notice": dt.timedelta(hours=notice),
+             "works_holidays": works_holidays, "windows": [Window(w.weekday, w.start, w.end) for w in windows]}
+    # Blocked time: time off anywhere; time off that ends about when an opening begins or
+    # begins about when it ends (to the microsecond either side); and claims (booked
+    # sessions, holds) on the provider's own openings, on times beside them, and on openings
+    # that start before the window or end after it.
+    unblocked = opening_starts(start=earliest - SESSION, end=latest + SESSION, **rules)
+    blocked = data.draw(st.lists(time_off(earliest, hours), max_size=4))
+    if unblocked:
+        for start, ends_then, by, length in data.draw(st.lists(st.tuples(
+            st.sampled_from(unblocked), st.booleans(), st.one_of(NEAR, st.integers(-1_000_000, 1_000_000)),
+            st.integers(1, 3 * 60 * 60 * 1_000_000),
+        ), max_size=3)):
+            edge = start + dt.timedelta(microseconds=by) + (dt.timedelta(0) if ends_then else SESSION)
+            span = dt.timedelta(microseconds=length)
+            blocked.append((edge - span, edge) if ends_then else (edge, edge + span))
+        claimed = data.draw(st.lists(st.sampled_from(unblocked), max_size=6, unique=True))
+        moved = data.draw(st.lists(st.sampled_from([-90, -30, 30, 90]), max_size=len(claimed)))
+        blocked += [(start, start + SESSION) for start in claimed]
+        blocked += [(start + dt.timedelta(minutes=by), start + dt.timedelta(minutes=by) + SESSION)
+                    for start, by in zip(claimed, moved, strict=False)]
     directory = build_directory(
         providers=[provider_row(timezone=tz_name, min_notice_hours=notice, works_holidays=works_holidays)],
         licenses=[], windows=windows,
@@ -79,11 +122,11 @@ def test_openings_of_many_providers_are_those_of_opening_starts(
         directory, np.array([0]), license_expires=np.array([10**6], dtype=np.int32),
         earliest=earliest, latest=latest, now=now, client_zone="America/New_York",
     )
-    expected = opening_starts(
-        windows=[Window(w.weekday, w.start, w.end) for w in windows], tz_name=tz_name, start=earliest, end=latest,
-        now=now, min_notice=dt.timedelta(hours=notice), works_holidays=works_holidays,
-    )
-    assert [instant(begin) for begin in slots.of(0)] == expected
+    expected = opening_starts(start=earliest, end=latest, blocked=blocked, **rules)
+    assert [instant(begin) for begin in without_blocked(slots.of(0), blocked_seconds(blocked))] == expected
+    free = [start for start in unblocked if earliest <= start < latest]
+    event("no openings" if not free else "blocked time took openings away" if len(expected) < len(free)
+          else "blocked time took nothing away")
 
 
 @settings(max_examples=100, deadline=None)
@@ -112,12 +155,9 @@ def test_an_opening_needs_a_license_counting_on_every_date_the_session_touches(
         now=base, min_notice=dt.timedelta(0), works_holidays=True,
     )
 
-    def counts(start: dt.datetime) -> bool:
-        touched = {
-            moment.astimezone(zone(name)).date()
-            for name in (provider_zone, client_zone) for moment in (start, start + SESSION)
-        }
-        return max(touched) <= expires
+    def counts(start: dt.datetime) -> bool:  # as the booking check has it
+        return all(license_counts_on(status="verified", expires=expires, day=day, match_unverified=False)
+                   for day in session_dates(start, (provider_zone, client_zone)))
 
     assert [instant(begin) for begin in slots.of(0)] == [start for start in every if counts(start)]
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory
+from carematch.lib.sessions import SESSION
 from carematch.scheduling.clock import RequestRecord, clock_figures, nearest_rank
 from carematch.scheduling.models import Appointment, CareRequest, Status
-from carematch.scheduling.openings import SESSION
 
 from .factories import ClientFactory, weekday_provider
 

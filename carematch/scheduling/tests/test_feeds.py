@@ -14,9 +14,9 @@ from icalendar import Calendar
 
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory
+from carematch.lib.sessions import SESSION
 from carematch.scheduling.calendar import appointment_uid
 from carematch.scheduling.models import Appointment, CalendarFeed, Status
-from carematch.scheduling.openings import SESSION
 
 from .factories import ClientFactory, weekday_provider
 

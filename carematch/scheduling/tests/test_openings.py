@@ -8,8 +8,9 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from carematch.lib.sessions import SESSION
 from carematch.lib.timezones import zone
-from carematch.scheduling.openings import SESSION, Window, is_federal_holiday, opening_starts
+from carematch.scheduling.openings import Window, is_federal_holiday, opening_starts
 
 UTC = dt.UTC
 DENVER = zone("America/Denver")
@@ -19,10 +20,10 @@ def local(moment):
     return moment.astimezone(DENVER).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
-def openings(windows, start, end, now=None, **kw):
+def openings(windows, start, end, now=None, min_notice=dt.timedelta(hours=2), works_holidays=False, **kw):
     return opening_starts(
         windows=windows, tz_name="America/Denver", start=start, end=end,
-        now=now or dt.datetime(2020, 1, 1, tzinfo=UTC), **kw,
+        now=now or dt.datetime(2020, 1, 1, tzinfo=UTC), min_notice=min_notice, works_holidays=works_holidays, **kw,
     )
 
 

@@ -118,6 +118,7 @@ def _load(*, providers: int, seed: int) -> None:
     from carematch.directory.demo import demo_records
     from carematch.directory.models import Provider, TimeOff
     from carematch.directory.services import providers_upsert
+    from carematch.lib.sessions import SESSION
     from carematch.scheduling.models import Appointment, CareRequest, Status
     from carematch.scheduling.openings import Window, opening_starts
 
@@ -157,7 +158,7 @@ def _load(*, providers: int, seed: int) -> None:
                 taken.add((client.pk, start))
                 held = rng.random() < 0.3
                 claims.append(Appointment(
-                    provider=provider, client=client, start=start, end=start + dt.timedelta(hours=1),
+                    provider=provider, client=client, start=start, end=start + SESSION,
                     format=provider.formats[0], status=Status.HELD if held else Status.BOOKED,
                     hold_expires_at=now + dt.timedelta(days=1) if held else None,
                     booked_at=None if held else now,
@@ -174,7 +175,7 @@ def _load(*, providers: int, seed: int) -> None:
                     continue
                 taken.add((client.pk, past))
                 first_sessions.append(Appointment(
-                    provider=provider, client=client, start=past, end=past + dt.timedelta(hours=1),
+                    provider=provider, client=client, start=past, end=past + SESSION,
                     format=provider.formats[0], status=Status.COMPLETED, booked_at=past - dt.timedelta(days=1),
                 ))
     Appointment.objects.bulk_create(claims, batch_size=500)

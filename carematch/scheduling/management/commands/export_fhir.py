@@ -11,7 +11,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from carematch.directory.fhir import directory_export_json
-from carematch.scheduling.openings import SESSION
 from carematch.scheduling.selectors import provider_openings
 
 MAX_DAYS = 60
@@ -39,7 +38,7 @@ class Command(BaseCommand):
             raise CommandError(f"{folder}: no such folder")
         if path.is_dir():
             raise CommandError(f"{path} is a folder; give a file name, e.g. {path / 'directory.json'}")
-        text, counts = directory_export_json(days=days, openings=provider_openings, session=SESSION, now=timezone.now())
+        text, counts = directory_export_json(days=days, openings=provider_openings, now=timezone.now())
         # Written beside the target and renamed into place, so a reader never sees half a file.
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
         try:
