@@ -28,7 +28,7 @@ from . import mfa, selectors, services, throttle
 from .forms import AuthenticatorCodeForm, EmailAuthenticationForm, ResetPasswordForm, SecondStepForm, SignUpForm
 from .http import AuthedHttpRequest
 from .middleware import limit_idle_session
-from .models import AccessEndReason, ApiToken, Client, LoginAttempt, Role, User, normalize_email
+from .models import AccessEndReason, ApiToken, Client, Role, User, normalize_email
 
 _FORM_FIELD_FOR = {"password": "password1"}
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -40,7 +40,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 
     The answer is the same "check your email" page whether or not the address already has
     an account; only the email differs (accounts.services.sign_up_request). Sign-ups are
-    also throttled per address (accounts.throttle). Log-in failures and password reset
+    also throttled per address (accounts.services.sign_up_start). Log-in failures and password reset
     likewise answer the same for unknown emails as for known ones.
     """
     if request.user.is_authenticated:
@@ -48,23 +48,17 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     next_url = _safe_next(request)
     if request.method == "POST" and form.is_valid():
-        address = throttle.client_address(request)
-        if throttle.sign_up_refused(address=address):
-            form.add_error(None, throttle.TOO_MANY_SIGN_UPS)
-            return render(request, "accounts/signup.html", {"form": form, "next": next_url})
         email = form.cleaned_data["email"]
         try:
-            services.sign_up_request(
-                email=email, password=form.cleaned_data["password1"],
+            services.sign_up_start(
+                email=email, password=form.cleaned_data["password1"], address=throttle.client_address(request),
                 preferred_name=form.cleaned_data["preferred_name"], next_url=next_url,
             )
         except DomainError as exc:
-            services.login_attempt_record(kind=LoginAttempt.Kind.SIGN_UP, email=email, address=address, succeeded=False)
             first = next(iter(exc.fields), "")
             field = _FORM_FIELD_FOR.get(first, first)
             form.add_error(field if field in form.fields else None, exc.detail)
         else:
-            services.login_attempt_record(kind=LoginAttempt.Kind.SIGN_UP, email=email, address=address, succeeded=True)
             return sign_up_sent(request, email=email, next_url=next_url)
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
 

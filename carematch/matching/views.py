@@ -23,10 +23,10 @@ from carematch.access.models import Action
 from carematch.accounts import services as account_services
 from carematch.accounts import throttle
 from carematch.accounts.http import AuthedHttpRequest, signed_in_user
-from carematch.accounts.models import Client, LoginAttempt, Role
+from carematch.accounts.models import Client, Role
 from carematch.accounts.views import sign_up_sent
 from carematch.directory.models import Provider
-from carematch.lib.errors import DomainError, InvalidInput
+from carematch.lib.errors import DomainError
 from carematch.lib.timezones import in_zone, long_label
 from carematch.scheduling import calendar
 from carematch.scheduling import services as scheduling
@@ -220,24 +220,13 @@ def _ensure_client(request: HttpRequest, form: Form | None, client: Client | Non
         "state": data["state"], "zip": data["zip"], "timezone_name": data["timezone"],
     }
     if not request.user.is_authenticated:
-        address = throttle.client_address(request)
-        if throttle.sign_up_refused(address=address):
-            raise InvalidInput(throttle.TOO_MANY_SIGN_UPS)
-        try:
-            # The account is created when the emailed link is followed; the answer is the same
-            # whether or not the address has one (accounts.services.sign_up_request).
-            account_services.sign_up_request(
-                email=data["email"], password=data["password1"], preferred_name=data["first_name"],
-                client_details=details, next_url=request.path,
-                carry={_HOLD_TOKEN: _hold_token(request), intake.SESSION_KEY: _answers(request)},
-            )
-        except DomainError:
-            account_services.login_attempt_record(
-                kind=LoginAttempt.Kind.SIGN_UP, email=data["email"], address=address, succeeded=False
-            )
-            raise
-        account_services.login_attempt_record(
-            kind=LoginAttempt.Kind.SIGN_UP, email=data["email"], address=address, succeeded=True
+        # The account is created when the emailed link is followed; the answer is the same
+        # whether or not the address has one, and sign-ups are throttled per address as on the
+        # sign-up page (accounts.services.sign_up_start).
+        account_services.sign_up_start(
+            email=data["email"], password=data["password1"], address=throttle.client_address(request),
+            preferred_name=data["first_name"], client_details=details, next_url=request.path,
+            carry={_HOLD_TOKEN: _hold_token(request), intake.SESSION_KEY: _answers(request)},
         )
         raise _SignUpEmailSent(data["email"])
     return account_services.client_details_set(user=request.user, **details)
