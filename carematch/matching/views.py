@@ -27,7 +27,7 @@ from carematch.accounts.models import Client, Role
 from carematch.accounts.views import sign_up_sent
 from carematch.directory.models import Provider
 from carematch.lib.errors import DomainError
-from carematch.lib.timezones import in_zone, long_label
+from carematch.lib.timezones import client_zone, in_zone, long_label
 from carematch.scheduling import calendar
 from carematch.scheduling import services as scheduling
 from carematch.scheduling.models import (
@@ -206,7 +206,7 @@ def _known_details(request: HttpRequest) -> dict[str, Any]:
     answers = _answers(request)
     known = {key: answers[key] for key in ("state", "zip", "date_of_birth") if answers.get(key)}
     if answers.get("state"):
-        known["timezone"] = intake.client_zone(answers)
+        known["timezone"] = client_zone(zip=answers.get("zip"), state=answers.get("state"))
     return known
 
 
@@ -324,7 +324,7 @@ def _care_request_id(request: HttpRequest, answers: dict[str, Any]) -> int:
 def _step_form(step: intake.Step, answers: dict[str, Any], data: Any = None) -> Form:
     kwargs: dict[str, Any] = {}
     if step.form is intake.PlaceForm:
-        kwargs["needs_zip"] = answers.get("format", "any") != "telehealth"
+        kwargs["format"] = answers.get("format", "any")
     initial = {name: answers[name] for name in step.form.base_fields if name in answers}
     return step.form(data, initial=initial, **kwargs)
 
@@ -408,7 +408,7 @@ def results(request: HttpRequest) -> HttpResponse:
     _care_request_id(request, answers)
     match_request = intake.match_request(answers, now=now)
     try:
-        answer = match_find(request=match_request, now=now)
+        answer = match_find(request=match_request, now=now, asking=True)
     except DomainError as exc:
         # Answers kept from an older visit may no longer fit the rules: ask again, never fail.
         messages.error(request, f"{exc.detail} Please check your answers.")
