@@ -10,7 +10,6 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
@@ -28,7 +27,7 @@ from . import mfa, selectors, services, throttle
 from .forms import AuthenticatorCodeForm, EmailAuthenticationForm, ResetPasswordForm, SecondStepForm, SignUpForm
 from .http import AuthedHttpRequest
 from .middleware import limit_idle_session
-from .models import AccessEndReason, ApiToken, Client, Role, User, normalize_email
+from .models import AccessEndReason, ApiToken, Role, User, normalize_email
 
 _FORM_FIELD_FOR = {"password": "password1"}
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -147,7 +146,7 @@ def _pending_login(request: HttpRequest) -> tuple[User, str] | None:
     if started is None or timezone.now() - started > mfa.PENDING_FOR:
         del request.session[mfa.SESSION_PENDING]
         return None
-    user = User.objects.filter(pk=int(pending.get("user") or 0), is_active=True).first()
+    user = selectors.active_user(user_id=int(pending.get("user") or 0))
     if user is None:
         return None
     if not constant_time_compare(str(pending.get("hash") or ""), user.get_session_auth_hash()):
@@ -327,20 +326,15 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 def account_home(request: AuthedHttpRequest) -> HttpResponse:
     """The person's upcoming sessions, shown in their own time zone."""
     from carematch.lib.timezones import in_zone, long_label
-    from carematch.scheduling.models import Appointment, Status
+    from carematch.scheduling.selectors import upcoming_sessions
 
     user = request.user
-    upcoming = Appointment.objects.none()
-    zone_name = None
-    client = Client.objects.filter(user=user).first() if user.role == Role.CLIENT else None
+    client = selectors.client_of(user=user) if user.role == Role.CLIENT else None
     provider = getattr(user, "provider", None) if user.role == Role.PROVIDER else None
-    if client is not None:
-        upcoming, zone_name = Appointment.objects.filter(client=client), client.timezone
-    elif provider is not None:
-        upcoming, zone_name = Appointment.objects.filter(provider=provider), provider.timezone
+    zone_name = client.timezone if client is not None else provider.timezone if provider is not None else None
     sessions = [
         {"appointment": a, "when": long_label(in_zone(a.start, zone_name or "UTC"))}
-        for a in upcoming.filter(status=Status.BOOKED, end__gt=timezone.now()).select_related("provider")[:20]
+        for a in upcoming_sessions(client=client, provider=provider, now=timezone.now())
     ]
     return render(request, "accounts/home.html", {
         "sessions": sessions, "has_sessions_list": zone_name is not None,
@@ -402,6 +396,6 @@ def _token_label(token: ApiToken) -> str:
 
 @staff_page
 def staff_home(request: AuthedHttpRequest) -> HttpResponse:
-    counts = dict(User.objects.filter(is_active=True).values("role").annotate(n=Count("id")).values_list("role", "n"))
+    counts = selectors.active_users_by_role()
     by_role = [(label, counts.get(value, 0)) for value, label in Role.choices]
     return render(request, "accounts/staff_home.html", {"by_role": by_role})
