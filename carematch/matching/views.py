@@ -239,8 +239,7 @@ class _SignUpEmailSent(Exception):
 @login_required
 def appointment(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
     found = _appointment_or_404(request, appointment_id)
-    zone_name = found.client.timezone if found.client and policy.has_role(request.user, Role.CLIENT) \
-        else found.provider.timezone
+    zone_name = _session_zone(request, found)
     return render(request, "matching/appointment.html", {
         "appointment": found, "provider": found.provider,
         "when": long_label(in_zone(found.start, zone_name)),
@@ -249,6 +248,13 @@ def appointment(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse
         "can_cancel": found.status == Status.BOOKED and found.start > timezone.now(),
         "late_if_cancelled": found.start - timezone.now() < scheduling.LATE_CANCELLATION,
     })
+
+
+def _session_zone(request: AuthedHttpRequest, found: Appointment) -> str:
+    """The zone a session's page and calendar file show it in: the client's own for the client,
+    the provider's for everyone else."""
+    return found.client.timezone if found.client and policy.has_role(request.user, Role.CLIENT) \
+        else found.provider.timezone
 
 
 def _appointment_or_404(request: AuthedHttpRequest, appointment_id: int, action: str = Action.VIEW) -> Appointment:
@@ -262,8 +268,7 @@ def _appointment_or_404(request: AuthedHttpRequest, appointment_id: int, action:
 @login_required
 def appointment_calendar_file(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
     found = _appointment_or_404(request, appointment_id)
-    zone_name = found.client.timezone if found.client and policy.has_role(request.user, Role.CLIENT) \
-        else found.provider.timezone
+    zone_name = _session_zone(request, found)
     response = HttpResponse(calendar.appointment_ics(found, viewer_timezone=zone_name),
                             content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="carematch-session-{found.pk}.ics"'
