@@ -13,6 +13,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from carematch.access import audit, policy
+from carematch.accounts import selectors as accounts_selectors
 from carematch.accounts.http import AuthedHttpRequest
 from carematch.accounts.models import Client, Role
 from carematch.lib.errors import Forbidden, NotFound
@@ -44,7 +45,7 @@ class ClosedOut(Schema):
 def _own_client(request: AuthedHttpRequest) -> Client:
     if not policy.has_role(request.user, Role.CLIENT):
         raise Forbidden("Only client accounts have a record to export or close here.")
-    client = Client.objects.select_related("user").filter(user=request.user).first()
+    client = accounts_selectors.client_of(user=request.user)
     if client is None:
         raise NotFound("This account has no client details yet, so there is no record to export.")
     return client

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from carematch.access import audit, policy
+from carematch.accounts import selectors as accounts_selectors
 from carematch.accounts.http import AuthedHttpRequest
 from carematch.accounts.models import Client, Role
 from carematch.lib.errors import DomainError
@@ -44,7 +45,7 @@ def client_page(view: PageView) -> PageView:
 
 
 def _own_client(request: AuthedHttpRequest) -> Client | None:
-    return Client.objects.select_related("user").filter(user=request.user).first()
+    return accounts_selectors.client_of(user=request.user)
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:

@@ -1,5 +1,6 @@
 """Page decorators for pages that are for one role (decided by the role alone, never by a
-record): anonymous visitors are sent to log in, signed-in people of another role get 403.
+record): anonymous visitors are sent to log in, signed-in people of another role get 403
+(staff_page; provider_page, which also passes the provider's own directory record).
 Records a caller may not see are a different answer (404); see policy.py.
 
 And how a page that touches a client's record declares its entry in the access log: on the
@@ -19,6 +20,10 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from carematch.accounts.models import Role
+from carematch.directory.selectors import provider_of
 
 from . import policy
 from .audit import RESOURCE_TYPE
@@ -68,5 +73,23 @@ def staff_page(view: PageView) -> PageView:
         if not policy.is_staff_member(request.user):
             raise PermissionDenied("This page is for coordinators.")
         return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def provider_page(view: PageView) -> PageView:
+    """Providers only, with their own directory record as the view's second argument. A
+    provider login whose record is not set up yet is told so, with nothing else shown."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not policy.has_role(request.user, Role.PROVIDER):
+            raise PermissionDenied("This page is for providers.")
+        provider = provider_of(user=request.user)
+        if provider is None:
+            return render(request, "directory/provider_not_set_up.html")
+        return view(request, provider, *args, **kwargs)
 
     return wrapper

@@ -13,7 +13,6 @@ from carematch.openapi import errors
 
 from . import selectors, services
 from .http import AuthedHttpRequest
-from .models import ApiToken, User
 from .schemas import OwnTokenList, TokenOut, UserIn, UserOut
 
 router = Router(tags=["accounts"])
@@ -29,8 +28,7 @@ def get_me(request: AuthedHttpRequest) -> Any:
 def revoke_current_token(request: AuthedHttpRequest) -> Any:
     """Revoke the token this request was made with. It stops working at once."""
     raw = request.headers.get("Authorization", "").partition(" ")[2].strip()
-    token = ApiToken.objects.get(digest=services.token_digest(raw), revoked_at__isnull=True)
-    return services.api_token_revoke(token=token)
+    return services.api_token_revoke(token=selectors.api_token_in_use(raw=raw))
 
 
 @router.get("/me/tokens", response=OwnTokenList)
@@ -65,4 +63,4 @@ def create_user(request: AuthedHttpRequest, payload: UserIn) -> Any:
 def get_user(request: AuthedHttpRequest, user_id: RecordId) -> Any:
     """One account. Staff only."""
     policy.require_staff(request.user)
-    return User.objects.get(pk=user_id)
+    return selectors.user_by_id(user_id=user_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from .models import ApiToken, Client, Role, User
 
@@ -25,9 +25,44 @@ def is_client_login(user: Any) -> bool:
     return isinstance(user, User) and user.role == Role.CLIENT
 
 
+def api_token_in_use(*, raw: str) -> ApiToken:
+    """The working token whose secret is `raw` (the one a request was made with); raises
+    ApiToken.DoesNotExist when there is none, which the API answers 404."""
+    from .services import token_digest
+
+    return ApiToken.objects.get(digest=token_digest(raw), revoked_at__isnull=True)
+
+
+def user_by_id(*, user_id: int) -> User:
+    """The account with this id; raises User.DoesNotExist when there is none (the API answers 404)."""
+    return User.objects.get(pk=user_id)
+
+
+def active_user(*, user_id: int) -> User | None:
+    """The account with this id if it may still log in (active), else None."""
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def active_users_by_role() -> dict[str, int]:
+    """How many active accounts each role has (roles with none are left out)."""
+    counts = User.objects.filter(is_active=True).values("role").annotate(n=Count("id")).values_list("role", "n")
+    return dict(counts)
+
+
 def client_of(*, user: User) -> Client | None:
-    """The client record of a login, or None (not a client, or no details given yet)."""
-    return Client.objects.filter(user=user).first()
+    """The client record of a login, with the login, or None (not a client, or no details given yet)."""
+    return Client.objects.select_related("user").filter(user__pk=user.pk).first()
+
+
+def client_by_id(*, client_id: int) -> Client | None:
+    """The client with this id, with their login, or None. Who may see them is the access
+    policy's to say."""
+    return Client.objects.select_related("user").filter(pk=client_id).first()
+
+
+def client_exists(*, client_id: int) -> bool:
+    """Whether a client with this id exists (to name them in a refusal, never to show them)."""
+    return Client.objects.filter(pk=client_id).exists()
 
 
 def clients_closed_before(*, cutoff: dt.datetime) -> QuerySet[Client]:

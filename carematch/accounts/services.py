@@ -25,9 +25,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from carematch.lib.errors import Conflict, InvalidInput, NotFound
+from carematch.lib.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
 
-from . import mfa
+from . import mfa, throttle
 from .models import (
     AccessEndReason,
     ApiToken,
@@ -145,6 +145,28 @@ def sign_up_request(
     _send("sign_up_confirm", to=email, context={"path": reverse("accounts:signup_confirm", args=[raw])})
 
 
+def sign_up_start(
+    *, email: str, password: str, address: str, preferred_name: str = "",
+    client_details: dict[str, Any] | None = None, next_url: str = "", carry: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """A sign-up from either front door (the sign-up page, or signing up while booking or
+    joining the waitlist): refused with TooManyRequests when `address` has made too many
+    (accounts.throttle), otherwise `sign_up_request`, and the attempt noted for the throttle
+    whether it succeeded or was refused for what was typed. A refusal for too many is not
+    noted: it would lengthen the lock-out it answers."""
+    if throttle.sign_up_refused(address=address, now=now):
+        raise TooManyRequests(throttle.TOO_MANY_SIGN_UPS, code="too_many_sign_ups",
+                              retry_after=throttle.sign_up_retry_after(address=address, now=now))
+    try:
+        sign_up_request(email=email, password=password, preferred_name=preferred_name,
+                        client_details=client_details, next_url=next_url, carry=carry, now=now)
+    except DomainError:
+        login_attempt_record(kind=LoginAttempt.Kind.SIGN_UP, email=email, address=address, succeeded=False, now=now)
+        raise
+    login_attempt_record(kind=LoginAttempt.Kind.SIGN_UP, email=email, address=address, succeeded=True, now=now)
+
+
 _CARRY = "_carry"  # the key under which session entries wait with a sign-up's details
 
 
@@ -213,12 +235,10 @@ def login_attempt_record(
 ) -> LoginAttempt:
     """Note an attempt for throttling. A successful log-in clears that account's failures;
     attempts older than a day are dropped."""
-    from .throttle import KEPT_FOR, email_digest
-
     now = now or timezone.now()
-    digest = email_digest(email)
+    digest = throttle.email_digest(email)
     with transaction.atomic():
-        LoginAttempt.objects.filter(attempted_at__lt=now - KEPT_FOR).delete()
+        LoginAttempt.objects.filter(attempted_at__lt=now - throttle.KEPT_FOR).delete()
         if succeeded and kind in (LoginAttempt.Kind.LOG_IN, LoginAttempt.Kind.SECOND_FACTOR):
             LoginAttempt.objects.filter(kind=kind, email_digest=digest, succeeded=False).delete()
         return LoginAttempt.objects.create(

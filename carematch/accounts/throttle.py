@@ -95,14 +95,26 @@ def _failures_refused(*, kind: str, email: str, address: str, now: dt.datetime |
     )
 
 
+def _sign_up_times(*, address: str, now: dt.datetime) -> list[dt.datetime]:
+    return list(LoginAttempt.objects.filter(
+        kind=LoginAttempt.Kind.SIGN_UP, address=address, attempted_at__gt=now - WINDOW - LOCKOUT
+    ).values_list("attempted_at", flat=True))
+
+
 def sign_up_refused(*, address: str, now: dt.datetime | None = None) -> bool:
     """Whether a sign-up from `address` is refused now. Every sign-up the form accepts
     counts, whether or not an account was created."""
     now = now or timezone.now()
-    times = LoginAttempt.objects.filter(
-        kind=LoginAttempt.Kind.SIGN_UP, address=address, attempted_at__gt=now - WINDOW - LOCKOUT
-    ).values_list("attempted_at", flat=True)
-    return _locked(times, limit=ADDRESS_SIGN_UP_LIMIT, now=now)
+    return _locked(_sign_up_times(address=address, now=now), limit=ADDRESS_SIGN_UP_LIMIT, now=now)
+
+
+def sign_up_retry_after(*, address: str, now: dt.datetime | None = None) -> int:
+    """Whole seconds until a refused sign-up from `address` may be tried again (the whole
+    lock-out when no lock-out is running, so that a refusal never says "at once")."""
+    now = now or timezone.now()
+    until = locked_until(_sign_up_times(address=address, now=now), limit=ADDRESS_SIGN_UP_LIMIT)
+    left = (until - now).total_seconds() if until is not None and until > now else LOCKOUT.total_seconds()
+    return max(1, math.ceil(left))
 
 
 def crisis_request_retry_after(*, address: str, now: dt.datetime | None = None) -> int | None:

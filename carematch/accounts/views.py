@@ -10,7 +10,6 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
@@ -28,7 +27,7 @@ from . import mfa, selectors, services, throttle
 from .forms import AuthenticatorCodeForm, EmailAuthenticationForm, ResetPasswordForm, SecondStepForm, SignUpForm
 from .http import AuthedHttpRequest
 from .middleware import limit_idle_session
-from .models import AccessEndReason, ApiToken, Client, LoginAttempt, Role, User, normalize_email
+from .models import AccessEndReason, ApiToken, Role, User, normalize_email
 
 _FORM_FIELD_FOR = {"password": "password1"}
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -40,7 +39,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 
     The answer is the same "check your email" page whether or not the address already has
     an account; only the email differs (accounts.services.sign_up_request). Sign-ups are
-    also throttled per address (accounts.throttle). Log-in failures and password reset
+    also throttled per address (accounts.services.sign_up_start). Log-in failures and password reset
     likewise answer the same for unknown emails as for known ones.
     """
     if request.user.is_authenticated:
@@ -48,23 +47,17 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     next_url = _safe_next(request)
     if request.method == "POST" and form.is_valid():
-        address = throttle.client_address(request)
-        if throttle.sign_up_refused(address=address):
-            form.add_error(None, throttle.TOO_MANY_SIGN_UPS)
-            return render(request, "accounts/signup.html", {"form": form, "next": next_url})
         email = form.cleaned_data["email"]
         try:
-            services.sign_up_request(
-                email=email, password=form.cleaned_data["password1"],
+            services.sign_up_start(
+                email=email, password=form.cleaned_data["password1"], address=throttle.client_address(request),
                 preferred_name=form.cleaned_data["preferred_name"], next_url=next_url,
             )
         except DomainError as exc:
-            services.login_attempt_record(kind=LoginAttempt.Kind.SIGN_UP, email=email, address=address, succeeded=False)
             first = next(iter(exc.fields), "")
             field = _FORM_FIELD_FOR.get(first, first)
             form.add_error(field if field in form.fields else None, exc.detail)
         else:
-            services.login_attempt_record(kind=LoginAttempt.Kind.SIGN_UP, email=email, address=address, succeeded=True)
             return sign_up_sent(request, email=email, next_url=next_url)
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
 
@@ -153,7 +146,7 @@ def _pending_login(request: HttpRequest) -> tuple[User, str] | None:
     if started is None or timezone.now() - started > mfa.PENDING_FOR:
         del request.session[mfa.SESSION_PENDING]
         return None
-    user = User.objects.filter(pk=int(pending.get("user") or 0), is_active=True).first()
+    user = selectors.active_user(user_id=int(pending.get("user") or 0))
     if user is None:
         return None
     if not constant_time_compare(str(pending.get("hash") or ""), user.get_session_auth_hash()):
@@ -333,20 +326,15 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 def account_home(request: AuthedHttpRequest) -> HttpResponse:
     """The person's upcoming sessions, shown in their own time zone."""
     from carematch.lib.timezones import in_zone, long_label
-    from carematch.scheduling.models import Appointment, Status
+    from carematch.scheduling.selectors import upcoming_sessions
 
     user = request.user
-    upcoming = Appointment.objects.none()
-    zone_name = None
-    client = Client.objects.filter(user=user).first() if user.role == Role.CLIENT else None
+    client = selectors.client_of(user=user) if user.role == Role.CLIENT else None
     provider = getattr(user, "provider", None) if user.role == Role.PROVIDER else None
-    if client is not None:
-        upcoming, zone_name = Appointment.objects.filter(client=client), client.timezone
-    elif provider is not None:
-        upcoming, zone_name = Appointment.objects.filter(provider=provider), provider.timezone
+    zone_name = client.timezone if client is not None else provider.timezone if provider is not None else None
     sessions = [
         {"appointment": a, "when": long_label(in_zone(a.start, zone_name or "UTC"))}
-        for a in upcoming.filter(status=Status.BOOKED, end__gt=timezone.now()).select_related("provider")[:20]
+        for a in upcoming_sessions(client=client, provider=provider, now=timezone.now())
     ]
     return render(request, "accounts/home.html", {
         "sessions": sessions, "has_sessions_list": zone_name is not None,
@@ -408,6 +396,6 @@ def _token_label(token: ApiToken) -> str:
 
 @staff_page
 def staff_home(request: AuthedHttpRequest) -> HttpResponse:
-    counts = dict(User.objects.filter(is_active=True).values("role").annotate(n=Count("id")).values_list("role", "n"))
+    counts = selectors.active_users_by_role()
     by_role = [(label, counts.get(value, 0)) for value, label in Role.choices]
     return render(request, "accounts/staff_home.html", {"by_role": by_role})

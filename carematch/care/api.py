@@ -16,7 +16,7 @@ from carematch.openapi import errors
 
 from . import selectors, services
 from .access_log import audited, check_in_lookup, note_lookup
-from .models import Activity, CheckIn, Goal, GoalVersion, ProviderNoteVersion
+from .models import CheckIn, Goal, GoalVersion, ProviderNoteVersion
 from .schemas import (
     ActivityIn,
     ActivityOut,
@@ -87,7 +87,7 @@ def _client_change(request: HttpRequest, client_id: int, resource_type: str) -> 
 def _goal(request: AuthedHttpRequest, goal_id: int, action: str, write: Any, resource_type: str = "goal") -> Any:
     return audited(request, lambda: selectors.visible_goal(user=request.user, goal_id=goal_id), action=action,
                    resource_type=resource_type, resource_id=goal_id,
-                   owner=lambda: Goal.objects.filter(pk=goal_id).values_list("client_id", flat=True).first(),
+                   owner=lambda: selectors.goal_owner_id(goal_id=goal_id),
                    client=lambda found: found.client_id, write=write)
 
 
@@ -95,7 +95,7 @@ def _activity(request: AuthedHttpRequest, activity_id: int, action: str, write: 
               resource_type: str = "activity") -> Any:
     return audited(request, lambda: selectors.visible_activity(user=request.user, activity_id=activity_id),
                    action=action, resource_type=resource_type, resource_id=activity_id,
-                   owner=lambda: Activity.objects.filter(pk=activity_id).values_list("client_id", flat=True).first(),
+                   owner=lambda: selectors.activity_owner_id(activity_id=activity_id),
                    client=lambda found: found.client_id, write=write)
 
 

@@ -71,6 +71,16 @@ def visible_activity(*, user: User, activity_id: int) -> Activity:
     return activity
 
 
+def goal_owner_id(*, goal_id: int) -> int | None:
+    """The id of the client a goal belongs to (to name them in a refusal), or None."""
+    return Goal.objects.filter(pk=goal_id).values_list("client_id", flat=True).first()
+
+
+def activity_owner_id(*, activity_id: int) -> int | None:
+    """The id of the client a plan step belongs to (to name them in a refusal), or None."""
+    return Activity.objects.filter(pk=activity_id).values_list("client_id", flat=True).first()
+
+
 # --- Questionnaire scores ------------------------------------------------------------------------
 
 

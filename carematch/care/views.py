@@ -21,9 +21,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carematch.access import audit, policy
 from carematch.access.decorators import AccessLogged, declare_access_logged
 from carematch.access.models import Action
+from carematch.accounts import selectors as account_selectors
 from carematch.accounts.http import AuthedHttpRequest
 from carematch.accounts.models import Client, Role, User
 from carematch.directory.models import Provider
+from carematch.directory.selectors import provider_of
 from carematch.lib.errors import DomainError, Forbidden, NotFound
 from carematch.lib.timezones import zone
 from carematch.measures.selectors import open_alerts_for
@@ -103,7 +105,7 @@ def _care_page(view: CareView, logged: AccessLogged | None) -> CareView:
         except NotFound as exc:
             if client_id is None and policy.has_role(request.user, Role.CLIENT):
                 return render(request, "care/not_started.html")  # a client who has not given their details yet
-            owner = client_id if Client.objects.filter(pk=client_id or 0).exists() else None
+            owner = client_id if account_selectors.client_exists(client_id=client_id or 0) else None
             audit.denied(request, action=action, resource_type=resource_type, resource_id=asked_for, client=owner)
             raise Http404(exc.detail) from exc
         # A declared page's GET is recorded here as a view; a POST makes its change through
@@ -246,7 +248,7 @@ def _measured_by(view: selectors.GoalView) -> str:
 
 def _open_alert_count(user: User, client: Client) -> int:
     """The client's open alerts that the viewer is shown (providers: safety alerts only)."""
-    provider = Provider.objects.filter(user=user).first() if policy.has_role(user, Role.PROVIDER) else None
+    provider = provider_of(user=user) if policy.has_role(user, Role.PROVIDER) else None
     if provider is None and not policy.is_staff_member(user):
         return 0
     return len(open_alerts_for(provider=provider, client=client))
@@ -530,7 +532,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     provider: Provider | None = None
     if policy.has_role(user, Role.PROVIDER):
-        provider = Provider.objects.filter(user=user).first()
+        provider = provider_of(user=user)
         if provider is None:
             return render(request, "directory/provider_not_set_up.html")
     elif not policy.is_staff_member(user):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from pydantic import Field, field_validator
@@ -16,7 +17,7 @@ from carematch.lib.ids import RecordId
 from carematch.openapi import errors
 
 from . import selectors, services
-from .models import License, Provider
+from .models import Provider
 from .schemas import LicenseOut, LicenseStatusIn, ProviderOut, ProviderPage
 
 router = Router(tags=["directory"])
@@ -92,5 +93,7 @@ def get_provider(request: AuthedHttpRequest, provider_id: RecordId) -> Any:
 def set_license_status(request: AuthedHttpRequest, license_id: RecordId, payload: LicenseStatusIn) -> Any:
     """Mark a license verified, rejected or unverified. Coordinators and admins only."""
     policy.require_staff(request.user)
-    license = get_object_or_404(License, pk=license_id)
+    license = selectors.license_by_id(license_id=license_id)
+    if license is None:
+        raise Http404("No license with that id.")
     return services.license_set_status(license=license, status=payload.status, by=request.user)

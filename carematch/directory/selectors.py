@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .models import AvailabilityWindow, License, Provider, licenses_counting_on, licenses_in_force_on
+from .models import (
+    AvailabilityWindow,
+    License,
+    Provider,
+    TimeOff,
+    licenses_counting_on,
+    licenses_in_force_on,
+)
 
 
 def provider_search(
@@ -57,3 +65,39 @@ def licenses_expiring(*, within_days: int = 60, today: dt.date | None = None) ->
         .select_related("provider")
         .order_by("expires", "provider__last_name")
     )
+
+
+def provider_by_id(*, provider_id: int, licenses: bool = True) -> Provider | None:
+    """The provider with this id, with their weekly hours and (unless `licenses` is false)
+    their licenses fetched: what their openings, their public profile and booking read. None
+    when there is no such provider."""
+    related = ("licenses", "windows") if licenses else ("windows",)
+    return Provider.objects.prefetch_related(*related).filter(pk=provider_id).first()
+
+
+def provider_of(*, user: Any) -> Provider | None:
+    """The directory record of a login, or None (anonymous, or no record linked to it)."""
+    if getattr(user, "pk", None) is None:
+        return None
+    return Provider.objects.filter(user__pk=user.pk).first()
+
+
+def provider_for_staff(*, provider_id: int, now: dt.datetime | None = None) -> Provider | None:
+    """The provider with this id as the coordinators' page shows them: with their login, their
+    licenses (and who verified each), weekly hours and the time off not yet over, soonest first."""
+    now = now or timezone.now()
+    return (
+        Provider.objects.select_related("user")
+        .prefetch_related(
+            Prefetch("licenses", queryset=License.objects.select_related("verified_by")),
+            "windows",
+            Prefetch("time_off", queryset=TimeOff.objects.filter(end__gt=now).order_by("start")),
+        )
+        .filter(pk=provider_id)
+        .first()
+    )
+
+
+def license_by_id(*, license_id: int) -> License | None:
+    """The license with this id, or None."""
+    return License.objects.filter(pk=license_id).first()

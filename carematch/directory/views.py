@@ -4,25 +4,18 @@ availability, and the coordinators' directory, license checks and roster import.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carematch.access.decorators import staff_page
-from carematch.access.policy import has_role
+from carematch.access.decorators import provider_page, staff_page
 from carematch.accounts.http import AuthedHttpRequest
-from carematch.accounts.models import Role
 from carematch.lib import vocab
 from carematch.lib.errors import DomainError, NotFound
 from carematch.lib.timezones import clock_label, day_label, moment_label, zone
@@ -43,7 +36,6 @@ from .models import (
     License,
     LicenseStatus,
     Provider,
-    TimeOff,
     VerificationSource,
     match_unverified_licenses,
 )
@@ -147,7 +139,9 @@ def _vouched_by(lic: License) -> str:
 def public_profile(request: HttpRequest, provider_id: int, *, openings: OpeningsOf) -> HttpResponse:
     """A provider's public profile with their next openings; `openings` computes them
     (scheduling's provider_openings, wired in carematch/urls.py)."""
-    provider = get_object_or_404(Provider.objects.prefetch_related("licenses", "windows"), pk=provider_id)
+    provider = selectors.provider_by_id(provider_id=provider_id)
+    if provider is None:
+        raise Http404("No provider with that id.")
     now = timezone.now()
     days: list[OpeningDay] = []
     if provider.accepting_new:
@@ -174,26 +168,6 @@ def public_profile(request: HttpRequest, provider_id: int, *, openings: Openings
 
 
 # --- Provider self-service ---------------------------------------------------------------------
-
-ProviderView = Callable[..., HttpResponse]
-
-
-def provider_page(view: ProviderView) -> Callable[..., HttpResponse]:
-    """For providers only, with their own directory record as the view's second argument."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not has_role(request.user, Role.PROVIDER):
-            raise PermissionDenied("This page is for providers.")
-        provider = Provider.objects.filter(user=request.user).first()
-        if provider is None:
-            return render(request, "directory/provider_not_set_up.html")
-        return view(request, provider, *args, **kwargs)
-
-    return wrapper
-
 
 @require_http_methods(["GET", "POST"])
 @provider_page
@@ -354,14 +328,9 @@ def staff_directory(request: AuthedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 @staff_only
 def staff_provider(request: AuthedHttpRequest, provider_id: int) -> HttpResponse:
-    provider = get_object_or_404(
-        Provider.objects.select_related("user").prefetch_related(
-            Prefetch("licenses", queryset=License.objects.select_related("verified_by")),
-            "windows",
-            Prefetch("time_off", queryset=TimeOff.objects.filter(end__gt=timezone.now()).order_by("start")),
-        ),
-        pk=provider_id,
-    )
+    provider = selectors.provider_for_staff(provider_id=provider_id)
+    if provider is None:
+        raise Http404("No provider with that id.")
     tz = zone(provider.timezone)
     today, match_unverified = timezone.localdate(), match_unverified_licenses()
     context = {
@@ -400,7 +369,9 @@ def staff_provider(request: AuthedHttpRequest, provider_id: int) -> HttpResponse
 @staff_only
 @require_POST
 def license_status(request: AuthedHttpRequest, license_id: int) -> HttpResponse:
-    license = get_object_or_404(License, pk=license_id)
+    license = selectors.license_by_id(license_id=license_id)
+    if license is None:
+        raise Http404("No license with that id.")
     form = LicenseStatusForm(request.POST)
     if form.is_valid():
         try:

@@ -6,6 +6,8 @@ import datetime as dt
 import zoneinfo
 from functools import lru_cache
 
+from .geo import zip_timezone
+
 
 @lru_cache(maxsize=1)
 def _available() -> frozenset[str]:
@@ -75,3 +77,18 @@ STATE_ZONE = {
     "UT": "America/Denver", "VT": "America/New_York", "VA": "America/New_York", "WA": "America/Los_Angeles",
     "WV": "America/New_York", "WI": "America/Chicago", "WY": "America/Denver",
 }
+
+# Where a client's zone is not known from anything they said: Eastern time, the zone most
+# people in the US live in (the same default the match engine's requests carry).
+CLIENT_ZONE_DEFAULT = "America/New_York"
+
+
+def client_zone(*, chosen: str | None = None, zip: str | None = None, state: str | None = None) -> str:
+    """The zone a client's times are shown and matched in: the one they chose (their client
+    record's), else their ZIP code's, else the one most of their state lives in, else
+    CLIENT_ZONE_DEFAULT. A name that is not an IANA zone is passed over, never used, so a
+    client is never shown times in a zone that does not exist (or silently in UTC)."""
+    for candidate in (chosen, zip_timezone(zip) if zip else None, STATE_ZONE.get(state or "")):
+        if candidate and is_time_zone(candidate):
+            return candidate
+    return CLIENT_ZONE_DEFAULT

@@ -9,16 +9,17 @@ from ninja import Router
 
 from carematch.access import audit, policy
 from carematch.access.models import Action
+from carematch.accounts import selectors as account_selectors
 from carematch.accounts.http import AuthedHttpRequest
 from carematch.accounts.models import Client, Role
-from carematch.lib import geo
 from carematch.lib.crisis import CRISIS_RESOURCES
-from carematch.lib.errors import Forbidden, InvalidInput, NotFound
-from carematch.lib.timezones import STATE_ZONE
+from carematch.lib.errors import Forbidden, NotFound
+from carematch.lib.timezones import client_zone
 from carematch.openapi import errors
 from carematch.scheduling import services as scheduling
 from carematch.scheduling.models import CrisisChannel
 
+from .engine.request import check_request
 from .engine.types import MatchRequest
 from .schemas import MatchAnswerOut, MatchIn
 
@@ -30,12 +31,12 @@ def _client_for(request: AuthedHttpRequest, client_id: int | None) -> Client | N
     if policy.is_staff_member(user):
         if client_id is None:
             return None
-        client = Client.objects.filter(pk=client_id).first()
+        client = account_selectors.client_by_id(client_id=client_id)
         if client is None:
             raise NotFound("No client with that id.", fields={"client_id": "not found"})
         return client
     if policy.has_role(user, Role.CLIENT) and user.pk is not None:
-        own = Client.objects.filter(user__pk=user.pk).first()
+        own = account_selectors.client_of(user=user)
         if client_id is not None and (own is None or own.pk != client_id):
             raise NotFound("No client with that id.", fields={"client_id": "not found"})
         return own
@@ -53,10 +54,19 @@ def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
     from .services import match_find
 
     client = _client_for(request, payload.client_id)
-    if payload.format in ("in_person", "any") and not payload.zip:
-        raise InvalidInput("A ZIP code is needed to find providers you can meet in person.",
-                           fields={"zip": "required when format is in_person or any"})
     now = timezone.now()
+    asked = MatchRequest(
+        state=payload.state, zip=payload.zip, age=payload.age, concerns=tuple(payload.concerns),
+        approaches=tuple(payload.approaches), format=payload.format,
+        max_distance_miles=payload.max_distance_miles, languages=tuple(payload.languages),
+        provider_gender=payload.provider_gender, insurance=payload.insurance,
+        self_pay_max=payload.self_pay_max if payload.insurance is None else None,
+        earliest=payload.earliest or now, within_hours=payload.within_hours, limit=payload.limit,
+        times_of_day=tuple(payload.times_of_day),
+        client_timezone=client_zone(chosen=client.timezone if client else None, zip=payload.zip, state=payload.state),
+    )
+    # Refused before anything is written: a request that cannot be matched leaves nothing behind.
+    check_request(asked, now=now, asking=True)
     care_request = scheduling.care_request_open(client=client, crisis=payload.crisis, now=now)
     crisis_request = None
     if payload.crisis:
@@ -70,20 +80,7 @@ def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
                 state=payload.state, client=client, care_request_id=care_request.pk, now=now,
             )
             attempt.resource_id, attempt.client = crisis_request.pk, crisis_request.client_id
-    zone_name = (client.timezone if client else None) or geo.zip_timezone(payload.zip or "") \
-        or STATE_ZONE[payload.state]
-    answer = match_find(
-        request=MatchRequest(
-            state=payload.state, zip=payload.zip, age=payload.age, concerns=tuple(payload.concerns),
-            approaches=tuple(payload.approaches), format=payload.format,
-            max_distance_miles=payload.max_distance_miles, languages=tuple(payload.languages),
-            provider_gender=payload.provider_gender, insurance=payload.insurance,
-            self_pay_max=payload.self_pay_max if payload.insurance is None else None,
-            earliest=payload.earliest or now, within_hours=payload.within_hours, limit=payload.limit,
-            times_of_day=tuple(payload.times_of_day), client_timezone=zone_name,
-        ),
-        now=now,
-    )
+    answer = match_find(request=asked, now=now)
     return {
         "crisis_resources": list(CRISIS_RESOURCES) if payload.crisis else None,
         "matches": [

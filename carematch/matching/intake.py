@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from carematch.lib import geo, vocab
 from carematch.lib.languages import LANGUAGES
-from carematch.lib.timezones import STATE_ZONE, is_time_zone
+from carematch.lib.timezones import client_zone
 
+from .engine.request import zip_needed
 from .engine.types import MatchRequest
 
 SESSION_KEY = "carematch_intake"
@@ -70,10 +71,11 @@ class PlaceForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
     )
 
-    def __init__(self, *args: Any, needs_zip: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, format: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.needs_zip = needs_zip
-        if not needs_zip:
+        # The match engine says when a ZIP code is needed; the results page is held to the same rule.
+        self.needs_zip = zip_needed(format, asking=True)
+        if not self.needs_zip:
             self.fields["zip"].label = "Your ZIP code (optional)"
 
     def clean_zip(self) -> str:
@@ -178,11 +180,6 @@ def age_on(born: dt.date, day: dt.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def client_zone(answers: dict[str, Any]) -> str:
-    zone_name = geo.zip_timezone(answers.get("zip") or "") or STATE_ZONE.get(answers.get("state", ""), "")
-    return zone_name if is_time_zone(zone_name) else "America/New_York"
-
-
 def match_request(answers: dict[str, Any], *, now: dt.datetime, within_hours: int = 48) -> MatchRequest:
     born = dt.date.fromisoformat(answers["date_of_birth"])
     payment = answers.get("payment") or PAYMENT_SELF
@@ -202,7 +199,7 @@ def match_request(answers: dict[str, Any], *, now: dt.datetime, within_hours: in
         within_hours=within_hours,
         limit=5,
         times_of_day=tuple(answers.get("times_of_day") or ()),
-        client_timezone=client_zone(answers),
+        client_timezone=client_zone(zip=answers.get("zip"), state=answers.get("state")),
     )
 
 

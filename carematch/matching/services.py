@@ -24,14 +24,16 @@ from .snapshot import busy_lookup, directory_snapshot
 from .waitlist import WaitlistRun, fit_matrix, outcome_of, request_to_json
 
 
-def match_find(*, request: MatchRequest, now: dt.datetime | None = None) -> MatchAnswer:
+def match_find(*, request: MatchRequest, now: dt.datetime | None = None, asking: bool = False) -> MatchAnswer:
     """The providers who fit `request` best (at most `request.limit`), each with up to three
     of their soonest openings, and, when there are fewer, the single changes to the request
-    that would find more. Bad input raises InvalidInput naming each field that is wrong."""
+    that would find more. Bad input raises InvalidInput naming each field that is wrong;
+    `asking` (a person asking now) holds the request to what a person is asked for
+    (engine.request.check_request)."""
     now = now or timezone.now()
     if now.tzinfo is None or now.utcoffset() is None:
         raise InvalidInput("The time of the request must say its time zone.", fields={"now": "must be aware"})
-    check_request(request, now=now)
+    check_request(request, now=now, asking=asking)
     return find_matches(directory_snapshot(), request, now=now, busy=busy_lookup(now=now))
 
 

@@ -13,33 +13,29 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access import audit, policy
 from carematch.access.models import Action
+from carematch.accounts import selectors as account_selectors
 from carematch.accounts import services as account_services
 from carematch.accounts import throttle
 from carematch.accounts.http import AuthedHttpRequest, signed_in_user
-from carematch.accounts.models import Client, LoginAttempt, Role
+from carematch.accounts.models import Client, Role
 from carematch.accounts.views import sign_up_sent
+from carematch.directory import selectors as directory_selectors
 from carematch.directory.models import Provider
-from carematch.lib.errors import DomainError, InvalidInput
-from carematch.lib.timezones import in_zone, long_label
+from carematch.lib.errors import DomainError, NotFound
+from carematch.lib.sessions import SESSION
+from carematch.lib.timezones import client_zone, in_zone, long_label
 from carematch.scheduling import calendar
+from carematch.scheduling import selectors as scheduling_selectors
 from carematch.scheduling import services as scheduling
-from carematch.scheduling.models import (
-    HOLD_STATUSES,
-    WAS_BOOKED,
-    Appointment,
-    CrisisChannel,
-    CrisisRequest,
-    CrisisStatus,
-    Status,
-)
-from carematch.scheduling.openings import SESSION
+from carematch.scheduling.access_log import visible_appointment
+from carematch.scheduling.models import Appointment, CrisisChannel, CrisisStatus, Status
 from carematch.scheduling.selectors import provider_openings
 
 from . import intake
@@ -50,9 +46,9 @@ _FIELD_FOR = {"password": "password1", "timezone": "timezone"}
 
 
 def _client_of(request: HttpRequest) -> Client | None:
-    user = request.user
-    if policy.has_role(user, Role.CLIENT) and user.pk is not None:
-        return Client.objects.filter(user__pk=user.pk).first()
+    user = signed_in_user(request)
+    if user is not None and policy.has_role(user, Role.CLIENT):
+        return account_selectors.client_of(user=user)
     return None
 
 
@@ -65,7 +61,10 @@ def _hold_token(request: HttpRequest) -> str:
 
 
 def _provider(provider_id: int) -> Provider:
-    return get_object_or_404(Provider.objects.prefetch_related("licenses", "windows"), pk=provider_id)
+    provider = directory_selectors.provider_by_id(provider_id=provider_id)
+    if provider is None:
+        raise Http404("No provider with that id.")
+    return provider
 
 
 def _viewer_zone(request: HttpRequest, provider: Provider) -> str:
@@ -136,10 +135,7 @@ def _parse_start(value: str) -> dt.datetime | None:
 
 def _hold_for(request: HttpRequest, hold_id: int) -> Appointment:
     client = _client_of(request)
-    hold = (
-        Appointment.objects.select_related("provider", "client")
-        .filter(pk=hold_id, status__in=(*HOLD_STATUSES, Status.BOOKED)).first()
-    )
+    hold = scheduling_selectors.hold_or_booking(appointment_id=hold_id)
     if hold is None:
         raise Http404
     if client is not None and hold.client_id == client.pk:
@@ -206,7 +202,7 @@ def _known_details(request: HttpRequest) -> dict[str, Any]:
     answers = _answers(request)
     known = {key: answers[key] for key in ("state", "zip", "date_of_birth") if answers.get(key)}
     if answers.get("state"):
-        known["timezone"] = intake.client_zone(answers)
+        known["timezone"] = client_zone(zip=answers.get("zip"), state=answers.get("state"))
     return known
 
 
@@ -220,24 +216,13 @@ def _ensure_client(request: HttpRequest, form: Form | None, client: Client | Non
         "state": data["state"], "zip": data["zip"], "timezone_name": data["timezone"],
     }
     if not request.user.is_authenticated:
-        address = throttle.client_address(request)
-        if throttle.sign_up_refused(address=address):
-            raise InvalidInput(throttle.TOO_MANY_SIGN_UPS)
-        try:
-            # The account is created when the emailed link is followed; the answer is the same
-            # whether or not the address has one (accounts.services.sign_up_request).
-            account_services.sign_up_request(
-                email=data["email"], password=data["password1"], preferred_name=data["first_name"],
-                client_details=details, next_url=request.path,
-                carry={_HOLD_TOKEN: _hold_token(request), intake.SESSION_KEY: _answers(request)},
-            )
-        except DomainError:
-            account_services.login_attempt_record(
-                kind=LoginAttempt.Kind.SIGN_UP, email=data["email"], address=address, succeeded=False
-            )
-            raise
-        account_services.login_attempt_record(
-            kind=LoginAttempt.Kind.SIGN_UP, email=data["email"], address=address, succeeded=True
+        # The account is created when the emailed link is followed; the answer is the same
+        # whether or not the address has one, and sign-ups are throttled per address as on the
+        # sign-up page (accounts.services.sign_up_start).
+        account_services.sign_up_start(
+            email=data["email"], password=data["password1"], address=throttle.client_address(request),
+            preferred_name=data["first_name"], client_details=details, next_url=request.path,
+            carry={_HOLD_TOKEN: _hold_token(request), intake.SESSION_KEY: _answers(request)},
         )
         raise _SignUpEmailSent(data["email"])
     return account_services.client_details_set(user=request.user, **details)
@@ -253,9 +238,8 @@ class _SignUpEmailSent(Exception):
 
 @login_required
 def appointment(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
-    found = _visible_appointment(request, appointment_id)
-    zone_name = found.client.timezone if found.client and policy.has_role(request.user, Role.CLIENT) \
-        else found.provider.timezone
+    found = _appointment_or_404(request, appointment_id)
+    zone_name = _session_zone(request, found)
     return render(request, "matching/appointment.html", {
         "appointment": found, "provider": found.provider,
         "when": long_label(in_zone(found.start, zone_name)),
@@ -266,26 +250,25 @@ def appointment(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse
     })
 
 
-def _visible_appointment(request: AuthedHttpRequest, appointment_id: int, action: str = Action.VIEW) -> Appointment:
-    found = (
-        Appointment.objects.select_related("provider", "client__user")
-        .filter(pk=appointment_id, status__in=WAS_BOOKED).first()
-    )
-    visible = found is not None and policy.appointment_visible(request.user, found)
-    # A read is recorded here; for a change only a refusal is, and the change records itself.
-    if not visible or action == Action.VIEW:
-        audit.checked(request, visible, action=action, resource_type="appointment", resource_id=appointment_id,
-                      client=found.client_id if found else None)
-    if found is None or not visible:
-        raise Http404
-    return found
+def _session_zone(request: AuthedHttpRequest, found: Appointment) -> str:
+    """The zone a session's page and calendar file show it in: the client's own for the client,
+    the provider's for everyone else."""
+    return found.client.timezone if found.client and policy.has_role(request.user, Role.CLIENT) \
+        else found.provider.timezone
+
+
+def _appointment_or_404(request: AuthedHttpRequest, appointment_id: int, action: str = Action.VIEW) -> Appointment:
+    """The appointment the caller may see, its access recorded (scheduling.access_log, as on the API)."""
+    try:
+        return visible_appointment(request, appointment_id, action=action)
+    except NotFound as exc:
+        raise Http404(exc.detail) from None
 
 
 @login_required
 def appointment_calendar_file(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
-    found = _visible_appointment(request, appointment_id)
-    zone_name = found.client.timezone if found.client and policy.has_role(request.user, Role.CLIENT) \
-        else found.provider.timezone
+    found = _appointment_or_404(request, appointment_id)
+    zone_name = _session_zone(request, found)
     response = HttpResponse(calendar.appointment_ics(found, viewer_timezone=zone_name),
                             content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="carematch-session-{found.pk}.ics"'
@@ -295,7 +278,7 @@ def appointment_calendar_file(request: AuthedHttpRequest, appointment_id: int) -
 @login_required
 @require_POST
 def appointment_cancel(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
-    found = _visible_appointment(request, appointment_id, Action.UPDATE)
+    found = _appointment_or_404(request, appointment_id, Action.UPDATE)
     if not (policy.is_staff_member(request.user) or policy.has_role(request.user, Role.PROVIDER)
             or (found.client and policy.may_act_for_client(request.user, found.client))):
         audit.denied(request, action=Action.UPDATE, resource_type="appointment", resource_id=found.pk,
@@ -335,7 +318,7 @@ def _care_request_id(request: HttpRequest, answers: dict[str, Any]) -> int:
 def _step_form(step: intake.Step, answers: dict[str, Any], data: Any = None) -> Form:
     kwargs: dict[str, Any] = {}
     if step.form is intake.PlaceForm:
-        kwargs["needs_zip"] = answers.get("format", "any") != "telehealth"
+        kwargs["format"] = answers.get("format", "any")
     initial = {name: answers[name] for name in step.form.base_fields if name in answers}
     return step.form(data, initial=initial, **kwargs)
 
@@ -375,7 +358,8 @@ def help_now(request: HttpRequest) -> HttpResponse:
         return redirect("matching:intake_step", slug="safety")
     request_id = _care_request_id(request, answers)
     scheduling.care_request_flag_crisis(request_id=request_id)
-    asked = CrisisRequest.objects.filter(pk=answers.get("crisis_request") or 0, status=CrisisStatus.OPEN).first()
+    asked = scheduling_selectors.crisis_request_by_id(crisis_request_id=int(answers.get("crisis_request") or 0),
+                                                      status=CrisisStatus.OPEN)
     form = None
     if asked is None:
         client = _client_of(request)
@@ -419,7 +403,7 @@ def results(request: HttpRequest) -> HttpResponse:
     _care_request_id(request, answers)
     match_request = intake.match_request(answers, now=now)
     try:
-        answer = match_find(request=match_request, now=now)
+        answer = match_find(request=match_request, now=now, asking=True)
     except DomainError as exc:
         # Answers kept from an older visit may no longer fit the rules: ask again, never fail.
         messages.error(request, f"{exc.detail} Please check your answers.")

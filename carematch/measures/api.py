@@ -16,7 +16,6 @@ from carematch.lib.crisis import CRISIS_RESOURCES
 from carematch.lib.errors import Forbidden, NotFound
 from carematch.lib.ids import RecordId
 from carematch.openapi import errors
-from carematch.scheduling.models import Appointment
 
 from . import selectors, services
 from .models import Alert, AlertKind, Assessment, QuestionnaireRequest
@@ -158,7 +157,7 @@ def list_alerts(request: AuthedHttpRequest, filters: Query[AlertFilter]) -> Any:
 @router.post("/alerts/{alert_id}/acknowledge", response={200: AlertOut, **errors(403, 404, 409)})
 def acknowledge_alert(request: AuthedHttpRequest, alert_id: RecordId, payload: AcknowledgeIn) -> Any:
     """Close an alert with a note saying what was done (required)."""
-    alert = Alert.objects.select_related("client").filter(pk=alert_id).first()
+    alert = selectors.alert_by_id(alert_id=alert_id)
     sees = policy.sees_alerts(request.user)
     if alert is None or not sees or not policy.alert_visible(request.user, alert):
         audit.denied(request, action=Action.UPDATE, resource_type="alert", resource_id=alert_id,
@@ -169,7 +168,7 @@ def acknowledge_alert(request: AuthedHttpRequest, alert_id: RecordId, payload: A
     with audit.write(request, action=Action.UPDATE, resource_type="alert", resource_id=alert_id,
                      client=alert.client_id):
         alert = services.alert_acknowledge(alert=alert, by=request.user, note=payload.note)
-    return _alert_out(Alert.objects.select_related("acknowledged_by").get(pk=alert.pk))
+    return _alert_out(selectors.alert_as_answered(alert_id=alert.pk))
 
 
 # --- After a session ------------------------------------------------------------------------------
@@ -179,7 +178,7 @@ def acknowledge_alert(request: AuthedHttpRequest, alert_id: RecordId, payload: A
              response={201: SessionRatingOut, **errors(403, 404, 409)})
 def rate_session(request: AuthedHttpRequest, appointment_id: RecordId, payload: SessionRatingIn) -> Any:
     """The client answers "How well did this session work for you?" (0-10) once it has ended."""
-    appointment = Appointment.objects.select_related("client").filter(pk=appointment_id).first()
+    appointment = selectors.session_with_client(appointment_id=appointment_id)
     client = appointment.client if appointment is not None else None
     visible = appointment is not None and client is not None and policy.appointment_visible(request.user, appointment)
     own = (visible and client is not None and policy.has_role(request.user, "client")

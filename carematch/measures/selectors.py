@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -12,6 +13,7 @@ from django.utils import timezone
 from carematch.access import policy
 from carematch.accounts.models import Client, User
 from carematch.directory.models import Provider
+from carematch.directory.selectors import provider_of
 from carematch.scheduling.models import Appointment, Status
 
 from . import cadence, links, outcomes, scoring
@@ -119,10 +121,21 @@ def alerts_visible_to(*, user: User, status: str = "open") -> QuerySet[Alert]:
         query = query.filter(acknowledged_at__isnull=False).order_by("-acknowledged_at", "-id")
     if policy.is_staff_member(user):
         return query
-    provider = Provider.objects.filter(user=user).first() if policy.has_role(user, "provider") else None
+    provider = provider_of(user=user) if policy.has_role(user, "provider") else None
     if provider is None:
         return query.none()
     return query.filter(kind__in=PROVIDER_ALERT_KINDS, client__in=policy.care_clients_of(provider))
+
+
+def alert_by_id(*, alert_id: int) -> Alert | None:
+    """The alert with this id, with its client, or None; who may see it is the access
+    policy's to say (policy.alert_visible)."""
+    return Alert.objects.select_related("client").filter(pk=alert_id).first()
+
+
+def alert_as_answered(*, alert_id: int) -> Alert:
+    """The alert with this id read again, with who acknowledged it (the API's answer)."""
+    return Alert.objects.select_related("acknowledged_by").get(pk=alert_id)
 
 
 # --- Questionnaire requests -------------------------------------------------------------------
@@ -139,6 +152,24 @@ def request_for_token(*, raw: str) -> QuestionnaireRequest | None:
         QuestionnaireRequest.objects.select_related("client", "provider")
         .filter(digest=token_digest(raw)).first()
     )
+
+
+def request_of_client(*, client: Client, request_id: int) -> QuestionnaireRequest | None:
+    """The client's own questionnaire request with this id (with its client and provider), or None."""
+    return (
+        QuestionnaireRequest.objects.select_related("client", "provider")
+        .filter(pk=request_id, client=client).first()
+    )
+
+
+def request_owner_id(*, request_id: int) -> int | None:
+    """The id of the client a questionnaire request is for (to name them in a refusal), or None."""
+    return QuestionnaireRequest.objects.filter(pk=request_id).values_list("client_id", flat=True).first()
+
+
+def assessments_by_ids(*, ids: Collection[int]) -> list[Assessment]:
+    """The assessments with these ids, with their client, in the order they were recorded."""
+    return list(Assessment.objects.select_related("client").filter(pk__in=list(ids)).order_by("id"))
 
 
 def request_is_open(request: QuestionnaireRequest, *, now: dt.datetime | None = None) -> bool:
@@ -187,6 +218,22 @@ def sessions_to_rate(*, client: Client, now: dt.datetime | None = None) -> list[
                 end__gte=now - cadence.RATING_WINDOW, session_rating__isnull=True)
         .order_by("-start")
     )
+
+
+def session_of_client(*, client: Client, appointment_id: int) -> Appointment | None:
+    """The client's own appointment with this id (any status), with its provider, or None."""
+    return Appointment.objects.select_related("provider").filter(pk=appointment_id, client=client).first()
+
+
+def session_with_client(*, appointment_id: int) -> Appointment | None:
+    """The appointment with this id (any status), with its client, or None; who may rate it
+    is the access policy's to say."""
+    return Appointment.objects.select_related("client").filter(pk=appointment_id).first()
+
+
+def session_owner_id(*, appointment_id: int) -> int | None:
+    """The id of the client of an appointment (to name them in a refusal), or None."""
+    return Appointment.objects.filter(pk=appointment_id).values_list("client_id", flat=True).first()
 
 
 def clients_of(provider: Provider) -> QuerySet[Client]:

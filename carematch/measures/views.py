@@ -6,14 +6,10 @@ coordinators see providers' outcome estimates. Rules live in services."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,14 +17,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access import audit, policy
-from carematch.access.decorators import staff_page
+from carematch.access.decorators import provider_page, staff_page
 from carematch.access.models import Action
+from carematch.accounts import selectors as account_selectors
 from carematch.accounts.http import AuthedHttpRequest
 from carematch.accounts.models import Client, Role, User
 from carematch.directory.models import Provider
+from carematch.directory.selectors import provider_of
 from carematch.lib.errors import DomainError
 from carematch.lib.timezones import long_label, moment_label, zone
-from carematch.scheduling.models import Appointment
 
 from . import outcomes, scoring, selectors, services
 from .forms import AcknowledgeForm, CadenceForm, QuestionnaireForm, SendNowForm, SessionRatingForm
@@ -62,14 +59,14 @@ FLAG_WORDS = {
 def _client_of(request: HttpRequest) -> Client | None:
     user = request.user
     if isinstance(user, User) and policy.has_role(user, Role.CLIENT):
-        return Client.objects.filter(user=user).first()
+        return account_selectors.client_of(user=user)
     return None
 
 
 def _provider_of(request: HttpRequest) -> Provider | None:
     user = request.user
     if isinstance(user, User) and policy.has_role(user, Role.PROVIDER):
-        return Provider.objects.filter(user=user).first()
+        return provider_of(user=user)
     return None
 
 
@@ -150,9 +147,9 @@ def questionnaire_link(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def questionnaire_in_account(request: AuthedHttpRequest, request_id: int) -> HttpResponse:
     client = _own_client(request)
-    qr = QuestionnaireRequest.objects.select_related("client", "provider").filter(pk=request_id, client=client).first()
+    qr = selectors.request_of_client(client=client, request_id=request_id)
     if qr is None:
-        owner = QuestionnaireRequest.objects.filter(pk=request_id).values_list("client_id", flat=True).first()
+        owner = selectors.request_owner_id(request_id=request_id)
         audit.checked(request, False, action=Action.CREATE if request.method == "POST" else Action.VIEW,
                       resource_type="questionnaire_request", resource_id=request_id, client=owner)
         raise Http404("No such questionnaire.")
@@ -208,8 +205,7 @@ def questionnaire_result(request: HttpRequest) -> HttpResponse:
     if at is None or timezone.now() - at > RESULTS_SHOWN_FOR:
         request.session.pop(_RESULTS, None)
         return redirect("measures:my_questionnaires" if _client_of(request) else "home")
-    assessments = list(Assessment.objects.select_related("client").filter(pk__in=stored.get("ids", []))
-                       .order_by("id"))
+    assessments = selectors.assessments_by_ids(ids=stored.get("ids", []))
     if not assessments:
         return redirect("home")
     client = assessments[0].client
@@ -245,10 +241,10 @@ def my_questionnaires(request: AuthedHttpRequest) -> HttpResponse:
 def session_rating(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
     """After a session: "How well did this session work for you?" (0-10)."""
     client = _own_client(request)
-    appointment = Appointment.objects.select_related("provider").filter(pk=appointment_id, client=client).first()
+    appointment = selectors.session_of_client(client=client, appointment_id=appointment_id)
     action = Action.CREATE if request.method == "POST" else Action.VIEW
     if appointment is None:
-        owner = Appointment.objects.filter(pk=appointment_id).values_list("client_id", flat=True).first()
+        owner = selectors.session_owner_id(appointment_id=appointment_id)
         audit.denied(request, action=action, resource_type="session_rating", resource_id=appointment_id, client=owner)
         raise Http404("No such session.")
     when = long_label(appointment.start.astimezone(zone(client.timezone)))
@@ -333,7 +329,7 @@ def alerts(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 def alert_acknowledge(request: AuthedHttpRequest, alert_id: int) -> HttpResponse:
     _sees_alerts_or_403(request)
-    alert = Alert.objects.select_related("client").filter(pk=alert_id).first()
+    alert = selectors.alert_by_id(alert_id=alert_id)
     if alert is None or not policy.alert_visible(request.user, alert):
         audit.denied(request, action=Action.UPDATE, resource_type="alert", resource_id=alert_id,
                      client=alert.client_id if alert else None)
@@ -353,26 +349,6 @@ def alert_acknowledge(request: AuthedHttpRequest, alert_id: int) -> HttpResponse
 
 
 # --- Providers: the questionnaire schedule and sending one now ----------------------------------
-
-
-ProviderView = Callable[..., HttpResponse]
-
-
-def provider_page(view: ProviderView) -> Callable[..., HttpResponse]:
-    """For providers with a directory record, passed to the view."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not policy.has_role(request.user, Role.PROVIDER):
-            raise PermissionDenied("This page is for providers.")
-        provider = _provider_of(request)
-        if provider is None:
-            return render(request, "directory/provider_not_set_up.html")
-        return view(request, provider, *args, **kwargs)
-
-    return wrapper
 
 
 def _questionnaires_page(request: HttpRequest, provider: Provider, *, cadence_form: CadenceForm | None = None,

@@ -8,28 +8,30 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Header, Query, Router, Schema, Status
 from pydantic import Field, field_validator, model_validator
 
 from carematch.access import audit, policy
 from carematch.access.models import Action
+from carematch.accounts import selectors as account_selectors
 from carematch.accounts import services as account_services
 from carematch.accounts import throttle
 from carematch.accounts.http import AuthedHttpRequest, signed_in_user
 from carematch.accounts.models import Client, Role
 from carematch.api_base import OPTIONAL_TOKEN
+from carematch.directory import selectors as directory_selectors
 from carematch.directory.models import Provider
 from carematch.lib.crisis import CRISIS_RESOURCES
 from carematch.lib.errors import Forbidden, InvalidInput, NotFound
 from carematch.lib.ids import RecordId
+from carematch.lib.sessions import SESSION
 from carematch.openapi import answered_as, errors
 
-from . import calendar, services
-from .models import WAS_BOOKED, Appointment, CrisisChannel, CrisisRequest, CrisisStatus
-from .openings import SESSION
+from . import calendar, selectors, services
+from .access_log import visible_appointment
+from .models import Appointment, CrisisChannel, CrisisRequest, CrisisStatus
 from .schemas import (
     AppointmentIn,
     AppointmentOut,
@@ -83,27 +85,10 @@ def _acting_for_client(request: AuthedHttpRequest, client_id: int, resource_type
 
 
 def _provider(provider_id: int) -> Provider:
-    provider = Provider.objects.prefetch_related("licenses", "windows").filter(pk=provider_id).first()
+    provider = directory_selectors.provider_by_id(provider_id=provider_id)
     if provider is None:
         raise NotFound("No provider with that id.", fields={"provider_id": "not found"})
     return provider
-
-
-def _visible_appointment(request: AuthedHttpRequest, appointment_id: int, action: str = Action.VIEW) -> Appointment:
-    """The appointment, when the caller may see it. A read is recorded here; for a change
-    (`action` update) only a refusal is, and the change records itself (`_appointment_change`)."""
-    appointment = (
-        Appointment.objects.select_related("provider", "client__user")
-        .filter(pk=appointment_id, status__in=WAS_BOOKED)
-        .first()
-    )
-    visible = appointment is not None and policy.appointment_visible(request.user, appointment)
-    if not visible or action == Action.VIEW:
-        audit.checked(request, visible, action=action, resource_type="appointment", resource_id=appointment_id,
-                      client=appointment.client_id if appointment else None)
-    if appointment is None or not visible:
-        raise NotFound("No appointment with that id.", recorded=True)
-    return appointment
 
 
 def _appointment_change(request: AuthedHttpRequest, appointment: Appointment) -> Any:
@@ -164,7 +149,7 @@ def book_appointment(
 
 @router.get("/appointments/{appointment_id}", response={200: AppointmentOut, **errors(404)})
 def get_appointment(request: AuthedHttpRequest, appointment_id: RecordId) -> Any:
-    return _visible_appointment(request, appointment_id)
+    return visible_appointment(request, appointment_id)
 
 
 def _may_manage(request: AuthedHttpRequest, appointment: Appointment) -> None:
@@ -182,7 +167,7 @@ def _may_manage(request: AuthedHttpRequest, appointment: Appointment) -> None:
 def cancel_appointment(request: AuthedHttpRequest, appointment_id: RecordId) -> Any:
     """Cancel (client, their provider, or a coordinator). Under 24 hours' notice from the
     client is recorded as a late cancellation. The hour is offered again."""
-    appointment = _visible_appointment(request, appointment_id, Action.UPDATE)
+    appointment = visible_appointment(request, appointment_id, action=Action.UPDATE)
     with _appointment_change(request, appointment):
         _may_manage(request, appointment)
         return services.appointment_cancel(appointment=appointment, by=request.user)
@@ -190,7 +175,7 @@ def cancel_appointment(request: AuthedHttpRequest, appointment_id: RecordId) -> 
 
 @router.post("/appointments/{appointment_id}/reschedule", response={200: AppointmentOut, **errors(404, 409)})
 def reschedule_appointment(request: AuthedHttpRequest, appointment_id: RecordId, payload: RescheduleIn) -> Any:
-    appointment = _visible_appointment(request, appointment_id, Action.UPDATE)
+    appointment = visible_appointment(request, appointment_id, action=Action.UPDATE)
     with _appointment_change(request, appointment):
         _may_manage(request, appointment)
         return services.appointment_reschedule(
@@ -201,7 +186,7 @@ def reschedule_appointment(request: AuthedHttpRequest, appointment_id: RecordId,
 @router.post("/appointments/{appointment_id}/no-show", response={200: AppointmentOut, **errors(403, 404, 409)})
 def mark_no_show(request: AuthedHttpRequest, appointment_id: RecordId) -> Any:
     """The provider (or a coordinator) records that the client did not come."""
-    appointment = _visible_appointment(request, appointment_id, Action.UPDATE)
+    appointment = visible_appointment(request, appointment_id, action=Action.UPDATE)
     with _appointment_change(request, appointment):
         if not (policy.has_role(request.user, Role.PROVIDER) or policy.is_staff_member(request.user)):
             raise Forbidden("Only the provider or a coordinator can mark a no-show.")
@@ -214,7 +199,7 @@ def mark_no_show(request: AuthedHttpRequest, appointment_id: RecordId) -> Any:
 )
 def download_appointment_ics(request: AuthedHttpRequest, appointment_id: RecordId) -> HttpResponse:
     """The appointment as an iCalendar file, in the caller's own time zone."""
-    appointment = _visible_appointment(request, appointment_id)
+    appointment = visible_appointment(request, appointment_id)
     viewer_zone = appointment.provider.timezone
     if appointment.client and (policy.has_role(request.user, Role.CLIENT) or policy.is_staff_member(request.user)):
         viewer_zone = appointment.client.timezone
@@ -261,7 +246,9 @@ class OpeningsQuery(Schema):
 @router.get("/providers/{provider_id}/openings", response={200: OpeningsOut, **errors(404)})
 def list_openings(request: AuthedHttpRequest, provider_id: RecordId, query: Query[OpeningsQuery]) -> Any:
     """Bookable openings, each offered in every format the provider offers (or only `format`)."""
-    provider = get_object_or_404(Provider.objects.prefetch_related("windows"), pk=provider_id)
+    provider = directory_selectors.provider_by_id(provider_id=provider_id, licenses=False)
+    if provider is None:
+        raise Http404("No provider with that id.")
     start = query.from_ or timezone.now()
     end = query.to or start + dt.timedelta(days=14)
     if end - start > MAX_OPENINGS_RANGE:
@@ -297,7 +284,8 @@ def create_crisis_request(request: HttpRequest, payload: CrisisRequestIn) -> Any
     admin again if nobody has tried to reach the person within the configured minutes.
     The answer repeats where to get help now: someone in danger must not wait for the call."""
     user = signed_in_user(request)  # the token's user, or None without a token
-    client = Client.objects.filter(user=user).first() if policy.has_role(user, Role.CLIENT) else None
+    client = account_selectors.client_of(user=user) if user is not None and policy.has_role(user, Role.CLIENT) \
+        else None
     with audit.write(request, action=Action.CREATE, resource_type="crisis_request", client=client) as attempt:
         crisis = services.crisis_request_create(
             channel=CrisisChannel.API, name=payload.name, phone=payload.phone, state=payload.state,
@@ -330,7 +318,7 @@ def list_crisis_requests(request: AuthedHttpRequest, filters: Query[CrisisFilter
 def record_crisis_outcome(request: AuthedHttpRequest, crisis_request_id: RecordId, payload: CrisisOutcomeIn) -> Any:
     """Coordinators and admins: record a try to reach the person, with a note. reached and
     referred_emergency close the request; no_answer keeps it open and counts the attempt."""
-    found = CrisisRequest.objects.filter(pk=crisis_request_id).first()
+    found = selectors.crisis_request_by_id(crisis_request_id=crisis_request_id)
     if found is None or not policy.is_staff_member(request.user):
         audit.denied(request, action=Action.UPDATE, resource_type="crisis_request", resource_id=crisis_request_id,
                      client=found.client_id if found else None)
@@ -339,5 +327,4 @@ def record_crisis_outcome(request: AuthedHttpRequest, crisis_request_id: RecordI
                      client=found.client_id):
         services.crisis_attempt_record(crisis_request=found, outcome=payload.outcome, note=payload.note,
                                        by=request.user)
-    status = CrisisRequest.objects.values_list("status", flat=True).get(pk=found.pk)
-    return _crisis_out(crisis_requests(status=status).get(pk=found.pk), now=timezone.now())
+    return _crisis_out(selectors.crisis_request_as_listed(crisis_request_id=found.pk), now=timezone.now())

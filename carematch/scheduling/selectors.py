@@ -1,5 +1,5 @@
-"""Reads for scheduling: a provider's openings, computed on demand, active claims, and the
-crisis follow-up queue."""
+"""Reads for scheduling: a provider's openings, computed on demand, active claims, one
+appointment and a person's upcoming sessions, and the crisis follow-up queue."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from collections.abc import Collection
 from django.db.models import Count, Min, Prefetch, QuerySet
 from django.utils import timezone
 
+from carematch.accounts.models import Client
 from carematch.directory.models import Provider
 from carematch.lib.sessions import SESSION
 
-from .models import Appointment, CrisisAttempt, CrisisRequest, CrisisStatus
+from .models import HOLD_STATUSES, WAS_BOOKED, Appointment, CrisisAttempt, CrisisRequest, CrisisStatus, Status
 from .openings import Window, opening_starts
 
 
@@ -22,7 +23,8 @@ def active_claims(
     """Booked appointments and live holds of the provider overlapping [start, end)
     (Appointment.objects.claiming)."""
     return (
-        Appointment.objects.claiming(now=now).filter(provider=provider, start__lt=end, end__gt=start)
+        Appointment.objects.claiming(now=now)
+        .filter(provider=provider, start__lt=end, end__gt=start)
         .exclude(pk__in=list(exclude_ids))
     )
 
@@ -60,9 +62,62 @@ def provider_openings(
     )
 
 
+# --- One appointment, and a person's sessions -----------------------------------------------------
+
+
+def booked_appointment(*, appointment_id: int) -> Appointment | None:
+    """The appointment with this id if it was ever booked (booked, completed, missed, or
+    cancelled after booking; never a hold), with its provider and its client's login; else None.
+    Who may see it is the access policy's to say (scheduling.access_log.visible_appointment)."""
+    return (
+        Appointment.objects.select_related("provider", "client__user")
+        .filter(pk=appointment_id, status__in=WAS_BOOKED)
+        .first()
+    )
+
+
+def hold_or_booking(*, appointment_id: int) -> Appointment | None:
+    """A hold (live, lapsed or released) or a booked appointment with this id, with its
+    provider and client, for the booking pages to finish or show; else None."""
+    return (
+        Appointment.objects.select_related("provider", "client")
+        .filter(pk=appointment_id, status__in=(*HOLD_STATUSES, Status.BOOKED))
+        .first()
+    )
+
+
+def upcoming_sessions(
+    *, client: Client | None = None, provider: Provider | None = None, now: dt.datetime, limit: int = 20
+) -> list[Appointment]:
+    """The booked sessions of the client (or else of the provider) that have not ended yet,
+    soonest first, at most `limit`, with their provider; none when neither is given."""
+    if client is not None:
+        sessions = Appointment.objects.filter(client=client)
+    elif provider is not None:
+        sessions = Appointment.objects.filter(provider=provider)
+    else:
+        return []
+    return list(sessions.filter(status=Status.BOOKED, end__gt=now).select_related("provider")[:limit])
+
+
 # --- Crisis follow-up ----------------------------------------------------------------------------
 
 RECENTLY_CLOSED = dt.timedelta(days=14)
+
+
+def crisis_request_by_id(*, crisis_request_id: int, status: str | None = None) -> CrisisRequest | None:
+    """The crisis request with this id (and `status`, when given), or None."""
+    found = CrisisRequest.objects.filter(pk=crisis_request_id)
+    if status is not None:
+        found = found.filter(status=status)
+    return found.first()
+
+
+def crisis_request_as_listed(*, crisis_request_id: int) -> CrisisRequest:
+    """One crisis request as `crisis_requests` lists it (with its attempt count, first attempt
+    and attempts), read again from the database, e.g. after an outcome was recorded."""
+    status = CrisisRequest.objects.values_list("status", flat=True).get(pk=crisis_request_id)
+    return crisis_requests(status=status).get(pk=crisis_request_id)
 
 
 def crisis_open_count() -> int:

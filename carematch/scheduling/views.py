@@ -179,7 +179,7 @@ def crisis_queue(request: AuthedHttpRequest) -> HttpResponse:
 @require_POST
 @staff_page
 def crisis_outcome(request: AuthedHttpRequest, crisis_request_id: int) -> HttpResponse:
-    found = CrisisRequest.objects.filter(pk=crisis_request_id).first()
+    found = selectors.crisis_request_by_id(crisis_request_id=crisis_request_id)
     if found is None:
         audit.denied(request, action=Action.UPDATE, resource_type="crisis_request", resource_id=crisis_request_id)
         raise Http404("No such request.")

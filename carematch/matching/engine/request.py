@@ -22,6 +22,10 @@ MAX_SELF_PAY = 10_000
 MOST_DAYS_AHEAD = 365
 FORMATS = ("telehealth", "in_person", "any")
 
+# Meeting in person is bounded by the distance from the client's ZIP code.
+ZIP_NEEDED = "A ZIP code is needed to find providers you can meet in person."
+ZIP_REQUIRED = "required when format is in_person or any"
+
 
 def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
@@ -38,7 +42,19 @@ def _slugs(values: object, known: Container[str], noun: str, *, required: bool) 
     return None
 
 
-def request_problems(request: MatchRequest, *, now: dt.datetime) -> dict[str, str]:
+def zip_needed(format: object, *, asking: bool) -> bool:
+    """Whether a request in `format` needs the client's ZIP code.
+
+    A person asking now (on the API or the intake pages) gives one whenever they may meet in
+    person: `in_person`, or `any` ("either is fine"), so that no provider near them is left
+    out unseen. Without `asking` (a request stored on the waitlist, or made up by the
+    benchmark) only `in_person` needs one: `any` without a ZIP is answered with online
+    sessions only."""
+    return format == "in_person" or (asking and format == "any")
+
+
+def request_problems(request: MatchRequest, *, now: dt.datetime, asking: bool = False) -> dict[str, str]:
+    """Every problem of `request` by its field; `asking` as for `zip_needed`."""
     problems: dict[str, str] = {}
     if request.state not in vocab.STATES:
         problems["state"] = "must be a US state code, e.g. CO (the 50 states and DC)"
@@ -65,8 +81,8 @@ def request_problems(request: MatchRequest, *, now: dt.datetime) -> dict[str, st
             problems["zip"] = "must be a 5-digit ZIP code"
         elif geo.zip_location(request.zip) is None:
             problems["zip"] = f"'{request.zip}' is not a known US ZIP code"
-    elif request.format == "in_person":
-        problems["zip"] = "is needed for in-person sessions, to find providers near you"
+    elif zip_needed(request.format, asking=asking):
+        problems["zip"] = ZIP_REQUIRED
     distance = request.max_distance_miles
     if (
         isinstance(distance, bool) or not isinstance(distance, int | float)
@@ -95,8 +111,13 @@ def request_problems(request: MatchRequest, *, now: dt.datetime) -> dict[str, st
     return problems
 
 
-def check_request(request: MatchRequest, *, now: dt.datetime) -> None:
-    problems = request_problems(request, now=now)
+def check_request(request: MatchRequest, *, now: dt.datetime, asking: bool = False) -> None:
+    """Refuse a request that cannot be answered: InvalidInput naming every field that is
+    wrong. With `asking`, the request of a person asking now, held to `zip_needed`; the API
+    and the intake pages check it so before they write or match anything."""
+    problems = request_problems(request, now=now, asking=asking)
+    if problems == {"zip": ZIP_REQUIRED}:
+        raise InvalidInput(ZIP_NEEDED, fields=problems)
     if problems:
         raise InvalidInput("Some of what was asked for cannot be used to find a match.", fields=problems)
 

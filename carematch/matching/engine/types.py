@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from carematch.lib.timezones import CLIENT_ZONE_DEFAULT
+
 FormatChoice = Literal["telehealth", "in_person", "any"]
 TimeOfDay = Literal["morning", "afternoon", "evening"]
 
@@ -33,7 +35,7 @@ class MatchRequest:
     within_hours: int = 48
     limit: int = 5
     times_of_day: tuple[TimeOfDay, ...] = ()
-    client_timezone: str = "America/New_York"  # for reasons and time-of-day fit
+    client_timezone: str = CLIENT_ZONE_DEFAULT  # for reasons and time-of-day fit
 
     @property
     def latest(self) -> dt.datetime:
