@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from carematch.accounts.demo import seed_demo_accounts
 from carematch.accounts.models import Role, User
@@ -91,7 +92,8 @@ def test_demo_licenses_come_verified_but_for_a_few_left_waiting_to_show_the_work
 @pytest.mark.django_db
 def test_the_seeded_network_is_verified_by_the_demo_seed_and_the_demo_provider_sees_a_license_waiting(client):
     provider_user = next(u for u, _ in seed_demo_accounts() if u.role == Role.PROVIDER)
-    seed_demo_network(count=60, seed=2026, today=TODAY, provider_account=provider_user)
+    # The page judges licenses on the clock's today, so the network is seeded on it too.
+    seed_demo_network(count=60, seed=2026, today=timezone.localdate(), provider_account=provider_user)
     verified = License.objects.filter(status=LicenseStatus.VERIFIED)
     assert verified.exists() and not verified.exclude(verification_source=VerificationSource.DEMO).exists()
     assert not verified.filter(verified_at__isnull=True).exists()
