@@ -119,7 +119,7 @@ def test_no_license_in_the_clients_state_on_that_date_is_invalid(client):
 
 def test_a_license_not_yet_verified_does_not_let_a_client_book_unless_the_network_matches_them(client, settings):
     provider = weekday_provider()
-    LicenseFactory(provider=provider, state="TX", status=LicenseStatus.UNVERIFIED, expires=dt.date(2030, 12, 31))
+    LicenseFactory(provider=provider, state="TX", status=LicenseStatus.UNVERIFIED)
     texan = ClientFactory(state="TX", timezone="America/Chicago")
     headers = auth_header(texan.user)
     start = first_openings(client, provider, headers)[0]
@@ -138,7 +138,7 @@ def test_a_license_not_yet_verified_does_not_let_a_client_book_unless_the_networ
 def test_a_rejected_license_never_lets_a_client_book_even_where_unverified_ones_count(client, settings):
     settings.MATCH_UNVERIFIED_LICENSES = True
     provider = weekday_provider()
-    LicenseFactory(provider=provider, state="TX", status=LicenseStatus.REJECTED, expires=dt.date(2030, 12, 31))
+    LicenseFactory(provider=provider, state="TX", status=LicenseStatus.REJECTED)
     texan = ClientFactory(state="TX", timezone="America/Chicago")
     headers = auth_header(texan.user)
     start = first_openings(client, provider, headers)[0]
