@@ -36,7 +36,13 @@ class Provider(models.Model):
     taxonomy = models.CharField("NUCC taxonomy code", max_length=10)
     gender = models.CharField(max_length=12, choices=Gender.choices, default=Gender.NOT_STATED)
     languages = models.JSONField(default=list, help_text="ISO 639-1 codes")
-    bio = models.TextField(blank=True)
+    bio = models.TextField("personal statement", blank=True, help_text="In the provider's own words.")
+    pronouns = models.CharField(max_length=40, blank=True)
+    first_session = models.TextField("what a first session is like", blank=True)
+    years_in_practice = models.PositiveSmallIntegerField(null=True, blank=True)
+    education = models.CharField(max_length=300, blank=True)
+    specialties = models.JSONField(default=list, help_text="Up to 3 of the provider's concerns, shown first.")
+    communities = models.JSONField(default=list)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +13035550123")
     concerns = models.JSONField(default=list)
@@ -45,6 +51,10 @@ class Provider(models.Model):
     formats = models.JSONField(default=list)
     insurance = models.JSONField(default=list, help_text="payer slugs")
     self_pay_rate = models.PositiveIntegerField(help_text="whole USD per session")
+    sliding_scale_min = models.PositiveIntegerField(null=True, blank=True, help_text="whole USD per session")
+    sliding_scale_max = models.PositiveIntegerField(null=True, blank=True, help_text="whole USD per session")
+    photo = models.CharField(max_length=200, blank=True, help_text="Storage name of the 400 px photo.")
+    photo_small = models.CharField(max_length=200, blank=True, help_text="Storage name of the 96 px photo.")
     accepting_new = models.BooleanField(default=True)
     timezone = models.CharField(max_length=64, help_text="IANA time zone, e.g. America/Denver")
     min_notice_hours = models.PositiveSmallIntegerField(default=2)
@@ -69,6 +79,17 @@ class Provider(models.Model):
             models.CheckConstraint(condition=Q(gender__in=[g.value for g in Gender]), name="provider_gender_valid"),
             models.CheckConstraint(condition=Q(self_pay_rate__lte=10_000), name="provider_self_pay_rate_sane"),
             models.CheckConstraint(condition=Q(min_notice_hours__lte=24 * 14), name="provider_min_notice_sane"),
+            models.CheckConstraint(
+                condition=Q(sliding_scale_min__isnull=True, sliding_scale_max__isnull=True)
+                | Q(sliding_scale_min__isnull=False, sliding_scale_max__isnull=False,
+                    sliding_scale_min__lte=models.F("sliding_scale_max"), sliding_scale_max__lte=10_000),
+                name="provider_sliding_scale_range",
+            ),
+            models.CheckConstraint(condition=Q(years_in_practice__lte=80), name="provider_years_in_practice_sane"),
+            models.CheckConstraint(
+                condition=Q(photo="", photo_small="") | (~Q(photo="") & ~Q(photo_small="")),
+                name="provider_photo_complete",
+            ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
                 | Q(latitude__isnull=False, longitude__isnull=False),

@@ -50,6 +50,41 @@ APPROACHES = MappingProxyType({
     "narrative": "Narrative therapy",
 })
 
+# One plain-language sentence for each approach, shown wherever an approach is named to a
+# client (the glossary: every slug of APPROACHES has one).
+APPROACH_EXPLANATIONS = MappingProxyType({
+    "cbt": "Noticing the thoughts and habits that keep you stuck, and practising new ones.",
+    "dbt": "Skills for strong emotions, distress and relationships, practised week by week.",
+    "act": "Making room for hard feelings while doing what matters to you.",
+    "emdr": "Working through distressing memories with guided eye movements or tapping, so they lose their charge.",
+    "psychodynamic": "Understanding how past experiences and patterns shape how you feel and relate today.",
+    "ifs": "Getting to know the different parts of yourself and how they try to protect you.",
+    "mindfulness": "Learning to notice the present moment without judging it, to ease stress and worry.",
+    "solution_focused": "A short, practical focus on what you want to change and what already works.",
+    "person_centered": "A warm, accepting space where you lead and the therapist follows.",
+    "motivational_interviewing": "Finding your own reasons for a change you are unsure about.",
+    "erp": "Facing fears step by step without the rituals that keep them going, for OCD and anxiety.",
+    "family_systems": "Looking at how the people close to you affect each other, and changing it together.",
+    "gottman": "Research-based tools for couples to communicate, handle conflict and feel closer.",
+    "cpt": "Questioning the beliefs a trauma left behind, so they stop running your life.",
+    "pe": "Gradually and safely revisiting a trauma so that it loses its hold on you.",
+    "narrative": "Retelling your story so that you, not the problem, are at its centre.",
+})
+
+# Communities a provider centres in their work (a profile shows them; matching does not filter).
+COMMUNITIES = MappingProxyType({
+    "lgbtq_affirming": "LGBTQ+ affirming",
+    "bipoc": "BIPOC clients",
+    "veterans": "Veterans and military families",
+    "faith_informed": "Faith-informed",
+    "neurodivergent": "Neurodivergent clients",
+    "immigrants": "Immigrants and refugees",
+    "first_generation": "First-generation students",
+    "disability": "People with disabilities",
+    "healthcare_workers": "Healthcare workers",
+    "deaf_hoh": "Deaf and hard of hearing",
+})
+
 POPULATIONS = MappingProxyType({
     "children": "Children (0-12)",
     "teens": "Teens (13-17)",

@@ -37,7 +37,10 @@ def provider_values(n: int, user_id: int | None) -> dict[str, Any]:
     return {
         "npi": make_npi(f"1{n:08d}"), "first_name": "Zoë", "last_name": "O'Brien-Ñúñez", "credentials": ["PsyD", "LP"],
         "taxonomy": "103T00000X", "gender": "nonbinary", "languages": ["en", "es", "zh"],
-        "bio": "Line one\nline \"two\"",
+        "bio": "Line one\nline \"two\"", "pronouns": "they/them", "first_session": "We talk; no forms.",
+        "years_in_practice": 80, "education": "MSW, Université de Montréal", "specialties": ["anxiety"],
+        "communities": ["lgbtq_affirming", "bipoc"], "sliding_scale_min": 0, "sliding_scale_max": 10_000,
+        "photo": "providers/photos/ab/abc.jpg", "photo_small": "providers/photos/ab/abc-96.jpg",
         "email": f"zoe{n}@example.test", "phone": "+13035550123", "concerns": ["anxiety", "grief"],
         "approaches": [], "populations": ["adults"], "formats": ["telehealth"], "insurance": ["aetna", "cigna"],
         "self_pay_rate": 10_000, "accepting_new": False, "timezone": "America/Argentina/Buenos_Aires",
