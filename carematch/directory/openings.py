@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from .models import Provider
 
 
@@ -24,3 +26,10 @@ class OpeningsOf(Protocol):
     def __call__(
         self, *, provider: Provider, start: dt.datetime, end: dt.datetime, now: dt.datetime,
     ) -> Sequence[dt.datetime]: ...
+
+
+class ZoneOf(Protocol):
+    """The time zone a visitor's times are shown in (the client's own), or None when the page
+    should show the provider's zone; matching's `viewer_zone`, wired in carematch/urls.py."""
+
+    def __call__(self, request: HttpRequest) -> str | None: ...

@@ -5,16 +5,17 @@ nothing from scheduling."""
 from django.urls import URLPattern, path
 
 from . import views
-from .openings import OpeningsOf
+from .openings import OpeningsOf, ZoneOf
 
 app_name = "directory"
 
 
-def directory_urls(*, openings: OpeningsOf) -> tuple[list[URLPattern], str]:
+def directory_urls(*, openings: OpeningsOf, zone_of: ZoneOf) -> tuple[list[URLPattern], str]:
     """The directory's pages and their namespace, for `include()`; `openings` gives a
-    provider's bookable openings for the public profile."""
+    provider's bookable openings for the public profile, `zone_of` the zone a visitor reads
+    times in."""
     patterns = [
-        path("providers/<record_id:provider_id>/", views.public_profile, {"openings": openings},
+        path("providers/<record_id:provider_id>/", views.public_profile, {"openings": openings, "zone_of": zone_of},
              name="public_profile"),
         path("provider/profile/", views.my_profile, name="my_profile"),
         path("provider/availability/", views.my_availability, name="my_availability"),

@@ -39,7 +39,7 @@ from .models import (
     VerificationSource,
     match_unverified_licenses,
 )
-from .openings import OpeningsOf
+from .openings import OpeningsOf, ZoneOf
 
 OPENINGS_AHEAD = dt.timedelta(days=14)
 OPENINGS_SHOWN = 10
@@ -136,17 +136,20 @@ def _vouched_by(lic: License) -> str:
 
 
 @require_http_methods(["GET", "HEAD"])
-def public_profile(request: HttpRequest, provider_id: int, *, openings: OpeningsOf) -> HttpResponse:
+def public_profile(request: HttpRequest, provider_id: int, *, openings: OpeningsOf, zone_of: ZoneOf) -> HttpResponse:
     """A provider's public profile with their next openings; `openings` computes them
-    (scheduling's provider_openings, wired in carematch/urls.py)."""
+    (scheduling's provider_openings), `zone_of` says whose clock they read on (the client's
+    own, as on the results and booking pages), both wired in carematch/urls.py."""
     provider = selectors.provider_by_id(provider_id=provider_id)
     if provider is None:
         raise Http404("No provider with that id.")
     now = timezone.now()
+    viewer = zone_of(request)
+    shown_zone = viewer or provider.timezone
     days: list[OpeningDay] = []
     if provider.accepting_new:
         starts = list(openings(provider=provider, start=now, end=now + OPENINGS_AHEAD, now=now))
-        days = opening_days(starts[:OPENINGS_SHOWN], provider.timezone)
+        days = opening_days(starts[:OPENINGS_SHOWN], shown_zone)
     licensed_in = sorted({
         vocab.STATES.get(lic.state, lic.state) for lic in provider.licenses_valid_on(timezone.localdate())
     })
@@ -162,7 +165,8 @@ def public_profile(request: HttpRequest, provider_id: int, *, openings: Openings
         "insurance": vocab.labels(vocab.PAYERS, provider.insurance),
         "licensed_in": licensed_in,
         "opening_days": days,
-        "zone_name": _zone_name(provider.timezone),
+        "zone_name": _zone_name(shown_zone),
+        "viewer_zone": viewer is not None,
     }
     return render(request, "directory/public_profile.html", context)
 

@@ -40,6 +40,7 @@ from carematch.scheduling.selectors import provider_openings
 
 from . import intake
 from .forms import ClientDetailsForm, ClientSignUpForm, CrisisContactForm, HoldForm
+from .viewer import viewer_zone
 
 _HOLD_TOKEN = "carematch_hold_token"  # noqa: S105 - the name of a session entry
 _FIELD_FOR = {"password": "password1", "timezone": "timezone"}
@@ -68,8 +69,9 @@ def _provider(provider_id: int) -> Provider:
 
 
 def _viewer_zone(request: HttpRequest, provider: Provider) -> str:
-    client = _client_of(request)
-    return client.timezone if client else provider.timezone
+    """The client's zone (theirs, or where the intake says they are), as on the results and
+    the profile; the provider's own for anyone else."""
+    return viewer_zone(request) or provider.timezone
 
 
 def _put_errors(form: Form, exc: DomainError) -> None:

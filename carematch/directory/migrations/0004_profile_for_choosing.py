@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from carematch.directory.version import version_triggers_operation
+
 
 class Migration(migrations.Migration):
 
@@ -79,4 +81,6 @@ class Migration(migrations.Migration):
             model_name='provider',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('photo', ''), ('photo_small', '')), models.Q(models.Q(('photo', ''), _negated=True), models.Q(('photo_small', ''), _negated=True)), _connector='OR'), name='provider_photo_complete'),
         ),
+        # Remaking the provider table on SQLite dropped its version triggers.
+        version_triggers_operation(),
     ]
