@@ -463,11 +463,11 @@ def _zone_of(user: User) -> str:
 
 
 def _access_ended_notice(user: User, ended: AccessEnded) -> None:
-    from carematch.lib.timezones import in_zone, long_label
+    from carematch.lib.timezones import in_zone, moment_label
 
     _send("access_ended", to=user.email, context={
         "reason": ended.reason, "why": AccessEndReason(ended.reason).label,
-        "when": long_label(in_zone(ended.at, _zone_of(user))), "api_tokens": ended.api_tokens,
+        "when": moment_label(in_zone(ended.at, _zone_of(user))), "api_tokens": ended.api_tokens,
         "calendar_address": ended.calendar_address,
     })
 

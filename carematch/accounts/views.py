@@ -325,7 +325,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 @login_required
 def account_home(request: AuthedHttpRequest) -> HttpResponse:
     """The person's upcoming sessions, shown in their own time zone."""
-    from carematch.lib.timezones import in_zone, long_label
+    from carematch.lib.timezones import in_zone, moment_label
     from carematch.scheduling.selectors import upcoming_sessions
 
     user = request.user
@@ -333,7 +333,7 @@ def account_home(request: AuthedHttpRequest) -> HttpResponse:
     provider = getattr(user, "provider", None) if user.role == Role.PROVIDER else None
     zone_name = client.timezone if client is not None else provider.timezone if provider is not None else None
     sessions = [
-        {"appointment": a, "when": long_label(in_zone(a.start, zone_name or "UTC"))}
+        {"appointment": a, "when": moment_label(in_zone(a.start, zone_name or "UTC"))}
         for a in upcoming_sessions(client=client, provider=provider, now=timezone.now())
     ]
     return render(request, "accounts/home.html", {

@@ -37,24 +37,52 @@ US_ZONES = (
 )
 
 
-def day_label(moment: dt.datetime) -> str:
-    """`Mon 30 Nov`."""
-    return f"{moment:%a} {moment.day} {moment:%b}"
+# One format for a moment across the site, pages, emails and calendar files alike:
+# "Thu 3 Dec, 5:00 PM MST". The year is added ("Thu 3 Dec 2027, 5:00 PM MST") whenever the
+# date is not between a month ago and about eleven months ahead: inside that window (less than
+# a year long) a day and a month name one date only, so a date is never ambiguous.
+YEAR_NOT_NEEDED_BEFORE = dt.timedelta(days=31)
+YEAR_NOT_NEEDED_AFTER = dt.timedelta(days=320)
+
+
+def _needs_year(day: dt.date, today: dt.date) -> bool:
+    return not today - YEAR_NOT_NEEDED_BEFORE <= day <= today + YEAR_NOT_NEEDED_AFTER
+
+
+def _today_on_clock_of(moment: dt.datetime) -> dt.date:
+    return dt.datetime.now(moment.tzinfo or dt.UTC).date()
+
+
+def day_label(moment: dt.datetime, *, today: dt.date | None = None) -> str:
+    """`Thu 3 Dec`, or `Thu 3 Dec 2027` when the year is needed (see above). `today` is the
+    date on the moment's own clock (now, unless given)."""
+    label = f"{moment:%a} {moment.day} {moment:%b}"
+    if _needs_year(moment.date(), today or _today_on_clock_of(moment)):
+        label += f" {moment.year}"
+    return label
 
 
 def clock_label(moment: dt.datetime) -> str:
-    """`9:00 AM MST`."""
+    """`9:00 AM MST`: the zone's short name says which clock it is."""
     return f"{moment.hour % 12 or 12}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'} {moment:%Z}"
 
 
-def moment_label(moment: dt.datetime) -> str:
-    """`Mon 4 Jan 2027, 9:00 AM MST`."""
-    return f"{day_label(moment)} {moment.year}, {clock_label(moment)}"
+def moment_label(moment: dt.datetime, *, today: dt.date | None = None) -> str:
+    """The site's one format for a moment: `Thu 3 Dec, 5:00 PM MST` (with the year when it
+    is needed: `Thu 3 Dec 2027, 5:00 PM MST`), on the clock of the moment's own zone: pass
+    it already in the viewer's zone (`in_zone`, or `when_label`)."""
+    if moment.tzinfo is None:
+        raise ValueError("a moment is shown only with its zone: give an aware datetime")
+    return f"{day_label(moment, today=today)}, {clock_label(moment)}"
 
 
-def long_label(moment: dt.datetime) -> str:
-    """`Monday, January 4, 2027 at 9:00 AM MST`."""
-    return f"{moment:%A, %B} {moment.day}, {moment.year} at {clock_label(moment)}"
+def when_label(moment: dt.datetime, zone_name: str, *, today: dt.date | None = None) -> str:
+    """`moment` in the site's format on the clock of `zone_name` (the viewer's zone)."""
+    return moment_label(in_zone(moment, zone_name), today=today)
+
+
+# The older name of the same format, for callers not yet renamed: there is one format only.
+long_label = moment_label
 
 
 def in_zone(moment: dt.datetime, zone_name: str) -> dt.datetime:

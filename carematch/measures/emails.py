@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from carematch.accounts.models import Role, User
 from carematch.lib.crisis import CRISIS_LINE
-from carematch.lib.timezones import long_label, zone
+from carematch.lib.timezones import moment_label, zone
 from carematch.scheduling.models import Appointment
 
 from . import cadence, links
@@ -51,7 +51,7 @@ def questionnaire_context(request: QuestionnaireRequest) -> dict[str, object]:
         "names": _names(request),
         "count": len(request.instruments),
         "url": links.questionnaire_url(request.salt),
-        "until": long_label(request.expires_at.astimezone(zone(client.timezone))),
+        "until": moment_label(request.expires_at.astimezone(zone(client.timezone))),
         "provider_name": request.provider.display_name if request.provider else "",
         "account_url": settings.SITE_URL + reverse("measures:my_questionnaires"),
         "crisis_line": CRISIS_LINE,

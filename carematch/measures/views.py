@@ -25,7 +25,7 @@ from carematch.accounts.models import Client, Role, User
 from carematch.directory.models import Provider
 from carematch.directory.selectors import provider_of
 from carematch.lib.errors import DomainError
-from carematch.lib.timezones import long_label, moment_label, zone
+from carematch.lib.timezones import moment_label, zone
 
 from . import outcomes, scoring, selectors, services
 from .forms import AcknowledgeForm, CadenceForm, QuestionnaireForm, SendNowForm, SessionRatingForm
@@ -123,7 +123,7 @@ def _answer(request: HttpRequest, qr: QuestionnaireRequest, *, by: User | None) 
                 "at": timezone.now().isoformat(),
             }
             return redirect("measures:result")
-    until = long_label(qr.expires_at.astimezone(zone(qr.client.timezone)))
+    until = moment_label(qr.expires_at.astimezone(zone(qr.client.timezone)))
     return render(request, "measures/questionnaire.html", {
         "form": form, "sections": form.sections(), "qr": qr, "until": until, "copyright": COPYRIGHT,
         "names": " and ".join(INSTRUMENTS[code].name for code in qr.instruments),
@@ -228,8 +228,8 @@ def my_questionnaires(request: AuthedHttpRequest) -> HttpResponse:
                  client=client)
     tz = zone(client.timezone)
     waiting = [(qr, " and ".join(INSTRUMENTS[c].name for c in qr.instruments),
-                long_label(qr.expires_at.astimezone(tz))) for qr in selectors.open_requests_for(client=client)]
-    to_rate = [(appointment, long_label(appointment.start.astimezone(tz)))
+                moment_label(qr.expires_at.astimezone(tz))) for qr in selectors.open_requests_for(client=client)]
+    to_rate = [(appointment, moment_label(appointment.start.astimezone(tz)))
                for appointment in selectors.sessions_to_rate(client=client)]
     return render(request, "measures/my_questionnaires.html", {
         "waiting": waiting, "to_rate": to_rate, "progress_path": PROGRESS_PATH,
@@ -247,7 +247,7 @@ def session_rating(request: AuthedHttpRequest, appointment_id: int) -> HttpRespo
         owner = selectors.session_owner_id(appointment_id=appointment_id)
         audit.denied(request, action=action, resource_type="session_rating", resource_id=appointment_id, client=owner)
         raise Http404("No such session.")
-    when = long_label(appointment.start.astimezone(zone(client.timezone)))
+    when = moment_label(appointment.start.astimezone(zone(client.timezone)))
     form = SessionRatingForm(request.POST if request.method == "POST" else None)
     already = hasattr(appointment, "session_rating")
     if request.method != "POST":

@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from icalendar import Calendar, Event, vText
 
-from carematch.lib.timezones import zone
+from carematch.lib.timezones import when_label, zone
 
 from .models import Appointment, Format, Status
 
@@ -29,8 +29,11 @@ def appointment_event(appointment: Appointment, *, viewer_timezone: str) -> Even
     event.add("dtend", appointment.end.astimezone(local))
     provider = appointment.provider
     how = "Online (video)" if appointment.format == Format.TELEHEALTH else "In person"
-    event.add("summary", f"Therapy session with {provider.display_name}")
-    event.add("description", f"{how} session booked through carematch.")
+    # The time is said in words too, on the viewer's clock, as on every page and email: a
+    # calendar showing the summary alone (a widget, a printed agenda) still says it the same way.
+    when = when_label(appointment.start, viewer_timezone)
+    event.add("summary", f"Therapy session with {provider.display_name}, {when}")
+    event.add("description", f"{when}: {how.lower()} session with {provider.display_name}, booked through carematch.")
     if appointment.format == Format.IN_PERSON and provider.address:
         event.add("location", vText(f"{provider.address}, {provider.zip}"))
     event.add("status", "CANCELLED" if appointment.status == Status.CANCELLED else "CONFIRMED")

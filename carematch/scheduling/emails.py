@@ -9,7 +9,6 @@ Every email ends with the crisis line.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -20,11 +19,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from carematch.accounts.models import STAFF_ROLES, Role
-from carematch.lib.timezones import zone
+from carematch.lib.timezones import when_label
 from carematch.measures.emails import with_questionnaire_link
 
 from . import feeds
 from .models import Appointment, Format
+from .reminders import reminder_promise
 
 CRISIS_LINE = "If you are in crisis, call or text 988 (Suicide & Crisis Lifeline) or call 911."
 KINDS = ("booked", "reminder", "cancelled", "rescheduled")
@@ -48,13 +48,6 @@ class Recipient:
     email: str
     name: str
     timezone: str
-
-
-def when_label(moment: dt.datetime, time_zone: str) -> str:
-    """`Monday, January 4, 2027 at 9:00 AM MST`: the zone's abbreviation says which clock it is."""
-    local = moment.astimezone(zone(time_zone))
-    clock = f"{local.hour % 12 or 12}:{local:%M} {'AM' if local.hour < 12 else 'PM'} {local:%Z}"
-    return f"{local:%A}, {local:%B} {local.day}, {local.year} at {clock}"
 
 
 def join_link(appointment: Appointment) -> tuple[str, bool]:
@@ -121,6 +114,11 @@ def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -
         "address": address,
         "cancelled_by": _cancelled_by(appointment, recipient) if kind == "cancelled" else "",
         "attached": kind in ATTACH_CALENDAR,
+        # Only what the booking planned (scheduling/reminders.py): nothing when no reminder comes.
+        "reminder_promise": (
+            reminder_promise(start=appointment.start, due=appointment.reminder_due_at)
+            if kind in ATTACH_CALENDAR else ""
+        ),
         "account_url": settings.SITE_URL + reverse("accounts:home"),
         "calendar_url": settings.SITE_URL + reverse("scheduling:calendar_feed_page"),
         "crisis_line": CRISIS_LINE,

@@ -23,6 +23,7 @@ from icalendar import Calendar
 from carematch.access.policy import has_role
 from carematch.accounts.models import Client, Role, User
 from carematch.directory.models import Provider
+from carematch.lib.timezones import when_label
 
 from . import calendar
 from .models import Appointment, CalendarFeed, FeedRevoked, Format, Status
@@ -36,9 +37,10 @@ FEED_STATUSES = (Status.BOOKED, Status.CANCELLED, Status.COMPLETED, Status.NO_SH
 # --- Calendar files ------------------------------------------------------------------------
 
 
-def _provider_summary(appointment: Appointment) -> str:
+def _provider_summary(appointment: Appointment, *, viewer_timezone: str) -> str:
     # A provider's calendar names no client: synced calendars are not the place for it.
-    return "carematch session, " + ("online (video)" if appointment.format == Format.TELEHEALTH else "in person")
+    how = "online (video)" if appointment.format == Format.TELEHEALTH else "in person"
+    return f"carematch session, {how}, {when_label(appointment.start, viewer_timezone)}"
 
 
 def calendar_file(
@@ -59,7 +61,7 @@ def calendar_file(
         event = calendar.appointment_event(appointment, viewer_timezone=viewer_timezone)
         if for_provider:
             event.pop("SUMMARY")
-            event.add("summary", _provider_summary(appointment))
+            event.add("summary", _provider_summary(appointment, viewer_timezone=viewer_timezone))
         cal.add_component(event)
     cal.add_missing_timezones()
     return bytes(cal.to_ical())

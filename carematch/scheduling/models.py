@@ -134,6 +134,11 @@ class Appointment(models.Model):
         default=0, help_text="The iCalendar SEQUENCE: raised by every reschedule and by the cancellation."
     )
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_due_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the reminder is sent (24 hours or an hour before the start, decided when the session was "
+                  "booked or moved: scheduling/reminders.py); empty when it was booked too close to the start.",
+    )
 
     objects = AppointmentQuerySet.as_manager()
 

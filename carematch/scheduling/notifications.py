@@ -1,7 +1,8 @@
 """What happens after an appointment changes: emails to both parties and a reminder 24
-hours before the session. And what happens when a person asks to be contacted from the
-crisis page or API: every coordinator is emailed at once, and every coordinator and admin
-again if nobody has tried to reach the person within CAREMATCH_CRISIS_ESCALATE_MINUTES.
+hours before the session (an hour before one booked sooner; see reminders.py). And what
+happens when a person asks to be contacted from the crisis page or API: every coordinator
+is emailed at once, and every coordinator and admin again if nobody has tried to reach the
+person within CAREMATCH_CRISIS_ESCALATE_MINUTES.
 
 Services call `appointment_event` once their transaction has committed, so nothing is
 sent for a booking that rolled back. It only queues work; the task worker (`carematch
@@ -24,7 +25,6 @@ from .models import Appointment, CrisisRequest, Status
 
 logger = logging.getLogger("carematch.scheduling.notifications")
 
-REMINDER_BEFORE = dt.timedelta(hours=24)
 EVENTS = ("booked", "cancelled", "rescheduled")
 
 
@@ -42,7 +42,7 @@ def appointment_event(*, event: str, appointment_id: int) -> None:
 def _queue(*, event: str, appointment_id: int) -> None:
     if event not in EVENTS:
         raise ValueError(f"unknown appointment event {event!r}")
-    appointment = Appointment.objects.filter(pk=appointment_id).only("pk", "start", "status").first()
+    appointment = Appointment.objects.filter(pk=appointment_id).only("pk", "start", "status", "reminder_due_at").first()
     if appointment is None:
         return
     questionnaires_for_appointment(event=event, appointment_id=appointment.pk)  # its link rides in the emails
@@ -53,12 +53,14 @@ def _queue(*, event: str, appointment_id: int) -> None:
 
 
 def reminder_schedule(*, appointment: Appointment, now: dt.datetime | None = None) -> bool:
-    """Queue the reminder for 24 hours before the start, or at once when that has passed and
-    the session has not. Whether a reminder was queued."""
+    """Queue the reminder for the moment the booking planned (`reminder_due_at`: 24 hours or
+    an hour before the start), or at once if that moment has just passed while the session
+    has not begun. None planned (booked too close to the start), none queued: the
+    confirmation promised none. Whether a reminder was queued."""
     now = now or timezone.now()
-    if appointment.start <= now:
+    due = appointment.reminder_due_at
+    if due is None or appointment.start <= now:
         return False
-    due = appointment.start - REMINDER_BEFORE
     reminder = tasks.send_appointment_reminder
     if due > now:
         if not reminder.get_backend().supports_defer:

@@ -45,6 +45,7 @@ from .models import (
     IdempotencyRecord,
     Status,
 )
+from .reminders import reminder_due
 from .selectors import active_claims, provider_openings
 
 logger = logging.getLogger("carematch.scheduling.services")
@@ -386,10 +387,11 @@ def appointment_book(
                 Status.BOOKED, format, None, now,
             )
             own_hold.client, own_hold.hold_session, own_hold.hold_address = client, "", ""
+            own_hold.reminder_due_at = reminder_due(start=start, now=now)
             try:
                 with transaction.atomic():
                     own_hold.save(update_fields=["status", "format", "hold_expires_at", "booked_at", "client",
-                                                 "hold_session", "hold_address"])
+                                                 "hold_session", "hold_address", "reminder_due_at"])
             except IntegrityError:  # the client already has another session at that hour
                 raise InvalidSlot("You already have a session at that time.", fields={"start": "you are busy"}) \
                     from None
@@ -397,7 +399,7 @@ def appointment_book(
         else:
             appointment = _insert_claim(
                 provider=provider, client=client, start=start, end=start + SESSION, format=format,
-                status=Status.BOOKED, booked_at=now, created_by=by,
+                status=Status.BOOKED, booked_at=now, created_by=by, reminder_due_at=reminder_due(start=start, now=now),
             )
         _start_clock(appointment=appointment)
         if idempotency_key:
@@ -424,12 +426,20 @@ def _start_clock(*, appointment: Appointment) -> None:
     request.save(update_fields=["first_appointment", "first_start", "wait_seconds"])
 
 
+def counts_as_late(*, appointment: Appointment, by: User, now: dt.datetime) -> bool:
+    """Whether giving up this session's hour now (cancelling it or moving it) counts as a late
+    cancellation under the practice's policy: the client does it less than LATE_CANCELLATION
+    (24 hours) before the start. Providers and coordinators are never held to it. The pages
+    ask this before the person confirms, and the services record the same answer."""
+    return by.role == Role.CLIENT and appointment.start - now < LATE_CANCELLATION
+
+
 def appointment_cancel(
     *, appointment: Appointment, by: User, now: dt.datetime | None = None, may_count_late: bool = True
 ) -> Appointment:
     """Cancel a booking. A client cancelling less than 24 hours before the start is recorded
-    as a late cancellation. The hour is offered again at once, and calendars are told (the
-    iCalendar SEQUENCE goes up).
+    as a late cancellation (`counts_as_late`). The hour is offered again at once, and calendars
+    are told (the iCalendar SEQUENCE goes up).
 
     A hold is not a booking: given one, this releases it (or records that it lapsed), and
     nobody is told."""
@@ -450,8 +460,9 @@ def appointment_cancel(
         appointment.cancelled_at = now
         appointment.cancelled_by = by
         appointment.cancelled_by_role = by.role
-        appointment.late_cancellation = (
-            may_count_late and by.role == Role.CLIENT and appointment.start - now < LATE_CANCELLATION
+        # A late move of this session, recorded earlier, stays recorded.
+        appointment.late_cancellation = appointment.late_cancellation or (
+            may_count_late and counts_as_late(appointment=appointment, by=by, now=now)
         )
         appointment.sequence += 1
         appointment.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancelled_by_role",
@@ -466,7 +477,15 @@ def appointment_cancel(
 def appointment_reschedule(
     *, appointment: Appointment, start: dt.datetime, by: User, now: dt.datetime | None = None
 ) -> Appointment:
-    """Move a future booking to another opening of the same provider."""
+    """Move a future booking to another opening of the same provider, in one step: the one
+    appointment takes the new hour and gives up the old one in the same transaction and the
+    same row, so the client never has both hours nor neither, whatever else happens at once.
+    When the new hour was taken meanwhile (SlotTaken) or is no opening (InvalidSlot), nothing
+    changes and the session keeps its time.
+
+    Giving up the old hour follows the cancellation policy: a client moving a session less
+    than 24 hours before it starts is recorded as a late cancellation (`counts_as_late`).
+    The reminder is planned again for the new time, and calendars are told (SEQUENCE)."""
     now = now or timezone.now()
     start = _utc(start)
     with transaction.atomic():
@@ -483,13 +502,21 @@ def appointment_reschedule(
         _lapse_holds(provider=appointment.provider, client=appointment.client, start=start, now=now)
         check_bookable(provider=appointment.provider, client=appointment.client, start=start,
                        format=appointment.format, now=now, exclude_ids=(appointment.pk,))
+        if appointment.client is not None and Appointment.objects.claiming(now=now).filter(
+            client=appointment.client, start__lt=start + SESSION, end__gt=start
+        ).exclude(pk=appointment.pk).exists():
+            raise InvalidSlot("You already have a session at that time.", fields={"start": "you are busy"})
+        late = counts_as_late(appointment=appointment, by=by, now=now)
         appointment.rescheduled_from = appointment.start
         appointment.start, appointment.end = start, start + SESSION
         appointment.reminder_sent_at = None
+        appointment.reminder_due_at = reminder_due(start=start, now=now)
+        appointment.late_cancellation = appointment.late_cancellation or late
         appointment.sequence += 1
         try:
             with transaction.atomic():
-                appointment.save(update_fields=["rescheduled_from", "start", "end", "reminder_sent_at", "sequence"])
+                appointment.save(update_fields=["rescheduled_from", "start", "end", "reminder_sent_at",
+                                                "reminder_due_at", "late_cancellation", "sequence"])
         except IntegrityError:
             raise SlotTaken("Someone else has just booked or is holding that time. Please choose another opening.") \
                 from None

@@ -15,7 +15,7 @@ def send_appointment_email(*, event: str, appointment_id: int, start: str | None
 
 @task()
 def send_appointment_reminder(*, appointment_id: int, start: str) -> bool:
-    """The reminder 24 hours before a session that is still booked at `start`."""
+    """The reminder (24 hours, or an hour, before) of a session still booked at `start`."""
     return notifications.appointment_reminder_send(appointment_id=appointment_id, start=start)
 
 

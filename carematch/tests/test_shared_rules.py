@@ -24,6 +24,8 @@ HOMES: dict[str, tuple[str, str]] = {
     "zip_needed": ("carematch/matching/engine/request.py", "who must give a ZIP code to be matched"),
     "check_request": ("carematch/matching/engine/request.py", "what makes a match request answerable"),
     "client_zone": ("carematch/lib/timezones.py", "the zone a client's times are shown and matched in"),
+    "moment_label": ("carematch/lib/timezones.py", "the site's one format for a moment"),
+    "when_label": ("carematch/lib/timezones.py", "a moment in the site's format on the viewer's clock"),
     "visible_appointment": ("carematch/scheduling/access_log.py",
                             "an appointment the caller may see, with the access recorded"),
     "provider_page": ("carematch/access/decorators.py", "pages for providers, with their own record"),

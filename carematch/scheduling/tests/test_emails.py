@@ -98,9 +98,9 @@ def test_booking_emails_client_and_provider_each_a_confirmation_with_the_session
     to_client, to_provider = sent["sam@example.test"], sent["robin@example.test"]
     assert to_client.subject == "Your session is booked"
     assert "Your session with Robin Birch, LPC is booked." in to_client.body
-    assert "Monday, March 15, 2027 at 11:00 AM EDT" in to_client.body
+    assert "Mon 15 Mar, 11:00 AM EDT" in to_client.body
     assert to_provider.subject == "New session booked"
-    assert "Monday, March 15, 2027 at 9:00 AM MDT" in to_provider.body
+    assert "Mon 15 Mar, 9:00 AM MDT" in to_provider.body
     for message in (to_client, to_provider):
         assert message.body.rstrip().endswith(CRISIS_LINE)
         assert f"https://video.example.invalid/carematch/{appointment.pk}" in message.body
@@ -128,13 +128,13 @@ def test_each_party_sees_their_own_wall_clock_across_the_daylight_saving_change(
     sent = by_recipient()
 
     to_client = sent["sam@example.test"]
-    assert "Monday, March 15, 2027 at 11:00 AM EDT" in to_client.body
+    assert "Mon 15 Mar, 11:00 AM EDT" in to_client.body
     start = the_event(to_client)["DTSTART"]
     assert start.params["TZID"] == "America/New_York"
     assert (start.dt.hour, start.dt.minute, start.dt.tzname()) == (11, 0, "EDT")
 
     to_provider = sent["robin@example.test"]
-    assert "Monday, March 15, 2027 at 9:00 AM MDT" in to_provider.body
+    assert "Mon 15 Mar, 9:00 AM MDT" in to_provider.body
     start = the_event(to_provider)["DTSTART"]
     assert start.params["TZID"] == "America/Denver"
     assert (start.dt.hour, start.dt.minute, start.dt.tzname()) == (9, 0, "MDT")
@@ -159,9 +159,9 @@ def test_moving_a_session_sends_the_new_and_old_times_and_keeps_the_calendar_uid
     assert set(sent) == {"sam@example.test", "robin@example.test"}
     to_client = sent["sam@example.test"]
     assert to_client.subject == "Your session has a new time"
-    assert "When:  Monday, March 15, 2027 at 12:00 PM EDT" in to_client.body
-    assert "It was Monday, March 15, 2027 at 11:00 AM EDT." in to_client.body
-    assert "When:  Monday, March 15, 2027 at 10:00 AM MDT" in sent["robin@example.test"].body
+    assert "When:  Mon 15 Mar, 12:00 PM EDT" in to_client.body
+    assert "It was Mon 15 Mar, 11:00 AM EDT." in to_client.body
+    assert "When:  Mon 15 Mar, 10:00 AM MDT" in sent["robin@example.test"].body
     event = the_event(to_client)
     assert str(event["UID"]) == first_uid
     assert event["DTSTART"].dt == MONDAY_10_DENVER
@@ -182,9 +182,9 @@ def test_cancelling_sends_each_party_a_notice_saying_who_cancelled(django_captur
     sent = by_recipient()
     to_client, to_provider = sent["sam@example.test"], sent["robin@example.test"]
     assert to_client.subject == "Your session is cancelled"
-    assert ("Your provider cancelled your session with Robin Birch, LPC on Monday, March 15, 2027 at 11:00 AM EDT."
+    assert ("Your provider cancelled your session with Robin Birch, LPC on Mon 15 Mar, 11:00 AM EDT."
             in to_client.body)
-    assert "You cancelled a session booked with you on Monday, March 15, 2027 at 9:00 AM MDT." in to_provider.body
+    assert "You cancelled a session booked with you on Mon 15 Mar, 9:00 AM MDT." in to_provider.body
     for message in (to_client, to_provider):
         assert message.attachments == []
         assert message.body.rstrip().endswith(CRISIS_LINE)
@@ -276,7 +276,7 @@ def test_a_committed_booking_is_queued_in_the_database_and_sent_by_a_worker_run(
 
     work_the_queue_once()
     assert sorted(m.subject for m in mail.outbox) == ["New session booked", "Your session is booked"]
-    assert "Monday, March 15, 2027 at 11:00 AM EDT" in by_recipient()["sam@example.test"].body
+    assert "Mon 15 Mar, 11:00 AM EDT" in by_recipient()["sam@example.test"].body
     reminder = DBTaskResult.objects.get(task_path="carematch.scheduling.tasks.send_appointment_reminder")
     assert reminder.status == "READY"  # not due until 24 hours before the session
     assert Appointment.objects.get(pk=appointment.pk).reminder_sent_at is None

@@ -1,5 +1,7 @@
-"""The reminder 24 hours before a session: queued with the booking, sent once by the
-worker when due, never for a cancelled session, and following a session that moves.
+"""The reminder 24 hours before a session (an hour before one booked sooner, none when too
+late even for that): queued with the booking, promised in the confirmation only as it is,
+sent once by the worker when due, never for a cancelled session, following a session that
+moves.
 
 Time moves forward in these tests the way it does for the worker: the clock is held at the
 moment in question (time-machine)."""
@@ -17,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from carematch.scheduling import services
 from carematch.scheduling.emails import CRISIS_LINE
 from carematch.scheduling.models import Appointment
+from carematch.scheduling.reminders import REMINDER_MARGIN, reminder_due, reminder_promise
 from carematch.scheduling.tasks import send_appointment_reminder
 
 from .test_emails import BOOKED_ON, MONDAY_9_DENVER, book, by_recipient, people, run_due_tasks
@@ -26,6 +29,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(BOOKED_ON, tick=Tr
 
 REMINDER_TASK = "carematch.scheduling.tasks.send_appointment_reminder"
 DAY = dt.timedelta(hours=24)
+HOUR = dt.timedelta(hours=1)
 
 
 def at(moment: dt.datetime) -> time_machine.travel:
@@ -59,8 +63,8 @@ def test_the_reminder_is_sent_once_24_hours_before_the_session(booked):
     sent = by_recipient()
     assert set(sent) == {"sam@example.test", "robin@example.test"}
     assert sent["sam@example.test"].subject == "Reminder: your session is coming up"
-    assert "When:  Monday, March 15, 2027 at 11:00 AM EDT" in sent["sam@example.test"].body
-    assert "When:  Monday, March 15, 2027 at 9:00 AM MDT" in sent["robin@example.test"].body
+    assert "When:  Mon 15 Mar, 11:00 AM EDT" in sent["sam@example.test"].body
+    assert "When:  Mon 15 Mar, 9:00 AM MDT" in sent["robin@example.test"].body
     assert all(m.body.rstrip().endswith(CRISIS_LINE) for m in mail.outbox)
     assert Appointment.objects.get(pk=booked.pk).reminder_sent_at == MONDAY_9_DENVER - DAY
 
@@ -99,22 +103,90 @@ def test_a_moved_session_is_reminded_24_hours_before_its_new_time_only(booked, d
         run_due_tasks()
     sent = by_recipient()
     assert len(reminders_sent()) == 2
-    assert "When:  Tuesday, March 16, 2027 at 11:00 AM EDT" in sent["sam@example.test"].body
+    assert "When:  Tue 16 Mar, 11:00 AM EDT" in sent["sam@example.test"].body
     assert "Monday" not in sent["sam@example.test"].body
     assert Appointment.objects.get(pk=booked.pk).reminder_sent_at == tuesday - DAY
 
 
-def test_a_session_booked_less_than_24_hours_ahead_is_reminded_at_once(django_capture_on_commit_callbacks):
-    provider, client = people()
-    five_hours_before = MONDAY_9_DENVER - dt.timedelta(hours=5)
-    with at(five_hours_before):
+def _book_at(moment: dt.datetime, django_capture_on_commit_callbacks, **provider_fields) -> Appointment:
+    provider, client = people(min_notice_hours=0, **provider_fields)
+    with at(moment):
         with django_capture_on_commit_callbacks(execute=True):
-            book(provider, client, now=five_hours_before)
+            appointment = book(provider, client, now=moment)
         run_due_tasks()
-    assert sorted(m.subject for m in mail.outbox) == [
-        "New session booked", "Reminder: a session is coming up", "Reminder: your session is coming up",
-        "Your session is booked",
-    ]
+    return appointment
+
+
+def test_a_session_booked_less_than_24_hours_ahead_is_reminded_an_hour_before_and_the_confirmation_says_so(
+    django_capture_on_commit_callbacks,
+):
+    five_hours_before = MONDAY_9_DENVER - dt.timedelta(hours=5)
+    appointment = _book_at(five_hours_before, django_capture_on_commit_callbacks)
+    assert sorted(m.subject for m in mail.outbox) == ["New session booked", "Your session is booked"]
+    confirmation = by_recipient()["sam@example.test"].body
+    assert "We will remind you an hour before." in confirmation
+    assert "the day before" not in confirmation
+    assert DBTaskResult.objects.get(task_path=REMINDER_TASK).run_after == MONDAY_9_DENVER - HOUR
+    assert Appointment.objects.get(pk=appointment.pk).reminder_due_at == MONDAY_9_DENVER - HOUR
+    mail.outbox.clear()
+
+    with at(MONDAY_9_DENVER - HOUR - dt.timedelta(minutes=1)):
+        run_due_tasks()
+    assert reminders_sent() == []
+    with at(MONDAY_9_DENVER - HOUR):
+        run_due_tasks()
+    assert len(reminders_sent()) == 2
+
+
+def test_the_day_before_is_promised_only_when_the_reminder_is_24_hours_before(django_capture_on_commit_callbacks):
+    _book_at(BOOKED_ON, django_capture_on_commit_callbacks)
+    confirmation = by_recipient()["sam@example.test"].body
+    assert "We will remind you the day before." in confirmation
+    assert "an hour before" not in confirmation
+    assert DBTaskResult.objects.get(task_path=REMINDER_TASK).run_after == MONDAY_9_DENVER - DAY
+
+
+def test_a_session_booked_too_close_for_a_reminder_gets_none_and_the_confirmation_promises_none(
+    django_capture_on_commit_callbacks,
+):
+    appointment = _book_at(MONDAY_9_DENVER - HOUR - REMINDER_MARGIN + dt.timedelta(seconds=1),
+                           django_capture_on_commit_callbacks)
+    confirmation = by_recipient()["sam@example.test"].body
+    assert "remind" not in confirmation.lower()
+    assert not DBTaskResult.objects.filter(task_path=REMINDER_TASK).exists()
+    assert Appointment.objects.get(pk=appointment.pk).reminder_due_at is None
+    mail.outbox.clear()
+    with at(MONDAY_9_DENVER - dt.timedelta(minutes=1)):
+        run_due_tasks()
+    assert reminders_sent() == []
+
+
+@pytest.mark.parametrize(("ahead", "due_before", "promise"), [
+    (DAY + REMINDER_MARGIN, DAY, "We will remind you the day before."),
+    (DAY + REMINDER_MARGIN - dt.timedelta(seconds=1), HOUR, "We will remind you an hour before."),
+    (HOUR + REMINDER_MARGIN, HOUR, "We will remind you an hour before."),
+    (HOUR + REMINDER_MARGIN - dt.timedelta(seconds=1), None, ""),
+    (dt.timedelta(minutes=30), None, ""),
+])
+def test_the_reminder_rule_at_its_boundaries(ahead, due_before, promise):
+    start = MONDAY_9_DENVER
+    due = reminder_due(start=start, now=start - ahead)
+    assert due == (None if due_before is None else start - due_before)
+    assert reminder_promise(start=start, due=due) == promise
+
+
+def test_a_session_moved_to_within_a_day_is_reminded_an_hour_before_its_new_time(
+    booked, django_capture_on_commit_callbacks,
+):
+    moved_at = MONDAY_9_DENVER - dt.timedelta(hours=3)
+    new_start = MONDAY_9_DENVER + HOUR
+    with at(moved_at), django_capture_on_commit_callbacks(execute=True):
+        services.appointment_reschedule(appointment=booked, start=new_start, by=booked.client.user, now=moved_at)
+    with at(moved_at):
+        run_due_tasks()
+    new_time = by_recipient()["sam@example.test"].body
+    assert "We will remind you an hour before." in new_time
+    assert Appointment.objects.get(pk=booked.pk).reminder_due_at == new_start - HOUR
 
 
 def test_a_reminder_that_fails_to_send_is_not_recorded_and_can_be_sent_again(booked):
