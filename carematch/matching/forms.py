@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
 from django import forms
@@ -11,18 +12,36 @@ from carematch.lib.timezones import US_ZONES
 
 
 class HoldForm(forms.Form):
+    """The time (hidden) and the format. Only the formats offered for this opening are
+    choices; the one the person asked for in the intake comes chosen. A single format is no
+    choice at all: it is sent as a hidden value and the page says it as a fact."""
+
     start = forms.CharField(widget=forms.HiddenInput)
     format = forms.ChoiceField(label="How would you like to meet?", widget=forms.RadioSelect)
 
-    def __init__(self, *args: Any, formats: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, formats: list[str], preferred: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(f, vocab.FORMATS[f]) for f in formats if f in vocab.FORMATS]
-        cast(forms.ChoiceField, self.fields["format"]).choices = choices
-        if len(formats) == 1:
-            self.fields["format"].initial = formats[0]
+        field = cast(forms.ChoiceField, self.fields["format"])
+        field.choices = choices
+        self.only_format = choices[0][1] if len(choices) == 1 else ""
+        if len(choices) == 1:
+            field.widget = forms.HiddenInput()
+            field.initial = choices[0][0]
+        elif preferred in dict(choices):
+            field.initial = preferred
+
+
+# What the intake may already have asked; the forms below do not ask it again.
+KNOWN_FROM_INTAKE = ("state", "zip", "date_of_birth", "timezone")
 
 
 class ClientDetailsForm(forms.Form):
+    """A new client's details. `known` holds what the intake already collected (state, ZIP
+    code, date of birth, time zone): those fields are left out, the page shows them as
+    facts, and the cleaned data carries them as given (the client service checks them as it
+    checks every field)."""
+
     first_name = forms.CharField(label="First name", max_length=100,
                                  widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
     last_name = forms.CharField(label="Last name", max_length=100,
@@ -40,6 +59,17 @@ class ClientDetailsForm(forms.Form):
                           widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}))
     timezone = forms.ChoiceField(label="Your time zone", choices=US_ZONES,
                                  help_text="We show every time in this zone.")
+
+    def __init__(self, *args: Any, known: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.known = {name: value for name, value in (known or {}).items() if name in KNOWN_FROM_INTAKE}
+        for name in self.known:
+            self.fields.pop(name, None)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data.update(self.known)
+        return data
 
 
 class ClientSignUpForm(ClientDetailsForm):
@@ -89,3 +119,22 @@ class CrisisContactForm(forms.Form):
                 and "email" not in self.errors:
             self.add_error("phone", "Give a phone number (or an email address) so a coordinator can reach you.")
         return data
+
+
+class RescheduleForm(forms.Form):
+    """One of the provider's next openings, as the session's new time (on the viewer's clock)."""
+
+    start = forms.ChoiceField(
+        label="Choose the new time", widget=forms.RadioSelect,
+        error_messages={"required": "Choose a new time.",
+                        "invalid_choice": "That time is no longer one of the openings. Choose another."},
+    )
+
+    def __init__(self, *args: Any, openings: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["start"]).choices = [
+            (opening["start"].isoformat(), opening["label"]) for opening in openings
+        ]
+
+    def clean_start(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.cleaned_data["start"])

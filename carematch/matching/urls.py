@@ -14,4 +14,6 @@ urlpatterns = [
     path("sessions/<record_id:appointment_id>/", views.appointment, name="appointment"),
     path("sessions/<record_id:appointment_id>/calendar.ics", views.appointment_calendar_file, name="appointment_ics"),
     path("sessions/<record_id:appointment_id>/cancel/", views.appointment_cancel, name="appointment_cancel"),
+    path("sessions/<record_id:appointment_id>/reschedule/", views.appointment_reschedule,
+         name="appointment_reschedule"),
 ]

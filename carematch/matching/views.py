@@ -3,6 +3,7 @@ sign up or log in, book it, and see the confirmation with a calendar file."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
 from typing import Any
@@ -16,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from carematch.access import audit, policy
 from carematch.access.models import Action
@@ -28,18 +29,20 @@ from carematch.accounts.models import Client, Role
 from carematch.accounts.views import sign_up_sent
 from carematch.directory import selectors as directory_selectors
 from carematch.directory.models import Provider
+from carematch.lib import vocab
 from carematch.lib.errors import DomainError, NotFound
 from carematch.lib.sessions import SESSION
-from carematch.lib.timezones import client_zone, in_zone, long_label
+from carematch.lib.timezones import US_ZONES, client_zone, in_zone, long_label, when_label
 from carematch.scheduling import calendar
 from carematch.scheduling import selectors as scheduling_selectors
 from carematch.scheduling import services as scheduling
 from carematch.scheduling.access_log import visible_appointment
 from carematch.scheduling.models import Appointment, CrisisChannel, CrisisStatus, Status
+from carematch.scheduling.reminders import reminder_promise
 from carematch.scheduling.selectors import provider_openings
 
 from . import intake
-from .forms import ClientDetailsForm, ClientSignUpForm, CrisisContactForm, HoldForm
+from .forms import ClientDetailsForm, ClientSignUpForm, CrisisContactForm, HoldForm, RescheduleForm
 from .viewer import viewer_zone
 
 _HOLD_TOKEN = "carematch_hold_token"  # noqa: S105 - the name of a session entry
@@ -61,11 +64,8 @@ def _hold_token(request: HttpRequest) -> str:
     return str(token)
 
 
-def _provider(provider_id: int) -> Provider:
-    provider = directory_selectors.provider_by_id(provider_id=provider_id)
-    if provider is None:
-        raise Http404("No provider with that id.")
-    return provider
+def _provider(provider_id: int) -> Provider | None:
+    return directory_selectors.provider_by_id(provider_id=provider_id)
 
 
 def _viewer_zone(request: HttpRequest, provider: Provider) -> str:
@@ -85,13 +85,72 @@ def _put_errors(form: Form, exc: DomainError) -> None:
         form.add_error(None, exc.detail)
 
 
+# --- Next openings and the way back: what every dead end of the journey offers ---------------
+
+NEXT_OPENINGS_WITHIN = dt.timedelta(days=14)
+NEXT_OPENINGS_SHOWN = 6
+
+
+def _next_openings(provider: Provider, zone_name: str) -> list[dict[str, Any]]:
+    """The provider's soonest free openings, on the viewer's clock, each linking to its booking page."""
+    now = timezone.now()
+    starts = provider_openings(provider=provider, start=now, end=now + NEXT_OPENINGS_WITHIN, now=now)
+    book = reverse("matching:book_opening", kwargs={"provider_id": provider.pk})
+    return [
+        {"start": start, "label": when_label(start, zone_name),
+         "url": f"{book}?{urlencode({'start': start.isoformat()})}"}
+        for start in starts[:NEXT_OPENINGS_SHOWN]
+    ]
+
+
+def _way_back(request: HttpRequest) -> dict[str, str]:
+    """Back to the person's other matches when the intake has their answers; else the intake."""
+    if _answers(request) and intake.answers_complete(_answers(request)) is None:
+        return {"url": reverse("matching:results"), "label": "See your other matches"}
+    return {"url": reverse("matching:intake_step", kwargs={"slug": "safety"}), "label": "Find a therapist who fits"}
+
+
+def _journey_stop(
+    request: HttpRequest, *, title: str, lead: str, provider: Provider | None = None, status: int = 404,
+    zone_name: str | None = None, link: tuple[str, str] | None = None,
+) -> HttpResponse:
+    """A real page for every dead end of the journey (an unknown provider, a hold that is
+    lost, ended or taken, a session that is not there): what happened in plain words, the
+    provider's next openings, and the way back. Never Django's own 404, which a deployment
+    with DEBUG on would show as its technical page."""
+    return render(request, "matching/journey_stop.html", {
+        "title": title, "lead": lead, "link": link, "provider": provider,
+        "openings": _next_openings(provider, zone_name or _viewer_zone(request, provider)) if provider else [],
+        "way_back": _way_back(request),
+    }, status=status)
+
+
+def _no_provider(request: HttpRequest) -> HttpResponse:
+    return _journey_stop(request, title="We could not find that therapist",
+                         lead="The link may be old, or the therapist may no longer be listed.")
+
+
+def _formats_for(request: HttpRequest, provider: Provider) -> tuple[list[str], str | None]:
+    """The formats to offer for an opening of `provider`, and the one to choose first: those
+    the provider offers, narrowed to the one the person asked for in the intake when the
+    provider offers it (they asked to meet only that way); preselected likewise."""
+    offered = list(provider.formats)
+    asked = _answers(request).get("format")
+    if asked in offered:
+        return [asked], asked
+    return offered, None
+
+
 @require_http_methods(["GET", "POST"])
 def book_opening(request: HttpRequest, provider_id: int) -> HttpResponse:
     """Confirm the time and the format, then hold the opening."""
     provider = _provider(provider_id)
+    if provider is None:
+        return _no_provider(request)
     raw_start = (request.POST if request.method == "POST" else request.GET).get("start", "")
     start = _parse_start(raw_start)
-    form = HoldForm(request.POST or None, formats=list(provider.formats), initial={"start": raw_start})
+    formats, preferred = _formats_for(request, provider)
+    form = HoldForm(request.POST or None, formats=formats, preferred=preferred, initial={"start": raw_start})
     available = start is not None and start in provider_openings(
         provider=provider, start=start, end=start + SESSION
     )
@@ -106,17 +165,29 @@ def book_opening(request: HttpRequest, provider_id: int) -> HttpResponse:
             )
         except scheduling.TooManyHolds as exc:
             limited = exc
+        except scheduling.SlotTaken:
+            available = False
         except DomainError as exc:
             _put_errors(form, exc)
-            available = False
+            available = "start" not in exc.fields
         else:
             return redirect("matching:finish_booking", hold_id=hold.pk)
     zone_name = _viewer_zone(request, provider)
+    if not available and not limited and not form.errors:
+        return _journey_stop(
+            request, provider=provider, zone_name=zone_name, status=410 if start is not None else 404,
+            title="That time is no longer available",
+            lead=(f"{when_label(start, zone_name)} with {provider.display_name} has just been booked or held by "
+                  "someone else, or is no longer one of their openings." if start is not None else
+                  "The link does not name a time we can book."),
+        )
     response = render(request, "matching/book_opening.html", {
         "provider": provider, "form": form, "available": available, "limited": limited,
-        "when": long_label(in_zone(start, zone_name)) if start else "",
-        "provider_when": long_label(in_zone(start, provider.timezone)) if start else "",
+        "when": when_label(start, zone_name) if start else "",
+        "provider_when": when_label(start, provider.timezone) if start else "",
         "same_zone": zone_name == provider.timezone,
+        "openings": _next_openings(provider, zone_name) if not available else [],
+        "way_back": _way_back(request),
         "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}",
         "signup_url": f"{reverse('accounts:signup')}?{urlencode({'next': request.get_full_path()})}",
     }, status=429 if limited else 200)
@@ -135,35 +206,74 @@ def _parse_start(value: str) -> dt.datetime | None:
     return moment.astimezone(dt.UTC)
 
 
-def _hold_for(request: HttpRequest, hold_id: int) -> Appointment:
+def _hold_for(request: HttpRequest, hold_id: int) -> Appointment | HttpResponse:
+    """The hold (or the booking it became) of this browser or client; else the page that
+    says, in plain words, that it is not here."""
     client = _client_of(request)
     hold = scheduling_selectors.hold_or_booking(appointment_id=hold_id)
     if hold is None:
-        raise Http404
+        return _journey_stop(
+            request, title="We could not find that hold",
+            lead="The link may be old, or the time was let go. Choose a time again: it only takes a moment.",
+        )
     if client is not None and hold.client_id == client.pk:
         return hold
     token = request.session.get(_HOLD_TOKEN)
     if token and hold.client_id is None and scheduling.session_hold(hold_id=hold.pk, session_key=str(token)):
         return hold
-    raise Http404
+    return _journey_stop(
+        request, provider=hold.provider, title="This time is not held for you here",
+        lead="A time is held for the browser that chose it, or for your account once you are logged in. "
+             "If you chose it in another browser or on another device, carry on there, or log in with the account "
+             "you were booking with.",
+        link=(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}", "Log in to carry on booking"),
+    )
+
+
+def _hold_ended_and_taken(hold: Appointment) -> bool:
+    """The hold has ended (lapsed, or released when the person held another time) and its
+    hour is no longer free for them: someone else has it, or it is no longer an opening."""
+    if hold.status == Status.HELD and hold.hold_expires_at is not None and hold.hold_expires_at > timezone.now():
+        return False
+    return hold.start not in provider_openings(provider=hold.provider, start=hold.start, end=hold.start + SESSION,
+                                               exclude_ids=(hold.pk,))
+
+
+def _hold_gone(request: HttpRequest, hold: Appointment, *, taken_now: bool = False) -> HttpResponse:
+    zone_name = _viewer_zone(request, hold.provider)
+    when = when_label(hold.start, zone_name)
+    if taken_now:
+        lead = f"Someone else booked {when} while you were finishing. Nothing was booked for you."
+    elif hold.status == Status.RELEASED:
+        lead = (f"You held another time after this one, so we let {when} go, and it has been taken since. "
+                "Nothing was booked for you.")
+    else:
+        lead = (f"We held {when} for you for {HOLD_MINUTES} minutes; the hold ended and the time has been "
+                "taken since. Nothing was booked for you.")
+    return _journey_stop(request, provider=hold.provider, zone_name=zone_name, status=410,
+                         title="That time is no longer available", lead=lead)
 
 
 @require_http_methods(["GET", "POST"])
 def finish_booking(request: HttpRequest, hold_id: int) -> HttpResponse:
     """While the opening is held: sign up (or give details), then book it."""
-    hold = _hold_for(request, hold_id)
+    found = _hold_for(request, hold_id)
+    if isinstance(found, HttpResponse):
+        return found
+    hold = found
     if hold.status == Status.BOOKED:
         return redirect("matching:appointment", appointment_id=hold.pk)
     user = request.user
     staff_or_provider = user.is_authenticated and not policy.has_role(user, Role.CLIENT)
+    if not staff_or_provider and _hold_ended_and_taken(hold):
+        return _hold_gone(request, hold)
     client = _client_of(request)
     form: Form | None = None
     known = _known_details(request)
     if not user.is_authenticated:
-        form = ClientSignUpForm(request.POST or None, initial=known)
+        form = ClientSignUpForm(request.POST or None, known=known)
     elif client is None and not staff_or_provider:
-        form = ClientDetailsForm(request.POST or None, initial=known)
-    taken = False
+        form = ClientDetailsForm(request.POST or None, known=known)
     if request.method == "POST" and not staff_or_provider and (form is None or form.is_valid()):
         try:
             client = _ensure_client(request, form, client)
@@ -176,10 +286,10 @@ def finish_booking(request: HttpRequest, hold_id: int) -> HttpResponse:
             )
         except _SignUpEmailSent as sent:
             live_until = hold.hold_expires_at if hold.status == Status.HELD else None
-            return sign_up_sent(request, email=sent.email, next_url=request.path, hold_until=long_label(
-                in_zone(live_until, _viewer_zone(request, hold.provider))) if live_until else "")
+            return sign_up_sent(request, email=sent.email, next_url=request.path, hold_until=when_label(
+                live_until, _viewer_zone(request, hold.provider)) if live_until else "")
         except scheduling.SlotTaken:
-            taken = True
+            return _hold_gone(request, hold, taken_now=True)
         except DomainError as exc:
             if form is None:
                 messages.error(request, exc.detail)
@@ -191,21 +301,48 @@ def finish_booking(request: HttpRequest, hold_id: int) -> HttpResponse:
     zone_name = _viewer_zone(request, provider)
     live = hold.status == Status.HELD and hold.hold_expires_at is not None and hold.hold_expires_at > timezone.now()
     return render(request, "matching/finish_booking.html", {
-        "hold": hold, "provider": provider, "form": form, "taken": taken, "live": live,
+        "hold": hold, "provider": provider, "form": form, "live": live,
         "staff_or_provider": staff_or_provider,
-        "when": long_label(in_zone(hold.start, zone_name)),
-        "held_until": long_label(in_zone(hold.hold_expires_at, zone_name)) if hold.hold_expires_at else "",
+        "when": when_label(hold.start, zone_name),
+        "held_until": when_label(hold.hold_expires_at, zone_name) if hold.hold_expires_at else "",
+        "known": _known_facts(known),
         "login_url": f"{reverse('accounts:login')}?next={request.path}",
     })
 
 
+HOLD_MINUTES = scheduling.HOLD_FOR // dt.timedelta(minutes=1)
+
+
 def _known_details(request: HttpRequest) -> dict[str, Any]:
-    """What the intake already asked, so the sign-up form does not ask it again."""
+    """What the intake already asked, so the sign-up form does not ask it again: where the
+    person will be (state, and the ZIP code they gave or chose not to give), their date of
+    birth, and so their time zone. Nothing when the intake has not said where they are."""
     answers = _answers(request)
-    known = {key: answers[key] for key in ("state", "zip", "date_of_birth") if answers.get(key)}
-    if answers.get("state"):
-        known["timezone"] = client_zone(zip=answers.get("zip"), state=answers.get("state"))
+    if not answers.get("state"):
+        return {}
+    known: dict[str, Any] = {
+        "state": answers["state"], "zip": answers.get("zip") or "",
+        "timezone": client_zone(zip=answers.get("zip"), state=answers.get("state")),
+    }
+    with contextlib.suppress(ValueError):  # not given (or not readable): the form asks for it
+        known["date_of_birth"] = dt.date.fromisoformat(str(answers.get("date_of_birth") or ""))
     return known
+
+
+def _known_facts(known: dict[str, Any]) -> list[tuple[str, str]]:
+    """The known details as the page says them."""
+    facts = []
+    if known.get("state"):
+        facts.append(("Where you will be during sessions", vocab.STATES.get(known["state"], known["state"])))
+        facts.append(("ZIP code", known.get("zip") or "Not given"))
+    if known.get("date_of_birth"):
+        born = known["date_of_birth"]
+        facts.append(("Date of birth", f"{born.day} {born:%B %Y}"))
+    if known.get("timezone"):
+        name = dict(US_ZONES).get(known["timezone"], known["timezone"].replace("_", " "))
+        short = in_zone(timezone.now(), known["timezone"]).strftime("%Z")
+        facts.append(("Times are shown in", f"{name}, {short}"))
+    return facts
 
 
 def _ensure_client(request: HttpRequest, form: Form | None, client: Client | None) -> Client:
@@ -238,18 +375,7 @@ class _SignUpEmailSent(Exception):
         self.email = email
 
 
-@login_required
-def appointment(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
-    found = _appointment_or_404(request, appointment_id)
-    zone_name = _session_zone(request, found)
-    return render(request, "matching/appointment.html", {
-        "appointment": found, "provider": found.provider,
-        "when": long_label(in_zone(found.start, zone_name)),
-        "provider_when": long_label(in_zone(found.start, found.provider.timezone)),
-        "same_zone": zone_name == found.provider.timezone,
-        "can_cancel": found.status == Status.BOOKED and found.start > timezone.now(),
-        "late_if_cancelled": found.start - timezone.now() < scheduling.LATE_CANCELLATION,
-    })
+# --- A booked session: see it, add it to a calendar, cancel it or move it ----------------------
 
 
 def _session_zone(request: AuthedHttpRequest, found: Appointment) -> str:
@@ -259,17 +385,70 @@ def _session_zone(request: AuthedHttpRequest, found: Appointment) -> str:
         else found.provider.timezone
 
 
-def _appointment_or_404(request: AuthedHttpRequest, appointment_id: int, action: str = Action.VIEW) -> Appointment:
-    """The appointment the caller may see, its access recorded (scheduling.access_log, as on the API)."""
+def _appointment_or_stop(
+    request: AuthedHttpRequest, appointment_id: int, action: str = Action.VIEW
+) -> Appointment | HttpResponse:
+    """The appointment the caller may see, its access recorded (scheduling.access_log, as on
+    the API); else a page saying it is not there (404)."""
     try:
         return visible_appointment(request, appointment_id, action=action)
-    except NotFound as exc:
-        raise Http404(exc.detail) from None
+    except NotFound:
+        return _journey_stop(request, title="We could not find that session", lead="It may belong to another account.",
+                             link=(reverse("accounts:home"), "See your sessions"))
+
+
+def _may_change(request: AuthedHttpRequest, found: Appointment) -> bool:
+    """Who may cancel or move a session: the client (or whoever acts for them), the provider,
+    coordinators and admins; the same people as on the API."""
+    return (policy.is_staff_member(request.user) or policy.has_role(request.user, Role.PROVIDER)
+            or bool(found.client and policy.may_act_for_client(request.user, found.client)))
+
+
+def _late_policy(found: Appointment, request: AuthedHttpRequest) -> dict[str, Any]:
+    """What the practice's late-cancellation policy says about giving up this session's hour
+    now, in words, before the person confirms (scheduling.services.counts_as_late)."""
+    hours = scheduling.LATE_CANCELLATION // dt.timedelta(hours=1)
+    return {
+        "late_hours": hours,
+        "late": scheduling.counts_as_late(appointment=found, by=request.user, now=timezone.now()),
+        "held_to_policy": policy.has_role(request.user, Role.CLIENT),
+    }
+
+
+@login_required
+def appointment(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
+    found = _appointment_or_stop(request, appointment_id)
+    if isinstance(found, HttpResponse):
+        return found
+    zone_name = _session_zone(request, found)
+    now = timezone.now()
+    upcoming = found.status == Status.BOOKED and found.start > now
+    is_client = policy.has_role(request.user, Role.CLIENT)
+    return render(request, "matching/appointment.html", {
+        "appointment": found, "provider": found.provider,
+        "when": when_label(found.start, zone_name),
+        "provider_when": when_label(found.start, found.provider.timezone),
+        "same_zone": zone_name == found.provider.timezone,
+        "can_change": upcoming and _may_change(request, found),
+        "reminder": _reminder_sentence(found, zone_name) if upcoming else "",
+        # After a cancellation, the client is offered the provider's next openings and their other matches.
+        "openings": _next_openings(found.provider, zone_name)
+        if found.status == Status.CANCELLED and is_client else [],
+        "way_back": _way_back(request) if found.status == Status.CANCELLED and is_client else None,
+    })
+
+
+def _reminder_sentence(found: Appointment, zone_name: str) -> str:
+    if found.reminder_sent_at is not None:
+        return f"We sent you a reminder on {when_label(found.reminder_sent_at, zone_name)}."
+    return reminder_promise(start=found.start, due=found.reminder_due_at)
 
 
 @login_required
 def appointment_calendar_file(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
-    found = _appointment_or_404(request, appointment_id)
+    found = _appointment_or_stop(request, appointment_id)
+    if isinstance(found, HttpResponse):
+        return found
     zone_name = _session_zone(request, found)
     response = HttpResponse(calendar.appointment_ics(found, viewer_timezone=zone_name),
                             content_type="text/calendar; charset=utf-8")
@@ -277,24 +456,95 @@ def appointment_calendar_file(request: AuthedHttpRequest, appointment_id: int) -
     return response
 
 
-@login_required
-@require_POST
-def appointment_cancel(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
-    found = _appointment_or_404(request, appointment_id, Action.UPDATE)
-    if not (policy.is_staff_member(request.user) or policy.has_role(request.user, Role.PROVIDER)
-            or (found.client and policy.may_act_for_client(request.user, found.client))):
+def _changeable(request: AuthedHttpRequest, appointment_id: int) -> Appointment | HttpResponse:
+    """The session the caller may cancel or move, its access recorded; else the page saying it
+    is not there (those who may see it but not change it are recorded as refused)."""
+    found = _appointment_or_stop(request, appointment_id, Action.UPDATE)
+    if isinstance(found, HttpResponse):
+        return found
+    if not _may_change(request, found):
         audit.denied(request, action=Action.UPDATE, resource_type="appointment", resource_id=found.pk,
                      client=found.client_id)
-        raise Http404
-    try:
-        with audit.write(request, action=Action.UPDATE, resource_type="appointment", resource_id=found.pk,
-                         client=found.client_id):
-            scheduling.appointment_cancel(appointment=found, by=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, "Your session is cancelled. The time is free for someone else.")
-    return redirect("matching:appointment", appointment_id=found.pk)
+        return _journey_stop(request, title="We could not find that session", lead="It may belong to another account.",
+                             link=(reverse("accounts:home"), "See your sessions"))
+    return found
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_cancel(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
+    """GET asks to confirm, saying when the session is and whether cancelling now counts as a
+    late cancellation; POST cancels. If the answer changed between the two (the 24 hours
+    passed meanwhile), the page asks again rather than cancel on terms not shown."""
+    found = _changeable(request, appointment_id)
+    if isinstance(found, HttpResponse):
+        return found
+    zone_name = _session_zone(request, found)
+    terms = _late_policy(found, request)
+    if found.status != Status.BOOKED or found.start <= timezone.now():
+        state = "under way or over" if found.status == Status.BOOKED else found.get_status_display().lower()
+        messages.info(request, f"This session can no longer be cancelled: it is {state}.")
+        return redirect("matching:appointment", appointment_id=found.pk)
+    changed_terms = request.method == "POST" and terms["late"] and request.POST.get("late") != "1"
+    if request.method == "POST" and not changed_terms:
+        try:
+            with audit.write(request, action=Action.UPDATE, resource_type="appointment", resource_id=found.pk,
+                             client=found.client_id):
+                scheduling.appointment_cancel(appointment=found, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, "Your session is cancelled. The time is free for someone else."
+                             if terms["held_to_policy"] else "The session is cancelled; the client has been told.")
+        return redirect("matching:appointment", appointment_id=found.pk)
+    return render(request, "matching/appointment_cancel.html", {
+        "appointment": found, "provider": found.provider, "when": when_label(found.start, zone_name),
+        "changed_terms": changed_terms, **terms,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_reschedule(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
+    """Choose another of the same provider's openings for a booked session; the move is one
+    step (scheduling.services.appointment_reschedule): the session either has its new time or
+    keeps its old one. Giving up the old hour follows the late-cancellation policy, said
+    before confirming."""
+    found = _changeable(request, appointment_id)
+    if isinstance(found, HttpResponse):
+        return found
+    if found.status != Status.BOOKED or found.start <= timezone.now():
+        messages.info(request, "This session can no longer be moved.")
+        return redirect("matching:appointment", appointment_id=found.pk)
+    zone_name = _session_zone(request, found)
+    terms = _late_policy(found, request)
+    openings = _next_openings(found.provider, zone_name)
+    form = RescheduleForm(request.POST or None, openings=openings)
+    status = 200
+    if request.method == "POST":
+        if terms["late"] and request.POST.get("late") != "1":
+            form.add_error(None, f"It is now less than {terms['late_hours']} hours before your session, so moving "
+                                 "it counts as a late cancellation. Choose the new time again to confirm.")
+        elif form.is_valid():
+            new_start = form.cleaned_data["start"]
+            try:
+                with audit.write(request, action=Action.UPDATE, resource_type="appointment", resource_id=found.pk,
+                                 client=found.client_id):
+                    moved = scheduling.appointment_reschedule(appointment=found, start=new_start, by=request.user)
+            except DomainError as exc:
+                status = 409 if isinstance(exc, scheduling.SlotTaken) else 422
+                form = RescheduleForm(None, openings=_next_openings(found.provider, zone_name))
+                form.add_error(None, f"{when_label(new_start, zone_name)} could not be booked: {exc.detail} "
+                                     f"Your session is still {when_label(found.start, zone_name)}.")
+            else:
+                new_when = when_label(moved.start, zone_name)
+                messages.success(request, f"Your session is moved to {new_when}." if terms["held_to_policy"]
+                                 else f"The session is moved to {new_when}; the client has been told.")
+                return redirect("matching:appointment", appointment_id=found.pk)
+    return render(request, "matching/appointment_reschedule.html", {
+        "appointment": found, "provider": found.provider, "when": when_label(found.start, zone_name),
+        "form": form, **terms,
+    }, status=status)
 
 
 # --- The intake ------------------------------------------------------------------------------

@@ -163,21 +163,27 @@ def test_a_time_taken_while_signing_up_says_so_kindly(client, provider):
     start = next_opening(provider)
     held = client.post(book_url(provider, start), {"start": start.isoformat(), "format": "telehealth"})
     Appointment.objects.update(hold_expires_at=timezone.now() - dt.timedelta(minutes=1))
-    rival = ClientFactory()
-    appointment_book(provider=provider, client=rival, start=start, format="telehealth", by=rival.user)
     client.post(held["Location"], SIGN_UP)
     assert client.post(confirmation_link())["Location"] == held["Location"]
     lapsed = client.get(held["Location"]).content.decode()
-    assert "Our 10-minute hold has ended" in lapsed
-    page = client.post(held["Location"]).content.decode()
-    assert "someone else booked that time while you were finishing" in page
-    assert f'href="/providers/{provider.pk}/"' in page  # the way back to the openings
+    assert "Our 10-minute hold has ended, but the time is still free" in lapsed
+    rival = ClientFactory()
+    appointment_book(provider=provider, client=rival, start=start, format="telehealth", by=rival.user)
+    answer = client.post(held["Location"])
+    page = answer.content.decode()
+    assert answer.status_code == 410
+    assert "the hold ended and the time has been taken since. Nothing was booked for you." in page
+    assert next_opening(provider).isoformat().replace("+", "%2B") in page  # the provider's next openings
+    assert 'href="/find/safety/"' in page  # and the way back
 
 
 def test_a_time_that_is_not_an_opening_is_a_calm_page(client, provider):
-    page = client.get(f"/book/{provider.pk}/?start=2020-01-01T09:00:00%2B00:00").content.decode()
-    assert "that time is no longer available" in page
-    assert client.get(f"/book/{provider.pk}/?start=garbage").status_code == 200
+    answer = client.get(f"/book/{provider.pk}/?start=2020-01-01T09:00:00%2B00:00")
+    assert answer.status_code == 410
+    assert "That time is no longer available" in answer.content.decode()
+    assert f'href="/book/{provider.pk}/?start=' in answer.content.decode()
+    garbage = client.get(f"/book/{provider.pk}/?start=garbage")
+    assert garbage.status_code == 404 and "The link does not name a time we can book." in garbage.content.decode()
 
 
 def test_the_calendar_file_is_in_the_clients_zone_and_only_for_those_who_may_see_it(client, provider):
@@ -202,7 +208,10 @@ def test_a_client_cancels_from_the_session_page_and_the_hour_is_free_again(clien
     held = client.post(book_url(provider, start), {"start": start.isoformat(), "format": "telehealth"})
     session_url = client.post(held["Location"])["Location"]
     appointment_id = int(re.search(r"/sessions/(\d+)/", session_url).group(1))
-    page = client.post(f"/sessions/{appointment_id}/cancel/", follow=True).content.decode()
+    assert f'href="/sessions/{appointment_id}/cancel/"' in client.get(session_url).content.decode()
+    asked = client.get(f"/sessions/{appointment_id}/cancel/").content.decode()
+    assert "Cancel this session?" in asked and Appointment.objects.get().status == Status.BOOKED
+    page = client.post(f"/sessions/{appointment_id}/cancel/", {"late": "1"}, follow=True).content.decode()
     assert "Your session is cancelled" in page
     assert Appointment.objects.get().status == Status.CANCELLED
     assert start in provider_openings(provider=provider, start=start, end=start + dt.timedelta(hours=1))
