@@ -202,7 +202,8 @@ POLICY: dict[str, Page] = {
     "matching:finish_booking": Page(HOLD),
     "matching:appointment": Page(CARE_TEAM),
     "matching:appointment_ics": Page(CARE_TEAM),
-    "matching:appointment_cancel": Page(CARE_TEAM, "POST"),
+    "matching:appointment_cancel": Page(CARE_TEAM),  # GET asks to confirm; POST cancels
+    "matching:appointment_reschedule": Page(CARE_TEAM),  # GET offers the provider's openings; POST moves
     # scheduling
     "scheduling:calendar_feed_page": Page(ANY_SIGNED_IN),
     "scheduling:calendar_feed_new": Page(ANY_SIGNED_IN, "POST"),

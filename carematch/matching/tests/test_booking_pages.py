@@ -173,7 +173,7 @@ def test_a_time_taken_while_signing_up_says_so_kindly(client, provider):
     page = answer.content.decode()
     assert answer.status_code == 410
     assert "the hold ended and the time has been taken since. Nothing was booked for you." in page
-    assert next_opening(provider).isoformat().replace("+", "%2B") in page  # the provider's next openings
+    assert f'<time datetime="{next_opening(provider).isoformat()}">' in page  # the provider's next openings
     assert 'href="/find/safety/"' in page  # and the way back
 
 
