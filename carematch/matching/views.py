@@ -175,7 +175,7 @@ def book_opening(request: HttpRequest, provider_id: int) -> HttpResponse:
     zone_name = _viewer_zone(request, provider)
     if not available and not limited and not form.errors:
         return _journey_stop(
-            request, provider=provider, zone_name=zone_name, status=410 if start is not None else 404,
+            request, provider=provider, zone_name=zone_name, status=410 if start is not None else 400,
             title="That time is no longer available",
             lead=(f"{when_label(start, zone_name)} with {provider.display_name} has just been booked or held by "
                   "someone else, or is no longer one of their openings." if start is not None else
@@ -520,7 +520,7 @@ def appointment_reschedule(request: AuthedHttpRequest, appointment_id: int) -> H
     terms = _late_policy(found, request)
     openings = _next_openings(found.provider, zone_name)
     form = RescheduleForm(request.POST or None, openings=openings)
-    status = 200
+    status, problem = 200, ""
     if request.method == "POST":
         if terms["late"] and request.POST.get("late") != "1":
             form.add_error(None, f"It is now less than {terms['late_hours']} hours before your session, so moving "
@@ -533,9 +533,9 @@ def appointment_reschedule(request: AuthedHttpRequest, appointment_id: int) -> H
                     moved = scheduling.appointment_reschedule(appointment=found, start=new_start, by=request.user)
             except DomainError as exc:
                 status = 409 if isinstance(exc, scheduling.SlotTaken) else 422
+                problem = (f"{when_label(new_start, zone_name)} could not be booked: {exc.detail} "
+                           f"Your session is still {when_label(found.start, zone_name)}.")
                 form = RescheduleForm(None, openings=_next_openings(found.provider, zone_name))
-                form.add_error(None, f"{when_label(new_start, zone_name)} could not be booked: {exc.detail} "
-                                     f"Your session is still {when_label(found.start, zone_name)}.")
             else:
                 new_when = when_label(moved.start, zone_name)
                 messages.success(request, f"Your session is moved to {new_when}." if terms["held_to_policy"]
@@ -543,7 +543,7 @@ def appointment_reschedule(request: AuthedHttpRequest, appointment_id: int) -> H
                 return redirect("matching:appointment", appointment_id=found.pk)
     return render(request, "matching/appointment_reschedule.html", {
         "appointment": found, "provider": found.provider, "when": when_label(found.start, zone_name),
-        "form": form, **terms,
+        "form": form, "problem": problem, **terms,
     }, status=status)
 
 

@@ -183,7 +183,7 @@ def test_a_time_that_is_not_an_opening_is_a_calm_page(client, provider):
     assert "That time is no longer available" in answer.content.decode()
     assert f'href="/book/{provider.pk}/?start=' in answer.content.decode()
     garbage = client.get(f"/book/{provider.pk}/?start=garbage")
-    assert garbage.status_code == 404 and "The link does not name a time we can book." in garbage.content.decode()
+    assert garbage.status_code == 400 and "The link does not name a time we can book." in garbage.content.decode()
 
 
 def test_the_calendar_file_is_in_the_clients_zone_and_only_for_those_who_may_see_it(client, provider):

@@ -152,6 +152,16 @@ def active_count(server, start):
     return int(server["run"]("shell", "--no-imports", "-c", script).stdout.strip())
 
 
+def sessions_of(server, client_id):
+    """The starts (ISO 8601, UTC) of the client's active sessions."""
+    script = (
+        "from carematch.scheduling.models import Appointment;"
+        f"print(*[a.start.isoformat() for a in Appointment.objects.filter(client_id={client_id},"
+        " status__in=['held', 'booked'])])"
+    )
+    return server["run"]("shell", "--no-imports", "-c", script).stdout.split()
+
+
 @pytest.mark.django_db
 def test_32_concurrent_bookings_of_one_opening_give_exactly_one_appointment(server):
     start = server["openings"][0]
@@ -177,6 +187,7 @@ def test_a_booking_racing_a_reschedule_into_the_same_hour_lets_exactly_one_win(s
         "format": "telehealth"})
     assert first[0] == 201
     appointment_id = first[1]["id"]
+    before = openings[1]
     wins = []
     for target in openings[2:10]:
         answers = all_at_once([
@@ -190,6 +201,9 @@ def test_a_booking_racing_a_reschedule_into_the_same_hour_lets_exactly_one_win(s
         assert statuses in ([200, 409], [201, 409]), (answers, server["log"].read_text()[-3000:])
         assert active_count(server, target) == 1
         wins.append("reschedule" if statuses[0] == 200 else "booking")
+        # The mover never has both hours nor neither: one session, at the new hour only if the move won.
+        assert sessions_of(server, server["clients"][mover]) == [target if statuses[0] == 200 else before]
+        before = sessions_of(server, server["clients"][mover])[0]
         if statuses[0] == 201:  # free the booker for the next round
             booked = next(body for status, body in answers if status == 201)
             assert call(server["base"], f"/appointments/{booked['id']}/cancel", server["tokens"][booker], {})[0] == 200
