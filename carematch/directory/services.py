@@ -14,6 +14,7 @@ from django.utils import timezone
 from carematch.accounts.models import User
 from carematch.lib import vocab
 from carematch.lib.errors import InvalidInput, NotFound
+from carematch.lib.sessions import SESSION
 
 from . import validation
 from .models import AvailabilityWindow, License, LicenseStatus, Provider, TimeOff, VerificationSource
@@ -512,6 +513,14 @@ def availability_window_add(
     except validation.FieldError:
         problem = f"must be later than the start time ({parsed['start']:%H:%M})"
         raise InvalidInput(f"The window {problem}.", fields={"end": problem}) from None
+    length = dt.datetime.combine(dt.date.min, window.end) - dt.datetime.combine(dt.date.min, window.start)
+    if length < SESSION:
+        # Openings start at a window's start and run a whole session (carematch/lib/sessions.py):
+        # a shorter window could never offer one, and would look like hours that nobody can book.
+        session_minutes, minutes = SESSION // dt.timedelta(minutes=1), length // dt.timedelta(minutes=1)
+        problem = (f"a window must be at least {session_minutes} minutes long to hold a session "
+                   f"(this one is {minutes} minutes)")
+        raise InvalidInput(problem[:1].upper() + problem[1:] + ".", fields={"end": problem})
     try:
         with transaction.atomic():
             Provider.objects.select_for_update().get(pk=provider.pk)  # one change to a provider's windows at a time
@@ -562,7 +571,7 @@ def time_off_add(
         if end <= start:
             problems["end"] = "must be later than the start"
         elif end <= now:
-            problems["end"] = "is in the past"
+            problems["end"] = "that time off is already over; only time off still to come can block openings"
     note = " ".join(note.split())
     if len(note) > MAX_NOTE_CHARS:
         problems["note"] = f"is longer than {MAX_NOTE_CHARS} characters ({len(note)})"

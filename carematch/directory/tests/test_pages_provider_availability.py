@@ -11,6 +11,7 @@ from django.utils import timezone
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory
 from carematch.directory.models import AvailabilityWindow, TimeOff
+from carematch.lib.timezones import moment_label
 
 from .factories import ProviderFactory, TimeOffFactory, WindowFactory
 
@@ -55,8 +56,10 @@ def test_the_page_lists_weekly_hours_and_time_off_in_the_providers_own_zone(clie
     assert "America/Denver" in html
     assert "Clients can book 60-minute sessions" in html
     assert "Wednesday 13:00 to 17:30" in html
-    day = dt.date(next_year, 1, 4)
-    assert f"{day:%a} 4 Jan {next_year}, 9:00 AM MST to {day:%a} 4 Jan {next_year}, 1:00 PM MST" in html
+    start = dt.datetime(next_year, 1, 4, 9, tzinfo=DENVER)
+    # The site's one format: the year only when 4 January is not within the coming months.
+    assert f"{moment_label(start)} to {moment_label(start + dt.timedelta(hours=4))}" in html
+    assert moment_label(start).endswith(", 9:00 AM MST")
     assert "Conference" in html  # the note is private, but this is the provider's own page
     assert '<label for="id_window-start">Start time</label>' in html
     assert '<label for="id_time_off-start">Starts</label>' in html
@@ -81,6 +84,10 @@ def test_adding_weekly_hours_saves_them_and_says_so(client, provider):
         (window_form(start="09:00", end="12:00"), "start", "You already have these hours"),
         (window_form(weekday="1", start="12:00", end="09:00"), "end", "Must be later than the start time (12:00)"),
         (window_form(weekday="1", start="12:00", end="12:00"), "end", "Must be later than the start time (12:00)"),
+        (window_form(weekday="1", start="09:00", end="09:59"), "end",
+         "A window must be at least 60 minutes long to hold a session (this one is 59 minutes)"),
+        (window_form(weekday="1", start="09:00", end="09:30"), "end",
+         "A window must be at least 60 minutes long to hold a session (this one is 30 minutes)"),
         (window_form(weekday="1", start="9am", end="12:00"), "start", "'9am' is not a time HH:MM"),
         (window_form(weekday="1", start="09:00", end="24:00"), "end", "'24:00' is not a time HH:MM"),
         (window_form(weekday="1", start="", end="12:00"), "start", "This field is required."),
@@ -97,6 +104,13 @@ def test_overlapping_inverted_or_unreadable_hours_are_refused_on_their_field(cli
     assert any(message in error for error in errors[field]), errors
     assert f'id="id_window-{field}_error"' in response.content.decode()
     assert AvailabilityWindow.objects.filter(provider=provider).count() == 1
+
+
+def test_a_window_of_exactly_one_session_is_fine_and_offers_it(client, provider):
+    client.force_login(provider.user)
+    client.post("/provider/availability/windows/", window_form("2", "17:00", "18:00"))
+    window = AvailabilityWindow.objects.get(provider=provider)
+    assert (window.weekday, window.start, window.end) == (2, dt.time(17), dt.time(18))
 
 
 def test_hours_on_another_day_or_touching_an_existing_window_are_fine(client, provider):
@@ -195,7 +209,9 @@ def test_time_off_that_has_already_ended_is_refused(client, provider):
             (yesterday - dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"), yesterday.strftime("%Y-%m-%dT%H:%M")
         ),
     )
-    assert response.context["time_off_form"].errors["end"] == ["Is in the past"]
+    message = "That time off is already over; only time off still to come can block openings"
+    assert response.context["time_off_form"].errors["end"] == [message]
+    assert message in response.content.decode()
     assert not TimeOff.objects.exists()
 
 
