@@ -134,8 +134,8 @@ def _formats_for(request: HttpRequest, provider: Provider) -> tuple[list[str], s
     """The formats to offer for an opening of `provider`, and the one to choose first: those
     the provider offers, narrowed to the one the person asked for in the intake when the
     provider offers it (they asked to meet only that way); preselected likewise."""
-    offered = list(provider.formats)
-    asked = _answers(request).get("format")
+    offered = [str(f) for f in provider.formats]
+    asked = str(_answers(request).get("format") or "")
     if asked in offered:
         return [asked], asked
     return offered, None

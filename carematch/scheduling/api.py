@@ -175,6 +175,11 @@ def cancel_appointment(request: AuthedHttpRequest, appointment_id: RecordId) -> 
 
 @router.post("/appointments/{appointment_id}/reschedule", response={200: AppointmentOut, **errors(404, 409)})
 def reschedule_appointment(request: AuthedHttpRequest, appointment_id: RecordId, payload: RescheduleIn) -> Any:
+    """Move a booked session to another opening of the same provider, in one step: it has the
+    new time, or (409 slot_taken when the hour was taken meanwhile; 422 invalid_slot when it is
+    not an opening) keeps the old one. The client, their provider or a coordinator. Moving it
+    less than 24 hours before the start, by the client, is recorded as a late cancellation
+    (`late_cancellation`), as cancelling would be."""
     appointment = visible_appointment(request, appointment_id, action=Action.UPDATE)
     with _appointment_change(request, appointment):
         _may_manage(request, appointment)

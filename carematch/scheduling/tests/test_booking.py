@@ -222,6 +222,24 @@ def test_reschedule_moves_the_booking_to_another_opening(client, provider, clien
     assert assert_error_shape(bad, 422)["fields"].keys() == {"start"}
 
 
+def test_reschedule_follows_the_late_cancellation_policy_and_an_hour_taken_keeps_the_old_time(
+    client, provider, client_record,
+):
+    headers = auth_header(client_record.user)
+    first, second, third = first_openings(client, provider, headers, n=3)
+    appointment_id = post(client, "/api/v1/appointments", booking(provider, client_record, first), headers).json()["id"]
+    rival = ClientFactory()
+    post(client, "/api/v1/appointments", booking(provider, rival, second), auth_header(rival.user))
+    taken = post(client, f"/api/v1/appointments/{appointment_id}/reschedule", {"start": second}, headers)
+    assert assert_error_shape(taken, 409)["error"] == "slot_taken"
+    assert Appointment.objects.get(pk=appointment_id).start == dt.datetime.fromisoformat(first)
+    moved = post(client, f"/api/v1/appointments/{appointment_id}/reschedule", {"start": third}, headers)
+    # The first openings are within a day (2 hours' notice): giving up the hour now is late, as cancelling is.
+    late = dt.datetime.fromisoformat(first) - timezone.now() < dt.timedelta(hours=24)
+    assert moved.status_code == 200 and moved.json()["late_cancellation"] is late
+    assert Appointment.objects.filter(client=client_record, status=Status.BOOKED).count() == 1
+
+
 def test_no_show_only_after_the_start_and_only_by_provider_or_coordinator(client, provider, client_record):
     headers = auth_header(client_record.user)
     start = first_openings(client, provider, headers)[0]
