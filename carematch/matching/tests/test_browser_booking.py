@@ -11,7 +11,7 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from carematch.accounts.tests.factories import PASSWORD
-from carematch.lib.timezones import clock_label, zone
+from carematch.lib.timezones import clock_label, when_label, zone
 from carematch.scheduling.models import Appointment, Status
 from carematch.scheduling.tests.factories import ClientFactory, weekday_provider
 from carematch.tests.helpers import browser_log_in
@@ -54,6 +54,87 @@ def test_a_client_books_from_a_profile_sees_their_own_time_and_downloads_the_cal
     event = next(iter(Calendar.from_ical(saved.read_bytes()).walk("VEVENT")))
     assert event["DTSTART"].dt == start
     assert event["DTSTART"].dt.tzinfo.key == "America/New_York"
+    assert str(event["SUMMARY"]).endswith(when_label(start, "America/New_York"))
+
+
+def walk_the_intake(page):
+    page.goto("/find/safety/")
+    page.get_by_label("No").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Anxiety").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Online (video)").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Which state will you be in during sessions?").select_option("CO")
+    page.get_by_label("Your ZIP code (optional)").fill("80202")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Your date of birth").fill("1990-05-17")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("How will you pay?").select_option("aetna")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="See who fits").click()
+
+
+def test_the_same_zone_on_every_page_from_results_to_a_cancelled_session(browser_page):
+    from carematch.directory.tests.factories import LicenseFactory, ProviderFactory, WindowFactory
+
+    page = browser_page
+    # The therapist keeps Pacific time; the client, in Denver by their ZIP code, sees Mountain time everywhere.
+    provider = ProviderFactory(first_name="Robin", last_name="Vale", concerns=["anxiety"], insurance=["aetna"],
+                               formats=["telehealth", "in_person"], min_notice_hours=0,
+                               timezone="America/Los_Angeles")
+    LicenseFactory(provider=provider, state="CO", expires=dt.date(2099, 1, 1))
+    for day in range(7):
+        WindowFactory(provider=provider, weekday=day, start=dt.time(0), end=dt.time(23))
+    walk_the_intake(page)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Therapists who can see you soon")
+    link = page.locator("a.opening-link").nth(1)
+    start = dt.datetime.fromisoformat(link.locator("time").get_attribute("datetime"))
+    label = when_label(start, "America/Denver")  # e.g. "Thu 3 Dec, 5:00 PM MST"
+    expect(link).to_contain_text(label)  # results
+
+    page.goto(f"/providers/{provider.pk}/")
+    expect(page.locator(f'time[datetime="{start.isoformat()}"]')).to_have_text(
+        clock_label(start.astimezone(zone("America/Denver"))))  # profile: the day above, the clock here
+    page.locator(f'a.opening-link:has(time[datetime="{start.isoformat()}"])').click()
+
+    expect(page.get_by_text(label)).to_be_visible()  # booking
+    # The format asked for in the intake is the one offered, said as a fact.
+    expect(page.get_by_text("How you will meet: Online (video)")).to_be_visible()
+    expect(page.get_by_role("radio")).to_have_count(0)
+    page.get_by_role("button", name="Hold this time and continue").click()
+
+    expect(page.get_by_text(label)).to_be_visible()  # hold
+    expect(page.get_by_text("We are holding this time for you until")).to_contain_text(
+        re.compile(r"M[DS]T\.$"))
+    page.get_by_label("Email address").fill("sky@example.test")
+    page.get_by_label("Choose a password").fill("a-long-quiet-walk")
+    page.get_by_label("Password again").fill("a-long-quiet-walk")
+    page.get_by_label("First name").fill("Sky")
+    page.get_by_label("Last name").fill("Doe")
+    page.get_by_role("button", name="Book this session").click()
+    link_in_email = re.search(r"http://127\.0\.0\.1:8000(/accounts/signup/confirm/\S+/)",
+                              mail.outbox[-1].body).group(1)
+    page.goto(link_in_email)
+    page.get_by_role("button", name="Confirm and continue").click()
+    page.get_by_role("button", name="Book this session").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are booked")
+    expect(page.locator(".facts dd").first).to_contain_text(label)  # session
+    page.get_by_role("link", name="Cancel this session").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel this session?")
+    expect(page.get_by_text(label)).to_be_visible()
+    expect(page.get_by_text("Cancelling less than 24 hours before a session counts as a late")).to_be_visible()
+    assert Appointment.objects.get().status == Status.BOOKED  # asking cancelled nothing
+    page.get_by_role("button", name="Yes, cancel this session").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Session cancelled")
+    expect(page.get_by_role("heading", name="Robin\u2019s next openings")).to_be_visible()
+    expect(page.get_by_role("link", name="See your other matches")).to_be_visible()
+    assert Appointment.objects.get().status == Status.CANCELLED
 
 
 def test_a_new_visitor_books_with_the_keyboard_at_phone_width(phone_page):

@@ -83,9 +83,11 @@ def test_the_whole_journey_from_the_home_page_to_a_booked_session(browser_page):
     match.locator("a.opening-link").first.click()
     page.get_by_role("button", name="Hold this time and continue").click()
 
-    # Nothing asked twice: the state, ZIP and date of birth come from the intake.
-    expect(page.get_by_label("Where will you be during sessions?")).to_have_value("CO")
-    expect(page.get_by_label("Date of birth")).to_have_value("1990-05-17")
+    # Nothing asked twice: the state, ZIP, date of birth and zone come from the intake, said as facts.
+    known = page.get_by_role("region", name="From your answers")
+    expect(known).to_contain_text("Colorado")
+    expect(known).to_contain_text("17 May 1990")
+    expect(page.get_by_label("Date of birth")).to_have_count(0)
     page.get_by_label("Email address").fill("sky@example.test")
     page.get_by_label("Choose a password").fill("a-long-quiet-walk")
     page.get_by_label("Password again").fill("a-long-quiet-walk")
