@@ -58,12 +58,13 @@ RECORD_THEIR_OWN: dict[str, str] = {
     "carematch.scheduling.views.clock_page": "audit.record_many",
     "carematch.scheduling.views.crisis_queue": "_crisis_page",
     "carematch.scheduling.views.crisis_outcome": "audit.write",
-    # matching: an appointment read (_appointment_or_404 records it, through
+    # matching: an appointment read (_appointment_or_stop records it, through
     # scheduling.access_log.visible_appointment as the API does) or cancelled; a request
     # to be called back from the crisis page.
-    "carematch.matching.views.appointment": "_appointment_or_404",
-    "carematch.matching.views.appointment_calendar_file": "_appointment_or_404",
+    "carematch.matching.views.appointment": "_appointment_or_stop",
+    "carematch.matching.views.appointment_calendar_file": "_appointment_or_stop",
     "carematch.matching.views.appointment_cancel": "audit.write",
+    "carematch.matching.views.appointment_reschedule": "audit.write",
     "carematch.matching.views.help_now": "audit.write",
     # access: a client's downloads of their record (exports) and closing their account
     # (recorded inside closing.account_close); every look at the access log itself.
