@@ -113,7 +113,7 @@ def test_compare_shows_two_chosen_matches_side_by_side(client):
     for header in ("Fees", "Specialties", "Approaches", "Communities", "Languages", "Sessions", "Soonest times"):
         assert f'<th scope="row">{header}</th>' in html
     assert "Noticing the thoughts and habits that keep you stuck" in html  # CBT, explained
-    assert "LGBTQ+ affirming" in html and "Sliding scale $60–$100" in html
+    assert "LGBTQ+ affirming" in html and "Sliding scale $60\u2013$100" in html
     assert html.count(f"/book/{robin.pk}/?start=") == 3 and html.count(f"/book/{kai.pk}/?start=") == 3
     assert 'role="region"' in html and 'tabindex="0"' in html
 
