@@ -157,6 +157,8 @@ def _end_care_links(*, client: Client, user: User, now: dt.datetime) -> tuple[in
     # open one keeps them until a coordinator has closed it (see crisis_contacts_erase).
     scheduling.crisis_contacts_erase(client=client, now=now)
     scheduling.care_requests_close(client=client, now=now)
+    # What they wrote for a therapist was for care that is no longer wanted: erased now.
+    scheduling.care_request_notes_erase(client=client)
     return cancelled, released
 
 

@@ -173,6 +173,14 @@ def notes_visible(user: User, client: Client) -> bool:
     return has_role(user, Role.ADMIN) or may_write_notes(user, client)
 
 
+def note_for_therapist_provider(user: User) -> Provider | None:
+    """Whose note for their therapist this caller may read: only the booked therapist's (the
+    provider of the client's first session; scheduling.selectors.note_for_therapist finds it
+    for that provider alone), so this is the caller's provider record when they are a provider,
+    else None. Coordinators and admins never read it: the person wrote it for their therapist."""
+    return getattr(user, "provider", None) if has_role(user, Role.PROVIDER) else None
+
+
 def note_visible(user: User, note: ProviderNote) -> bool:
     """One note: its author's provider record, while the client is on their caseload, or an admin."""
     if has_role(user, Role.ADMIN):

@@ -29,6 +29,7 @@ from carematch.directory.selectors import provider_of
 from carematch.lib.errors import DomainError, Forbidden, NotFound
 from carematch.lib.timezones import zone
 from carematch.measures.selectors import open_alerts_for
+from carematch.scheduling import selectors as scheduling_selectors
 
 from . import chart, selectors, services
 from .access_log import check_in_lookup, note_lookup
@@ -186,6 +187,20 @@ def _score_charts(client: Client, scores: dict[str, list[selectors.Score]]) -> l
     return charts
 
 
+def _note_for_therapist(request: AuthedHttpRequest, subject: Subject) -> str:
+    """What the client wrote for the therapist they booked, for that therapist only; each read
+    is recorded in the access log."""
+    provider = policy.note_for_therapist_provider(request.user)
+    if subject.mine or provider is None:
+        return ""
+    carrying = scheduling_selectors.note_for_therapist(provider=provider, client=subject.client)
+    if carrying is None:
+        return ""
+    audit.record(request, action=Action.VIEW, resource_type="note_for_therapist", resource_id=carrying.pk,
+                 client=subject.client)
+    return carrying.note_for_therapist
+
+
 @require_http_methods(["GET", "HEAD"])
 @care_page(logged=AccessLogged("care_record"))
 def progress(request: AuthedHttpRequest, subject: Subject) -> HttpResponse:
@@ -198,6 +213,7 @@ def progress(request: AuthedHttpRequest, subject: Subject) -> HttpResponse:
     return render(request, "care/progress.html", {
         "subject": subject,
         "client": client,
+        "note_for_therapist": _note_for_therapist(request, subject),
         "charts": _score_charts(client, scores),
         "goals": [
             {

@@ -19,6 +19,7 @@ from carematch.openapi import errors
 from carematch.scheduling import services as scheduling
 from carematch.scheduling.models import CrisisChannel
 
+from .engine.reasons import common_reason
 from .engine.request import check_request
 from .engine.types import MatchRequest
 from .schemas import MatchAnswerOut, MatchIn
@@ -92,6 +93,7 @@ def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
             }
             for m in answer.matches
         ],
+        "shared_reasons": [common_reason(fact) for fact in answer.shared],
         "suggestions": [{"change": s.change, "more_matches": s.more_matches} for s in answer.suggestions],
         "care_request_id": care_request.pk,
         "crisis_request_id": crisis_request.pk if crisis_request is not None else None,

@@ -3,7 +3,9 @@ they are used, so back and forward never lose them and nothing is asked twice.""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +22,9 @@ from .engine.types import MatchRequest
 SESSION_KEY = "carematch_intake"
 
 COMMON_LANGUAGES = ("en", "es", "zh", "vi", "tl", "ar", "fr", "ko", "ru", "pt", "de", "hi")
-DISTANCES = (("5", "5 miles"), ("10", "10 miles"), ("25", "25 miles"), ("50", "50 miles"))
+DISTANCES = (("5", "5 miles"), ("10", "10 miles"), ("25", "25 miles"), ("50", "50 miles"), ("100", "100 miles"))
+WINDOWS = (48, 72, 168)  # hours ahead the results look: 48 unless the person widened it
+NOTE_MAX_CHARS = 1000
 PAYMENT_SELF = "self_pay"
 
 
@@ -45,6 +49,12 @@ class ConcernsForm(forms.Form):
         label="Do you prefer a particular kind of therapy? (optional)",
         help_text="Leave these empty if you are not sure; your therapist will talk it through with you.",
         choices=list(vocab.APPROACHES.items()), widget=forms.CheckboxSelectMultiple, required=False,
+    )
+    note_for_therapist = forms.CharField(
+        label="Anything you would like your therapist to know? (optional)", required=False,
+        max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=f"In your own words, up to {NOTE_MAX_CHARS:,} characters. Only the therapist you book will see "
+                  "it, and it is stored encrypted.",
     )
 
 
@@ -180,7 +190,10 @@ def age_on(born: dt.date, day: dt.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def match_request(answers: dict[str, Any], *, now: dt.datetime, within_hours: int = 48) -> MatchRequest:
+def match_request(answers: dict[str, Any], *, now: dt.datetime, within_hours: int | None = None) -> MatchRequest:
+    if within_hours is None:
+        stored = answers.get("within_hours")
+        within_hours = stored if stored in WINDOWS else WINDOWS[0]
     born = dt.date.fromisoformat(answers["date_of_birth"])
     payment = answers.get("payment") or PAYMENT_SELF
     return MatchRequest(
@@ -220,3 +233,64 @@ def suggestion_label(change: dict[str, Any]) -> str:
     if "insurance" in change or "self_pay_max" in change:
         return "Pay for sessions yourself"
     return ", ".join(f"{key}: {value}" for key, value in change.items())
+
+
+def _field(form: type[forms.Form], name: str) -> forms.Field:
+    return copy.deepcopy(form.base_fields[name])
+
+
+class RefineForm(forms.Form):
+    """Refining the results without redoing the intake: the same fields, with the same rules,
+    as the intake's steps (copied from their forms), and the ZIP code rule of the place step."""
+
+    format = _field(FormatForm, "format")
+    provider_gender = _field(PreferencesForm, "provider_gender")
+    times_of_day = _field(TimesForm, "times_of_day")
+    languages = _field(PreferencesForm, "languages")
+    self_pay_max = _field(PaymentForm, "self_pay_max")
+
+    def __init__(self, *args: Any, answers: dict[str, Any], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {name: answers[name] for name in self.base_fields if name in answers})
+        super().__init__(*args, **kwargs)
+        self.answers = answers
+        self.fields["times_of_day"].label = "Times of day (optional)"
+        self.fields["provider_gender"].label = "Therapist's gender (optional)"
+        self.fields["languages"].label = "Languages your sessions could be in"
+        if (answers.get("payment") or PAYMENT_SELF) != PAYMENT_SELF:
+            del self.fields["self_pay_max"]  # insurance pays: a self-pay limit would change nothing
+        else:
+            self.fields["self_pay_max"].label = "Most you could pay a session, in dollars (optional)"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "format" in data:
+            place = PlaceForm({"state": self.answers.get("state", ""), "zip": self.answers.get("zip", "")},
+                              format=data["format"])
+            if not place.is_valid() and "zip" in place.errors:
+                self.add_error("format", f"{place.errors['zip'][0]} Add it under “Where you are” in your answers.")
+        return data
+
+
+def change_token(change: dict[str, object]) -> str:
+    """A suggested change as the value of its button."""
+    return json.dumps(change, sort_keys=True, separators=(",", ":"))
+
+
+def apply_change(answers: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """The stored answers with one suggested change (engine.match.relaxations) made, so that
+    the results ask exactly what the suggestion counted."""
+    changed = dict(answers)
+    for name, value in change.items():
+        if name == "within_hours":
+            changed["within_hours"] = int(value)
+        elif name == "format":
+            changed["format"] = value
+        elif name == "max_distance_miles":
+            changed["max_distance_miles"] = str(int(value))
+        elif name == "languages":
+            changed["languages"] = list(value)
+        elif name == "insurance" and value is None:
+            changed["payment"], changed["self_pay_max"] = PAYMENT_SELF, None
+        else:
+            raise ValueError(f"no such change: {name}")
+    return changed

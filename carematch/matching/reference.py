@@ -21,8 +21,8 @@ from carematch.scheduling.models import CareRequest
 from carematch.scheduling.openings import Window, opening_starts
 from carematch.scheduling.selectors import active_claims
 
-from .engine.match import relaxations, relaxed
-from .engine.reasons import write_reasons
+from .engine.match import explained, relaxations, relaxed, shown_order
+from .engine.reasons import write_facts
 from .engine.request import check_request, population_for
 from .engine.scoring import (
     RECENT_DAYS,
@@ -34,7 +34,7 @@ from .engine.scoring import (
     outcomes_part,
     parts_counted,
 )
-from .engine.types import TIMES_OF_DAY, Match, MatchAnswer, MatchRequest, Opening, Suggestion
+from .engine.types import TIMES_OF_DAY, Fact, Match, MatchAnswer, MatchRequest, Opening, Suggestion
 
 
 @dataclass
@@ -91,9 +91,12 @@ def _openings(provider: Provider, request: MatchRequest, now: dt.datetime) -> li
     )
 
 
+def _in_time_of_day(start: dt.datetime, request: MatchRequest, name: str) -> bool:
+    return TIMES_OF_DAY[name][0] <= in_zone(start, request.client_timezone).hour < TIMES_OF_DAY[name][1]
+
+
 def _in_chosen_times(start: dt.datetime, request: MatchRequest) -> bool:
-    hour = in_zone(start, request.client_timezone).hour
-    return any(TIMES_OF_DAY[name][0] <= hour < TIMES_OF_DAY[name][1] for name in request.times_of_day)
+    return any(_in_time_of_day(start, request, name) for name in request.times_of_day)
 
 
 def _everyone(request: MatchRequest, now: dt.datetime) -> list[_Found]:
@@ -151,28 +154,34 @@ def _everyone(request: MatchRequest, now: dt.datetime) -> list[_Found]:
     return found
 
 
-def _match(item: _Found, request: MatchRequest) -> Match:
+def _match(item: _Found, request: MatchRequest) -> tuple[Match, tuple[Fact, ...]]:
     provider = item.provider
-    shown = tuple(Opening(start=start, end=start + SESSION, formats=item.formats) for start in item.openings[:3])
-    return Match(
+    preferred = [_in_chosen_times(start, request) for start in item.openings]
+    shown = tuple(Opening(start=item.openings[at], end=item.openings[at] + SESSION, formats=item.formats)
+                  for at in shown_order(preferred, 3))
+    match = Match(
         provider_id=provider.pk,
         npi=provider.npi,
         name=f"{provider.first_name} {provider.last_name}",
         credentials=tuple(provider.credentials),
         score=item.score,
-        reasons=write_reasons(
-            request=request,
-            treated=[c for c in request.concerns if c in provider.concerns],
-            done_well=done_well(measured_concerns(request), item.outcome_values),
-            offered=[a for a in request.approaches if a in provider.approaches],
-            self_pay_rate=provider.self_pay_rate,
-            speaks=[code for code in request.languages if code in provider.languages],
-            gender=provider.gender,
-            formats=item.formats,
-            miles=item.miles,
-            first_start=item.openings[0],
-        ),
+        reasons=(),
         openings=shown,
+    )
+    return match, write_facts(
+        request=request,
+        treated=[c for c in request.concerns if c in provider.concerns],
+        specialises=[c for c in request.concerns if c in provider.specialties and c in provider.concerns],
+        done_well=done_well(measured_concerns(request), item.outcome_values),
+        offered=[a for a in request.approaches if a in provider.approaches],
+        self_pay_rate=provider.self_pay_rate,
+        speaks=[code for code in request.languages if code in provider.languages],
+        gender=provider.gender,
+        formats=item.formats,
+        miles=item.miles,
+        times={name: sum(_in_time_of_day(start, request, name) for start in item.openings)
+               for name in request.times_of_day},
+        first_start=item.openings[0],
     )
 
 
@@ -180,7 +189,7 @@ def reference_match(*, request: MatchRequest, now: dt.datetime | None = None) ->
     now = now or timezone.now()
     check_request(request, now=now)
     everyone = _everyone(request, now)
-    matches = tuple(_match(item, request) for item in everyone[:request.limit])
+    matches, shared = explained([_match(item, request) for item in everyone[:request.limit]])
     suggestions = []
     if len(matches) < request.limit:
         found = {match.provider_id for match in matches}
@@ -190,4 +199,4 @@ def reference_match(*, request: MatchRequest, now: dt.datetime | None = None) ->
             if more:
                 suggestions.append(Suggestion(change=change, more_matches=more))
         suggestions.sort(key=lambda suggestion: -suggestion.more_matches)
-    return MatchAnswer(matches=matches, suggestions=tuple(suggestions))
+    return MatchAnswer(matches=matches, suggestions=tuple(suggestions), shared=shared)

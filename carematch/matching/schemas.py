@@ -107,8 +107,10 @@ class OpeningOut(Schema):
 class MatchOut(Schema):
     provider: ProviderRef
     score: float
-    reasons: list[str]
-    openings: list[OpeningOut]
+    reasons: list[str] = Field(description="What sets this provider apart for this request, most telling first "
+                                           "(never empty); what every match shares is in `shared_reasons`")
+    openings: list[OpeningOut] = Field(description="Up to 3: those at the times of day asked for first, then the "
+                                                   "soonest others")
 
 
 class SuggestionOut(Schema):
@@ -125,6 +127,8 @@ class CrisisResource(Schema):
 class MatchAnswerOut(Schema):
     crisis_resources: list[CrisisResource] | None = None
     matches: list[MatchOut]
+    shared_reasons: list[str] = Field(description="Reasons true of every match (with two or more), said once "
+                                                  "instead of on each match, e.g. \"In network with Aetna\"")
     suggestions: list[SuggestionOut]
     care_request_id: int | None = None
     crisis_request_id: int | None = Field(None, description="The crisis request made from `contact`, if one was given")

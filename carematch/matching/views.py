@@ -4,6 +4,7 @@ sign up or log in, book it, and see the confirmation with a calendar file."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import secrets
 from typing import Any
@@ -32,7 +33,7 @@ from carematch.directory.models import Provider
 from carematch.lib import vocab
 from carematch.lib.errors import DomainError, NotFound
 from carematch.lib.sessions import SESSION
-from carematch.lib.timezones import US_ZONES, client_zone, in_zone, long_label, when_label
+from carematch.lib.timezones import US_ZONES, client_zone, in_zone, when_label
 from carematch.scheduling import calendar
 from carematch.scheduling import selectors as scheduling_selectors
 from carematch.scheduling import services as scheduling
@@ -41,11 +42,15 @@ from carematch.scheduling.models import Appointment, CrisisChannel, CrisisStatus
 from carematch.scheduling.reminders import reminder_promise
 from carematch.scheduling.selectors import provider_openings
 
-from . import intake
+from . import intake, selectors
+from .engine.match import relaxations
+from .engine.reasons import shared_sentence
+from .engine.types import Match, MatchAnswer, MatchRequest, time_of_day
 from .forms import ClientDetailsForm, ClientSignUpForm, CrisisContactForm, HoldForm, RescheduleForm
 from .viewer import viewer_zone
 
 _HOLD_TOKEN = "carematch_hold_token"  # noqa: S105 - the name of a session entry
+_NOTE = "note_for_therapist"
 _FIELD_FOR = {"password": "password1", "timezone": "timezone"}
 
 
@@ -577,21 +582,33 @@ def _step_form(step: intake.Step, answers: dict[str, Any], data: Any = None) -> 
 
 @require_http_methods(["GET", "POST"])
 def intake_step(request: HttpRequest, slug: str = "safety") -> HttpResponse:
-    """One question a step; answers are kept, so Back and Continue never lose them."""
+    """One question a step; answers are kept, so Back and Continue never lose them. The note
+    for the therapist is never kept in the session: it goes, encrypted, on the request for
+    care at once (scheduling.care_request_note_set)."""
     if slug not in intake.STEP_SLUGS:
         raise Http404
     index = intake.STEP_SLUGS.index(slug)
     step = intake.STEPS[index]
     answers = _answers(request)
     form = _step_form(step, answers, request.POST if request.method == "POST" else None)
+    if _NOTE in form.fields and request.method != "POST" and answers.get("care_request"):
+        form.initial[_NOTE] = scheduling_selectors.care_request_note(request_id=int(answers["care_request"]))
     if request.method == "POST" and form.is_valid():
-        answers.update(intake.to_session(form.cleaned_data))
-        _save_answers(request, answers)
-        if slug == "safety" and form.cleaned_data["in_danger"] == "yes":
-            return redirect("matching:help_now")
-        if index + 1 < len(intake.STEPS):
-            return redirect("matching:intake_step", slug=intake.STEPS[index + 1].slug)
-        return redirect("matching:results")
+        cleaned = dict(form.cleaned_data)
+        note = cleaned.pop(_NOTE, None)
+        if note is not None and (note or answers.get("care_request")):
+            try:
+                scheduling.care_request_note_set(request_id=_care_request_id(request, answers), note=note)
+            except DomainError as exc:
+                form.add_error(_NOTE, exc.detail)
+        if not form.errors:
+            answers.update(intake.to_session(cleaned))
+            _save_answers(request, answers)
+            if slug == "safety" and form.cleaned_data["in_danger"] == "yes":
+                return redirect("matching:help_now")
+            if index + 1 < len(intake.STEPS):
+                return redirect("matching:intake_step", slug=intake.STEPS[index + 1].slug)
+            return redirect("matching:results")
     return render(request, "matching/intake_step.html", {
         "step": step, "form": form, "number": index + 1, "total": len(intake.STEPS),
         "back": intake.STEPS[index - 1].slug if index else None,
@@ -643,44 +660,129 @@ def help_now(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_http_methods(["GET"])
+_STEP_OF_FIELD = {"state": "place", "zip": "place", "age": "about", "concerns": "help", "approaches": "help",
+                  "format": "meeting", "max_distance_miles": "meeting", "languages": "preferences",
+                  "provider_gender": "preferences", "insurance": "payment", "self_pay_max": "payment"}
+
+
+def _find(request: HttpRequest, answers: dict[str, Any]) -> tuple[MatchRequest, MatchAnswer] | HttpResponse:
+    """The matches for the stored answers, or where to send the person to finish or fix them."""
+    from .services import match_find
+
+    missing = intake.answers_complete(answers)
+    if missing:
+        return redirect("matching:intake_step", slug=missing)
+    now = timezone.now()
+    _care_request_id(request, answers)
+    match_request = intake.match_request(answers, now=now)
+    zone_name = viewer_zone(request)
+    if zone_name and zone_name != match_request.client_timezone:
+        # A signed-in client reads (and asks for times of day) on their own clock, as on
+        # every other page.
+        match_request = dataclasses.replace(match_request, client_timezone=zone_name)
+    try:
+        return match_request, match_find(request=match_request, now=now, asking=True)
+    except DomainError as exc:
+        # Answers kept from an older visit may no longer fit the rules: ask again, never fail.
+        messages.error(request, f"{exc.detail} Please check your answers.")
+        step = _STEP_OF_FIELD.get(next(iter(exc.fields), ""), "help")
+        return redirect("matching:intake_step", slug=step)
+
+
+def _openings_shown(found: Match, asked: MatchRequest) -> list[dict[str, Any]]:
+    zone_name = asked.client_timezone
+    shown = []
+    for opening in found.openings:
+        part = time_of_day(opening.start, zone_name)
+        shown.append({
+            "start": opening.start, "label": when_label(opening.start, zone_name),
+            "formats": opening.formats,
+            "asked": f"{part.capitalize()}, as you asked" if part and part in asked.times_of_day else "",
+        })
+    return shown
+
+
+def _cards(answer: MatchAnswer, asked: MatchRequest) -> list[dict[str, Any]]:
+    cards = selectors.match_cards(provider_ids=[found.provider_id for found in answer.matches])
+    return [
+        {"match": found, "card": cards.get(found.provider_id), "openings": _openings_shown(found, asked)}
+        for found in answer.matches if found.provider_id in cards
+    ]
+
+
+@require_http_methods(["GET", "POST"])
 def results(request: HttpRequest) -> HttpResponse:
+    """The matches, what they share said once, each with what sets it apart; refining the
+    answers (POST) re-renders them without redoing the intake."""
+    answers = _answers(request)
+    refine = intake.RefineForm(request.POST if request.method == "POST" else None, answers=answers)
+    if request.method == "POST" and not intake.answers_complete(answers) and refine.is_valid():
+        answers.update(intake.to_session(refine.cleaned_data))
+        _save_answers(request, answers)
+        messages.success(request, "Your results are updated.")
+        return redirect(f"{reverse('matching:results')}#results-heading")
+    found = _find(request, answers)
+    if isinstance(found, HttpResponse):
+        return found
+    asked, answer = found
+    return render(request, "matching/results.html", {
+        "matches": _cards(answer, asked), "zone_name": asked.client_timezone.replace("_", " "),
+        "shared_line": shared_sentence(answer.shared), "window_hours": asked.within_hours,
+        "insurance": vocab.PAYERS.get(asked.insurance or ""),
+        "suggestions": [{"label": intake.suggestion_label(s.change), "more_matches": s.more_matches,
+                         "token": intake.change_token(s.change)} for s in answer.suggestions],
+        "refine": refine, "answers": answers,
+    })
+
+
+@require_POST
+def apply_suggestion(request: HttpRequest) -> HttpResponse:
+    """One suggested change (a button on the results) made to the stored answers."""
     answers = _answers(request)
     missing = intake.answers_complete(answers)
     if missing:
         return redirect("matching:intake_step", slug=missing)
-    from .services import match_find
+    asked = intake.match_request(answers, now=timezone.now())
+    offered = {intake.change_token(change): change for change in relaxations(asked)}
+    change = offered.get(request.POST.get("change", ""))
+    if change is None:
+        messages.error(request, "That change no longer fits your answers. Here are your results as they are now.")
+    else:
+        _save_answers(request, intake.apply_change(answers, change))
+        messages.success(request, f"Done: {intake.suggestion_label(change)[:1].lower()}"
+                                  f"{intake.suggestion_label(change)[1:]}.")
+    return redirect("matching:results")
 
-    now = timezone.now()
-    _care_request_id(request, answers)
-    match_request = intake.match_request(answers, now=now)
-    try:
-        answer = match_find(request=match_request, now=now, asking=True)
-    except DomainError as exc:
-        # Answers kept from an older visit may no longer fit the rules: ask again, never fail.
-        messages.error(request, f"{exc.detail} Please check your answers.")
-        first = next(iter(exc.fields), "")
-        step = {"state": "place", "zip": "place", "age": "about", "concerns": "help", "approaches": "help",
-                "format": "meeting", "max_distance_miles": "meeting", "languages": "preferences",
-                "provider_gender": "preferences", "insurance": "payment", "self_pay_max": "payment"}.get(first, "help")
-        return redirect("matching:intake_step", slug=step)
-    zone_name = match_request.client_timezone
-    shown = [
-        {
-            "match": found,
-            "openings": [
-                {"start": opening.start, "label": long_label(in_zone(opening.start, zone_name)),
-                 "formats": opening.formats}
-                for opening in found.openings
-            ],
-        }
-        for found in answer.matches
-    ]
-    return render(request, "matching/results.html", {
-        "matches": shown, "zone_name": zone_name.replace("_", " "),
-        "suggestions": [{"label": intake.suggestion_label(s.change), "more_matches": s.more_matches}
-                        for s in answer.suggestions],
-        "answers": answers,
+
+COMPARE_MIN, COMPARE_MAX = 2, 3
+
+
+@require_http_methods(["GET"])
+def compare(request: HttpRequest) -> HttpResponse:
+    """Two or three of the person's current matches side by side."""
+    chosen: list[int] = []
+    for value in request.GET.getlist("p"):
+        if not value.isdigit() or len(value) > 12:
+            chosen = []
+            break
+        if int(value) not in chosen:
+            chosen.append(int(value))
+    if not COMPARE_MIN <= len(chosen) <= COMPARE_MAX:
+        messages.error(request, f"To compare, choose two or three therapists (you chose {len(chosen)}).")
+        return redirect(f"{reverse('matching:results')}#compare-heading")
+    answers = _answers(request)
+    found = _find(request, answers)
+    if isinstance(found, HttpResponse):
+        return found
+    asked, answer = found
+    in_results = {item["match"].provider_id: item for item in _cards(answer, asked)}
+    gone = [provider_id for provider_id in chosen if provider_id not in in_results]
+    if gone:
+        return render(request, "matching/compare.html", {"gone": len(gone), "items": []})
+    return render(request, "matching/compare.html", {
+        "items": [in_results[provider_id] for provider_id in chosen], "gone": 0,
+        "zone_name": asked.client_timezone.replace("_", " "),
+        "insurance": vocab.PAYERS.get(asked.insurance or ""),
     })
 
 

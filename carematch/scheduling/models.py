@@ -85,6 +85,10 @@ class CareRequest(models.Model):
     first_start = models.DateTimeField(null=True, blank=True)
     wait_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="From asking to the session's start.")
     closed_at = models.DateTimeField(null=True, blank=True)
+    note_for_therapist = EncryptedTextField(
+        blank=True, help_text="In the person's own words, for the therapist they book (their first appointment's "
+                              "provider) and nobody else.",
+    )
 
     class Meta:
         ordering = ["-requested_at"]

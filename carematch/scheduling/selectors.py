@@ -13,7 +13,16 @@ from carematch.accounts.models import Client
 from carematch.directory.models import Provider
 from carematch.lib.sessions import SESSION
 
-from .models import HOLD_STATUSES, WAS_BOOKED, Appointment, CrisisAttempt, CrisisRequest, CrisisStatus, Status
+from .models import (
+    HOLD_STATUSES,
+    WAS_BOOKED,
+    Appointment,
+    CareRequest,
+    CrisisAttempt,
+    CrisisRequest,
+    CrisisStatus,
+    Status,
+)
 from .openings import Window, opening_starts
 
 
@@ -144,3 +153,22 @@ def crisis_requests(*, status: str) -> QuerySet[CrisisRequest]:
 def crisis_recently_closed(*, now: dt.datetime | None = None) -> QuerySet[CrisisRequest]:
     now = now or timezone.now()
     return crisis_requests(status=CrisisStatus.CLOSED).filter(closed_at__gte=now - RECENTLY_CLOSED)
+
+
+def note_for_therapist(*, provider: Provider, client: Client) -> CareRequest | None:
+    """The request for care carrying the client's note for their therapist, when `provider` is
+    the therapist they booked: the provider of the request's first session, booked (or since
+    held; a cancelled one is no longer the request's first). None for any other provider, and when there is no note."""
+    return (
+        CareRequest.objects.filter(client=client, first_appointment__provider=provider,
+                                   first_appointment__status__in=(Status.BOOKED, Status.COMPLETED, Status.NO_SHOW))
+        .exclude(note_for_therapist="").order_by("-requested_at").first()
+    )
+
+
+def care_request_note(*, request_id: int) -> str:
+    """The note kept on a request for care still waiting for a booking (the intake shows the
+    person what they wrote); '' when there is none or the request has been answered."""
+    request = CareRequest.objects.filter(pk=request_id, first_appointment__isnull=True,
+                                         closed_at__isnull=True).only("note_for_therapist").first()
+    return request.note_for_therapist if request is not None else ""

@@ -591,6 +591,7 @@ def care_request_attach_client(*, request_id: int, client: Client) -> CareReques
                 if request.crisis and not earlier.crisis:
                     earlier.crisis = True
                     earlier.save(update_fields=["crisis"])
+                _carry_note_for_therapist(source=request, target=earlier)
                 request.closed_at = timezone.now()
                 request.save(update_fields=["closed_at"])
                 return earlier
@@ -903,3 +904,41 @@ def appointments_purge_for_client(*, client_id: int) -> Counter[str]:
         ):
             deleted.update(_deleted(rows.delete()[1]))
     return deleted
+
+
+# --- A note for the therapist: the person's own words, for the provider they book -----------------
+
+NOTE_FOR_THERAPIST_MAX = 1000
+
+
+def care_request_note_set(*, request_id: int, note: str) -> CareRequest:
+    """Keep what the person wrote for their therapist on their request for care (encrypted at
+    rest); an empty note removes it. Only a request not yet answered by a booking takes one:
+    the therapist booked has been told already."""
+    note = note.strip()
+    if len(note) > NOTE_FOR_THERAPIST_MAX:
+        raise InvalidInput(f"Keep it to {NOTE_FOR_THERAPIST_MAX:,} characters.",
+                           fields={"note_for_therapist": f"at most {NOTE_FOR_THERAPIST_MAX} characters"})
+    with transaction.atomic():
+        request = CareRequest.objects.select_for_update().get(pk=request_id)
+        if request.first_appointment_id is not None or request.closed_at is not None:
+            raise Conflict("This request for care has been answered; tell your therapist in your session.",
+                           fields={"note_for_therapist": "the request is no longer open"})
+        request.note_for_therapist = note
+        request.save(update_fields=["note_for_therapist"])
+        return request
+
+
+def _carry_note_for_therapist(*, source: CareRequest, target: CareRequest) -> None:
+    """A request made before logging in gives way to the client's older open one: its note goes with it."""
+    if source.note_for_therapist:
+        target.note_for_therapist = source.note_for_therapist
+        target.save(update_fields=["note_for_therapist"])
+        source.note_for_therapist = ""
+        source.save(update_fields=["note_for_therapist"])
+
+
+def care_request_notes_erase(*, client: Client) -> int:
+    """Erase every note the client wrote for a therapist (their account is closing). How many."""
+    with transaction.atomic():
+        return CareRequest.objects.filter(client=client).exclude(note_for_therapist="").update(note_for_therapist="")

@@ -326,6 +326,7 @@ LEAK_FIELDS = {
     "scheduling.CrisisRequest": {"name": "contact name", "phone": "contact phone", "email": "email address",
                                  "message": "crisis request message"},
     "scheduling.CrisisAttempt": {"note": "crisis attempt note"},
+    "scheduling.CareRequest": {"note_for_therapist": "note for the therapist"},
 }
 # Functions that issue a secret: module, function, kind. The value is what they return (the
 # second item of a pair, e.g. `(token_row, raw_token)`).

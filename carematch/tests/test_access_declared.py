@@ -81,8 +81,11 @@ NOT_RECORDED: dict[str, str] = {
     # for with them. The hold, the booking and the waitlist place these pages make for the
     # visitor themselves are not in the access log (the API's hold and booking are: _acting_for_client);
     # the appointment page records every read of the appointment once booked.
-    "carematch.matching.views.intake_step": "the intake's questions and the visitor's own answers, in their session",
+    "carematch.matching.views.intake_step": "the intake's questions and the visitor's own answers, in their session "
+                                            "(their note for the therapist on their own request for care)",
     "carematch.matching.views.results": "providers who fit the visitor's own answers; starts the 48-hour clock",
+    "carematch.matching.views.compare": "providers from the visitor's own results, side by side",
+    "carematch.matching.views.apply_suggestion": "one change to the visitor's own answers, in their session",
     "carematch.matching.views.join_waitlist": "the visitor joins the waitlist with their own answers",
     "carematch.matching.views.book_opening": "a provider's public opening, held for the visitor",
     "carematch.matching.views.finish_booking": "the visitor's own hold, shown only to them, booked for them",

@@ -196,6 +196,8 @@ POLICY: dict[str, Page] = {
     # matching and booking
     "matching:help_now": Page(PUBLIC),
     "matching:results": Page(PUBLIC),
+    "matching:compare": Page(PUBLIC),
+    "matching:apply_suggestion": Page(PUBLIC, "POST"),
     "matching:join_waitlist": Page(PUBLIC),
     "matching:intake_step": Page(PUBLIC),
     "matching:book_opening": Page(PUBLIC),

@@ -61,6 +61,7 @@ class ProviderRow(NamedTuple):
     works_holidays: bool
     latitude: float | None
     longitude: float | None
+    specialties: list[str] = []  # the NamedTuple's default, never changed
 
 
 class LicenseRow(NamedTuple):
@@ -95,6 +96,7 @@ class Directory:
     names: list[str]
     credentials: list[tuple[str, ...]]
     concerns: npt.NDArray[np.uint32]
+    specialties: npt.NDArray[np.uint32]  # concern bits: the (up to 3) concerns the provider specialises in
     approaches: npt.NDArray[np.uint32]
     populations: npt.NDArray[np.uint32]
     payers: npt.NDArray[np.uint32]
@@ -168,8 +170,8 @@ def build_directory(
     cursor), and the providers' outcome estimates ({provider_id: {concern: (estimate, n, sd)}}).
     `match_unverified` is the deployment's choice to let licenses not yet verified count."""
     columns: dict[str, list[object]] = {name: [] for name in (
-        "ids", "npis", "names", "credentials", "concerns", "approaches", "populations", "payers", "formats",
-        "languages", "gender", "self_pay", "notice", "holidays", "zone", "latitude", "longitude",
+        "ids", "npis", "names", "credentials", "concerns", "specialties", "approaches", "populations", "payers",
+        "formats", "languages", "gender", "self_pay", "notice", "holidays", "zone", "latitude", "longitude",
     )}
     codes: dict[str, int] = {}
     zone_of: dict[str, int] = {}
@@ -183,6 +185,8 @@ def build_directory(
         for name, value in (
             ("ids", row.id), ("npis", row.npi), ("names", f"{row.first_name} {row.last_name}"),
             ("credentials", tuple(row.credentials)), ("concerns", _mask(row.concerns, CONCERN_BITS)),
+            # A specialty counts only among the concerns the provider treats.
+            ("specialties", _mask(row.specialties, CONCERN_BITS) & _mask(row.concerns, CONCERN_BITS)),
             ("approaches", _mask(row.approaches, APPROACH_BITS)),
             ("populations", _mask(row.populations, POPULATION_BITS)),
             ("payers", _mask(row.insurance, PAYER_BITS)), ("formats", _mask(row.formats, FORMAT_BITS)),
@@ -262,6 +266,7 @@ def build_directory(
         names=objects("names"),
         credentials=objects("credentials"),
         concerns=column("concerns", np.uint32),
+        specialties=column("specialties", np.uint32),
         approaches=column("approaches", np.uint32),
         populations=column("populations", np.uint32),
         payers=column("payers", np.uint32),

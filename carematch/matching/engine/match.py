@@ -33,7 +33,7 @@ from carematch.lib.licenses import unexpired_on
 from carematch.lib.sessions import SESSION
 
 from .directory import APPROACH_BITS, CONCERN_BITS, GENDER_CODES, PAYER_BITS, POPULATION_BITS, Directory
-from .reasons import write_reasons
+from .reasons import split_reasons, write_facts
 from .request import check_request, population_for
 from .scoring import combine, done_well, fair_share, measured_concerns, outcomes_part, parts_counted
 from .slots import (
@@ -45,7 +45,7 @@ from .slots import (
     microseconds,
     without_blocked,
 )
-from .types import TIMES_OF_DAY, Match, MatchAnswer, MatchRequest, Opening, Suggestion
+from .types import TIMES_OF_DAY, Fact, Match, MatchAnswer, MatchRequest, Opening, Suggestion
 from .zones import DAY, offset_of, offset_steps
 
 OPENINGS_SHOWN = 3
@@ -158,16 +158,36 @@ def _candidates(directory: Directory, request: MatchRequest) -> _Candidates:
     return _Candidates(at, expires, formats, parts)
 
 
-def _preferred(begins: IntArray, request: MatchRequest) -> npt.NDArray[np.bool_]:
-    """Which openings start at a time of day the client chose, on the client's clock."""
+def _local_hours(begins: IntArray, request: MatchRequest) -> IntArray:
+    """The hour on the client's clock at which each opening starts."""
     first_day, last_day = ceil_seconds(request.earliest) // DAY - 2, ceil_seconds(request.latest) // DAY + 2
     steps = offset_steps(request.client_timezone, first_day, last_day)
-    hours = ((begins + offset_of(steps, begins)) % DAY) // 3600
+    return ((begins + offset_of(steps, begins)) % DAY) // 3600
+
+
+def _preferred(begins: IntArray, request: MatchRequest) -> npt.NDArray[np.bool_]:
+    """Which openings start at a time of day the client chose, on the client's clock."""
+    hours = _local_hours(begins, request)
     chosen = np.zeros(len(begins), dtype=np.bool_)
     for name in request.times_of_day:
         low, high = TIMES_OF_DAY[name]
         chosen |= (hours >= low) & (hours < high)
     return chosen
+
+
+def _times_counts(begins: IntArray, request: MatchRequest) -> dict[str, int]:
+    """How many openings fall in each time of day the client chose, on the client's clock."""
+    hours = _local_hours(begins, request)
+    return {name: int(((hours >= TIMES_OF_DAY[name][0]) & (hours < TIMES_OF_DAY[name][1])).sum())
+            for name in request.times_of_day}
+
+
+def shown_order(preferred: Sequence[bool], shown: int = 3) -> list[int]:
+    """Which of a provider's openings (soonest first) a match shows, in the order shown: those
+    at a time of day the client chose first, then the others, each soonest first, `shown` in all."""
+    chosen = [at for at, yes in enumerate(preferred) if yes]
+    others = [at for at, yes in enumerate(preferred) if not yes]
+    return (chosen + others)[:shown]
 
 
 class _Calendar:
@@ -233,14 +253,16 @@ def _soonness(first: IntArray, request: MatchRequest) -> npt.NDArray[np.float64]
     return 1.0 - waited.astype(np.float64) / float(request.within_hours * 3_600_000_000)
 
 
-def _match(search: _Search, j: int, openings: IntArray, score: float) -> Match:
+def _match(search: _Search, j: int, openings: IntArray, score: float) -> tuple[Match, tuple[Fact, ...]]:
+    """The match (its reasons still to be written) and every fact about it."""
     directory, request = search.directory, search.request
     p = int(search.candidates.positions[j])
     bits = int(search.candidates.formats[j])
     formats = tuple(name for name, bit in (("telehealth", TELEHEALTH), ("in_person", IN_PERSON)) if bits & bit)
+    preferred = _preferred(openings, request).tolist() if request.times_of_day else [False] * len(openings)
     shown = tuple(
-        Opening(start=instant(begin), end=instant(begin) + SESSION, formats=formats)
-        for begin in openings[:OPENINGS_SHOWN]
+        Opening(start=instant(int(openings[at])), end=instant(int(openings[at])) + SESSION, formats=formats)
+        for at in shown_order(preferred, OPENINGS_SHOWN)
     )
     miles = None
     if "in_person" in formats and request.zip:
@@ -250,6 +272,7 @@ def _match(search: _Search, j: int, openings: IntArray, score: float) -> Match:
                 located[0], located[1], float(directory.latitude_degrees[p]), float(directory.longitude_degrees[p])
             )
     has_concerns, has_approaches = int(directory.concerns[p]), int(directory.approaches[p])
+    has_specialties = int(directory.specialties[p])
     language_bits = directory.languages[p]
     speaks = []
     for code in request.languages:
@@ -258,9 +281,10 @@ def _match(search: _Search, j: int, openings: IntArray, score: float) -> Match:
             speaks.append(code)
     gender_code = int(directory.gender[p])
     measured = measured_concerns(request)
-    reasons = write_reasons(
+    facts = write_facts(
         request=request,
         treated=[c for c in request.concerns if has_concerns & CONCERN_BITS[c]],
+        specialises=[c for c in request.concerns if has_specialties & CONCERN_BITS[c]],
         done_well=done_well(measured, [float(directory.outcomes[concern][p]) for concern in measured]),
         offered=[a for a in request.approaches if has_approaches & APPROACH_BITS[a]],
         self_pay_rate=int(directory.self_pay[p]),
@@ -268,7 +292,8 @@ def _match(search: _Search, j: int, openings: IntArray, score: float) -> Match:
         gender=list(vocab.GENDERS)[gender_code] if gender_code >= 0 else "",
         formats=formats,
         miles=miles,
-        first_start=shown[0].start,
+        times=_times_counts(openings, request),
+        first_start=instant(int(openings[0])),
     )
     return Match(
         provider_id=int(directory.ids[p]),
@@ -276,12 +301,20 @@ def _match(search: _Search, j: int, openings: IntArray, score: float) -> Match:
         name=directory.names[p],
         credentials=directory.credentials[p],
         score=score,
-        reasons=reasons,
+        reasons=(),
         openings=shown,
-    )
+    ), facts
 
 
-def _best(search: _Search) -> list[Match]:
+def explained(found: Sequence[tuple[Match, Sequence[Fact]]]) -> tuple[tuple[Match, ...], tuple[Fact, ...]]:
+    """The matches with their reasons (what sets each apart) and what they all share."""
+    split = split_reasons([facts for _, facts in found])
+    matches = tuple(dataclasses.replace(match, reasons=tuple(fact.text for fact in card))
+                    for (match, _), card in zip(found, split.cards, strict=True))
+    return matches, split.shared
+
+
+def _best(search: _Search) -> list[tuple[Match, tuple[Fact, ...]]]:
     request, candidates, slots = search.request, search.candidates, search.slots
     counted = parts_counted(request)
     counts = slots.counts
@@ -384,7 +417,8 @@ def find_matches(directory: Directory, request: MatchRequest, *, now: dt.datetim
     """The best `request.limit` matches, and suggestions when there are fewer."""
     check_request(request, now=now)
     calendar = _Calendar(busy, request.earliest)
-    matches = _best(_Search(directory, request, now=now, calendar=calendar, read_until=request.latest))
+    matches, shared = explained(
+        _best(_Search(directory, request, now=now, calendar=calendar, read_until=request.latest)))
     suggestions: list[Suggestion] = []
     if len(matches) < request.limit:
         found = {match.provider_id for match in matches}
@@ -404,4 +438,4 @@ def find_matches(directory: Directory, request: MatchRequest, *, now: dt.datetim
             if more:
                 suggestions.append(Suggestion(change=change, more_matches=more))
         suggestions.sort(key=lambda suggestion: -suggestion.more_matches)
-    return MatchAnswer(matches=tuple(matches), suggestions=tuple(suggestions))
+    return MatchAnswer(matches=matches, suggestions=tuple(suggestions), shared=shared)

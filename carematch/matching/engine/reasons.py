@@ -1,16 +1,44 @@
-"""Why a provider was matched, in plain sentences, from facts the matcher has checked."""
+"""Why a provider was matched, in plain sentences, from facts the matcher has checked.
+
+Each match gets its facts (`write_facts`): small claims that are true of the provider for
+this person, such as "Speaks Spanish" or "In network with Aetna". A claim is named by its
+`key`, which is the same for every provider of whom it is true, so claims can be compared
+across the matches of one answer. `split_reasons` then says once, above the list, what is
+true of every match ("All of these therapists are licensed in Colorado, ...") and leaves on
+each card only what distinguishes that provider, most telling first. A card is never
+empty: when nothing distinguishes a provider, it says when they can see the person first.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from carematch.lib import vocab
 from carematch.lib.timezones import clock_label, day_label, in_zone
 
 from .request import population_for
-from .types import MatchRequest
+from .types import Fact, MatchRequest
+
+# The kinds of claim, in the order a card says them (the most telling first).
+CARD_ORDER = (
+    "specialises", "offers", "times", "speaks", "gender", "done_well", "treats", "works_with", "format",
+    "fee", "fee_within", "network", "licensed", "soonest",
+)
+# The order of the line above the list, which reads as one sentence.
+SHARED_ORDER = (
+    "licensed", "network", "fee_within", "fee", "treats", "specialises", "works_with", "speaks", "offers",
+    "gender", "done_well", "times", "format",
+)
+# Claims that are never said of every match at once: each provider's soonest time is their own.
+NEVER_SHARED = frozenset({"soonest"})
+SOONEST = "soonest"
+
+
+def kind_of(key: str) -> str:
+    return key.split(":", 1)[0]
 
 
 def _lower_first(label: str) -> str:
@@ -20,16 +48,23 @@ def _lower_first(label: str) -> str:
     return label
 
 
-def _approach(slug: str) -> str:
+def approach_name(slug: str) -> str:
+    """`CBT` for cognitive behavioural therapy, `EMDR`, `family systems therapy`."""
     label = vocab.APPROACHES.get(slug, slug)
     short = re.search(r"\(([^)]+)\)$", label)
     return short.group(1) if short else _lower_first(label)
 
 
+def concern_name(slug: str) -> str:
+    return _lower_first(vocab.CONCERNS.get(slug, slug))
+
+
 def joined(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
-    return f"{', '.join(items[:-1])} and {items[-1]}"
+    if len(items) == 2:
+        return f"{items[0]} and {items[1]}"
+    return f"{', '.join(items[:-1])}, and {items[-1]}"
 
 
 def _miles(miles: float) -> str:
@@ -39,10 +74,18 @@ def _miles(miles: float) -> str:
     return "1 mile" if whole == 1 else f"{whole} miles"
 
 
-def write_reasons(
+def _window(hours: int) -> str:
+    return f"{hours // 24} days" if hours % 24 == 0 and hours > 48 else f"{hours} hours"
+
+
+_GENDER_WORDS = {"female": ("A woman", "women"), "male": ("A man", "men"), "nonbinary": ("Nonbinary", "nonbinary")}
+
+
+def write_facts(
     *,
     request: MatchRequest,
     treated: Sequence[str],
+    specialises: Sequence[str],
     done_well: Sequence[str],
     offered: Sequence[str],
     self_pay_rate: int,
@@ -50,38 +93,128 @@ def write_reasons(
     gender: str,
     formats: Sequence[str],
     miles: float | None,
+    times: Mapping[str, int],
     first_start: dt.datetime,
-) -> tuple[str, ...]:
-    """`treated`, `offered` and `speaks` are the client's concerns, preferred approaches and
-    languages that the provider has, in the client's order; `done_well` the client's measured
-    concerns on which the provider's clients improved more than the network's (never a
-    number: the estimate is for ranking, not for show); `formats` those of the openings."""
-    reasons = [f"Treats {joined([_lower_first(vocab.CONCERNS[c]) for c in treated])}"]
-    if done_well:
-        reasons.append(
-            f"Clients working on {joined([_lower_first(vocab.CONCERNS[c]) for c in done_well])} "
-            "have done well with this provider"
-        )
-    if offered:
-        reasons.append(f"Offers {joined([_approach(a) for a in offered])}")
-    if request.insurance:
-        reasons.append(f"In network with {vocab.PAYERS[request.insurance]}")
-    elif request.self_pay_max is not None:
-        reasons.append(f"Self-pay ${self_pay_rate} a session, within your ${request.self_pay_max}")
-    else:
-        reasons.append(f"Self-pay ${self_pay_rate} a session")
+) -> tuple[Fact, ...]:
+    """Every claim shown about one match, in card order. `treated`, `specialises`, `offered`
+    and `speaks` are the client's concerns, concerns among the provider's specialties,
+    preferred approaches and languages that the provider has, in the client's order;
+    `done_well` the client's measured concerns on which the provider's clients improved more
+    than the network's (never a number: the estimate is for ranking, not for show); `formats`
+    those of the openings, `miles` the distance to the office when one is in reach; `times`
+    how many of the provider's openings in the window fall in each time of day the client
+    chose; `first_start` the soonest opening."""
+    facts: list[Fact] = []
+    for concern in specialises:
+        name = concern_name(concern)
+        facts.append(Fact(f"specialises:{concern}", f"Specialises in {name}", f"specialise in {name}"))
+    for approach in offered:
+        name = approach_name(approach)
+        facts.append(Fact(f"offers:{approach}", f"Offers {name}, which you asked for",
+                          f"offer {name}, which you asked for"))
+    window = _window(request.within_hours)
+    for name in request.times_of_day:
+        count = times.get(name, 0)
+        if count:
+            noun = "opening" if count == 1 else "openings"
+            facts.append(Fact(f"times:{name}", f"Has {count} {name} {noun} in the next {window}",
+                              f"have {name} openings in the next {window}",
+                              f"{name.capitalize()} openings in the next {window}"))
     if tuple(request.languages) != ("en",):
-        reasons.append(f"Speaks {joined([vocab.language_name(code) for code in speaks])}")
-    if request.provider_gender and gender == request.provider_gender:
-        reasons.append(f"{vocab.GENDERS[gender]} therapist, as you preferred")
+        for code in speaks:
+            language = vocab.language_name(code)
+            facts.append(Fact(f"speaks:{code}", f"Speaks {language}", f"speak {language}"))
+    if request.provider_gender and gender == request.provider_gender and gender in _GENDER_WORDS:
+        one, many = _GENDER_WORDS[gender]
+        facts.append(Fact(f"gender:{gender}", f"{one}, as you preferred", f"are {many}, as you preferred"))
+    for concern in done_well:
+        name = concern_name(concern)
+        facts.append(Fact(f"done_well:{concern}", f"Clients working on {name} have done well with this provider",
+                          f"have helped clients working on {name} more than most"))
+    for concern in treated:
+        name = concern_name(concern)
+        facts.append(Fact(f"treats:{concern}", f"Treats {name}", f"treat {name}"))
     population = population_for(request.age)
     if population != "adults":
-        reasons.append(f"Works with {vocab.POPULATIONS[population].split(' (')[0].lower()}")
+        group = vocab.POPULATIONS[population].split(" (")[0].lower()
+        facts.append(Fact(f"works_with:{population}", f"Works with {group}", f"work with {group}"))
     if "in_person" in formats and miles is not None:
         where = f"{_miles(miles)} away"
-        reasons.append(f"Online or in person ({where})" if "telehealth" in formats else f"In person, {where}")
+        if "telehealth" in formats:
+            facts.append(Fact("format:both", f"Online or in person, {where}",
+                              f"can see you online or in person within {window}",
+                              f"Online or in person within {window}"))
+        else:
+            facts.append(Fact("format:in_person", f"In person, {where}",
+                              f"can see you in person within {window}", f"In person within {window}"))
     else:
-        reasons.append("Online (video) sessions")
+        facts.append(Fact("format:telehealth", "Online (video) sessions", f"can see you online within {window}",
+                          f"Online (video) sessions within {window}"))
+    if request.insurance:
+        payer = vocab.PAYERS[request.insurance]
+        facts.append(Fact(f"network:{request.insurance}", f"In network with {payer}",
+                          f"are in network with {payer}"))
+    elif request.self_pay_max is not None:
+        facts.append(Fact(f"fee_within:{request.self_pay_max}",
+                          f"Self-pay ${self_pay_rate} a session, within your ${request.self_pay_max}",
+                          f"charge no more than your ${request.self_pay_max} a session",
+                          f"Self-pay within your ${request.self_pay_max} a session"))
+    else:
+        facts.append(Fact(f"fee:{self_pay_rate}", f"Self-pay ${self_pay_rate} a session",
+                          f"charge ${self_pay_rate} a session"))
+    state = vocab.STATES.get(request.state, request.state)
+    facts.append(Fact(f"licensed:{request.state}", f"Licensed in {state}", f"are licensed in {state}"))
     local = in_zone(first_start, request.client_timezone)
-    reasons.append(f"Can see you {day_label(local)}, {clock_label(local)}")
-    return tuple(reasons)
+    when = f"{day_label(local)}, {clock_label(local)}"
+    facts.append(Fact(f"{SOONEST}:{first_start.isoformat()}", f"Can see you {when}", f"can see you {when}"))
+    return tuple(facts)
+
+
+@dataclass(frozen=True)
+class Split:
+    shared: tuple[Fact, ...]  # true of every match, in the order of the line above the list
+    cards: tuple[tuple[Fact, ...], ...]  # what each match's card says, in card order
+
+
+def _card(own: Sequence[Fact], shared_keys: frozenset[str]) -> tuple[Fact, ...]:
+    kept = [fact for fact in own if fact.key not in shared_keys]
+    said = {fact.key for fact in kept}
+    # "Specialises in anxiety" says "Treats anxiety" already.
+    kept = [fact for fact in kept
+            if not (kind_of(fact.key) == "treats" and "specialises:" + fact.key.split(":", 1)[1] in said)]
+    reasons = [fact for fact in kept if kind_of(fact.key) != SOONEST]
+    if not reasons:  # nothing sets this provider apart: when they can see the person does
+        reasons = [fact for fact in own if kind_of(fact.key) == SOONEST][:1]
+    order = {kind: at for at, kind in enumerate(CARD_ORDER)}
+    return tuple(sorted(reasons, key=lambda fact: order.get(kind_of(fact.key), len(order))))
+
+
+def split_reasons(facts: Sequence[Sequence[Fact]]) -> Split:
+    """What every match shares, said once, and what each card says: the match's own facts
+    less the shared ones, most telling first, never nothing. With fewer than two matches
+    there is nothing to compare, so nothing is shared."""
+    shared_keys: frozenset[str] = frozenset()
+    if len(facts) >= 2:
+        common = set.intersection(*({fact.key for fact in own} for own in facts))
+        shared_keys = frozenset(key for key in common if kind_of(key) not in NEVER_SHARED)
+    shared: dict[str, Fact] = {}
+    for fact in facts[0] if facts else ():
+        if fact.key in shared_keys:
+            shared[fact.key] = fact
+    order = {kind: at for at, kind in enumerate(SHARED_ORDER)}
+    line = tuple(sorted(shared.values(), key=lambda fact: order.get(kind_of(fact.key), len(order))))
+    return Split(shared=line, cards=tuple(_card(own, shared_keys) for own in facts))
+
+
+def shared_sentence(shared: Sequence[Fact]) -> str:
+    """The line above the list: `All of these therapists are licensed in Colorado, are in
+    network with Aetna, and can see you online within 48 hours.` ('' when nothing is shared)."""
+    if not shared:
+        return ""
+    return f"All of these therapists {joined([fact.phrase for fact in shared])}."
+
+
+def common_reason(fact: Fact) -> str:
+    """A shared claim as a sentence of its own, true of every match (for the API's
+    `shared_reasons`): `Licensed in Colorado`, `Online (video) sessions within 48 hours`."""
+    return fact.common or fact.text

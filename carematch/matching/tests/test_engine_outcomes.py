@@ -84,4 +84,5 @@ def test_the_reason_names_only_the_measured_concerns_on_which_clients_did_better
     (match,) = find_matches(directory(*providers, effects=effects), request(concerns=("anxiety", "depression")),
                             now=NOW, busy=Calendar()).matches
     assert outcome_reasons(match) == ["Clients working on depression have done well with this provider"]
-    assert match.reasons.index(outcome_reasons(match)[0]) == 1  # right after what the provider treats
+    # Before what every provider who fits does (treat the concern): it sets this one apart.
+    assert match.reasons.index(outcome_reasons(match)[0]) < match.reasons.index("Treats anxiety")

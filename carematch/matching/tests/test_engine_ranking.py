@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from carematch.lib import geo
 from carematch.lib.errors import InvalidInput
+from carematch.lib.timezones import zone
 from carematch.matching.engine.directory import LicenseRow, WindowRow, build_directory
 from carematch.matching.engine.match import Busy, find_matches
-from carematch.matching.engine.types import MatchRequest
+from carematch.matching.engine.types import TIMES_OF_DAY, MatchRequest
 
 from .test_engine_openings import provider_row
 
@@ -53,6 +54,11 @@ def request(**fields):
     values = {"state": "CO", "age": 30, "concerns": ("anxiety",), "earliest": NOW, "client_timezone": "America/Denver"}
     values.update(fields)
     return MatchRequest(**values)
+
+
+def in_chosen_times(start, asked):
+    hour = start.astimezone(zone(asked.client_timezone)).hour
+    return any(TIMES_OF_DAY[name][0] <= hour < TIMES_OF_DAY[name][1] for name in asked.times_of_day)
 
 
 def ids(answer):
@@ -231,9 +237,10 @@ def test_reasons_say_in_plain_words_why_the_provider_was_matched():
         client_timezone="America/New_York",
     )
     (match,) = find_matches(directory(provider, windows=windows), asked, now=NOW, busy=Calendar()).matches
+    # Alone in the answer, nothing is shared: the card says all of it, what the person asked for first.
     assert match.reasons == (
-        "Treats anxiety and depression", "Offers CBT", "In network with Aetna", "Speaks Spanish",
-        "Online (video) sessions", "Can see you Tue 8 Dec, 10:00 AM EST",
+        "Offers CBT, which you asked for", "Speaks Spanish", "Treats anxiety", "Treats depression",
+        "Online (video) sessions", "In network with Aetna", "Licensed in Colorado",
     )
     self_pay = dataclasses.replace(asked, insurance=None, self_pay_max=150, approaches=(), languages=("en",))
     (match,) = find_matches(directory(provider, windows=windows), self_pay, now=NOW, busy=Calendar()).matches
@@ -329,7 +336,12 @@ def test_every_answer_is_a_ranked_list_of_at_most_limit_matches_with_openings_in
     for match in answer.matches:
         assert 0 <= match.score <= 1
         starts = [opening.start for opening in match.openings]
-        assert 1 <= len(starts) <= 3 and starts == sorted(starts)
+        chosen = [start for start in starts if in_chosen_times(start, asked)]
+        others = [start for start in starts if not in_chosen_times(start, asked)]
+        # At the times of day asked for first, then the others, each soonest first.
+        assert 1 <= len(starts) <= 3 and starts == sorted(chosen) + sorted(others)
         assert all(asked.earliest <= start < asked.latest for start in starts)
+        assert match.reasons
+        assert not {fact.text for fact in answer.shared} & set(match.reasons) or len(answer.matches) < 2
     if len(answer.matches) == limit:
         assert answer.suggestions == ()

@@ -36,7 +36,7 @@ def test_a_client_asks_for_themselves_and_gets_ranked_matches_with_reasons_and_o
     answer = ask(client, ASK, auth_header(me.user))
     assert answer.status_code == 200, answer.content
     body = answer.json()
-    assert set(body) == {"matches", "suggestions", "care_request_id"}
+    assert set(body) == {"matches", "shared_reasons", "suggestions", "care_request_id"}
     first = body["matches"][0]
     assert first["provider"] == {"id": provider.pk, "npi": provider.npi, "name": "Lee Example", "credentials": ["LPC"]}
     assert 0 <= first["score"] <= 1 and first["reasons"]

@@ -19,7 +19,7 @@ from carematch.directory.models import LicenseStatus, Provider
 from carematch.directory.tests.factories import LicenseFactory, ProviderFactory, TimeOffFactory, WindowFactory
 from carematch.lib import geo
 from carematch.lib.timezones import zone
-from carematch.matching.engine.types import MatchRequest
+from carematch.matching.engine.types import MatchRequest, time_of_day
 from carematch.matching.reference import reference_match
 from carematch.matching.services import match_find
 from carematch.measures import services as measures
@@ -51,6 +51,7 @@ provider_shapes = st.fixed_dictionaries({
     "languages": st.sampled_from([["en"], ["en"], ["en", "es"], ["es"], ["fr", "en"]]),
     "concerns": subset(["anxiety", "depression", "grief"], at_least=1),
     "approaches": subset(["cbt", "dbt", "emdr"]),
+    "specialties": subset(["anxiety", "depression", "grief"]),
     "populations": st.sampled_from([
         ["adults"], ["adults", "teens"], ["children", "teens"], ["adults", "seniors"],
         ["children", "teens", "adults", "seniors"],
@@ -142,8 +143,8 @@ def build(shapes, now):
         client = ClientFactory() if shape["claims"] or shape["recent"] else None
         located = geo.zip_location(shape["zip"])
         provider = ProviderFactory(
-            **{k: shape[k] for k in ("languages", "concerns", "approaches", "populations", "formats", "insurance",
-                                     "self_pay_rate", "accepting_new", "timezone", "min_notice_hours",
+            **{k: shape[k] for k in ("languages", "concerns", "specialties", "approaches", "populations", "formats",
+                                     "insurance", "self_pay_rate", "accepting_new", "timezone", "min_notice_hours",
                                      "works_holidays", "gender", "zip")},
             latitude=located[0], longitude=located[1],
         )
@@ -193,6 +194,7 @@ def assert_same(engine, reference):
             theirs.npi, theirs.name, theirs.credentials, theirs.openings, theirs.reasons,
         )
     assert engine.suggestions == reference.suggestions
+    assert engine.shared == reference.shared
 
 
 def assert_hard_rules(answer, request, now, *, match_unverified):
@@ -211,7 +213,9 @@ def assert_hard_rules(answer, request, now, *, match_unverified):
         elif request.self_pay_max is not None:
             assert provider.self_pay_rate <= request.self_pay_max
         starts = [opening.start for opening in match.openings]
-        assert 1 <= len(starts) <= 3 and starts == sorted(starts)
+        chosen = [start for start in starts if time_of_day(start, request.client_timezone) in request.times_of_day]
+        # At the times of day asked for first, then the others, each soonest first.
+        assert 1 <= len(starts) <= 3 and starts == sorted(chosen) + sorted(set(starts) - set(chosen))
         for opening in match.openings:
             assert request.earliest <= opening.start < request.earliest + dt.timedelta(hours=request.within_hours)
             assert opening.start >= now + dt.timedelta(hours=provider.min_notice_hours)

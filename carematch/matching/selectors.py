@@ -1,0 +1,106 @@
+"""Reads for the results and compare pages: what a person chooses a therapist by."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.core.files.storage import InvalidStorageError, storages
+
+from carematch.directory.models import Provider
+from carematch.lib import vocab
+
+FIRST_LINE_CHARS = 140
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s|\n")
+
+
+def first_line(statement: str, *, limit: int = FIRST_LINE_CHARS) -> str:
+    """The first sentence of a statement, at most `limit` characters (cut at a word, with an
+    ellipsis, when the sentence is longer)."""
+    text = statement.strip()
+    if not text:
+        return ""
+    sentence = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[:limit - 1]
+    if " " in cut:
+        cut = cut[:cut.rindex(" ")]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def photo_url(name: str) -> str | None:
+    """Where a stored photo is served from: the `photos` storage when the deployment has one,
+    else the default storage; None when there is no photo."""
+    if not name:
+        return None
+    try:
+        storage = storages["photos"]
+    except InvalidStorageError:
+        storage = storages["default"]
+    return storage.url(name)
+
+
+@dataclass(frozen=True)
+class Approach:
+    label: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """A provider as the results and compare pages show them."""
+
+    id: int
+    name: str
+    initials: str
+    credentials: tuple[str, ...]
+    pronouns: str
+    statement_line: str
+    photo_url: str | None
+    specialties: tuple[str, ...]  # labels, the provider's own order
+    concerns: tuple[str, ...]
+    approaches: tuple[Approach, ...]
+    communities: tuple[str, ...]
+    languages: tuple[str, ...]
+    formats: tuple[str, ...]
+    self_pay_rate: int
+    sliding_scale: tuple[int, int] | None
+    insurance: tuple[str, ...]  # payer labels
+
+
+def _labels(slugs: Sequence[str], table: Mapping[str, str]) -> tuple[str, ...]:
+    return tuple(table[slug] for slug in slugs if slug in table)
+
+
+def match_cards(*, provider_ids: Sequence[int]) -> dict[int, Card]:
+    """The cards of these providers, by id, read in one query."""
+    rows = Provider.objects.filter(pk__in=list(provider_ids)).only(
+        "id", "first_name", "last_name", "credentials", "pronouns", "bio", "photo_small", "specialties", "concerns",
+        "approaches", "communities", "languages", "formats", "self_pay_rate", "sliding_scale_min",
+        "sliding_scale_max", "insurance",
+    )
+    cards = {}
+    for provider in rows:
+        low, high = provider.sliding_scale_min, provider.sliding_scale_max
+        cards[provider.pk] = Card(
+            id=provider.pk,
+            name=f"{provider.first_name} {provider.last_name}",
+            initials=(provider.first_name[:1] + provider.last_name[:1]).upper(),
+            credentials=tuple(provider.credentials),
+            pronouns=provider.pronouns,
+            statement_line=first_line(provider.bio),
+            photo_url=photo_url(provider.photo_small),
+            specialties=_labels([s for s in provider.specialties if s in provider.concerns], vocab.CONCERNS),
+            concerns=_labels(provider.concerns, vocab.CONCERNS),
+            approaches=tuple(Approach(vocab.APPROACHES[slug], vocab.APPROACH_EXPLANATIONS.get(slug, ""))
+                             for slug in provider.approaches if slug in vocab.APPROACHES),
+            communities=_labels(provider.communities, vocab.COMMUNITIES),
+            languages=tuple(vocab.language_name(code) for code in provider.languages),
+            formats=_labels(provider.formats, vocab.FORMATS),
+            self_pay_rate=provider.self_pay_rate,
+            sliding_scale=(low, high) if low is not None and high is not None else None,
+            insurance=_labels(provider.insurance, vocab.PAYERS),
+        )
+    return cards
