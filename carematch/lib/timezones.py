@@ -81,9 +81,6 @@ def when_label(moment: dt.datetime, zone_name: str, *, today: dt.date | None = N
     return moment_label(in_zone(moment, zone_name), today=today)
 
 
-# The older name of the same format, for callers not yet renamed: there is one format only.
-long_label = moment_label
-
 
 def in_zone(moment: dt.datetime, zone_name: str) -> dt.datetime:
     return moment.astimezone(zone(zone_name))
