@@ -220,7 +220,8 @@ def scene(sized_page: Page, live_server: Any) -> Scene:
     for day in range(7):
         WindowFactory(provider=provider, weekday=day, start=dt.time(0), end=dt.time(23))
     client = ClientFactory(state="CO", timezone="America/Denver")
-    return Scene(page=sized_page, base_url=live_server.url, provider=provider, client=client, coordinator=UserFactory(role=Role.COORDINATOR))
+    return Scene(page=sized_page, base_url=live_server.url, provider=provider, client=client,
+                 coordinator=UserFactory(role=Role.COORDINATOR))
 
 
 @pytest.mark.parametrize("name, bring", PAGES, ids=[name for name, _ in PAGES])
