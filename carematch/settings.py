@@ -201,9 +201,12 @@ TEMPLATES = [
                 "carematch.scheduling.context_processors.staff_navigation",
                 "carematch.scheduling.context_processors.session_length",
             ],
+            "libraries": {"form_rendering": "carematch.lib.form_rendering"},
         },
     },
 ]
+# Forms mark invalid inputs and tie them to their errors, groups included (lib/form_rendering.py).
+FORM_RENDERER = "carematch.lib.form_rendering.FormRenderer"
 
 # --- Database --------------------------------------------------------------------------
 # sqlite:///relative/path is relative to the project folder; a postgres:// URL switches

@@ -42,3 +42,18 @@ def browser_log_in(page: Page, *, email: str, password: str) -> None:
     if authenticator_of(email) is not None:
         page.get_by_label("Authentication code").fill(authenticator_code(email))
         page.get_by_role("button", name="Log in").click()
+
+
+def inline_scripts(html: str) -> list[str]:
+    """The <script> tags of a page that carry code of their own (no `src`): what the strict
+    Content-Security-Policy would refuse. The site's own script files are allowed."""
+    import re
+
+    return re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html, flags=re.I)
+
+
+def error_summary(html: str) -> str:
+    """The first error summary of a page (templates/includes/error_summary.html), or "" when
+    the page has none."""
+    start = html.find('class="error-summary"')
+    return "" if start < 0 else html[start:html.index("</ul>", start)]

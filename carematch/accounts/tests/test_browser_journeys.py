@@ -69,7 +69,9 @@ def test_sign_up_mistakes_are_named_next_to_their_fields(browser_page):
     page.get_by_label("Password again").fill("a-different-walk")
     page.get_by_role("button", name="Create account").click()
 
-    expect(page.get_by_role("alert")).to_contain_text("Please correct the 1 field marked below.")
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    expect(page.get_by_role("alert").get_by_role("link")).to_have_count(1)
+    expect(page.locator("[data-error-summary]")).to_be_focused()
     again = page.get_by_label("Password again")
     expect(again).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#id_password2_error")).to_have_text(re.compile("The two passwords do not match."))

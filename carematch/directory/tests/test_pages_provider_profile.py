@@ -126,7 +126,7 @@ def test_profile_mistakes_are_named_on_their_field_and_nothing_is_saved(client, 
     errors = response.context["form"].errors
     assert any(message in error for error in errors[field]), errors
     html = response.content.decode()
-    assert "Please correct the" in html
+    assert "There is a problem" in html and f'<a href="#id_{field}' in html  # the summary links to the field
     assert f'id="id_{field}_error"' in html
     provider.refresh_from_db()
     assert provider.bio == "Calm and practical."

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from carematch.measures import links, services
 from carematch.measures.models import Alert, Assessment, QuestionnaireRequest
+from carematch.tests.helpers import error_summary, inline_scripts
 
 from .factories import ClientFactory, appointment, coordinator, gad7, in_care, phq9, provider_user, record
 
@@ -41,7 +42,7 @@ def test_every_question_is_a_fieldset_with_four_labelled_answers_and_the_difficu
     for label in ("Not at all", "Several days", "More than half the days", "Nearly every day", "Extremely difficult"):
         assert f"<span>{label}</span>" in page
     assert "No permission required to reproduce" in page
-    assert 'style="' not in page and "<script" not in page
+    assert 'style="' not in page and not inline_scripts(page)
 
 
 def test_a_missing_answer_is_marked_on_its_question_and_nothing_is_stored(client):
@@ -52,11 +53,14 @@ def test_a_missing_answer_is_marked_on_its_question_and_nothing_is_stored(client
     response = client.post(path, partial)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Please answer the 1 question marked below." in page
+    summary = error_summary(page)
+    assert "There is a problem" in summary and summary.count("<li>") == 1
+    assert '<a href="#id_phq9_4_0">' in summary and "Choose an answer for question 4." in summary
     assert 'id="id_phq9_4_error">Choose an answer for question 4.' in page
-    assert 'aria-describedby=" id_phq9_4_error"' in page
+    assert 'aria-describedby="id_phq9_4_error"' in page
+    assert page.count('aria-invalid="true"') == 4  # each answer of question 4
     nothing = client.post(path, {}).content.decode()
-    assert "Please answer the 9 questions marked below." in nothing
+    assert error_summary(nothing).count("<li>") == 9
     assert not Assessment.objects.exists()
     assert QuestionnaireRequest.objects.get().completed_at is None
 

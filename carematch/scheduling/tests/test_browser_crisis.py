@@ -48,7 +48,8 @@ def test_a_person_asks_to_be_called_back_and_a_coordinator_records_the_outcome(c
     page.keyboard.press("Enter")
     phone = page.get_by_label("A phone number we can call or text")
     state = page.get_by_label("Which state are you in?")
-    expect(page.get_by_role("alert")).to_contain_text("Please correct the 2 fields marked below.")
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    expect(page.get_by_role("alert").get_by_role("link")).to_have_count(2)
     expect(phone).to_have_attribute("aria-invalid", "true")
     expect(phone).to_have_accessible_description(
         "Give a phone number (or an email address) so a coordinator can reach you.")
