@@ -25,6 +25,8 @@ from typing import IO
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
+from django.http import HttpRequest
+from django.urls import reverse
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -156,6 +158,15 @@ def delete(*names: str) -> None:
     for name in names:
         if name and NAME.fullmatch(name):
             target.delete(name)
+
+
+def url(name: str, *, request: HttpRequest | None = None) -> str | None:
+    """Where a stored photo is served (carematch serves them itself, whatever the storage), or
+    None when there is none; absolute when `request` is given."""
+    if not name:
+        return None
+    path = reverse("directory:photo", kwargs={"name": name})
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 def open_stored(name: str) -> IO[bytes] | None:
