@@ -97,6 +97,7 @@ class _UpsertPlan:
 def providers_upsert(
     *, records: Sequence[ProviderRecord], dry_run: bool = False,
     verification_source: VerificationSource = VerificationSource.ROSTER,
+    new_profiles: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> UpsertResult:
     """Create or update providers by NPI, with their licenses and weekly windows.
 
@@ -114,14 +115,49 @@ def providers_upsert(
 
     Whole rosters are fast: the stored providers are read in a few queries per 900 NPIs,
     and every write is a batched insert, update or delete.
+
+    `new_profiles` (NPI -> profile fields that records do not carry: pronouns, first
+    session, specialties, ...) fills in the profiles of providers this call creates, checked
+    by the rules of provider_profile_update; a provider already stored keeps their own. A
+    profile that breaks a rule raises InvalidInput naming the NPI and the field.
     """
     latest = list({record.npi: record for record in records}.values())
     if dry_run:
         return _upsert_plan(latest).result
     with transaction.atomic():
         plan = _upsert_plan(latest)
-        _upsert_apply(plan, verification_source=verification_source)
+        profiles = _new_profiles(plan.create, new_profiles or {})
+        _upsert_apply(plan, verification_source=verification_source, profiles=profiles)
     return plan.result
+
+
+def _new_profiles(
+    created: Sequence[ProviderRecord], wanted: Mapping[str, Mapping[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """The profile fields of new providers, cleaned; InvalidInput naming `NPI.field` for any problem."""
+    cleaned_all: dict[str, dict[str, Any]] = {}
+    problems: dict[str, str] = {}
+    for record in created:
+        changes = wanted.get(record.npi)
+        if not changes:
+            continue
+        unknown = sorted(set(changes) - set(PROFILE_FIELDS) | set(changes) & set(PROVIDER_FIELDS))
+        if unknown:
+            raise TypeError(f"not profile fields a record lacks: {', '.join(unknown)}")
+        current = Provider(**_provider_values(record))
+        cleaned: dict[str, Any] = {}
+        found: dict[str, str] = {}
+        for name, value in changes.items():
+            try:
+                cleaned[name] = _clean_profile_field(name, value)
+            except validation.FieldError as exc:
+                found[name] = str(exc)
+        _check_profile(current, cleaned, found)
+        problems.update({f"{record.npi}.{name}": problem for name, problem in found.items()})
+        cleaned_all[record.npi] = cleaned
+    if problems:
+        raise InvalidInput.for_fields(problems, summary="Some new profiles are invalid", listing="names_and_problems")
+    return cleaned_all
 
 
 def _stored_providers(npis: Sequence[str]) -> dict[str, _Stored]:
@@ -209,14 +245,18 @@ def _replace_windows(provider: _Stored, wanted: Sequence[WindowRecord], *, plan:
     return True
 
 
-def _upsert_apply(plan: _UpsertPlan, *, verification_source: VerificationSource) -> None:
+def _upsert_apply(
+    plan: _UpsertPlan, *, verification_source: VerificationSource, profiles: Mapping[str, Mapping[str, Any]],
+) -> None:
     # Deletes first: a window that only changed its end keeps its start, which is unique per provider.
     for ids in _chunks(plan.license_delete):
         License.objects.filter(pk__in=ids).delete()
     for ids in _chunks(plan.window_delete):
         AvailabilityWindow.objects.filter(pk__in=ids).delete()
 
-    _insert_many(Provider, [{"npi": record.npi, **_provider_values(record)} for record in plan.create])
+    _insert_many(Provider, [
+        {"npi": record.npi, **_provider_values(record), **profiles.get(record.npi, {})} for record in plan.create
+    ])
     new_ids: dict[str, int] = {}
     for npis in _chunks([record.npi for record in plan.create]):
         new_ids.update(Provider.objects.filter(npi__in=npis).values_list("npi", "pk"))
@@ -587,7 +627,7 @@ def _photo_by(by: User | None, provider: Provider) -> User | None:
 
 
 def provider_photo_set(*, provider: Provider, file: IO[bytes], size: int | None = None,
-                       by: User | None = None) -> Provider:
+                       by: User | None = None, source: ChangeSource | None = None) -> Provider:
     """Replace (or add) a provider's photo with an uploaded file, handled as untrusted
     (carematch/directory/photos.py): decoded, checked, stripped of every metadata and stored
     re-encoded at two sizes under new random names. The old files are deleted once the change
@@ -609,8 +649,9 @@ def provider_photo_set(*, provider: Provider, file: IO[bytes], size: int | None 
             old = (current.photo, current.photo_small)
             current.photo, current.photo_small = large, small
             current.save(update_fields=["photo", "photo_small", "updated_at"])
+            who = _photo_by(by, current) if source is None else by
             profile_change_record(provider=current, changes={"photo": (old[0], large)},
-                                  by=_photo_by(by, current), source=_change_source(by, None))
+                                  by=who, source=_change_source(by, source))
             transaction.on_commit(lambda: photos.delete(*old))
     except BaseException:
         photos.delete(large, small)
