@@ -166,9 +166,9 @@ def demo_profile(record: ProviderRecord, rng: random.Random) -> dict[str, object
         "communities": rng.sample(list(vocab.COMMUNITIES), rng.choice([0, 0, 1, 1, 2])),
     }
     if rng.random() < 0.3:
-        top = record.self_pay_rate - rng.choice([0, 10, 20])
-        profile["sliding_scale_min"] = max(20, round(record.self_pay_rate * rng.uniform(0.3, 0.5) / 5) * 5)
-        profile["sliding_scale_max"] = max(top, profile["sliding_scale_min"])
+        low = max(20, round(record.self_pay_rate * rng.uniform(0.3, 0.5) / 5) * 5)
+        profile["sliding_scale_min"] = low
+        profile["sliding_scale_max"] = max(record.self_pay_rate - rng.choice([0, 10, 20]), low)
     return profile
 
 

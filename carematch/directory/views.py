@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -215,7 +216,7 @@ def _save_photo(request: AuthedHttpRequest, provider: Provider) -> PhotoForm | N
 
 
 @require_http_methods(["GET", "HEAD"])
-def photo(request: HttpRequest, name: str) -> HttpResponse:
+def photo(request: HttpRequest, name: str) -> HttpResponseBase:
     """A stored photo, by its random name. The name changes whenever the photo does, so
     browsers and proxies may keep it for a year; it is always a JPEG carematch encoded."""
     stored = photos.open_stored(name)
