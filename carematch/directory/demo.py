@@ -150,7 +150,8 @@ def _statement(record: ProviderRecord, rng: random.Random) -> str:
     listed = ", ".join(topics[:-1]) + " and " + topics[-1] if len(topics) > 1 else topics[0]
     approach = vocab.APPROACHES[record.approaches[0]] if record.approaches else "a practical approach"
     return " ".join((
-        rng.choice(OPENINGS), record.bio, f"I draw on {approach} and adapt it to you.",
+        rng.choice(OPENINGS), record.bio.replace(f"{record.first_name} is a", "I am a", 1),
+        f"I draw on {approach} and adapt it to you.",
         f"Much of my work is with {listed}.", rng.choice(CLOSINGS),
     ))
 
