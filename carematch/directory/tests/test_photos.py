@@ -311,3 +311,21 @@ def test_nobody_else_but_a_coordinator_changes_a_providers_photo(client, provide
     upload = {"photo": SimpleUploadedFile("me.png", image_bytes((300, 300)))}
     assert client.post(f"/api/v1/providers/{provider.pk}/photo", upload, **auth_header(coordinator)).status_code == 200
     assert_error_shape(client.post("/api/v1/providers/987654/photo", upload, **auth_header(coordinator)), 404)
+
+
+@pytest.mark.parametrize(("content_type", "body"), [
+    ("application/json", b'{"photo": "aGVsbG8="}'),
+    ("text/plain", b"photo"),
+    ("multipart/form-data; boundary=XyZ",
+     b'--XyZ\r\nContent-Disposition: form-data; name="photo"\r\n\r\nhi\r\n--XyZ--\r\n'),
+])
+def test_an_upload_sent_as_anything_but_a_file_is_422_naming_the_photo(client, provider, content_type, body):
+    response = client.generic("POST", f"/api/v1/providers/{provider.pk}/photo", data=body,
+                              content_type=content_type, **auth_header(provider.user))
+    assert list(assert_error_shape(response, 422)["fields"]) == ["photo"]
+
+
+def test_a_multipart_body_that_cannot_be_read_is_400(client, provider):
+    response = client.generic("POST", f"/api/v1/providers/{provider.pk}/photo", data=b"--XyZ\r\nbroken",
+                              content_type="multipart/form-data", **auth_header(provider.user))
+    assert_error_shape(response, 400)
