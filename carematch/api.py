@@ -22,6 +22,7 @@ from django.core.exceptions import (
 )
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -220,6 +221,12 @@ def _permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(RequestDataTooBig)
 def _too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(413)
+
+
+@api.exception_handler(MultiPartParserError)
+def _bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A file upload whose multipart body cannot be read (no boundary, cut short).
+    return error_response(400, detail="The request body is not valid multipart/form-data.")
 
 
 @api.exception_handler(SuspiciousOperation)

@@ -298,8 +298,46 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("CAREMATCH_STATIC_ROOT", default=str(VAR_DIR / "static")))
+# Uploaded files (providers' photos, re-encoded by carematch/directory/photos.py) live under
+# MEDIA_ROOT on the local disk by default, or in an S3-compatible bucket with
+# CAREMATCH_PHOTO_STORAGE=s3 (django-storages' S3Storage, which needs boto3 installed). Either
+# way carematch serves them itself, from /media/photos/<name>, so they need no public bucket
+# and the Content-Security-Policy stays 'self'.
+MEDIA_ROOT = Path(env.str("CAREMATCH_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+PHOTO_STORAGE = env.str("CAREMATCH_PHOTO_STORAGE", default="local").strip().lower()
+
+
+def _photo_storage() -> dict[str, object]:
+    if PHOTO_STORAGE == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(MEDIA_ROOT / "photos"), "base_url": None,
+                            "file_permissions_mode": 0o640, "directory_permissions_mode": 0o750}}
+    if PHOTO_STORAGE != "s3":
+        raise ImproperlyConfigured("CAREMATCH_PHOTO_STORAGE must be local (the default) or s3.")
+    bucket = env.str("CAREMATCH_PHOTO_S3_BUCKET", default="")
+    if not bucket:
+        raise ImproperlyConfigured("CAREMATCH_PHOTO_STORAGE=s3 needs CAREMATCH_PHOTO_S3_BUCKET.")
+    options: dict[str, object] = {
+        "bucket_name": bucket,
+        "location": env.str("CAREMATCH_PHOTO_S3_PREFIX", default="photos"),
+        "default_acl": None,  # private objects: carematch reads them and serves them itself
+        "file_overwrite": False,
+        "querystring_auth": True,
+    }
+    for option, variable in (("endpoint_url", "CAREMATCH_PHOTO_S3_ENDPOINT_URL"),
+                             ("region_name", "CAREMATCH_PHOTO_S3_REGION"),
+                             ("access_key", "CAREMATCH_PHOTO_S3_ACCESS_KEY_ID"),
+                             ("secret_key", "CAREMATCH_PHOTO_S3_SECRET_ACCESS_KEY")):
+        value = env.str(variable, default="")
+        if value:
+            options[option] = value
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "photos": _photo_storage(),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -5,20 +5,22 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from django.http import Http404
-from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import File, Query, Router, Schema, UploadedFile
 from pydantic import Field, field_validator
 
 from carematch.access import policy
 from carematch.accounts.http import AuthedHttpRequest
+from carematch.accounts.models import Role
 from carematch.lib import vocab
+from carematch.lib.errors import Forbidden
 from carematch.lib.ids import RecordId
 from carematch.openapi import errors
 
-from . import selectors, services
-from .models import Provider
-from .schemas import LicenseOut, LicenseStatusIn, ProviderOut, ProviderPage
+from . import photos, selectors, services
+from .models import LicenseStatus, Provider
+from .schemas import LicenseOut, LicenseStatusIn, PhotoOut, ProviderOut, ProviderPage, ProviderProfileOut
 
 router = Router(tags=["directory"])
 
@@ -83,10 +85,83 @@ def list_providers(request: AuthedHttpRequest, filters: Query[ProviderFilters]) 
     return {"items": items, "count": count, "page": filters.page, "pages": max(1, math.ceil(count / PAGE_SIZE))}
 
 
-@router.get("/providers/{provider_id}", response={200: ProviderOut, **errors(404)}, exclude_none=True)
+def provider_profile_out(provider: Provider, *, request: HttpRequest) -> dict[str, Any]:
+    """The public profile: the licences in force today (not rejected, not expired), each
+    saying whether it is verified; specialties are the provider's own concerns."""
+    today = timezone.localdate()
+    has_scale = provider.sliding_scale_min is not None and provider.sliding_scale_max is not None
+    return {
+        "id": provider.pk,
+        "npi": provider.npi,
+        "name": f"{provider.first_name} {provider.last_name}",
+        "credentials": list(provider.credentials),
+        "pronouns": provider.pronouns,
+        "photo_url": photos.url(provider.photo, request=request),
+        "statement": provider.bio,
+        "first_session": provider.first_session,
+        "specialties": [slug for slug in provider.specialties if slug in provider.concerns],
+        "concerns": list(provider.concerns),
+        "approaches": [
+            {"slug": slug, "label": vocab.APPROACHES.get(slug, slug),
+             "explanation": vocab.APPROACH_EXPLANATIONS.get(slug, "")}
+            for slug in provider.approaches
+        ],
+        "communities": list(provider.communities),
+        "languages": list(provider.languages),
+        "formats": list(provider.formats),
+        "licenses": [
+            {"state": lic.state, "type": lic.license_type, "verified": lic.status == LicenseStatus.VERIFIED}
+            for lic in provider.licenses.all() if lic.in_force_on(today)
+        ],
+        "self_pay_rate": provider.self_pay_rate,
+        "sliding_scale": {"min": provider.sliding_scale_min, "max": provider.sliding_scale_max} if has_scale
+        else None,
+        "insurance": list(provider.insurance),
+        "accepting_new": provider.accepting_new,
+    }
+
+
+@router.get("/providers/{provider_id}", response={200: ProviderProfileOut, **errors(404)})
 def get_provider(request: AuthedHttpRequest, provider_id: RecordId) -> Any:
-    provider = get_object_or_404(selectors.provider_search(), pk=provider_id)
-    return provider_out(provider, with_licenses=policy.is_staff_member(request.user))
+    """A provider's public profile, as their profile page shows it to anyone. Coordinators
+    find license numbers, expiry dates and statuses in `GET /providers`."""
+    provider = selectors.provider_by_id(provider_id=provider_id)
+    if provider is None:
+        raise Http404("No provider with that id.")
+    return provider_profile_out(provider, request=request)
+
+
+def _photo_target(request: AuthedHttpRequest, provider_id: int) -> Provider:
+    """The provider whose photo the caller may change: their own, or anyone's for staff."""
+    staff = policy.is_staff_member(request.user)
+    if not staff:
+        policy.require_role(request.user, Role.PROVIDER)
+    provider = selectors.provider_by_id(provider_id=provider_id, licenses=False)
+    if provider is None:
+        raise Http404("No provider with that id.")
+    if not staff and provider.user_id != request.user.pk:
+        raise Forbidden("You may change only your own photo.")
+    return provider
+
+
+@router.post("/providers/{provider_id}/photo", response={200: PhotoOut, **errors(403, 404, 422)})
+def set_provider_photo(request: AuthedHttpRequest, provider_id: RecordId, photo: File[UploadedFile]) -> Any:
+    """Replace a provider's photo (multipart/form-data, field `photo`): the provider
+    themself, or a coordinator. The file is decoded to decide what it is (JPEG, PNG, WebP or
+    GIF; at most 5 MB and 6,000 pixels a side), stripped of all metadata and stored
+    re-encoded at 400 and 96 pixels; anything else is 422 naming `photo`."""
+    provider = _photo_target(request, provider_id)
+    saved = services.provider_photo_set(provider=provider, file=photo, size=photo.size, by=request.user)
+    return {"photo_url": photos.url(saved.photo, request=request)}
+
+
+@router.delete("/providers/{provider_id}/photo", response={200: PhotoOut, **errors(403, 404)})
+def remove_provider_photo(request: AuthedHttpRequest, provider_id: RecordId) -> Any:
+    """Remove a provider's photo (their initials are shown instead): the provider themself,
+    or a coordinator. Removing a photo that is not there changes nothing."""
+    provider = _photo_target(request, provider_id)
+    services.provider_photo_remove(provider=provider, by=request.user)
+    return {"photo_url": None}
 
 
 @router.post("/licenses/{license_id}/status", response={200: LicenseOut, **errors(403, 404)})

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import random
 from collections.abc import Sequence
 from functools import lru_cache
@@ -100,6 +101,92 @@ def _bio(first: str, credential: str, concerns: list[str]) -> str:
             f"{' and '.join(topics)}. Sessions are calm, practical and at your pace.")
 
 
+# --- Profiles: synthetic words, and avatars drawn here (initials on a colour, never a photo) -----
+
+PRONOUNS = {"female": ("she/her", "she/they", ""), "male": ("he/him", "he/they", ""), "nonbinary": ("they/them",),
+            "not_stated": ("",)}
+DEGREES = {
+    "LPC": "MA in Clinical Mental Health Counseling", "LMHC": "MS in Mental Health Counseling",
+    "LCSW": "Master of Social Work", "LMFT": "MA in Marriage and Family Therapy", "LADC": "MS in Addiction Counseling",
+    "PsyD": "PsyD in Clinical Psychology", "PhD": "PhD in Counseling Psychology",
+    "PMHNP": "MSN, Psychiatric-Mental Health Nurse Practitioner", "MD": "MD, residency in psychiatry",
+}
+# Invented schools: none of these is a real institution's name.
+SCHOOLS = ("Northfield State University", "Lakeside College", "Riverbend University", "Pinecrest University",
+           "Harborview College", "Stonebridge University", "Eastvale State University", "Meadowlark College")
+OPENINGS = (
+    "You do not need the right words to start.",
+    "Therapy with me is a collaboration.",
+    "Most people I see arrive tired of carrying things alone.",
+    "I believe change happens in small, steady steps.",
+    "Whatever brings you here, you are welcome as you are.",
+)
+CLOSINGS = (
+    "We go at your pace, and you can always tell me what is and is not working.",
+    "I will be honest with you, and I hope you will be honest with me.",
+    "Between sessions I may suggest small things to try, never homework you dread.",
+    "Humour and warmth are part of how I work, even with hard things.",
+)
+FIRST_SESSIONS = (
+    "We start with what brought you here and what you hope will change. I ask a few questions about your "
+    "history, and you ask me anything about how I work. We finish with a plan for the next few weeks.",
+    "The first session is mostly listening. I want to understand your days, what helps and what does not. "
+    "Before we finish, we agree on one or two things to focus on.",
+    "Expect a relaxed conversation, not an interview. We cover what is going on now, anything you want me to "
+    "know about the past, and what a good outcome would look like for you.",
+)
+AVATAR_COLOURS = ((46, 94, 133), (92, 61, 122), (35, 110, 88), (150, 76, 52), (70, 84, 98), (128, 52, 86),
+                  (38, 104, 120), (111, 96, 38))
+# Drawing, decoding and re-encoding an avatar costs about 10 ms; the first providers get one
+# (every state's first provider and the demo provider among them), the others show initials, as
+# a real network where not everyone has sent a photo.
+DEMO_AVATARS = 300
+
+
+def _statement(record: ProviderRecord, rng: random.Random) -> str:
+    """A personal statement in the first person, around the record's short bio."""
+    topics = [vocab.CONCERNS[slug] if vocab.CONCERNS[slug][1:2].isupper() else vocab.CONCERNS[slug].lower()
+              for slug in record.concerns[:3]]
+    listed = ", ".join(topics[:-1]) + " and " + topics[-1] if len(topics) > 1 else topics[0]
+    approach = vocab.APPROACHES[record.approaches[0]] if record.approaches else "a practical approach"
+    return " ".join((
+        rng.choice(OPENINGS), record.bio.replace(f"{record.first_name} is a", "I am a", 1),
+        f"I draw on {approach} and adapt it to you.",
+        f"Much of my work is with {listed}.", rng.choice(CLOSINGS),
+    ))
+
+
+def demo_profile(record: ProviderRecord, rng: random.Random) -> dict[str, object]:
+    """The profile fields a roster does not carry, synthetic and within the profile's rules."""
+    profile: dict[str, object] = {
+        "pronouns": rng.choice(PRONOUNS[record.gender]),
+        "first_session": rng.choice(FIRST_SESSIONS),
+        "years_in_practice": rng.randint(1, 32),
+        "education": f"{DEGREES[record.credentials[0]]}, {rng.choice(SCHOOLS)}",
+        "specialties": list(record.concerns[:rng.randint(1, min(3, len(record.concerns)))]),
+        "communities": rng.sample(list(vocab.COMMUNITIES), rng.choice([0, 0, 1, 1, 2])),
+    }
+    if rng.random() < 0.3:
+        low = max(20, round(record.self_pay_rate * rng.uniform(0.3, 0.5) / 5) * 5)
+        profile["sliding_scale_min"] = low
+        profile["sliding_scale_max"] = max(record.self_pay_rate - rng.choice([0, 10, 20]), low)
+    return profile
+
+
+def demo_avatar(first_name: str, last_name: str, index: int, seed: int) -> bytes:
+    """A 400 px PNG of the initials on a colour, drawn locally; the same arguments give the same picture."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    colour = AVATAR_COLOURS[random.Random(seed * 31 + index).randrange(len(AVATAR_COLOURS))]  # noqa: S311
+    image = Image.new("RGB", (400, 400), colour)
+    draw = ImageDraw.Draw(image)
+    draw.text((200, 205), (first_name[:1] + last_name[:1]).upper(), font=ImageFont.load_default(size=170),
+              fill=(255, 255, 255), anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
 @lru_cache(maxsize=1)
 def _zips_by_state() -> dict[str, list[str]]:
     table: dict[str, list[str]] = {}
@@ -139,6 +226,7 @@ def demo_records(*, count: int = 2000, seed: int = 2026, today: dt.date) -> list
     # Which licenses wait for verification comes from a generator of its own, so the rest of
     # the network is the same as it was before demo licenses came verified.
     waiting = random.Random(seed * 7919 + 1)  # noqa: S311
+    words = random.Random(seed * 7919 + 2)  # noqa: S311 - the statements', likewise
     fake = demo_faker(seed)
     states, weights = list(STATE_POPULATION), list(STATE_POPULATION.values())
     home_states: Sequence[str] = list(vocab.STATES)  # every state and DC at least once
@@ -222,7 +310,7 @@ def demo_records(*, count: int = 2000, seed: int = 2026, today: dt.date) -> list
                 bio=_bio(first, credential, _pick(rng, CONCERN_WEIGHTS, 2)),
             )
         )
-    return records
+    return [dataclasses.replace(record, bio=_statement(record, words)) for record in records]
 
 
 def seed_demo_network(*, count: int, seed: int, today: dt.date, provider_account: User | None = None) -> str:
@@ -240,6 +328,8 @@ def seed_demo_network(*, count: int, seed: int, today: dt.date, provider_account
     from .services import licenses_mark_verified, provider_account_link, providers_upsert
 
     records = demo_records(count=count, seed=seed, today=today)
+    profile_rng = random.Random(seed * 104_729 + 3)  # noqa: S311 - its own generator: the network stays the same
+    profiles = {record.npi: demo_profile(record, profile_rng) for record in records}
     npis = [r.npi for r in records]
     present = Provider.objects.filter(npi__in=npis).count()
     with transaction.atomic():
@@ -253,8 +343,26 @@ def seed_demo_network(*, count: int, seed: int, today: dt.date, provider_account
                 )
                 message += f" {marked} demo licenses not yet verified are now verified by the demo seed."
         else:
-            result = providers_upsert(records=records, verification_source=VerificationSource.DEMO)
-            message = f"Demo network: {result.created} providers created, {result.updated} updated."
+            result = providers_upsert(records=records, verification_source=VerificationSource.DEMO,
+                                      new_profiles=profiles)
+            avatars = _seed_avatars(records[:DEMO_AVATARS], seed=seed)
+            message = (f"Demo network: {result.created} providers created, {result.updated} updated; "
+                       f"{avatars} drawn avatars.")
         if provider_account is not None:
             provider_account_link(npi=records[0].npi, user=provider_account)
     return message
+
+
+def _seed_avatars(records: Sequence[ProviderRecord], *, seed: int) -> int:
+    """Give the providers of `records` that have no photo a drawn avatar, through the same
+    checks, re-encoding and storage as an uploaded photo. Returns how many were given one."""
+    from .models import ChangeSource, Provider
+    from .services import provider_photo_set
+
+    index = {record.npi: i for i, record in enumerate(records)}
+    given = 0
+    for provider in Provider.objects.filter(npi__in=list(index), photo="").order_by("npi"):
+        avatar = demo_avatar(provider.first_name, provider.last_name, index[provider.npi], seed)
+        provider_photo_set(provider=provider, file=io.BytesIO(avatar), source=ChangeSource.DEMO)
+        given += 1
+    return given

@@ -14,6 +14,7 @@ from carematch.lib.errors import DomainError
 from carematch.lib.languages import LANGUAGES
 from carematch.lib.timezones import zone
 
+from . import validation
 from .models import LicenseStatus, Provider
 
 MAX_ROSTER_BYTES = 20 * 1024 * 1024
@@ -45,19 +46,51 @@ def _checkboxes() -> forms.CheckboxSelectMultiple:
     return forms.CheckboxSelectMultiple(attrs={"class": "choices"})
 
 
+def _number(help_text: str) -> forms.CharField:
+    return forms.CharField(
+        required=False, max_length=12, help_text=help_text,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
 class ProviderProfileForm(forms.Form):
+    """The public profile, as the provider keeps it (and a coordinator for them)."""
+
+    pronouns = forms.CharField(
+        label="Pronouns", required=False, max_length=200, help_text="Optional, e.g. she/her or they/them.",
+    )
     bio = forms.CharField(
-        label="About you",
+        label="Your personal statement",
         required=False,
         strip=False,
-        help_text="What someone looking for help should know about how you work. Up to 5,000 characters.",
-        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="In your own words: who you work with and how. Up to 1,500 characters.",
+        widget=forms.Textarea(attrs={"rows": 8, "maxlength": validation.MAX_BIO_CHARS}),
+    )
+    first_session = forms.CharField(
+        label="What a first session with me is like",
+        required=False,
+        strip=False,
+        help_text="What happens, what to bring, how it feels. Up to 600 characters.",
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": validation.MAX_FIRST_SESSION_CHARS}),
+    )
+    years_in_practice = _number("Whole years, from 0 to 80. Optional.")
+    education = forms.CharField(
+        label="Education", required=False, max_length=1000,
+        help_text="Degrees and where, e.g. MA Counseling, University of Denver. Up to 300 characters.",
     )
     concerns = forms.MultipleChoiceField(
         label="What you help with", required=False, choices=list(vocab.CONCERNS.items()), widget=_checkboxes()
     )
+    specialties = forms.MultipleChoiceField(
+        label="Your specialties", required=False, widget=_checkboxes(),
+        help_text="Up to 3 of what you help with, shown first on your profile.",
+    )
     approaches = forms.MultipleChoiceField(
         label="Approaches you use", required=False, choices=list(vocab.APPROACHES.items()), widget=_checkboxes()
+    )
+    communities = forms.MultipleChoiceField(
+        label="Communities you centre in your work", required=False, choices=list(vocab.COMMUNITIES.items()),
+        widget=_checkboxes(),
     )
     populations = forms.MultipleChoiceField(
         label="Who you see", required=False, choices=list(vocab.POPULATIONS.items()), widget=_checkboxes()
@@ -81,6 +114,8 @@ class ProviderProfileForm(forms.Form):
         help_text="Whole US dollars per session, e.g. 120.",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+    sliding_scale_min = _number("Lowest fee of your sliding scale, whole US dollars. Leave both blank for none.")
+    sliding_scale_max = _number("Highest fee of your sliding scale, at most your self-pay rate.")
     accepting_new = forms.BooleanField(label="I am taking new clients", required=False)
     min_notice_hours = forms.CharField(
         label="Minimum notice",
@@ -94,7 +129,15 @@ class ProviderProfileForm(forms.Form):
         kwargs.setdefault(
             "initial",
             {
+                "pronouns": provider.pronouns,
                 "bio": provider.bio,
+                "first_session": provider.first_session,
+                "years_in_practice": "" if provider.years_in_practice is None else provider.years_in_practice,
+                "education": provider.education,
+                "specialties": provider.specialties,
+                "communities": provider.communities,
+                "sliding_scale_min": "" if provider.sliding_scale_min is None else provider.sliding_scale_min,
+                "sliding_scale_max": "" if provider.sliding_scale_max is None else provider.sliding_scale_max,
                 "concerns": provider.concerns,
                 "approaches": provider.approaches,
                 "populations": provider.populations,
@@ -112,6 +155,15 @@ class ProviderProfileForm(forms.Form):
         cast(forms.MultipleChoiceField, self.fields["languages"]).choices = [
             (code, vocab.language_name(code)) for code in shown if code in LANGUAGES
         ]
+        # Specialties are chosen from the concerns: those on file, and those ticked in this submission.
+        ticked = self.data.getlist("concerns") if self.is_bound and hasattr(self.data, "getlist") else []
+        own = set(provider.concerns) | {slug for slug in ticked if slug in vocab.CONCERNS}
+        cast(forms.MultipleChoiceField, self.fields["specialties"]).choices = [
+            (slug, label) for slug, label in vocab.CONCERNS.items() if slug in own
+        ]
+        self.fields["years_in_practice"].label = "Years in practice"
+        self.fields["sliding_scale_min"].label = "Sliding scale from"
+        self.fields["sliding_scale_max"].label = "Sliding scale up to"
 
     def clean_other_languages(self) -> list[str]:
         entries = [entry.strip() for entry in self.cleaned_data["other_languages"].split(",")]
@@ -123,6 +175,26 @@ class ProviderProfileForm(forms.Form):
         data = dict(self.cleaned_data)
         data["languages"] = [*data["languages"], *data.pop("other_languages")]
         return data
+
+
+class PhotoForm(forms.Form):
+    """A photo upload. The field only collects the file: what it is, and whether it is kept, is
+    decided by decoding it (carematch/directory/photos.py, through the service)."""
+
+    photo = forms.FileField(
+        label="Photo",
+        help_text="A JPEG, PNG or WebP image, at most 5 MB. It is cropped to a square; anything stored in the "
+                  "file besides the picture (such as where it was taken) is removed.",
+        error_messages={
+            "required": "Choose a photo to upload.",
+            "empty": "This file is empty. Choose a photo to upload.",
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", None)
+        super().__init__(*args, **kwargs)
 
 
 class WindowForm(forms.Form):

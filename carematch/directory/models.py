@@ -276,3 +276,39 @@ class DirectoryVersion(models.Model):
 
     def __str__(self) -> str:
         return f"directory version {self.token}"
+
+
+class ChangeSource(models.TextChoices):
+    """Who changed a provider's profile."""
+
+    PROVIDER = "provider", "the provider"
+    COORDINATOR = "coordinator", "a coordinator"
+    ROSTER = "roster", "a roster import"
+    FHIR = "fhir", "a FHIR import"
+    DEMO = "demo", "the demo seed"
+
+
+class ProfileChange(models.Model):
+    """One change to a provider's profile, live the moment it was made: who made it, when, and
+    each field's value before and after (`changes`: field -> {"old": ..., "new": ...}; for the
+    photo, the stored file names, or "" when there was none). Fields that are not public
+    (contact details, address) are named with null values. Kept when the account that made the
+    change is removed (`by_email` says who it was)."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="profile_changes")
+    changed_at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+")
+    by_email = models.CharField(max_length=254, blank=True)
+    source = models.CharField(max_length=12, choices=ChangeSource.choices)
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["provider", "-changed_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(source__in=ChangeSource.values), name="profile_change_source_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} changed {', '.join(sorted(self.changes))} at {self.changed_at:%Y-%m-%d %H:%M}"

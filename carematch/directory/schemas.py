@@ -42,3 +42,48 @@ class ProviderPage(Schema):
 
 class LicenseStatusIn(Schema):
     status: str
+
+
+class ApproachOut(Schema):
+    slug: str
+    label: str
+    explanation: str
+
+
+class LicenseBriefOut(Schema):
+    state: str
+    type: str
+    verified: bool
+
+
+class SlidingScaleOut(Schema):
+    min: int
+    max: int
+
+
+class ProviderProfileOut(Schema):
+    """A provider's public profile: what the profile page shows anyone."""
+
+    id: int
+    npi: str
+    name: str
+    credentials: list[str]
+    pronouns: str
+    photo_url: str | None
+    statement: str
+    first_session: str
+    specialties: list[str]
+    concerns: list[str]
+    approaches: list[ApproachOut]
+    communities: list[str]
+    languages: list[str]
+    formats: list[str]
+    licenses: list[LicenseBriefOut]
+    self_pay_rate: int
+    sliding_scale: SlidingScaleOut | None
+    insurance: list[str]
+    accepting_new: bool
+
+
+class PhotoOut(Schema):
+    photo_url: str | None

@@ -11,6 +11,7 @@ from django.utils import timezone
 from .models import (
     AvailabilityWindow,
     License,
+    ProfileChange,
     Provider,
     TimeOff,
     licenses_counting_on,
@@ -101,3 +102,9 @@ def provider_for_staff(*, provider_id: int, now: dt.datetime | None = None) -> P
 def license_by_id(*, license_id: int) -> License | None:
     """The license with this id, or None."""
     return License.objects.filter(pk=license_id).first()
+
+
+def profile_history(*, provider_id: int, limit: int = 100) -> list[ProfileChange]:
+    """The latest changes to a provider's profile, newest first, with who made them."""
+    return list(ProfileChange.objects.filter(provider_id=provider_id).select_related("by")
+                .order_by("-changed_at", "-id")[:limit])

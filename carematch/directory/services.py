@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import IO, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
-from carematch.accounts.models import User
+from carematch.accounts.models import STAFF_ROLES, User
 from carematch.lib import vocab
 from carematch.lib.errors import InvalidInput, NotFound
 from carematch.lib.sessions import SESSION
 
-from . import validation
-from .models import AvailabilityWindow, License, LicenseStatus, Provider, TimeOff, VerificationSource
+from . import photos, validation
+from .models import (
+    AvailabilityWindow,
+    ChangeSource,
+    License,
+    LicenseStatus,
+    ProfileChange,
+    Provider,
+    TimeOff,
+    VerificationSource,
+)
 from .records import LicenseRecord, ProviderRecord, WindowRecord
 
 PROVIDER_FIELDS = (
@@ -76,6 +85,8 @@ class _UpsertPlan:
     license_delete: list[int]
     window_create: list[tuple[int, WindowRecord]]
     window_delete: list[int]
+    # provider id, each changed field's (old, new) value: the profile history of an import
+    history: list[tuple[int, dict[str, tuple[object, object]]]] = field(default_factory=list)
     updated: int = 0
     unchanged: int = 0
 
@@ -87,6 +98,7 @@ class _UpsertPlan:
 def providers_upsert(
     *, records: Sequence[ProviderRecord], dry_run: bool = False,
     verification_source: VerificationSource = VerificationSource.ROSTER,
+    new_profiles: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> UpsertResult:
     """Create or update providers by NPI, with their licenses and weekly windows.
 
@@ -104,14 +116,49 @@ def providers_upsert(
 
     Whole rosters are fast: the stored providers are read in a few queries per 900 NPIs,
     and every write is a batched insert, update or delete.
+
+    `new_profiles` (NPI -> profile fields that records do not carry: pronouns, first
+    session, specialties, ...) fills in the profiles of providers this call creates, checked
+    by the rules of provider_profile_update; a provider already stored keeps their own. A
+    profile that breaks a rule raises InvalidInput naming the NPI and the field.
     """
     latest = list({record.npi: record for record in records}.values())
     if dry_run:
         return _upsert_plan(latest).result
     with transaction.atomic():
         plan = _upsert_plan(latest)
-        _upsert_apply(plan, verification_source=verification_source)
+        profiles = _new_profiles(plan.create, new_profiles or {})
+        _upsert_apply(plan, verification_source=verification_source, profiles=profiles)
     return plan.result
+
+
+def _new_profiles(
+    created: Sequence[ProviderRecord], wanted: Mapping[str, Mapping[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """The profile fields of new providers, cleaned; InvalidInput naming `NPI.field` for any problem."""
+    cleaned_all: dict[str, dict[str, Any]] = {}
+    problems: dict[str, str] = {}
+    for record in created:
+        changes = wanted.get(record.npi)
+        if not changes:
+            continue
+        unknown = sorted(set(changes) - set(PROFILE_FIELDS) | set(changes) & set(PROVIDER_FIELDS))
+        if unknown:
+            raise TypeError(f"not profile fields a record lacks: {', '.join(unknown)}")
+        current = Provider(**_provider_values(record))
+        cleaned: dict[str, Any] = {}
+        found: dict[str, str] = {}
+        for name, value in changes.items():
+            try:
+                cleaned[name] = _clean_profile_field(name, value)
+            except validation.FieldError as exc:
+                found[name] = str(exc)
+        _check_profile(current, cleaned, found)
+        problems.update({f"{record.npi}.{name}": problem for name, problem in found.items()})
+        cleaned_all[record.npi] = cleaned
+    if problems:
+        raise InvalidInput.for_fields(problems, summary="Some new profiles are invalid", listing="names_and_problems")
+    return cleaned_all
 
 
 def _stored_providers(npis: Sequence[str]) -> dict[str, _Stored]:
@@ -150,6 +197,8 @@ def _upsert_plan(records: Sequence[ProviderRecord]) -> _UpsertPlan:
         }
         if changed:
             plan.update.append((provider.id, changed))
+            before = {name: (provider.values[name], value) for name, value in changed.items()}
+            plan.history.append((provider.id, before))
         licenses_touched = _replace_licenses(provider, record.licenses, plan=plan)
         windows_touched = _replace_windows(provider, record.windows, plan=plan)
         if changed or licenses_touched or windows_touched:
@@ -197,14 +246,18 @@ def _replace_windows(provider: _Stored, wanted: Sequence[WindowRecord], *, plan:
     return True
 
 
-def _upsert_apply(plan: _UpsertPlan, *, verification_source: VerificationSource) -> None:
+def _upsert_apply(
+    plan: _UpsertPlan, *, verification_source: VerificationSource, profiles: Mapping[str, Mapping[str, Any]],
+) -> None:
     # Deletes first: a window that only changed its end keeps its start, which is unique per provider.
     for ids in _chunks(plan.license_delete):
         License.objects.filter(pk__in=ids).delete()
     for ids in _chunks(plan.window_delete):
         AvailabilityWindow.objects.filter(pk__in=ids).delete()
 
-    _insert_many(Provider, [{"npi": record.npi, **_provider_values(record)} for record in plan.create])
+    _insert_many(Provider, [
+        {"npi": record.npi, **_provider_values(record), **profiles.get(record.npi, {})} for record in plan.create
+    ])
     new_ids: dict[str, int] = {}
     for npis in _chunks([record.npi for record in plan.create]):
         new_ids.update(Provider.objects.filter(npi__in=npis).values_list("npi", "pk"))
@@ -239,6 +292,13 @@ def _upsert_apply(plan: _UpsertPlan, *, verification_source: VerificationSource)
     ]
     _update_many(License, ["expires", *unverified], renewed)
     _update_many(License, list(verified), [(pk, verified) for pk in plan.license_verify])
+    source = ChangeSource(verification_source.value) if verification_source.value in ChangeSource.values \
+        else ChangeSource.ROSTER
+    _insert_many(ProfileChange, [
+        {"provider_id": pk, "changed_at": now, "by_id": None, "by_email": "", "source": source.value,
+         "changes": _change_values(changes)}
+        for pk, changes in plan.history
+    ])
 
 
 # Field types whose Python values every database driver takes as they are.
@@ -407,38 +467,131 @@ def provider_account_link(*, npi: str, user: User) -> bool:
 # --- Provider self-service: profile, weekly windows, time off ---------------------------------
 
 PROFILE_FIELDS = (
-    "bio", "concerns", "approaches", "populations", "languages", "formats", "insurance", "self_pay_rate",
-    "accepting_new", "min_notice_hours", "works_holidays",
+    "bio", "pronouns", "first_session", "years_in_practice", "education", "specialties", "concerns", "approaches",
+    "communities", "populations", "languages", "formats", "insurance", "self_pay_rate", "sliding_scale_min",
+    "sliding_scale_max", "accepting_new", "min_notice_hours", "works_holidays",
 )
+# Shown to anyone on the public profile, so their old and new values go into the history.
+PUBLIC_FIELDS = frozenset({
+    "first_name", "last_name", "credentials", "taxonomy", "gender", "bio", "pronouns", "first_session",
+    "years_in_practice", "education", "specialties", "concerns", "approaches", "communities", "populations",
+    "languages", "formats", "insurance", "self_pay_rate", "sliding_scale_min", "sliding_scale_max", "accepting_new",
+    "min_notice_hours", "works_holidays", "timezone", "photo",
+})
 # As in validation.build_provider_record: every vocabulary list but these needs at least one entry.
 _OPTIONAL_LISTS = frozenset({"approaches", "insurance"})
-MAX_BIO_CHARS = 5000
+MAX_BIO_CHARS = validation.MAX_BIO_CHARS
+_TEXT_LIMITS = {
+    "bio": (validation.MAX_BIO_CHARS, False),
+    "first_session": (validation.MAX_FIRST_SESSION_CHARS, False),
+    "pronouns": (validation.MAX_PRONOUNS_CHARS, True),
+    "education": (validation.MAX_EDUCATION_CHARS, True),
+}
 MAX_NOTE_CHARS = 200
 TIME_OFF_HORIZON = dt.timedelta(days=2 * 366)
 
 
+def _items(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else [str(item) for item in value]
+
+
 def _clean_profile_field(name: str, value: Any) -> Any:
     if name in validation.VOCABULARIES or name == "languages":
-        items = [value] if isinstance(value, str) else list(value)
+        items = _items(value)
         if name == "languages":
             return list(validation.clean_languages(items))
         return list(validation.clean_slugs(name, items, required=name not in _OPTIONAL_LISTS))
+    if name == "communities":
+        return list(validation.clean_communities(_items(value)))
+    if name == "specialties":
+        return _items(value)  # checked against the concerns once those are known
     if name in {"self_pay_rate", "min_notice_hours"}:
         what, most = ("US dollars", validation.MAX_SELF_PAY) if name == "self_pay_rate" else (
             "hours", validation.MAX_NOTICE_HOURS)
         if not str(value).strip():
             raise validation.FieldError(f"enter a whole number of {what}")
         return validation.clean_whole_number(value, what=what, maximum=most)
+    if name in {"sliding_scale_min", "sliding_scale_max"}:
+        return validation.clean_optional_number(value, what="US dollars", maximum=validation.MAX_SELF_PAY)
+    if name == "years_in_practice":
+        return validation.clean_optional_number(value, what="years", maximum=validation.MAX_YEARS_IN_PRACTICE)
     if name in {"accepting_new", "works_holidays"}:
         return validation.clean_bool(value)
-    text = str(value).strip()
-    if len(text) > MAX_BIO_CHARS:
-        raise validation.FieldError(f"is longer than {MAX_BIO_CHARS:,} characters ({len(text):,})")
-    return text
+    limit, one_line = _TEXT_LIMITS[name]
+    return validation.clean_text(str(value), limit=limit, one_line=one_line)
 
 
-def provider_profile_update(*, provider: Provider, **changes: Any) -> Provider:
-    """A provider changes what clients see about them (the fields in PROFILE_FIELDS).
+def _check_profile(current: Provider, cleaned: dict[str, Any], problems: dict[str, str]) -> None:
+    """The rules between fields, on the profile as it would be after the change."""
+    def after(name: str) -> Any:
+        return cleaned[name] if name in cleaned else getattr(current, name)
+
+    if "in_person" in cleaned.get("formats", ()) and not current.zip:
+        problems["formats"] = "in-person sessions need an office ZIP code on file; ask your coordinator to add it"
+    if "concerns" not in problems:
+        if "specialties" in cleaned:
+            try:
+                cleaned["specialties"] = list(validation.clean_specialties(cleaned["specialties"],
+                                                                           concerns=after("concerns")))
+            except validation.FieldError as exc:
+                problems["specialties"] = str(exc)
+        elif "concerns" in cleaned:
+            # A concern no longer helped with is no longer a specialty.
+            kept = [slug for slug in current.specialties if slug in cleaned["concerns"]]
+            if kept != current.specialties:
+                cleaned["specialties"] = kept
+    if {"sliding_scale_min", "sliding_scale_max", "self_pay_rate"} & problems.keys():
+        return
+    low, high, rate = after("sliding_scale_min"), after("sliding_scale_max"), after("self_pay_rate")
+    if (low is None) != (high is None):
+        missing = "sliding_scale_max" if high is None else "sliding_scale_min"
+        problems[missing] = "give both ends of the sliding scale, or neither"
+    elif low is not None and high is not None:
+        if low > high:
+            problems["sliding_scale_min"] = f"${low} is more than the top of the sliding scale (${high})"
+        elif high > rate:
+            name = "sliding_scale_max" if "sliding_scale_max" in cleaned else "self_pay_rate"
+            problems[name] = (f"the sliding scale goes up to ${high}, more than the self-pay rate (${rate})"
+                              if name == "sliding_scale_max" else
+                              f"is less than the top of your sliding scale (${high}); change the sliding scale too")
+
+
+def _change_source(by: User | None, source: ChangeSource | None) -> ChangeSource:
+    if source is not None:
+        return source
+    if by is not None and by.role in STAFF_ROLES:
+        return ChangeSource.COORDINATOR
+    return ChangeSource.PROVIDER
+
+
+def profile_change_record(
+    *, provider: Provider, changes: Mapping[str, tuple[Any, Any]], by: User | None, source: ChangeSource,
+    now: dt.datetime | None = None,
+) -> ProfileChange | None:
+    """Record one change to a provider's profile (field -> (old, new)); values of fields that
+    are not public are left out. Nothing is recorded when nothing changed."""
+    if not changes:
+        return None
+    return ProfileChange.objects.create(
+        provider=provider, changed_at=now or timezone.now(), by=by, by_email=by.email if by else "",
+        source=source, changes=_change_values(changes),
+    )
+
+
+def _change_values(changes: Mapping[str, tuple[Any, Any]]) -> dict[str, Any]:
+    return {
+        name: {"old": old, "new": new} if name in PUBLIC_FIELDS else {"old": None, "new": None}
+        for name, (old, new) in sorted(changes.items())
+    }
+
+
+def provider_profile_update(
+    *, provider: Provider, by: User | None = None, source: ChangeSource | None = None, **changes: Any
+) -> Provider:
+    """A provider, or a coordinator for them, changes what clients see (the fields in
+    PROFILE_FIELDS). Live at once, and recorded in the provider's history (ProfileChange):
+    who (`by`; None for the provider's own account, or an import given as `source`), when, and
+    each field's old and new value.
 
     Every field is checked with the directory's shared rules and every problem is reported
     at once; nothing is written unless all of them pass.
@@ -455,15 +608,71 @@ def provider_profile_update(*, provider: Provider, **changes: Any) -> Provider:
                 cleaned[name] = _clean_profile_field(name, value)
             except validation.FieldError as exc:
                 problems[name] = str(exc)
-        if "in_person" in cleaned.get("formats", ()) and not current.zip:
-            problems["formats"] = "in-person sessions need an office ZIP code on file; ask your coordinator to add it"
+        _check_profile(current, cleaned, problems)
         if problems:
-            raise InvalidInput("Some profile fields are missing or invalid.", fields=problems)
-        changed = [name for name, value in cleaned.items() if getattr(current, name) != value]
-        for name in changed:
-            setattr(current, name, cleaned[name])
+            raise InvalidInput.for_fields(problems, summary="Some profile fields are missing or invalid",
+                                          listing="names_and_problems")
+        changed = {name: (getattr(current, name), value) for name, value in cleaned.items()
+                   if getattr(current, name) != value}
+        for name, (_, value) in changed.items():
+            setattr(current, name, value)
         if changed:
             current.save(update_fields=[*changed, "updated_at"])
+            profile_change_record(provider=current, changes=changed, by=by or current.user,
+                                  source=_change_source(by, source))
+    return current
+
+
+def _photo_by(by: User | None, provider: Provider) -> User | None:
+    return by if by is not None else provider.user
+
+
+def provider_photo_set(*, provider: Provider, file: IO[bytes], size: int | None = None,
+                       by: User | None = None, source: ChangeSource | None = None) -> Provider:
+    """Replace (or add) a provider's photo with an uploaded file, handled as untrusted
+    (carematch/directory/photos.py): decoded, checked, stripped of every metadata and stored
+    re-encoded at two sizes under new random names. The old files are deleted once the change
+    is committed; the change is recorded in the provider's history.
+
+    A file that is not a photo carematch keeps raises InvalidInput naming `photo`; nothing is
+    stored then."""
+    try:
+        data = photos.read_limited(file, size=size)
+        encoded = photos.reencode(data)
+    except photos.PhotoRejected as exc:
+        problem = f"This file {exc}"
+        raise InvalidInput(f"The photo was not saved: {problem[:1].lower()}{problem[1:]}.",
+                           fields={"photo": problem}) from None
+    large, small = photos.store(encoded)
+    try:
+        with transaction.atomic():
+            current = Provider.objects.select_for_update().get(pk=provider.pk)
+            old = (current.photo, current.photo_small)
+            current.photo, current.photo_small = large, small
+            current.save(update_fields=["photo", "photo_small", "updated_at"])
+            who = _photo_by(by, current) if source is None else by
+            profile_change_record(provider=current, changes={"photo": (old[0], large)},
+                                  by=who, source=_change_source(by, source))
+            transaction.on_commit(lambda: photos.delete(*old))
+    except BaseException:
+        photos.delete(large, small)
+        raise
+    return current
+
+
+def provider_photo_remove(*, provider: Provider, by: User | None = None) -> Provider:
+    """Remove a provider's photo (their initials are shown instead); recorded in the history,
+    and the files deleted once the change is committed. Nothing changes when there is none."""
+    with transaction.atomic():
+        current = Provider.objects.select_for_update().get(pk=provider.pk)
+        if not current.photo:
+            return current
+        old = (current.photo, current.photo_small)
+        current.photo = current.photo_small = ""
+        current.save(update_fields=["photo", "photo_small", "updated_at"])
+        profile_change_record(provider=current, changes={"photo": (old[0], "")}, by=_photo_by(by, current),
+                              source=_change_source(by, None))
+        transaction.on_commit(lambda: photos.delete(*old))
     return current
 
 

@@ -21,6 +21,14 @@ from carematch.lib.timezones import is_time_zone
 from .records import FieldProblem, LicenseRecord, ProviderRecord, WindowRecord
 
 MAX_SELF_PAY = 10_000
+# What a profile may hold (the issue's limits): the provider's own words are read in full, so
+# they are kept short enough to be read.
+MAX_BIO_CHARS = 1500
+MAX_FIRST_SESSION_CHARS = 600
+MAX_PRONOUNS_CHARS = 40
+MAX_EDUCATION_CHARS = 300
+MAX_SPECIALTIES = 3
+MAX_YEARS_IN_PRACTICE = 80
 MAX_NOTICE_HOURS = 24 * 14
 EMAIL_MAX_LENGTH = 254  # the column's length; addresses up to 320 characters pass Django's validator
 _CREDENTIAL = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,11}$")
@@ -117,6 +125,55 @@ def clean_slugs(kind: str, items: Iterable[str], *, required: bool) -> tuple[str
     if required and not result:
         raise FieldError(f"at least one {noun} is required")
     return tuple(result)
+
+
+def clean_text(value: str, *, limit: int, one_line: bool = False) -> str:
+    """Text a provider wrote: trimmed (and, with `one_line`, its whitespace made single
+    spaces); refused when longer than `limit` characters."""
+    text = " ".join(value.split()) if one_line else value.strip()
+    if len(text) > limit:
+        raise FieldError(f"is longer than {limit:,} characters ({len(text):,})")
+    return text
+
+
+def clean_communities(items: Iterable[str]) -> tuple[str, ...]:
+    result: list[str] = []
+    for item in items:
+        slug = item.strip().lower()
+        if not slug:
+            continue
+        if slug not in vocab.COMMUNITIES:
+            raise FieldError(f"unknown community '{item.strip()}'")
+        if slug not in result:
+            result.append(slug)
+    return tuple(result)
+
+
+def clean_specialties(items: Iterable[str], *, concerns: Iterable[str]) -> tuple[str, ...]:
+    """Up to MAX_SPECIALTIES of the provider's own concerns, in the order given."""
+    own = set(concerns)
+    result: list[str] = []
+    for item in items:
+        slug = item.strip().lower()
+        if not slug:
+            continue
+        if slug not in vocab.CONCERNS:
+            raise FieldError(f"unknown concern '{item.strip()}'")
+        if slug not in own:
+            raise FieldError(f"'{vocab.CONCERNS[slug]}' is not one of the concerns you help with; "
+                             "add it to those first")
+        if slug not in result:
+            result.append(slug)
+    if len(result) > MAX_SPECIALTIES:
+        raise FieldError(f"choose at most {MAX_SPECIALTIES} specialties ({len(result)} chosen)")
+    return tuple(result)
+
+
+def clean_optional_number(value: str | int | None, *, what: str, maximum: int) -> int | None:
+    """A whole number from 0 to `maximum`, or None when blank."""
+    if value is None or not str(value).strip():
+        return None
+    return clean_whole_number(value, what=what, maximum=maximum)
 
 
 def clean_whole_number(value: str | int, *, what: str, maximum: int) -> int:
@@ -295,8 +352,10 @@ def build_provider_record(values: Mapping[str, Any]) -> tuple[ProviderRecord | N
     if len(address) > 200:
         problems.append(FieldProblem("address", "is longer than 200 characters"))
     bio = str(values.get("bio", "")).strip()
-    if len(bio) > 5000:
-        problems.append(FieldProblem("bio", "is longer than 5,000 characters"))
+    try:
+        clean_text(bio, limit=MAX_BIO_CHARS)
+    except FieldError as exc:
+        problems.append(FieldProblem("bio", str(exc)))
 
     licenses = tuple(dict.fromkeys(values.get("licenses", ())))
     if not licenses:

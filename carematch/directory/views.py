@@ -9,7 +9,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,11 +21,12 @@ from carematch.lib import vocab
 from carematch.lib.errors import DomainError, NotFound
 from carematch.lib.timezones import clock_label, day_label, moment_label, zone
 
-from . import roster, selectors, services
+from . import photos, roster, selectors, services
 from .forms import (
     DAY_CHOICES,
     DirectorySearchForm,
     LicenseStatusForm,
+    PhotoForm,
     ProviderProfileForm,
     RosterImportForm,
     TimeOffForm,
@@ -33,8 +35,10 @@ from .forms import (
 )
 from .models import (
     AvailabilityWindow,
+    ChangeSource,
     License,
     LicenseStatus,
+    ProfileChange,
     Provider,
     VerificationSource,
     match_unverified_licenses,
@@ -150,20 +154,30 @@ def public_profile(request: HttpRequest, provider_id: int, *, openings: Openings
     if provider.accepting_new:
         starts = list(openings(provider=provider, start=now, end=now + OPENINGS_AHEAD, now=now))
         days = opening_days(starts[:OPENINGS_SHOWN], shown_zone)
-    licensed_in = sorted({
-        vocab.STATES.get(lic.state, lic.state) for lic in provider.licenses_valid_on(timezone.localdate())
-    })
+    today = timezone.localdate()
+    licenses = [
+        {"state": vocab.STATES.get(lic.state, lic.state), "type": lic.license_type,
+         "verified": lic.status == LicenseStatus.VERIFIED}
+        for lic in provider.licenses.all() if lic.in_force_on(today)
+    ]
+    specialties = [slug for slug in provider.specialties if slug in provider.concerns]
     context = {
         "provider": provider,
         "initials": _initials(provider),
+        "photo_url": photos.url(provider.photo),
         "taxonomy": vocab.TAXONOMY.get(provider.taxonomy, ""),
-        "concerns": vocab.labels(vocab.CONCERNS, provider.concerns),
-        "approaches": vocab.labels(vocab.APPROACHES, provider.approaches),
+        "specialties": vocab.labels(vocab.CONCERNS, specialties),
+        "concerns": vocab.labels(vocab.CONCERNS, [slug for slug in provider.concerns if slug not in specialties]),
+        "approaches": [
+            (vocab.APPROACHES.get(slug, slug), vocab.APPROACH_EXPLANATIONS.get(slug, ""))
+            for slug in provider.approaches
+        ],
+        "communities": vocab.labels(vocab.COMMUNITIES, provider.communities),
         "populations": vocab.labels(vocab.POPULATIONS, provider.populations),
         "languages": [vocab.language_name(code) for code in provider.languages],
         "formats": vocab.labels(vocab.FORMATS, provider.formats),
         "insurance": vocab.labels(vocab.PAYERS, provider.insurance),
-        "licensed_in": licensed_in,
+        "licenses": licenses,
         "opening_days": days,
         "zone_name": _zone_name(shown_zone),
         "viewer_zone": viewer is not None,
@@ -173,21 +187,83 @@ def public_profile(request: HttpRequest, provider_id: int, *, openings: Openings
 
 # --- Provider self-service ---------------------------------------------------------------------
 
+def _save_profile(request: AuthedHttpRequest, provider: Provider) -> ProviderProfileForm | None:
+    """The profile form of a POST, saved for `provider` by whoever is signed in; None when it
+    was saved, else the form with its problems."""
+    form = ProviderProfileForm(request.POST, provider=provider)
+    if form.is_valid():
+        try:
+            services.provider_profile_update(provider=provider, by=request.user, **form.profile_changes())
+        except DomainError as exc:
+            add_service_errors(form, exc)
+        else:
+            return None
+    return form
+
+
+def _save_photo(request: AuthedHttpRequest, provider: Provider) -> PhotoForm | None:
+    """The photo of a POST, stored for `provider`; None when it was, else the form with its problem."""
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["photo"]
+        try:
+            services.provider_photo_set(provider=provider, file=upload, size=upload.size, by=request.user)
+        except DomainError as exc:
+            add_service_errors(form, exc)
+        else:
+            return None
+    return form
+
+
+@require_http_methods(["GET", "HEAD"])
+def photo(request: HttpRequest, name: str) -> HttpResponseBase:
+    """A stored photo, by its random name. The name changes whenever the photo does, so
+    browsers and proxies may keep it for a year; it is always a JPEG carematch encoded."""
+    stored = photos.open_stored(name)
+    if stored is None:
+        raise Http404("No such photo.")
+    response = FileResponse(stored, content_type=photos.CONTENT_TYPE)
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 @provider_page
 def my_profile(request: AuthedHttpRequest, provider: Provider) -> HttpResponse:
     if request.method == "POST":
-        form = ProviderProfileForm(request.POST, provider=provider)
-        if form.is_valid():
-            try:
-                services.provider_profile_update(provider=provider, **form.profile_changes())
-            except DomainError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, "Your profile is saved.")
-                return redirect("directory:my_profile")
+        saved = _save_profile(request, provider)
+        if saved is None:
+            messages.success(request, "Your profile is saved.")
+            return redirect("directory:my_profile")
+        form = saved
     else:
         form = ProviderProfileForm(provider=provider)
+    return _my_profile_page(request, provider, form=form)
+
+
+@require_POST
+@provider_page
+def my_photo(request: AuthedHttpRequest, provider: Provider) -> HttpResponse:
+    form = _save_photo(request, provider)
+    if form is None:
+        messages.success(request, "Your photo is saved.")
+        return redirect("directory:my_profile")
+    return _my_profile_page(request, provider, form=ProviderProfileForm(provider=provider), photo_form=form)
+
+
+@require_POST
+@provider_page
+def my_photo_remove(request: AuthedHttpRequest, provider: Provider) -> HttpResponse:
+    services.provider_photo_remove(provider=provider, by=request.user)
+    messages.success(request, "Your photo is removed. Your initials are shown instead.")
+    return redirect("directory:my_profile")
+
+
+def _my_profile_page(request: AuthedHttpRequest, provider: Provider, *, form: ProviderProfileForm,
+                     photo_form: PhotoForm | None = None) -> HttpResponse:
+    provider.refresh_from_db(fields=["photo", "photo_small"])
     today, match_unverified = timezone.localdate(), match_unverified_licenses()
     licenses = [
         LicenseLine(lic, vocab.STATES.get(lic.state, lic.state),
@@ -199,6 +275,9 @@ def my_profile(request: AuthedHttpRequest, provider: Provider) -> HttpResponse:
     context = {
         "provider": provider,
         "form": form,
+        "photo_form": photo_form or PhotoForm(),
+        "photo_url": photos.url(provider.photo),
+        "initials": _initials(provider),
         "licenses": licenses,
         "waiting": waiting,
         "waiting_in": " and ".join([", ".join(states[:-1]), states[-1]] if len(states) > 1 else states),
@@ -329,17 +408,107 @@ def staff_directory(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "directory/staff_directory.html", context)
 
 
+def _change_lines(change: ProfileChange) -> list[str]:
+    """What one change did, a line per field, for coordinators."""
+    lines = []
+    for name, values in change.changes.items():
+        label = _FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+        old, new = values.get("old"), values.get("new")
+        if name == "photo":
+            lines.append("Photo added" if not old else "Photo removed" if not new else "Photo replaced")
+        elif old is None and new is None:
+            lines.append(f"{label} changed")
+        else:
+            lines.append(f"{label}: {_value_text(old)} → {_value_text(new)}")
+    return lines
+
+
+_FIELD_LABELS = {
+    "bio": "Personal statement", "first_session": "First session", "self_pay_rate": "Self-pay rate",
+    "sliding_scale_min": "Sliding scale from", "sliding_scale_max": "Sliding scale up to",
+    "accepting_new": "Taking new clients", "min_notice_hours": "Minimum notice", "works_holidays": "Works holidays",
+}
+
+
+def _value_text(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    text = str(value)
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+def _who(change: ProfileChange) -> str:
+    if change.source in (ChangeSource.PROVIDER, ChangeSource.COORDINATOR):
+        email = change.by.email if change.by else change.by_email
+        return f"{email or 'an account since removed'} ({ChangeSource(change.source).label})"
+    return ChangeSource(change.source).label
+
+
 @require_http_methods(["GET", "HEAD"])
 @staff_only
 def staff_provider(request: AuthedHttpRequest, provider_id: int) -> HttpResponse:
     provider = selectors.provider_for_staff(provider_id=provider_id)
     if provider is None:
         raise Http404("No provider with that id.")
+    return _staff_provider_page(request, provider)
+
+
+@require_POST
+@staff_only
+def staff_provider_profile(request: AuthedHttpRequest, provider_id: int) -> HttpResponse:
+    provider = selectors.provider_for_staff(provider_id=provider_id)
+    if provider is None:
+        raise Http404("No provider with that id.")
+    form = _save_profile(request, provider)
+    if form is None:
+        messages.success(request, f"The profile of {provider.first_name} {provider.last_name} is saved.")
+        return redirect("directory:staff_provider", provider_id=provider.pk)
+    return _staff_provider_page(request, provider, form=form)
+
+
+@require_POST
+@staff_only
+def staff_provider_photo(request: AuthedHttpRequest, provider_id: int) -> HttpResponse:
+    provider = selectors.provider_for_staff(provider_id=provider_id)
+    if provider is None:
+        raise Http404("No provider with that id.")
+    form = _save_photo(request, provider)
+    if form is None:
+        messages.success(request, "The photo is saved.")
+        return redirect("directory:staff_provider", provider_id=provider.pk)
+    return _staff_provider_page(request, provider, photo_form=form)
+
+
+@require_POST
+@staff_only
+def staff_provider_photo_remove(request: AuthedHttpRequest, provider_id: int) -> HttpResponse:
+    provider = selectors.provider_for_staff(provider_id=provider_id)
+    if provider is None:
+        raise Http404("No provider with that id.")
+    services.provider_photo_remove(provider=provider, by=request.user)
+    messages.success(request, "The photo is removed; the provider's initials are shown instead.")
+    return redirect("directory:staff_provider", provider_id=provider.pk)
+
+
+def _staff_provider_page(request: AuthedHttpRequest, provider: Provider, *, form: ProviderProfileForm | None = None,
+                         photo_form: PhotoForm | None = None) -> HttpResponse:
+    provider.refresh_from_db(fields=["photo", "photo_small"])
     tz = zone(provider.timezone)
     today, match_unverified = timezone.localdate(), match_unverified_licenses()
     context = {
         "provider": provider,
         "initials": _initials(provider),
+        "photo_url": photos.url(provider.photo),
+        "form": form or ProviderProfileForm(provider=provider),
+        "photo_form": photo_form or PhotoForm(),
+        "history": [
+            {"change": change, "who": _who(change), "lines": _change_lines(change)}
+            for change in selectors.profile_history(provider_id=provider.pk)
+        ],
         "taxonomy": vocab.TAXONOMY.get(provider.taxonomy, provider.taxonomy),
         "gender": vocab.GENDERS.get(provider.gender, provider.gender),
         "concerns": vocab.labels(vocab.CONCERNS, provider.concerns),

@@ -6,8 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from django.core.files.storage import InvalidStorageError, storages
-
+from carematch.directory import photos
 from carematch.directory.models import Provider
 from carematch.lib import vocab
 
@@ -31,15 +30,9 @@ def first_line(statement: str, *, limit: int = FIRST_LINE_CHARS) -> str:
 
 
 def photo_url(name: str) -> str | None:
-    """Where a stored photo is served from: the `photos` storage when the deployment has one,
-    else the default storage; None when there is no photo."""
-    if not name:
-        return None
-    try:
-        storage = storages["photos"]
-    except InvalidStorageError:
-        storage = storages["default"]
-    return storage.url(name)
+    """Where a stored photo is served (the directory serves them, whatever the storage); None
+    when there is no photo."""
+    return photos.url(name)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -66,6 +67,9 @@ os.environ.setdefault("CAREMATCH_DEBUG", "1")
 os.environ.setdefault("CAREMATCH_SECRET_KEY", "test-only-key-" + "x7Rq2" * 10)
 # A fixed Fernet key for tests only (32 bytes, url-safe base64); never a deployment's key.
 os.environ.setdefault("CAREMATCH_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWZlcm5ldC1rZXktMzItYnl0ZXMhISE=")
+# Uploaded photos go to a folder of this session's own, removed when it ends.
+_MEDIA_ROOT = tempfile.mkdtemp(prefix="carematch-test-media-")
+os.environ["CAREMATCH_MEDIA_ROOT"] = _MEDIA_ROOT
 POSTGRES_URL = os.environ.get("CAREMATCH_TEST_POSTGRES_URL", "")
 ON_POSTGRES = os.environ.get("CAREMATCH_TEST_DATABASE") == "postgres"
 STRICT = os.environ.get("CAREMATCH_TEST_STRICT") == "1"
@@ -131,6 +135,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     global _travel, _clock
+    shutil.rmtree(_MEDIA_ROOT, ignore_errors=True)
     if _travel is not None:
         _travel.stop()
     _travel = _clock = None

@@ -29,6 +29,7 @@ No answer anywhere may be a 500.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,6 +115,9 @@ PROVIDERS_AND_STAFF = Policy("providers (their own clients) and staff", PROVIDER
 CLIENTS_ONLY = Policy("clients, for themselves", CLIENTS)
 CLIENT_OWN = Policy("a client's own record, under the client's own pages", CLIENTS, sees=frozenset({CLIENT_A}))
 PROVIDER_OWN = Policy("a provider's own record (hours, time off)", PROVIDERS, sees=frozenset({PROVIDER_A}))
+# Profiles are public, so another provider is refused (403) rather than told it is not there.
+PROVIDER_SELF_OR_STAFF = Policy("a provider's own profile: the provider themself, or staff", PROVIDERS | STAFF,
+                                acts=frozenset({PROVIDER_A}) | STAFF)
 CARE_TEAM = Policy("the client's record: the client, their provider, staff", SIGNED_IN, sees=CARE_TEAM_OF_A)
 CARE_PLANNERS = Policy("seen by the care team; changed by the client and their provider", SIGNED_IN,
                        sees=CARE_TEAM_OF_A, acts=frozenset({CLIENT_A, PROVIDER_A}))
@@ -183,6 +187,9 @@ POLICY: dict[str, Page] = {
     # directory
     "directory:public_profile": Page(PUBLIC),
     "directory:my_profile": Page(PROVIDERS_ONLY),
+    "directory:my_photo": Page(PROVIDERS_ONLY, "POST"),
+    "directory:my_photo_remove": Page(PROVIDERS_ONLY, "POST"),
+    "directory:photo": Page(PUBLIC),
     "directory:my_availability": Page(PROVIDERS_ONLY),
     "directory:window_add": Page(PROVIDERS_ONLY, "POST"),
     "directory:window_remove": Page(PROVIDER_OWN, "POST"),
@@ -191,6 +198,9 @@ POLICY: dict[str, Page] = {
     "directory:staff_directory": Page(STAFF_ONLY),
     "directory:roster_import": Page(STAFF_ONLY),
     "directory:staff_provider": Page(STAFF_ONLY),
+    "directory:staff_provider_profile": Page(STAFF_ONLY, "POST"),
+    "directory:staff_provider_photo": Page(STAFF_ONLY, "POST"),
+    "directory:staff_provider_photo_remove": Page(STAFF_ONLY, "POST"),
     "directory:licenses_expiring": Page(STAFF_ONLY),
     "directory:license_status": Page(STAFF_ONLY, "POST"),
     # matching and booking
@@ -274,6 +284,8 @@ API_POLICY: dict[str, Policy] = {
     "GET /api/v1/users/{user_id}": STAFF_ONLY,
     "GET /api/v1/providers": ANY_SIGNED_IN,
     "GET /api/v1/providers/{provider_id}": ANY_SIGNED_IN,
+    "POST /api/v1/providers/{provider_id}/photo": PROVIDER_SELF_OR_STAFF,
+    "DELETE /api/v1/providers/{provider_id}/photo": PROVIDER_SELF_OR_STAFF,
     "GET /api/v1/providers/{provider_id}/openings": ANY_SIGNED_IN,
     "POST /api/v1/licenses/{license_id}/status": STAFF_ONLY,
     "POST /api/v1/clients": STAFF_ONLY,
@@ -318,6 +330,8 @@ API_BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
     "POST /api/v1/users": lambda w: {"email": "new.person@example.test", "role": "client"},
     "POST /api/v1/me/close": lambda w: {"password": "not the password", "confirmation": "close my account"},
     "POST /api/v1/licenses/{license_id}/status": lambda w: {"status": "verified"},
+    # sent as multipart/form-data, as its document declares (see ask())
+    "POST /api/v1/providers/{provider_id}/photo": lambda w: {"photo": w.ids["photo_png"]},
     "POST /api/v1/clients": lambda w: {
         "email": "new.client@example.test", "first_name": "Riley", "last_name": "Example",
         "date_of_birth": "1991-02-03", "state": "CO", "zip": "80202", "timezone": "America/Denver",
@@ -488,6 +502,9 @@ def build_world() -> World:
     crisis = scheduling.crisis_request_create(channel="page", name="Ash", phone="(303) 555-0142", state="CO",
                                               client=client_a)
 
+    from carematch.directory.services import provider_photo_set
+
+    with_photo = provider_photo_set(provider=provider_a, file=io.BytesIO(_png()))
     users = {
         CLIENT_A: client_a.user, CLIENT_B: client_b.user, PROVIDER_A: provider_a.user,
         PROVIDER_B: provider_b.user, PROVIDER_RELEASED: provider_released.user, COORDINATOR: coordinator,
@@ -507,8 +524,10 @@ def build_world() -> World:
             "time_off_id": TimeOffFactory(provider=provider_a).pk,
             "license_id": provider_a.licenses.order_by("id").first().pk,
             "slug": "safety",
+            "photo_png": _png(),
         },
         by_name={
+            "directory:photo": {"name": with_photo.photo},
             "scheduling:calendar_feed": {"token": feed_token},
             # The emailed link's page answers everyone alike (a used or unknown link says so).
             "accounts:signup_confirm": {"token": "an-emailed-link-that-was-never-sent"},
@@ -519,6 +538,14 @@ def build_world() -> World:
             },
         },
     )
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (120, 90), (40, 110, 160)).save(out, format="PNG")
+    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -564,6 +591,12 @@ def ask(endpoint: Endpoint, role: str, world: World) -> Any:
             return http.get(path, **headers)
         body_for = API_BODIES.get(endpoint.key)
         body = body_for(world) if body_for else None
+        if body is not None and "multipart/form-data" in OPERATIONS[endpoint.key].get("requestBody", {}).get(
+                "content", {}):
+            from django.core.files.uploadedfile import SimpleUploadedFile
+
+            files = {name: SimpleUploadedFile(f"{name}.png", value, "image/png") for name, value in body.items()}
+            return http.post(path, files, **headers)
         return http.generic(endpoint.method, path, data=b"" if body is None else _json(body),
                             content_type="application/json", **headers)
     if role != ANON:

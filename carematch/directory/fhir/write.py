@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import AvailabilityWindow, License, Provider, VerificationSource
+from ..models import AvailabilityWindow, ChangeSource, License, Provider, VerificationSource
 from ..records import ProviderRecord
 from ..services import PROVIDER_FIELDS, licenses_set_statuses, provider_profile_update, providers_upsert
 from .map import MappedProvider, bundle_to_records
@@ -63,7 +63,8 @@ def _apply_works_holidays(providers: Sequence[tuple[MappedProvider, ProviderReco
     for chunk in _chunks(sorted(wanted)):
         for provider in Provider.objects.filter(npi__in=chunk).order_by("npi"):
             if provider.works_holidays != wanted[provider.npi]:
-                provider_profile_update(provider=provider, works_holidays=wanted[provider.npi])
+                provider_profile_update(provider=provider, works_holidays=wanted[provider.npi],
+                                        source=ChangeSource.FHIR)
 
 
 def bundle_import(*, data: Mapping[str, Any], now: dt.datetime | None = None) -> FhirImportReport:

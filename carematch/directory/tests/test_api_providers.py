@@ -78,17 +78,66 @@ def test_filters_combine(client, network):
     assert names(client.get("/api/v1/providers?concern=ANXIETY&accepting_new=true", **headers)) == ["Ada", "Cy", "Di"]
 
 
-def test_licenses_are_shown_to_coordinators_only(client, network):
-    pid = network["denver"].id
-    as_client = client.get(f"/api/v1/providers/{pid}", **auth_header(UserFactory(role=Role.CLIENT))).json()
-    assert "licenses" not in as_client
-    as_provider = client.get(f"/api/v1/providers/{pid}", **auth_header(UserFactory(role=Role.PROVIDER))).json()
-    assert "licenses" not in as_provider
-    staff = client.get(f"/api/v1/providers/{pid}", **auth_header(UserFactory(role=Role.COORDINATOR))).json()
-    assert staff["licenses"] == [
+def test_licenses_with_numbers_are_listed_to_coordinators_only(client, network):
+    npi = network["denver"].npi
+    as_client = client.get(f"/api/v1/providers?npi={npi}", **auth_header(UserFactory(role=Role.CLIENT))).json()
+    assert "licenses" not in as_client["items"][0]
+    staff = client.get(f"/api/v1/providers?npi={npi}", **auth_header(UserFactory(role=Role.COORDINATOR))).json()
+    assert staff["items"][0]["licenses"] == [
         {"id": network["denver"].licenses.get().id, "state": "CO", "license_type": "LPC", "number": "CO-1",
          "expires": network["denver"].licenses.get().expires.isoformat(), "status": "verified"}
     ]
+
+
+PROFILE_KEYS = {
+    "id", "npi", "name", "credentials", "pronouns", "photo_url", "statement", "first_session", "specialties",
+    "concerns", "approaches", "communities", "languages", "formats", "licenses", "self_pay_rate", "sliding_scale",
+    "insurance", "accepting_new",
+}
+
+
+@pytest.mark.parametrize("role", [Role.CLIENT, Role.PROVIDER, Role.COORDINATOR])
+def test_one_provider_is_their_public_profile_and_nothing_else(client, role):
+    today = timezone.localdate()
+    provider = ProviderFactory(
+        first_name="Dana", last_name="Ruiz", credentials=["LCSW"], pronouns="she/her", bio="I listen first.",
+        first_session="We talk about what brings you.", concerns=["anxiety", "grief", "trauma"],
+        specialties=["grief"], approaches=["cbt", "emdr"], communities=["bipoc"], languages=["en", "es"],
+        formats=["telehealth"], insurance=["aetna"], self_pay_rate=150, sliding_scale_min=60,
+        sliding_scale_max=120, email="dana.private@example.test",
+    )
+    LicenseFactory(provider=provider, state="CO", license_type="LCSW", number="CO-SECRET")
+    LicenseFactory(provider=provider, state="NM", license_type="LCSW", status=LicenseStatus.UNVERIFIED)
+    LicenseFactory(provider=provider, state="WY", status=LicenseStatus.REJECTED)
+    LicenseFactory(provider=provider, state="UT", expires=today - dt.timedelta(days=1))
+
+    response = client.get(f"/api/v1/providers/{provider.pk}", **auth_header(UserFactory(role=role)))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == PROFILE_KEYS
+    assert body == {
+        "id": provider.pk, "npi": provider.npi, "name": "Dana Ruiz", "credentials": ["LCSW"], "pronouns": "she/her",
+        "photo_url": None, "statement": "I listen first.", "first_session": "We talk about what brings you.",
+        "specialties": ["grief"], "concerns": ["anxiety", "grief", "trauma"],
+        "approaches": [
+            {"slug": "cbt", "label": "Cognitive behavioural therapy (CBT)",
+             "explanation": "Noticing the thoughts and habits that keep you stuck, and practising new ones."},
+            {"slug": "emdr", "label": "EMDR", "explanation": body["approaches"][1]["explanation"]},
+        ],
+        "communities": ["bipoc"], "languages": ["en", "es"], "formats": ["telehealth"],
+        "licenses": [{"state": "CO", "type": "LCSW", "verified": True},
+                     {"state": "NM", "type": "LCSW", "verified": False}],
+        "self_pay_rate": 150, "sliding_scale": {"min": 60, "max": 120}, "insurance": ["aetna"], "accepting_new": True,
+    }
+    assert body["approaches"][1]["explanation"]
+    assert "CO-SECRET" not in response.content.decode() and "dana.private" not in response.content.decode()
+
+
+def test_a_profile_without_a_sliding_scale_says_null(client):
+    provider = ProviderFactory()
+    body = client.get(f"/api/v1/providers/{provider.pk}", **auth_header(UserFactory())).json()
+    assert body["sliding_scale"] is None and body["photo_url"] is None
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,7 @@ def test_seeding_twice_creates_once_and_links_the_demo_provider_account():
     provider_user = next(u for u, _ in seed_demo_accounts() if u.role == Role.PROVIDER)
     first = seed_demo_network(count=40, seed=3, today=TODAY, provider_account=provider_user)
     second = seed_demo_network(count=40, seed=3, today=TODAY, provider_account=provider_user)
-    assert first == "Demo network: 40 providers created, 0 updated."
+    assert first == "Demo network: 40 providers created, 0 updated; 40 drawn avatars."
     assert second == "Demo network already present (40 providers); left as it is."
     assert Provider.objects.count() == 40
     assert Provider.objects.get(user=provider_user).npi == demo_records(count=1, seed=3, today=TODAY)[0].npi
@@ -126,3 +126,37 @@ def test_a_network_seeded_before_demo_licenses_came_verified_has_them_verified_o
     assert License.objects.filter(verification_source=VerificationSource.DEMO).count() == should
     again = seed_demo_network(count=30, seed=4, today=TODAY)
     assert again == "Demo network already present (30 providers); left as it is."
+
+
+@pytest.mark.django_db
+def test_demo_providers_have_profiles_worth_reading_and_drawn_avatars_within_the_rules():
+    import io
+
+    from PIL import Image
+
+    from carematch.directory import photos
+    from carematch.directory.services import provider_profile_update
+
+    seed_demo_network(count=30, seed=5, today=TODAY)
+    providers = list(Provider.objects.order_by("npi"))
+    assert all(len(p.bio) <= 1500 and p.bio.startswith(tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) for p in providers)
+    assert all(p.first_session and p.education and p.years_in_practice for p in providers)
+    assert all(1 <= len(p.specialties) <= 3 and set(p.specialties) <= set(p.concerns) for p in providers)
+    assert any(p.sliding_scale_min is not None for p in providers)
+    assert any(p.communities for p in providers) and any(p.pronouns for p in providers)
+    for provider in providers:  # every profile passes the profile's own rules as it stands
+        provider_profile_update(provider=provider, **{
+            name: getattr(provider, name) for name in (
+                "bio", "pronouns", "first_session", "years_in_practice", "education", "specialties",
+                "communities", "sliding_scale_min", "sliding_scale_max")})
+        with photos.open_stored(provider.photo) as handle:
+            avatar = Image.open(io.BytesIO(handle.read()))
+        assert (avatar.format, avatar.size) == ("JPEG", (400, 400))
+    assert not dict(avatar.getexif())
+
+
+def test_demo_avatars_are_drawn_the_same_from_the_same_seed():
+    from carematch.directory.demo import demo_avatar
+
+    assert demo_avatar("Dana", "Ruiz", 3, 7) == demo_avatar("Dana", "Ruiz", 3, 7)
+    assert demo_avatar("Dana", "Ruiz", 3, 7) != demo_avatar("Sam", "Ruiz", 3, 7)

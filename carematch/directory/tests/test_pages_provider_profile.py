@@ -115,7 +115,7 @@ def test_saving_the_profile_changes_what_clients_see(client, provider):
         ({"self_pay_rate": "20000"}, "self_pay_rate", "more than the most allowed (10000 US dollars)"),
         ({"min_notice_hours": "-3"}, "min_notice_hours", "'-3' is not a whole number of hours"),
         ({"min_notice_hours": "400"}, "min_notice_hours", "more than the most allowed (336 hours)"),
-        ({"bio": "x" * 5001}, "bio", "Is longer than 5,000 characters"),
+        ({"bio": "x" * 1501}, "bio", "Is longer than 1,500 characters"),
         ({"concerns": ["anxiety", "astrology"]}, "concerns", "Select a valid choice."),
     ],
 )

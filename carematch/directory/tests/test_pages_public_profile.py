@@ -49,7 +49,7 @@ def test_anyone_sees_who_a_provider_is_and_what_they_offer_without_logging_in(cl
         "Taking new clients", "Colorado", "I work gently and at your pace.",
     ):
         assert text in html, text
-    assert re.search(r'<div class="avatar" aria-hidden="true">RA</div>', html)
+    assert re.search(r'<div class="avatar[^"]*" aria-hidden="true">RA</div>', html)
     assert html.index(CRISIS_LINE) < html.index("<main")
 
 
@@ -135,15 +135,16 @@ def test_a_provider_not_taking_new_clients_says_so_and_offers_no_openings(client
     assert shown_times(html) == []
 
 
-def test_only_licenses_that_count_today_are_named_as_states(client):
+def test_licenses_in_force_are_shown_with_whether_they_are_verified_and_no_others(client):
     provider = ProviderFactory()
-    LicenseFactory(provider=provider, state="CO")
+    LicenseFactory(provider=provider, state="CO", license_type="LPC")
     LicenseFactory(provider=provider, state="WY", status=LicenseStatus.REJECTED)
     LicenseFactory(provider=provider, state="UT", expires=timezone.localdate() - dt.timedelta(days=1))
-    LicenseFactory(provider=provider, state="NM", status=LicenseStatus.UNVERIFIED)
+    LicenseFactory(provider=provider, state="NM", license_type="LPC", status=LicenseStatus.UNVERIFIED)
     html = client.get(f"/providers/{provider.pk}/").content.decode()
-    assert "Colorado" in html
-    assert "Wyoming" not in html and "Utah" not in html and "New Mexico" not in html
+    assert "Colorado LPC · verified" in html
+    assert "New Mexico LPC · not yet verified" in html
+    assert "Wyoming" not in html and "Utah" not in html
 
 
 @pytest.mark.parametrize("path", ["/providers/999999/", "/providers/99999999999999999999999/", "/providers/0/"])
