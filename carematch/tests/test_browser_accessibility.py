@@ -172,6 +172,37 @@ def _questionnaire_with_errors(s: Scene) -> None:
     s.submit_with_errors("Send my answers")
 
 
+def _compare(s: Scene) -> None:
+    other = ProviderFactory(first_name="Kai", last_name="Moreno", concerns=["anxiety"], formats=["telehealth"],
+                            insurance=["aetna"], min_notice_hours=0, sliding_scale_min=60, sliding_scale_max=110,
+                            self_pay_rate=140, communities=["lgbtq_affirming"])
+    LicenseFactory(provider=other, state="CO", expires=timezone.localdate() + dt.timedelta(days=365))
+    for day in range(7):
+        WindowFactory(provider=other, weekday=day, start=dt.time(0), end=dt.time(23))
+    s.answered()
+    s.visit(f"/find/compare/?p={s.provider.pk}&p={other.pk}")
+    assert s.page.get_by_role("table").count(), "compare shows the two side by side"
+
+
+def _session_page(suffix: str) -> Callable[[Scene], None]:
+    def bring(s: Scene) -> None:
+        _session(s)
+        s.visit(s.page.url.rstrip("/") + "/" + suffix)
+    return bring
+
+
+def _cancelled(s: Scene) -> None:
+    _session(s)
+    s.visit(s.page.url.rstrip("/") + "/cancel/")
+    s.submit("Yes, cancel this session")
+
+
+def _lost_hold(s: Scene) -> None:
+    s.answered()
+    s.visit("/book/hold/999999/")
+    assert s.page.locator("h1").count(), "a lost hold gets a page of its own"
+
+
 PAGES: list[tuple[str, Callable[[Scene], None]]] = [
     ("home", lambda s: s.visit("/")),
     *[(f"intake step {step.slug}", _intake_step(step.slug)) for step in intake.STEPS],
@@ -181,6 +212,11 @@ PAGES: list[tuple[str, Callable[[Scene], None]]] = [
     ("booking", lambda s: s.visit(s.opening_url())),
     ("hold and sign-up", lambda s: s.hold()),
     ("booked session", _session),
+    ("compare", _compare),
+    ("cancel confirmation", _session_page("cancel/")),
+    ("session cancelled, next openings", _cancelled),
+    ("choose another time", _session_page("reschedule/")),
+    ("a hold that is not there", _lost_hold),
     ("log-in", lambda s: s.visit("/accounts/login/")),
     ("sign-up", lambda s: s.visit("/accounts/signup/")),
     ("access log", _audit_log),
