@@ -162,8 +162,10 @@ def delete(*names: str) -> None:
 
 def url(name: str, *, request: HttpRequest | None = None) -> str | None:
     """Where a stored photo is served (carematch serves them itself, whatever the storage), or
-    None when there is none; absolute when `request` is given."""
-    if not name:
+    None when there is none, or when the stored name is not one store() makes (such a file is
+    never served, so the page shows initials instead of a broken image); absolute when
+    `request` is given."""
+    if not name or not NAME.fullmatch(name):
         return None
     path = reverse("directory:photo", kwargs={"name": name})
     return request.build_absolute_uri(path) if request is not None else path

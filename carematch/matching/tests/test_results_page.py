@@ -77,11 +77,11 @@ def test_each_card_says_what_sets_the_provider_apart_and_the_shared_line_says_th
 
 
 def test_the_card_shows_a_photo_when_there_is_one_and_initials_otherwise(client):
-    therapist("Robin", photo="photos/robin.jpg", photo_small="photos/robin-96.jpg")
+    therapist("Robin", photo="RobinVale0123456789abc-400.jpg", photo_small="RobinVale0123456789abc-96.jpg")
     therapist("Kai")
     with_answers(client, payment=intake.PAYMENT_SELF)
     html = client.get("/find/results/").content.decode()
-    assert re.search(r'<img class="avatar avatar-photo" src="[^"]*photos/robin-96.jpg" alt=""', html)
+    assert re.search(r'<img class="avatar avatar-photo" src="/media/photos/RobinVale0123456789abc-96.jpg" alt=""', html)
     assert '<div class="avatar" aria-hidden="true">KE</div>' in html
     assert "$120 a session" in html
 
@@ -212,3 +212,11 @@ def test_looking_further_ahead_is_kept_with_the_answers(client):
     assert intake.match_request({**answers, "within_hours": 5000},
                                 now=dt.datetime(2026, 12, 7, tzinfo=dt.UTC)).within_hours == 48
     assert late.pk
+
+
+def test_a_stored_photo_name_carematch_did_not_make_shows_initials_not_an_error(client):
+    therapist("Robin", photo="photos/robin.jpg", photo_small="photos/robin-96.jpg")
+    with_answers(client, payment=intake.PAYMENT_SELF)
+    response = client.get("/find/results/")
+    assert response.status_code == 200
+    assert '<div class="avatar" aria-hidden="true">RE</div>' in response.content.decode()
