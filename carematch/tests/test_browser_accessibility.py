@@ -96,7 +96,8 @@ class Scene:
     def hold(self) -> None:
         """Hold the provider's first opening, signed out: the finish-booking (sign-up) page."""
         self.visit(self.opening_url())
-        formats = self.page.locator('main input[name="format"]')
+        # A format already known from the intake, or the only one offered, is a hidden field.
+        formats = self.page.locator('main input[name="format"][type="radio"]')
         if formats.count() and not self.page.locator('main input[name="format"]:checked').count():
             formats.first.check()
         self.submit("Hold this time and continue")
