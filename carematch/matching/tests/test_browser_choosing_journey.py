@@ -83,7 +83,7 @@ def walk_the_intake(page) -> None:
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
 def test_an_anxious_client_chooses_books_and_cancels_on_one_clock(chromium, live_server, tmp_path, viewport):
-    robin, kai = two_therapists_in_pacific_time()
+    robin, _kai = two_therapists_in_pacific_time()
     phone = viewport != "desktop"
     context = chromium.new_context(viewport=VIEWPORTS[viewport], base_url=live_server.url, is_mobile=phone,
                                    has_touch=phone, device_scale_factor=2 if phone else 1)
