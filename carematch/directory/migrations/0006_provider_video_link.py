@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from carematch.directory.version import version_triggers_operation
+
 
 class Migration(migrations.Migration):
 
@@ -21,4 +23,6 @@ class Migration(migrations.Migration):
             model_name='provider',
             constraint=models.CheckConstraint(condition=models.Q(('video_link', ''), ('video_link__startswith', 'https://'), _connector='OR'), name='provider_video_link_https'),
         ),
+        # Remaking the provider table on SQLite dropped its version triggers.
+        version_triggers_operation(),
     ]
