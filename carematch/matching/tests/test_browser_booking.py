@@ -181,7 +181,7 @@ def test_an_online_session_counts_down_to_its_room_then_hands_over_the_link(brow
     from django.utils import timezone
 
     settings.JITSI_DOMAIN, settings.JITSI_APP_ID = "meet.northside-practice.org", "carematch"
-    settings.JITSI_APP_SECRET = "a-browser-test-secret-of-32-chars"  # noqa: S105 - a test value
+    settings.JITSI_APP_SECRET = "a-browser-test-secret-of-32-chars"
     page = browser_page
     provider = weekday_provider(first_name="Dana", last_name="Rivers")
     client = ClientFactory(timezone="America/New_York")
