@@ -19,6 +19,12 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# The demo's video rooms: Jitsi Meet settings for meet.example.test, a name reserved for
+# examples (RFC 6761) that never connects. Join pages build real signed links to it and say
+# that it is an example; a real deployment sets its own domain, app id and secret.
+DEMO_VIDEO := CAREMATCH_JITSI_DOMAIN=meet.example.test CAREMATCH_JITSI_APP_ID=carematch-demo \
+	CAREMATCH_JITSI_APP_SECRET=demo-only-not-a-secret
+
 # The demo server runs with a task worker beside it, so appointment emails print to this
 # terminal; stopping the server (Ctrl-C) stops the worker too.
 demo: install
@@ -26,9 +32,9 @@ demo: install
 	CAREMATCH_DEBUG=1 $(BIN)/carematch seed_demo
 	@echo "carematch is serving at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
 	@echo "A task worker sends appointment emails; in the demo they are printed here."
-	@CAREMATCH_DEBUG=1 $(BIN)/carematch db_worker --no-reload --verbosity 0 & worker=$$!; \
+	@CAREMATCH_DEBUG=1 $(DEMO_VIDEO) $(BIN)/carematch db_worker --no-reload --verbosity 0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
-	CAREMATCH_DEBUG=1 $(BIN)/carematch runserver $(HOST):$(PORT)
+	CAREMATCH_DEBUG=1 $(DEMO_VIDEO) $(BIN)/carematch runserver $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

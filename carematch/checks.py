@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 SERVING_COMMANDS = frozenset({
@@ -63,3 +63,21 @@ def content_security_policy_check(app_configs: Any = None, **kwargs: Any) -> lis
         if list(directives.get(name) or []) != [value]:
             problems.append(f"The Content-Security-Policy must set {name} {value}.")
     return [Error(problem, id="carematch.E002") for problem in problems]
+
+
+@register(deploy=True)
+def video_service_check(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """Online sessions need a video room: Jitsi Meet (carematch/scheduling/video.py) or each
+    provider's own link. Without Jitsi, clients read "Your therapist will send you a link"."""
+    from carematch.scheduling.video import jitsi_missing_settings
+
+    missing = jitsi_missing_settings()
+    if not missing:
+        return []
+    if len(missing) == 3:
+        problem = ("No video service is configured: online sessions have no room unless the provider gave their own "
+                   "video link, and clients are told their therapist will send them one.")
+    else:
+        problem = f"Jitsi Meet is only partly configured ({', '.join(missing)} missing), so it is not used."
+    return [Warning(problem, hint="Set CAREMATCH_JITSI_DOMAIN, CAREMATCH_JITSI_APP_ID and CAREMATCH_JITSI_APP_SECRET "
+                                  "(Jitsi Meet with token authentication).", id="carematch.W020")]

@@ -8,6 +8,7 @@ production start without a real secret key refuses to run.
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 from pathlib import Path
 
@@ -271,12 +272,17 @@ _site_host = next((host.lstrip(".") for host in ALLOWED_HOSTS if host.strip(".*"
 SITE_URL = env.str(
     "CAREMATCH_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else f"https://{_site_host}"
 ).rstrip("/")
-# The join link of a telehealth session; {appointment_id} is replaced. The default is a
-# placeholder under the reserved .invalid domain, and emails say so until a practice
-# points this at its own video service.
-VIDEO_LINK_TEMPLATE = env.str(
-    "CAREMATCH_VIDEO_LINK_TEMPLATE", default="https://video.example.invalid/carematch/{appointment_id}"
-)
+# Online sessions run on Jitsi Meet with token authentication (carematch/scheduling/video.py):
+# the deployment's domain, and the app id and secret its prosody `token` authentication is
+# configured with. All three, or none: without them online sessions say "Your therapist will
+# send you a link" unless the provider gave their own video link, and `check --deploy` warns.
+JITSI_DOMAIN = env.str("CAREMATCH_JITSI_DOMAIN", default="").strip().lower()
+JITSI_APP_ID = env.str("CAREMATCH_JITSI_APP_ID", default="").strip()
+JITSI_APP_SECRET = env.str("CAREMATCH_JITSI_APP_SECRET", default="")
+if JITSI_DOMAIN and not re.fullmatch(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::[0-9]{1,5})?", JITSI_DOMAIN):
+    raise ImproperlyConfigured(
+        "CAREMATCH_JITSI_DOMAIN must be the Jitsi Meet host name alone, e.g. meet.example.org (no https://, no path)."
+    )
 
 # --- Crisis follow-up ------------------------------------------------------------------
 # When coordinators call back a person who asked to be contacted from the crisis page, in

@@ -20,7 +20,16 @@ from carematch.openapi import errors
 
 from . import photos, selectors, services
 from .models import LicenseStatus, Provider
-from .schemas import LicenseOut, LicenseStatusIn, PhotoOut, ProviderOut, ProviderPage, ProviderProfileOut
+from .schemas import (
+    LicenseOut,
+    LicenseStatusIn,
+    PhotoOut,
+    ProviderOut,
+    ProviderPage,
+    ProviderProfileOut,
+    VideoLinkIn,
+    VideoLinkOut,
+)
 
 router = Router(tags=["directory"])
 
@@ -172,3 +181,22 @@ def set_license_status(request: AuthedHttpRequest, license_id: RecordId, payload
     if license is None:
         raise Http404("No license with that id.")
     return services.license_set_status(license=license, status=payload.status, by=request.user)
+
+
+@router.put("/providers/{provider_id}/video-link", response={200: VideoLinkOut, **errors(403, 404, 422)})
+def set_provider_video_link(request: AuthedHttpRequest, provider_id: RecordId, payload: VideoLinkIn) -> Any:
+    """Set (or, with an empty string, remove) a provider's own video link: the provider
+    themself, or a coordinator, as on the profile page. Their online sessions' join pages then
+    hand over this link, to the session's two parties in its window, instead of a Jitsi Meet
+    room. Anything but a real https:// address with a host and no user name or password is
+    422 naming `video_link`."""
+    staff = policy.is_staff_member(request.user)
+    if not staff:
+        policy.require_role(request.user, Role.PROVIDER)
+    provider = selectors.provider_by_id(provider_id=provider_id, licenses=False)
+    if provider is None:
+        raise Http404("No provider with that id.")
+    if not staff and provider.user_id != request.user.pk:
+        raise Forbidden("You may change only your own video link.")
+    saved = services.provider_profile_update(provider=provider, by=request.user, video_link=payload.video_link)
+    return {"video_link": saved.video_link}

@@ -124,6 +124,14 @@ class ProviderProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     works_holidays = forms.BooleanField(label="Offer openings on US federal holidays", required=False)
+    video_link = forms.CharField(
+        label="Your own video link",
+        required=False,
+        help_text="Optional. An https:// address of your own video room, used for all your online sessions instead "
+                  "of carematch's video rooms. Clients get it only on their session's join page, shortly before the "
+                  "session. Leave blank to use carematch's.",
+        widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "off", "spellcheck": "false"}),
+    )
 
     def __init__(self, *args: Any, provider: Provider, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -148,6 +156,7 @@ class ProviderProfileForm(forms.Form):
                 "accepting_new": provider.accepting_new,
                 "min_notice_hours": provider.min_notice_hours,
                 "works_holidays": provider.works_holidays,
+                "video_link": provider.video_link,
             },
         )
         super().__init__(*args, **kwargs)

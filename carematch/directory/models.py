@@ -22,6 +22,9 @@ class Gender(models.TextChoices):
     NOT_STATED = "not_stated", GENDERS["not_stated"]
 
 
+VIDEO_LINK_MAX_LENGTH = 500
+
+
 class Provider(models.Model):
     """A licensed mental-health professional who can be matched and booked.
 
@@ -70,6 +73,11 @@ class Provider(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    video_link = models.URLField(
+        max_length=VIDEO_LINK_MAX_LENGTH, blank=True,
+        help_text="The provider's own video room (HTTPS), used for all their online sessions instead of carematch's "
+                  "Jitsi Meet rooms; handed over only on the join page, to the session's two parties, in its window.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -95,6 +103,10 @@ class Provider(models.Model):
                 | Q(latitude__isnull=False, longitude__isnull=False),
                 name="provider_location_complete",
             ),
+            # The one service checks the whole link (carematch/directory/validation.py); the
+            # database keeps at least anything but HTTPS out.
+            models.CheckConstraint(condition=Q(video_link="") | Q(video_link__startswith="https://"),
+                                   name="provider_video_link_https"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class LicenseOut(Schema):
@@ -87,3 +87,15 @@ class ProviderProfileOut(Schema):
 
 class PhotoOut(Schema):
     photo_url: str | None
+
+
+class VideoLinkIn(Schema):
+    video_link: str = Field(
+        description="An https:// address of the provider's own video room, used for all their online sessions "
+                    "instead of carematch's Jitsi Meet rooms; empty to remove it. No user name or password in it; "
+                    "at most 500 characters."
+    )
+
+
+class VideoLinkOut(Schema):
+    video_link: str

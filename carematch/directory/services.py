@@ -18,6 +18,7 @@ from carematch.lib.sessions import SESSION
 
 from . import photos, validation
 from .models import (
+    VIDEO_LINK_MAX_LENGTH,
     AvailabilityWindow,
     ChangeSource,
     License,
@@ -469,7 +470,7 @@ def provider_account_link(*, npi: str, user: User) -> bool:
 PROFILE_FIELDS = (
     "bio", "pronouns", "first_session", "years_in_practice", "education", "specialties", "concerns", "approaches",
     "communities", "populations", "languages", "formats", "insurance", "self_pay_rate", "sliding_scale_min",
-    "sliding_scale_max", "accepting_new", "min_notice_hours", "works_holidays",
+    "sliding_scale_max", "accepting_new", "min_notice_hours", "works_holidays", "video_link",
 )
 # Shown to anyone on the public profile, so their old and new values go into the history.
 PUBLIC_FIELDS = frozenset({
@@ -517,6 +518,8 @@ def _clean_profile_field(name: str, value: Any) -> Any:
         return validation.clean_optional_number(value, what="years", maximum=validation.MAX_YEARS_IN_PRACTICE)
     if name in {"accepting_new", "works_holidays"}:
         return validation.clean_bool(value)
+    if name == "video_link":
+        return validation.clean_video_link(value, limit=VIDEO_LINK_MAX_LENGTH)
     limit, one_line = _TEXT_LIMITS[name]
     return validation.clean_text(str(value), limit=limit, one_line=one_line)
 

@@ -9,10 +9,11 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import phonenumbers
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
 
 from carematch.lib import geo, npi, vocab
 from carematch.lib.languages import is_language
@@ -133,6 +134,36 @@ def clean_text(value: str, *, limit: int, one_line: bool = False) -> str:
     text = " ".join(value.split()) if one_line else value.strip()
     if len(text) > limit:
         raise FieldError(f"is longer than {limit:,} characters ({len(text):,})")
+    return text
+
+
+def clean_video_link(value: str, *, limit: int) -> str:
+    """A provider's own video room: a real https:// address with a host name, no user name or
+    password in it (anyone who sees the link would see them), at most `limit` characters.
+    Empty removes it."""
+    text = str(value).strip()
+    if not text:
+        return ""
+    if len(text) > limit:
+        raise FieldError(f"is longer than {limit:,} characters ({len(text):,})")
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in text):
+        raise FieldError("must be one web address with no spaces in it")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise FieldError("is not a web address carematch can open") from None
+    if parts.scheme.lower() != "https" or not text.lower().startswith("https://"):
+        raise FieldError("must start with https:// (a secure video link)")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise FieldError("must not contain a user name or password")
+    text = "https://" + text[len("https://"):]
+    try:
+        URLValidator(schemes=["https"])(text)
+    except ValidationError:
+        raise FieldError("is not a web address carematch can open, e.g. https://meet.example.org/your-room") from None
+    if not parts.hostname or "." not in parts.hostname:
+        raise FieldError("needs the video service's full host name, e.g. https://meet.example.org/your-room")
     return text
 
 

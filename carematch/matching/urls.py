@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import join_views, views
 
 app_name = "matching"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("sessions/<record_id:appointment_id>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("sessions/<record_id:appointment_id>/reschedule/", views.appointment_reschedule,
          name="appointment_reschedule"),
+    path("sessions/<record_id:appointment_id>/join/", join_views.appointment_join, name="appointment_join"),
 ]

@@ -29,8 +29,8 @@ from carematch.lib.ids import RecordId
 from carematch.lib.sessions import SESSION
 from carematch.openapi import answered_as, errors
 
-from . import calendar, selectors, services
-from .access_log import visible_appointment
+from . import calendar, selectors, services, video
+from .access_log import joining_party, visible_appointment
 from .models import Appointment, CrisisChannel, CrisisRequest, CrisisStatus
 from .schemas import (
     AppointmentIn,
@@ -44,6 +44,7 @@ from .schemas import (
     CrisisRequestOut,
     CrisisRequestsOut,
     HoldOut,
+    JoinOut,
     OpeningsOut,
     RescheduleIn,
 )
@@ -333,3 +334,24 @@ def record_crisis_outcome(request: AuthedHttpRequest, crisis_request_id: RecordI
         services.crisis_attempt_record(crisis_request=found, outcome=payload.outcome, note=payload.note,
                                        by=request.user)
     return _crisis_out(selectors.crisis_request_as_listed(crisis_request_id=found.pk), now=timezone.now())
+
+
+# --- Video rooms -------------------------------------------------------------------------------
+
+
+@router.get("/appointments/{appointment_id}/join", response={200: JoinOut, **errors(404, 409)})
+def join_appointment(request: AuthedHttpRequest, appointment_id: RecordId, response: HttpResponse) -> Any:
+    """The session's video room, for its two parties only (the client and the provider; anyone
+    else gets 404, recorded): from 10 minutes before the start to 30 minutes after the end.
+    On Jitsi Meet the address carries the caller's own signed token (the provider's makes
+    them the room's moderator). Outside the window: 409 `too_early` (with `opens_at` in
+    `fields`) or `closed`; a cancelled or in-person session: 409 `cancelled` or `in_person`;
+    an online session with no video service nor the provider's own link: 409 `no_video_link`
+    (the therapist sends the link themselves). Never cached."""
+    response["Cache-Control"] = "no-store"
+    appointment, party = joining_party(request, appointment_id)
+    join = video.join_for(appointment=appointment, party=party, now=timezone.now(), config=video.jitsi_config())
+    refusal = video.join_refusal(join)
+    if refusal is not None:
+        raise refusal
+    return {"url": join.url, "opens_at": join.opens_at, "closes_at": join.closes_at}

@@ -9,6 +9,7 @@ from icalendar import Calendar, Event, vText
 
 from carematch.lib.timezones import when_label, zone
 
+from . import video
 from .models import Appointment, Format, Status
 
 PRODID = "-//carematch//appointments//EN"
@@ -33,7 +34,16 @@ def appointment_event(appointment: Appointment, *, viewer_timezone: str) -> Even
     # calendar showing the summary alone (a widget, a printed agenda) still says it the same way.
     when = when_label(appointment.start, viewer_timezone)
     event.add("summary", f"Therapy session with {provider.display_name}, {when}")
-    event.add("description", f"{when}: {how.lower()} session with {provider.display_name}, booked through carematch.")
+    description = f"{when}: {how.lower()} session with {provider.display_name}, booked through carematch."
+    if appointment.format == Format.TELEHEALTH:
+        # The join page, never the room or a token: calendars are synced, shared and kept.
+        link, has_room = video.join_page(appointment)
+        if has_room:
+            description += f" Join from {link} (the room opens 10 minutes before the start)."
+            event.add("url", link)
+        else:
+            description += " The therapist sends the link to the video room."
+    event.add("description", description)
     if appointment.format == Format.IN_PERSON and provider.address:
         event.add("location", vText(f"{provider.address}, {provider.zip}"))
     event.add("status", "CANCELLED" if appointment.status == Status.CANCELLED else "CONFIRMED")

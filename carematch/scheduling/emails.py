@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -22,7 +21,7 @@ from carematch.accounts.models import STAFF_ROLES, Role
 from carematch.lib.timezones import when_label
 from carematch.measures.emails import with_questionnaire_link
 
-from . import feeds
+from . import feeds, video
 from .models import Appointment, Format
 from .reminders import reminder_promise
 
@@ -50,12 +49,7 @@ class Recipient:
     timezone: str
 
 
-def join_link(appointment: Appointment) -> tuple[str, bool]:
-    """The telehealth join link, and whether it is still the placeholder (a reserved
-    .invalid address that can never open)."""
-    link = settings.VIDEO_LINK_TEMPLATE.replace("{appointment_id}", str(appointment.pk))
-    host = (urlsplit(link).hostname or "").lower()
-    return link, host == "invalid" or host.endswith(".invalid")
+join_link = video.join_page
 
 
 def recipients(appointment: Appointment) -> list[Recipient]:
@@ -96,7 +90,7 @@ def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -
         raise ValueError(f"unknown appointment email {kind!r}")
     provider = appointment.provider
     telehealth = appointment.format == Format.TELEHEALTH
-    link, placeholder = join_link(appointment) if telehealth else ("", False)
+    link, has_room = join_link(appointment) if telehealth else ("", False)
     address = ", ".join(part for part in (provider.address, provider.zip) if part) if not telehealth else ""
     context = {
         "kind": kind,
@@ -109,8 +103,8 @@ def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -
         ),
         "format_label": Format(appointment.format).label,
         "telehealth": telehealth,
-        "join_link": link,
-        "join_link_placeholder": placeholder,
+        "join_link": link if has_room else "",
+        "no_video_link": telehealth and not has_room,
         "address": address,
         "cancelled_by": _cancelled_by(appointment, recipient) if kind == "cancelled" else "",
         "attached": kind in ATTACH_CALENDAR,

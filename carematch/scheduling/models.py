@@ -18,7 +18,9 @@ rest on the statuses in WAS_BOOKED.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -98,6 +100,12 @@ class CareRequest(models.Model):
         return f"request {self.pk} of client {self.client_id} at {self.requested_at:%Y-%m-%d %H:%M}"
 
 
+def new_video_room() -> str:
+    """160 random bits as 32 lower-case letters and digits: Jitsi Meet lower-cases room names,
+    so a name that is already lower case is the same room in the address and in the token."""
+    return base64.b32encode(secrets.token_bytes(20)).decode().lower()
+
+
 class Appointment(models.Model):
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
     client = models.ForeignKey(
@@ -143,6 +151,11 @@ class Appointment(models.Model):
         help_text="When the reminder is sent (24 hours or an hour before the start, decided when the session was "
                   "booked or moved: scheduling/reminders.py); empty when it was booked too close to the start.",
     )
+    video_room = models.CharField(
+        max_length=40, default=new_video_room,
+        help_text="The unguessable name of the session's Jitsi Meet room (scheduling/video.py): given when the "
+                  "appointment is made and kept when it is moved.",
+    )
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -175,6 +188,7 @@ class Appointment(models.Model):
                 condition=~Q(status=Status.CANCELLED) | Q(booked_at__isnull=False),
                 name="only_booked_appointments_are_cancelled",
             ),
+            models.UniqueConstraint(fields=["video_room"], name="appointment_video_room_unique"),
         ]
 
     def __str__(self) -> str:

@@ -157,3 +157,10 @@ class CrisisOutcomeIn(Schema):
     outcome: Literal["reached", "no_answer", "referred_emergency"] = Field(
         description="reached and referred_emergency close the request; no_answer keeps it open")
     note: str = Field(max_length=2000, description="What was done. Required.")
+
+
+class JoinOut(Schema):
+    url: str = Field(description="The session's video room, for the caller only: on Jitsi Meet with their own "
+                                 "signed token, or the provider's own video link. Do not store or forward it.")
+    opens_at: dt.datetime = Field(description="The room opens 10 minutes before the start.")
+    closes_at: dt.datetime = Field(description="The room closes 30 minutes after the end.")

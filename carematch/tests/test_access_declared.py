@@ -65,6 +65,8 @@ RECORD_THEIR_OWN: dict[str, str] = {
     "carematch.matching.views.appointment_calendar_file": "_appointment_or_stop",
     "carematch.matching.views.appointment_cancel": "audit.write",
     "carematch.matching.views.appointment_reschedule": "audit.write",
+    # The join page: a party's look recorded as a read, anyone else's as denied (joining_party).
+    "carematch.matching.join_views.appointment_join": "joining_party",
     "carematch.matching.views.help_now": "audit.write",
     # access: a client's downloads of their record (exports) and closing their account
     # (recorded inside closing.account_close); every look at the access log itself.

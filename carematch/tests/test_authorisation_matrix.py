@@ -127,6 +127,10 @@ CLIENT_OR_STAFF_ACTS = Policy("seen by the care team; done by the client or staf
                               sees=CARE_TEAM_OF_A, acts=frozenset({CLIENT_A}) | STAFF)
 PROVIDER_OR_STAFF_ACTS = Policy("seen by the care team; done by the client's provider or staff", SIGNED_IN,
                                 sees=CARE_TEAM_OF_A, acts=frozenset({PROVIDER_A}) | STAFF)
+# A session's video room: its client and its provider, nobody else (staff see the session, but
+# are not in it): 404 for everyone else, as for a record they may not see.
+SESSION_PARTIES = Policy("a session's video room: the client and their provider only", SIGNED_IN,
+                         sees=frozenset({CLIENT_A, PROVIDER_A}))
 NOTES = Policy("a provider's notes: the provider who wrote them, and admins", SIGNED_IN,
               sees=frozenset({PROVIDER_A, ADMIN}))
 NOTE_AUTHOR = Policy("a provider's notes: seen by their author and admins; written by their author only",
@@ -216,6 +220,7 @@ POLICY: dict[str, Page] = {
     "matching:appointment_ics": Page(CARE_TEAM),
     "matching:appointment_cancel": Page(CARE_TEAM),  # GET asks to confirm; POST cancels
     "matching:appointment_reschedule": Page(CARE_TEAM),  # GET offers the provider's openings; POST moves
+    "matching:appointment_join": Page(SESSION_PARTIES),  # the room (in its window) or why not
     # scheduling
     "scheduling:calendar_feed_page": Page(ANY_SIGNED_IN),
     "scheduling:calendar_feed_new": Page(ANY_SIGNED_IN, "POST"),
@@ -286,6 +291,7 @@ API_POLICY: dict[str, Policy] = {
     "GET /api/v1/providers/{provider_id}": ANY_SIGNED_IN,
     "POST /api/v1/providers/{provider_id}/photo": PROVIDER_SELF_OR_STAFF,
     "DELETE /api/v1/providers/{provider_id}/photo": PROVIDER_SELF_OR_STAFF,
+    "PUT /api/v1/providers/{provider_id}/video-link": PROVIDER_SELF_OR_STAFF,
     "GET /api/v1/providers/{provider_id}/openings": ANY_SIGNED_IN,
     "POST /api/v1/licenses/{license_id}/status": STAFF_ONLY,
     "POST /api/v1/clients": STAFF_ONLY,
@@ -297,6 +303,7 @@ API_POLICY: dict[str, Policy] = {
     "POST /api/v1/appointments/{appointment_id}/reschedule": CARE_TEAM,
     "POST /api/v1/appointments/{appointment_id}/no-show": PROVIDER_OR_STAFF_ACTS,
     "GET /api/v1/appointments/{appointment_id}/ics": CARE_TEAM,
+    "GET /api/v1/appointments/{appointment_id}/join": SESSION_PARTIES,
     "POST /api/v1/appointments/{appointment_id}/session-rating": CLIENT_ACTS,
     "POST /api/v1/match": MATCH_FOR_CLIENT,
     "POST /api/v1/crisis-requests": PUBLIC,
@@ -332,6 +339,7 @@ API_BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
     "POST /api/v1/licenses/{license_id}/status": lambda w: {"status": "verified"},
     # sent as multipart/form-data, as its document declares (see ask())
     "POST /api/v1/providers/{provider_id}/photo": lambda w: {"photo": w.ids["photo_png"]},
+    "PUT /api/v1/providers/{provider_id}/video-link": lambda w: {"video_link": "https://meet.example.org/a-room"},
     "POST /api/v1/clients": lambda w: {
         "email": "new.client@example.test", "first_name": "Riley", "last_name": "Example",
         "date_of_birth": "1991-02-03", "state": "CO", "zip": "80202", "timezone": "America/Denver",

@@ -23,15 +23,41 @@ def carematch(*args: str, tmp_path, **env: str) -> subprocess.CompletedProcess[s
     )
 
 
+JITSI = {"CAREMATCH_JITSI_DOMAIN": "meet.northside-practice.org", "CAREMATCH_JITSI_APP_ID": "carematch",
+         "CAREMATCH_JITSI_APP_SECRET": secrets.token_urlsafe(32)}
+
+
 def test_check_deploy_is_clean_in_production_with_a_real_key(tmp_path):
     result = carematch(
         "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path,
         CAREMATCH_DEBUG="0", CAREMATCH_SECRET_KEY=STRONG_KEY, CAREMATCH_ALLOWED_HOSTS="example.org",
-        CAREMATCH_ENCRYPTION_KEYS=FERNET_KEY,
+        CAREMATCH_ENCRYPTION_KEYS=FERNET_KEY, **JITSI,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert "WARNING" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("missing", ["all", "CAREMATCH_JITSI_APP_SECRET"])
+def test_check_deploy_warns_when_no_video_service_is_configured(tmp_path, missing):
+    jitsi = {} if missing == "all" else {name: value for name, value in JITSI.items() if name != missing}
+    result = carematch(
+        "check", "--deploy", tmp_path=tmp_path,
+        CAREMATCH_DEBUG="0", CAREMATCH_SECRET_KEY=STRONG_KEY, CAREMATCH_ALLOWED_HOSTS="example.org",
+        CAREMATCH_ENCRYPTION_KEYS=FERNET_KEY, **jitsi,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr  # a warning, not an error
+    output = result.stdout + result.stderr
+    assert "(carematch.W020)" in output
+    assert ("No video service is configured" if missing == "all" else f"{missing} missing") in output
+    assert JITSI["CAREMATCH_JITSI_APP_SECRET"] not in output
+
+
+def test_a_jitsi_domain_with_a_scheme_or_a_path_is_refused(tmp_path):
+    result = carematch("check", tmp_path=tmp_path, CAREMATCH_DEBUG="1",
+                       CAREMATCH_JITSI_DOMAIN="https://meet.northside-practice.org/")
+    assert result.returncode != 0
+    assert "CAREMATCH_JITSI_DOMAIN must be the Jitsi Meet host name alone" in result.stderr
 
 
 @pytest.mark.parametrize("key", ["", "short-key", "a" * 60])

@@ -170,3 +170,46 @@ def test_a_new_visitor_books_with_the_keyboard_at_phone_width(phone_page):
     expect(page.get_by_role("heading", level=1)).to_have_text("You are booked")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
+
+
+def test_an_online_session_counts_down_to_its_room_then_hands_over_the_link(browser_page, time_machine, settings):
+    """The session page's Join leads to the join page: before the window, a countdown and what
+    to prepare; inside it (with a moved clock), the room with the client's own token."""
+    from urllib.parse import parse_qs, urlsplit
+
+    import jwt
+    from django.utils import timezone
+
+    settings.JITSI_DOMAIN, settings.JITSI_APP_ID = "meet.northside-practice.org", "carematch"
+    settings.JITSI_APP_SECRET = "a-browser-test-secret-of-32-chars"
+    page = browser_page
+    provider = weekday_provider(first_name="Dana", last_name="Rivers")
+    client = ClientFactory(timezone="America/New_York")
+    start = (timezone.now() + dt.timedelta(days=1)).replace(second=0, microsecond=0)
+    session = Appointment.objects.create(provider=provider, client=client, start=start,
+                                         end=start + dt.timedelta(hours=1), format="telehealth",
+                                         status=Status.BOOKED, booked_at=timezone.now())
+    opens = start - dt.timedelta(minutes=10)
+
+    time_machine.move_to(opens - dt.timedelta(hours=2, minutes=5, seconds=30), tick=True)
+    log_in(page, client.user.email)
+    page.goto(f"/sessions/{session.pk}/")
+    page.get_by_role("link", name="Join", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your session room is not open yet")
+    expect(page.get_by_text(f"Your session room opens at {when_label(opens, 'America/New_York')}, "
+                            "in 2 hours 5 minutes.")).to_be_visible()
+    expect(page.get_by_text("Use headphones if you have them.")).to_be_visible()
+    expect(page.get_by_role("link", name="Join the session")).to_have_count(0)
+
+    time_machine.move_to(opens + dt.timedelta(seconds=5), tick=True)
+    page.goto(f"/sessions/{session.pk}/join/")
+    if "/accounts/login/" in page.url:  # two idle hours end a session on the server's clock
+        log_in(page, client.user.email)
+        page.goto(f"/sessions/{session.pk}/join/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your session room is open")
+    link = page.get_by_role("link", name="Join the session")
+    url = link.get_attribute("href")
+    assert url.startswith(f"https://meet.northside-practice.org/{session.video_room}?jwt=")
+    claims = jwt.decode(parse_qs(urlsplit(url).query)["jwt"][0], settings.JITSI_APP_SECRET, algorithms=["HS256"],
+                        audience="jitsi", options={"verify_nbf": False})
+    assert claims["context"]["user"]["moderator"] is False

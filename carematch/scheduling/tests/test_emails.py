@@ -103,8 +103,9 @@ def test_booking_emails_client_and_provider_each_a_confirmation_with_the_session
     assert "Mon 15 Mar, 9:00 AM MDT" in to_provider.body
     for message in (to_client, to_provider):
         assert message.body.rstrip().endswith(CRISIS_LINE)
-        assert f"https://video.example.invalid/carematch/{appointment.pk}" in message.body
-        assert "This link is a placeholder" in message.body
+        # No video service in these settings, nor the provider's own link: no made-up link.
+        assert "https://" not in message.body.split("Join:")[1].splitlines()[0]
+        assert ".invalid" not in message.body
         assert "http://127.0.0.1:8000/accounts/" in message.body  # how to cancel or move it
         event = the_event(message)
         assert str(event["UID"]) == calendar.appointment_uid(appointment)
@@ -190,7 +191,7 @@ def test_cancelling_sends_each_party_a_notice_saying_who_cancelled(django_captur
         assert message.body.rstrip().endswith(CRISIS_LINE)
 
 
-def test_an_in_person_session_gives_the_address_and_a_configured_video_link_is_no_placeholder(
+def test_an_in_person_session_gives_the_address_and_an_online_one_the_join_page(
     django_capture_on_commit_callbacks,
 ):
     provider, client = people(address="17 Quiet Lane, Denver")
@@ -203,13 +204,13 @@ def test_an_in_person_session_gives_the_address_and_a_configured_video_link_is_n
     assert str(the_event(to_client)["LOCATION"]) == "17 Quiet Lane, Denver, 80202"
     mail.outbox.clear()
 
-    with override_settings(VIDEO_LINK_TEMPLATE="https://meet.example.org/carematch/room-{appointment_id}"):
+    with override_settings(JITSI_DOMAIN="meet.example.org", JITSI_APP_ID="carematch", JITSI_APP_SECRET="s" * 32):
         with django_capture_on_commit_callbacks(execute=True):
             online = book(provider, client, start=MONDAY_10_DENVER)
         run_due_tasks()
     to_client = by_recipient()["sam@example.test"]
-    assert f"Join:  https://meet.example.org/carematch/room-{online.pk}" in to_client.body
-    assert "placeholder" not in to_client.body
+    assert f"Join:  http://127.0.0.1:8000/sessions/{online.pk}/join/" in to_client.body
+    assert "send you a link" not in to_client.body
 
 
 def test_a_booking_that_is_cancelled_before_the_worker_runs_gets_only_the_cancellation(
