@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import session_views, views
 
 app_name = "matching"
 
@@ -18,4 +18,9 @@ urlpatterns = [
     path("sessions/<record_id:appointment_id>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("sessions/<record_id:appointment_id>/reschedule/", views.appointment_reschedule,
          name="appointment_reschedule"),
+    path("sessions/<record_id:appointment_id>/series/", session_views.appointment_series, name="appointment_series"),
+    path("sessions/<record_id:appointment_id>/cancel-rest/", session_views.appointment_cancel_rest,
+         name="appointment_cancel_rest"),
+    path("sessions/<record_id:appointment_id>/attendance/", session_views.appointment_attendance,
+         name="appointment_attendance"),
 ]

@@ -22,7 +22,7 @@ from carematch.accounts.models import STAFF_ROLES, Role
 from carematch.lib.timezones import when_label
 from carematch.measures.emails import with_questionnaire_link
 
-from . import feeds
+from . import cancellation_policy, feeds
 from .models import Appointment, Format
 from .reminders import reminder_promise
 
@@ -122,6 +122,7 @@ def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -
         "account_url": settings.SITE_URL + reverse("accounts:home"),
         "calendar_url": settings.SITE_URL + reverse("scheduling:calendar_feed_page"),
         "crisis_line": CRISIS_LINE,
+        "cancellation_policy": cancellation_policy.policy_text(),
     }
     body = _tidy(render_to_string(f"scheduling/email/{kind}.txt", context))
     body = with_questionnaire_link(body, kind=kind, appointment=appointment, role=recipient.role)
@@ -195,3 +196,27 @@ def crisis_emails_send(*, escalation: bool, roles: tuple[str, ...]) -> int | Non
     messages = [EmailMessage(subject=subject, body=body, to=[address]) for address in recipients]
     with get_connection() as connection:
         return int(connection.send_messages(messages) or 0)
+
+
+# --- A kind note after a missed session ------------------------------------------------------------
+
+NO_SHOW_SUBJECT = "We missed you today"
+
+
+def no_show_note_send(*, appointment: Appointment) -> bool:
+    """One email to the client (never blaming them) with a link to book again with the same
+    provider; whether it was sent. Nobody to write to (a closed account), nothing sent."""
+    client = next((person for person in recipients(appointment) if person.role == "client"), None)
+    if client is None:
+        return False
+    body = _tidy(render_to_string("scheduling/email/no_show.txt", {
+        "name": client.name,
+        "provider_name": appointment.provider.display_name,
+        "when": when_label(appointment.start, client.timezone),
+        "book_url": settings.SITE_URL + reverse("matching:book_opening", args=[appointment.provider_id]),
+        "no_show_fee": settings.NO_SHOW_FEE,
+        "policy": cancellation_policy.policy_text(),
+        "crisis_line": CRISIS_LINE,
+    }))
+    with get_connection() as connection:
+        return bool(connection.send_messages([EmailMessage(subject=NO_SHOW_SUBJECT, body=body, to=[client.email])]))

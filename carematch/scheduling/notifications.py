@@ -183,3 +183,25 @@ def crisis_escalation_send(*, crisis_request_id: int, now: dt.datetime | None = 
     logger.warning("crisis request %s: no attempt after %s minutes; emailed %s coordinators and admins",
                    crisis_request_id, settings.CRISIS_ESCALATE_MINUTES, sent)
     return sent
+
+
+# --- After a no-show -------------------------------------------------------------------------------
+
+
+def no_show_note_queue(*, appointment_id: int) -> None:
+    """Queue the kind note to a client who missed a session. The marking has committed when this
+    runs: a failure to queue is logged, not turned into an error for the provider."""
+    try:
+        tasks.send_no_show_note.enqueue(appointment_id=appointment_id)
+    except Exception:
+        logger.exception("could not queue the no-show note of appointment %s", appointment_id)
+
+
+def no_show_note_send(*, appointment_id: int) -> bool:
+    """Send the note if the session is still recorded as missed; whether it was sent."""
+    appointment = _appointment(appointment_id)
+    if appointment is None or appointment.status != Status.NO_SHOW:
+        return False
+    sent = emails.no_show_note_send(appointment=appointment)
+    logger.info("sent the no-show note of appointment %s", appointment_id)
+    return sent

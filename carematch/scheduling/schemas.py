@@ -157,3 +157,31 @@ class CrisisOutcomeIn(Schema):
     outcome: Literal["reached", "no_answer", "referred_emergency"] = Field(
         description="reached and referred_emergency close the request; no_answer keeps it open")
     note: str = Field(max_length=2000, description="What was done. Required.")
+
+
+# --- Ongoing sessions ------------------------------------------------------------------------
+
+
+class SeriesIn(Schema):
+    every_weeks: int = Field(description="1 (weekly) or 2 (every two weeks).")
+    count: int | None = Field(None, description="How many dates (at most 26); give this, `until`, or both.")
+    until: dt.date | None = Field(None, description="The last date, on the provider's clock.")
+
+
+class SeriesSkipOut(Schema):
+    start: dt.datetime
+    reason: str
+
+
+class SeriesOut(Schema):
+    series_id: int
+    booked: list[AppointmentOut]
+    skipped: list[SeriesSkipOut]
+
+
+class SeriesCancelledOut(Schema):
+    cancelled: list[AppointmentOut]
+
+
+class AttendanceIn(Schema):
+    attended: bool = Field(description="true: the client came; false: a no-show.")

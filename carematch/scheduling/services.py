@@ -12,6 +12,7 @@ import logging
 import math
 import secrets
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -24,10 +25,12 @@ from carematch.accounts.models import STAFF_ROLES, Client, LoginAttempt, Role, U
 from carematch.accounts.services import token_digest
 from carematch.directory.models import Provider
 from carematch.lib import vocab
-from carematch.lib.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
+from carematch.lib.errors import Conflict, DomainError, Forbidden, InvalidInput, TooManyRequests
 from carematch.lib.phones import NotAPhoneNumber, phone_e164
 from carematch.lib.sessions import SESSION, session_dates
+from carematch.lib.timezones import zone
 
+from . import cancellation_policy
 from .feeds import FEED_TOKEN_PREFIX, feed_owner
 from .models import (
     ACTIVE,
@@ -43,16 +46,17 @@ from .models import (
     CrisisStatus,
     FeedRevoked,
     IdempotencyRecord,
+    Series,
     Status,
 )
 from .reminders import reminder_due
 from .selectors import active_claims, provider_openings
+from .series import series_dates
 
 logger = logging.getLogger("carematch.scheduling.services")
 
 HOLD_FOR = dt.timedelta(minutes=10)
 HOLD_RATE_WINDOW = dt.timedelta(hours=1)
-LATE_CANCELLATION = dt.timedelta(hours=24)
 
 
 class SlotTaken(Conflict):
@@ -428,10 +432,11 @@ def _start_clock(*, appointment: Appointment) -> None:
 
 def counts_as_late(*, appointment: Appointment, by: User, now: dt.datetime) -> bool:
     """Whether giving up this session's hour now (cancelling it or moving it) counts as a late
-    cancellation under the practice's policy: the client does it less than LATE_CANCELLATION
-    (24 hours) before the start. Providers and coordinators are never held to it. The pages
-    ask this before the person confirms, and the services record the same answer."""
-    return by.role == Role.CLIENT and appointment.start - now < LATE_CANCELLATION
+    cancellation under the practice's policy: the client does it less than the policy's notice
+    (CAREMATCH_CANCELLATION_NOTICE_HOURS, 24 by default) before the start. Providers and
+    coordinators are never held to it. The pages ask this before the person confirms, and the
+    services record the same answer."""
+    return by.role == Role.CLIENT and appointment.start - now < cancellation_policy.notice()
 
 
 def appointment_cancel(
@@ -942,3 +947,168 @@ def care_request_notes_erase(*, client: Client) -> int:
     """Erase every note the client wrote for a therapist (their account is closing). How many."""
     with transaction.atomic():
         return CareRequest.objects.filter(client=client).exclude(note_for_therapist="").update(note_for_therapist="")
+
+
+# --- Ongoing sessions: a standing series, cancelling the rest, attendance -------------------------
+
+
+@dataclass(frozen=True)
+class SeriesSkip:
+    start: dt.datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class SeriesBooking:
+    series: Series
+    booked: list[Appointment]
+    skipped: list[SeriesSkip]
+
+
+def acts_as_provider_of(*, appointment: Appointment, by: User) -> bool:
+    if not by.is_active:
+        return False
+    if by.role in STAFF_ROLES:
+        return True
+    provider = getattr(by, "provider", None) if by.role == Role.PROVIDER else None
+    return provider is not None and provider.pk == appointment.provider_id
+
+
+def _series_terms(*, every_weeks: Any, count: Any, until: Any, first_day: dt.date) -> None:
+    problems: dict[str, str] = {}
+    most = settings.SERIES_MAX_SESSIONS
+    if every_weeks not in (1, 2):
+        problems["every_weeks"] = "must be 1 (weekly) or 2 (every two weeks)"
+    if count is None and until is None:
+        problems["count"] = "give how many sessions, or an until date"
+    if count is not None and not (isinstance(count, int) and 1 <= count <= most):
+        problems["count"] = f"must be a whole number from 1 to {most}"
+    if until is not None and until <= first_day:
+        problems["until"] = "must be after the session's date"
+    if problems:
+        raise InvalidInput.for_fields(problems)
+
+
+def _skip_reason(*, provider: Provider, start: dt.datetime, error: DomainError) -> str:
+    """Why the booking service refused a date of a series, in words the provider can act on."""
+    from carematch.lib.holidays_us import is_federal_holiday
+
+    if isinstance(error, SlotTaken):
+        return "Another booking or hold already has that hour."
+    if isinstance(error, InvalidSlot) and (error.fields or {}).get("start") == "not an opening":
+        local_day = start.astimezone(zone(provider.timezone)).date()
+        if not provider.works_holidays and is_federal_holiday(local_day):
+            return "A federal holiday, which the provider does not work."
+        if provider.time_off.filter(start__lt=start + SESSION, end__gt=start).exists():
+            return "The provider is away then (time off)."
+        return "Not one of the provider's openings (outside their weekly hours, or sooner than their notice)."
+    return error.detail
+
+
+def appointment_series_book(
+    *, appointment: Appointment, by: User, every_weeks: int, count: int | None = None,
+    until: dt.date | None = None, now: dt.datetime | None = None,
+) -> SeriesBooking:
+    """Book a standing series after a session: the same time on the provider's clock every
+    `every_weeks` weeks (1 or 2), `count` dates or up to `until` (the provider's date), at most
+    CAREMATCH_SERIES_MAX_SESSIONS dates. Every date is booked through `appointment_book`, with
+    every rule of any booking; a date it refuses (a holiday, time off, another booking, a licence
+    not in force, outside the provider's hours, the client's own session then, a time the clocks
+    skip) is skipped and reported with the reason, never dropped. Only the session's provider
+    and coordinators or admins book a series; clients ask their provider."""
+    now = now or timezone.now()
+    if not acts_as_provider_of(appointment=appointment, by=by):
+        raise Forbidden("Only the session's provider or a coordinator can book a series.")
+    provider = appointment.provider
+    first_day = appointment.start.astimezone(zone(provider.timezone)).date()
+    _series_terms(every_weeks=every_weeks, count=count, until=until, first_day=first_day)
+    with transaction.atomic():
+        origin = Appointment.objects.select_for_update(of=("self",)).select_related("provider", "client").get(
+            pk=appointment.pk
+        )
+        if origin.client is None or origin.status not in (Status.BOOKED, Status.COMPLETED):
+            raise Conflict("A series follows a booked or attended session; this one is "
+                           f"{origin.get_status_display().lower()}.", fields={"status": origin.status})
+        client = origin.client
+        local = origin.start.astimezone(zone(provider.timezone))
+        series = Series.objects.create(
+            provider=provider, client=client, origin=origin, every_weeks=every_weeks,
+            local_time=local.time().replace(tzinfo=None), timezone=provider.timezone, count=count, until=until,
+            created_at=now, created_by=by,
+        )
+        dates = series_dates(first=origin.start, tz_name=provider.timezone, every_weeks=every_weeks, count=count,
+                             until=until, after=now, most=settings.SERIES_MAX_SESSIONS)
+        booked: list[Appointment] = []
+        skipped: list[SeriesSkip] = []
+        for date in dates:
+            if date.problem:
+                skipped.append(SeriesSkip(date.start, date.problem))
+                continue
+            if Appointment.objects.claiming(now=now).filter(
+                client=client, start__lt=date.start + SESSION, end__gt=date.start
+            ).exists():
+                skipped.append(SeriesSkip(date.start, "The client already has a session at that time."))
+                continue
+            try:
+                session = appointment_book(provider=provider, client=client, start=date.start, format=origin.format,
+                                           by=by, now=now)
+            except DomainError as exc:
+                skipped.append(SeriesSkip(date.start, _skip_reason(provider=provider, start=date.start, error=exc)))
+                continue
+            session.series = series
+            session.save(update_fields=["series"])
+            booked.append(session)
+        series.skipped = [{"start": skip.start.isoformat(), "reason": skip.reason} for skip in skipped]
+        series.save(update_fields=["skipped"])
+    logger.info("series %s of appointment %s: %s booked, %s skipped", series.pk, origin.pk, len(booked),
+                len(skipped))
+    return SeriesBooking(series=series, booked=booked, skipped=skipped)
+
+
+def series_cancel_rest(*, appointment: Appointment, by: User, now: dt.datetime | None = None) -> list[Appointment]:
+    """Cancel this session of a series and every later one still booked, each through
+    `appointment_cancel` (so each is recorded, emailed and its calendar SEQUENCE raised, with
+    the cancellation policy applied to each as if cancelled alone). The sessions cancelled."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        found = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+        if found.series_id is None:
+            raise Conflict("This session is not part of a series.", fields={"series": "none"})
+        rest = list(Appointment.objects.filter(series_id=found.series_id, status=Status.BOOKED,
+                                               start__gte=found.start, start__gt=now).order_by("start"))
+        if not rest:
+            raise Conflict("No session of this series from here on is still to come.",
+                           fields={"series": "nothing left to cancel"})
+        return [appointment_cancel(appointment=session, by=by, now=now) for session in rest]
+
+
+def appointment_attendance_mark(
+    *, appointment: Appointment, attended: bool, by: User, now: dt.datetime | None = None
+) -> Appointment:
+    """The session's provider (or a coordinator or admin) records, once and only after the
+    start, that the client came (completed) or did not (no-show). After a no-show the client is
+    sent a kind note with a link to book again with the same provider."""
+    now = now or timezone.now()
+    if not acts_as_provider_of(appointment=appointment, by=by):
+        raise Forbidden("Only the session's provider or a coordinator can record attendance.")
+    with transaction.atomic():
+        found = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if found.status != Status.BOOKED:
+            raise Conflict(f"This session is {found.get_status_display().lower()}: attendance is recorded once, "
+                           "for a booked session.", fields={"status": found.status})
+        if found.start > now:
+            raise Conflict("Attendance can be recorded once the session has started.",
+                           fields={"start": "not started yet"})
+        found.status = Status.COMPLETED if attended else Status.NO_SHOW
+        found.attendance_marked_at = now
+        found.save(update_fields=["status", "attendance_marked_at"])
+        if not attended:
+            transaction.on_commit(lambda: _no_show_note(found.pk))
+    logger.info("appointment %s marked %s", found.pk, found.status)
+    return found
+
+
+def _no_show_note(appointment_id: int) -> None:
+    from . import notifications
+
+    notifications.no_show_note_queue(appointment_id=appointment_id)

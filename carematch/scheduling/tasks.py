@@ -30,3 +30,9 @@ def escalate_crisis_request(*, crisis_request_id: int) -> int:
     """CAREMATCH_CRISIS_ESCALATE_MINUTES after arrival: if nobody has tried to reach the
     person yet, tell every coordinator and admin again."""
     return notifications.crisis_escalation_send(crisis_request_id=crisis_request_id)
+
+
+@task()
+def send_no_show_note(*, appointment_id: int) -> bool:
+    """The kind note to a client who missed a session, with a link to book again."""
+    return notifications.no_show_note_send(appointment_id=appointment_id)

@@ -65,6 +65,11 @@ RECORD_THEIR_OWN: dict[str, str] = {
     "carematch.matching.views.appointment_calendar_file": "_appointment_or_stop",
     "carematch.matching.views.appointment_cancel": "audit.write",
     "carematch.matching.views.appointment_reschedule": "audit.write",
+    # the session page's ongoing care: the session read through _appointment_or_stop (or
+    # _changeable, which calls it), each change recorded through audit.write
+    "carematch.matching.session_views.appointment_series": "_appointment_or_stop",
+    "carematch.matching.session_views.appointment_cancel_rest": "_changeable",
+    "carematch.matching.session_views.appointment_attendance": "_appointment_or_stop",
     "carematch.matching.views.help_now": "audit.write",
     # access: a client's downloads of their record (exports) and closing their account
     # (recorded inside closing.account_close); every look at the access log itself.
