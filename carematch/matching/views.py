@@ -460,9 +460,11 @@ def _ongoing(request: AuthedHttpRequest, found: Appointment, now: dt.datetime) -
 
 
 def _reminder_sentence(found: Appointment, zone_name: str) -> str:
+    coming = reminder_promise(start=found.start, due=found.reminder_due_at)
     if found.reminder_sent_at is not None:
-        return f"We sent you a reminder on {when_label(found.reminder_sent_at, zone_name)}."
-    return reminder_promise(start=found.start, due=found.reminder_due_at)
+        sent = f"We sent you a reminder on {when_label(found.reminder_sent_at, zone_name)}."
+        return f"{sent} {coming.replace('We will remind you', 'We will remind you again')}" if coming else sent
+    return coming
 
 
 @login_required

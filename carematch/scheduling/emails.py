@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -56,6 +56,12 @@ def join_link(appointment: Appointment) -> tuple[str, bool]:
     link = settings.VIDEO_LINK_TEMPLATE.replace("{appointment_id}", str(appointment.pk))
     host = (urlsplit(link).hostname or "").lower()
     return link, host == "invalid" or host.endswith(".invalid")
+
+
+def map_link(address: str) -> str:
+    """A map of an in-person session's address (an OpenStreetMap search: no account, no tracking
+    key)."""
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": address})
 
 
 def recipients(appointment: Appointment) -> list[Recipient]:
@@ -112,6 +118,7 @@ def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -
         "join_link": link,
         "join_link_placeholder": placeholder,
         "address": address,
+        "map_link": map_link(address) if address else "",
         "cancelled_by": _cancelled_by(appointment, recipient) if kind == "cancelled" else "",
         "attached": kind in ATTACH_CALENDAR,
         # Only what the booking planned (scheduling/reminders.py): nothing when no reminder comes.

@@ -1,5 +1,6 @@
-"""What happens after an appointment changes: emails to both parties and a reminder 24
-hours before the session (an hour before one booked sooner; see reminders.py). And what
+"""What happens after an appointment changes: emails to both parties and reminders 24
+hours and an hour before the session (CAREMATCH_REMINDER_HOURS; each only when still ahead
+at the booking, see reminders.py). And what
 happens when a person asks to be contacted from the crisis page or API: every coordinator
 is emailed at once, and every coordinator and admin again if nobody has tried to reach the
 person within CAREMATCH_CRISIS_ESCALATE_MINUTES.
@@ -53,10 +54,10 @@ def _queue(*, event: str, appointment_id: int) -> None:
 
 
 def reminder_schedule(*, appointment: Appointment, now: dt.datetime | None = None) -> bool:
-    """Queue the reminder for the moment the booking planned (`reminder_due_at`: 24 hours or
-    an hour before the start), or at once if that moment has just passed while the session
-    has not begun. None planned (booked too close to the start), none queued: the
-    confirmation promised none. Whether a reminder was queued."""
+    """Queue the next reminder for the moment the booking planned (`reminder_due_at`: 24 hours,
+    or an hour, before the start; see reminders.py), or at once if that moment has just passed
+    while the session has not begun. None planned (booked too close to the start, or every
+    reminder sent), none queued: the confirmation promised none. Whether one was queued."""
     now = now or timezone.now()
     due = appointment.reminder_due_at
     if due is None or appointment.start <= now:
@@ -67,7 +68,7 @@ def reminder_schedule(*, appointment: Appointment, now: dt.datetime | None = Non
             logger.warning("the task backend cannot run tasks later: no reminder for appointment %s", appointment.pk)
             return False
         reminder = reminder.using(run_after=due)
-    reminder.enqueue(appointment_id=appointment.pk, start=appointment.start.isoformat())
+    reminder.enqueue(appointment_id=appointment.pk, start=appointment.start.isoformat(), due=due.isoformat())
     return True
 
 
@@ -104,16 +105,22 @@ def appointment_notice_send(
     return sent > 0
 
 
-def appointment_reminder_send(*, appointment_id: int, start: str, now: dt.datetime | None = None) -> bool:
-    """Send the reminder, once, if the appointment is still booked at `start` and has not
-    begun. A reminder queued before a reschedule finds a different start and does nothing.
+def appointment_reminder_send(
+    *, appointment_id: int, start: str, due: str | None = None, now: dt.datetime | None = None
+) -> bool:
+    """Send the reminder due at `due`, once, if the appointment is still booked at `start`, has
+    not begun and still plans that reminder. A reminder queued before a reschedule finds a
+    different start, and one queued before a cancellation a cancelled session: nothing is sent.
+    Once sent, the next planned reminder (an hour before, after the day before) is queued.
 
-    The reminder is recorded before it is sent (so it is never sent twice) and the record
-    is taken back if sending fails (so a retry can send it). Whether it was sent."""
+    The reminder is recorded before it is sent (so it is never sent twice) and the record is
+    taken back if sending fails (so a retry can send it). Whether it was sent."""
     now = now or timezone.now()
-    if not services.appointment_reminder_claim(
-        appointment_id=appointment_id, start=dt.datetime.fromisoformat(start), now=now
-    ):
+    claim = services.appointment_reminder_claim(
+        appointment_id=appointment_id, start=dt.datetime.fromisoformat(start), now=now,
+        due=dt.datetime.fromisoformat(due) if due else None,
+    )
+    if claim is None:
         return False
     appointment = _appointment(appointment_id)
     if appointment is None:
@@ -121,9 +128,10 @@ def appointment_reminder_send(*, appointment_id: int, start: str, now: dt.dateti
     try:
         emails.appointment_emails_send(kind="reminder", appointment=appointment)
     except Exception:
-        services.appointment_reminder_unclaim(appointment_id=appointment_id, claimed_at=now)
+        services.appointment_reminder_unclaim(appointment_id=appointment_id, claimed_at=now, claim=claim)
         raise
     logger.info("sent the reminder of appointment %s", appointment_id)
+    reminder_schedule(appointment=appointment, now=now)
     return True
 
 

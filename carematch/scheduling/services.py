@@ -49,7 +49,7 @@ from .models import (
     Series,
     Status,
 )
-from .reminders import reminder_due
+from .reminders import reminder_after, reminder_due
 from .selectors import active_claims, provider_openings
 from .series import series_dates
 
@@ -776,10 +776,20 @@ def _crisis_arrived(crisis_request_id: int, requested_at: dt.datetime) -> None:
 # --- Reminders -----------------------------------------------------------------------------------
 
 
-def appointment_reminder_claim(*, appointment_id: int, start: dt.datetime, now: dt.datetime) -> bool:
-    """Note that the reminder of a session still booked at `start`, not yet begun and not yet
-    reminded of, is being sent now; whether it was (the caller sends it only then). Noted
-    before sending, so that it is never sent twice."""
+@dataclass(frozen=True)
+class ReminderClaim:
+    due: dt.datetime  # the reminder being sent
+    earlier: dt.datetime | None  # when the reminder before it was sent, if one was
+
+
+def appointment_reminder_claim(
+    *, appointment_id: int, start: dt.datetime, now: dt.datetime, due: dt.datetime | None = None
+) -> ReminderClaim | None:
+    """Note that the reminder due at `due` of a session still booked at `start`, not yet begun,
+    is being sent now, and make the next planned reminder the one due; None when nothing is to
+    be sent (cancelled, moved, begun, or this reminder already sent). Noted before sending, so
+    that it is never sent twice. `due` None (a reminder queued before there were several)
+    stands for the reminder due now, if any."""
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().filter(pk=appointment_id).first()
         if (
@@ -788,19 +798,26 @@ def appointment_reminder_claim(*, appointment_id: int, start: dt.datetime, now: 
             or appointment.status != Status.BOOKED
             or appointment.start != start
             or appointment.start <= now
-            or appointment.reminder_sent_at is not None
+            or appointment.reminder_due_at is None
         ):
-            return False
+            return None
+        planned = appointment.reminder_due_at
+        if (due is not None and planned != due) or (due is None and planned > now):
+            return None
+        claim = ReminderClaim(due=planned, earlier=appointment.reminder_sent_at)
         appointment.reminder_sent_at = now
-        appointment.save(update_fields=["reminder_sent_at"])
-    return True
+        appointment.reminder_due_at = reminder_after(start=appointment.start, sent_due=planned)
+        appointment.save(update_fields=["reminder_sent_at", "reminder_due_at"])
+    return claim
 
 
-def appointment_reminder_unclaim(*, appointment_id: int, claimed_at: dt.datetime) -> None:
+def appointment_reminder_unclaim(*, appointment_id: int, claimed_at: dt.datetime, claim: ReminderClaim) -> None:
     """Sending the reminder claimed at `claimed_at` failed: take the claim back so that a retry
     can send it."""
     with transaction.atomic():
-        Appointment.objects.filter(pk=appointment_id, reminder_sent_at=claimed_at).update(reminder_sent_at=None)
+        Appointment.objects.filter(pk=appointment_id, reminder_sent_at=claimed_at).update(
+            reminder_sent_at=claim.earlier, reminder_due_at=claim.due
+        )
 
 
 # --- Private calendar addresses ------------------------------------------------------------------

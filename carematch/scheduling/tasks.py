@@ -14,9 +14,9 @@ def send_appointment_email(*, event: str, appointment_id: int, start: str | None
 
 
 @task()
-def send_appointment_reminder(*, appointment_id: int, start: str) -> bool:
-    """The reminder (24 hours, or an hour, before) of a session still booked at `start`."""
-    return notifications.appointment_reminder_send(appointment_id=appointment_id, start=start)
+def send_appointment_reminder(*, appointment_id: int, start: str, due: str | None = None) -> bool:
+    """The reminder due at `due` (24 hours, or an hour, before) of a session still booked at `start`."""
+    return notifications.appointment_reminder_send(appointment_id=appointment_id, start=start, due=due)
 
 
 @task()

@@ -244,7 +244,8 @@ def test_the_provider_books_a_series_from_the_session_page_and_sees_what_was_ski
         assert "book a series" not in client_browser.get(f"/sessions/{origin.pk}/").content.decode()
         assert client_browser.get(f"/sessions/{origin.pk}/series/").status_code == 403
         second = Appointment.objects.filter(series__isnull=False).order_by("start").first()
-        assert "Cancel this and the rest of the series" in client_browser.get(f"/sessions/{second.pk}/").content.decode()
+        second_page = client_browser.get(f"/sessions/{second.pk}/").content.decode()
+        assert "Cancel this and the rest of the series" in second_page
         confirm = client_browser.get(f"/sessions/{second.pk}/cancel-rest/").content.decode()
         assert "Cancel the rest of the series?" in confirm
         client_browser.post(f"/sessions/{second.pk}/cancel-rest/")
