@@ -134,3 +134,31 @@ def test_an_in_person_reminder_has_the_address_and_a_map_link():
     _, body = render_email(kind="reminder", appointment=session, recipient=client_recipient)
     assert "Where: 1600 Champa St, 80202" in body
     assert "Map:   https://www.openstreetmap.org/search?query=1600+Champa+St%2C+80202" in body
+
+
+def test_providers_see_late_cancellations_and_no_shows_and_coordinators_see_repeated_no_shows(
+    booked, django_capture_on_commit_callbacks,
+):
+    provider, client = booked.provider, booked.client
+    second = book(provider, client, start=MONDAY_9_DENVER + dt.timedelta(days=1))
+    third = book(provider, client, start=MONDAY_9_DENVER + dt.timedelta(days=2))
+    services.appointment_cancel(appointment=third, by=client.user, now=third.start - dt.timedelta(hours=2))
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    staff = Browser()
+    staff.force_login(coordinator)
+    with at(MONDAY_9_DENVER + dt.timedelta(days=1, hours=2)):
+        services.appointment_attendance_mark(appointment=booked, attended=False, by=provider.user)
+        assert "Sam Quill: 2 missed" not in staff.get("/staff/clock/").content.decode()
+        services.appointment_attendance_mark(appointment=second, attended=False, by=provider.user)
+        clock_page = staff.get("/staff/clock/").content.decode()
+        assert "Missed sessions" in clock_page and "Sam Quill: 2 missed" in clock_page
+        browser = Browser()
+        browser.force_login(provider.user)
+        page = " ".join(browser.get(f"/caseload/{client.pk}/").content.decode().split())
+        assert "Sessions with you: 1 late cancellation, 2 no-shows." in page
+        client_browser = Browser()
+        client_browser.force_login(client.user)
+        assert "no-show" not in client_browser.get("/progress/").content.decode()
+    # After 90 days the misses are no longer "repeated".
+    with at(MONDAY_9_DENVER + dt.timedelta(days=91)):
+        assert "Sam Quill: 2 missed" not in staff.get("/staff/clock/").content.decode()
