@@ -9,6 +9,7 @@ Every email ends with the crisis line.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
@@ -23,7 +24,7 @@ from carematch.lib.timezones import when_label
 from carematch.measures.emails import with_questionnaire_link
 
 from . import cancellation_policy, feeds
-from .models import Appointment, Format
+from .models import Appointment, Format, Series, Status
 from .reminders import reminder_promise
 
 CRISIS_LINE = "If you are in crisis, call or text 988 (Suicide & Crisis Lifeline) or call 911."
@@ -227,3 +228,55 @@ def no_show_note_send(*, appointment: Appointment) -> bool:
     }))
     with get_connection() as connection:
         return bool(connection.send_messages([EmailMessage(subject=NO_SHOW_SUBJECT, body=body, to=[client.email])]))
+
+
+# --- A series booked: one email to each party about all its sessions --------------------------------
+
+SERIES_SUBJECTS = {"client": "Your sessions are booked", "provider": "A series of sessions is booked"}
+
+
+def series_messages(*, series: Series) -> list[EmailMessage]:
+    """One email per party: each session booked in the recipient's zone, the dates not booked
+    (with the reason, for the provider), which reminders come, and every session as one .ics."""
+    sessions = list(series.appointments.filter(status=Status.BOOKED).select_related("provider", "client")
+                    .order_by("start"))
+    if not sessions:
+        return []
+    first = sessions[0]
+    messages = []
+    for recipient in recipients(first):
+        for_provider = recipient.role == "provider"
+        skipped = [
+            when_label(dt.datetime.fromisoformat(skip["start"]), recipient.timezone)
+            + (f": {skip['reason']}" if for_provider else "")
+            for skip in series.skipped
+        ]
+        body = _tidy(render_to_string("scheduling/email/series_booked.txt", {
+            "for_provider": for_provider,
+            "name": recipient.name,
+            "provider_name": first.provider.display_name,
+            "every_weeks": series.every_weeks,
+            "format_label": Format(first.format).label,
+            "sessions": [when_label(session.start, recipient.timezone) for session in sessions],
+            "skipped": skipped,
+            # Later sessions are further ahead than the first: they have at least its reminders.
+            "reminder_promise": reminder_promise(start=first.start, due=first.reminder_due_at).replace(
+                "We will remind you", "We will remind you of each session", 1),
+            "cancellation_policy": cancellation_policy.policy_text(),
+            "account_url": settings.SITE_URL + reverse("accounts:home"),
+            "crisis_line": CRISIS_LINE,
+        }))
+        message = EmailMessage(subject=SERIES_SUBJECTS[recipient.role], body=body, to=[recipient.email])
+        message.attach(f"carematch-series-{series.pk}.ics",
+                       feeds.calendar_file(sessions, viewer_timezone=recipient.timezone, for_provider=for_provider),
+                       "text/calendar")
+        messages.append(message)
+    return messages
+
+
+def series_emails_send(*, series: Series) -> int:
+    messages = series_messages(series=series)
+    if not messages:
+        return 0
+    with get_connection() as connection:
+        return int(connection.send_messages(messages) or 0)

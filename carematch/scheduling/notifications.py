@@ -22,7 +22,7 @@ from django.utils import timezone
 from carematch.measures.services import questionnaires_for_appointment
 
 from . import emails, services, tasks
-from .models import Appointment, CrisisRequest, Status
+from .models import Appointment, CrisisRequest, Series, Status
 
 logger = logging.getLogger("carematch.scheduling.notifications")
 
@@ -212,4 +212,32 @@ def no_show_note_send(*, appointment_id: int) -> bool:
         return False
     sent = emails.no_show_note_send(appointment=appointment)
     logger.info("sent the no-show note of appointment %s", appointment_id)
+    return sent
+
+
+# --- A series booked -------------------------------------------------------------------------------
+
+
+def series_booked(*, series_id: int) -> None:
+    """After a series has committed: each session's questionnaire and reminders as for any
+    booking, and one email to each party about the whole series (queued). Failures are logged,
+    not turned into an error for the provider who booked."""
+    try:
+        for appointment in Appointment.objects.filter(series_id=series_id, status=Status.BOOKED).only(
+            "pk", "start", "status", "reminder_due_at"
+        ):
+            questionnaires_for_appointment(event="booked", appointment_id=appointment.pk)
+            reminder_schedule(appointment=appointment)
+        tasks.send_series_email.enqueue(series_id=series_id)
+    except Exception:
+        logger.exception("could not queue the emails of series %s", series_id)
+
+
+def series_notice_send(*, series_id: int) -> int:
+    """Send both parties the email about a series; the number sent."""
+    series = Series.objects.select_related("provider__user", "client__user").filter(pk=series_id).first()
+    if series is None:
+        return 0
+    sent = emails.series_emails_send(series=series)
+    logger.info("sent %s emails of series %s", sent, series_id)
     return sent

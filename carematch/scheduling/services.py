@@ -358,8 +358,12 @@ def session_hold(*, hold_id: int, session_key: str, now: dt.datetime | None = No
 def appointment_book(
     *, provider: Provider, client: Client, start: dt.datetime, format: str, by: User,
     idempotency_key: str | None = None, hold: Appointment | None = None, now: dt.datetime | None = None,
+    notify: bool = True,
 ) -> Appointment:
     """Book an opening, or turn the client's own live hold on it into an appointment.
+
+    `notify` False leaves the emails and the reminders to the caller (a series tells both
+    parties once about all its sessions).
 
     `hold` is a hold the caller has shown is theirs (e.g. placed by their browser session
     before they signed up); it becomes the client's appointment.
@@ -410,7 +414,8 @@ def appointment_book(
             IdempotencyRecord.objects.create(
                 user=by, key=idempotency_key, fingerprint=fingerprint, appointment=appointment
             )
-        transaction.on_commit(lambda: _notify("booked", appointment.pk))
+        if notify:
+            transaction.on_commit(lambda: _notify("booked", appointment.pk))
     return appointment
 
 
@@ -1032,7 +1037,9 @@ def appointment_series_book(
     every rule of any booking; a date it refuses (a holiday, time off, another booking, a licence
     not in force, outside the provider's hours, the client's own session then, a time the clocks
     skip) is skipped and reported with the reason, never dropped. Only the session's provider
-    and coordinators or admins book a series; clients ask their provider."""
+    and coordinators or admins book a series; clients ask their provider. Both parties get one
+    email about the whole series (what was booked and what was not), and each session its
+    reminders."""
     now = now or timezone.now()
     if not acts_as_provider_of(appointment=appointment, by=by):
         raise Forbidden("Only the session's provider or a coordinator can book a series.")
@@ -1068,7 +1075,7 @@ def appointment_series_book(
                 continue
             try:
                 session = appointment_book(provider=provider, client=client, start=date.start, format=origin.format,
-                                           by=by, now=now)
+                                           by=by, now=now, notify=False)
             except DomainError as exc:
                 skipped.append(SeriesSkip(date.start, _skip_reason(provider=provider, start=date.start, error=exc)))
                 continue
@@ -1077,6 +1084,8 @@ def appointment_series_book(
             booked.append(session)
         series.skipped = [{"start": skip.start.isoformat(), "reason": skip.reason} for skip in skipped]
         series.save(update_fields=["skipped"])
+        series_id = series.pk
+        transaction.on_commit(lambda: _series_booked(series_id))
     logger.info("series %s of appointment %s: %s booked, %s skipped", series.pk, origin.pk, len(booked),
                 len(skipped))
     return SeriesBooking(series=series, booked=booked, skipped=skipped)
@@ -1129,3 +1138,9 @@ def _no_show_note(appointment_id: int) -> None:
     from . import notifications
 
     notifications.no_show_note_queue(appointment_id=appointment_id)
+
+
+def _series_booked(series_id: int) -> None:
+    from . import notifications
+
+    notifications.series_booked(series_id=series_id)

@@ -36,3 +36,9 @@ def escalate_crisis_request(*, crisis_request_id: int) -> int:
 def send_no_show_note(*, appointment_id: int) -> bool:
     """The kind note to a client who missed a session, with a link to book again."""
     return notifications.no_show_note_send(appointment_id=appointment_id)
+
+
+@task()
+def send_series_email(*, series_id: int) -> int:
+    """The email to client and provider about a series booked: its sessions and the dates skipped."""
+    return notifications.series_notice_send(series_id=series_id)

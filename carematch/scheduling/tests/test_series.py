@@ -250,3 +250,36 @@ def test_the_provider_books_a_series_from_the_session_page_and_sees_what_was_ski
         assert "Cancel the rest of the series?" in confirm
         client_browser.post(f"/sessions/{second.pk}/cancel-rest/")
         assert set(Appointment.objects.filter(series__isnull=False).values_list("status", flat=True)) == {"cancelled"}
+
+
+@pytest.mark.django_db
+def test_a_series_is_told_in_one_email_to_each_party_and_each_session_gets_its_reminders(
+    world, django_capture_on_commit_callbacks,
+):
+    from django.core import mail
+    from django_tasks_db.models import DBTaskResult
+
+    from .test_emails import run_due_tasks
+
+    provider, client = world
+    with time_machine.travel(NOW, tick=False):
+        origin = _book(provider, client, MONDAY_FEB_1_NINE)
+        with django_capture_on_commit_callbacks(execute=True):
+            result = services.appointment_series_book(appointment=origin, by=provider.user, every_weeks=1, count=3,
+                                                      now=NOW)
+        run_due_tasks()
+    assert len(result.booked) == 2 and len(result.skipped) == 1
+    assert sorted(m.subject for m in mail.outbox) == ["A series of sessions is booked", "Your sessions are booked"]
+    to_client = next(m for m in mail.outbox if m.to == [client.user.email])
+    body = " ".join(to_client.body.split())
+    assert "Mon 8 Feb, 11:00 AM EST" in body and "Mon 22 Feb, 11:00 AM EST" in body
+    assert "Not booked (these dates could not be): - Mon 15 Feb, 11:00 AM EST" in body
+    assert "holiday" not in body  # the reasons are for the provider
+    assert "We will remind you of each session the day before and an hour before." in body
+    (_name, content, _), = to_client.attachments
+    assert len(Calendar.from_ical(content).walk("VEVENT")) == 2
+    to_provider = next(m for m in mail.outbox if m is not to_client)
+    assert "Mon 15 Feb, 9:00 AM MST: A federal holiday" in to_provider.body
+    reminders = DBTaskResult.objects.filter(task_path="carematch.scheduling.tasks.send_appointment_reminder")
+    planned = sorted(r.run_after for r in reminders if r.args_kwargs["kwargs"]["appointment_id"] != origin.pk)
+    assert planned == sorted(a.start - dt.timedelta(hours=24) for a in result.booked)
