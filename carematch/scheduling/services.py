@@ -552,7 +552,10 @@ def appointment_mark_no_show(*, appointment: Appointment, by: User, now: dt.date
             raise Conflict("An appointment can be marked as a no-show only once it has started.",
                            fields={"start": "not started yet"})
         appointment.status = Status.NO_SHOW
-        appointment.save(update_fields=["status"])
+        appointment.attendance_marked_at = now
+        appointment.save(update_fields=["status", "attendance_marked_at"])
+        marked = appointment.pk
+        transaction.on_commit(lambda: _no_show_note(marked))
     return appointment
 
 
@@ -1007,6 +1010,11 @@ def _series_terms(*, every_weeks: Any, count: Any, until: Any, first_day: dt.dat
         problems["count"] = f"must be a whole number from 1 to {most}"
     if until is not None and until <= first_day:
         problems["until"] = "must be after the session's date"
+    elif until is not None and count is None and every_weeks in (1, 2) and (
+        (until - first_day).days // (7 * every_weeks) > most
+    ):
+        last = first_day + dt.timedelta(weeks=every_weeks * most)
+        problems["until"] = f"a series has at most {most} sessions: choose {last.isoformat()} or sooner, or a count"
     if problems:
         raise InvalidInput.for_fields(problems)
 

@@ -160,10 +160,16 @@ def test_only_the_provider_or_staff_book_a_series_and_the_terms_are_checked(worl
         services.appointment_series_book(appointment=origin, by=other.user, every_weeks=1, count=2, now=NOW)
     for terms, field in (({"every_weeks": 3, "count": 2}, "every_weeks"), ({"every_weeks": 1, "count": 27}, "count"),
                          ({"every_weeks": 1, "count": 0}, "count"), ({"every_weeks": 1}, "count"),
-                         ({"every_weeks": 1, "until": dt.date(2027, 3, 1)}, "until")):
+                         ({"every_weeks": 1, "until": dt.date(2027, 3, 1)}, "until"),
+                         ({"every_weeks": 1, "until": dt.date(2027, 9, 6)}, "until")):
         with pytest.raises(InvalidInput) as problem:
             services.appointment_series_book(appointment=origin, by=provider.user, now=NOW, **terms)
         assert field in problem.value.fields
+    # 26 weeks after the session is the last date; one further than that names it.
+    with pytest.raises(InvalidInput) as too_far:
+        services.appointment_series_book(appointment=origin, by=provider.user, now=NOW, every_weeks=1,
+                                         until=dt.date(2027, 9, 6))
+    assert too_far.value.fields["until"] == "a series has at most 26 sessions: choose 2027-08-30 or sooner, or a count"
     coordinator = UserFactory(role=Role.COORDINATOR)
     result = services.appointment_series_book(appointment=origin, by=coordinator, every_weeks=2, count=2, now=NOW)
     assert [_local(a.start) for a in result.booked] == ["Mon 2027-03-15 09:00 MDT", "Mon 2027-03-29 09:00 MDT"]
