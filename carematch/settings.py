@@ -201,6 +201,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "carematch.scheduling.context_processors.staff_navigation",
                 "carematch.scheduling.context_processors.session_length",
+                "carematch.scheduling.context_processors.cancellation_policy",
             ],
             "libraries": {"form_rendering": "carematch.lib.form_rendering"},
         },
@@ -294,6 +295,29 @@ CRISIS_CALLBACK_HOURS = env.str("CAREMATCH_CRISIS_CALLBACK_HOURS", default="").s
 CRISIS_ESCALATE_MINUTES = env.int("CAREMATCH_CRISIS_ESCALATE_MINUTES", default=15)
 if CRISIS_ESCALATE_MINUTES < 1:
     raise ImproperlyConfigured("CAREMATCH_CRISIS_ESCALATE_MINUTES must be a whole number of minutes, at least 1.")
+
+# --- Sessions: reminders and the cancellation policy --------------------------------------
+# Reminders go this many hours before a session (each only when it is still ahead, a few
+# minutes after the booking or move), largest first, e.g. "24,1".
+try:
+    REMINDER_HOURS = tuple(sorted({int(h) for h in env.list("CAREMATCH_REMINDER_HOURS", default=["24", "1"])},
+                                  reverse=True))
+except ValueError:
+    raise ImproperlyConfigured("CAREMATCH_REMINDER_HOURS must be whole numbers of hours, e.g. 24,1.") from None
+if any(not 1 <= hours <= 24 * 14 for hours in REMINDER_HOURS):
+    raise ImproperlyConfigured("CAREMATCH_REMINDER_HOURS must be between 1 and 336 hours each.")
+# The practice's cancellation policy: a client cancelling or moving a session less than this
+# many hours before it is a late cancellation; the fees (whole US dollars, 0 for none) are
+# what the practice may charge for a late cancellation and for a session missed without notice.
+CANCELLATION_NOTICE_HOURS = env.int("CAREMATCH_CANCELLATION_NOTICE_HOURS", default=24)
+LATE_CANCEL_FEE = env.int("CAREMATCH_LATE_CANCEL_FEE", default=0)
+NO_SHOW_FEE = env.int("CAREMATCH_NO_SHOW_FEE", default=0)
+if not 0 <= CANCELLATION_NOTICE_HOURS <= 24 * 7:
+    raise ImproperlyConfigured("CAREMATCH_CANCELLATION_NOTICE_HOURS must be between 0 and 168 hours.")
+if LATE_CANCEL_FEE < 0 or NO_SHOW_FEE < 0:
+    raise ImproperlyConfigured("CAREMATCH_LATE_CANCEL_FEE and CAREMATCH_NO_SHOW_FEE are whole dollars, 0 for none.")
+# A standing series of sessions has at most this many sessions.
+SERIES_MAX_SESSIONS = 26
 
 # --- Language, time, static files ------------------------------------------------------
 LANGUAGE_CODE = "en-us"

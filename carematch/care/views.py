@@ -201,6 +201,20 @@ def _note_for_therapist(request: AuthedHttpRequest, subject: Subject) -> str:
     return carrying.note_for_therapist
 
 
+def _attendance(request: AuthedHttpRequest, subject: Subject) -> dict[str, int] | None:
+    """For the client's provider (their sessions together) and staff (all of them): how many
+    sessions the client cancelled late and how many they missed. Read-only counts; never shown
+    on the client's own page."""
+    if subject.mine:
+        return None
+    user = request.user
+    if policy.has_role(user, Role.PROVIDER):
+        provider = provider_of(user=user)
+        return None if provider is None else scheduling_selectors.attendance_counts(client=subject.client,
+                                                                                   provider=provider)
+    return scheduling_selectors.attendance_counts(client=subject.client)
+
+
 @require_http_methods(["GET", "HEAD"])
 @care_page(logged=AccessLogged("care_record"))
 def progress(request: AuthedHttpRequest, subject: Subject) -> HttpResponse:
@@ -214,6 +228,7 @@ def progress(request: AuthedHttpRequest, subject: Subject) -> HttpResponse:
         "subject": subject,
         "client": client,
         "note_for_therapist": _note_for_therapist(request, subject),
+        "attendance": _attendance(request, subject),
         "charts": _score_charts(client, scores),
         "goals": [
             {

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 
 from carematch.lib import vocab
 from carematch.lib.timezones import US_ZONES
@@ -138,3 +139,23 @@ class RescheduleForm(forms.Form):
 
     def clean_start(self) -> dt.datetime:
         return dt.datetime.fromisoformat(self.cleaned_data["start"])
+
+
+class SeriesForm(forms.Form):
+    """A standing series after a session (scheduling.services.appointment_series_book)."""
+
+    every_weeks = forms.TypedChoiceField(
+        label="How often", coerce=int, choices=[(1, "Every week"), (2, "Every two weeks")], initial=1,
+    )
+    count = forms.IntegerField(
+        label="How many sessions", required=False, min_value=1, max_value=settings.SERIES_MAX_SESSIONS,
+        help_text=f"Up to {settings.SERIES_MAX_SESSIONS}. Leave empty to book until a date.",
+    )
+    until = forms.DateField(label="Until (optional)", required=False, help_text="The last date, e.g. 2027-03-31.",
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and data.get("count") is None and data.get("until") is None:
+            self.add_error("count", "Give how many sessions, or an until date.")
+        return data

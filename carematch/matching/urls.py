@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import join_views, views
+from . import join_views, session_views, views
 
 app_name = "matching"
 
@@ -19,4 +19,9 @@ urlpatterns = [
     path("sessions/<record_id:appointment_id>/reschedule/", views.appointment_reschedule,
          name="appointment_reschedule"),
     path("sessions/<record_id:appointment_id>/join/", join_views.appointment_join, name="appointment_join"),
+    path("sessions/<record_id:appointment_id>/series/", session_views.appointment_series, name="appointment_series"),
+    path("sessions/<record_id:appointment_id>/cancel-rest/", session_views.appointment_cancel_rest,
+         name="appointment_cancel_rest"),
+    path("sessions/<record_id:appointment_id>/attendance/", session_views.appointment_attendance,
+         name="appointment_attendance"),
 ]

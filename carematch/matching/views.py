@@ -34,7 +34,7 @@ from carematch.lib import vocab
 from carematch.lib.errors import DomainError, NotFound
 from carematch.lib.sessions import SESSION
 from carematch.lib.timezones import US_ZONES, client_zone, in_zone, when_label
-from carematch.scheduling import calendar
+from carematch.scheduling import calendar, cancellation_policy
 from carematch.scheduling import selectors as scheduling_selectors
 from carematch.scheduling import services as scheduling
 from carematch.scheduling.access_log import visible_appointment
@@ -46,7 +46,7 @@ from . import intake, selectors
 from .engine.match import relaxations
 from .engine.reasons import shared_sentence
 from .engine.types import Match, MatchAnswer, MatchRequest, time_of_day
-from .forms import ClientDetailsForm, ClientSignUpForm, CrisisContactForm, HoldForm, RescheduleForm
+from .forms import ClientDetailsForm, ClientSignUpForm, CrisisContactForm, HoldForm, RescheduleForm, SeriesForm
 from .viewer import viewer_zone
 
 _HOLD_TOKEN = "carematch_hold_token"  # noqa: S105 - the name of a session entry
@@ -412,7 +412,7 @@ def _may_change(request: AuthedHttpRequest, found: Appointment) -> bool:
 def _late_policy(found: Appointment, request: AuthedHttpRequest) -> dict[str, Any]:
     """What the practice's late-cancellation policy says about giving up this session's hour
     now, in words, before the person confirms (scheduling.services.counts_as_late)."""
-    hours = scheduling.LATE_CANCELLATION // dt.timedelta(hours=1)
+    hours = cancellation_policy.notice_hours()
     return {
         "late_hours": hours,
         "late": scheduling.counts_as_late(appointment=found, by=request.user, now=timezone.now()),
@@ -440,13 +440,31 @@ def appointment(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse
         "openings": _next_openings(found.provider, zone_name)
         if found.status == Status.CANCELLED and is_client else [],
         "way_back": _way_back(request) if found.status == Status.CANCELLED and is_client else None,
+        **_ongoing(request, found, now),
     })
 
 
+def _ongoing(request: AuthedHttpRequest, found: Appointment, now: dt.datetime) -> dict[str, Any]:
+    """What the session page offers for ongoing care (matching/includes/session_series.html):
+    to its provider, booking a series and recording attendance; to whoever may change it,
+    cancelling the rest of its series; and to everyone, which reminders will come."""
+    provider_side = scheduling.acts_as_provider_of(appointment=found, by=request.user)
+    series_open = found.series_id is not None and _may_change(request, found) and Appointment.objects.filter(
+        series_id=found.series_id, status=Status.BOOKED, start__gte=found.start, start__gt=now).exists()
+    return {
+        "series_form": SeriesForm() if provider_side and found.client_id
+        and found.status in (Status.BOOKED, Status.COMPLETED) else None,
+        "can_mark_attendance": provider_side and found.status == Status.BOOKED and found.start <= now,
+        "can_cancel_rest": series_open,
+    }
+
+
 def _reminder_sentence(found: Appointment, zone_name: str) -> str:
+    coming = reminder_promise(start=found.start, due=found.reminder_due_at)
     if found.reminder_sent_at is not None:
-        return f"We sent you a reminder on {when_label(found.reminder_sent_at, zone_name)}."
-    return reminder_promise(start=found.start, due=found.reminder_due_at)
+        sent = f"We sent you a reminder on {when_label(found.reminder_sent_at, zone_name)}."
+        return f"{sent} {coming.replace('We will remind you', 'We will remind you again')}" if coming else sent
+    return coming
 
 
 @login_required

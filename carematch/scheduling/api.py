@@ -35,6 +35,7 @@ from .models import Appointment, CrisisChannel, CrisisRequest, CrisisStatus
 from .schemas import (
     AppointmentIn,
     AppointmentOut,
+    AttendanceIn,
     ClientIn,
     ClientOut,
     CrisisFilter,
@@ -47,6 +48,9 @@ from .schemas import (
     JoinOut,
     OpeningsOut,
     RescheduleIn,
+    SeriesCancelledOut,
+    SeriesIn,
+    SeriesOut,
 )
 from .selectors import crisis_requests, provider_openings
 
@@ -355,3 +359,43 @@ def join_appointment(request: AuthedHttpRequest, appointment_id: RecordId, respo
     if refusal is not None:
         raise refusal
     return {"url": join.url, "opens_at": join.opens_at, "closes_at": join.closes_at}
+# --- Ongoing sessions ------------------------------------------------------------------------
+
+
+@router.post("/appointments/{appointment_id}/series", response={201: SeriesOut, **errors(403, 404, 409)})
+def book_series(request: AuthedHttpRequest, appointment_id: RecordId, payload: SeriesIn) -> Any:
+    """After (or at) a booked session, its provider or a coordinator books the same time on the
+    provider's clock every week or every two weeks, for `count` dates or until a date (at most
+    26). Each date is booked like any booking; the ones that cannot be (a holiday, time off,
+    another booking, the client's own session, a licence not in force, outside the provider's
+    hours, a time the clocks skip) are listed in `skipped` with the reason."""
+    appointment = visible_appointment(request, appointment_id, action=Action.UPDATE)
+    with audit.write(request, action=Action.CREATE, resource_type="appointment", resource_id=appointment.pk,
+                     client=appointment.client_id):
+        result = services.appointment_series_book(
+            appointment=appointment, by=request.user, every_weeks=payload.every_weeks, count=payload.count,
+            until=payload.until,
+        )
+    return Status(201, {"series_id": result.series.pk, "booked": result.booked,
+                        "skipped": [{"start": skip.start, "reason": skip.reason} for skip in result.skipped]})
+
+
+@router.post("/appointments/{appointment_id}/cancel-rest", response={200: SeriesCancelledOut, **errors(404, 409)})
+def cancel_rest_of_series(request: AuthedHttpRequest, appointment_id: RecordId) -> Any:
+    """Cancel this session of a series and every later one still booked (the client, their
+    provider or a coordinator). Each is cancelled as if alone: the client cancelling a session
+    within the policy's notice is recorded as a late cancellation of that session."""
+    appointment = visible_appointment(request, appointment_id, action=Action.UPDATE)
+    with _appointment_change(request, appointment):
+        _may_manage(request, appointment)
+        return {"cancelled": services.series_cancel_rest(appointment=appointment, by=request.user)}
+
+
+@router.post("/appointments/{appointment_id}/attendance", response={200: AppointmentOut, **errors(403, 404, 409)})
+def record_attendance(request: AuthedHttpRequest, appointment_id: RecordId, payload: AttendanceIn) -> Any:
+    """The session's provider (or a coordinator) records, once and after the start, whether the
+    client came (`completed`) or not (`no_show`; the client gets a kind note)."""
+    appointment = visible_appointment(request, appointment_id, action=Action.UPDATE)
+    with _appointment_change(request, appointment):
+        return services.appointment_attendance_mark(appointment=appointment, attended=payload.attended,
+                                                    by=request.user)

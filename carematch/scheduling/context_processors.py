@@ -24,3 +24,11 @@ def staff_navigation(request: HttpRequest) -> dict[str, Any]:
 def session_length(request: HttpRequest) -> dict[str, Any]:
     """`session_minutes`: what pages tell people a session lasts (carematch/lib/sessions.py)."""
     return {"session_minutes": SESSION // dt.timedelta(minutes=1)}
+
+
+def cancellation_policy(request: HttpRequest) -> dict[str, Any]:
+    """`cancellation_policy`: the practice's policy in sentences (from the settings, see
+    scheduling/cancellation_policy.py); `cancellation_notice_hours`: its notice."""
+    from . import cancellation_policy as terms
+
+    return {"cancellation_policy": terms.policy_sentences(), "cancellation_notice_hours": terms.notice_hours()}

@@ -9,8 +9,10 @@ Every email ends with the crisis line.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -21,8 +23,8 @@ from carematch.accounts.models import STAFF_ROLES, Role
 from carematch.lib.timezones import when_label
 from carematch.measures.emails import with_questionnaire_link
 
-from . import feeds, video
-from .models import Appointment, Format
+from . import cancellation_policy, feeds, video
+from .models import Appointment, Format, Series, Status
 from .reminders import reminder_promise
 
 CRISIS_LINE = "If you are in crisis, call or text 988 (Suicide & Crisis Lifeline) or call 911."
@@ -50,6 +52,12 @@ class Recipient:
 
 
 join_link = video.join_page
+
+
+def map_link(address: str) -> str:
+    """A map of an in-person session's address (an OpenStreetMap search: no account, no tracking
+    key)."""
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": address})
 
 
 def recipients(appointment: Appointment) -> list[Recipient]:
@@ -106,6 +114,7 @@ def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -
         "join_link": link if has_room else "",
         "no_video_link": telehealth and not has_room,
         "address": address,
+        "map_link": map_link(address) if address else "",
         "cancelled_by": _cancelled_by(appointment, recipient) if kind == "cancelled" else "",
         "attached": kind in ATTACH_CALENDAR,
         # Only what the booking planned (scheduling/reminders.py): nothing when no reminder comes.
@@ -116,6 +125,7 @@ def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -
         "account_url": settings.SITE_URL + reverse("accounts:home"),
         "calendar_url": settings.SITE_URL + reverse("scheduling:calendar_feed_page"),
         "crisis_line": CRISIS_LINE,
+        "cancellation_policy": cancellation_policy.policy_text(),
     }
     body = _tidy(render_to_string(f"scheduling/email/{kind}.txt", context))
     body = with_questionnaire_link(body, kind=kind, appointment=appointment, role=recipient.role)
@@ -187,5 +197,81 @@ def crisis_emails_send(*, escalation: bool, roles: tuple[str, ...]) -> int | Non
         return None
     subject, body = crisis_subject(escalation=escalation), crisis_email_body(escalation=escalation)
     messages = [EmailMessage(subject=subject, body=body, to=[address]) for address in recipients]
+    with get_connection() as connection:
+        return int(connection.send_messages(messages) or 0)
+
+
+# --- A kind note after a missed session ------------------------------------------------------------
+
+NO_SHOW_SUBJECT = "We missed you today"
+
+
+def no_show_note_send(*, appointment: Appointment) -> bool:
+    """One email to the client (never blaming them) with a link to book again with the same
+    provider; whether it was sent. Nobody to write to (a closed account), nothing sent."""
+    client = next((person for person in recipients(appointment) if person.role == "client"), None)
+    if client is None:
+        return False
+    body = _tidy(render_to_string("scheduling/email/no_show.txt", {
+        "name": client.name,
+        "provider_name": appointment.provider.display_name,
+        "when": when_label(appointment.start, client.timezone),
+        "book_url": settings.SITE_URL + reverse("matching:book_opening", args=[appointment.provider_id]),
+        "no_show_fee": settings.NO_SHOW_FEE,
+        "policy": cancellation_policy.policy_text(),
+        "crisis_line": CRISIS_LINE,
+    }))
+    with get_connection() as connection:
+        return bool(connection.send_messages([EmailMessage(subject=NO_SHOW_SUBJECT, body=body, to=[client.email])]))
+
+
+# --- A series booked: one email to each party about all its sessions --------------------------------
+
+SERIES_SUBJECTS = {"client": "Your sessions are booked", "provider": "A series of sessions is booked"}
+
+
+def series_messages(*, series: Series) -> list[EmailMessage]:
+    """One email per party: each session booked in the recipient's zone, the dates not booked
+    (with the reason, for the provider), which reminders come, and every session as one .ics."""
+    sessions = list(series.appointments.filter(status=Status.BOOKED).select_related("provider", "client")
+                    .order_by("start"))
+    if not sessions:
+        return []
+    first = sessions[0]
+    messages = []
+    for recipient in recipients(first):
+        for_provider = recipient.role == "provider"
+        skipped = [
+            when_label(dt.datetime.fromisoformat(skip["start"]), recipient.timezone)
+            + (f": {skip['reason']}" if for_provider else "")
+            for skip in series.skipped
+        ]
+        body = _tidy(render_to_string("scheduling/email/series_booked.txt", {
+            "for_provider": for_provider,
+            "name": recipient.name,
+            "provider_name": first.provider.display_name,
+            "every_weeks": series.every_weeks,
+            "format_label": Format(first.format).label,
+            "sessions": [when_label(session.start, recipient.timezone) for session in sessions],
+            "skipped": skipped,
+            # Later sessions are further ahead than the first: they have at least its reminders.
+            "reminder_promise": reminder_promise(start=first.start, due=first.reminder_due_at).replace(
+                "We will remind you", "We will remind you of each session", 1),
+            "cancellation_policy": cancellation_policy.policy_text(),
+            "account_url": settings.SITE_URL + reverse("accounts:home"),
+            "crisis_line": CRISIS_LINE,
+        }))
+        message = EmailMessage(subject=SERIES_SUBJECTS[recipient.role], body=body, to=[recipient.email])
+        message.attach(f"carematch-series-{series.pk}.ics",
+                       feeds.calendar_file(sessions, viewer_timezone=recipient.timezone, for_provider=for_provider),
+                       "text/calendar")
+        messages.append(message)
+    return messages
+
+
+def series_emails_send(*, series: Series) -> int:
+    messages = series_messages(series=series)
+    if not messages:
+        return 0
     with get_connection() as connection:
         return int(connection.send_messages(messages) or 0)

@@ -156,6 +156,13 @@ class Appointment(models.Model):
         help_text="The unguessable name of the session's Jitsi Meet room (scheduling/video.py): given when the "
                   "appointment is made and kept when it is moved.",
     )
+    series = models.ForeignKey(
+        "Series", null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments",
+        help_text="The standing series this session was booked as part of, if any.",
+    )
+    attendance_marked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the provider marked the session attended (completed) or a no-show.",
+    )
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -364,3 +371,36 @@ class CrisisAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} for crisis request {self.crisis_request_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- Ongoing sessions ----------------------------------------------------------------------------
+
+
+class Series(models.Model):
+    """Sessions booked together at the same local time (the provider's clock) every one or two
+    weeks, after a session (`origin`). Each of its appointments was booked through the one
+    booking service, with its rules; the dates that could not be booked are kept with why."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="series")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="series")
+    origin = models.ForeignKey(Appointment, null=True, on_delete=models.SET_NULL, related_name="+")
+    every_weeks = models.PositiveSmallIntegerField()
+    local_time = models.TimeField(help_text="On the provider's clock.")
+    timezone = models.CharField(max_length=64, help_text="The provider's zone when the series was booked.")
+    count = models.PositiveSmallIntegerField(null=True, blank=True, help_text="How many sessions were asked for.")
+    until = models.DateField(null=True, blank=True, help_text="The last date asked for (the provider's clock).")
+    skipped = models.JSONField(default=list, blank=True,
+                               help_text='Dates that could not be booked: [{"start", "reason"}].')
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(every_weeks__in=[1, 2]), name="series_every_one_or_two_weeks"),
+            models.CheckConstraint(condition=Q(count__isnull=False) | Q(until__isnull=False),
+                                   name="series_has_a_count_or_an_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"series {self.pk} of provider {self.provider_id} every {self.every_weeks} week(s)"

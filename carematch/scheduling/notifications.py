@@ -1,5 +1,6 @@
-"""What happens after an appointment changes: emails to both parties and a reminder 24
-hours before the session (an hour before one booked sooner; see reminders.py). And what
+"""What happens after an appointment changes: emails to both parties and reminders 24
+hours and an hour before the session (CAREMATCH_REMINDER_HOURS; each only when still ahead
+at the booking, see reminders.py). And what
 happens when a person asks to be contacted from the crisis page or API: every coordinator
 is emailed at once, and every coordinator and admin again if nobody has tried to reach the
 person within CAREMATCH_CRISIS_ESCALATE_MINUTES.
@@ -21,7 +22,7 @@ from django.utils import timezone
 from carematch.measures.services import questionnaires_for_appointment
 
 from . import emails, services, tasks
-from .models import Appointment, CrisisRequest, Status
+from .models import Appointment, CrisisRequest, Series, Status
 
 logger = logging.getLogger("carematch.scheduling.notifications")
 
@@ -53,10 +54,10 @@ def _queue(*, event: str, appointment_id: int) -> None:
 
 
 def reminder_schedule(*, appointment: Appointment, now: dt.datetime | None = None) -> bool:
-    """Queue the reminder for the moment the booking planned (`reminder_due_at`: 24 hours or
-    an hour before the start), or at once if that moment has just passed while the session
-    has not begun. None planned (booked too close to the start), none queued: the
-    confirmation promised none. Whether a reminder was queued."""
+    """Queue the next reminder for the moment the booking planned (`reminder_due_at`: 24 hours,
+    or an hour, before the start; see reminders.py), or at once if that moment has just passed
+    while the session has not begun. None planned (booked too close to the start, or every
+    reminder sent), none queued: the confirmation promised none. Whether one was queued."""
     now = now or timezone.now()
     due = appointment.reminder_due_at
     if due is None or appointment.start <= now:
@@ -67,7 +68,7 @@ def reminder_schedule(*, appointment: Appointment, now: dt.datetime | None = Non
             logger.warning("the task backend cannot run tasks later: no reminder for appointment %s", appointment.pk)
             return False
         reminder = reminder.using(run_after=due)
-    reminder.enqueue(appointment_id=appointment.pk, start=appointment.start.isoformat())
+    reminder.enqueue(appointment_id=appointment.pk, start=appointment.start.isoformat(), due=due.isoformat())
     return True
 
 
@@ -104,16 +105,22 @@ def appointment_notice_send(
     return sent > 0
 
 
-def appointment_reminder_send(*, appointment_id: int, start: str, now: dt.datetime | None = None) -> bool:
-    """Send the reminder, once, if the appointment is still booked at `start` and has not
-    begun. A reminder queued before a reschedule finds a different start and does nothing.
+def appointment_reminder_send(
+    *, appointment_id: int, start: str, due: str | None = None, now: dt.datetime | None = None
+) -> bool:
+    """Send the reminder due at `due`, once, if the appointment is still booked at `start`, has
+    not begun and still plans that reminder. A reminder queued before a reschedule finds a
+    different start, and one queued before a cancellation a cancelled session: nothing is sent.
+    Once sent, the next planned reminder (an hour before, after the day before) is queued.
 
-    The reminder is recorded before it is sent (so it is never sent twice) and the record
-    is taken back if sending fails (so a retry can send it). Whether it was sent."""
+    The reminder is recorded before it is sent (so it is never sent twice) and the record is
+    taken back if sending fails (so a retry can send it). Whether it was sent."""
     now = now or timezone.now()
-    if not services.appointment_reminder_claim(
-        appointment_id=appointment_id, start=dt.datetime.fromisoformat(start), now=now
-    ):
+    claim = services.appointment_reminder_claim(
+        appointment_id=appointment_id, start=dt.datetime.fromisoformat(start), now=now,
+        due=dt.datetime.fromisoformat(due) if due else None,
+    )
+    if claim is None:
         return False
     appointment = _appointment(appointment_id)
     if appointment is None:
@@ -121,9 +128,10 @@ def appointment_reminder_send(*, appointment_id: int, start: str, now: dt.dateti
     try:
         emails.appointment_emails_send(kind="reminder", appointment=appointment)
     except Exception:
-        services.appointment_reminder_unclaim(appointment_id=appointment_id, claimed_at=now)
+        services.appointment_reminder_unclaim(appointment_id=appointment_id, claimed_at=now, claim=claim)
         raise
     logger.info("sent the reminder of appointment %s", appointment_id)
+    reminder_schedule(appointment=appointment, now=now)
     return True
 
 
@@ -182,4 +190,54 @@ def crisis_escalation_send(*, crisis_request_id: int, now: dt.datetime | None = 
         return 0
     logger.warning("crisis request %s: no attempt after %s minutes; emailed %s coordinators and admins",
                    crisis_request_id, settings.CRISIS_ESCALATE_MINUTES, sent)
+    return sent
+
+
+# --- After a no-show -------------------------------------------------------------------------------
+
+
+def no_show_note_queue(*, appointment_id: int) -> None:
+    """Queue the kind note to a client who missed a session. The marking has committed when this
+    runs: a failure to queue is logged, not turned into an error for the provider."""
+    try:
+        tasks.send_no_show_note.enqueue(appointment_id=appointment_id)
+    except Exception:
+        logger.exception("could not queue the no-show note of appointment %s", appointment_id)
+
+
+def no_show_note_send(*, appointment_id: int) -> bool:
+    """Send the note if the session is still recorded as missed; whether it was sent."""
+    appointment = _appointment(appointment_id)
+    if appointment is None or appointment.status != Status.NO_SHOW:
+        return False
+    sent = emails.no_show_note_send(appointment=appointment)
+    logger.info("sent the no-show note of appointment %s", appointment_id)
+    return sent
+
+
+# --- A series booked -------------------------------------------------------------------------------
+
+
+def series_booked(*, series_id: int) -> None:
+    """After a series has committed: each session's questionnaire and reminders as for any
+    booking, and one email to each party about the whole series (queued). Failures are logged,
+    not turned into an error for the provider who booked."""
+    try:
+        for appointment in Appointment.objects.filter(series_id=series_id, status=Status.BOOKED).only(
+            "pk", "start", "status", "reminder_due_at"
+        ):
+            questionnaires_for_appointment(event="booked", appointment_id=appointment.pk)
+            reminder_schedule(appointment=appointment)
+        tasks.send_series_email.enqueue(series_id=series_id)
+    except Exception:
+        logger.exception("could not queue the emails of series %s", series_id)
+
+
+def series_notice_send(*, series_id: int) -> int:
+    """Send both parties the email about a series; the number sent."""
+    series = Series.objects.select_related("provider__user", "client__user").filter(pk=series_id).first()
+    if series is None:
+        return 0
+    sent = emails.series_emails_send(series=series)
+    logger.info("sent %s emails of series %s", sent, series_id)
     return sent

@@ -1,37 +1,65 @@
-"""When a session's reminder is due, and what the confirmation may promise about it.
+"""When a session's reminders are due, and what the confirmation may promise about them.
 
-A session booked at least a day ahead is reminded of 24 hours before it starts ("the day
-before"). One booked sooner is reminded of an hour before it starts, when there is time for
-that; one booked later than that gets no reminder, and nothing promises one. A reminder is
-only planned when it falls at least REMINDER_MARGIN after the booking, so that it never
-arrives together with the confirmation. Plain values only: the services decide the reminder
-with this when they book or move a session, and the emails and the session page say it
-from the same answer."""
+Reminders go CAREMATCH_REMINDER_HOURS before a session (by default 24 hours, "the day
+before", and 1 hour). Each is planned only when it falls at least REMINDER_MARGIN after the
+booking (or move), so that none arrives together with the confirmation: a session booked
+five hours ahead is reminded an hour before only, one booked later than that gets none, and
+nothing promises one that will not come. The appointment keeps the next one due
+(`reminder_due_at`); once it is sent, the next is the following planned moment. Plain values
+only: the services decide the reminders with this when they book or move a session, and the
+emails and the session page say them from the same answer."""
 
 from __future__ import annotations
 
 import datetime as dt
+
+from django.conf import settings
 
 DAY_BEFORE = dt.timedelta(hours=24)
 HOUR_BEFORE = dt.timedelta(hours=1)
 REMINDER_MARGIN = dt.timedelta(minutes=5)
 
 
+def reminder_offsets() -> list[dt.timedelta]:
+    """How long before the start each reminder goes, longest first (CAREMATCH_REMINDER_HOURS)."""
+    return [dt.timedelta(hours=hours) for hours in sorted(set(settings.REMINDER_HOURS), reverse=True)]
+
+
+def reminders_due(*, start: dt.datetime, now: dt.datetime) -> list[dt.datetime]:
+    """Every reminder of a session starting at `start`, booked (or moved) at `now`, soonest first."""
+    return [start - before for before in reminder_offsets() if start - before >= now + REMINDER_MARGIN]
+
+
 def reminder_due(*, start: dt.datetime, now: dt.datetime) -> dt.datetime | None:
-    """When the reminder of a session starting at `start`, booked (or moved) at `now`, is
-    sent: 24 hours before, else an hour before, else None (no reminder)."""
-    for before in (DAY_BEFORE, HOUR_BEFORE):
-        if start - before >= now + REMINDER_MARGIN:
-            return start - before
-    return None
+    """When the first reminder of a session starting at `start`, booked (or moved) at `now`, is
+    sent, or None (no reminder at all)."""
+    due = reminders_due(start=start, now=now)
+    return due[0] if due else None
+
+
+def reminder_after(*, start: dt.datetime, sent_due: dt.datetime) -> dt.datetime | None:
+    """The reminder planned after the one due at `sent_due`, or None. Every later planned moment
+    was ahead when the session was booked, since the earlier one was."""
+    later = [start - before for before in reminder_offsets() if start - before > sent_due]
+    return min(later) if later else None
+
+
+def _before(offset: dt.timedelta) -> str:
+    if offset == DAY_BEFORE:
+        return "the day before"
+    if offset == HOUR_BEFORE:
+        return "an hour before"
+    hours = offset // dt.timedelta(hours=1)
+    return f"{hours} hours before"
 
 
 def reminder_promise(*, start: dt.datetime, due: dt.datetime | None) -> str:
-    """The sentence a confirmation says about the reminder: the truth about `due`, or ""."""
+    """The sentence a confirmation says about the reminders from `due` on: the truth, or ""."""
     if due is None:
         return ""
-    if start - due >= DAY_BEFORE:
-        return "We will remind you the day before."
-    if start - due >= HOUR_BEFORE:
-        return "We will remind you an hour before."
-    return ""
+    moments = [due]
+    while (following := reminder_after(start=start, sent_due=moments[-1])) is not None:
+        moments.append(following)
+    words = [_before(start - moment) for moment in moments]
+    said = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return f"We will remind you {said}."

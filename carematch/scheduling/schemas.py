@@ -164,3 +164,29 @@ class JoinOut(Schema):
                                  "signed token, or the provider's own video link. Do not store or forward it.")
     opens_at: dt.datetime = Field(description="The room opens 10 minutes before the start.")
     closes_at: dt.datetime = Field(description="The room closes 30 minutes after the end.")
+# --- Ongoing sessions ------------------------------------------------------------------------
+
+
+class SeriesIn(Schema):
+    every_weeks: int = Field(description="1 (weekly) or 2 (every two weeks).")
+    count: int | None = Field(None, description="How many dates (at most 26); give this, `until`, or both.")
+    until: dt.date | None = Field(None, description="The last date, on the provider's clock.")
+
+
+class SeriesSkipOut(Schema):
+    start: dt.datetime
+    reason: str
+
+
+class SeriesOut(Schema):
+    series_id: int
+    booked: list[AppointmentOut]
+    skipped: list[SeriesSkipOut]
+
+
+class SeriesCancelledOut(Schema):
+    cancelled: list[AppointmentOut]
+
+
+class AttendanceIn(Schema):
+    attended: bool = Field(description="true: the client came; false: a no-show.")

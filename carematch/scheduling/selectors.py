@@ -172,3 +172,32 @@ def care_request_note(*, request_id: int) -> str:
     request = CareRequest.objects.filter(pk=request_id, first_appointment__isnull=True,
                                          closed_at__isnull=True).only("note_for_therapist").first()
     return request.note_for_therapist if request is not None else ""
+
+
+# --- Attendance: late cancellations and no-shows ------------------------------------------------
+
+REPEATED_NO_SHOWS = 2
+NO_SHOW_WINDOW = dt.timedelta(days=90)
+
+
+def attendance_counts(*, client: Client, provider: Provider | None = None) -> dict[str, int]:
+    """How many of the client's sessions (with `provider`, or with anyone) were cancelled late by
+    them and how many they missed."""
+    sessions = Appointment.objects.filter(client=client)
+    if provider is not None:
+        sessions = sessions.filter(provider=provider)
+    return {
+        "late_cancellations": sessions.filter(late_cancellation=True).count(),
+        "no_shows": sessions.filter(status=Status.NO_SHOW).count(),
+    }
+
+
+def repeated_no_shows(*, now: dt.datetime) -> list[tuple[Client, int]]:
+    """Clients who missed REPEATED_NO_SHOWS sessions or more in the last NO_SHOW_WINDOW, most first:
+    for a coordinator to reach out to."""
+    counted = (Appointment.objects.filter(status=Status.NO_SHOW, start__gt=now - NO_SHOW_WINDOW, start__lte=now,
+                                          client__isnull=False)
+               .values("client_id").annotate(missed=Count("pk")).filter(missed__gte=REPEATED_NO_SHOWS))
+    missed = {row["client_id"]: row["missed"] for row in counted}
+    clients = Client.objects.filter(pk__in=missed).order_by("last_name", "first_name", "pk")
+    return sorted(((client, missed[client.pk]) for client in clients), key=lambda pair: -pair[1])

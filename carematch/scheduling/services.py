@@ -12,6 +12,7 @@ import logging
 import math
 import secrets
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -24,10 +25,12 @@ from carematch.accounts.models import STAFF_ROLES, Client, LoginAttempt, Role, U
 from carematch.accounts.services import token_digest
 from carematch.directory.models import Provider
 from carematch.lib import vocab
-from carematch.lib.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
+from carematch.lib.errors import Conflict, DomainError, Forbidden, InvalidInput, TooManyRequests
 from carematch.lib.phones import NotAPhoneNumber, phone_e164
 from carematch.lib.sessions import SESSION, session_dates
+from carematch.lib.timezones import zone
 
+from . import cancellation_policy
 from .feeds import FEED_TOKEN_PREFIX, feed_owner
 from .models import (
     ACTIVE,
@@ -43,16 +46,17 @@ from .models import (
     CrisisStatus,
     FeedRevoked,
     IdempotencyRecord,
+    Series,
     Status,
 )
-from .reminders import reminder_due
+from .reminders import reminder_after, reminder_due
 from .selectors import active_claims, provider_openings
+from .series import series_dates
 
 logger = logging.getLogger("carematch.scheduling.services")
 
 HOLD_FOR = dt.timedelta(minutes=10)
 HOLD_RATE_WINDOW = dt.timedelta(hours=1)
-LATE_CANCELLATION = dt.timedelta(hours=24)
 
 
 class SlotTaken(Conflict):
@@ -354,8 +358,12 @@ def session_hold(*, hold_id: int, session_key: str, now: dt.datetime | None = No
 def appointment_book(
     *, provider: Provider, client: Client, start: dt.datetime, format: str, by: User,
     idempotency_key: str | None = None, hold: Appointment | None = None, now: dt.datetime | None = None,
+    notify: bool = True,
 ) -> Appointment:
     """Book an opening, or turn the client's own live hold on it into an appointment.
+
+    `notify` False leaves the emails and the reminders to the caller (a series tells both
+    parties once about all its sessions).
 
     `hold` is a hold the caller has shown is theirs (e.g. placed by their browser session
     before they signed up); it becomes the client's appointment.
@@ -406,7 +414,8 @@ def appointment_book(
             IdempotencyRecord.objects.create(
                 user=by, key=idempotency_key, fingerprint=fingerprint, appointment=appointment
             )
-        transaction.on_commit(lambda: _notify("booked", appointment.pk))
+        if notify:
+            transaction.on_commit(lambda: _notify("booked", appointment.pk))
     return appointment
 
 
@@ -428,10 +437,11 @@ def _start_clock(*, appointment: Appointment) -> None:
 
 def counts_as_late(*, appointment: Appointment, by: User, now: dt.datetime) -> bool:
     """Whether giving up this session's hour now (cancelling it or moving it) counts as a late
-    cancellation under the practice's policy: the client does it less than LATE_CANCELLATION
-    (24 hours) before the start. Providers and coordinators are never held to it. The pages
-    ask this before the person confirms, and the services record the same answer."""
-    return by.role == Role.CLIENT and appointment.start - now < LATE_CANCELLATION
+    cancellation under the practice's policy: the client does it less than the policy's notice
+    (CAREMATCH_CANCELLATION_NOTICE_HOURS, 24 by default) before the start. Providers and
+    coordinators are never held to it. The pages ask this before the person confirms, and the
+    services record the same answer."""
+    return by.role == Role.CLIENT and appointment.start - now < cancellation_policy.notice()
 
 
 def appointment_cancel(
@@ -542,7 +552,10 @@ def appointment_mark_no_show(*, appointment: Appointment, by: User, now: dt.date
             raise Conflict("An appointment can be marked as a no-show only once it has started.",
                            fields={"start": "not started yet"})
         appointment.status = Status.NO_SHOW
-        appointment.save(update_fields=["status"])
+        appointment.attendance_marked_at = now
+        appointment.save(update_fields=["status", "attendance_marked_at"])
+        marked = appointment.pk
+        transaction.on_commit(lambda: _no_show_note(marked))
     return appointment
 
 
@@ -771,10 +784,20 @@ def _crisis_arrived(crisis_request_id: int, requested_at: dt.datetime) -> None:
 # --- Reminders -----------------------------------------------------------------------------------
 
 
-def appointment_reminder_claim(*, appointment_id: int, start: dt.datetime, now: dt.datetime) -> bool:
-    """Note that the reminder of a session still booked at `start`, not yet begun and not yet
-    reminded of, is being sent now; whether it was (the caller sends it only then). Noted
-    before sending, so that it is never sent twice."""
+@dataclass(frozen=True)
+class ReminderClaim:
+    due: dt.datetime  # the reminder being sent
+    earlier: dt.datetime | None  # when the reminder before it was sent, if one was
+
+
+def appointment_reminder_claim(
+    *, appointment_id: int, start: dt.datetime, now: dt.datetime, due: dt.datetime | None = None
+) -> ReminderClaim | None:
+    """Note that the reminder due at `due` of a session still booked at `start`, not yet begun,
+    is being sent now, and make the next planned reminder the one due; None when nothing is to
+    be sent (cancelled, moved, begun, or this reminder already sent). Noted before sending, so
+    that it is never sent twice. `due` None (a reminder queued before there were several)
+    stands for the reminder due now, if any."""
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().filter(pk=appointment_id).first()
         if (
@@ -783,19 +806,26 @@ def appointment_reminder_claim(*, appointment_id: int, start: dt.datetime, now: 
             or appointment.status != Status.BOOKED
             or appointment.start != start
             or appointment.start <= now
-            or appointment.reminder_sent_at is not None
+            or appointment.reminder_due_at is None
         ):
-            return False
+            return None
+        planned = appointment.reminder_due_at
+        if (due is not None and planned != due) or (due is None and planned > now):
+            return None
+        claim = ReminderClaim(due=planned, earlier=appointment.reminder_sent_at)
         appointment.reminder_sent_at = now
-        appointment.save(update_fields=["reminder_sent_at"])
-    return True
+        appointment.reminder_due_at = reminder_after(start=appointment.start, sent_due=planned)
+        appointment.save(update_fields=["reminder_sent_at", "reminder_due_at"])
+    return claim
 
 
-def appointment_reminder_unclaim(*, appointment_id: int, claimed_at: dt.datetime) -> None:
+def appointment_reminder_unclaim(*, appointment_id: int, claimed_at: dt.datetime, claim: ReminderClaim) -> None:
     """Sending the reminder claimed at `claimed_at` failed: take the claim back so that a retry
     can send it."""
     with transaction.atomic():
-        Appointment.objects.filter(pk=appointment_id, reminder_sent_at=claimed_at).update(reminder_sent_at=None)
+        Appointment.objects.filter(pk=appointment_id, reminder_sent_at=claimed_at).update(
+            reminder_sent_at=claim.earlier, reminder_due_at=claim.due
+        )
 
 
 # --- Private calendar addresses ------------------------------------------------------------------
@@ -942,3 +972,183 @@ def care_request_notes_erase(*, client: Client) -> int:
     """Erase every note the client wrote for a therapist (their account is closing). How many."""
     with transaction.atomic():
         return CareRequest.objects.filter(client=client).exclude(note_for_therapist="").update(note_for_therapist="")
+
+
+# --- Ongoing sessions: a standing series, cancelling the rest, attendance -------------------------
+
+
+@dataclass(frozen=True)
+class SeriesSkip:
+    start: dt.datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class SeriesBooking:
+    series: Series
+    booked: list[Appointment]
+    skipped: list[SeriesSkip]
+
+
+def acts_as_provider_of(*, appointment: Appointment, by: User) -> bool:
+    if not by.is_active:
+        return False
+    if by.role in STAFF_ROLES:
+        return True
+    provider = getattr(by, "provider", None) if by.role == Role.PROVIDER else None
+    return provider is not None and provider.pk == appointment.provider_id
+
+
+def _series_terms(*, every_weeks: Any, count: Any, until: Any, first_day: dt.date) -> None:
+    problems: dict[str, str] = {}
+    most = settings.SERIES_MAX_SESSIONS
+    if every_weeks not in (1, 2):
+        problems["every_weeks"] = "must be 1 (weekly) or 2 (every two weeks)"
+    if count is None and until is None:
+        problems["count"] = "give how many sessions, or an until date"
+    if count is not None and not (isinstance(count, int) and 1 <= count <= most):
+        problems["count"] = f"must be a whole number from 1 to {most}"
+    if until is not None and until <= first_day:
+        problems["until"] = "must be after the session's date"
+    elif until is not None and count is None and every_weeks in (1, 2) and (
+        (until - first_day).days // (7 * every_weeks) > most
+    ):
+        last = first_day + dt.timedelta(weeks=every_weeks * most)
+        problems["until"] = f"a series has at most {most} sessions: choose {last.isoformat()} or sooner, or a count"
+    if problems:
+        raise InvalidInput.for_fields(problems)
+
+
+def _skip_reason(*, provider: Provider, start: dt.datetime, error: DomainError) -> str:
+    """Why the booking service refused a date of a series, in words the provider can act on."""
+    from carematch.lib.holidays_us import is_federal_holiday
+
+    if isinstance(error, SlotTaken):
+        return "Another booking or hold already has that hour."
+    if isinstance(error, InvalidSlot) and (error.fields or {}).get("start") == "not an opening":
+        local_day = start.astimezone(zone(provider.timezone)).date()
+        if not provider.works_holidays and is_federal_holiday(local_day):
+            return "A federal holiday, which the provider does not work."
+        if provider.time_off.filter(start__lt=start + SESSION, end__gt=start).exists():
+            return "The provider is away then (time off)."
+        return "Not one of the provider's openings (outside their weekly hours, or sooner than their notice)."
+    return error.detail
+
+
+def appointment_series_book(
+    *, appointment: Appointment, by: User, every_weeks: int, count: int | None = None,
+    until: dt.date | None = None, now: dt.datetime | None = None,
+) -> SeriesBooking:
+    """Book a standing series after a session: the same time on the provider's clock every
+    `every_weeks` weeks (1 or 2), `count` dates or up to `until` (the provider's date), at most
+    CAREMATCH_SERIES_MAX_SESSIONS dates. Every date is booked through `appointment_book`, with
+    every rule of any booking; a date it refuses (a holiday, time off, another booking, a licence
+    not in force, outside the provider's hours, the client's own session then, a time the clocks
+    skip) is skipped and reported with the reason, never dropped. Only the session's provider
+    and coordinators or admins book a series; clients ask their provider. Both parties get one
+    email about the whole series (what was booked and what was not), and each session its
+    reminders."""
+    now = now or timezone.now()
+    if not acts_as_provider_of(appointment=appointment, by=by):
+        raise Forbidden("Only the session's provider or a coordinator can book a series.")
+    provider = appointment.provider
+    first_day = appointment.start.astimezone(zone(provider.timezone)).date()
+    _series_terms(every_weeks=every_weeks, count=count, until=until, first_day=first_day)
+    with transaction.atomic():
+        origin = Appointment.objects.select_for_update(of=("self",)).select_related("provider", "client").get(
+            pk=appointment.pk
+        )
+        if origin.client is None or origin.status not in (Status.BOOKED, Status.COMPLETED):
+            raise Conflict("A series follows a booked or attended session; this one is "
+                           f"{origin.get_status_display().lower()}.", fields={"status": origin.status})
+        client = origin.client
+        local = origin.start.astimezone(zone(provider.timezone))
+        series = Series.objects.create(
+            provider=provider, client=client, origin=origin, every_weeks=every_weeks,
+            local_time=local.time().replace(tzinfo=None), timezone=provider.timezone, count=count, until=until,
+            created_at=now, created_by=by,
+        )
+        dates = series_dates(first=origin.start, tz_name=provider.timezone, every_weeks=every_weeks, count=count,
+                             until=until, after=now, most=settings.SERIES_MAX_SESSIONS)
+        booked: list[Appointment] = []
+        skipped: list[SeriesSkip] = []
+        for date in dates:
+            if date.problem:
+                skipped.append(SeriesSkip(date.start, date.problem))
+                continue
+            if Appointment.objects.claiming(now=now).filter(
+                client=client, start__lt=date.start + SESSION, end__gt=date.start
+            ).exists():
+                skipped.append(SeriesSkip(date.start, "The client already has a session at that time."))
+                continue
+            try:
+                session = appointment_book(provider=provider, client=client, start=date.start, format=origin.format,
+                                           by=by, now=now, notify=False)
+            except DomainError as exc:
+                skipped.append(SeriesSkip(date.start, _skip_reason(provider=provider, start=date.start, error=exc)))
+                continue
+            session.series = series
+            session.save(update_fields=["series"])
+            booked.append(session)
+        series.skipped = [{"start": skip.start.isoformat(), "reason": skip.reason} for skip in skipped]
+        series.save(update_fields=["skipped"])
+        series_id = series.pk
+        transaction.on_commit(lambda: _series_booked(series_id))
+    logger.info("series %s of appointment %s: %s booked, %s skipped", series.pk, origin.pk, len(booked),
+                len(skipped))
+    return SeriesBooking(series=series, booked=booked, skipped=skipped)
+
+
+def series_cancel_rest(*, appointment: Appointment, by: User, now: dt.datetime | None = None) -> list[Appointment]:
+    """Cancel this session of a series and every later one still booked, each through
+    `appointment_cancel` (so each is recorded, emailed and its calendar SEQUENCE raised, with
+    the cancellation policy applied to each as if cancelled alone). The sessions cancelled."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        found = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+        if found.series_id is None:
+            raise Conflict("This session is not part of a series.", fields={"series": "none"})
+        rest = list(Appointment.objects.filter(series_id=found.series_id, status=Status.BOOKED,
+                                               start__gte=found.start, start__gt=now).order_by("start"))
+        if not rest:
+            raise Conflict("No session of this series from here on is still to come.",
+                           fields={"series": "nothing left to cancel"})
+        return [appointment_cancel(appointment=session, by=by, now=now) for session in rest]
+
+
+def appointment_attendance_mark(
+    *, appointment: Appointment, attended: bool, by: User, now: dt.datetime | None = None
+) -> Appointment:
+    """The session's provider (or a coordinator or admin) records, once and only after the
+    start, that the client came (completed) or did not (no-show). After a no-show the client is
+    sent a kind note with a link to book again with the same provider."""
+    now = now or timezone.now()
+    if not acts_as_provider_of(appointment=appointment, by=by):
+        raise Forbidden("Only the session's provider or a coordinator can record attendance.")
+    with transaction.atomic():
+        found = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if found.status != Status.BOOKED:
+            raise Conflict(f"This session is {found.get_status_display().lower()}: attendance is recorded once, "
+                           "for a booked session.", fields={"status": found.status})
+        if found.start > now:
+            raise Conflict("Attendance can be recorded once the session has started.",
+                           fields={"start": "not started yet"})
+        found.status = Status.COMPLETED if attended else Status.NO_SHOW
+        found.attendance_marked_at = now
+        found.save(update_fields=["status", "attendance_marked_at"])
+        if not attended:
+            transaction.on_commit(lambda: _no_show_note(found.pk))
+    logger.info("appointment %s marked %s", found.pk, found.status)
+    return found
+
+
+def _no_show_note(appointment_id: int) -> None:
+    from . import notifications
+
+    notifications.no_show_note_queue(appointment_id=appointment_id)
+
+
+def _series_booked(series_id: int) -> None:
+    from . import notifications
+
+    notifications.series_booked(series_id=series_id)

@@ -14,9 +14,9 @@ def send_appointment_email(*, event: str, appointment_id: int, start: str | None
 
 
 @task()
-def send_appointment_reminder(*, appointment_id: int, start: str) -> bool:
-    """The reminder (24 hours, or an hour, before) of a session still booked at `start`."""
-    return notifications.appointment_reminder_send(appointment_id=appointment_id, start=start)
+def send_appointment_reminder(*, appointment_id: int, start: str, due: str | None = None) -> bool:
+    """The reminder due at `due` (24 hours, or an hour, before) of a session still booked at `start`."""
+    return notifications.appointment_reminder_send(appointment_id=appointment_id, start=start, due=due)
 
 
 @task()
@@ -30,3 +30,15 @@ def escalate_crisis_request(*, crisis_request_id: int) -> int:
     """CAREMATCH_CRISIS_ESCALATE_MINUTES after arrival: if nobody has tried to reach the
     person yet, tell every coordinator and admin again."""
     return notifications.crisis_escalation_send(crisis_request_id=crisis_request_id)
+
+
+@task()
+def send_no_show_note(*, appointment_id: int) -> bool:
+    """The kind note to a client who missed a session, with a link to book again."""
+    return notifications.no_show_note_send(appointment_id=appointment_id)
+
+
+@task()
+def send_series_email(*, series_id: int) -> int:
+    """The email to client and provider about a series booked: its sessions and the dates skipped."""
+    return notifications.series_notice_send(series_id=series_id)

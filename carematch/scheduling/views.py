@@ -104,6 +104,9 @@ def clock_page(request: AuthedHttpRequest) -> HttpResponse:
     figures = clock.clock_figures(clock.clock_records(now=now), now=now)
     # The list of people still waiting names them: one view event per client shown.
     shown = dict.fromkeys(waiting.client_id for waiting in figures.open_requests if waiting.client_id is not None)
+    # Clients who keep missing sessions, for a coordinator to reach out to: named too.
+    missing = selectors.repeated_no_shows(now=now)
+    shown.update(dict.fromkeys(client.pk for client, _ in missing))
     audit.record_many(request, action=audit.Action.VIEW, resource_type="clock",
                       items=[(client_id, client_id) for client_id in shown])
     share = figures.share_within
@@ -112,6 +115,8 @@ def clock_page(request: AuthedHttpRequest) -> HttpResponse:
         "crisis": clock.crisis_figures(clock.crisis_records(now=now), now=now),
         "share_percent": None if share is None else round(share * 100),
         "window_days": clock.WINDOW.days,
+        "repeated_no_shows": missing,
+        "no_show_window_days": selectors.NO_SHOW_WINDOW.days,
     }
     return render(request, "scheduling/clock.html", context)
 

@@ -67,6 +67,11 @@ RECORD_THEIR_OWN: dict[str, str] = {
     "carematch.matching.views.appointment_reschedule": "audit.write",
     # The join page: a party's look recorded as a read, anyone else's as denied (joining_party).
     "carematch.matching.join_views.appointment_join": "joining_party",
+    # the session page's ongoing care: the session read through _appointment_or_stop (or
+    # _changeable, which calls it), each change recorded through audit.write
+    "carematch.matching.session_views.appointment_series": "_appointment_or_stop",
+    "carematch.matching.session_views.appointment_cancel_rest": "_changeable",
+    "carematch.matching.session_views.appointment_attendance": "_appointment_or_stop",
     "carematch.matching.views.help_now": "audit.write",
     # access: a client's downloads of their record (exports) and closing their account
     # (recorded inside closing.account_close); every look at the access log itself.

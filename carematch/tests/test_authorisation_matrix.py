@@ -221,6 +221,9 @@ POLICY: dict[str, Page] = {
     "matching:appointment_cancel": Page(CARE_TEAM),  # GET asks to confirm; POST cancels
     "matching:appointment_reschedule": Page(CARE_TEAM),  # GET offers the provider's openings; POST moves
     "matching:appointment_join": Page(SESSION_PARTIES),  # the room (in its window) or why not
+    "matching:appointment_series": Page(PROVIDER_OR_STAFF_ACTS),  # GET the form; POST books a series
+    "matching:appointment_cancel_rest": Page(CARE_TEAM),  # no series here: sent back to the session
+    "matching:appointment_attendance": Page(PROVIDER_OR_STAFF_ACTS, "POST"),
     # scheduling
     "scheduling:calendar_feed_page": Page(ANY_SIGNED_IN),
     "scheduling:calendar_feed_new": Page(ANY_SIGNED_IN, "POST"),
@@ -302,6 +305,9 @@ API_POLICY: dict[str, Policy] = {
     "POST /api/v1/appointments/{appointment_id}/cancel": CARE_TEAM,
     "POST /api/v1/appointments/{appointment_id}/reschedule": CARE_TEAM,
     "POST /api/v1/appointments/{appointment_id}/no-show": PROVIDER_OR_STAFF_ACTS,
+    "POST /api/v1/appointments/{appointment_id}/series": PROVIDER_OR_STAFF_ACTS,
+    "POST /api/v1/appointments/{appointment_id}/cancel-rest": CARE_TEAM,
+    "POST /api/v1/appointments/{appointment_id}/attendance": PROVIDER_OR_STAFF_ACTS,
     "GET /api/v1/appointments/{appointment_id}/ics": CARE_TEAM,
     "GET /api/v1/appointments/{appointment_id}/join": SESSION_PARTIES,
     "POST /api/v1/appointments/{appointment_id}/session-rating": CLIENT_ACTS,
@@ -350,6 +356,8 @@ API_BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
                                             "start": "2027-01-06T16:00:00+00:00", "format": "telehealth"},
     "POST /api/v1/appointments/{appointment_id}/reschedule": lambda w: {"start": "2027-01-07T16:00:00+00:00"},
     "POST /api/v1/appointments/{appointment_id}/session-rating": lambda w: {"score": 8},
+    "POST /api/v1/appointments/{appointment_id}/series": lambda w: {"every_weeks": 1, "count": 2},
+    "POST /api/v1/appointments/{appointment_id}/attendance": lambda w: {"attended": True},
     "POST /api/v1/match": lambda w: {"state": "CO", "age": 35, "concerns": ["anxiety"], "format": "telehealth",
                                      "client_id": w.ids["client_id"]},
     "POST /api/v1/crisis-requests": lambda w: {"name": "Ash", "phone": "(303) 555-0142", "state": "CO"},

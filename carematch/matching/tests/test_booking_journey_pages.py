@@ -200,11 +200,12 @@ def test_an_unknown_provider_on_the_booking_page_is_a_page(client):
     assert answer.status_code == 404 and "We could not find that therapist" in text(answer)
 
 
-# --- The session page tells the truth about the reminder -------------------------------------------
+# --- The session page tells the truth about the reminders ------------------------------------------
 
 
 @pytest.mark.parametrize(("ahead", "promise", "not_said"), [
-    ((dt.timedelta(hours=25), dt.timedelta(days=9)), "We will remind you the day before.", "an hour before"),
+    ((dt.timedelta(hours=25), dt.timedelta(days=9)), "We will remind you the day before and an hour before.",
+     "no reminder"),
     ((dt.timedelta(hours=2), dt.timedelta(hours=23)), "We will remind you an hour before.", "the day before"),
 ])
 def test_the_session_page_promises_only_the_reminder_the_booking_planned(client, ahead, promise, not_said):

@@ -1,5 +1,5 @@
-"""The reminder 24 hours before a session (an hour before one booked sooner, none when too
-late even for that): queued with the booking, promised in the confirmation only as it is,
+"""The reminders 24 hours and an hour before a session (only the hour before for one booked
+sooner, none when too late even for that): queued with the booking, promised in the confirmation only as it is,
 sent once by the worker when due, never for a cancelled session, following a session that
 moves.
 
@@ -19,7 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from carematch.scheduling import services
 from carematch.scheduling.emails import CRISIS_LINE
 from carematch.scheduling.models import Appointment
-from carematch.scheduling.reminders import REMINDER_MARGIN, reminder_due, reminder_promise
+from carematch.scheduling.reminders import REMINDER_MARGIN, reminder_due, reminder_promise, reminders_due
 from carematch.scheduling.tasks import send_appointment_reminder
 
 from .test_emails import BOOKED_ON, MONDAY_9_DENVER, book, by_recipient, people, run_due_tasks
@@ -138,11 +138,10 @@ def test_a_session_booked_less_than_24_hours_ahead_is_reminded_an_hour_before_an
     assert len(reminders_sent()) == 2
 
 
-def test_the_day_before_is_promised_only_when_the_reminder_is_24_hours_before(django_capture_on_commit_callbacks):
+def test_the_day_before_and_the_hour_before_are_promised_when_both_are_ahead(django_capture_on_commit_callbacks):
     _book_at(BOOKED_ON, django_capture_on_commit_callbacks)
     confirmation = by_recipient()["sam@example.test"].body
-    assert "We will remind you the day before." in confirmation
-    assert "an hour before" not in confirmation
+    assert "We will remind you the day before and an hour before." in confirmation
     assert DBTaskResult.objects.get(task_path=REMINDER_TASK).run_after == MONDAY_9_DENVER - DAY
 
 
@@ -162,7 +161,7 @@ def test_a_session_booked_too_close_for_a_reminder_gets_none_and_the_confirmatio
 
 
 @pytest.mark.parametrize(("ahead", "due_before", "promise"), [
-    (DAY + REMINDER_MARGIN, DAY, "We will remind you the day before."),
+    (DAY + REMINDER_MARGIN, DAY, "We will remind you the day before and an hour before."),
     (DAY + REMINDER_MARGIN - dt.timedelta(seconds=1), HOUR, "We will remind you an hour before."),
     (HOUR + REMINDER_MARGIN, HOUR, "We will remind you an hour before."),
     (HOUR + REMINDER_MARGIN - dt.timedelta(seconds=1), None, ""),
@@ -208,3 +207,55 @@ def test_no_reminder_once_the_session_has_begun(booked):
         run_due_tasks()
     assert mail.outbox == []
     assert Appointment.objects.get(pk=booked.pk).reminder_sent_at is None
+
+
+def test_both_reminders_are_sent_each_once_at_24_hours_and_at_an_hour_before(booked):
+    with at(MONDAY_9_DENVER - DAY):
+        run_due_tasks()
+    assert len(reminders_sent()) == 2
+    row = Appointment.objects.get(pk=booked.pk)
+    assert (row.reminder_sent_at, row.reminder_due_at) == (MONDAY_9_DENVER - DAY, MONDAY_9_DENVER - HOUR)
+    # The hour-before reminder was queued by the first, for its own moment.
+    assert DBTaskResult.objects.filter(task_path=REMINDER_TASK, run_after=MONDAY_9_DENVER - HOUR).count() == 1
+    with at(MONDAY_9_DENVER - HOUR - dt.timedelta(seconds=1)):
+        run_due_tasks()
+    assert len(reminders_sent()) == 2
+    with at(MONDAY_9_DENVER - HOUR):
+        run_due_tasks()
+    assert len(reminders_sent()) == 4
+    row = Appointment.objects.get(pk=booked.pk)
+    assert (row.reminder_sent_at, row.reminder_due_at) == (MONDAY_9_DENVER - HOUR, None)
+    # Nothing more, however often the worker looks.
+    with at(MONDAY_9_DENVER - dt.timedelta(minutes=1)):
+        run_due_tasks()
+        for due in (MONDAY_9_DENVER - DAY, MONDAY_9_DENVER - HOUR):
+            assert send_appointment_reminder.call(appointment_id=booked.pk, start=booked.start.isoformat(),
+                                                  due=due.isoformat()) is False
+    assert len(reminders_sent()) == 4
+
+
+def test_a_session_cancelled_after_the_first_reminder_gets_no_second(booked, django_capture_on_commit_callbacks):
+    with at(MONDAY_9_DENVER - DAY):
+        run_due_tasks()
+    with at(MONDAY_9_DENVER - dt.timedelta(hours=5)), django_capture_on_commit_callbacks(execute=True):
+        services.appointment_cancel(appointment=booked, by=booked.client.user)
+    mail.outbox.clear()
+    with at(MONDAY_9_DENVER - HOUR):
+        run_due_tasks()
+    assert reminders_sent() == []
+
+
+@pytest.mark.parametrize(("hours", "ahead", "due_before", "promise"), [
+    ((48, 2), dt.timedelta(hours=48) + REMINDER_MARGIN, [48, 2],
+     "We will remind you 48 hours before and 2 hours before."),
+    ((48, 2), dt.timedelta(hours=48) + REMINDER_MARGIN - dt.timedelta(seconds=1), [2],
+     "We will remind you 2 hours before."),
+    ((24, 1), DAY + REMINDER_MARGIN - dt.timedelta(seconds=1), [1], "We will remind you an hour before."),
+    ((24,), DAY + REMINDER_MARGIN - dt.timedelta(seconds=1), [], ""),
+])
+def test_the_reminder_hours_come_from_the_setting(settings, hours, ahead, due_before, promise):
+    settings.REMINDER_HOURS = hours
+    start = MONDAY_9_DENVER
+    planned = reminders_due(start=start, now=start - ahead)
+    assert planned == [start - dt.timedelta(hours=h) for h in due_before]
+    assert reminder_promise(start=start, due=planned[0] if planned else None) == promise
