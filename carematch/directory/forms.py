@@ -124,6 +124,14 @@ class ProviderProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     works_holidays = forms.BooleanField(label="Offer openings on US federal holidays", required=False)
+    offers_consultations = forms.BooleanField(
+        label="I offer a free 15-minute consultation call", required=False,
+        help_text="Clients can book one inside your weekly hours, like a session.",
+    )
+    consultation_formats = forms.MultipleChoiceField(
+        label="How the consultation call happens", required=False,
+        choices=list(vocab.CONSULTATION_FORMATS.items()), widget=_checkboxes(),
+    )
 
     def __init__(self, *args: Any, provider: Provider, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -148,6 +156,8 @@ class ProviderProfileForm(forms.Form):
                 "accepting_new": provider.accepting_new,
                 "min_notice_hours": provider.min_notice_hours,
                 "works_holidays": provider.works_holidays,
+                "offers_consultations": provider.offers_consultations,
+                "consultation_formats": provider.consultation_formats,
             },
         )
         super().__init__(*args, **kwargs)

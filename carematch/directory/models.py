@@ -70,6 +70,12 @@ class Provider(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    offers_consultations = models.BooleanField(
+        default=False, help_text="Offers free 15-minute consultation calls inside their weekly windows.",
+    )
+    consultation_formats = models.JSONField(
+        default=list, blank=True, help_text="How a consultation call happens: phone and/or telehealth.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -89,6 +95,11 @@ class Provider(models.Model):
             models.CheckConstraint(
                 condition=Q(photo="", photo_small="") | (~Q(photo="") & ~Q(photo_small="")),
                 name="provider_photo_complete",
+            ),
+            # Offering consultations means saying how they happen.
+            models.CheckConstraint(
+                condition=Q(offers_consultations=False) | ~Q(consultation_formats=[]),
+                name="provider_consultations_have_a_format",
             ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)

@@ -65,6 +65,14 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
 class Format(models.TextChoices):
     TELEHEALTH = "telehealth", "Online (video)"
     IN_PERSON = "in_person", "In person"
+    PHONE = "phone", "By phone"  # a consultation call only
+
+
+class Kind(models.TextChoices):
+    """What an appointment is; its length is carematch/lib/sessions.py's LENGTHS[kind]."""
+
+    SESSION = "session", "Session"
+    CONSULTATION = "consultation", "Free 15-minute consultation"
 
 
 class CareRequest(models.Model):
@@ -143,6 +151,10 @@ class Appointment(models.Model):
         help_text="When the reminder is sent (24 hours or an hour before the start, decided when the session was "
                   "booked or moved: scheduling/reminders.py); empty when it was booked too close to the start.",
     )
+    kind = models.CharField(
+        max_length=12, choices=Kind.choices, default=Kind.SESSION,
+        help_text="A session (an hour) or a free consultation call (15 minutes).",
+    )
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -175,10 +187,26 @@ class Appointment(models.Model):
                 condition=~Q(status=Status.CANCELLED) | Q(booked_at__isnull=False),
                 name="only_booked_appointments_are_cancelled",
             ),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="appointment_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(format=Format.PHONE) | Q(kind=Kind.CONSULTATION),
+                name="appointment_phone_only_consultation",
+            ),
+            # No two active claims of a provider (or of a client) overlap: on PostgreSQL exclusion
+            # constraints (migrations 0002 and 0013), on SQLite triggers (migration 0013).
         ]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} {self.start:%Y-%m-%d %H:%M}Z provider {self.provider_id}"
+
+    @property
+    def is_consultation(self) -> bool:
+        return self.kind == Kind.CONSULTATION
+
+    @property
+    def kind_label(self) -> str:
+        """What to call it on pages and in emails: "Free 15-minute consultation" or "Session"."""
+        return str(Kind(self.kind).label)
 
 
 class IdempotencyRecord(models.Model):
