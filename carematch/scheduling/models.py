@@ -204,6 +204,11 @@ class Appointment(models.Model):
         return self.kind == Kind.CONSULTATION
 
     @property
+    def minutes(self) -> int:
+        """How long it lasts, in whole minutes."""
+        return int((self.end - self.start).total_seconds() // 60)
+
+    @property
     def kind_label(self) -> str:
         """What to call it on pages and in emails: "Free 15-minute consultation" or "Session"."""
         return str(Kind(self.kind).label)
