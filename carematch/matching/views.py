@@ -713,10 +713,22 @@ def _openings_shown(found: Match, asked: MatchRequest) -> list[dict[str, Any]]:
     return shown
 
 
+def _calls_shown(card: selectors.Card, asked: MatchRequest) -> list[dict[str, Any]]:
+    """The soonest times of the provider's free 15-minute call, on the person's clock, each
+    linking to the booking page for a consultation."""
+    book = reverse("matching:book_opening", kwargs={"provider_id": card.id})
+    return [
+        {"start": start, "label": when_label(start, asked.client_timezone),
+         "url": f"{book}?{urlencode({'start': start.isoformat(), 'kind': 'consultation'})}"}
+        for start in card.call_times
+    ]
+
+
 def _cards(answer: MatchAnswer, asked: MatchRequest) -> list[dict[str, Any]]:
     cards = selectors.match_cards(provider_ids=[found.provider_id for found in answer.matches])
     return [
-        {"match": found, "card": cards.get(found.provider_id), "openings": _openings_shown(found, asked)}
+        {"match": found, "card": cards[found.provider_id], "openings": _openings_shown(found, asked),
+         "calls": _calls_shown(cards[found.provider_id], asked)}
         for found in answer.matches if found.provider_id in cards
     ]
 
