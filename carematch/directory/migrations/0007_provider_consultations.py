@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from carematch.directory.version import version_triggers_operation
+
 
 class Migration(migrations.Migration):
 
@@ -26,4 +28,6 @@ class Migration(migrations.Migration):
             model_name='provider',
             constraint=models.CheckConstraint(condition=models.Q(('offers_consultations', False), models.Q(('consultation_formats', []), _negated=True), _connector='OR'), name='provider_consultations_have_a_format'),
         ),
+        # Remaking the provider table on SQLite dropped its version triggers.
+        version_triggers_operation(),
     ]
