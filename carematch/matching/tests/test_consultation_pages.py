@@ -57,18 +57,18 @@ def test_a_person_books_a_free_call_from_the_results_in_one_step_and_the_session
     assert (hold.kind, hold.format, hold.status, hold.minutes) == ("consultation", "phone", Status.HELD, 15)
     finish = client.get(held["Location"]).content.decode()
     assert "Finish booking your free 15-minute consultation" in text(finish)
-    signed_up = client.post(held["Location"], {
-        "first_name": "Ada", "last_name": "Example", "email": "ada@example.test",
-        "password1": "a long passphrase 42!", "password2": "a long passphrase 42!", "accept_terms": "on",
-    })
-    # The sign-up may ask the person to confirm their email first; either way the hold carries its kind.
-    if signed_up.status_code == 302 and "/sessions/" in signed_up["Location"]:
-        booked = Appointment.objects.get()
-        assert (booked.kind, booked.status) == ("consultation", Status.BOOKED)
-        session_page = text(client.get(signed_up["Location"]).content.decode())
-        assert "Free 15-minute consultation by phone" in session_page and "15 minutes" in session_page
-    else:
-        assert Appointment.objects.get().kind == "consultation"
+    finish_url = held["Location"]
+    sent = client.post(finish_url, {"email": "ada@example.test", "password1": "walking-by-the-river",
+                                    "password2": "walking-by-the-river", "first_name": "Ada", "last_name": "Doe"})
+    assert "Check your email" in text(sent.content.decode())
+    confirm = re.search(r"http://127\.0\.0\.1:8000(/accounts/signup/confirm/\S+/)", mail.outbox[-1].body).group(1)
+    assert client.post(confirm)["Location"] == finish_url
+    booked = client.post(finish_url)
+    assert booked.status_code == 302 and "/sessions/" in booked["Location"]
+    appointment = Appointment.objects.get()
+    assert (appointment.kind, appointment.status, appointment.format) == ("consultation", Status.BOOKED, "phone")
+    session_page = text(client.get(booked["Location"]).content.decode())
+    assert "Free 15-minute consultation by phone" in session_page and "15 minutes" in session_page
     assert robin.pk == Appointment.objects.get().provider_id
 
 
