@@ -170,6 +170,12 @@ def demo_profile(record: ProviderRecord, rng: random.Random) -> dict[str, object
         low = max(20, round(record.self_pay_rate * rng.uniform(0.3, 0.5) / 5) * 5)
         profile["sliding_scale_min"] = low
         profile["sliding_scale_max"] = max(record.self_pay_rate - rng.choice([0, 10, 20]), low)
+    # About a third offer a free 15-minute call, chosen from the NPI rather than the generator so
+    # that the rest of every demo profile stays as it was.
+    digit = int(record.npi[-2])
+    if digit % 3 == 0:
+        profile["offers_consultations"] = True
+        profile["consultation_formats"] = [["phone", "telehealth"], ["phone"], ["telehealth"]][digit % 9 // 3]
     return profile
 
 

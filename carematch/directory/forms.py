@@ -132,6 +132,14 @@ class ProviderProfileForm(forms.Form):
                   "session. Leave blank to use carematch's.",
         widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "off", "spellcheck": "false"}),
     )
+    offers_consultations = forms.BooleanField(
+        label="I offer a free 15-minute consultation call", required=False,
+        help_text="Clients can book one inside your weekly hours, like a session.",
+    )
+    consultation_formats = forms.MultipleChoiceField(
+        label="How the consultation call happens", required=False,
+        choices=list(vocab.CONSULTATION_FORMATS.items()), widget=_checkboxes(),
+    )
 
     def __init__(self, *args: Any, provider: Provider, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -157,6 +165,8 @@ class ProviderProfileForm(forms.Form):
                 "min_notice_hours": provider.min_notice_hours,
                 "works_holidays": provider.works_holidays,
                 "video_link": provider.video_link,
+                "offers_consultations": provider.offers_consultations,
+                "consultation_formats": provider.consultation_formats,
             },
         )
         super().__init__(*args, **kwargs)

@@ -78,6 +78,12 @@ class Provider(models.Model):
         help_text="The provider's own video room (HTTPS), used for all their online sessions instead of carematch's "
                   "Jitsi Meet rooms; handed over only on the join page, to the session's two parties, in its window.",
     )
+    offers_consultations = models.BooleanField(
+        default=False, help_text="Offers free 15-minute consultation calls inside their weekly windows.",
+    )
+    consultation_formats = models.JSONField(
+        default=list, blank=True, help_text="How a consultation call happens: phone and/or telehealth.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -97,6 +103,11 @@ class Provider(models.Model):
             models.CheckConstraint(
                 condition=Q(photo="", photo_small="") | (~Q(photo="") & ~Q(photo_small="")),
                 name="provider_photo_complete",
+            ),
+            # Offering consultations means saying how they happen.
+            models.CheckConstraint(
+                condition=Q(offers_consultations=False) | ~Q(consultation_formats=[]),
+                name="provider_consultations_have_a_format",
             ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)

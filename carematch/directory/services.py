@@ -470,14 +470,15 @@ def provider_account_link(*, npi: str, user: User) -> bool:
 PROFILE_FIELDS = (
     "bio", "pronouns", "first_session", "years_in_practice", "education", "specialties", "concerns", "approaches",
     "communities", "populations", "languages", "formats", "insurance", "self_pay_rate", "sliding_scale_min",
-    "sliding_scale_max", "accepting_new", "min_notice_hours", "works_holidays", "video_link",
+    "sliding_scale_max", "accepting_new", "min_notice_hours", "works_holidays", "video_link", "offers_consultations",
+    "consultation_formats",
 )
 # Shown to anyone on the public profile, so their old and new values go into the history.
 PUBLIC_FIELDS = frozenset({
     "first_name", "last_name", "credentials", "taxonomy", "gender", "bio", "pronouns", "first_session",
     "years_in_practice", "education", "specialties", "concerns", "approaches", "communities", "populations",
     "languages", "formats", "insurance", "self_pay_rate", "sliding_scale_min", "sliding_scale_max", "accepting_new",
-    "min_notice_hours", "works_holidays", "timezone", "photo",
+    "min_notice_hours", "works_holidays", "timezone", "photo", "offers_consultations", "consultation_formats",
 })
 # As in validation.build_provider_record: every vocabulary list but these needs at least one entry.
 _OPTIONAL_LISTS = frozenset({"approaches", "insurance"})
@@ -516,10 +517,12 @@ def _clean_profile_field(name: str, value: Any) -> Any:
         return validation.clean_optional_number(value, what="US dollars", maximum=validation.MAX_SELF_PAY)
     if name == "years_in_practice":
         return validation.clean_optional_number(value, what="years", maximum=validation.MAX_YEARS_IN_PRACTICE)
-    if name in {"accepting_new", "works_holidays"}:
+    if name in {"accepting_new", "works_holidays", "offers_consultations"}:
         return validation.clean_bool(value)
     if name == "video_link":
         return validation.clean_video_link(value, limit=VIDEO_LINK_MAX_LENGTH)
+    if name == "consultation_formats":
+        return list(validation.clean_consultation_formats(_items(value)))
     limit, one_line = _TEXT_LIMITS[name]
     return validation.clean_text(str(value), limit=limit, one_line=one_line)
 
@@ -529,6 +532,9 @@ def _check_profile(current: Provider, cleaned: dict[str, Any], problems: dict[st
     def after(name: str) -> Any:
         return cleaned[name] if name in cleaned else getattr(current, name)
 
+    if after("offers_consultations") and not after("consultation_formats") and \
+            "consultation_formats" not in problems:
+        problems["consultation_formats"] = "choose how the free consultation call happens: by phone, online or both"
     if "in_person" in cleaned.get("formats", ()) and not current.zip:
         problems["formats"] = "in-person sessions need an office ZIP code on file; ask your coordinator to add it"
     if "concerns" not in problems:

@@ -50,6 +50,20 @@ VOCABULARIES: Mapping[str, tuple[Mapping[str, str], str]] = {
 }
 
 
+def clean_consultation_formats(items: Iterable[str]) -> tuple[str, ...]:
+    """How a free consultation call happens (vocab.CONSULTATION_FORMATS), each once; may be empty."""
+    result: list[str] = []
+    for item in items:
+        slug = item.strip().lower()
+        if not slug:
+            continue
+        if slug not in vocab.CONSULTATION_FORMATS:
+            raise FieldError(f"unknown consultation format '{item.strip()}' (phone or telehealth)")
+        if slug not in result:
+            result.append(slug)
+    return tuple(result)
+
+
 def clean_npi(value: str) -> str:
     value = value.strip()
     problem = npi.npi_problem(value)

@@ -107,6 +107,12 @@ FORMATS = MappingProxyType({
     "in_person": "In person",
 })
 
+# How a free 15-minute consultation call can happen (Provider.consultation_formats).
+CONSULTATION_FORMATS = MappingProxyType({
+    "phone": "By phone",
+    "telehealth": "Online (video)",
+})
+
 PAYERS = MappingProxyType({
     "aetna": "Aetna",
     "anthem": "Anthem",

@@ -18,11 +18,16 @@ class HoldForm(forms.Form):
     choice at all: it is sent as a hidden value and the page says it as a fact."""
 
     start = forms.CharField(widget=forms.HiddenInput)
+    kind = forms.CharField(widget=forms.HiddenInput, required=False)
     format = forms.ChoiceField(label="How would you like to meet?", widget=forms.RadioSelect)
 
-    def __init__(self, *args: Any, formats: list[str], preferred: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, formats: list[str], preferred: str | None = None, kind: str = "session",
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(f, vocab.FORMATS[f]) for f in formats if f in vocab.FORMATS]
+        labels = vocab.CONSULTATION_FORMATS if kind == "consultation" else vocab.FORMATS
+        if kind == "consultation":
+            self.fields["format"].label = "How would you like to talk?"
+        choices = [(f, labels[f]) for f in formats if f in labels]
         field = cast(forms.ChoiceField, self.fields["format"])
         field.choices = choices
         self.only_format = choices[0][1] if len(choices) == 1 else ""

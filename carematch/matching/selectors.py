@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from carematch.directory import photos
 from carematch.directory.models import Provider
 from carematch.lib import vocab
+from carematch.scheduling.selectors import provider_openings
+
+# A free consultation call is shown with its soonest times within this long, at most this many.
+CALLS_WITHIN = dt.timedelta(days=14)
+CALLS_SHOWN = 3
 
 FIRST_LINE_CHARS = 140
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s|\n")
@@ -61,18 +69,36 @@ class Card:
     self_pay_rate: int
     sliding_scale: tuple[int, int] | None
     insurance: tuple[str, ...]  # payer labels
+    # A free 15-minute consultation call: how it happens (labels; empty when none is offered)
+    # and its soonest free times (UTC).
+    call_formats: tuple[str, ...] = ()
+    call_times: tuple[dt.datetime, ...] = ()
+
+    @property
+    def offers_call(self) -> bool:
+        return bool(self.call_formats)
 
 
 def _labels(slugs: Sequence[str], table: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(table[slug] for slug in slugs if slug in table)
 
 
-def match_cards(*, provider_ids: Sequence[int]) -> dict[int, Card]:
-    """The cards of these providers, by id, read in one query."""
+def _call_times(provider: Provider, now: dt.datetime) -> tuple[dt.datetime, ...]:
+    if not provider.offers_consultations:
+        return ()
+    starts = provider_openings(provider=provider, start=now, end=now + CALLS_WITHIN, now=now, kind="consultation")
+    return tuple(starts[:CALLS_SHOWN])
+
+
+def match_cards(*, provider_ids: Sequence[int], now: dt.datetime | None = None) -> dict[int, Card]:
+    """The cards of these providers, by id, read in one query (and, for each provider who
+    offers a free consultation call, its soonest times from the openings engine)."""
+    now = now or timezone.now()
     rows = Provider.objects.filter(pk__in=list(provider_ids)).only(
         "id", "first_name", "last_name", "credentials", "pronouns", "bio", "photo_small", "specialties", "concerns",
         "approaches", "communities", "languages", "formats", "self_pay_rate", "sliding_scale_min",
-        "sliding_scale_max", "insurance",
+        "sliding_scale_max", "insurance", "offers_consultations", "consultation_formats", "timezone",
+        "min_notice_hours", "works_holidays",
     )
     cards = {}
     for provider in rows:
@@ -95,5 +121,8 @@ def match_cards(*, provider_ids: Sequence[int]) -> dict[int, Card]:
             self_pay_rate=provider.self_pay_rate,
             sliding_scale=(low, high) if low is not None and high is not None else None,
             insurance=_labels(provider.insurance, vocab.PAYERS),
+            call_formats=_labels(provider.consultation_formats, vocab.CONSULTATION_FORMATS)
+            if provider.offers_consultations else (),
+            call_times=_call_times(provider, now),
         )
     return cards

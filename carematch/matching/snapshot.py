@@ -152,17 +152,17 @@ def busy_lookup(*, now: dt.datetime) -> BusyLookup:
             away = Value(0, output_field=IntegerField())
             claims = (
                 Appointment.objects.claiming(now=now).filter(provider_id__in=ids, start__lt=end, end__gt=start)
-                .order_by().annotate(kind=away).values_list("provider_id", "start", "end", "kind")
+                .order_by().annotate(span_kind=away).values_list("provider_id", "start", "end", "span_kind")
             )
             time_off = (
                 TimeOff.objects.filter(provider_id__in=ids, start__lt=end, end__gt=start)
-                .order_by().annotate(kind=away).values_list("provider_id", "start", "end", "kind")
+                .order_by().annotate(span_kind=away).values_list("provider_id", "start", "end", "span_kind")
             )
             first_sessions = (
                 Appointment.objects.filter(provider_id__in=ids, booked_at__gte=since)
                 .filter(Exists(CareRequest.objects.filter(first_appointment=OuterRef("pk"))))
-                .order_by().annotate(kind=Value(1, output_field=IntegerField()))
-                .values_list("provider_id", "start", "end", "kind")
+                .order_by().annotate(span_kind=Value(1, output_field=IntegerField()))
+                .values_list("provider_id", "start", "end", "span_kind")
             )
             for provider_id, span_start, span_end, kind in claims.union(time_off, first_sessions, all=True):
                 if kind:

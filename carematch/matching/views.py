@@ -32,7 +32,7 @@ from carematch.directory import selectors as directory_selectors
 from carematch.directory.models import Provider
 from carematch.lib import vocab
 from carematch.lib.errors import DomainError, NotFound
-from carematch.lib.sessions import SESSION
+from carematch.lib.sessions import length_of
 from carematch.lib.timezones import US_ZONES, client_zone, in_zone, when_label
 from carematch.scheduling import calendar, cancellation_policy
 from carematch.scheduling import selectors as scheduling_selectors
@@ -96,14 +96,16 @@ NEXT_OPENINGS_WITHIN = dt.timedelta(days=14)
 NEXT_OPENINGS_SHOWN = 6
 
 
-def _next_openings(provider: Provider, zone_name: str) -> list[dict[str, Any]]:
-    """The provider's soonest free openings, on the viewer's clock, each linking to its booking page."""
+def _next_openings(provider: Provider, zone_name: str, kind: str = "session") -> list[dict[str, Any]]:
+    """The provider's soonest free openings of this kind, on the viewer's clock, each linking to
+    its booking page."""
     now = timezone.now()
-    starts = provider_openings(provider=provider, start=now, end=now + NEXT_OPENINGS_WITHIN, now=now)
+    starts = provider_openings(provider=provider, start=now, end=now + NEXT_OPENINGS_WITHIN, now=now, kind=kind)
     book = reverse("matching:book_opening", kwargs={"provider_id": provider.pk})
+    extra = {"kind": kind} if kind != "session" else {}
     return [
         {"start": start, "label": when_label(start, zone_name),
-         "url": f"{book}?{urlencode({'start': start.isoformat()})}"}
+         "url": f"{book}?{urlencode({'start': start.isoformat(), **extra})}"}
         for start in starts[:NEXT_OPENINGS_SHOWN]
     ]
 
@@ -135,11 +137,12 @@ def _no_provider(request: HttpRequest) -> HttpResponse:
                          lead="The link may be old, or the therapist may no longer be listed.")
 
 
-def _formats_for(request: HttpRequest, provider: Provider) -> tuple[list[str], str | None]:
+def _formats_for(request: HttpRequest, provider: Provider, kind: str = "session") -> tuple[list[str], str | None]:
     """The formats to offer for an opening of `provider`, and the one to choose first: those
-    the provider offers, narrowed to the one the person asked for in the intake when the
-    provider offers it (they asked to meet only that way); preselected likewise."""
-    offered = [str(f) for f in provider.formats]
+    the provider offers (for a consultation call, the ways they offer the call), narrowed to
+    the one the person asked for in the intake when the provider offers it (they asked to meet
+    only that way); preselected likewise."""
+    offered = [str(f) for f in (provider.consultation_formats if kind == "consultation" else provider.formats)]
     asked = str(_answers(request).get("format") or "")
     if asked in offered:
         return [asked], asked
@@ -154,10 +157,15 @@ def book_opening(request: HttpRequest, provider_id: int) -> HttpResponse:
         return _no_provider(request)
     raw_start = (request.POST if request.method == "POST" else request.GET).get("start", "")
     start = _parse_start(raw_start)
-    formats, preferred = _formats_for(request, provider)
-    form = HoldForm(request.POST or None, formats=formats, preferred=preferred, initial={"start": raw_start})
+    kind = (request.POST if request.method == "POST" else request.GET).get("kind") or "session"
+    if kind not in ("session", "consultation"):
+        start = None  # the link names no kind of appointment we book: said below, as for a bad time
+        kind = "session"
+    formats, preferred = _formats_for(request, provider, kind)
+    form = HoldForm(request.POST or None, formats=formats, preferred=preferred,
+                    initial={"start": raw_start, "kind": kind}, kind=kind)
     available = start is not None and start in provider_openings(
-        provider=provider, start=start, end=start + SESSION
+        provider=provider, start=start, end=start + length_of(kind), kind=kind
     )
     limited: scheduling.TooManyHolds | None = None
     if request.method == "POST" and start is not None and available and form.is_valid():
@@ -167,6 +175,7 @@ def book_opening(request: HttpRequest, provider_id: int) -> HttpResponse:
                 provider=provider, client=client, start=start, format=form.cleaned_data["format"],
                 by=signed_in_user(request),
                 session_key="" if client else _hold_token(request), address=throttle.client_address(request),
+                kind=kind,
             )
         except scheduling.TooManyHolds as exc:
             limited = exc
@@ -188,6 +197,7 @@ def book_opening(request: HttpRequest, provider_id: int) -> HttpResponse:
         )
     response = render(request, "matching/book_opening.html", {
         "provider": provider, "form": form, "available": available, "limited": limited,
+        "consultation": kind == "consultation", "minutes": length_of(kind) // dt.timedelta(minutes=1),
         "when": when_label(start, zone_name) if start else "",
         "provider_when": when_label(start, provider.timezone) if start else "",
         "same_zone": zone_name == provider.timezone,
@@ -240,8 +250,9 @@ def _hold_ended_and_taken(hold: Appointment) -> bool:
     hour is no longer free for them: someone else has it, or it is no longer an opening."""
     if hold.status == Status.HELD and hold.hold_expires_at is not None and hold.hold_expires_at > timezone.now():
         return False
-    return hold.start not in provider_openings(provider=hold.provider, start=hold.start, end=hold.start + SESSION,
-                                               exclude_ids=(hold.pk,))
+    return hold.start not in provider_openings(provider=hold.provider, start=hold.start,
+                                               end=hold.start + length_of(hold.kind), exclude_ids=(hold.pk,),
+                                               kind=hold.kind)
 
 
 def _hold_gone(request: HttpRequest, hold: Appointment, *, taken_now: bool = False) -> HttpResponse:
@@ -287,7 +298,7 @@ def finish_booking(request: HttpRequest, hold_id: int) -> HttpResponse:
                 scheduling.care_request_attach_client(request_id=int(asked), client=client)
             appointment = scheduling.appointment_book(
                 provider=hold.provider, client=client, start=hold.start, format=hold.format, by=client.user,
-                hold=hold if hold.status == Status.HELD else None,
+                hold=hold if hold.status == Status.HELD else None, kind=hold.kind,
             )
         except _SignUpEmailSent as sent:
             live_until = hold.hold_expires_at if hold.status == Status.HELD else None
@@ -541,7 +552,7 @@ def appointment_reschedule(request: AuthedHttpRequest, appointment_id: int) -> H
         return redirect("matching:appointment", appointment_id=found.pk)
     zone_name = _session_zone(request, found)
     terms = _late_policy(found, request)
-    openings = _next_openings(found.provider, zone_name)
+    openings = _next_openings(found.provider, zone_name, found.kind)
     form = RescheduleForm(request.POST or None, openings=openings)
     status, problem = 200, ""
     if request.method == "POST":
@@ -558,7 +569,7 @@ def appointment_reschedule(request: AuthedHttpRequest, appointment_id: int) -> H
                 status = 409 if isinstance(exc, scheduling.SlotTaken) else 422
                 problem = (f"{when_label(new_start, zone_name)} could not be booked: {exc.detail} "
                            f"Your session is still {when_label(found.start, zone_name)}.")
-                form = RescheduleForm(None, openings=_next_openings(found.provider, zone_name))
+                form = RescheduleForm(None, openings=_next_openings(found.provider, zone_name, found.kind))
             else:
                 new_when = when_label(moved.start, zone_name)
                 messages.success(request, f"Your session is moved to {new_when}." if terms["held_to_policy"]
@@ -720,10 +731,22 @@ def _openings_shown(found: Match, asked: MatchRequest) -> list[dict[str, Any]]:
     return shown
 
 
+def _calls_shown(card: selectors.Card, asked: MatchRequest) -> list[dict[str, Any]]:
+    """The soonest times of the provider's free 15-minute call, on the person's clock, each
+    linking to the booking page for a consultation."""
+    book = reverse("matching:book_opening", kwargs={"provider_id": card.id})
+    return [
+        {"start": start, "label": when_label(start, asked.client_timezone),
+         "url": f"{book}?{urlencode({'start': start.isoformat(), 'kind': 'consultation'})}"}
+        for start in card.call_times
+    ]
+
+
 def _cards(answer: MatchAnswer, asked: MatchRequest) -> list[dict[str, Any]]:
     cards = selectors.match_cards(provider_ids=[found.provider_id for found in answer.matches])
     return [
-        {"match": found, "card": cards.get(found.provider_id), "openings": _openings_shown(found, asked)}
+        {"match": found, "card": cards[found.provider_id], "openings": _openings_shown(found, asked),
+         "calls": _calls_shown(cards[found.provider_id], asked)}
         for found in answer.matches if found.provider_id in cards
     ]
 

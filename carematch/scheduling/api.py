@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,7 +26,7 @@ from carematch.directory.models import Provider
 from carematch.lib.crisis import CRISIS_RESOURCES
 from carematch.lib.errors import Forbidden, InvalidInput, NotFound
 from carematch.lib.ids import RecordId
-from carematch.lib.sessions import SESSION
+from carematch.lib.sessions import length_of
 from carematch.openapi import answered_as, errors
 
 from . import calendar, selectors, services, video
@@ -70,6 +70,7 @@ def _hold_out(hold: Appointment) -> dict[str, Any]:
     return {
         "id": hold.pk, "provider_id": hold.provider_id, "client_id": hold.client_id, "start": hold.start,
         "end": hold.end, "format": hold.format, "status": hold.status, "expires_at": hold.hold_expires_at,
+        "kind": hold.kind,
     }
 
 
@@ -131,7 +132,7 @@ def place_hold(request: AuthedHttpRequest, payload: AppointmentIn) -> Any:
     with _acting_for_client(request, payload.client_id, "hold") as change:
         hold = services.hold_place(
             provider=_provider(payload.provider_id), client=change.client, start=payload.start, format=payload.format,
-            by=request.user, address=throttle.client_address(request),
+            by=request.user, address=throttle.client_address(request), kind=payload.kind,
         )
     return Status(201, _hold_out(hold))
 
@@ -141,13 +142,14 @@ def book_appointment(
     request: AuthedHttpRequest, payload: AppointmentIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=255),
 ) -> Any:
-    """Book an opening (or the client's own hold). 409 slot_taken when someone else has it;
+    """Book an opening (or the client's own hold): a session, or with `"kind": "consultation"` a
+    free 15-minute call (phone or telehealth, as the provider offers it). 409 slot_taken when someone else has it;
     422 invalid_slot when it is not an opening this client can book. With an Idempotency-Key
     header, repeating the same request returns the first answer and books nothing more."""
     with _acting_for_client(request, payload.client_id, "appointment") as change:
         appointment = services.appointment_book(
             provider=_provider(payload.provider_id), client=change.client, start=payload.start, format=payload.format,
-            by=request.user, idempotency_key=idempotency_key or None,
+            by=request.user, idempotency_key=idempotency_key or None, kind=payload.kind,
         )
     return Status(201, appointment)
 
@@ -228,7 +230,9 @@ ISO_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 class OpeningsQuery(Schema):
     from_: dt.datetime | None = Field(None, alias="from", description="ISO 8601 with offset; default now")
     to: dt.datetime | None = Field(None, description="ISO 8601 with offset; default 14 days after from")
-    format: str | None = Field(None, pattern="^(telehealth|in_person)$")
+    format: str | None = Field(None, pattern="^(telehealth|in_person|phone)$")
+    kind: Literal["session", "consultation"] = Field(
+        "session", description="session (an hour) or consultation (a free 15-minute call, at 15-minute steps)")
 
     @field_validator("from_", "to", mode="before")
     @classmethod
@@ -255,7 +259,9 @@ class OpeningsQuery(Schema):
 
 @router.get("/providers/{provider_id}/openings", response={200: OpeningsOut, **errors(404)})
 def list_openings(request: AuthedHttpRequest, provider_id: RecordId, query: Query[OpeningsQuery]) -> Any:
-    """Bookable openings, each offered in every format the provider offers (or only `format`)."""
+    """Bookable openings of a `kind` (sessions by default; consultations: free 15-minute calls,
+    none when the provider offers none), each offered in every format the provider offers for
+    that kind (or only `format`)."""
     provider = directory_selectors.provider_by_id(provider_id=provider_id, licenses=False)
     if provider is None:
         raise Http404("No provider with that id.")
@@ -263,12 +269,15 @@ def list_openings(request: AuthedHttpRequest, provider_id: RecordId, query: Quer
     end = query.to or start + dt.timedelta(days=14)
     if end - start > MAX_OPENINGS_RANGE:
         raise InvalidInput("The range may be at most 62 days.", fields={"to": "more than 62 days after from"})
-    formats = [f for f in provider.formats if query.format in (None, f)]
-    starts = provider_openings(provider=provider, start=start, end=end) if formats else []
+    offered = provider.consultation_formats if query.kind == "consultation" else provider.formats
+    formats = [f for f in offered if query.format in (None, f)]
+    starts = provider_openings(provider=provider, start=start, end=end, kind=query.kind) if formats else []
+    length = length_of(query.kind)
     return {
         "provider_id": provider.pk,
         "timezone": provider.timezone,
-        "openings": [{"start": s, "end": s + SESSION, "formats": formats} for s in starts],
+        "kind": query.kind,
+        "openings": [{"start": s, "end": s + length, "formats": formats} for s in starts],
     }
 
 

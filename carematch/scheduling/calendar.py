@@ -29,12 +29,14 @@ def appointment_event(appointment: Appointment, *, viewer_timezone: str) -> Even
     event.add("dtstart", appointment.start.astimezone(local))
     event.add("dtend", appointment.end.astimezone(local))
     provider = appointment.provider
-    how = "Online (video)" if appointment.format == Format.TELEHEALTH else "In person"
+    how = Format(appointment.format).label
     # The time is said in words too, on the viewer's clock, as on every page and email: a
     # calendar showing the summary alone (a widget, a printed agenda) still says it the same way.
     when = when_label(appointment.start, viewer_timezone)
-    event.add("summary", f"Therapy session with {provider.display_name}, {when}")
-    description = f"{when}: {how.lower()} session with {provider.display_name}, booked through carematch."
+    what = "Free 15-minute consultation" if appointment.is_consultation else "Therapy session"
+    event.add("summary", f"{what} with {provider.display_name}, {when}")
+    meeting = "free 15-minute consultation" if appointment.is_consultation else "session"
+    description = f"{when}: {how.lower()} {meeting} with {provider.display_name}, booked through carematch."
     if appointment.format == Format.TELEHEALTH:
         # The join page, never the room or a token: calendars are synced, shared and kept.
         link, has_room = video.join_page(appointment)

@@ -1,5 +1,7 @@
 """The 48-hour clock: how quickly people who ask for care get a first session, and how
 quickly a coordinator tries to reach someone who asked to be contacted from the crisis line.
+Beside the time to the first session, the clock shows the time to the first contact: the
+first session or a free 15-minute consultation call, whichever starts first.
 
 `clock_figures` and `crisis_figures` are pure functions over plain records (tested without
 a database); `clock_records` and `crisis_records` are the queries that feed them. A request
@@ -15,9 +17,9 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Min, Q
+from django.db.models import Min, OuterRef, Q, Subquery
 
-from .models import CareRequest, CrisisRequest, CrisisStatus
+from .models import Appointment, CareRequest, CrisisRequest, CrisisStatus, Kind, Status
 
 PROMISE = dt.timedelta(hours=48)
 MINUTE = 60
@@ -35,6 +37,13 @@ class RequestRecord:
     wait_seconds: int | None = None  # set once a first appointment is booked
     closed: bool = False
     client_id: int | None = None  # None for someone who asked before signing up
+    consultation_wait_seconds: int | None = None  # to the first consultation booked after asking, if any
+
+    @property
+    def contact_wait_seconds(self) -> int | None:
+        """From asking to the first contact: the first session or a consultation, whichever is sooner."""
+        waits = [w for w in (self.wait_seconds, self.consultation_wait_seconds) if w is not None]
+        return min(waits) if waits else None
 
 
 @dataclass(frozen=True)
@@ -72,11 +81,20 @@ class ClockFigures:
     median_wait_hours: float | None
     p90_wait_hours: float | None
     open_requests: list[OpenRequest]  # every open request, however old, longest wait first
+    contacted: int = 0  # of the window's requests, with a first contact (consultation or session)
+    contact_within_promise: int = 0
+    median_contact_hours: float | None = None
+    p90_contact_hours: float | None = None
 
     @property
     def share_within(self) -> float | None:
         """The share of the window's requests met within 48 hours, 0 to 1."""
         return self.within_promise / self.requests if self.requests else None
+
+    @property
+    def contact_share_within(self) -> float | None:
+        """The share of the window's requests with a first contact within 48 hours, 0 to 1."""
+        return self.contact_within_promise / self.requests if self.requests else None
 
 
 def nearest_rank(values: Sequence[float], fraction: float) -> float:
@@ -104,6 +122,7 @@ def clock_figures(records: Iterable[RequestRecord], *, now: dt.datetime, window:
                 waited=max(dt.timedelta(0), now - record.requested_at), client_id=record.client_id,
             ))
     waits = [r.wait_seconds / HOUR for r in in_window if r.wait_seconds is not None]
+    contacts = [r.contact_wait_seconds / HOUR for r in in_window if r.contact_wait_seconds is not None]
     promise_hours = PROMISE.total_seconds() / HOUR
     open_requests.sort(key=lambda r: (r.requested_at, r.id))
     return ClockFigures(
@@ -115,20 +134,32 @@ def clock_figures(records: Iterable[RequestRecord], *, now: dt.datetime, window:
         median_wait_hours=statistics.median(waits) if waits else None,
         p90_wait_hours=nearest_rank(waits, 0.9) if waits else None,
         open_requests=open_requests,
+        contacted=len(contacts),
+        contact_within_promise=sum(1 for wait in contacts if wait <= promise_hours),
+        median_contact_hours=statistics.median(contacts) if contacts else None,
+        p90_contact_hours=nearest_rank(contacts, 0.9) if contacts else None,
     )
 
 
 def clock_records(*, now: dt.datetime, window: dt.timedelta = WINDOW) -> list[RequestRecord]:
-    """The requests made in the window, and every open request, however old."""
+    """The requests made in the window, and every open request, however old, each with the
+    start of the first consultation the client booked after asking (kept, or since held)."""
+    first_consultation = (
+        Appointment.objects.filter(client=OuterRef("client_id"), kind=Kind.CONSULTATION,
+                                   status__in=(Status.BOOKED, Status.COMPLETED, Status.NO_SHOW),
+                                   booked_at__gte=OuterRef("requested_at"))
+        .order_by("start").values("start")[:1]
+    )
     rows = (
         CareRequest.objects.filter(
             Q(requested_at__gt=now - window, requested_at__lte=now)
             | Q(first_appointment__isnull=True, closed_at__isnull=True)
         )
+        .annotate(first_consultation=Subquery(first_consultation))
         .order_by("requested_at", "pk")
         .values_list(
             "pk", "client_id", "client__first_name", "client__last_name", "requested_at", "crisis", "wait_seconds",
-            "first_appointment_id", "closed_at",
+            "first_appointment_id", "closed_at", "first_consultation",
         )
     )
     return [
@@ -137,8 +168,11 @@ def clock_records(*, now: dt.datetime, window: dt.timedelta = WINDOW) -> list[Re
             crisis=crisis,
             wait_seconds=wait_seconds if first_appointment_id is not None else None, closed=closed_at is not None,
             client_id=client_id,
+            consultation_wait_seconds=None if consultation is None else max(
+                0, int((consultation - requested_at).total_seconds())),
         )
-        for pk, client_id, first, last, requested_at, crisis, wait_seconds, first_appointment_id, closed_at in rows
+        for (pk, client_id, first, last, requested_at, crisis, wait_seconds, first_appointment_id, closed_at,
+             consultation) in rows
     ]
 
 

@@ -99,7 +99,8 @@ def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -
     provider = appointment.provider
     telehealth = appointment.format == Format.TELEHEALTH
     link, has_room = join_link(appointment) if telehealth else ("", False)
-    address = ", ".join(part for part in (provider.address, provider.zip) if part) if not telehealth else ""
+    in_person = appointment.format == Format.IN_PERSON
+    address = ", ".join(part for part in (provider.address, provider.zip) if part) if in_person else ""
     context = {
         "kind": kind,
         "for_provider": recipient.role == "provider",
@@ -110,6 +111,7 @@ def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -
             when_label(appointment.rescheduled_from, recipient.timezone) if appointment.rescheduled_from else ""
         ),
         "format_label": Format(appointment.format).label,
+        "consultation": appointment.is_consultation,
         "telehealth": telehealth,
         "join_link": link if has_room else "",
         "no_video_link": telehealth and not has_room,
@@ -129,7 +131,10 @@ def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -
     }
     body = _tidy(render_to_string(f"scheduling/email/{kind}.txt", context))
     body = with_questionnaire_link(body, kind=kind, appointment=appointment, role=recipient.role)
-    return SUBJECTS[(kind, recipient.role)], body
+    subject = SUBJECTS[(kind, recipient.role)]
+    if appointment.is_consultation:
+        subject = subject.replace("session", "free 15-minute consultation")
+    return subject, body
 
 
 def appointment_messages(*, kind: str, appointment: Appointment) -> list[EmailMessage]:

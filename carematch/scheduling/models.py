@@ -67,6 +67,14 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
 class Format(models.TextChoices):
     TELEHEALTH = "telehealth", "Online (video)"
     IN_PERSON = "in_person", "In person"
+    PHONE = "phone", "By phone"  # a consultation call only
+
+
+class Kind(models.TextChoices):
+    """What an appointment is; its length is carematch/lib/sessions.py's LENGTHS[kind]."""
+
+    SESSION = "session", "Session"
+    CONSULTATION = "consultation", "Free 15-minute consultation"
 
 
 class CareRequest(models.Model):
@@ -163,6 +171,10 @@ class Appointment(models.Model):
     attendance_marked_at = models.DateTimeField(
         null=True, blank=True, help_text="When the provider marked the session attended (completed) or a no-show.",
     )
+    kind = models.CharField(
+        max_length=12, choices=Kind.choices, default=Kind.SESSION,
+        help_text="A session (an hour) or a free consultation call (15 minutes).",
+    )
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -196,10 +208,31 @@ class Appointment(models.Model):
                 name="only_booked_appointments_are_cancelled",
             ),
             models.UniqueConstraint(fields=["video_room"], name="appointment_video_room_unique"),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="appointment_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(format=Format.PHONE) | Q(kind=Kind.CONSULTATION),
+                name="appointment_phone_only_consultation",
+            ),
+            # No two active claims of a provider (or of a client) overlap: on PostgreSQL exclusion
+            # constraints (migrations 0002 and 0014), on SQLite triggers (migration 0014).
         ]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} {self.start:%Y-%m-%d %H:%M}Z provider {self.provider_id}"
+
+    @property
+    def is_consultation(self) -> bool:
+        return self.kind == Kind.CONSULTATION
+
+    @property
+    def minutes(self) -> int:
+        """How long it lasts, in whole minutes."""
+        return int((self.end - self.start).total_seconds() // 60)
+
+    @property
+    def kind_label(self) -> str:
+        """What to call it on pages and in emails: "Free 15-minute consultation" or "Session"."""
+        return str(Kind(self.kind).label)
 
 
 class IdempotencyRecord(models.Model):

@@ -45,11 +45,13 @@ def opening_starts(
     min_notice: dt.timedelta,
     works_holidays: bool,
     blocked: Sequence[tuple[dt.datetime, dt.datetime]] = (),
+    length: dt.timedelta = SESSION,
 ) -> list[dt.datetime]:
     """Start times (aware, UTC) of openings in [start, end), sorted.
 
-    An opening is one session long (carematch/lib/sessions.py), begins at a window's start
-    or a whole number of sessions after it, ends inside the window, begins no sooner than
+    An opening is `length` long (a session, or a 15-minute consultation:
+    carematch/lib/sessions.py), begins at a window's start or a whole number of lengths after
+    it, ends inside the window, begins no sooner than
     `now + min_notice`, falls on no US federal holiday (unless the provider works them),
     and overlaps nothing in `blocked` (time off, appointments, holds). The provider's
     notice and holiday choice have no default here: callers pass the provider's own.
@@ -73,11 +75,11 @@ def opening_starts(
                 step = dt.datetime.combine(day, window.start)
                 while step.date() == day and step.time() < window.end:
                     local = _local(day, step.time(), tz)
-                    step += SESSION
+                    step += length
                     if local is None:
                         continue
                     begin = local.astimezone(UTC)
-                    finish = begin + SESSION
+                    finish = begin + length
                     if finish > window_end.astimezone(UTC):
                         break
                     if begin < earliest or begin >= end:

@@ -32,7 +32,11 @@ class AppointmentIn(Schema):
     provider_id: RecordId
     client_id: RecordId
     start: dt.datetime = Field(description="ISO 8601 with a UTC offset, e.g. 2027-01-04T09:00:00-07:00")
-    format: Literal["telehealth", "in_person"]
+    format: Literal["telehealth", "in_person", "phone"] = Field(
+        description="telehealth or in_person for a session; phone or telehealth for a consultation, as the "
+                    "provider offers it")
+    kind: Literal["session", "consultation"] = Field(
+        "session", description="session (an hour) or consultation (a free 15-minute call)")
 
 
 class RescheduleIn(Schema):
@@ -48,6 +52,7 @@ class AppointmentOut(Schema):
     format: str
     status: str
     late_cancellation: bool
+    kind: str
 
 
 class HoldOut(Schema):
@@ -59,6 +64,7 @@ class HoldOut(Schema):
     format: str
     status: str
     expires_at: dt.datetime
+    kind: str
 
 
 class OpeningOut(Schema):
@@ -70,6 +76,7 @@ class OpeningOut(Schema):
 class OpeningsOut(Schema):
     provider_id: int
     timezone: str
+    kind: str
     openings: list[OpeningOut]
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from carematch.accounts.models import Client
 from carematch.directory.models import Provider
-from carematch.lib.sessions import SESSION
+from carematch.lib.sessions import length_of
 
 from .models import (
     HOLD_STATUSES,
@@ -46,18 +46,24 @@ def provider_openings(
     now: dt.datetime | None = None,
     include_claimed: bool = False,
     exclude_ids: Collection[int] = (),
+    kind: str = "session",
 ) -> list[dt.datetime]:
-    """Start times (UTC) of the provider's openings in [start, end): weekly windows, minus time
-    off, federal holidays (unless they work them), anything sooner than their notice, and
-    (unless `include_claimed`) booked appointments and live holds other than `exclude_ids`."""
+    """Start times (UTC) of the provider's openings of this `kind` in [start, end): weekly
+    windows, minus time off, federal holidays (unless they work them), anything sooner than
+    their notice, and (unless `include_claimed`) booked appointments and live holds other than
+    `exclude_ids`. Consultation openings (15 minutes, at 15-minute steps inside the same
+    windows) exist only while the provider offers consultations."""
     now = now or timezone.now()
+    length = length_of(kind)
+    if kind == "consultation" and not provider.offers_consultations:
+        return []
     windows = [Window(w.weekday, w.start, w.end) for w in provider.windows.all()]
     blocked = [(t.start, t.end) for t in provider.time_off.filter(end__gt=start, start__lt=end)]
     if not include_claimed:
-        # An opening that starts just before `end` runs past it: claims up to a session later count.
+        # An opening that starts just before `end` runs past it: claims up to its length later count.
         blocked += [
             (a.start, a.end)
-            for a in active_claims(provider=provider, start=start, end=end + SESSION, now=now, exclude_ids=exclude_ids)
+            for a in active_claims(provider=provider, start=start, end=end + length, now=now, exclude_ids=exclude_ids)
         ]
     return opening_starts(
         windows=windows,
@@ -68,6 +74,7 @@ def provider_openings(
         min_notice=dt.timedelta(hours=provider.min_notice_hours),
         blocked=blocked,
         works_holidays=provider.works_holidays,
+        length=length,
     )
 
 

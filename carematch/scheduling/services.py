@@ -27,7 +27,7 @@ from carematch.directory.models import Provider
 from carematch.lib import vocab
 from carematch.lib.errors import Conflict, DomainError, Forbidden, InvalidInput, TooManyRequests
 from carematch.lib.phones import NotAPhoneNumber, phone_e164
-from carematch.lib.sessions import SESSION, session_dates
+from carematch.lib.sessions import LENGTHS, SESSION, session_dates
 from carematch.lib.timezones import zone
 
 from . import cancellation_policy
@@ -46,6 +46,7 @@ from .models import (
     CrisisStatus,
     FeedRevoked,
     IdempotencyRecord,
+    Kind,
     Series,
     Status,
 )
@@ -86,9 +87,31 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+def _length(kind: str) -> dt.timedelta:
+    """The length of a kind of appointment; InvalidSlot naming `kind` for an unknown one."""
+    if kind not in LENGTHS:
+        raise InvalidSlot("An appointment is a session or a consultation.",
+                          fields={"kind": "must be session or consultation"})
+    return LENGTHS[kind]
+
+
+def _check_kind_and_format(*, provider: Provider, kind: str, format: str) -> None:
+    if kind == Kind.CONSULTATION:
+        if not provider.offers_consultations:
+            raise InvalidSlot("This provider does not offer a free consultation call.",
+                              fields={"kind": "no consultations offered by this provider"})
+        if format not in provider.consultation_formats:
+            offered = " or ".join(provider.consultation_formats)
+            raise InvalidSlot(f"This provider's consultation call is {offered}, not {format}.",
+                              fields={"format": "not offered for a consultation"})
+    elif format not in provider.formats:
+        offered = " or ".join(provider.formats) or "no format"
+        raise InvalidSlot(f"This provider offers {offered}, not {format}.", fields={"format": "not offered"})
+
+
 def check_bookable(
     *, provider: Provider, client: Client | None, start: dt.datetime, format: str, now: dt.datetime,
-    exclude_ids: tuple[int, ...] = (),
+    exclude_ids: tuple[int, ...] = (), kind: str = Kind.SESSION,
 ) -> None:
     """Raise InvalidSlot when this is not an opening the client can book, SlotTaken when
     someone else has it. The rules:
@@ -100,29 +123,37 @@ def check_bookable(
     - a provider not accepting new clients can only be booked by their existing clients;
     (the two client rules are checked when the client is known: a hold placed before sign-up
     is checked again, in full, when it is booked;)
-    - the start is one of the provider's openings (inside a weekly window, aligned, not on
-      a federal holiday they do not work, not in time off, not sooner than their notice).
+    - the start is one of the provider's openings of that kind (inside a weekly window,
+      aligned, not on a federal holiday they do not work, not in time off, not sooner than
+      their notice);
+    - a consultation (15 minutes) only with a provider who offers them, by phone or video
+      as they offer it; nothing overlaps another active claim of the provider, nor of the
+      client (the database refuses it too: overlap.py).
     """
-    if format not in provider.formats:
-        offered = " or ".join(provider.formats) or "no format"
-        raise InvalidSlot(f"This provider offers {offered}, not {format}.", fields={"format": "not offered"})
+    length = _length(kind)
+    _check_kind_and_format(provider=provider, kind=kind, format=format)
     if client is not None:
-        _check_client_rules(provider=provider, client=client, start=start, exclude_ids=exclude_ids)
-    free = provider_openings(provider=provider, start=start, end=start + SESSION, now=now, include_claimed=True)
+        _check_client_rules(provider=provider, client=client, start=start, exclude_ids=exclude_ids, length=length)
+    free = provider_openings(provider=provider, start=start, end=start + length, now=now, include_claimed=True,
+                             kind=kind)
     if start not in free:
         raise InvalidSlot(
             "That time is not an opening of this provider: it may be outside their hours, in the past, "
             f"or sooner than their {provider.min_notice_hours}-hour notice.",
             fields={"start": "not an opening"},
         )
-    if active_claims(provider=provider, start=start, end=start + SESSION, now=now, exclude_ids=exclude_ids).exists():
+    if client is not None and Appointment.objects.claiming(now=now).filter(
+        client=client, start__lt=start + length, end__gt=start
+    ).exclude(pk__in=exclude_ids).exists():
+        raise InvalidSlot("You already have a session at that time.", fields={"start": "you are busy"})
+    if active_claims(provider=provider, start=start, end=start + length, now=now, exclude_ids=exclude_ids).exists():
         raise SlotTaken("Someone else has just booked or is holding that time. Please choose another opening.")
 
 
 def _check_client_rules(
-    *, provider: Provider, client: Client, start: dt.datetime, exclude_ids: tuple[int, ...]
+    *, provider: Provider, client: Client, start: dt.datetime, exclude_ids: tuple[int, ...], length: dt.timedelta
 ) -> None:
-    days = session_dates(start, (provider.timezone, client.timezone))
+    days = session_dates(start, (provider.timezone, client.timezone), length)
     licenses = [lic for lic in provider.licenses.all() if lic.state == client.state]
     if not any(all(lic.counts_on(day) for day in days) for lic in licenses):
         if any(lic.awaiting_verification and all(lic.in_force_on(day) for day in days) for lic in licenses):
@@ -144,14 +175,16 @@ def _check_client_rules(
         )
 
 
-def _lapse_holds(*, provider: Provider, client: Client | None, start: dt.datetime, now: dt.datetime) -> None:
-    """Mark lapsed the expired holds that would stand in the way of a new claim."""
-    Appointment.objects.filter(status=Status.HELD, hold_expires_at__lte=now, start__lt=start + SESSION,
-                               end__gt=start).filter(provider=provider).update(status=Status.LAPSED)
+def _lapse_holds(
+    *, provider: Provider, client: Client | None, start: dt.datetime, now: dt.datetime, kind: str = Kind.SESSION
+) -> None:
+    """Mark lapsed the expired holds (of the provider or the client) that would stand in the
+    way of a new claim of this kind at `start`."""
+    expired = Appointment.objects.filter(status=Status.HELD, hold_expires_at__lte=now,
+                                         start__lt=start + _length(kind), end__gt=start)
+    expired.filter(provider=provider).update(status=Status.LAPSED)
     if client is not None:
-        Appointment.objects.filter(status=Status.HELD, hold_expires_at__lte=now, client=client, start=start).update(
-            status=Status.LAPSED
-        )
+        expired.filter(client=client).update(status=Status.LAPSED)
 
 
 def _end_holds(holds: QuerySet[Appointment], *, now: dt.datetime, by: User | None) -> int:
@@ -308,7 +341,7 @@ def _check_client_hold_rate(*, client: Client, now: dt.datetime) -> None:
 
 def hold_place(
     *, provider: Provider, client: Client | None, start: dt.datetime, format: str, by: User | None,
-    session_key: str = "", address: str = "", now: dt.datetime | None = None,
+    session_key: str = "", address: str = "", now: dt.datetime | None = None, kind: str = Kind.SESSION,
 ) -> Appointment:
     """Keep an opening for 10 minutes while the person finishes signing up.
 
@@ -322,6 +355,7 @@ def hold_place(
     if client is None and not session_key:
         raise InvalidInput("A hold needs a client.", fields={"client_id": "is required"})
     digest = "" if client is not None else address_digest(address)
+    length = _length(kind)
     with transaction.atomic():
         if client is not None:
             _lock_client(client)
@@ -330,15 +364,16 @@ def hold_place(
             _lock_address(digest)
             mine = Appointment.objects.filter(client__isnull=True, hold_session=session_digest(session_key))
         _lock_provider(provider)
-        _lapse_holds(provider=provider, client=client, start=start, now=now)
+        _lapse_holds(provider=provider, client=client, start=start, now=now, kind=kind)
         _end_holds(mine, now=now, by=by)
         if client is not None:
             _check_client_hold_rate(client=client, now=now)
         else:
             _check_anonymous_hold_limits(provider=provider, digest=digest, now=now)
-        check_bookable(provider=provider, client=client, start=start, format=format, now=now)
+        check_bookable(provider=provider, client=client, start=start, format=format, now=now, kind=kind)
         return _insert_claim(
-            provider=provider, client=client, start=start, end=start + SESSION, format=format, status=Status.HELD,
+            provider=provider, client=client, start=start, end=start + length, format=format, status=Status.HELD,
+            kind=kind,
             hold_expires_at=now + HOLD_FOR, created_by=by,
             hold_session=session_digest(session_key) if client is None else "", hold_address=digest,
         )
@@ -359,8 +394,10 @@ def appointment_book(
     *, provider: Provider, client: Client, start: dt.datetime, format: str, by: User,
     idempotency_key: str | None = None, hold: Appointment | None = None, now: dt.datetime | None = None,
     notify: bool = True,
+    kind: str = Kind.SESSION,
 ) -> Appointment:
-    """Book an opening, or turn the client's own live hold on it into an appointment.
+    """Book an opening of this kind (a session, or a free 15-minute consultation), or turn
+    the client's own live hold on it into an appointment.
 
     `notify` False leaves the emails and the reminders to the caller (a series tells both
     parties once about all its sessions).
@@ -372,7 +409,10 @@ def appointment_book(
     appointment again and book nothing more; the same key with another booking is refused."""
     now = now or timezone.now()
     start = _utc(start)
-    fingerprint = _fingerprint(provider.pk, client.pk, start.isoformat(), format)
+    length = _length(kind)
+    # A session keeps the fingerprint it always had, so keys sent before kinds existed still match.
+    fingerprint = _fingerprint(provider.pk, client.pk, start.isoformat(), format,
+                               *((kind,) if kind != Kind.SESSION else ()))
     with transaction.atomic():
         if idempotency_key:
             earlier = IdempotencyRecord.objects.filter(user=by, key=idempotency_key).select_related("appointment")
@@ -385,11 +425,12 @@ def appointment_book(
                     )
                 return record.appointment
         _lock_provider(provider)
-        _lapse_holds(provider=provider, client=client, start=start, now=now)
-        own = Appointment.objects.filter(provider=provider, start=start, status=Status.HELD, hold_expires_at__gt=now)
+        _lapse_holds(provider=provider, client=client, start=start, now=now, kind=kind)
+        own = Appointment.objects.filter(provider=provider, start=start, status=Status.HELD, hold_expires_at__gt=now,
+                                         kind=kind)
         own_hold = own.filter(pk=hold.pk).first() if hold is not None else own.filter(client=client).first()
         check_bookable(provider=provider, client=client, start=start, format=format, now=now,
-                       exclude_ids=(own_hold.pk,) if own_hold else ())
+                       exclude_ids=(own_hold.pk,) if own_hold else (), kind=kind)
         if own_hold is not None:
             own_hold.status, own_hold.format, own_hold.hold_expires_at, own_hold.booked_at = (
                 Status.BOOKED, format, None, now,
@@ -406,10 +447,11 @@ def appointment_book(
             appointment = own_hold
         else:
             appointment = _insert_claim(
-                provider=provider, client=client, start=start, end=start + SESSION, format=format,
+                provider=provider, client=client, start=start, end=start + length, format=format, kind=kind,
                 status=Status.BOOKED, booked_at=now, created_by=by, reminder_due_at=reminder_due(start=start, now=now),
             )
-        _start_clock(appointment=appointment)
+        if kind == Kind.SESSION:  # a consultation is a first contact, not the first session the clock waits for
+            _start_clock(appointment=appointment)
         if idempotency_key:
             IdempotencyRecord.objects.create(
                 user=by, key=idempotency_key, fingerprint=fingerprint, appointment=appointment
@@ -509,16 +551,13 @@ def appointment_reschedule(
             raise Conflict("This appointment has already started.", fields={"start": "already started"})
         if start == appointment.start:
             return appointment
-        _lapse_holds(provider=appointment.provider, client=appointment.client, start=start, now=now)
+        _lapse_holds(provider=appointment.provider, client=appointment.client, start=start, now=now,
+                     kind=appointment.kind)
         check_bookable(provider=appointment.provider, client=appointment.client, start=start,
-                       format=appointment.format, now=now, exclude_ids=(appointment.pk,))
-        if appointment.client is not None and Appointment.objects.claiming(now=now).filter(
-            client=appointment.client, start__lt=start + SESSION, end__gt=start
-        ).exclude(pk=appointment.pk).exists():
-            raise InvalidSlot("You already have a session at that time.", fields={"start": "you are busy"})
+                       format=appointment.format, now=now, exclude_ids=(appointment.pk,), kind=appointment.kind)
         late = counts_as_late(appointment=appointment, by=by, now=now)
         appointment.rescheduled_from = appointment.start
-        appointment.start, appointment.end = start, start + SESSION
+        appointment.start, appointment.end = start, start + _length(appointment.kind)
         appointment.reminder_sent_at = None
         appointment.reminder_due_at = reminder_due(start=start, now=now)
         appointment.late_cancellation = appointment.late_cancellation or late

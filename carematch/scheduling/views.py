@@ -114,6 +114,8 @@ def clock_page(request: AuthedHttpRequest) -> HttpResponse:
         "figures": figures,
         "crisis": clock.crisis_figures(clock.crisis_records(now=now), now=now),
         "share_percent": None if share is None else round(share * 100),
+        "contact_share_percent": None if figures.contact_share_within is None
+        else round(figures.contact_share_within * 100),
         "window_days": clock.WINDOW.days,
         "repeated_no_shows": missing,
         "no_show_window_days": selectors.NO_SHOW_WINDOW.days,

@@ -160,3 +160,11 @@ def test_demo_avatars_are_drawn_the_same_from_the_same_seed():
 
     assert demo_avatar("Dana", "Ruiz", 3, 7) == demo_avatar("Dana", "Ruiz", 3, 7)
     assert demo_avatar("Dana", "Ruiz", 3, 7) != demo_avatar("Sam", "Ruiz", 3, 7)
+
+
+@pytest.mark.django_db
+def test_some_demo_providers_offer_a_free_consultation_call():
+    seed_demo_network(count=60, seed=7, today=TODAY)
+    offering = Provider.objects.filter(offers_consultations=True)
+    assert 0 < offering.count() < Provider.objects.count()
+    assert all(p.consultation_formats and set(p.consultation_formats) <= {"phone", "telehealth"} for p in offering)

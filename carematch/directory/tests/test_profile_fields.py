@@ -163,3 +163,31 @@ def test_an_import_that_changes_a_profile_is_in_its_history():
     change = ProfileChange.objects.get()
     assert (change.source, change.by, change.changes) == (
         ChangeSource.ROSTER, None, {"bio": {"old": "First words.", "new": "Second words."}})
+
+
+def test_a_provider_offers_a_free_consultation_call_by_the_ways_they_choose(provider):
+    with pytest.raises(InvalidInput) as refused:
+        provider_profile_update(provider=provider, offers_consultations=True)
+    assert refused.value.fields == {
+        "consultation_formats": "choose how the free consultation call happens: by phone, online or both"}
+    with pytest.raises(InvalidInput) as unknown:
+        provider_profile_update(provider=provider, offers_consultations=True, consultation_formats=["fax"])
+    assert "consultation_formats" in unknown.value.fields
+    provider_profile_update(provider=provider, offers_consultations=True, consultation_formats=["phone", "telehealth"])
+    provider.refresh_from_db()
+    assert (provider.offers_consultations, provider.consultation_formats) == (True, ["phone", "telehealth"])
+    change = ProfileChange.objects.latest("changed_at")
+    assert change.changes["offers_consultations"] == {"old": False, "new": True}
+
+
+def test_a_coordinator_turns_on_free_calls_on_the_staff_page(client, provider):
+    client.force_login(UserFactory(role=Role.COORDINATOR))
+    page = client.get(f"/staff/directory/{provider.pk}/").content.decode()
+    assert "I offer a free 15-minute consultation call" in page
+
+
+def test_the_database_refuses_consultations_offered_without_a_way_to_have_them(provider):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Provider.objects.filter(pk=provider.pk).update(offers_consultations=True, consultation_formats=[])

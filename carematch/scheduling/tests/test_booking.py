@@ -50,7 +50,9 @@ def test_a_client_books_an_opening_for_themselves_and_it_is_no_longer_offered(cl
     response = post(client, "/api/v1/appointments", booking(provider, client_record, start), headers)
     assert response.status_code == 201, response.content
     body = response.json()
-    assert set(body) == {"id", "provider_id", "client_id", "start", "end", "format", "status", "late_cancellation"}
+    assert set(body) == {"id", "provider_id", "client_id", "start", "end", "format", "status", "late_cancellation",
+                         "kind"}
+    assert body["kind"] == "session"
     assert body["status"] == "booked" and body["format"] == "telehealth"
     assert dt.datetime.fromisoformat(body["end"]) - dt.datetime.fromisoformat(body["start"]) == dt.timedelta(hours=1)
     assert start not in first_openings(client, provider, headers, n=50)
