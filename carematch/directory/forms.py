@@ -140,6 +140,10 @@ class ProviderProfileForm(forms.Form):
         label="How the consultation call happens", required=False,
         choices=list(vocab.CONSULTATION_FORMATS.items()), widget=_checkboxes(),
     )
+    clients_book_series = forms.BooleanField(
+        label="Clients may book a series after a session themselves", required=False,
+        help_text="The same time every week or every two weeks; each date is checked like any booking.",
+    )
 
     def __init__(self, *args: Any, provider: Provider, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -167,6 +171,7 @@ class ProviderProfileForm(forms.Form):
                 "video_link": provider.video_link,
                 "offers_consultations": provider.offers_consultations,
                 "consultation_formats": provider.consultation_formats,
+                "clients_book_series": provider.clients_book_series,
             },
         )
         super().__init__(*args, **kwargs)

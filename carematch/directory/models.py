@@ -84,6 +84,9 @@ class Provider(models.Model):
     consultation_formats = models.JSONField(
         default=list, blank=True, help_text="How a consultation call happens: phone and/or telehealth.",
     )
+    clients_book_series = models.BooleanField(
+        default=False, help_text="Clients may book a weekly or fortnightly series after a session themselves.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

@@ -471,7 +471,7 @@ PROFILE_FIELDS = (
     "bio", "pronouns", "first_session", "years_in_practice", "education", "specialties", "concerns", "approaches",
     "communities", "populations", "languages", "formats", "insurance", "self_pay_rate", "sliding_scale_min",
     "sliding_scale_max", "accepting_new", "min_notice_hours", "works_holidays", "video_link", "offers_consultations",
-    "consultation_formats",
+    "consultation_formats", "clients_book_series",
 )
 # Shown to anyone on the public profile, so their old and new values go into the history.
 PUBLIC_FIELDS = frozenset({
@@ -517,7 +517,7 @@ def _clean_profile_field(name: str, value: Any) -> Any:
         return validation.clean_optional_number(value, what="US dollars", maximum=validation.MAX_SELF_PAY)
     if name == "years_in_practice":
         return validation.clean_optional_number(value, what="years", maximum=validation.MAX_YEARS_IN_PRACTICE)
-    if name in {"accepting_new", "works_holidays", "offers_consultations"}:
+    if name in {"accepting_new", "works_holidays", "offers_consultations", "clients_book_series"}:
         return validation.clean_bool(value)
     if name == "video_link":
         return validation.clean_video_link(value, limit=VIDEO_LINK_MAX_LENGTH)

@@ -428,6 +428,7 @@ _FIELD_LABELS = {
     "sliding_scale_min": "Sliding scale from", "sliding_scale_max": "Sliding scale up to",
     "accepting_new": "Taking new clients", "min_notice_hours": "Minimum notice", "works_holidays": "Works holidays",
     "offers_consultations": "Free consultation call", "consultation_formats": "Consultation call by",
+    "clients_book_series": "Clients book series themselves",
 }
 
 

@@ -44,8 +44,9 @@ def appointment_series(request: AuthedHttpRequest, appointment_id: int) -> HttpR
     found = _appointment_or_stop(request, appointment_id, Action.UPDATE if request.method == "POST" else Action.VIEW)
     if isinstance(found, HttpResponse):
         return found
-    if not scheduling.acts_as_provider_of(appointment=found, by=request.user):
-        raise _refused(request, found, "Only the session's provider or a coordinator can book a series.")
+    if not scheduling.may_book_series(appointment=found, by=request.user):
+        raise _refused(request, found, "Only the session's provider or a coordinator can book a series (or the "
+                                       "client, where the provider allows it).")
     zone_name = _session_zone(request, found)
     form = SeriesForm(request.POST or None)
     context: dict[str, Any] = {"appointment": found, "provider": found.provider,

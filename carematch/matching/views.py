@@ -463,7 +463,8 @@ def _ongoing(request: AuthedHttpRequest, found: Appointment, now: dt.datetime) -
     series_open = found.series_id is not None and _may_change(request, found) and Appointment.objects.filter(
         series_id=found.series_id, status=Status.BOOKED, start__gte=found.start, start__gt=now).exists()
     return {
-        "series_form": SeriesForm() if provider_side and found.client_id
+        "series_form": SeriesForm() if scheduling.may_book_series(appointment=found, by=request.user)
+        and found.client_id
         and found.status in (Status.BOOKED, Status.COMPLETED) else None,
         "can_mark_attendance": provider_side and found.status == Status.BOOKED and found.start <= now,
         "can_cancel_rest": series_open,

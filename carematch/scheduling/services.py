@@ -1038,6 +1038,16 @@ def acts_as_provider_of(*, appointment: Appointment, by: User) -> bool:
     return provider is not None and provider.pk == appointment.provider_id
 
 
+def may_book_series(*, appointment: Appointment, by: User) -> bool:
+    """The session's provider, a coordinator or an admin; and the session's own client when
+    their provider lets clients book a series themselves (Provider.clients_book_series)."""
+    if acts_as_provider_of(appointment=appointment, by=by):
+        return True
+    client = appointment.client
+    return (by.is_active and by.role == Role.CLIENT and client is not None and client.user_id == by.pk
+            and appointment.provider.clients_book_series)
+
+
 def _series_terms(*, every_weeks: Any, count: Any, until: Any, first_day: dt.date) -> None:
     problems: dict[str, str] = {}
     most = settings.SERIES_MAX_SESSIONS
@@ -1084,12 +1094,14 @@ def appointment_series_book(
     every rule of any booking; a date it refuses (a holiday, time off, another booking, a licence
     not in force, outside the provider's hours, the client's own session then, a time the clocks
     skip) is skipped and reported with the reason, never dropped. Only the session's provider
-    and coordinators or admins book a series; clients ask their provider. Both parties get one
+    and coordinators or admins book a series, and the session's client when the provider lets
+    clients do so (may_book_series); other clients ask their provider. Both parties get one
     email about the whole series (what was booked and what was not), and each session its
     reminders."""
     now = now or timezone.now()
-    if not acts_as_provider_of(appointment=appointment, by=by):
-        raise Forbidden("Only the session's provider or a coordinator can book a series.")
+    if not may_book_series(appointment=appointment, by=by):
+        raise Forbidden("Only the session's provider or a coordinator can book a series (or the client, where "
+                        "the provider allows it).")
     provider = appointment.provider
     first_day = appointment.start.astimezone(zone(provider.timezone)).date()
     _series_terms(every_weeks=every_weeks, count=count, until=until, first_day=first_day)

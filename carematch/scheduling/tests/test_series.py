@@ -289,3 +289,31 @@ def test_a_series_is_told_in_one_email_to_each_party_and_each_session_gets_its_r
     reminders = DBTaskResult.objects.filter(task_path="carematch.scheduling.tasks.send_appointment_reminder")
     planned = sorted(r.run_after for r in reminders if r.args_kwargs["kwargs"]["appointment_id"] != origin.pk)
     assert planned == sorted(a.start - dt.timedelta(hours=24) for a in result.booked)
+
+
+@pytest.mark.django_db
+def test_a_client_books_a_series_themselves_only_where_their_provider_allows_it(world):
+    from carematch.directory import services as directory_services
+
+    provider, client = world
+    other = ClientFactory(state="CO")
+    with time_machine.travel(NOW, tick=False):
+        origin = _book(provider, client, MONDAY_FEB_1_NINE)
+        as_client = Browser()
+        as_client.force_login(client.user)
+        assert "book a series" not in as_client.get(f"/sessions/{origin.pk}/").content.decode()
+        with pytest.raises(Forbidden):
+            services.appointment_series_book(appointment=origin, by=client.user, every_weeks=2, count=2)
+
+        directory_services.provider_profile_update(provider=provider, by=provider.user, clients_book_series=True)
+        origin.refresh_from_db()
+        page = as_client.get(f"/sessions/{origin.pk}/").content.decode()
+        assert "Keep meeting: book a series" in page and f"on {provider.first_name}\u2019s clock" in page
+        answer = as_client.post(f"/sessions/{origin.pk}/series/", {"every_weeks": "2", "count": "2"})
+        text = answer.content.decode()
+        # Every two weeks from 1 February: 15 February is a federal holiday, 1 March is booked.
+        assert answer.status_code == 200 and "Series booked" in text and "Skipped (1)" in text
+        assert Appointment.objects.filter(series__isnull=False, client=client, status=Status.BOOKED).count() == 1
+        # Another client, even signed in, never books a series on someone else's session.
+        with pytest.raises(Forbidden):
+            services.appointment_series_book(appointment=origin, by=other.user, every_weeks=1, count=2)
