@@ -24,7 +24,7 @@ class OpeningsOf(Protocol):
     """The start times (UTC) of a provider's bookable openings in [start, end), as seen at `now`."""
 
     def __call__(
-        self, *, provider: Provider, start: dt.datetime, end: dt.datetime, now: dt.datetime,
+        self, *, provider: Provider, start: dt.datetime, end: dt.datetime, now: dt.datetime, kind: str = "session",
     ) -> Sequence[dt.datetime]: ...
 
 

@@ -47,6 +47,7 @@ from .openings import OpeningsOf, ZoneOf
 
 OPENINGS_AHEAD = dt.timedelta(days=14)
 OPENINGS_SHOWN = 10
+CALLS_SHOWN = 6
 DIRECTORY_PAGE_SIZE = 25
 EXPIRING_WITHIN_DAYS = 60
 PROBLEMS_SHOWN = 500
@@ -154,6 +155,10 @@ def public_profile(request: HttpRequest, provider_id: int, *, openings: Openings
     if provider.accepting_new:
         starts = list(openings(provider=provider, start=now, end=now + OPENINGS_AHEAD, now=now))
         days = opening_days(starts[:OPENINGS_SHOWN], shown_zone)
+    call_days: list[OpeningDay] = []
+    if provider.accepting_new and provider.offers_consultations:
+        calls = list(openings(provider=provider, start=now, end=now + OPENINGS_AHEAD, now=now, kind="consultation"))
+        call_days = opening_days(calls[:CALLS_SHOWN], shown_zone)
     today = timezone.localdate()
     licenses = [
         {"state": vocab.STATES.get(lic.state, lic.state), "type": lic.license_type,
@@ -162,6 +167,8 @@ def public_profile(request: HttpRequest, provider_id: int, *, openings: Openings
     ]
     specialties = [slug for slug in provider.specialties if slug in provider.concerns]
     context = {
+        "call_days": call_days,
+        "call_formats": vocab.labels(vocab.CONSULTATION_FORMATS, provider.consultation_formats),
         "provider": provider,
         "initials": _initials(provider),
         "photo_url": photos.url(provider.photo),

@@ -198,6 +198,14 @@ def _cancelled(s: Scene) -> None:
     s.submit("Yes, cancel this session")
 
 
+def _series_form(s: Scene) -> None:
+    start = (timezone.now() + dt.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    booked = appointment(s.provider, s.client, start=start)
+    s.sign_in(s.provider.user)
+    s.visit(f"/sessions/{booked.pk}/series/")
+    assert s.page.get_by_label("How often").count(), "the provider's series form"
+
+
 def _lost_hold(s: Scene) -> None:
     s.answered()
     s.visit("/book/hold/999999/")
@@ -218,6 +226,8 @@ PAGES: list[tuple[str, Callable[[Scene], None]]] = [
     ("session cancelled, next openings", _cancelled),
     ("choose another time", _session_page("reschedule/")),
     ("a hold that is not there", _lost_hold),
+    ("join page before the room opens", _session_page("join/")),
+    ("booking a series", _series_form),
     ("log-in", lambda s: s.visit("/accounts/login/")),
     ("sign-up", lambda s: s.visit("/accounts/signup/")),
     ("access log", _audit_log),

@@ -154,3 +154,24 @@ def test_a_provider_that_does_not_exist_is_a_calm_not_found_page(client, path):
     html = response.content.decode()
     assert "We could not find that page" in html
     assert CRISIS_LINE in html
+
+
+def test_a_provider_who_offers_a_free_call_shows_its_times_at_quarter_hours_linking_to_a_consultation(client):
+    provider = ProviderFactory(first_name="Sam", timezone="America/Denver", works_holidays=True, min_notice_hours=0,
+                               offers_consultations=True, consultation_formats=["phone", "telehealth"])
+    for weekday in range(7):
+        WindowFactory(provider=provider, weekday=weekday, start=dt.time(10), end=dt.time(12))
+    html = client.get(f"/providers/{provider.pk}/").content.decode()
+    section = html[html.index('id="call-heading"'):]
+    assert "Talk with Sam for 15 minutes first, free (" in section
+    calls = re.findall(r'href="/book/\d+/\?start=([^"&]+)&amp;kind=consultation"', section)
+    assert len(calls) == 6
+    minutes = {dt.datetime.fromisoformat(value.replace("%3A", ":").replace("%2B", "+")).minute for value in calls}
+    assert minutes <= {0, 15, 30, 45} and len(minutes) > 1
+
+
+def test_a_provider_who_offers_no_free_call_shows_no_call_section(client):
+    provider = ProviderFactory(timezone="America/Denver", works_holidays=True)
+    for weekday in range(7):
+        WindowFactory(provider=provider, weekday=weekday, start=dt.time(10), end=dt.time(12))
+    assert 'id="call-heading"' not in client.get(f"/providers/{provider.pk}/").content.decode()
