@@ -46,6 +46,7 @@ SECTIONS: dict[str, str] = {
     "scheduling.carerequest": "care_requests",
     "scheduling.crisisrequest": "crisis_requests",
     "matching.waitlistentry": "waitlist_entries",
+    "scheduling.series": "session_series",
     "scheduling.appointment": "appointments",
     "measures.questionnairerequest": "questionnaire_requests",
     "measures.assessment": "assessments",

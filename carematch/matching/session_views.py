@@ -19,8 +19,9 @@ from carematch.access.models import Action
 from carematch.accounts.http import AuthedHttpRequest
 from carematch.lib.errors import DomainError
 from carematch.lib.timezones import when_label
+from carematch.scheduling import selectors as scheduling_selectors
 from carematch.scheduling import services as scheduling
-from carematch.scheduling.models import Appointment, Status
+from carematch.scheduling.models import Appointment
 
 from .forms import SeriesForm
 from .views import _appointment_or_stop, _changeable, _session_zone
@@ -86,8 +87,7 @@ def appointment_cancel_rest(request: AuthedHttpRequest, appointment_id: int) -> 
         return found
     zone_name = _session_zone(request, found)
     now = timezone.now()
-    rest = list(Appointment.objects.filter(series_id=found.series_id, status=Status.BOOKED, start__gte=found.start,
-                                           start__gt=now).order_by("start")) if found.series_id else []
+    rest = scheduling_selectors.series_rest(appointment=found, now=now)
     if not rest:
         messages.info(request, "No session of this series from here on is still to come.")
         return redirect("matching:appointment", appointment_id=found.pk)

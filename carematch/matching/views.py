@@ -460,8 +460,8 @@ def _ongoing(request: AuthedHttpRequest, found: Appointment, now: dt.datetime) -
     to its provider, booking a series and recording attendance; to whoever may change it,
     cancelling the rest of its series; and to everyone, which reminders will come."""
     provider_side = scheduling.acts_as_provider_of(appointment=found, by=request.user)
-    series_open = found.series_id is not None and _may_change(request, found) and Appointment.objects.filter(
-        series_id=found.series_id, status=Status.BOOKED, start__gte=found.start, start__gt=now).exists()
+    series_open = found.series_id is not None and _may_change(request, found) and bool(
+        scheduling_selectors.series_rest(appointment=found, now=now))
     return {
         "series_form": SeriesForm() if scheduling.may_book_series(appointment=found, by=request.user)
         and found.client_id

@@ -208,3 +208,12 @@ def repeated_no_shows(*, now: dt.datetime) -> list[tuple[Client, int]]:
     missed = {row["client_id"]: row["missed"] for row in counted}
     clients = Client.objects.filter(pk__in=missed).order_by("last_name", "first_name", "pk")
     return sorted(((client, missed[client.pk]) for client in clients), key=lambda pair: -pair[1])
+
+
+def series_rest(*, appointment: Appointment, now: dt.datetime) -> list[Appointment]:
+    """This session and the later sessions of its series still booked and still to come, soonest
+    first (what "cancel the rest of the series" would cancel); empty outside a series."""
+    if appointment.series_id is None:
+        return []
+    return list(Appointment.objects.filter(series_id=appointment.series_id, status=Status.BOOKED,
+                                           start__gte=appointment.start, start__gt=now).order_by("start"))

@@ -955,9 +955,9 @@ def _deleted(by_model: dict[str, int]) -> Counter[str]:
 
 
 def appointments_purge_for_client(*, client_id: int) -> Counter[str]:
-    """Erase the client's appointments, requests for care, crisis requests with their contact
-    attempts, and booking replay records (the retention period of their closed account has
-    ended). Rows of other apps that protect an appointment (session ratings) must be erased
+    """Erase the client's appointments and the series they were booked in, requests for care,
+    crisis requests with their contact attempts, and booking replay records (the retention
+    period of their closed account has ended). Rows of other apps that protect an appointment (session ratings) must be erased
     first. Rows erased, by model label."""
     deleted: Counter[str] = Counter()
     with transaction.atomic():
@@ -970,6 +970,7 @@ def appointments_purge_for_client(*, client_id: int) -> Counter[str]:
             IdempotencyRecord.objects.filter(appointment__client_id=client_id),
             CrisisRequest.objects.filter(client_id=client_id),
             Appointment.objects.filter(client_id=client_id),
+            Series.objects.filter(client_id=client_id),
         ):
             deleted.update(_deleted(rows.delete()[1]))
     return deleted

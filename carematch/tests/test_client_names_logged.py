@@ -63,6 +63,7 @@ NAMING_PAGES: dict[str, Logged] = {
     "measures:alerts": Logged("alert", per="record"),
     "measures:provider_questionnaires": Logged("client_list"),
     "scheduling:clock": Logged("clock"),
+    "matching:appointment_series": Logged("appointment"),
     "scheduling:crisis_queue": Logged("crisis_request"),
     "admin:accounts_user_changelist": Logged("account_list"),
     "admin:accounts_user_change": Logged("account"),

@@ -19,7 +19,15 @@ from carematch.measures import services as measures
 from carematch.measures.models import Alert, FortnightlyPlan, QuestionnaireRequest, SessionRating
 from carematch.measures.tests.factories import phq9, provider_user
 from carematch.scheduling import services as scheduling
-from carematch.scheduling.models import Appointment, CareRequest, CrisisRequest, Format, IdempotencyRecord, Status
+from carematch.scheduling.models import (
+    Appointment,
+    CareRequest,
+    CrisisRequest,
+    Format,
+    IdempotencyRecord,
+    Series,
+    Status,
+)
 from carematch.scheduling.tests.factories import ClientFactory
 
 NOW = dt.datetime(2027, 1, 10, 17, 0, tzinfo=dt.UTC)
@@ -80,6 +88,13 @@ def full_record(**client_fields: Any) -> Record:
                              cancelled_by=provider.user, cancelled_by_role=Role.PROVIDER)
     hold = _appointment(provider, client, FUTURE + dt.timedelta(days=2), Status.HELD,
                         hold_expires_at=NOW + dt.timedelta(minutes=10))
+    # The future session stands for a weekly series booked after the past one.
+    series = Series.objects.create(provider=provider, client=client, origin=past, every_weeks=1,
+                                   local_time=PAST.astimezone(dt.UTC).time(), timezone=provider.timezone, count=2,
+                                   skipped=[{"start": (FUTURE + dt.timedelta(weeks=1)).isoformat(),
+                                             "reason": "A federal holiday, which the provider does not work."}],
+                                   created_at=PAST, created_by=provider.user)
+    Appointment.objects.filter(pk=future.pk).update(series=series)
     care_request = CareRequest.objects.create(
         client=client, requested_at=PAST - dt.timedelta(days=4), crisis=True, first_appointment=past, first_start=PAST,
     )
