@@ -957,8 +957,8 @@ def _deleted(by_model: dict[str, int]) -> Counter[str]:
 def appointments_purge_for_client(*, client_id: int) -> Counter[str]:
     """Erase the client's appointments and the series they were booked in, requests for care,
     crisis requests with their contact attempts, and booking replay records (the retention
-    period of their closed account has ended). Rows of other apps that protect an appointment (session ratings) must be erased
-    first. Rows erased, by model label."""
+    period of their closed account has ended). Rows of other apps that protect an appointment
+    (session ratings) must be erased first. Rows erased, by model label."""
     deleted: Counter[str] = Counter()
     with transaction.atomic():
         # Appointments and care requests point at each other (both nullable): clear the care
