@@ -291,11 +291,14 @@ def _refuse_over_rate(placed: list[dt.datetime], *, limit: int, now: dt.datetime
         raise TooManyHolds(detail.format(wait=_wait(retry_after)), retry_after=retry_after)
 
 
-def _check_anonymous_hold_limits(*, provider: Provider, digest: str, now: dt.datetime) -> None:
+def _check_anonymous_hold_limits(*, provider: Provider, digest: str, now: dt.datetime, signed_in: bool = False) -> None:
     """Before sign-up, holds are limited per network address (live at once, one of them with
     any one provider, and placed in an hour) and per provider (live at once), so that nobody
     can empty a calendar with fresh browser sessions. Signed-in clients are not limited by these."""
-    suffix = " Please try again in {wait}, or log in (or create an account) first and book as a signed-in client."
+    # Someone signed in whose client details are not given yet holds as before sign-up: never
+    # tell them to log in.
+    suffix = (" Please try again in {wait}, or finish booking the time you are already holding." if signed_in else
+              " Please try again in {wait}, or log in (or create an account) first and book as a signed-in client.")
     from_address = Appointment.objects.filter(hold_address=digest, status=Status.HELD, hold_expires_at__gt=now)
     live = _expiries(from_address)
     limit = settings.HOLDS_PER_ADDRESS_LIVE
@@ -369,7 +372,8 @@ def hold_place(
         if client is not None:
             _check_client_hold_rate(client=client, now=now)
         else:
-            _check_anonymous_hold_limits(provider=provider, digest=digest, now=now)
+            _check_anonymous_hold_limits(provider=provider, digest=digest, now=now,
+                                         signed_in=by is not None and by.is_authenticated)
         check_bookable(provider=provider, client=client, start=start, format=format, now=now, kind=kind)
         return _insert_claim(
             provider=provider, client=client, start=start, end=start + length, format=format, status=Status.HELD,

@@ -193,3 +193,16 @@ def test_holds_from_one_address_at_the_same_moment_never_pass_the_limit():
         answers = sorted(pool.map(one, range(len(providers))))
     assert answers == ["held"] * 3 + ["refused"] * 5
     assert Appointment.objects.filter(status=Status.HELD).count() == 3
+
+
+def test_someone_signed_in_without_client_details_is_never_told_to_log_in():
+    provider = weekday_provider()
+    signed_in = UserFactory(role=Role.CLIENT)
+    first, second = openings(provider)[:2]
+    services.hold_place(provider=provider, client=None, start=first, format="telehealth", by=signed_in,
+                        session_key="browser-0", address="203.0.113.7", now=NOW)
+    with pytest.raises(services.TooManyHolds) as refused:
+        services.hold_place(provider=provider, client=None, start=second, format="telehealth", by=signed_in,
+                            session_key="browser-1", address="203.0.113.7", now=NOW + dt.timedelta(minutes=1))
+    assert "finish booking the time you are already holding" in refused.value.detail
+    assert "log in" not in refused.value.detail
