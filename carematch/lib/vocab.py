@@ -110,7 +110,7 @@ FORMATS = MappingProxyType({
 # How a free 15-minute consultation call can happen (Provider.consultation_formats).
 CONSULTATION_FORMATS = MappingProxyType({
     "phone": "By phone",
-    "telehealth": "Online (video)",
+    "telehealth": "By video",
 })
 
 PAYERS = MappingProxyType({

@@ -27,7 +27,7 @@ def test_a_card_shows_a_free_call_with_its_soonest_times_only_when_the_provider_
     with_answers(client)
     cards = cards_of(client.get("/find/results/").content.decode())
     robin, kai = cards["Robin Example"], cards["Kai Example"]
-    assert "Free 15-minute call" in text(robin) and "by phone or online (video)" in text(robin)
+    assert "Free 15-minute call" in text(robin) and "by phone or by video" in text(robin)
     assert len(call_links(robin)) == 3
     assert "Free 15-minute call" not in text(kai) and call_links(kai) == []
 
