@@ -37,12 +37,6 @@ def first_line(statement: str, *, limit: int = FIRST_LINE_CHARS) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
-def photo_url(name: str) -> str | None:
-    """Where a stored photo is served (the directory serves them, whatever the storage); None
-    when there is no photo."""
-    return photos.url(name)
-
-
 @dataclass(frozen=True)
 class Approach:
     label: str
@@ -110,7 +104,7 @@ def match_cards(*, provider_ids: Sequence[int], now: dt.datetime | None = None) 
             credentials=tuple(provider.credentials),
             pronouns=provider.pronouns,
             statement_line=first_line(provider.bio),
-            photo_url=photo_url(provider.photo_small),
+            photo_url=photos.url(provider.photo_small),
             specialties=_labels([s for s in provider.specialties if s in provider.concerns], vocab.CONCERNS),
             concerns=_labels(provider.concerns, vocab.CONCERNS),
             approaches=tuple(Approach(vocab.APPROACHES[slug], vocab.APPROACH_EXPLANATIONS.get(slug, ""))

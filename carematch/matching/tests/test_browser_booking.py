@@ -16,6 +16,8 @@ from carematch.scheduling.models import Appointment, Status
 from carematch.scheduling.tests.factories import ClientFactory, weekday_provider
 from carematch.tests.helpers import browser_log_in
 
+from .browser_steps import walk_the_intake
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -57,23 +59,6 @@ def test_a_client_books_from_a_profile_sees_their_own_time_and_downloads_the_cal
     assert str(event["SUMMARY"]).endswith(when_label(start, "America/New_York"))
 
 
-def walk_the_intake(page):
-    page.goto("/find/safety/")
-    page.get_by_label("No").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Anxiety").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Online (video)").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Which state will you be in during sessions?").select_option("CO")
-    page.get_by_label("Your ZIP code (optional)").fill("80202")
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Your date of birth").fill("1990-05-17")
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("How will you pay?").select_option("aetna")
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("button", name="See who fits").click()
 
 
 def test_the_same_zone_on_every_page_from_results_to_a_cancelled_session(browser_page):

@@ -24,6 +24,8 @@ from carematch.lib.timezones import when_label
 from carematch.scheduling.models import Appointment, Status
 from carematch.tests.axe import assert_no_serious_axe_violations
 
+from .browser_steps import CBT, walk_the_intake
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CLIENT_ZONE = "America/Denver"  # ZIP 80202
@@ -59,26 +61,6 @@ def no_sideways_scroll(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, page.url
 
 
-def walk_the_intake(page) -> None:
-    page.goto("/find/")
-    assert_no_serious_axe_violations(page, "intake: safety")
-    page.get_by_label("No").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Anxiety").check()
-    page.get_by_label("Cognitive behavioural therapy (CBT)").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Online (video)").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Which state will you be in during sessions?").select_option("CO")
-    page.get_by_label("Your ZIP code (optional)").fill("80202")
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Your date of birth").fill("1990-05-17")
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("How will you pay?").select_option("aetna")
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Evenings (after 5 PM)").check()
-    page.get_by_role("button", name="See who fits").click()
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
@@ -91,7 +73,9 @@ def test_an_anxious_client_chooses_books_and_cancels_on_one_clock(chromium, live
     page.set_default_timeout(10_000)
     saved = artefacts(tmp_path)
     try:
-        walk_the_intake(page)
+        page.goto("/find/")
+        assert_no_serious_axe_violations(page, "intake: safety")
+        walk_the_intake(page, approach=CBT, evenings=True)
 
         # Results: what they share said once; on each card what sets it apart.
         expect(page.get_by_role("heading", level=1)).to_have_text("Therapists who can see you soon")

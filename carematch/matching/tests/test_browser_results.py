@@ -14,6 +14,8 @@ from playwright.sync_api import expect
 
 from carematch.directory.tests.factories import LicenseFactory, ProviderFactory, WindowFactory
 
+from .browser_steps import CBT, walk_the_intake
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -38,25 +40,6 @@ def network():
             WindowFactory(provider=provider, weekday=day, start=dt.time(0), end=dt.time(23, 59))
 
 
-def walk_intake(page):
-    page.goto("/find/")
-    page.get_by_label("No").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Anxiety").check()
-    page.get_by_label("Cognitive behavioural therapy (CBT)").check()
-    page.get_by_label("Anything you would like your therapist to know? (optional)").fill("Mornings are hard for me.")
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Online (video)").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Which state will you be in during sessions?").select_option("CO")
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Your date of birth").fill("1990-05-17")
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("How will you pay?").select_option("aetna")
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Evenings (after 5 PM)").check()
-    page.get_by_role("button", name="See who fits").click()
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
@@ -70,7 +53,7 @@ def test_an_anxious_client_sees_what_differs_and_compares_two(chromium, live_ser
     page.set_default_timeout(10_000)
     saved = artefacts(tmp_path)
     try:
-        walk_intake(page)
+        walk_the_intake(page, approach=CBT, note="Mornings are hard for me.", zip=None, evenings=True)
         expect(page.get_by_role("heading", level=1)).to_have_text("Therapists who can see you soon")
         expect(page.locator("#shared-line")).to_have_text(
             "All of these therapists are licensed in Colorado, are in network with Aetna, treat anxiety, have "

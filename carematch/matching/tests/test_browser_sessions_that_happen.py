@@ -19,6 +19,8 @@ from carematch.scheduling.models import Appointment, Status
 from carematch.scheduling.tests.factories import ClientFactory
 from carematch.tests.helpers import browser_log_in
 
+from .browser_steps import walk_the_intake
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DENVER = "America/Denver"
@@ -28,23 +30,6 @@ BEFORE_HOURS = dt.datetime(2027, 1, 12, 8, 50, tzinfo=zone(DENVER))
 SECRET = "a-browser-test-secret-of-32-chars"
 
 
-def walk_the_intake(page) -> None:
-    page.goto("/find/")
-    page.get_by_label("No").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Anxiety").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Online (video)").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Which state will you be in during sessions?").select_option("CO")
-    page.get_by_label("Your ZIP code (optional)").fill("80202")
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Your date of birth").fill("1990-05-17")
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("How will you pay?").select_option("aetna")
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("button", name="See who fits").click()
 
 
 def test_a_free_call_then_a_weekly_series_then_the_room_opens(chromium, live_server, time_machine, settings):
