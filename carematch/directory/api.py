@@ -140,8 +140,9 @@ def get_provider(request: AuthedHttpRequest, provider_id: RecordId) -> Any:
     return provider_profile_out(provider, request=request)
 
 
-def _photo_target(request: AuthedHttpRequest, provider_id: int) -> Provider:
-    """The provider whose photo the caller may change: their own, or anyone's for staff."""
+def _provider_to_change(request: AuthedHttpRequest, provider_id: int, *, what: str) -> Provider:
+    """The provider whose `what` (photo, video link) the caller may change: their own, or
+    anyone's for staff."""
     staff = policy.is_staff_member(request.user)
     if not staff:
         policy.require_role(request.user, Role.PROVIDER)
@@ -149,7 +150,7 @@ def _photo_target(request: AuthedHttpRequest, provider_id: int) -> Provider:
     if provider is None:
         raise Http404("No provider with that id.")
     if not staff and provider.user_id != request.user.pk:
-        raise Forbidden("You may change only your own photo.")
+        raise Forbidden(f"You may change only your own {what}.")
     return provider
 
 
@@ -159,7 +160,7 @@ def set_provider_photo(request: AuthedHttpRequest, provider_id: RecordId, photo:
     themself, or a coordinator. The file is decoded to decide what it is (JPEG, PNG, WebP or
     GIF; at most 5 MB and 6,000 pixels a side), stripped of all metadata and stored
     re-encoded at 400 and 96 pixels; anything else is 422 naming `photo`."""
-    provider = _photo_target(request, provider_id)
+    provider = _provider_to_change(request, provider_id, what="photo")
     saved = services.provider_photo_set(provider=provider, file=photo, size=photo.size, by=request.user)
     return {"photo_url": photos.url(saved.photo, request=request)}
 
@@ -168,7 +169,7 @@ def set_provider_photo(request: AuthedHttpRequest, provider_id: RecordId, photo:
 def remove_provider_photo(request: AuthedHttpRequest, provider_id: RecordId) -> Any:
     """Remove a provider's photo (their initials are shown instead): the provider themself,
     or a coordinator. Removing a photo that is not there changes nothing."""
-    provider = _photo_target(request, provider_id)
+    provider = _provider_to_change(request, provider_id, what="photo")
     services.provider_photo_remove(provider=provider, by=request.user)
     return {"photo_url": None}
 
@@ -190,13 +191,6 @@ def set_provider_video_link(request: AuthedHttpRequest, provider_id: RecordId, p
     hand over this link, to the session's two parties in its window, instead of a Jitsi Meet
     room. Anything but a real https:// address with a host and no user name or password is
     422 naming `video_link`."""
-    staff = policy.is_staff_member(request.user)
-    if not staff:
-        policy.require_role(request.user, Role.PROVIDER)
-    provider = selectors.provider_by_id(provider_id=provider_id, licenses=False)
-    if provider is None:
-        raise Http404("No provider with that id.")
-    if not staff and provider.user_id != request.user.pk:
-        raise Forbidden("You may change only your own video link.")
+    provider = _provider_to_change(request, provider_id, what="video link")
     saved = services.provider_profile_update(provider=provider, by=request.user, video_link=payload.video_link)
     return {"video_link": saved.video_link}

@@ -147,14 +147,7 @@ def _new_profiles(
         if unknown:
             raise TypeError(f"not profile fields a record lacks: {', '.join(unknown)}")
         current = Provider(**_provider_values(record))
-        cleaned: dict[str, Any] = {}
-        found: dict[str, str] = {}
-        for name, value in changes.items():
-            try:
-                cleaned[name] = _clean_profile_field(name, value)
-            except validation.FieldError as exc:
-                found[name] = str(exc)
-        _check_profile(current, cleaned, found)
+        cleaned, found = _clean_profile(current, changes)
         problems.update({f"{record.npi}.{name}": problem for name, problem in found.items()})
         cleaned_all[record.npi] = cleaned
     if problems:
@@ -497,6 +490,20 @@ def _items(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else [str(item) for item in value]
 
 
+def _clean_profile(current: Provider, changes: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each changed profile field cleaned, and the problems found (by field), including those of
+    the profile as it would be after the change (_check_profile)."""
+    cleaned: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for name, value in changes.items():
+        try:
+            cleaned[name] = _clean_profile_field(name, value)
+        except validation.FieldError as exc:
+            problems[name] = str(exc)
+    _check_profile(current, cleaned, problems)
+    return cleaned, problems
+
+
 def _clean_profile_field(name: str, value: Any) -> Any:
     if name in validation.VOCABULARIES or name == "languages":
         items = _items(value)
@@ -610,14 +617,7 @@ def provider_profile_update(
         raise TypeError(f"not profile fields: {', '.join(unknown)}")
     with transaction.atomic():
         current = Provider.objects.select_for_update().get(pk=provider.pk)
-        cleaned: dict[str, Any] = {}
-        problems: dict[str, str] = {}
-        for name, value in changes.items():
-            try:
-                cleaned[name] = _clean_profile_field(name, value)
-            except validation.FieldError as exc:
-                problems[name] = str(exc)
-        _check_profile(current, cleaned, problems)
+        cleaned, problems = _clean_profile(current, changes)
         if problems:
             raise InvalidInput.for_fields(problems, summary="Some profile fields are missing or invalid",
                                           listing="names_and_problems")

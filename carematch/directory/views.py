@@ -457,21 +457,25 @@ def _who(change: ProfileChange) -> str:
     return ChangeSource(change.source).label
 
 
-@require_http_methods(["GET", "HEAD"])
-@staff_only
-def staff_provider(request: AuthedHttpRequest, provider_id: int) -> HttpResponse:
+def _staff_provider(provider_id: int) -> Provider:
+    """The provider a coordinator's page is about, or 404."""
     provider = selectors.provider_for_staff(provider_id=provider_id)
     if provider is None:
         raise Http404("No provider with that id.")
+    return provider
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_only
+def staff_provider(request: AuthedHttpRequest, provider_id: int) -> HttpResponse:
+    provider = _staff_provider(provider_id)
     return _staff_provider_page(request, provider)
 
 
 @require_POST
 @staff_only
 def staff_provider_profile(request: AuthedHttpRequest, provider_id: int) -> HttpResponse:
-    provider = selectors.provider_for_staff(provider_id=provider_id)
-    if provider is None:
-        raise Http404("No provider with that id.")
+    provider = _staff_provider(provider_id)
     form = _save_profile(request, provider)
     if form is None:
         messages.success(request, f"The profile of {provider.first_name} {provider.last_name} is saved.")
@@ -482,9 +486,7 @@ def staff_provider_profile(request: AuthedHttpRequest, provider_id: int) -> Http
 @require_POST
 @staff_only
 def staff_provider_photo(request: AuthedHttpRequest, provider_id: int) -> HttpResponse:
-    provider = selectors.provider_for_staff(provider_id=provider_id)
-    if provider is None:
-        raise Http404("No provider with that id.")
+    provider = _staff_provider(provider_id)
     form = _save_photo(request, provider)
     if form is None:
         messages.success(request, "The photo is saved.")
@@ -495,9 +497,7 @@ def staff_provider_photo(request: AuthedHttpRequest, provider_id: int) -> HttpRe
 @require_POST
 @staff_only
 def staff_provider_photo_remove(request: AuthedHttpRequest, provider_id: int) -> HttpResponse:
-    provider = selectors.provider_for_staff(provider_id=provider_id)
-    if provider is None:
-        raise Http404("No provider with that id.")
+    provider = _staff_provider(provider_id)
     services.provider_photo_remove(provider=provider, by=request.user)
     messages.success(request, "The photo is removed; the provider's initials are shown instead.")
     return redirect("directory:staff_provider", provider_id=provider.pk)
