@@ -14,6 +14,7 @@ from django.core import mail
 from django.utils import timezone
 
 from carematch.accounts.models import Client
+from carematch.directory.tests.factories import WindowFactory
 from carematch.lib.timezones import when_label
 from carematch.scheduling.models import Appointment, Status
 from carematch.scheduling.selectors import provider_openings
@@ -209,7 +210,12 @@ def test_an_unknown_provider_on_the_booking_page_is_a_page(client):
     ((dt.timedelta(hours=2), dt.timedelta(hours=23)), "We will remind you an hour before.", "the day before"),
 ])
 def test_the_session_page_promises_only_the_reminder_the_booking_planned(client, ahead, promise, not_said):
-    provider = weekday_provider(min_notice_hours=0)  # 9:00 to 12:00 every day: always one in each range
+    # Open all day, holidays too, so that each range holds an opening whatever the clock says
+    # (9:00 to 12:00 alone leaves a 21-hour gap in the afternoon).
+    provider = weekday_provider(min_notice_hours=0, works_holidays=True)
+    for day in range(7):
+        WindowFactory(provider=provider, weekday=day, start=dt.time(0), end=dt.time(9))
+        WindowFactory(provider=provider, weekday=day, start=dt.time(12), end=dt.time(23, 59))
     now = timezone.now()
     start = provider_openings(provider=provider, start=now + ahead[0], end=now + ahead[1])[0]
     sam = ClientFactory()
