@@ -163,6 +163,7 @@ INSTALLED_APPS = [
     "carematch.measures",
     "carematch.care",
     "carematch.access",
+    "carematch.coverage",
 ]
 
 MIDDLEWARE = [
