@@ -41,7 +41,7 @@ from typing import Any
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
-from carematch.lib import geo, vocab
+from carematch.lib import geo, nucc, vocab
 from carematch.lib.languages import LANGUAGES
 from carematch.lib.sessions import SESSION
 
@@ -259,7 +259,7 @@ def _service(provider: Provider, *, locations: list[dict[str, Any]], meta: dict[
 
 
 def _specialty(provider: Provider) -> dict[str, Any]:
-    return _concept(NUCC_SYSTEM, provider.taxonomy, vocab.TAXONOMY.get(provider.taxonomy, ""))
+    return _concept(NUCC_SYSTEM, provider.taxonomy, nucc.display(provider.taxonomy))
 
 
 def _roles(provider: Provider, *, locations: list[dict[str, Any]], meta: dict[str, Any]) -> list[dict[str, Any]]:

@@ -4,6 +4,8 @@ FHIR codes. Shared by the export and the import."""
 
 from __future__ import annotations
 
+from carematch.lib import nucc
+
 CANONICAL = "https://carematch.dev/fhir"
 CONCERN_SYSTEM = f"{CANONICAL}/CodeSystem/concern"
 APPROACH_SYSTEM = f"{CANONICAL}/CodeSystem/approach"
@@ -28,7 +30,7 @@ ORGANIZATION_TYPE_SYSTEM = f"{PLANNET}/CodeSystem/OrgTypeCS"
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 NPI_OID = "urn:oid:2.16.840.1.113883.4.6"
-NUCC_SYSTEM = "http://nucc.org/provider-taxonomy"
+NUCC_SYSTEM = nucc.SYSTEM
 USPS_SYSTEM = "https://www.usps.com/"
 BCP47_SYSTEM = "urn:ietf:bcp:47"
 DEGREE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0360"

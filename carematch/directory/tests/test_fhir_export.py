@@ -195,7 +195,7 @@ def test_each_payer_is_a_network_organization_with_its_own_practitioner_role():
     assert new_patients["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "nopt"
     assert urls[role["practitioner"]["reference"]]["id"] == provider.npi
     assert role["specialty"][0]["coding"][0] == {
-        "system": "http://nucc.org/provider-taxonomy", "code": "101YP2500X", "display": "Counselor, Professional"}
+        "system": "http://nucc.org/provider-taxonomy", "code": "101YP2500X", "display": "Professional Counselor"}
     assert not extension(roles[self_pay.npi], terms.NETWORK_REFERENCE)
     [accepting] = extension(roles[self_pay.npi], terms.NEW_PATIENTS)
     assert accepting["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "newpt"
