@@ -274,6 +274,10 @@ _site_host = next((host.lstrip(".") for host in ALLOWED_HOSTS if host.strip(".*"
 SITE_URL = env.str(
     "CAREMATCH_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else f"https://{_site_host}"
 ).rstrip("/")
+# The public FHIR directory (/fhir/): the name of the organization that runs this carematch, as the
+# provider group its providers' roles belong to, and how many requests a minute one address may make.
+DIRECTORY_NAME = env.str("CAREMATCH_DIRECTORY_NAME", default="carematch")
+FHIR_REQUESTS_PER_MINUTE = env.int("CAREMATCH_FHIR_REQUESTS_PER_MINUTE", default=120)
 # Online sessions run on Jitsi Meet with token authentication (carematch/scheduling/video.py):
 # the deployment's domain, and the app id and secret its prosody `token` authentication is
 # configured with. All three, or none: without them online sessions say "Your therapist will

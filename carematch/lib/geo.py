@@ -42,3 +42,23 @@ def _zones() -> dict[str, str]:
 def zip_timezone(zip_code: str) -> str | None:
     """The IANA time zone of a ZIP code, or None if unknown."""
     return _zones().get(zip_code)
+
+
+@lru_cache(maxsize=1)
+def _cities() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for entry in zipcodes.list_all():
+        if entry.get("city"):
+            table.setdefault(entry["zip_code"], str(entry["city"]))
+    return table
+
+
+def zip_city(zip_code: str) -> str | None:
+    """The city (the postal place name) of a 5-digit ZIP code, or None if unknown."""
+    return _cities().get(zip_code)
+
+
+@lru_cache(maxsize=64)
+def zips_in_state(state: str) -> frozenset[str]:
+    """Every known 5-digit ZIP code whose centroid is in the state (a USPS code)."""
+    return frozenset(code for code, (_lat, _lon, there) in _centroids().items() if there == state)
