@@ -32,4 +32,6 @@ urlpatterns = [
     path("", include("carematch.care.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # The public, read-only Plan-Net directory (no log-in, as CMS requires of directories).
+    path("fhir/", include("carematch.directory.fhir.urls")),
 ]

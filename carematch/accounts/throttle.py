@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -128,3 +129,27 @@ def crisis_request_retry_after(*, address: str, now: dt.datetime | None = None) 
         return None
     free_at = times[-CRISIS_REQUEST_LIMIT] + CRISIS_REQUEST_WINDOW
     return max(1, math.ceil((free_at - now).total_seconds()))
+
+
+# The public FHIR directory (/fhir/): requests per address and minute, counted in Django's cache
+# (a fixed window a minute long). Reads are too frequent to be a row each in the database; with
+# several server processes, configure a shared cache (CACHES) so they count together.
+FHIR_WINDOW_SECONDS = 60
+
+
+def fhir_request_retry_after(*, address: str, now: dt.datetime | None = None) -> int | None:
+    """Counts a request to the public FHIR API from `address`: None when it is answered, else the
+    whole seconds until the address's minute is over (settings.FHIR_REQUESTS_PER_MINUTE)."""
+    now = now or timezone.now()
+    second = int(now.timestamp())
+    window = second // FHIR_WINDOW_SECONDS
+    key = f"carematch:fhir-requests:{window}:{salted_hmac('carematch.fhir.throttle', address).hexdigest()}"
+    cache.add(key, 0, timeout=FHIR_WINDOW_SECONDS * 2)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=FHIR_WINDOW_SECONDS * 2)
+        count = 1
+    if count <= settings.FHIR_REQUESTS_PER_MINUTE:
+        return None
+    return max(1, FHIR_WINDOW_SECONDS - second % FHIR_WINDOW_SECONDS)
