@@ -194,6 +194,11 @@ POLICY: dict[str, Page] = {
     "directory:my_photo": Page(PROVIDERS_ONLY, "POST"),
     "directory:my_photo_remove": Page(PROVIDERS_ONLY, "POST"),
     "directory:photo": Page(PUBLIC),
+    # The public Plan-Net directory: no log-in, as CMS requires of directories.
+    "fhir:metadata": Page(PUBLIC),
+    "fhir:search": Page(PUBLIC),
+    "fhir:read": Page(PUBLIC),
+    "fhir:unknown": Page(NOTHING),
     "directory:my_availability": Page(PROVIDERS_ONLY),
     "directory:window_add": Page(PROVIDERS_ONLY, "POST"),
     "directory:window_remove": Page(PROVIDER_OWN, "POST"),
@@ -544,6 +549,9 @@ def build_world() -> World:
         },
         by_name={
             "directory:photo": {"name": with_photo.photo},
+            "fhir:search": {"resource_type": "PractitionerRole"},
+            "fhir:read": {"resource_type": "Practitioner", "resource_id": provider_a.npi},
+            "fhir:unknown": {"rest": "Practitioner/1/_history"},
             "scheduling:calendar_feed": {"token": feed_token},
             # The emailed link's page answers everyone alike (a used or unknown link says so).
             "accounts:signup_confirm": {"token": "an-emailed-link-that-was-never-sent"},
