@@ -82,7 +82,8 @@ def test_lib_imports_no_app():
 
 
 def test_the_fhir_mapping_and_reading_are_pure():
-    """No database in the mapping of FHIR resources to records, nor in reading the file."""
-    for part in ("map", "read", "terms"):
+    """No database in the mapping of FHIR resources to records, in reading the file, nor in reading
+    a search of the public API."""
+    for part in ("map", "read", "search", "terms"):
         assert breaches(f"carematch.directory.fhir.{part}",
                         ("django.db", "carematch.directory.models", "carematch.directory.services")) == []

@@ -5,25 +5,33 @@ Out, per provider (references are `urn:uuid:` fullUrls, the same for the same di
 
 - Practitioner (plannet-Practitioner): the NPI as an identifier with system
   http://hl7.org/fhir/sid/us-npi; name (family, given, credentials as suffix); gender
-  (female, male, other = nonbinary, unknown = not stated); email and phone as telecom;
-  languages as communication (urn:ietf:bcp:47); each license as a qualification with its
-  number (identifier), type (code.text), expiry (period.end) and the Plan-Net
+  (female, male, other = nonbinary, unknown = not stated); email and phone as telecom (the
+  export file only); languages as communication (urn:ietf:bcp:47); each license in force (not
+  expired, not rejected; verified or not) as a qualification with its number (identifier), type
+  (code: carematch's license-type CodeSystem, and text), expiry (period.end) and the Plan-Net
   practitioner-qualification extension: whereValid is the USPS state code and status is
-  `active` for a license in force today (not expired, not rejected; verified or not),
-  `inactive` for an expired or rejected one (kept as history; Plan-Net fixes this status to
-  `active`, so an inactive license tells every reader it may not be used). Its verification
-  travels in carematch's license-verification extension.
-- HealthcareService (plannet-HealthcareService): category "behav", the NUCC specialty,
-  Plan-Net delivery-method (virtual = telehealth, physical = in person), concerns,
-  approaches and populations as characteristic codings of carematch's CodeSystems, and
+  `active`, the value Plan-Net fixes. Its verification travels in carematch's
+  license-verification extension. Licenses not in force travel only in the export file, in
+  carematch's license-history extension, so that an export imports back whole.
+- HealthcareService (plannet-HealthcareService): category "behav", the NUCC specialty (with
+  NUCC's display name), Plan-Net delivery-method (virtual = telehealth, physical = in person),
+  concerns, approaches and populations as characteristic codings of carematch's CodeSystems, and
   carematch's self-pay-rate, minimum-notice and works-holidays extensions.
 - PractitionerRole (plannet-PractitionerRole), one per payer network (Plan-Net allows one
   network-reference a role), or one without a network for a self-pay-only provider: NUCC
   specialty, Plan-Net newpatients, network-reference, weekly availableTime in the
-  provider's own time zone, and that zone in the standard timezone extension.
-- Location (plannet-Location) when the provider has an office address or ZIP code.
-- Schedule, and a free Slot for every open hour of the export's horizon.
-- One network Organization (plannet-Network) per payer, identified by the payer's slug.
+  provider's own time zone, that zone in the standard timezone extension, the organization
+  running carematch, and the booking Endpoint (US Core pd-1: telecom or endpoint).
+- Location (plannet-Location) when the provider has an office address or ZIP code: the street
+  as line and text, the city and state of the ZIP code, the ZIP code.
+- Endpoint (plannet-Endpoint): the provider's public profile page, where a person books them
+  (never their private video room).
+- Schedule, and a free Slot for every open hour of the export's horizon (the export file only).
+- The organization running carematch (plannet-Organization, a provider group, named by
+  CAREMATCH_DIRECTORY_NAME); per payer: its Organization (type payer), its network
+  Organization (plannet-Network, partOf the payer), an InsurancePlan and the
+  OrganizationAffiliation of the organization running carematch with the network; all
+  identified by the payer's slug.
 
 Openings are scheduling's, not the directory's: the caller passes in the function that
 gives a provider's openings (scheduling's `export_fhir` command passes provider_openings);
