@@ -8,6 +8,8 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from carematch.lib import geo
+
 from .models import (
     AvailabilityWindow,
     License,
@@ -125,7 +127,7 @@ def fhir_provider_rows(
     name_starts: tuple[str, ...] = (),
     taxonomies: tuple[str, ...] | None = None,
     accepting_new: bool | None = None,
-    zips: frozenset[str] | None = None,
+    states: tuple[str, ...] = (),
     zip_prefixes: tuple[str, ...] = (),
     with_office: bool = False,
 ) -> QuerySet[Provider]:
@@ -143,8 +145,12 @@ def fhir_provider_rows(
         queryset = queryset.filter(taxonomy__in=taxonomies)
     if accepting_new is not None:
         queryset = queryset.filter(accepting_new=accepting_new)
-    if zips is not None:
-        queryset = queryset.filter(zip__in=sorted(zips))
+    if states:  # the office's ZIP code is in one of the states (USPS codes)
+        whole_prefixes, codes = geo.zip_match_for_states(frozenset(states))
+        in_states = Q(zip__in=sorted(codes))
+        for prefix in sorted(whole_prefixes):
+            in_states |= Q(zip__startswith=prefix)
+        queryset = queryset.filter(in_states)
     if zip_prefixes:
         prefixed = Q()
         for prefix in zip_prefixes:

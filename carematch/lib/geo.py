@@ -62,3 +62,16 @@ def zip_city(zip_code: str) -> str | None:
 def zips_in_state(state: str) -> frozenset[str]:
     """Every known 5-digit ZIP code whose centroid is in the state (a USPS code)."""
     return frozenset(code for code, (_lat, _lon, there) in _centroids().items() if there == state)
+
+
+@lru_cache(maxsize=64)
+def zip_match_for_states(states: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """How to find the ZIP codes of some states in a query of bounded size: (3-digit prefixes all of
+    whose known ZIP codes are in the states, the states' other ZIP codes). A few prefixes cross a
+    state line; their ZIP codes are named one by one."""
+    by_prefix: dict[str, set[str]] = {}
+    for code in _centroids():
+        by_prefix.setdefault(code[:3], set()).add(code)
+    wanted = frozenset().union(*(zips_in_state(state) for state in states))
+    whole = frozenset(prefix for prefix, codes in by_prefix.items() if codes <= wanted)
+    return whole, frozenset(code for code in wanted if code[:3] not in whole)

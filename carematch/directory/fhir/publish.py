@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.utils import timezone
 
-from carematch.lib import geo, nucc, vocab
+from carematch.lib import nucc, vocab
 
 from .. import selectors
 from .export import _instant, _payer_id, payer_resources, provider_resources
@@ -88,10 +88,6 @@ def _npis_of(ids: Iterable[str], *, suffix: str = "") -> tuple[str, ...]:
     return tuple(i.removesuffix(suffix) for i in ids if i.endswith(suffix) and len(i.removesuffix(suffix)) == 10)
 
 
-def _state_zips(states: Iterable[str]) -> frozenset[str]:
-    return frozenset().union(*(geo.zips_in_state(state) for state in states))
-
-
 def _provider_search(search: Search) -> tuple[int, list[tuple[str, str]]]:
     """(total, the page's (type, id)) of a search over one resource per provider, or a role search."""
     kind = search.resource_type
@@ -123,7 +119,7 @@ def _provider_search(search: Search) -> tuple[int, list[tuple[str, str]]]:
             filters["npis"] = tuple(set(filters.get("npis", wanted)) & set(wanted))
     states = search.strings.get("address-state") or search.strings.get("location.address-state")
     if states:
-        filters["zips"] = _state_zips(states)
+        filters["states"] = states
     if "address-postalcode" in search.strings:
         filters["zip_prefixes"] = search.strings["address-postalcode"]
     if kind == "Location" or "location" in search.references or states:

@@ -292,3 +292,15 @@ def test_any_query_string_is_answered_never_with_a_server_error(client, director
     assert response["Content-Type"].startswith(FHIR_JSON)
     body = json.loads(response.content)
     assert body["resourceType"] == ("Bundle" if response.status_code == 200 else "OperationOutcome")
+
+
+def test_a_search_over_every_state_at_once_is_answered(client, directory):
+    from carematch.lib import vocab
+
+    states = ",".join(vocab.STATES)
+
+    matches, _, _ = walk(client, f"/fhir/PractitionerRole?location.address-state={states}&_count=100")
+
+    npis = {m["id"][:10] for m in matches}
+    assert directory["denver"].npi in npis and directory["boston"].npi in npis
+    assert directory["online"].npi not in npis  # no office, so no state
