@@ -13,12 +13,27 @@ from carematch.lib import geo
 from .models import (
     AvailabilityWindow,
     License,
+    Payer,
     ProfileChange,
     Provider,
     TimeOff,
     licenses_counting_on,
     licenses_in_force_on,
 )
+
+
+def payer_names() -> dict[str, str]:
+    """Every payer of this deployment, slug -> name, in the order of their names."""
+    return dict(Payer.objects.order_by("name", "slug").values_list("slug", "name"))
+
+
+def payer_exists(slug: str) -> bool:
+    return Payer.objects.filter(slug=slug).exists()
+
+
+def payer_choices() -> list[tuple[str, str]]:
+    """The payers as a form's choices (read when the form is made, so a new payer shows at once)."""
+    return list(payer_names().items())
 
 
 def provider_search(

@@ -183,7 +183,7 @@ def public_profile(request: HttpRequest, provider_id: int, *, openings: Openings
         "populations": vocab.labels(vocab.POPULATIONS, provider.populations),
         "languages": [vocab.language_name(code) for code in provider.languages],
         "formats": vocab.labels(vocab.FORMATS, provider.formats),
-        "insurance": vocab.labels(vocab.PAYERS, provider.insurance),
+        "insurance": vocab.labels(selectors.payer_names(), provider.insurance),
         "licenses": licenses,
         "opening_days": days,
         "zone_name": _zone_name(shown_zone),
@@ -525,7 +525,7 @@ def _staff_provider_page(request: AuthedHttpRequest, provider: Provider, *, form
         "populations": vocab.labels(vocab.POPULATIONS, provider.populations),
         "languages": [vocab.language_name(code) for code in provider.languages],
         "formats": vocab.labels(vocab.FORMATS, provider.formats),
-        "insurance": vocab.labels(vocab.PAYERS, provider.insurance),
+        "insurance": vocab.labels(selectors.payer_names(), provider.insurance),
         "licenses": [
             {
                 "license": lic,

@@ -56,8 +56,10 @@ from carematch.lib import geo, nucc, vocab
 from carematch.lib.languages import LANGUAGES
 from carematch.lib.sessions import SESSION
 
+from .. import selectors
 from ..models import AvailabilityWindow, License, Provider
 from ..openings import OpeningsOf
+from ..payers import KNOWN as KNOWN_PAYERS
 from ..records import WindowRecord
 from .read import fhir_problems
 from .terms import (
@@ -539,7 +541,7 @@ def bundle_data(
     openings_by_provider: Mapping[str, Sequence[dt.datetime]],
     generated_at: dt.datetime,
     horizon: tuple[dt.datetime, dt.datetime] | None = None,
-    payer_names: Mapping[str, str] = vocab.PAYERS,
+    payer_names: Mapping[str, str] = KNOWN_PAYERS,
 ) -> dict[str, Any]:
     """The providers (licenses and windows prefetched) as a collection Bundle, in plain JSON data.
 
@@ -595,7 +597,7 @@ def directory_bundle_data(
         provider.npi: openings(provider=provider, start=now, end=end, now=now) for provider in providers
     }
     return bundle_data(providers, openings_by_provider=openings_by_provider, generated_at=now,
-                       horizon=(now, end))
+                       horizon=(now, end), payer_names=selectors.payer_names())
 
 
 def directory_export_json(

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.utils import timezone
 
-from carematch.lib import nucc, vocab
+from carematch.lib import nucc
 
 from .. import selectors
 from .export import _instant, _payer_id, payer_resources, provider_resources
@@ -46,7 +46,7 @@ def base_url() -> str:
 
 
 def _payer_names() -> Mapping[str, str]:
-    return vocab.PAYERS
+    return selectors.payer_names()
 
 
 def _today() -> dt.date:
