@@ -53,9 +53,9 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _built(npis: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
-    """The public resources of these providers, by (type, id)."""
-    names, today = _payer_names(), _today()
+def _built(npis: list[str], names: Mapping[str, str]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The public resources of these providers, by (type, id); `names` are the payers' names."""
+    today = _today()
     return {
         (resource["resourceType"], resource["id"]): resource
         for provider in selectors.fhir_providers_by_npi(npis=npis)
@@ -63,17 +63,17 @@ def _built(npis: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
     }
 
 
-def _payer_side() -> list[dict[str, Any]]:
-    return payer_resources(selectors.fhir_payers_in_use(), payer_names=_payer_names())
+def _payer_side(names: Mapping[str, str]) -> list[dict[str, Any]]:
+    return payer_resources(selectors.fhir_payers_in_use(), payer_names=names)
 
 
 def read(resource_type: str, resource_id: str) -> dict[str, Any]:
     """The resource with this type and id, or NotFound."""
     if resource_type in PAYER_TYPES:
-        found = next((r for r in _payer_side() if (r["resourceType"], r["id"]) == (resource_type, resource_id)),
-                     None)
+        wanted = (resource_type, resource_id)
+        found = next((r for r in _payer_side(_payer_names()) if (r["resourceType"], r["id"]) == wanted), None)
     else:
-        found = _built([resource_id[:10]]).get((resource_type, resource_id))
+        found = _built([resource_id[:10]], _payer_names()).get((resource_type, resource_id))
     if found is None:
         raise NotFound(f"{resource_type}/{resource_id} is not in this directory")
     return found
@@ -146,9 +146,9 @@ def _provider_search(search: Search) -> tuple[int, list[tuple[str, str]]]:
     return len(roles), [("PractitionerRole", role) for role in roles[search.offset:search.offset + search.count]]
 
 
-def _payer_search(search: Search) -> tuple[list[dict[str, Any]], int]:
+def _payer_search(search: Search, names: Mapping[str, str]) -> tuple[list[dict[str, Any]], int]:
     kind = search.resource_type
-    matches = [r for r in _payer_side() if r["resourceType"] == kind]
+    matches = [r for r in _payer_side(names) if r["resourceType"] == kind]
     if search.ids:
         matches = [r for r in matches if r["id"] in search.ids]
     if "type" in search.tokens:
@@ -169,7 +169,7 @@ def _references(value: Any) -> Iterable[str]:
 
 
 def _included(roles: Sequence[dict[str, Any]], includes: Sequence[str],
-              built: Mapping[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
+              built: Mapping[tuple[str, str], dict[str, Any]], names: Mapping[str, str]) -> list[dict[str, Any]]:
     wanted: list[tuple[str, str]] = []
     for role in roles:
         for include in includes:
@@ -180,7 +180,7 @@ def _included(roles: Sequence[dict[str, Any]], includes: Sequence[str],
                         continue
                     if (kind, resource_id) not in wanted:
                         wanted.append((kind, resource_id))
-    payer_side = {(r["resourceType"], r["id"]): r for r in _payer_side()} if {"network", "organization"} & set(
+    payer_side = {(r["resourceType"], r["id"]): r for r in _payer_side(names)} if {"network", "organization"} & set(
         includes) else {}
     found = {**payer_side, **built}
     return [found[key] for key in wanted if key in found]
@@ -188,14 +188,15 @@ def _included(roles: Sequence[dict[str, Any]], includes: Sequence[str],
 
 def search_bundle(search: Search) -> dict[str, Any]:
     """A searchset Bundle: the page of matches, what they _include, the total and the links."""
+    names = _payer_names()
     if search.resource_type in PAYER_TYPES:
-        matches, total = _payer_search(search)
+        matches, total = _payer_search(search, names)
         included: list[dict[str, Any]] = []
     else:
         total, page = _provider_search(search)
-        built = _built(list(dict.fromkeys(resource_id[:10] for _kind, resource_id in page)))
+        built = _built(list(dict.fromkeys(resource_id[:10] for _kind, resource_id in page)), names)
         matches = [built[key] for key in page if key in built]
-        included = _included(matches, search.includes, built) if search.includes else []
+        included = _included(matches, search.includes, built, names) if search.includes else []
     base = base_url()
 
     def link(relation: str, offset: int) -> dict[str, str]:

@@ -164,7 +164,7 @@ def test_a_page_costs_the_same_queries_for_two_providers_or_twenty(client, db, d
     for i in range(2):
         ProviderFactory(first_name=f"Few{i}", insurance=["aetna", "cigna"])
     url = "/fhir/PractitionerRole?_count=40&_include=PractitionerRole:practitioner&_include=PractitionerRole:network"
-    with django_assert_max_num_queries(6) as few:
+    with django_assert_max_num_queries(7) as few:
         get(client, url)
     for i in range(18):
         provider = ProviderFactory(first_name=f"Many{i}", insurance=["aetna", "cigna"])
@@ -304,3 +304,22 @@ def test_a_search_over_every_state_at_once_is_answered(client, directory):
     npis = {m["id"][:10] for m in matches}
     assert directory["denver"].npi in npis and directory["boston"].npi in npis
     assert directory["online"].npi not in npis  # no office, so no state
+
+
+def test_a_payer_added_to_the_table_is_published_by_its_name(client, db):
+    from carematch.directory.services import payer_ensure
+
+    payer_ensure(slug="harbor-health", name="Harbor Health Plan", source="staff")
+    provider = ProviderFactory(insurance=["harbor-health"])
+
+    _, payer = get(client, "/fhir/Organization/payer-harbor-health")
+    _, network = get(client, "/fhir/Organization/network-harbor-health")
+    _, plan = get(client, "/fhir/InsurancePlan/plan-harbor-health")
+    _, role = get(client, f"/fhir/PractitionerRole/{provider.npi}-harbor-health")
+
+    assert payer["name"] == "Harbor Health Plan"
+    assert network["name"] == "Harbor Health Plan network"
+    assert network["partOf"] == {"reference": "Organization/payer-harbor-health", "display": "Harbor Health Plan"}
+    assert plan["ownedBy"]["reference"] == "Organization/payer-harbor-health"
+    [reference] = [e for e in role["extension"] if e["url"] == terms.NETWORK_REFERENCE]
+    assert reference["valueReference"]["reference"] == "Organization/network-harbor-health"
