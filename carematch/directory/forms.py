@@ -341,3 +341,16 @@ class RosterImportForm(forms.Form):
                 f"This file is not UTF-8 text (byte {exc.start + 1} cannot be read). "
                 "Save it as “CSV UTF-8” and upload it again."
             ) from None
+
+
+class PayerForm(forms.Form):
+    name = forms.CharField(
+        label="Payer's name", max_length=200,
+        help_text="As people know it, e.g. Summit Health Plan.",
+        error_messages={"required": "Enter the payer's name."},
+    )
+    slug = forms.CharField(
+        label="Short code (optional)", max_length=40, required=False,
+        help_text="Lower-case letters, digits, '-' or '_'; used in rosters, plans and the API. Made from the name "
+                  "when left empty. It cannot be changed later.",
+    )

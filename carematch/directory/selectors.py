@@ -27,6 +27,11 @@ def payer_names() -> dict[str, str]:
     return dict(Payer.objects.order_by("name", "slug").values_list("slug", "name"))
 
 
+def payers_listed() -> list[Payer]:
+    """Every payer, by name, for the coordinators' page."""
+    return list(Payer.objects.order_by("name", "slug"))
+
+
 def payer_exists(slug: str) -> bool:
     return Payer.objects.filter(slug=slug).exists()
 

@@ -131,3 +131,26 @@ def test_payer_ensure_keeps_an_existing_name_and_refuses_bad_slugs():
     with pytest.raises(InvalidInput) as refused:
         services.payer_ensure(slug="Not A Slug!", name="")
     assert set(refused.value.fields) == {"slug", "name"}
+
+
+def test_a_coordinator_adds_a_payer_on_the_staff_page_and_people_can_choose_it_at_once(client):
+    client.force_login(UserFactory(role=Role.COORDINATOR))
+    page = client.get("/staff/payers/")
+    assert page.status_code == 200 and b"Blue Cross Blue Shield" in page.content
+    added = client.post("/staff/payers/", {"name": "Summit Health Plan", "slug": ""}, follow=True)
+    assert b"Summit Health Plan is added" in added.content
+    assert Payer.objects.get(slug="summit-health-plan").source == PayerSource.STAFF
+    from carematch.matching.intake import PaymentForm
+
+    assert ("summit-health-plan", "Summit Health Plan") in list(PaymentForm().fields["payment"].choices)
+
+
+def test_the_payers_page_names_what_is_wrong_and_adds_nothing(client):
+    client.force_login(UserFactory(role=Role.COORDINATOR))
+    again = client.post("/staff/payers/", {"name": "Another Aetna", "slug": "aetna"})
+    assert again.status_code == 200 and b"already the code of Aetna" in again.content
+    bad = client.post("/staff/payers/", {"name": "Odd", "slug": "Not valid!"})
+    assert b"lower-case letters" in bad.content
+    empty = client.post("/staff/payers/", {"name": "", "slug": ""})
+    assert b"Enter the payer" in empty.content
+    assert Payer.objects.count() == 14
