@@ -24,9 +24,9 @@ Kept until the retention period ends (`closed_at` + RECORD_RETENTION_DAYS, seven
 default, as health records must be kept): the name and date of birth (needed to identify a
 legal record), the state (which licence the sessions were held under) and time zone,
 appointments, questionnaires and scores, alerts, session ratings, goals, the plan and its
-check-ins, provider notes, conversations and their messages, care requests, and crisis requests (without contact details) with
-their contact attempts. The access log is
-never erased: it holds no content, only who looked at what and when.
+check-ins, provider notes, conversations and their messages, care requests, and crisis
+requests (without contact details) with their contact attempts. The access log is never
+erased: it holds no content, only who looked at what and when.
 
 `purge_expired` then erases each client whose retention has ended, with every record of
 theirs, all or nothing per client; and removed entries (a `deleted_at`) older than the

@@ -23,4 +23,6 @@ class StartForm(forms.Form):
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["with_whom"].choices = [("", "Choose…"), *choices]
+        field = self.fields["with_whom"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - narrows the type for mypy
+        field.choices = [("", "Choose…"), *choices]

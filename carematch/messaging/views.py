@@ -86,12 +86,10 @@ def start(request: AuthedHttpRequest) -> HttpResponse:
 
 def _visible_or_404(request: AuthedHttpRequest, conversation_id: int, action: str) -> Conversation:
     conversation = selectors.conversation_by_id(conversation_id=conversation_id)
-    allowed = conversation is not None and policy.conversation_visible(request.user, conversation)
-    if not allowed:
+    if conversation is None or not policy.conversation_visible(request.user, conversation):
         audit.denied(request, action=action, resource_type="conversation", resource_id=conversation_id,
                      client=conversation.client_id if conversation else None)
         raise Http404("No conversation with that id.")
-    assert conversation is not None
     return conversation
 
 
