@@ -63,7 +63,7 @@ def raw_body(message_id: int) -> str:
 
 
 def test_the_database_column_holds_no_message_text():
-    client, provider, conversation = pair()
+    client, _provider, conversation = pair()
     sent = services.message_send(conversation=conversation, sender=client.user, body=TEXT, now=T0)
     stored = raw_body(sent.message.pk)
     assert stored.startswith("enc1:")
@@ -291,7 +291,7 @@ def test_the_api_answers_a_crisis_message_with_the_resources():
 
 
 def test_a_provider_quoting_a_crisis_phrase_raises_no_alert():
-    client, provider, conversation = pair()
+    _client, provider, conversation = pair()
     sent = services.message_send(conversation=conversation, sender=provider.user,
                                  body="If you ever think about suicide, call or text 988.", now=T0)
     assert not sent.crisis and not Alert.objects.exists()
