@@ -73,6 +73,13 @@ def messages_in(*, conversation: Conversation, after: int | None = None) -> list
     return list(rows.order_by("sent_at", "id"))
 
 
+def message_in(*, conversation: Conversation, message_id: str) -> Message | None:
+    """The message of `conversation` whose id is the text `message_id`, or None."""
+    if not message_id.isdigit() or len(message_id) > 18:
+        return None
+    return Message.objects.filter(conversation=conversation, pk=int(message_id)).first()
+
+
 def user_by_id(*, user_id: int) -> User | None:
     return User.objects.select_related("client", "provider").filter(pk=user_id).first()
 

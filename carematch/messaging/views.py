@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -146,9 +146,25 @@ def _conversation_page(request: AuthedHttpRequest, found: Conversation, form: Me
         "rows": rows, "form": form, "crisis": crisis, "reply_hours": settings.MESSAGE_REPLY_HOURS,
         "poll_url": reverse("api-v1:list_messages", kwargs={"conversation_id": found.pk}),
         "poll_seconds": settings.MESSAGE_POLL_SECONDS, "last_id": last_id,
+        "read_url": reverse("messaging:mark_read", args=[found.pk]),
         "is_client": policy.is_client_side(request.user, found),
         "can_write": not found.is_closed,
     }, status=status)
+
+
+@login_required
+@require_POST
+def mark_read(request: AuthedHttpRequest, conversation_id: int) -> HttpResponse:
+    """The page's script saw new messages arrive while the conversation was on screen: they
+    are read (up to the message id `up_to`). Without the script, opening the page does this."""
+    found = _visible_or_404(request, conversation_id, Action.UPDATE)
+    up_to = selectors.message_in(conversation=found, message_id=request.POST.get("up_to", ""))
+    with audit.write(request, action=Action.UPDATE, resource_type="conversation", resource_id=found.pk,
+                     client=found.client_id):
+        if up_to is None:
+            raise BadRequest("up_to must name a message of this conversation")
+        services.messages_read(conversation=found, by=request.user, up_to=up_to)
+    return HttpResponse(status=204)
 
 
 @login_required

@@ -85,6 +85,7 @@ RECORD_THEIR_OWN: dict[str, str] = {
     "carematch.messaging.views.start": "audit.write",
     "carematch.messaging.views.conversation": "audit.record",
     "carematch.messaging.views.retract": "audit.write",
+    "carematch.messaging.views.mark_read": "audit.write",
 }
 
 # Pages that show no one's clinical record, and why. A page addressed by a client's id can

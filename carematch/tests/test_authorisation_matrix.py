@@ -283,6 +283,7 @@ POLICY: dict[str, Page] = {
     "messaging:inbox": Page(ANY_SIGNED_IN),
     "messaging:start": Page(ANY_SIGNED_IN, "POST"),  # an empty form: its errors, for anyone signed in
     "messaging:conversation": Page(CONVERSATION),  # GET reads; POST sends
+    "messaging:mark_read": Page(CONVERSATION, "POST"),  # the page's script; without up_to, a 400
     "messaging:retract": Page(MESSAGE_SENDER, "POST"),
     # the API's own pages
     "api-v1:api-root": Page(NOTHING),

@@ -13,6 +13,8 @@
   var url = holder.getAttribute("data-poll-url");
   var after = parseInt(holder.getAttribute("data-after"), 10) || 0;
   var seconds = parseInt(holder.getAttribute("data-poll-seconds"), 10) || 20;
+  var readUrl = holder.getAttribute("data-read-url");
+  var unseen = 0;  // the newest message from the other side not yet marked read
 
   function when(iso) {
     var moment = new Date(iso);
@@ -57,6 +59,21 @@
     return true;
   }
 
+  // Messages that arrive while the page is on screen are read; in a hidden tab, once it shows.
+  function markRead() {
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (!unseen || !readUrl || !token || document.visibilityState === "hidden") {
+      return;
+    }
+    var body = new URLSearchParams();
+    body.append("up_to", String(unseen));
+    unseen = 0;
+    window.fetch(readUrl, {method: "POST", credentials: "same-origin", body: body,
+                           headers: {"X-CSRFToken": token.value}}).catch(function () { /* read on the next visit */ });
+  }
+
+  document.addEventListener("visibilitychange", markRead);
+
   function poll() {
     window.fetch(url + "?after=" + after, {credentials: "same-origin", headers: {Accept: "application/json"}})
       .then(function (response) { return response.ok ? response.json() : null; })
@@ -71,6 +88,10 @@
             fresh.push(message);
           }
         });
+        if (fresh.length) {
+          unseen = fresh[fresh.length - 1].id;
+          markRead();
+        }
         if (fresh.length === 1) {
           live.textContent = "New message from " + fresh[0].sender + ": " + fresh[0].body;
         } else if (fresh.length > 1) {

@@ -50,6 +50,14 @@ def test_a_client_and_their_provider_write_to_each_other_and_a_crisis_phrase_bri
         expect(page.locator("#message-list").get_by_text("Friday at 4 works. See you then.")).to_be_visible()
         expect(page.locator("#message-live")).to_contain_text("New message from")
         assert page.evaluate("performance.getEntriesByType('navigation')[0].type") != "reload"
+        # Seen on screen, so read: the script told the server.
+        answer = Message.objects.get(sender=provider.user)
+        for _ in range(40):
+            answer.refresh_from_db()
+            if answer.read_at is not None:
+                break
+            page.wait_for_timeout(250)
+        assert answer.read_at is not None and answer.read_by == client.user
 
         page.get_by_label("Your message").fill("Honestly I keep thinking I want to kill myself.")
         page.get_by_role("button", name="Send").click()

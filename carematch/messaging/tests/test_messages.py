@@ -342,6 +342,20 @@ def test_only_the_recipient_marks_a_message_read():
     assert read.status_code == 200 and read.json()["read_at"] is not None
 
 
+def test_the_pages_script_marks_what_arrived_on_screen_read_up_to_the_message_it_names():
+    client, provider, conversation = pair()
+    first = services.message_send(conversation=conversation, sender=client.user, body="One", now=T0).message
+    second = services.message_send(conversation=conversation, sender=client.user, body="Two", now=T0).message
+    page = HttpClient()
+    page.force_login(provider.user)
+    path = reverse("messaging:mark_read", args=[conversation.pk])
+    assert page.post(path, {"up_to": "not a message"}).status_code == 400
+    assert page.post(path, {"up_to": first.pk}).status_code == 204
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.read_at is not None and second.read_at is None
+
+
 # --- The access log -------------------------------------------------------------------------------
 
 
