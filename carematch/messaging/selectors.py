@@ -127,6 +127,7 @@ def sender_label(*, message: Message, viewer: User) -> str:
 class Choice:
     value: str  # a user id, or "care_team"
     label: str
+    client_id: int | None = None  # the client named, when the choice is a client
 
 
 def start_choices(*, user: User) -> list[Choice]:
@@ -149,5 +150,5 @@ def start_choices(*, user: User) -> list[Choice]:
         clients = Client.objects.filter(closed_at__isnull=True, user__is_active=True)
     else:
         return []
-    return [Choice(str(c.user_id), f"{c.first_name} {c.last_name}")
+    return [Choice(str(c.user_id), f"{c.first_name} {c.last_name}", c.pk)
             for c in clients.order_by("last_name", "first_name", "pk")]

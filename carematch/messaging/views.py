@@ -41,15 +41,20 @@ def _viewer_zone(user: User) -> str:
 
 def _inbox_page(request: AuthedHttpRequest, form: StartForm | None = None, status: int = 200) -> HttpResponse:
     conversations = list(selectors.conversations_of(user=request.user))
-    audit.record_many(request, action=Action.VIEW, resource_type="conversation_summary",
-                      items=[(c.pk, c.client_id) for c in conversations])
+    start_choices = selectors.start_choices(user=request.user)
+    # One event per client the page names: in the list of conversations or among those one may
+    # write to (never what was written).
+    named = dict.fromkeys([c.client_id for c in conversations]
+                          + [choice.client_id for choice in start_choices if choice.client_id is not None])
+    audit.record_many(request, action=Action.VIEW, resource_type="message_contacts",
+                      items=[(client_id, client_id) for client_id in named])
     viewer_zone = _viewer_zone(request.user)
     rows = [{
         "conversation": c, "with": selectors.other_party(conversation=c, viewer=request.user),
         "unread": getattr(c, "unread", 0),
         "when": when_label(c.last_message_at, viewer_zone) if c.last_message_at else "",
     } for c in conversations]
-    choices = [(choice.value, choice.label) for choice in selectors.start_choices(user=request.user)]
+    choices = [(choice.value, choice.label) for choice in start_choices]
     return render(request, "messaging/inbox.html", {
         "rows": rows, "form": form or StartForm(choices=choices), "can_start": bool(choices),
         "reply_hours": settings.MESSAGE_REPLY_HOURS,
