@@ -25,6 +25,10 @@ def test_a_client_and_their_provider_write_to_each_other_and_a_crisis_phrase_bri
     try:
         page = as_client.new_page()
         page.set_default_timeout(10_000)
+        # The script runs under the strict Content-Security-Policy: nothing refused, nothing failing.
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "Refused" in m.text else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
         browser_log_in(page, email=client.user.email, password=PASSWORD)
         page.goto("/messages/")
         expect(page.get_by_text("not for emergencies").first).to_be_visible()
@@ -67,6 +71,7 @@ def test_a_client_and_their_provider_write_to_each_other_and_a_crisis_phrase_bri
         alert = Alert.objects.get(client=client)
         assert alert.kind == AlertKind.MESSAGE_SELF_HARM and alert.provider_id == provider.pk
         assert Message.objects.filter(crisis=True).count() == 1
+        assert not problems, problems
     finally:
         as_client.close()
         as_provider.close()
