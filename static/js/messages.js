@@ -93,7 +93,8 @@
           markRead();
         }
         if (fresh.length === 1) {
-          live.textContent = "New message from " + fresh[0].sender + ": " + fresh[0].body;
+          live.textContent = "New message from " + fresh[0].sender +
+            (fresh[0].retracted_at ? " (retracted)." : ": " + fresh[0].body);
         } else if (fresh.length > 1) {
           live.textContent = fresh.length + " new messages.";
         }
