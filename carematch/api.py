@@ -321,6 +321,7 @@ def _register_routers() -> None:
     from carematch.directory.api import router as directory_router
     from carematch.matching.api import router as matching_router
     from carematch.measures.api import router as measures_router
+    from carematch.messaging.api import router as messaging_router
     from carematch.scheduling.api import router as scheduling_router
 
     api.add_router("/", accounts_router)
@@ -329,6 +330,7 @@ def _register_routers() -> None:
     api.add_router("/", matching_router)
     api.add_router("/", measures_router)
     api.add_router("/", care_router)
+    api.add_router("/", messaging_router)
     api.add_router("/", data_router)
     api.add_router("/", audit_router)
 

@@ -122,12 +122,22 @@ def crisis_request_retry_after(*, address: str, now: dt.datetime | None = None) 
     """None when a request to be contacted from `address` is accepted now; otherwise the
     whole seconds until the oldest of the last CRISIS_REQUEST_LIMIT leaves the window."""
     now = now or timezone.now()
-    times = sorted(LoginAttempt.objects.filter(
+    times = LoginAttempt.objects.filter(
         kind=LoginAttempt.Kind.CRISIS_REQUEST, address=address, attempted_at__gt=now - CRISIS_REQUEST_WINDOW,
-    ).values_list("attempted_at", flat=True))
-    if len(times) < CRISIS_REQUEST_LIMIT:
+    ).values_list("attempted_at", flat=True)
+    return window_retry_after(times, limit=CRISIS_REQUEST_LIMIT, window=CRISIS_REQUEST_WINDOW, now=now)
+
+
+def window_retry_after(times: Iterable[dt.datetime], *, limit: int, window: dt.timedelta,
+                       now: dt.datetime) -> int | None:
+    """A sliding-window limit of `limit` actions per `window`: None when one more action is
+    accepted now, given the times of earlier ones; otherwise the whole seconds until the
+    oldest of the last `limit` leaves the window. Used by the crisis requests and by the
+    messages a person may send an hour (carematch.messaging)."""
+    recent = sorted(moment for moment in times if moment > now - window)
+    if len(recent) < limit:
         return None
-    free_at = times[-CRISIS_REQUEST_LIMIT] + CRISIS_REQUEST_WINDOW
+    free_at = recent[-limit] + window
     return max(1, math.ceil((free_at - now).total_seconds()))
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import carematch
 
 ROOT = Path(carematch.__file__).parent
-APPS = ("accounts", "access", "care", "coverage", "directory", "matching", "measures", "scheduling")
+APPS = ("accounts", "access", "care", "coverage", "directory", "matching", "measures", "messaging", "scheduling")
 
 
 def module_name(path: Path) -> str:
