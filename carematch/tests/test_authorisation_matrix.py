@@ -143,6 +143,9 @@ MATCH_FOR_CLIENT = Policy("matching: clients for themselves, staff for a client"
 HOLD = Policy("a hold: only the client (or the browser) that made it", SIGNED_IN,
               sees=frozenset({CLIENT_A}), anonymous=NOT_FOUND)
 OWN_TOKEN = Policy("a person's own API token: only its owner sees it", SIGNED_IN, sees=frozenset({CLIENT_A}))
+# The member id and subscriber identify a person to their insurer: the client and staff, not providers.
+COVERAGE = Policy("a client's insurance coverage and eligibility: the client and staff", SIGNED_IN,
+                  sees=frozenset({CLIENT_A}) | STAFF)
 CRISIS_REQUEST = Policy("a crisis request: coordinators and admins; to anyone else it is not there", SIGNED_IN,
                         sees=STAFF)
 NOTHING = Policy("nothing is here, for anyone", frozenset(), anonymous=NOT_FOUND, refused=NOT_FOUND)
@@ -333,12 +336,18 @@ API_POLICY: dict[str, Policy] = {
     "POST /api/v1/clients/{client_id}/notes": NOTE_AUTHOR,
     "POST /api/v1/notes/{note_id}/revise": NOTE_AUTHOR,
     "POST /api/v1/notes/{note_id}/remove": NOTE_AUTHOR,
+    "GET /api/v1/clients/{client_id}/coverage": COVERAGE,
+    "PUT /api/v1/clients/{client_id}/coverage": COVERAGE,
+    "POST /api/v1/clients/{client_id}/eligibility": COVERAGE,
+    "GET /api/v1/clients/{client_id}/eligibility": COVERAGE,
 }
 
 # A minimal valid body for each operation that takes one, so that the answer is about who
 # asks, not about the body (ninja validates the body before the handler runs).
 GOAL = {"text": "Sleep through the night most nights", "measure": "self_rating", "target": 7,
         "target_date": "2027-06-01"}
+COVERAGE_BODY = {"payer": "aetna", "plan_id": "GOLD-PPO", "member_id": "W123456789", "subscriber_first_name": "Sam",
+                 "subscriber_last_name": "Rivera", "subscriber_birth_date": "1985-03-02", "relationship": "self"}
 API_BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
     "POST /api/v1/users": lambda w: {"email": "new.person@example.test", "role": "client"},
     "POST /api/v1/me/close": lambda w: {"password": "not the password", "confirmation": "close my account"},
@@ -373,6 +382,7 @@ API_BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
     "POST /api/v1/plan/activities/{activity_id}/check-ins": lambda w: {"mood": 6},
     "POST /api/v1/clients/{client_id}/notes": lambda w: {"body": "Talked through the week; plan holds."},
     "POST /api/v1/notes/{note_id}/revise": lambda w: {"body": "Talked through the week; the plan holds."},
+    "PUT /api/v1/clients/{client_id}/coverage": lambda w: COVERAGE_BODY,
 }
 
 HOW_TO_ADD = (
@@ -518,7 +528,10 @@ def build_world() -> World:
     crisis = scheduling.crisis_request_create(channel="page", name="Ash", phone="(303) 555-0142", state="CO",
                                               client=client_a)
 
+    from carematch.coverage.services import coverage_set
     from carematch.directory.services import provider_photo_set
+
+    coverage_set(client=client_a, **COVERAGE_BODY)
 
     with_photo = provider_photo_set(provider=provider_a, file=io.BytesIO(_png()))
     users = {

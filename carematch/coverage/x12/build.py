@@ -101,8 +101,7 @@ def build_270(inquiry: Inquiry, envelope: Envelope, *, now: dt.datetime) -> str:
         *_person("IL", inquiry.subscriber, member_id),
     ]
     inquiry_lines = [_segment("DTP", "291", "D8", on), _segment("EQ", SERVICE_TYPE_MENTAL_HEALTH)]
-    if dependent:
-        assert inquiry.patient is not None
+    if dependent and inquiry.patient is not None:
         body += [
             _segment("HL", "4", "3", "23", "0"),
             _segment("TRN", "1", trace, inquiry.trace_originator),

@@ -3,11 +3,12 @@
 pyx12 4.0.0 validates and parses against XML maps of each implementation guide, but it ships
 the 270/271 only for the retired 004010X092A1 guide (the 005010X279A1 lines of its maps.xml
 are commented out). The 5010 guide keeps the 4010 loops and segments that carematch sends and
-reads; what changed for them is the envelope (GS08 and ST03 name 005010X279A1, and ISA12 is
-00501, whose control segments pyx12 does know) the inquiry's date, which 5010 gives as the plan
-date (DTP qualifier 291), and the service type codes 5010 added (MH, mental health, among them). So the 5010 maps are made from pyx12's own
-4010 maps by exactly those changes, written once to a folder beside pyx12's other files, and
-pyx12 then does all the work: no loop, segment or code list is written out here.
+reads. What changed for them: the envelope (GS08 and ST03 name 005010X279A1; ISA12 is 00501,
+whose control segments pyx12 does know), the inquiry's date (the plan date, DTP qualifier 291),
+and the service type codes 5010 added (MH, mental health, among them). So the 5010 maps are
+made from pyx12's own 4010 maps by exactly those changes, written once a process to a folder
+beside copies of pyx12's other files, and pyx12 then does all the work: no loop or segment is
+written out here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import copy
 import functools
 import tempfile
-import xml.etree.ElementTree as ET  # noqa: S405 - pyx12's own map files, never input from outside
+import xml.etree.ElementTree as ET
 from importlib.resources import files
 from pathlib import Path
 

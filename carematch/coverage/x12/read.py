@@ -23,10 +23,8 @@ REMAINING = "29"  # EB06: what is left of the amount
 
 # AAA03 reject reasons, as a person would want to hear them, and whether trying again later helps.
 REJECTIONS: dict[str, tuple[str, bool]] = {
-    "42": ("Your insurer's system could not answer just now. Nothing is wrong with your details; "
-           "we will ask again later.", True),
-    "80": ("Your insurer did not answer in time. Nothing is wrong with your details; we will ask again later.",
-           True),
+    "42": ("Your insurer's system could not answer just now. Nothing is wrong with your details.", True),
+    "80": ("Your insurer did not answer in time. Nothing is wrong with your details.", True),
     "72": ("Your insurer did not recognise the member ID we have on file. Please check it against your "
            "insurance card and correct it in your coverage details.", False),
     "75": ("Your insurer could not find a member with these details. Please check the member ID, name and "
@@ -51,8 +49,7 @@ REJECTIONS: dict[str, tuple[str, bool]] = {
     "79": ("Your insurer did not recognise our practice. A coordinator will look into it.", False),
     "57": ("Your insurer could not check coverage for that date. A coordinator will look into it.", False),
     "62": ("Your insurer could not check coverage for that date. A coordinator will look into it.", False),
-    "63": ("Your insurer does not answer for dates in the future. We will ask again nearer the session.",
-           True),
+    "63": ("Your insurer does not answer for dates this far ahead.", True),
 }
 UNKNOWN_REJECTION = ("Your insurer could not confirm your coverage. Please check your details against your "
                      "insurance card; a coordinator can help.", False)
