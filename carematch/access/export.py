@@ -56,6 +56,8 @@ SECTIONS: dict[str, str] = {
     "care.goal": "goals",
     "care.activity": "plan_activities",
     "care.providernote": "provider_notes",
+    "coverage.clientcoverage": "insurance_coverage",
+    "coverage.eligibilitycheck": "eligibility_checks",
     "access.accessevent": "access_log",
 }
 
