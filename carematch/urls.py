@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("carematch.scheduling.urls")),
     path("", include("carematch.measures.urls")),
     path("", include("carematch.care.urls")),
+    path("", include("carematch.coverage.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -26,11 +26,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from carematch.access.decorators import access_logged_of
 
-CLINICAL_APPS = ("care", "measures", "scheduling", "matching", "access")
+CLINICAL_APPS = ("care", "measures", "scheduling", "matching", "access", "coverage")
 
 # Pages that record their accesses themselves, with the call in the view's body that records
 # them (the test checks it is there).
 RECORD_THEIR_OWN: dict[str, str] = {
+    # coverage: the client's own insurance (read when shown, changed with its result); a
+    # coordinator's view of a client's coverage, and the check asked for from it.
+    "carematch.coverage.views.my_coverage": "audit.write",
+    "carematch.coverage.views.client_eligibility": "audit.clinical_client_or_404",
     # care: one event per client listed; a check-in or a note looked up (care/access_log.py)
     # and recorded with what became of the change; the notes page records each note shown.
     "carematch.care.views.caseload": "audit.record_many",

@@ -271,6 +271,9 @@ POLICY: dict[str, Page] = {
     "care:client_notes": Page(NOTES),
     "care:client_note_revise": Page(NOTE_AUTHOR),
     "care:client_note_remove": Page(NOTE_AUTHOR, "POST"),
+    # coverage: the client's own insurance; a coordinator's view of a client's, with a check now
+    "coverage:mine": Page(CLIENTS_ONLY),
+    "coverage:staff_client": Page(STAFF_ONLY),
     # the API's own pages
     "api-v1:api-root": Page(NOTHING),
     "api-v1:openapi-json": Page(PUBLIC),
