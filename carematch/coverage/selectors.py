@@ -27,9 +27,7 @@ def check_of(*, client: Client, check_id: int) -> EligibilityCheck | None:
 
 def checks_waiting(*, transport: str) -> list[tuple[int, int]]:
     """(check id, control number) of the checks sent by `transport` and not yet answered."""
-    return [
-        (pk, control)
-        for pk, control in EligibilityCheck.objects.filter(
-            status=CheckStatus.RUNNING, transport=transport, control_number__isnull=False
-        ).order_by("sent_at", "id").values_list("pk", "control_number")
-    ]
+    waiting = EligibilityCheck.objects.filter(
+        status=CheckStatus.RUNNING, transport=transport, control_number__isnull=False
+    ).order_by("sent_at", "id").values_list("pk", "control_number")
+    return [(pk, control) for pk, control in waiting if control is not None]

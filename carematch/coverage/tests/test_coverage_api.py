@@ -129,7 +129,7 @@ def test_get_before_any_check_says_so() -> None:
 
 def test_an_answer_for_another_inquiry_is_not_taken(file_clearinghouse: tuple[Path, Path],
                                                     django_capture_on_commit_callbacks: Any) -> None:
-    outbox, inbox = file_clearinghouse
+    _outbox, inbox = file_clearinghouse
     client = ClientFactory()
     services.coverage_set(client=client, **BODY)
     with django_capture_on_commit_callbacks(execute=False):
@@ -145,7 +145,7 @@ def test_benefits_from_an_answered_check_fit_the_estimate(file_clearinghouse: tu
                                                           django_capture_on_commit_callbacks: Any) -> None:
     from decimal import Decimal
 
-    outbox, inbox = file_clearinghouse
+    _outbox, inbox = file_clearinghouse
     client = ClientFactory()
     services.coverage_set(client=client, **BODY)
     with django_capture_on_commit_callbacks(execute=False):

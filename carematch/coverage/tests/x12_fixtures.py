@@ -34,9 +34,10 @@ def trace_of_270(text: str) -> str:
 def _fields(content_type: str, body: bytes) -> dict[str, str]:
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
-    found = {}
-    for part in message.iter_parts():  # type: ignore[attr-defined]
-        found[part.get_param("name", header="content-disposition")] = part.get_payload(decode=True).decode()
+    found: dict[str, str] = {}
+    for part in message.iter_parts():  # type: ignore[attr-defined,unused-ignore]
+        content = part.get_payload(decode=True)
+        found[str(part.get_param("name", header="content-disposition"))] = bytes(content).decode()
     return found
 
 

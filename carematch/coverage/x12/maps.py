@@ -74,10 +74,10 @@ def _to_5010(root: ET.Element, transaction: str) -> ET.Element:
             codes = root.find(f".//loop[@xid='{loop}']/segment[@xid='{segment}']/element[@xid='{element}']/valid_codes")
             if codes is None:
                 raise RuntimeError(f"pyx12's 4010 {transaction} map has no {element} in {loop}")
-            known = {code.text for code in codes}
-            for code in SERVICE_TYPES_ADDED_IN_5010:
-                if code not in known:
-                    ET.SubElement(codes, "code").text = code
+            known = {entry.text for entry in codes}
+            for added in SERVICE_TYPES_ADDED_IN_5010:
+                if added not in known:
+                    ET.SubElement(codes, "code").text = added
     return root
 
 

@@ -44,7 +44,9 @@ GARBLED = ("Your insurer's eligibility service sent an answer we could not read.
 
 
 class Transport(Protocol):
-    name: str
+    @property
+    def name(self) -> str:
+        """file or http: recorded on each check, to collect a batch transport's answers."""
 
     def send(self, *, text: str, control_number: int) -> str | None:
         """Send one 270; the 271 when it comes back at once, None when it comes later."""
