@@ -58,6 +58,7 @@ SECTIONS: dict[str, str] = {
     "care.providernote": "provider_notes",
     "coverage.clientcoverage": "insurance_coverage",
     "coverage.eligibilitycheck": "eligibility_checks",
+    "coverage.clientdiagnosis": "diagnoses",
     "access.accessevent": "access_log",
 }
 

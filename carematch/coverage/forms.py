@@ -29,3 +29,23 @@ class CoverageForm(forms.Form):
 
 class EligibilityCheckForm(forms.Form):
     """Nothing to fill in: the button asks for a check now."""
+
+
+class DiagnosisForm(forms.Form):
+    code = forms.CharField(label="ICD-10-CM code", max_length=10, help_text="For example F41.1 or F43.10.")
+
+
+class TaxIdForm(forms.Form):
+    tax_id = forms.CharField(label="Tax ID", max_length=11, required=False,
+                             help_text="Your EIN (12-3456789), or your SSN (123-45-6789) if you have no EIN. "
+                                       "It is printed on your clients' superbills. Leave empty to remove it.")
+
+
+class SuperbillForm(forms.Form):
+    provider = forms.TypedChoiceField(label="Therapist", coerce=int, widget=forms.HiddenInput)
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, providers: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = providers  # type: ignore[attr-defined]

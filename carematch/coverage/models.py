@@ -102,3 +102,23 @@ class EligibilityCheck(models.Model):
 
     def __str__(self) -> str:
         return f"eligibility check {self.pk} ({self.status})"
+
+
+class ClientDiagnosis(models.Model):
+    """An ICD-10-CM code a provider entered for a client, printed on the client's superbills.
+    The code is health information: encrypted at rest like notes. Removing keeps the row
+    (`removed_at`) so that superbills already given can be explained."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="diagnoses")
+    provider = models.ForeignKey("directory.Provider", on_delete=models.PROTECT, related_name="+")
+    code = EncryptedTextField(help_text="ICD-10-CM, e.g. F41.1")
+    added_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(code=""), name="diagnosis_code_given")]
+
+    def __str__(self) -> str:
+        return f"diagnosis {self.pk} of client {self.client_id}"

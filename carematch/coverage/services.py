@@ -24,7 +24,8 @@ from carematch.accounts.models import Client, User
 from carematch.lib.errors import Conflict, InvalidInput
 
 from . import clearinghouse, selectors
-from .models import CheckReason, CheckStatus, ClientCoverage, EligibilityCheck, Relationship
+from .models import CheckReason, CheckStatus, ClientCoverage, ClientDiagnosis, EligibilityCheck, Relationship
+from .superbill import icd10cm_problem, normalised_icd10cm
 from .x12.build import Inquiry, Person, build_270
 from .x12.read import Answer271Invalid, Reading, read_271
 from .x12.transport import GARBLED, TransportFailed
@@ -101,7 +102,8 @@ def coverage_purge_for_client(*, client_id: int) -> Counter[str]:
     deleted: Counter[str] = Counter()
     with transaction.atomic():
         for rows in (ClientCoverage.objects.filter(client_id=client_id),
-                     EligibilityCheck.objects.filter(client_id=client_id)):
+                     EligibilityCheck.objects.filter(client_id=client_id),
+                     ClientDiagnosis.objects.filter(client_id=client_id)):
             deleted.update({label.lower(): count for label, count in rows.delete()[1].items() if count})
     return deleted
 
@@ -323,3 +325,31 @@ def benefits_from_eligibility(check: EligibilityCheck) -> dict[str, Any] | None:
         "oop_left_usd": oop_left,
         "source": "eligibility",
     }
+
+
+# --- Diagnoses, for superbills ---------------------------------------------------------------------
+
+
+def diagnosis_add(*, client: Client, provider: Any, code: str, by: User,
+                  now: dt.datetime | None = None) -> ClientDiagnosis:
+    """A provider enters an ICD-10-CM code for a client in their care (checked by the caller's
+    access policy); InvalidInput names the field when it is not written as one."""
+    text = normalised_icd10cm(code or "")
+    problem = icd10cm_problem(text) if text else "Enter the ICD-10-CM code, e.g. F41.1."
+    if problem:
+        raise InvalidInput.for_fields({"code": problem})
+    with transaction.atomic():
+        existing = [d for d in ClientDiagnosis.objects.filter(client=client, provider=provider, removed_at__isnull=True)
+                    if d.code == text]
+        if existing:
+            return existing[0]
+        return ClientDiagnosis.objects.create(client=client, provider=provider, code=text, added_by=by,
+                                              added_at=now or timezone.now())
+
+
+def diagnosis_remove(*, diagnosis: ClientDiagnosis, now: dt.datetime | None = None) -> ClientDiagnosis:
+    with transaction.atomic():
+        if diagnosis.removed_at is None:
+            diagnosis.removed_at = now or timezone.now()
+            diagnosis.save(update_fields=["removed_at"])
+    return diagnosis

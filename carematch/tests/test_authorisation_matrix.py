@@ -146,6 +146,9 @@ OWN_TOKEN = Policy("a person's own API token: only its owner sees it", SIGNED_IN
 # The member id and subscriber identify a person to their insurer: the client and staff, not providers.
 COVERAGE = Policy("a client's insurance coverage and eligibility: the client and staff", SIGNED_IN,
                   sees=frozenset({CLIENT_A}) | STAFF)
+# A client's diagnosis codes (for superbills): entered and seen by the provider of their sessions.
+DIAGNOSES = Policy("a client's diagnoses: the provider who has them in care", PROVIDERS,
+                   sees=frozenset({PROVIDER_A}))
 CRISIS_REQUEST = Policy("a crisis request: coordinators and admins; to anyone else it is not there", SIGNED_IN,
                         sees=STAFF)
 NOTHING = Policy("nothing is here, for anyone", frozenset(), anonymous=NOT_FOUND, refused=NOT_FOUND)
@@ -274,6 +277,11 @@ POLICY: dict[str, Page] = {
     # coverage: the client's own insurance; a coordinator's view of a client's, with a check now
     "coverage:mine": Page(CLIENTS_ONLY),
     "coverage:staff_client": Page(STAFF_ONLY),
+    "coverage:superbills": Page(CLIENTS_ONLY),
+    "coverage:superbill_pdf": Page(CLIENTS_ONLY),  # without dates: a page saying what to choose (409)
+    "coverage:diagnoses": Page(DIAGNOSES),
+    "coverage:diagnosis_remove": Page(DIAGNOSES, "POST"),
+    "coverage:my_tax_id": Page(PROVIDERS_ONLY),
     # the API's own pages
     "api-v1:api-root": Page(NOTHING),
     "api-v1:openapi-json": Page(PUBLIC),
@@ -531,10 +539,11 @@ def build_world() -> World:
     crisis = scheduling.crisis_request_create(channel="page", name="Ash", phone="(303) 555-0142", state="CO",
                                               client=client_a)
 
-    from carematch.coverage.services import coverage_set
+    from carematch.coverage.services import coverage_set, diagnosis_add
     from carematch.directory.services import provider_photo_set
 
     coverage_set(client=client_a, **COVERAGE_BODY)
+    diagnosis = diagnosis_add(client=client_a, provider=provider_a, code="F41.1", by=provider_a.user)
 
     with_photo = provider_photo_set(provider=provider_a, file=io.BytesIO(_png()))
     users = {
@@ -556,6 +565,7 @@ def build_world() -> World:
             "time_off_id": TimeOffFactory(provider=provider_a).pk,
             "license_id": provider_a.licenses.order_by("id").first().pk,
             "slug": "safety",
+            "diagnosis_id": diagnosis.pk,
             "photo_png": _png(),
         },
         by_name={

@@ -160,6 +160,7 @@ def full_record(**client_fields: Any) -> Record:
         sentence="Your insurer says your coverage is active for mental health.", requested_at=PAST,
         sent_at=PAST, finished_at=PAST, control_number=None,
     )
+    coverage.diagnosis_add(client=client, provider=provider, code="F41.1", by=provider.user, now=PAST)
     audit.record(None, action="view", resource_type="care_record", resource_id=client.pk, client=client,
                  actor=provider.user)
     return Record(client=client, provider=provider, coordinator=coordinator, past=past, future=future,
