@@ -330,7 +330,7 @@ def benefits_from_eligibility(check: EligibilityCheck) -> dict[str, Any] | None:
 # --- Diagnoses, for superbills ---------------------------------------------------------------------
 
 
-def diagnosis_add(*, client: Client, provider: Any, code: str, by: User,
+def diagnosis_add(*, client: Client, provider: Any, code: str, by: User | None,
                   now: dt.datetime | None = None) -> ClientDiagnosis:
     """A provider enters an ICD-10-CM code for a client in their care (checked by the caller's
     access policy); InvalidInput names the field when it is not written as one."""
