@@ -307,7 +307,8 @@ _DRIVER_READY = frozenset({
 def _column_adapter(field: Field[Any, Any]) -> Callable[[Any], Any]:
     """Turns a Python value of `field` into what the database driver takes."""
     stored_as = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
-    if stored_as.get_internal_type() in _DRIVER_READY:
+    # Only Django's own fields: a field of carematch's (an encrypted text) prepares its value itself.
+    if stored_as.get_internal_type() in _DRIVER_READY and type(stored_as).__module__.startswith("django."):
         return lambda value: value
     # The connection itself: `django.db.connection` is a proxy that costs a lookup per use.
     db = transaction.get_connection()

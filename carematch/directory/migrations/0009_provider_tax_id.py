@@ -3,6 +3,8 @@
 import carematch.lib.crypto
 from django.db import migrations
 
+from carematch.directory.version import version_triggers_operation
+
 
 class Migration(migrations.Migration):
 
@@ -16,4 +18,6 @@ class Migration(migrations.Migration):
             name='tax_id',
             field=carematch.lib.crypto.EncryptedTextField(blank=True, help_text='EIN (12-3456789) or, for a provider without one, SSN (123-45-6789): printed on superbills. Encrypted at rest.', verbose_name='tax ID'),
         ),
+        # Remaking the provider table on SQLite dropped its version triggers.
+        version_triggers_operation(),
     ]
