@@ -8,8 +8,8 @@ from decimal import Decimal
 from django.conf import settings
 
 from carematch.accounts.models import Client
+from carematch.directory import selectors as directory_selectors
 from carematch.directory.models import Provider
-from carematch.lib import vocab
 from carematch.lib.errors import Conflict, InvalidInput, NotFound
 from carematch.lib.timezones import client_zone, zone
 from carematch.scheduling.models import Appointment, Kind, Status
@@ -19,8 +19,8 @@ from .superbill import Line, Superbill, cpt_for, pos_for
 
 
 def payer_names() -> dict[str, str]:
-    """slug -> display name of the payers this deployment knows, sorted by name."""
-    return dict(sorted(vocab.PAYERS.items(), key=lambda pair: pair[1]))
+    """slug -> display name of the payers this deployment knows (the directory's table), sorted by name."""
+    return directory_selectors.payer_names()
 
 
 def coverage_of(*, client: Client) -> ClientCoverage | None:

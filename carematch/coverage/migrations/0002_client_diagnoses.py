@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0007_crisis_follow_up'),
         ('coverage', '0001_client_coverage_and_eligibility'),
-        ('directory', '0009_provider_tax_id'),
+        ('directory', '0010_provider_tax_id'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

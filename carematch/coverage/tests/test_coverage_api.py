@@ -157,3 +157,12 @@ def test_benefits_from_an_answered_check_fit_the_estimate(file_clearinghouse: tu
     benefits = services.benefits_from_eligibility(EligibilityCheck.objects.get(pk=check.pk))
     assert benefits == {"copay_usd": None, "coinsurance_pct": Decimal(20), "deductible_applies": True,
                         "deductible_left_usd": Decimal(400), "oop_left_usd": Decimal(4100), "source": "eligibility"}
+
+
+def test_a_payer_the_deployment_added_can_be_chosen_at_once() -> None:
+    from carematch.directory.services import payer_ensure
+
+    client = ClientFactory()
+    assert_error_shape(put(client.user, client.pk, BODY | {"payer": "rocky-mountain-health"}), 422)
+    payer_ensure(slug="rocky-mountain-health", name="Rocky Mountain Health Plans", source="staff")
+    assert put(client.user, client.pk, BODY | {"payer": "rocky-mountain-health"}).status_code == 200
