@@ -29,6 +29,7 @@ from .superbill import icd10cm_problem, normalised_icd10cm
 from .x12.build import Inquiry, Person, build_270
 from .x12.read import Answer271Invalid, Reading, read_271
 from .x12.transport import GARBLED, TransportFailed
+from .x12.validate import X12Invalid
 
 logger = logging.getLogger("carematch.coverage")
 
@@ -202,7 +203,13 @@ def eligibility_run(*, check_id: int, now: dt.datetime | None = None) -> Eligibi
             trace_originator=house.trace_originator, member_id=coverage.member_id, subscriber=subscriber,
             relationship=coverage.relationship, patient=patient, service_date=now.date(),
         )
-        text = build_270(inquiry, house.envelope(check.pk), now=now)
+        try:
+            text = build_270(inquiry, house.envelope(check.pk), now=now)
+        except (X12Invalid, ValueError):
+            logger.warning("eligibility check %s: the coverage on file does not make a valid 270", check.pk)
+            return _fail(check, "Your insurance details could not be sent to your insurer as they are (an insurer's "
+                                "system takes names in Latin letters only). A coordinator will check your coverage "
+                                "with your insurer.", now=now)
         check.control_number, check.transport = check.pk, house.transport.name
         check.status, check.sent_at = CheckStatus.RUNNING, now
         check.attempts = check.attempts + 1

@@ -103,3 +103,11 @@ def test_an_unreachable_clearinghouse_is_a_retry_not_an_error(django_capture_on_
                            X12_TIMEOUT=0.5, **X12_SETTINGS):
         check = run_check(django_capture_on_commit_callbacks)
     assert check.status == CheckStatus.QUEUED and "could not reach your insurer" in check.sentence
+
+
+
+def test_a_name_without_latin_letters_is_left_to_the_member_id_and_birth_date(house: Clearinghouse,
+                                                                              django_capture_on_commit_callbacks):
+    check = run_check(django_capture_on_commit_callbacks, subscriber_last_name="王", subscriber_first_name="小明")
+    assert check.status == CheckStatus.ANSWERED
+    assert "NM1*IL*1******MI*W123456789~" in house.received[0]["Payload"]
