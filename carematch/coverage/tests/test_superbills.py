@@ -163,3 +163,11 @@ def test_the_provider_enters_a_diagnosis_on_their_page(client):
     assert bad.status_code == 200 and "Enter an ICD-10-CM code" in bad.content.decode()
     assert client.post(f"/provider/clients/{person.pk}/diagnoses/", {"code": "F43.10"}).status_code == 302
     assert sorted(d.code for d in selectors.active_diagnoses(client=person, provider=provider)) == ["F41.1", "F43.10"]
+
+
+def test_the_session_page_and_the_account_lead_the_client_to_superbills(client):
+    provider, person = ready()
+    done = session(provider, person, DAY_1)
+    client.force_login(person.user)
+    assert "/account/superbills/" in client.get(f"/sessions/{done.pk}/").content.decode()
+    assert "/account/superbills/" in client.get("/accounts/").content.decode()
