@@ -318,6 +318,7 @@ def _register_routers() -> None:
     from carematch.access.data_api import router as data_router
     from carematch.accounts.api import router as accounts_router
     from carematch.care.api import router as care_router
+    from carematch.coverage.api import router as coverage_router
     from carematch.directory.api import router as directory_router
     from carematch.matching.api import router as matching_router
     from carematch.measures.api import router as measures_router
@@ -331,6 +332,7 @@ def _register_routers() -> None:
     api.add_router("/", measures_router)
     api.add_router("/", care_router)
     api.add_router("/", messaging_router)
+    api.add_router("/", coverage_router)
     api.add_router("/", data_router)
     api.add_router("/", audit_router)
 

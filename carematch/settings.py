@@ -269,6 +269,39 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Background work -------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# --- Eligibility checks with payers (ASC X12 270/271, carematch/coverage/) --------------
+# CAREMATCH_X12_TRANSPORT: empty (no checks: coverage is kept, nothing is sent), `file` (270s
+# written to CAREMATCH_X12_OUTBOX, 271s read from CAREMATCH_X12_INBOX: a batch clearinghouse's
+# folders) or `http` (CAQH CORE Connectivity, real time, to CAREMATCH_X12_URL).
+X12_TRANSPORT = env.str("CAREMATCH_X12_TRANSPORT", default="").strip().lower()
+if X12_TRANSPORT not in ("", "file", "http"):
+    raise ImproperlyConfigured("CAREMATCH_X12_TRANSPORT must be file, http, or empty for no eligibility checks.")
+X12_SENDER_QUALIFIER = env.str("CAREMATCH_X12_SENDER_QUALIFIER", default="ZZ").strip()
+X12_SENDER_ID = env.str("CAREMATCH_X12_SENDER_ID", default="").strip()
+X12_RECEIVER_QUALIFIER = env.str("CAREMATCH_X12_RECEIVER_QUALIFIER", default="ZZ").strip()
+X12_RECEIVER_ID = env.str("CAREMATCH_X12_RECEIVER_ID", default="").strip()
+X12_USAGE = env.str("CAREMATCH_X12_USAGE", default="T" if DEBUG else "P").strip().upper()
+# The information receiver of every 270 (the practice): its name and NPI, and TRN03, the trace
+# originator ("1" and the practice's EIN, or what the clearinghouse assigned).
+X12_SUBMITTER_NAME = env.str("CAREMATCH_X12_SUBMITTER_NAME", default="").strip()
+X12_SUBMITTER_NPI = env.str("CAREMATCH_X12_SUBMITTER_NPI", default="").strip()
+X12_TRACE_ORIGINATOR = env.str("CAREMATCH_X12_TRACE_ORIGINATOR", default="").strip()
+# Each payer's id at the clearinghouse, by carematch's payer slug: "aetna=60054,cigna=62308".
+X12_PAYER_IDS = env.dict("CAREMATCH_X12_PAYER_IDS", default={})
+X12_OUTBOX = Path(env.str("CAREMATCH_X12_OUTBOX", default=str(VAR_DIR / "x12" / "outbox")))
+X12_INBOX = Path(env.str("CAREMATCH_X12_INBOX", default=str(VAR_DIR / "x12" / "inbox")))
+X12_URL = env.str("CAREMATCH_X12_URL", default="").strip()
+X12_USERNAME = env.str("CAREMATCH_X12_USERNAME", default="")
+X12_PASSWORD = env.str("CAREMATCH_X12_PASSWORD", default="")
+X12_CONNECT_TIMEOUT = env.float("CAREMATCH_X12_CONNECT_TIMEOUT", default=5.0)
+X12_TIMEOUT = env.float("CAREMATCH_X12_TIMEOUT", default=30.0)
+if not (0 < X12_CONNECT_TIMEOUT <= 120 and 0 < X12_TIMEOUT <= 300):
+    raise ImproperlyConfigured("CAREMATCH_X12_CONNECT_TIMEOUT (up to 120) and CAREMATCH_X12_TIMEOUT (up to 300) "
+                               "are seconds, more than 0.")
+# The practice as a superbill names it.
+PRACTICE_NAME = env.str("CAREMATCH_PRACTICE_NAME", default="").strip()
+PRACTICE_ADDRESS = env.str("CAREMATCH_PRACTICE_ADDRESS", default="").strip()
+
 # --- Appointment emails and calendars --------------------------------------------------
 # Where emails point people back to carematch. Without it, production uses the first
 # allowed host over HTTPS; debug uses the local development server.

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("carematch.measures.urls")),
     path("", include("carematch.care.urls")),
     path("", include("carematch.messaging.urls")),
+    path("", include("carematch.coverage.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     # The public, read-only Plan-Net directory (no log-in, as CMS requires of directories).

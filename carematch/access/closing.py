@@ -24,9 +24,10 @@ Kept until the retention period ends (`closed_at` + RECORD_RETENTION_DAYS, seven
 default, as health records must be kept): the name and date of birth (needed to identify a
 legal record), the state (which licence the sessions were held under) and time zone,
 appointments, questionnaires and scores, alerts, session ratings, goals, the plan and its
-check-ins, provider notes, conversations and their messages, care requests, and crisis
-requests (without contact details) with their contact attempts. The access log is never
-erased: it holds no content, only who looked at what and when.
+check-ins, provider notes, conversations and their messages, care requests, crisis requests
+(without contact details) with their contact attempts, and eligibility checks (figures and
+sentences; the insurance coverage itself, member id and subscriber, is erased at closing).
+The access log is never erased: it holds no content, only who looked at what and when.
 
 `purge_expired` then erases each client whose retention has ended, with every record of
 theirs, all or nothing per client; and removed entries (a `deleted_at`) older than the
@@ -56,6 +57,7 @@ from carematch.accounts import selectors as accounts_selectors
 from carematch.accounts import services as accounts
 from carematch.accounts import throttle
 from carematch.care import services as care
+from carematch.coverage import services as coverage
 from carematch.lib.errors import Conflict, Forbidden, InvalidInput
 from carematch.matching import services as matching
 from carematch.measures import services as measures
@@ -163,6 +165,9 @@ def _end_care_links(*, client: Client, user: User, now: dt.datetime) -> tuple[in
     scheduling.care_requests_close(client=client, now=now)
     # What they wrote for a therapist was for care that is no longer wanted: erased now.
     scheduling.care_request_notes_erase(client=client)
+    # The member id and subscriber identify them to their insurer and serve only future checks:
+    # erased now (the checks made keep their figures and sentences until the retention ends).
+    coverage.coverage_erase_for_client(client=client)
     return cancelled, released
 
 
@@ -216,6 +221,7 @@ def client_purges() -> list[Callable[..., Counter[str]]]:
     Messages go before the logins that sent them.
     The access log is never erased. Looked up when called, so each is the app's current one."""
     return [
+        coverage.coverage_purge_for_client,
         care.care_records_purge_for_client,
         matching.waitlist_purge_for_client,
         messaging.messages_purge_for_client,

@@ -57,6 +57,9 @@ SECTIONS: dict[str, str] = {
     "care.activity": "plan_activities",
     "care.providernote": "provider_notes",
     "messaging.conversation": "conversations",
+    "coverage.clientcoverage": "insurance_coverage",
+    "coverage.eligibilitycheck": "eligibility_checks",
+    "coverage.clientdiagnosis": "diagnoses",
     "access.accessevent": "access_log",
 }
 

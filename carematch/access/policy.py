@@ -107,6 +107,17 @@ def appointment_visible(user: User, appointment: Appointment) -> bool:
     return False
 
 
+# --- Insurance coverage and eligibility checks -----------------------------------------------------
+# The member id and the subscriber's name and date of birth identify a person to their insurer:
+# the client and staff (who check coverage and help correct it) see and change them; a provider
+# does not need them to give care, so they do not see them (a superbill names no member id).
+
+
+def coverage_visible(user: User, client: Client) -> bool:
+    """See, change and check a client's insurance coverage: the client themselves, or staff."""
+    return is_staff_member(user) or (has_role(user, Role.CLIENT) and bool(client.user_id == user.pk))
+
+
 # --- Care: goals, plans, check-ins and progress --------------------------------------------
 # A client's care record is health information: a provider sees it only for clients they have
 # an appointment with (booked, completed, missed or cancelled; a hold is not an appointment).

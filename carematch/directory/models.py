@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from carematch.lib import licenses as license_rules
+from carematch.lib.crypto import EncryptedTextField
 from carematch.lib.vocab import GENDERS, STATES
 
 from . import lookups  # noqa: F401  (registers the `has` lookup on JSON lists)
@@ -116,6 +117,11 @@ class Provider(models.Model):
     )
     clients_book_series = models.BooleanField(
         default=False, help_text="Clients may book a weekly or fortnightly series after a session themselves.",
+    )
+    tax_id = EncryptedTextField(
+        "tax ID", blank=True,
+        help_text="EIN (12-3456789) or, for a provider without one, SSN (123-45-6789): printed on superbills. "
+                  "Encrypted at rest.",
     )
 
     class Meta:

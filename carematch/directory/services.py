@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -343,7 +344,8 @@ _DRIVER_READY = frozenset({
 def _column_adapter(field: Field[Any, Any]) -> Callable[[Any], Any]:
     """Turns a Python value of `field` into what the database driver takes."""
     stored_as = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
-    if stored_as.get_internal_type() in _DRIVER_READY:
+    # Only Django's own fields: a field of carematch's (an encrypted text) prepares its value itself.
+    if stored_as.get_internal_type() in _DRIVER_READY and type(stored_as).__module__.startswith("django."):
         return lambda value: value
     # The connection itself: `django.db.connection` is a proxy that costs a lookup per use.
     db = transaction.get_connection()
@@ -844,3 +846,44 @@ def time_off_remove(*, provider: Provider, time_off_id: int) -> None:
         deleted, _ = TimeOff.objects.filter(provider=provider, pk=time_off_id).delete()
     if not deleted:
         raise NotFound("That time off does not exist.")
+
+
+# --- Billing details ---------------------------------------------------------------------------
+# A provider's tax id, printed on the superbills of clients who pay out of network: an EIN
+# (12-3456789) or, for a provider who has none, an SSN (123-45-6789), in the IRS's formats.
+_EIN = re.compile(r"^(\d{2})-?(\d{7})$")
+_SSN = re.compile(r"^(\d{3})-?(\d{2})-?(\d{4})$")
+
+
+def tax_id_problem(value: str) -> str | None:
+    """Why `value` is not an EIN or SSN in its format, or None."""
+    text = value.strip()
+    if _EIN.match(text) and text[:2] not in ("00", "07", "08", "09", "17", "18", "19", "28", "29", "49", "69",
+                                             "70", "78", "79", "89", "96", "97"):
+        return None
+    ssn = _SSN.match(text)
+    if ssn and ssn.group(1) not in ("000", "666") and not ssn.group(1).startswith("9") and ssn.group(2) != "00" \
+            and ssn.group(3) != "0000":
+        return None
+    return "Enter an EIN (12-3456789) or an SSN (123-45-6789)."
+
+
+def normalised_tax_id(value: str) -> str:
+    text = value.strip()
+    ein = _EIN.match(text)
+    if ein:
+        return f"{ein.group(1)}-{ein.group(2)}"
+    ssn = _SSN.match(text)
+    return f"{ssn.group(1)}-{ssn.group(2)}-{ssn.group(3)}" if ssn else text
+
+
+def provider_tax_id_set(*, provider: Provider, tax_id: str) -> Provider:
+    """Record (or, with '', clear) the provider's tax id; InvalidInput names the field."""
+    text = (tax_id or "").strip()
+    if text and tax_id_problem(text):
+        raise InvalidInput.for_fields({"tax_id": tax_id_problem(text) or ""})
+    with transaction.atomic():
+        provider.tax_id = normalised_tax_id(text) if text else ""
+        provider.save(update_fields=["tax_id", "updated_at"])
+    return provider
+

@@ -43,7 +43,9 @@ def appointment_event(*, event: str, appointment_id: int) -> None:
 def _queue(*, event: str, appointment_id: int) -> None:
     if event not in EVENTS:
         raise ValueError(f"unknown appointment event {event!r}")
-    appointment = Appointment.objects.filter(pk=appointment_id).only("pk", "start", "status", "reminder_due_at").first()
+    appointment = Appointment.objects.filter(pk=appointment_id).only(
+        "pk", "start", "status", "reminder_due_at", "client_id"
+    ).first()
     if appointment is None:
         return
     questionnaires_for_appointment(event=event, appointment_id=appointment.pk)  # its link rides in the emails
@@ -51,6 +53,22 @@ def _queue(*, event: str, appointment_id: int) -> None:
     tasks.send_appointment_email.enqueue(event=event, appointment_id=appointment.pk, start=start)
     if event in ("booked", "rescheduled") and appointment.status == Status.BOOKED:
         reminder_schedule(appointment=appointment)
+    if event == "booked" and appointment.status == Status.BOOKED and appointment.client_id is not None:
+        _eligibility_on_booking(appointment_id=appointment.pk, client_id=appointment.client_id)
+
+
+def _eligibility_on_booking(*, appointment_id: int, client_id: int) -> None:
+    """The client's coverage is checked with their payer in the worker, when they gave some
+    and checks are set up (carematch.coverage); a failure to queue never touches the booking."""
+    from carematch.coverage import clearinghouse
+    from carematch.coverage import tasks as coverage_tasks
+
+    if not clearinghouse.enabled():
+        return
+    try:
+        coverage_tasks.check_eligibility_on_booking.enqueue(appointment_id=appointment_id, client_id=client_id)
+    except Exception:
+        logger.exception("could not queue the eligibility check of appointment %s", appointment_id)
 
 
 def reminder_schedule(*, appointment: Appointment, now: dt.datetime | None = None) -> bool:

@@ -26,11 +26,21 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from carematch.access.decorators import access_logged_of
 
-CLINICAL_APPS = ("care", "measures", "scheduling", "matching", "access", "messaging")
+CLINICAL_APPS = ("care", "measures", "scheduling", "matching", "access", "messaging", "coverage")
 
 # Pages that record their accesses themselves, with the call in the view's body that records
 # them (the test checks it is there).
 RECORD_THEIR_OWN: dict[str, str] = {
+    # coverage: the client's own insurance (read when shown, changed with its result); a
+    # coordinator's view of a client's coverage, and the check asked for from it.
+    "carematch.coverage.views.my_coverage": "audit.write",
+    "carematch.coverage.views.client_eligibility": "audit.clinical_client_or_404",
+    # superbills: the list of what can be billed, and each download (an export); a provider's
+    # diagnoses of a client, read and changed through the client choke points.
+    "carematch.coverage.views.my_superbills": "audit.record",
+    "carematch.coverage.views.superbill_download": "audit.record",
+    "carematch.coverage.views.diagnoses": "audit.client_write",
+    "carematch.coverage.views.diagnosis_remove": "audit.client_write",
     # care: one event per client listed; a check-in or a note looked up (care/access_log.py)
     # and recorded with what became of the change; the notes page records each note shown.
     "carematch.care.views.caseload": "audit.record_many",
@@ -91,6 +101,7 @@ RECORD_THEIR_OWN: dict[str, str] = {
 # Pages that show no one's clinical record, and why. A page addressed by a client's id can
 # never be here.
 NOT_RECORDED: dict[str, str] = {
+    "carematch.coverage.views.my_tax_id": "the provider's own tax id, no client's record",
     # The visitor's own answers, kept in their session until they sign up, and what they ask
     # for with them. The hold, the booking and the waitlist place these pages make for the
     # visitor themselves are not in the access log (the API's hold and booking are: _acting_for_client);

@@ -143,6 +143,12 @@ MATCH_FOR_CLIENT = Policy("matching: clients for themselves, staff for a client"
 HOLD = Policy("a hold: only the client (or the browser) that made it", SIGNED_IN,
               sees=frozenset({CLIENT_A}), anonymous=NOT_FOUND)
 OWN_TOKEN = Policy("a person's own API token: only its owner sees it", SIGNED_IN, sees=frozenset({CLIENT_A}))
+# The member id and subscriber identify a person to their insurer: the client and staff, not providers.
+COVERAGE = Policy("a client's insurance coverage and eligibility: the client and staff", SIGNED_IN,
+                  sees=frozenset({CLIENT_A}) | STAFF)
+# A client's diagnosis codes (for superbills): entered and seen by the provider of their sessions.
+DIAGNOSES = Policy("a client's diagnoses: the provider who has them in care", PROVIDERS,
+                   sees=frozenset({PROVIDER_A}))
 CRISIS_REQUEST = Policy("a crisis request: coordinators and admins; to anyone else it is not there", SIGNED_IN,
                         sees=STAFF)
 # Messages: a conversation with a provider is its client's and that provider's alone (staff have
@@ -291,6 +297,14 @@ POLICY: dict[str, Page] = {
     "messaging:conversation": Page(CONVERSATION),  # GET reads; POST sends
     "messaging:mark_read": Page(CONVERSATION, "POST"),  # the page's script; without up_to, a 400
     "messaging:retract": Page(MESSAGE_SENDER, "POST"),
+    # coverage: the client's own insurance; a coordinator's view of a client's, with a check now
+    "coverage:mine": Page(CLIENTS_ONLY),
+    "coverage:staff_client": Page(STAFF_ONLY),
+    "coverage:superbills": Page(CLIENTS_ONLY),
+    "coverage:superbill_pdf": Page(CLIENTS_ONLY),  # without dates: a page saying what to choose (409)
+    "coverage:diagnoses": Page(DIAGNOSES),
+    "coverage:diagnosis_remove": Page(DIAGNOSES, "POST"),
+    "coverage:my_tax_id": Page(PROVIDERS_ONLY),
     # the API's own pages
     "api-v1:api-root": Page(NOTHING),
     "api-v1:openapi-json": Page(PUBLIC),
@@ -362,12 +376,18 @@ API_POLICY: dict[str, Policy] = {
     "POST /api/v1/conversations/{conversation_id}/messages": CONVERSATION,
     "POST /api/v1/messages/{message_id}/read": MESSAGE_RECIPIENT,
     "POST /api/v1/messages/{message_id}/retract": MESSAGE_SENDER,
+    "GET /api/v1/clients/{client_id}/coverage": COVERAGE,
+    "PUT /api/v1/clients/{client_id}/coverage": COVERAGE,
+    "POST /api/v1/clients/{client_id}/eligibility": COVERAGE,
+    "GET /api/v1/clients/{client_id}/eligibility": COVERAGE,
 }
 
 # A minimal valid body for each operation that takes one, so that the answer is about who
 # asks, not about the body (ninja validates the body before the handler runs).
 GOAL = {"text": "Sleep through the night most nights", "measure": "self_rating", "target": 7,
         "target_date": "2027-06-01"}
+COVERAGE_BODY = {"payer": "aetna", "plan_id": "GOLD-PPO", "member_id": "W123456789", "subscriber_first_name": "Sam",
+                 "subscriber_last_name": "Rivera", "subscriber_birth_date": "1985-03-02", "relationship": "self"}
 API_BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
     "POST /api/v1/users": lambda w: {"email": "new.person@example.test", "role": "client"},
     "POST /api/v1/me/close": lambda w: {"password": "not the password", "confirmation": "close my account"},
@@ -404,6 +424,7 @@ API_BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
     "POST /api/v1/notes/{note_id}/revise": lambda w: {"body": "Talked through the week; the plan holds."},
     "POST /api/v1/conversations": lambda w: {"with_user_id": w.ids["provider_user_id"]},
     "POST /api/v1/conversations/{conversation_id}/messages": lambda w: {"body": "Running five minutes late."},
+    "PUT /api/v1/clients/{client_id}/coverage": lambda w: COVERAGE_BODY,
 }
 
 HOW_TO_ADD = (
@@ -554,7 +575,11 @@ def build_world() -> World:
     crisis = scheduling.crisis_request_create(channel="page", name="Ash", phone="(303) 555-0142", state="CO",
                                               client=client_a)
 
+    from carematch.coverage.services import coverage_set, diagnosis_add
     from carematch.directory.services import provider_photo_set
+
+    coverage_set(client=client_a, **COVERAGE_BODY)
+    diagnosis = diagnosis_add(client=client_a, provider=provider_a, code="F41.1", by=provider_a.user)
 
     with_photo = provider_photo_set(provider=provider_a, file=io.BytesIO(_png()))
     users = {
@@ -577,6 +602,7 @@ def build_world() -> World:
             "time_off_id": TimeOffFactory(provider=provider_a).pk,
             "license_id": provider_a.licenses.order_by("id").first().pk,
             "slug": "safety",
+            "diagnosis_id": diagnosis.pk,
             "photo_png": _png(),
         },
         by_name={

@@ -53,6 +53,8 @@ class Logged:
 # client fails `test_a_page_naming_clients_records_one_view_per_client_shown`.
 NAMING_PAGES: dict[str, Logged] = {
     "care:caseload": Logged("caseload"),
+    "coverage:staff_client": Logged("coverage"),
+    "coverage:diagnoses": Logged("diagnoses"),
     "care:client_progress": Logged("care_record"),
     "care:client_goal_add": Logged("goals"),
     "care:client_goal_revise": Logged("goal"),

@@ -12,6 +12,8 @@ from carematch.accounts.models import Client, Role, User
 from carematch.accounts.tests.factories import UserFactory
 from carematch.care import services as care
 from carematch.care.models import ProviderNote, ProviderNoteVersion
+from carematch.coverage import services as coverage
+from carematch.coverage.models import EligibilityCheck
 from carematch.directory.models import Provider
 from carematch.matching.models import WaitlistEntry
 from carematch.measures import links
@@ -35,6 +37,7 @@ NOW = dt.datetime(2027, 1, 10, 17, 0, tzinfo=dt.UTC)
 PAST = dt.datetime(2027, 1, 4, 16, 0, tzinfo=dt.UTC)
 FUTURE = dt.datetime(2027, 1, 20, 16, 0, tzinfo=dt.UTC)
 
+MEMBER_ID = "ZX55501234"
 CONTACT_NAME = "Robin Contactperson"
 CONTACT_PHONE = "+13035550123"
 CONTACT_EMAIL = "robin.contact@example.test"
@@ -152,6 +155,16 @@ def full_record(**client_fields: Any) -> Record:
     ProviderNoteVersion.objects.create(note=removed_note, number=1, body=REMOVED_NOTE_BODY, author=provider.user,
                                        created_at=PAST + dt.timedelta(hours=2))
     IdempotencyRecord.objects.create(user=client.user, key=IDEMPOTENCY_KEY, fingerprint="f" * 64, appointment=future)
+    coverage.coverage_set(client=client, payer="aetna", plan_id="GOLD-PPO", member_id=MEMBER_ID,
+                          subscriber_first_name="Sam", subscriber_last_name="Rivera",
+                          subscriber_birth_date="1985-03-02", relationship="self", today=NOW.date())
+    EligibilityCheck.objects.create(
+        client=client, reason="staff", requested_by=coordinator, payer="aetna", plan_id="GOLD-PPO",
+        relationship="self", status="answered", active=True, in_network={"copay_usd": "25"},
+        sentence="Your insurer says your coverage is active for mental health.", requested_at=PAST,
+        sent_at=PAST, finished_at=PAST, control_number=None,
+    )
+    coverage.diagnosis_add(client=client, provider=provider, code="F41.1", by=provider.user, now=PAST)
     audit.record(None, action="view", resource_type="care_record", resource_id=client.pk, client=client,
                  actor=provider.user)
     return Record(client=client, provider=provider, coordinator=coordinator, past=past, future=future,

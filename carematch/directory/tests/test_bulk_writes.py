@@ -48,7 +48,7 @@ def provider_values(n: int, user_id: int | None) -> dict[str, Any]:
         "latitude": 39.749123456789, "longitude": -104.994654321, "user_id": user_id, "created_at": AWARE,
         "updated_at": AWARE + dt.timedelta(microseconds=1),
         "video_link": "https://video.northside-practice.org/room/zoë?lang=es", "offers_consultations": True,
-        "consultation_formats": ["phone", "telehealth"], "clients_book_series": True,
+        "consultation_formats": ["phone", "telehealth"], "clients_book_series": True, "tax_id": "12-3456789",
     }
 
 

@@ -1,0 +1,227 @@
+"""Pages: a client's own coverage (in their account), and a coordinator's view of a client's
+coverage and eligibility, with a button to check it now. Form in, one service call, redirect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from carematch.access import audit, policy
+from carematch.access.decorators import provider_page, staff_page
+from carematch.access.models import Action
+from carematch.accounts.models import Role
+from carematch.directory import services as directory_services
+from carematch.lib.errors import Conflict, InvalidInput, NotFound
+
+from . import selectors, services
+from .forms import CoverageForm, DiagnosisForm, EligibilityCheckForm, SuperbillForm, TaxIdForm
+from .models import CheckReason, ClientCoverage
+from .superbill import render_pdf
+
+
+def _initial(coverage: ClientCoverage | None, client: Any) -> dict[str, Any]:
+    if coverage is None:
+        return {"relationship": "self", "subscriber_first_name": client.first_name,
+                "subscriber_last_name": client.last_name, "subscriber_birth_date": client.date_of_birth}
+    return {"payer": coverage.payer, "plan_id": coverage.plan_id, "member_id": coverage.member_id,
+            "relationship": coverage.relationship, "subscriber_first_name": coverage.subscriber_first_name,
+            "subscriber_last_name": coverage.subscriber_last_name,
+            "subscriber_birth_date": coverage.subscriber_birth_date}
+
+
+def _errors_to_form(form: CoverageForm, exc: InvalidInput) -> None:
+    for field, problem in exc.fields.items():
+        form.add_error(field if field in form.fields else None, problem)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_coverage(request: HttpRequest) -> HttpResponse:
+    """The client's insurance, as on their card; saving replaces it."""
+    if not policy.has_role(request.user, Role.CLIENT):
+        raise PermissionDenied("This page is for clients.")
+    client = getattr(request.user, "client", None)
+    if client is None:
+        raise Http404("No client record.")
+    payers = selectors.payer_names()
+    if request.method == "POST":
+        form = CoverageForm(request.POST, payers=payers)
+        with audit.write(request, action=Action.UPDATE, resource_type="coverage", resource_id=client.pk,
+                         client=client) as attempt:
+            attempt.watch(form)
+            if form.is_valid():
+                try:
+                    services.coverage_set(client=client, **form.cleaned_data)
+                except InvalidInput as exc:
+                    _errors_to_form(form, exc)
+                    attempt.reject()
+        if form.is_valid():
+            messages.success(request, "Your insurance details are saved.")
+            return redirect("coverage:mine")
+    else:
+        coverage = selectors.coverage_of(client=client)
+        if coverage is not None:
+            audit.record(request, action=Action.VIEW, resource_type="coverage", resource_id=client.pk, client=client)
+        form = CoverageForm(initial=_initial(coverage, client), payers=payers)
+    return render(request, "coverage/my_coverage.html", {"form": form, "check": selectors.latest_check(client=client)})
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def client_eligibility(request: HttpRequest, client_id: int) -> HttpResponse:
+    """A coordinator sees a client's coverage and latest check, and asks for a check now."""
+    if request.method == "POST":
+        try:
+            with audit.client_write(request, client_id, resource_type="eligibility_check", action=Action.CREATE,
+                                    rule=policy.coverage_visible) as change:
+                services.eligibility_request(client=change.client, by=request.user,  # type: ignore[arg-type]
+                                             reason=CheckReason.STAFF)
+        except NotFound as exc:
+            raise Http404(exc.detail) from exc
+        except Conflict as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, "The check is on its way to the payer; this page shows the answer.")
+        return redirect(reverse("coverage:staff_client", args=[client_id]))
+    try:
+        client = audit.clinical_client_or_404(request, client_id, resource_type="coverage",
+                                              rule=policy.coverage_visible)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    coverage = selectors.coverage_of(client=client)
+    return render(request, "coverage/staff_client.html", {
+        "client": client, "coverage": coverage, "check": selectors.latest_check(client=client),
+        "form": EligibilityCheckForm(),
+        "payer_name": selectors.payer_names().get(coverage.payer, coverage.payer) if coverage else "",
+    })
+
+
+# --- Superbills: the client's download, the provider's diagnoses and tax id ------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def my_superbills(request: HttpRequest) -> HttpResponse:
+    """The providers the client paid themselves, their completed sessions, and a superbill for
+    any dates (what is still missing for one is said, not hidden)."""
+    if not policy.has_role(request.user, Role.CLIENT):
+        raise PermissionDenied("This page is for clients.")
+    client = getattr(request.user, "client", None)
+    if client is None:
+        raise Http404("No client record.")
+    found = selectors.superbill_providers(client=client)
+    audit.record(request, action=Action.VIEW, resource_type="superbill", resource_id=client.pk, client=client)
+    choices = [(p.pk, f"{p.first_name} {p.last_name}") for p, _, _ in found]
+    forms_by_provider = []
+    for provider, sessions, missing in found:
+        form = SuperbillForm(providers=choices, initial={
+            "provider": provider.pk, "start": sessions[0].start.date(), "end": sessions[-1].start.date()},
+            auto_id=f"id_p{provider.pk}_%s")
+        forms_by_provider.append({"provider": provider, "sessions": sessions, "missing": list(missing.values()),
+                                  "form": form})
+    return render(request, "coverage/my_superbills.html", {"providers": forms_by_provider})
+
+
+@login_required
+@require_http_methods(["GET"])
+def superbill_download(request: HttpRequest) -> HttpResponse:
+    """The superbill PDF for one provider and a range of dates; the download is recorded."""
+    if not policy.has_role(request.user, Role.CLIENT):
+        raise PermissionDenied("This page is for clients.")
+    client = getattr(request.user, "client", None)
+    if client is None:
+        raise Http404("No client record.")
+    found = selectors.superbill_providers(client=client)
+    form = SuperbillForm(request.GET, providers=[(p.pk, str(p.pk)) for p, _, _ in found])
+    problem = ""
+    if form.is_valid():
+        try:
+            bill = selectors.superbill_for(client=client, provider_id=form.cleaned_data["provider"],
+                                           start=form.cleaned_data["start"], end=form.cleaned_data["end"],
+                                           today=timezone.localdate())
+        except (Conflict, InvalidInput, NotFound) as exc:
+            problem = exc.detail
+        else:
+            audit.record(request, action=Action.EXPORT, resource_type="superbill",
+                         resource_id=form.cleaned_data["provider"], client=client)
+            response = HttpResponse(render_pdf(bill), content_type="application/pdf")
+            response["Content-Disposition"] = (
+                f'attachment; filename="superbill-{bill.period_start.isoformat()}-{bill.period_end.isoformat()}.pdf"')
+            return response
+    else:
+        problem = "Choose a therapist you paid yourself and the dates, from the first day to the last."
+    return render(request, "coverage/superbill_problem.html", {"problem": problem}, status=409)
+
+
+@provider_page
+@require_http_methods(["GET", "POST"])
+def diagnoses(request: HttpRequest, provider: Any, client_id: int) -> HttpResponse:
+    """The ICD-10-CM codes this provider entered for a client in their care."""
+    form = DiagnosisForm(request.POST or None)
+    try:
+        if request.method == "POST":
+            with audit.client_write(request, client_id, resource_type="diagnoses", action=Action.CREATE,
+                                    rule=policy.may_write_notes) as change:
+                change.watch(form)
+                if form.is_valid():
+                    try:
+                        services.diagnosis_add(client=change.client, provider=provider,
+                                               code=form.cleaned_data["code"], by=request.user)  # type: ignore[arg-type]
+                    except InvalidInput as exc:
+                        for field, problem in exc.fields.items():
+                            form.add_error(field if field in form.fields else None, problem)
+                        change.reject()
+            if form.is_valid():
+                messages.success(request, "The diagnosis is added.")
+                return redirect("coverage:diagnoses", client_id=client_id)
+            client = change.client
+        else:
+            client = audit.clinical_client_or_404(request, client_id, resource_type="diagnoses",
+                                                  rule=policy.may_write_notes)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    return render(request, "coverage/diagnoses.html", {
+        "client": client, "form": form, "diagnoses": selectors.active_diagnoses(client=client, provider=provider),
+        "tax_id_missing": not provider.tax_id,
+    })
+
+
+@provider_page
+@require_http_methods(["POST"])
+def diagnosis_remove(request: HttpRequest, provider: Any, client_id: int, diagnosis_id: int) -> HttpResponse:
+    try:
+        with audit.client_write(request, client_id, resource_type="diagnoses", action=Action.DELETE,
+                                rule=policy.may_write_notes) as change:
+            diagnosis = selectors.diagnosis_of(provider=provider, diagnosis_id=diagnosis_id)
+            if diagnosis is None or diagnosis.client_id != change.client.pk:
+                raise NotFound("No such diagnosis.")
+            services.diagnosis_remove(diagnosis=diagnosis)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    messages.success(request, "The diagnosis is removed from future superbills.")
+    return redirect("coverage:diagnoses", client_id=client_id)
+
+
+@provider_page
+@require_http_methods(["GET", "POST"])
+def my_tax_id(request: HttpRequest, provider: Any) -> HttpResponse:
+    """The provider's own tax id, printed on superbills."""
+    form = TaxIdForm(request.POST or None, initial={"tax_id": provider.tax_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            directory_services.provider_tax_id_set(provider=provider, tax_id=form.cleaned_data["tax_id"])
+        except InvalidInput as exc:
+            for field, problem in exc.fields.items():
+                form.add_error(field if field in form.fields else None, problem)
+        else:
+            messages.success(request, "Your tax ID is saved.")
+            return redirect("coverage:my_tax_id")
+    return render(request, "coverage/my_tax_id.html", {"form": form})
