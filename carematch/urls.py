@@ -23,6 +23,7 @@ urlpatterns = [
     path("account/tokens/", include("carematch.accounts.token_urls")),
     path("staff/", account_views.staff_home, name="staff_home"),
     path("staff/audit/", include("carematch.access.audit_urls")),
+    path("staff/coverage/", include("carematch.coverage.urls")),
     # The directory's public profile shows openings, which scheduling computes, in the
     # visitor's zone, which matching knows from the intake.
     path("", include(directory_urls(openings=provider_openings, zone_of=viewer_zone))),
