@@ -278,3 +278,24 @@ def estimate_with_plan(terms: PlanTerms, *, state: str, state_name: str, session
     return estimate_plan(benefits=benefits, first_fee=fee(CPT_FIRST_SESSION),
                          ongoing_fee=fee(ongoing_cpt(session_minutes)),
                          plan_deductible_usd=terms.deductible_usd, plan_oop_max_usd=terms.oop_max_usd)
+
+
+def cost_sentence(estimate: Estimate) -> str:
+    """The estimate as the pages say it: "About $30 a session with your plan; your first
+    session about $42"."""
+    first, each = estimate.first_session_usd, estimate.per_session_usd
+    if estimate.basis == "self_pay":
+        if estimate.sliding_scale_usd is not None:
+            low, high = estimate.sliding_scale_usd
+            return f"${low} to ${high} a session on a sliding scale, paid yourself"
+        return f"${each} a session, paid yourself"
+    if estimate.basis == "unknown" or (first is None and each is None):
+        return "We can't estimate the cost with your plan yet"
+    plan = "with your plan" if estimate.basis == "plan" else "with your coverage"
+    if each is None:
+        return f"Your first session about ${first} {plan}; we can't estimate the later sessions yet"
+    if first is None:
+        return f"About ${each} a session {plan}; we can't estimate your first session yet"
+    if first == each:
+        return f"About ${each} a session {plan}, the first session too"
+    return f"About ${each} a session {plan}; your first session about ${first}"

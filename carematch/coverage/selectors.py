@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Q, QuerySet
 
 from carematch.lib import vocab
+from carematch.lib.errors import InvalidInput
 
 from .estimate import ANY, FeeRow, PlanTerms
 from .models import Fee, Plan
@@ -54,3 +57,41 @@ def plan_terms(*, payer: str, plan_id: str, state: str) -> PlanTerms | None:
         fees=tuple(FeeRow(row.plan_id, row.cpt, row.state, row.allowed_usd)
                    for row in rows.only("plan_id", "cpt", "state", "allowed_usd")),
     )
+
+
+MAX_AMOUNT_LEFT = Decimal("1000000")
+
+
+def plan_choice_problems(*, payer: str | None, plan_id: str | None, deductible_left_usd: Decimal | None,
+                         oop_left_usd: Decimal | None) -> dict[str, str]:
+    """What is wrong with what a person said about their plan ({field: problem}; empty when
+    nothing is): a plan needs the person's insurance and must be one of that payer's plans,
+    and what is left of a deductible or out-of-pocket maximum goes with a plan and is a
+    dollar amount from 0."""
+    problems: dict[str, str] = {}
+    if plan_id:
+        if not payer:
+            problems["plan_id"] = "is taken only with insurance (you pay yourself, so there is no plan)"
+        elif not plan_exists(payer=payer, plan_id=plan_id):
+            name = payer_names().get(payer, payer)
+            problems["plan_id"] = f"'{plan_id}' is not one of {name}'s plans"
+    for field, amount in (("deductible_left_usd", deductible_left_usd), ("oop_left_usd", oop_left_usd)):
+        if amount is None:
+            continue
+        if not amount.is_finite() or amount < 0 or amount >= MAX_AMOUNT_LEFT:
+            problems[field] = "must be a dollar amount from 0 to 999,999.99"
+        elif amount != amount.quantize(Decimal("0.01")):
+            problems[field] = "must be in dollars and cents (at most two decimal places)"
+        elif not plan_id:
+            problems[field] = "is taken only with a plan_id (what is left depends on the plan)"
+    return problems
+
+
+def plan_choice_check(*, payer: str | None, plan_id: str | None, deductible_left_usd: Decimal | None,
+                      oop_left_usd: Decimal | None) -> None:
+    """InvalidInput naming every field of plan_choice_problems, else nothing."""
+    problems = plan_choice_problems(payer=payer, plan_id=plan_id, deductible_left_usd=deductible_left_usd,
+                                    oop_left_usd=oop_left_usd)
+    if problems:
+        raise InvalidInput.for_fields(problems, listing="names_and_problems",
+                                      summary="What was said about the plan cannot be used")
