@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from carematch.directory.records import FieldProblem
 from carematch.lib import vocab
@@ -62,15 +62,15 @@ class ImportReport:
 
 
 @dataclass(frozen=True)
-class Rows:
-    records: list[object]
+class Rows(Generic[Record]):
+    records: list[Record]
     problems: list[FieldProblem]
     rejected: int
 
 
 def benefits_import(*, source: str, dry_run: bool = False) -> ImportReport:
     """Check a benefits file and upsert its plans; nothing is written when any row has a problem."""
-    rows = _read(source, BENEFITS_COLUMNS, "benefits", _plan_row, key=lambda r: (r.payer, r.plan_id),
+    rows: Rows[PlanRecord] = _read(source, BENEFITS_COLUMNS, "benefits", _plan_row, key=lambda r: (r.payer, r.plan_id),
                  key_columns=("payer", "plan_id"), duplicate="plan_id")
     return _write(rows, dry_run=dry_run, upsert=lambda records: services.plans_upsert(
         records=records, dry_run=dry_run))
@@ -78,13 +78,15 @@ def benefits_import(*, source: str, dry_run: bool = False) -> ImportReport:
 
 def fees_import(*, source: str, dry_run: bool = False) -> ImportReport:
     """Check a fee schedule and upsert its rows; nothing is written when any row has a problem."""
-    rows = _read(source, FEES_COLUMNS, "fee schedule", _fee_row, key=lambda r: (r.payer, r.plan_id, r.cpt, r.state),
+    rows: Rows[FeeRecord] = _read(source, FEES_COLUMNS, "fee schedule", _fee_row,
+                                  key=lambda r: (r.payer, r.plan_id, r.cpt, r.state),
                  key_columns=("payer", "plan_id", "cpt", "state"), duplicate="cpt")
     return _write(rows, dry_run=dry_run, upsert=lambda records: services.fees_upsert(
         records=records, dry_run=dry_run))
 
 
-def _write(rows: Rows, *, dry_run: bool, upsert: Callable[[list], services.UpsertResult]) -> ImportReport:  # type: ignore[type-arg]
+def _write(rows: Rows[Record], *, dry_run: bool,
+           upsert: Callable[[list[Record]], services.UpsertResult]) -> ImportReport:
     if rows.problems or not rows.records:
         return ImportReport(0, 0, 0, rows.rejected, rows.problems, written=False)
     result = upsert(rows.records)
@@ -96,8 +98,8 @@ def _write(rows: Rows, *, dry_run: bool, upsert: Callable[[list], services.Upser
 
 
 def _read(source: str, columns: tuple[str, ...], kind: str,
-          read_row: Callable[[dict[str, str], int, _Known], tuple[object | None, list[FieldProblem]]], *,
-          key: Callable[[object], tuple[str, ...]], key_columns: tuple[str, ...], duplicate: str) -> Rows:  # type: ignore[type-arg]
+          read_row: Callable[[dict[str, str], int, _Known], tuple[Record | None, list[FieldProblem]]], *,
+          key: Callable[[Record], tuple[str, ...]], key_columns: tuple[str, ...], duplicate: str) -> Rows[Record]:
     reader = csv.reader(io.StringIO(source.removeprefix("\ufeff"), newline=""), strict=True)
     rows = _rows(reader)
     first = next(rows, None)
@@ -114,20 +116,19 @@ def _read(source: str, columns: tuple[str, ...], kind: str,
     if problems:
         return Rows([], problems, 0)
     known = _Known()
-    records: list[object] = []
+    records: list[Record] = []
     rejected = 0
     first_line_of: dict[tuple[str, ...], int] = {}
     order = {name: position for position, name in enumerate((ROW, *names))}
     for line, cells, unreadable in rows:
+        record: Record | None = None
         if cells is None:
             found = [FieldProblem(ROW, unreadable, line=line)]
-            record = None
         elif not any(cell.strip() for cell in cells):
             continue
         elif len(cells) != len(names):
             found = [FieldProblem(ROW, f"has {len(cells)} values, but the header names {len(names)} columns",
                                   line=line)]
-            record = None
         else:
             record, found = read_row(dict(zip(names, cells, strict=True)), line, known)
             if record is not None:

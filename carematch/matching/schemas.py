@@ -122,7 +122,7 @@ class CostOut(Schema):
     assumptions: list[str] = Field(description="What the estimate assumed, in plain sentences")
 
     @model_serializer(mode="wrap")
-    def _keep_nulls(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+    def _keep_nulls(self, handler: SerializerFunctionWrapHandler):
         # An unknown figure is said as null, never left out, even where the answer leaves out
         # other empty fields.
         return {"first_session_usd": None, "per_session_usd": None, **handler(self)}
