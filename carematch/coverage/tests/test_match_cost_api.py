@@ -118,3 +118,15 @@ def test_a_plan_that_cannot_be_the_persons_is_422_naming_the_field_and_nothing_i
     body = assert_error_shape(ask(client, ASK | change), 422)
     assert any(field in name for name in body["fields"]), body
     assert not CareRequest.objects.exists()
+
+
+@pytest.mark.parametrize("values", [
+    {"plan_id": "AET-20"},  # a plan without a payer
+    {"payer": "aetna", "deductible_left_usd": Decimal(5)},  # an amount without a plan
+    {"payer": "aetna", "plan_id": "AET-20", "oop_left_usd": Decimal(-1)},
+])
+def test_the_database_refuses_a_request_for_care_whose_plan_cannot_be(values):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CareRequest.objects.create(requested_at=timezone.now(), **values)
