@@ -185,7 +185,7 @@ def estimate_plan(*, benefits: Benefits, first_fee: Fee | None, ongoing_fee: Fee
     oop_left = benefits.oop_left_usd
     if oop_left is None and plan_oop_max_usd is not None:
         oop_left = plan_oop_max_usd
-    if benefits.oop_left_usd is None and benefits.source == "plan" and plan_oop_max_usd is not None:
+    if benefits.oop_left_usd is None and benefits.source == "plan" and plan_oop_max_usd:
         said.append(f"We assumed you have not paid toward your {dollars(plan_oop_max_usd)} out-of-pocket "
                     "maximum this year")
     first = session_share(first_fee.allowed_usd if first_fee else None, benefits,
