@@ -28,6 +28,10 @@ def plans_of(*, payer: str) -> list[Plan]:
     return list(Plan.objects.filter(payer=payer).order_by("name", "plan_id"))
 
 
+def payer_has_plans(*, payer: str) -> bool:
+    return Plan.objects.filter(payer=payer).exists()
+
+
 def plan_exists(*, payer: str, plan_id: str) -> bool:
     return Plan.objects.filter(payer=payer, plan_id=plan_id).exists()
 

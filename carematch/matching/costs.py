@@ -72,8 +72,13 @@ def match_costs(*, request: MatchRequest, plan: PlanAsked, providers: Iterable[P
 
 
 def _plan_estimate(request: MatchRequest, plan: PlanAsked) -> Estimate:
-    if not plan.plan_id or request.insurance is None:
+    if request.insurance is None:
         return estimate_unknown(NO_PLAN)
+    if not plan.plan_id:
+        if coverage.payer_has_plans(payer=request.insurance):
+            return estimate_unknown(NO_PLAN)
+        name = vocab.PAYERS.get(request.insurance, request.insurance)
+        return estimate_unknown(f"We do not have {name}'s plans yet, so we cannot say what your plan pays.")
     terms = coverage.plan_terms(payer=request.insurance, plan_id=plan.plan_id, state=request.state)
     if terms is None:
         return estimate_unknown(PLAN_GONE)

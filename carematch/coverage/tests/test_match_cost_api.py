@@ -88,6 +88,10 @@ def test_self_pay_is_the_providers_fee_and_insurance_without_a_plan_is_null_not_
     cost = ask(client, ASK | {"insurance": "aetna"}).json()["matches"][0]["cost"]
     assert cost == {"first_session_usd": None, "per_session_usd": None, "basis": "unknown",
                     "assumptions": ["You have not told us your plan, so we cannot say what it pays."]}
+    Plan.objects.filter(payer="aetna").delete()
+    cost = ask(client, ASK | {"insurance": "aetna"}).json()["matches"][0]["cost"]
+    assert cost["basis"] == "unknown" and cost["assumptions"] == [
+        "We do not have Aetna's plans yet, so we cannot say what your plan pays."]
 
 
 def coverage_reads(client, limit):
