@@ -1,6 +1,6 @@
 """What a payer's plans pay for outpatient mental health in network, and the fees payers allow.
 
-The payer is its slug (the payers a deployment has are data in the directory); a plan is one
+The payer is the directory's (the payers a deployment has are data), by its slug; a plan is one
 of a payer's plans, named by the payer's own plan id. Coordinators load both from CSV files
 (coverage/benefits_csv.py, coverage/fees_csv.py)."""
 
@@ -13,7 +13,8 @@ ANY = "*"  # a fee row for every plan of the payer, or for every state
 
 
 class Plan(models.Model):
-    payer = models.CharField(max_length=40, help_text="The payer's slug, e.g. aetna.")
+    payer = models.ForeignKey("directory.Payer", to_field="slug", db_column="payer", on_delete=models.PROTECT,
+                              related_name="plans", help_text="The payer, by its slug, e.g. aetna.")
     plan_id = models.CharField(max_length=60, help_text="The payer's own id of the plan.")
     name = models.CharField(max_length=200)
     copay_usd = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
@@ -29,7 +30,7 @@ class Plan(models.Model):
         ordering = ["payer", "name", "plan_id"]
         constraints = [
             models.UniqueConstraint(fields=["payer", "plan_id"], name="plan_one_per_payer_and_id"),
-            models.CheckConstraint(condition=~Q(payer="") & ~Q(plan_id="") & ~Q(plan_id=ANY) & ~Q(name=""),
+            models.CheckConstraint(condition=~Q(plan_id="") & ~Q(plan_id=ANY) & ~Q(name=""),
                                    name="plan_names_given"),
             models.CheckConstraint(condition=Q(copay_usd__isnull=False) | Q(coinsurance_pct__isnull=False),
                                    name="plan_copay_or_coinsurance"),
@@ -43,14 +44,15 @@ class Plan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.payer} {self.plan_id} ({self.name})"
+        return f"{self.payer_id} {self.plan_id} ({self.name})"
 
 
 class Fee(models.Model):
     """The amount a payer allows for one CPT code, for one plan or every plan (`*`), in one
     state or every state (`*`). The estimate uses the most specific row that applies."""
 
-    payer = models.CharField(max_length=40)
+    payer = models.ForeignKey("directory.Payer", to_field="slug", db_column="payer", on_delete=models.PROTECT,
+                              related_name="fees")
     plan_id = models.CharField(max_length=60, help_text="A plan id of the payer, or * for every plan.")
     cpt = models.CharField("CPT code", max_length=5)
     allowed_usd = models.DecimalField(max_digits=8, decimal_places=2)
@@ -61,7 +63,7 @@ class Fee(models.Model):
         ordering = ["payer", "plan_id", "cpt", "state"]
         constraints = [
             models.UniqueConstraint(fields=["payer", "plan_id", "cpt", "state"], name="fee_one_per_plan_cpt_state"),
-            models.CheckConstraint(condition=~Q(payer="") & ~Q(plan_id=""), name="fee_payer_and_plan_given"),
+            models.CheckConstraint(condition=~Q(plan_id=""), name="fee_plan_given"),
             models.CheckConstraint(condition=Q(cpt__regex=r"^[0-9]{4}[0-9FT]$"), name="fee_cpt_format"),
             models.CheckConstraint(condition=Q(state=ANY) | Q(state__regex=r"^[A-Z]{2}$"), name="fee_state_format"),
             models.CheckConstraint(condition=Q(allowed_usd__gt=0), name="fee_allowed_positive"),
@@ -69,4 +71,4 @@ class Fee(models.Model):
         indexes = [models.Index(fields=["payer", "cpt"], name="fee_payer_cpt")]
 
     def __str__(self) -> str:
-        return f"{self.payer} {self.plan_id} {self.cpt} {self.state}: {self.allowed_usd}"
+        return f"{self.payer_id} {self.plan_id} {self.cpt} {self.state}: {self.allowed_usd}"

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
-from carematch.lib import vocab
+from carematch.directory import selectors as directory
 from carematch.lib.errors import InvalidInput
 
 from .estimate import ANY, FeeRow, PlanTerms
@@ -14,26 +14,31 @@ from .models import Fee, Plan
 
 
 def payer_names() -> dict[str, str]:
-    """The payers a deployment has: slug -> name, sorted by name."""
-    return dict(sorted(vocab.PAYERS.items(), key=lambda pair: pair[1]))
+    """The payers a deployment has (the directory's): slug -> name, sorted by name."""
+    return directory.payer_names()
+
+
+def payer_name(slug: str) -> str:
+    """The payer's name, or its slug when it has none."""
+    return directory.payer_names().get(slug, slug)
 
 
 def plan_keys() -> set[tuple[str, str]]:
     """(payer, plan_id) of every loaded plan."""
-    return set(Plan.objects.values_list("payer", "plan_id"))
+    return {(str(payer), plan_id) for payer, plan_id in Plan.objects.values_list("payer_id", "plan_id")}
 
 
 def plans_of(*, payer: str) -> list[Plan]:
     """A payer's plans, by name."""
-    return list(Plan.objects.filter(payer=payer).order_by("name", "plan_id"))
+    return list(Plan.objects.filter(payer_id=payer).order_by("name", "plan_id"))
 
 
 def payer_has_plans(*, payer: str) -> bool:
-    return Plan.objects.filter(payer=payer).exists()
+    return Plan.objects.filter(payer_id=payer).exists()
 
 
 def plan_exists(*, payer: str, plan_id: str) -> bool:
-    return Plan.objects.filter(payer=payer, plan_id=plan_id).exists()
+    return Plan.objects.filter(payer_id=payer, plan_id=plan_id).exists()
 
 
 def plan_list() -> QuerySet[Plan]:
@@ -43,19 +48,19 @@ def plan_list() -> QuerySet[Plan]:
 
 def fee_list(*, payer: str | None = None) -> QuerySet[Fee]:
     """Fee rows, by payer, plan, code and state; one payer's when `payer` is given."""
-    rows = Fee.objects.order_by("payer", "plan_id", "cpt", "state")
-    return rows.filter(payer=payer) if payer else rows
+    rows = Fee.objects.select_related("payer").order_by("payer", "plan_id", "cpt", "state")
+    return rows.filter(payer_id=payer) if payer else rows
 
 
 def plan_terms(*, payer: str, plan_id: str, state: str) -> PlanTerms | None:
     """The plan and every fee row that may apply to it in `state`, in two queries (once per
     match, not per provider); None when the payer has no such plan."""
-    plan = Plan.objects.filter(payer=payer, plan_id=plan_id).first()
+    plan = Plan.objects.select_related("payer").filter(payer_id=payer, plan_id=plan_id).first()
     if plan is None:
         return None
-    rows = Fee.objects.filter(Q(plan_id=plan_id) | Q(plan_id=ANY), Q(state=state) | Q(state=ANY), payer=payer)
+    rows = Fee.objects.filter(Q(plan_id=plan_id) | Q(plan_id=ANY), Q(state=state) | Q(state=ANY), payer_id=payer)
     return PlanTerms(
-        payer=payer, payer_name=payer_names().get(payer, payer), plan_id=plan.plan_id, plan_name=plan.name,
+        payer=payer, payer_name=plan.payer.name, plan_id=plan.plan_id, plan_name=plan.name,
         copay_usd=plan.copay_usd, coinsurance_pct=plan.coinsurance_pct, deductible_usd=plan.deductible_usd,
         deductible_applies=plan.deductible_applies, oop_max_usd=plan.oop_max_usd,
         fees=tuple(FeeRow(row.plan_id, row.cpt, row.state, row.allowed_usd)
@@ -77,7 +82,7 @@ def plan_choice_problems(*, payer: str | None, plan_id: str | None, deductible_l
         if not payer:
             problems["plan_id"] = "is taken only with insurance (you pay yourself, so there is no plan)"
         elif not plan_exists(payer=payer, plan_id=plan_id):
-            name = payer_names().get(payer, payer)
+            name = payer_name(payer)
             problems["plan_id"] = f"'{plan_id}' is not one of {name}'s plans"
     for field, amount in (("deductible_left_usd", deductible_left_usd), ("oop_left_usd", oop_left_usd)):
         if amount is None:

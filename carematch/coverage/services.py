@@ -58,7 +58,7 @@ def plans_upsert(*, records: Sequence[PlanRecord], dry_run: bool = False,
     what would be."""
     now = now or timezone.now()
     with transaction.atomic():
-        stored = {(plan.payer, plan.plan_id): plan for plan in Plan.objects.select_for_update().filter(
+        stored = {(plan.payer_id, plan.plan_id): plan for plan in Plan.objects.select_for_update().filter(
             payer__in={record.payer for record in records})}
         created: list[Plan] = []
         changed: list[Plan] = []
@@ -67,7 +67,7 @@ def plans_upsert(*, records: Sequence[PlanRecord], dry_run: bool = False,
             values = {name: value for name, value in asdict(record).items() if name in _PLAN_VALUES}
             plan = stored.get((record.payer, record.plan_id))
             if plan is None:
-                created.append(Plan(payer=record.payer, plan_id=record.plan_id, updated_at=now, **values))
+                created.append(Plan(payer_id=record.payer, plan_id=record.plan_id, updated_at=now, **values))
             elif all(_same(getattr(plan, name), value) for name, value in values.items()):
                 unchanged += 1
             else:
@@ -87,15 +87,16 @@ def fees_upsert(*, records: Sequence[FeeRecord], dry_run: bool = False,
     `dry_run`, nothing is written and the result counts what would be."""
     now = now or timezone.now()
     with transaction.atomic():
-        stored = {(fee.payer, fee.plan_id, fee.cpt, fee.state): fee for fee in Fee.objects.select_for_update().filter(
-            payer__in={record.payer for record in records})}
+        stored = {(fee.payer_id, fee.plan_id, fee.cpt, fee.state): fee
+                  for fee in Fee.objects.select_for_update().filter(payer__in={record.payer for record in records})}
         created: list[Fee] = []
         changed: list[Fee] = []
         unchanged = 0
         for record in records:
             fee = stored.get((record.payer, record.plan_id, record.cpt, record.state))
             if fee is None:
-                created.append(Fee(updated_at=now, **asdict(record)))
+                created.append(Fee(payer_id=record.payer, plan_id=record.plan_id, cpt=record.cpt,
+                                   allowed_usd=record.allowed_usd, state=record.state, updated_at=now))
             elif _same(fee.allowed_usd, record.allowed_usd):
                 unchanged += 1
             else:

@@ -36,7 +36,7 @@ def plans(request: HttpRequest) -> HttpResponse:
         payer = ""
     fees = Paginator(selectors.fee_list(payer=payer or None), FEES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "coverage/plans.html", {
-        "plans": [{"plan": plan, "payer_name": payers.get(plan.payer, plan.payer)}
+        "plans": [{"plan": plan, "payer_name": payers.get(plan.payer_id, plan.payer_id)}
                   for plan in selectors.plan_list()],
         "fees": fees, "payers": payers, "payer": payer, "payer_name": payers.get(payer, ""),
         "cpt_names": KNOWN_CPT, "current": "plans",

@@ -16,13 +16,15 @@ from carematch.lib import vocab
 from carematch.lib.errors import InvalidInput, NotFound
 from carematch.lib.sessions import SESSION
 
-from . import photos, validation
+from . import payers, photos, validation
 from .models import (
     VIDEO_LINK_MAX_LENGTH,
     AvailabilityWindow,
     ChangeSource,
     License,
     LicenseStatus,
+    Payer,
+    PayerSource,
     ProfileChange,
     Provider,
     TimeOff,
@@ -49,6 +51,41 @@ class UpsertResult:
 _IN_CHUNK = 900
 # Rows handed to the driver per executemany call.
 _WRITE_BATCH = 500
+
+
+def payer_ensure(*, slug: str, name: str, source: str = PayerSource.STAFF) -> Payer:
+    """The payer with `slug`, created with `name` when there is none (an existing payer keeps
+    its name). The slug is lower-cased; a slug or name that cannot be a payer's is refused
+    naming the field."""
+    slug, name = slug.strip().lower(), " ".join(name.split())
+    problems: dict[str, str] = {}
+    if not validation.PAYER_SLUG.fullmatch(slug):
+        problems["slug"] = "must be 1 to 40 lower-case letters, digits, '-' or '_', starting with a letter or digit"
+    if not name:
+        problems["name"] = "is required"
+    elif len(name) > 200:
+        problems["name"] = "is longer than 200 characters"
+    if source not in PayerSource.values:
+        problems["source"] = f"unknown source '{source}'"
+    if problems:
+        raise InvalidInput("This payer cannot be added.", fields=problems)
+    with transaction.atomic():
+        payer, created = Payer.objects.get_or_create(slug=slug, defaults={"name": name, "source": source})
+    if created:
+        transaction.on_commit(payers.forget)
+    return payer
+
+
+def payers_seed_restore(*, using: str = "default") -> None:
+    """Put back the payers the migration seeded (payers.seeded()) that are missing: after the
+    test harness's flush, which empties every table."""
+    known = set(Payer.objects.using(using).values_list("slug", flat=True))
+    now = timezone.now()
+    Payer.objects.using(using).bulk_create([
+        Payer(slug=slug, name=name, source=PayerSource.SEED, created_at=now)
+        for slug, name in payers.seeded().items() if slug not in known
+    ])
+    payers.forget()
 
 
 def _chunks(items: Sequence[object], size: int = _IN_CHUNK) -> list[Sequence[object]]:

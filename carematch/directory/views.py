@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access.decorators import provider_page, staff_page
@@ -26,6 +27,7 @@ from .forms import (
     DAY_CHOICES,
     DirectorySearchForm,
     LicenseStatusForm,
+    PayerForm,
     PhotoForm,
     ProviderProfileForm,
     RosterImportForm,
@@ -38,6 +40,7 @@ from .models import (
     ChangeSource,
     License,
     LicenseStatus,
+    PayerSource,
     ProfileChange,
     Provider,
     VerificationSource,
@@ -184,7 +187,7 @@ def public_profile(request: HttpRequest, provider_id: int, *, openings: Openings
         "populations": vocab.labels(vocab.POPULATIONS, provider.populations),
         "languages": [vocab.language_name(code) for code in provider.languages],
         "formats": vocab.labels(vocab.FORMATS, provider.formats),
-        "insurance": vocab.labels(vocab.PAYERS, provider.insurance),
+        "insurance": vocab.labels(selectors.payer_names(), provider.insurance),
         "licenses": licenses,
         "opening_days": days,
         "zone_name": _zone_name(shown_zone),
@@ -527,7 +530,7 @@ def _staff_provider_page(request: AuthedHttpRequest, provider: Provider, *, form
         "populations": vocab.labels(vocab.POPULATIONS, provider.populations),
         "languages": [vocab.language_name(code) for code in provider.languages],
         "formats": vocab.labels(vocab.FORMATS, provider.formats),
-        "insurance": vocab.labels(vocab.PAYERS, provider.insurance),
+        "insurance": vocab.labels(selectors.payer_names(), provider.insurance),
         "licenses": [
             {
                 "license": lic,
@@ -581,6 +584,30 @@ def licenses_expiring(request: AuthedHttpRequest) -> HttpResponse:
         {"rows": rows, "within_days": EXPIRING_WITHIN_DAYS, "today": today,
          "match_unverified": match_unverified_licenses()},
     )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_only
+def staff_payers(request: AuthedHttpRequest) -> HttpResponse:
+    """The payers this deployment has (their networks are what providers accept), and adding one."""
+    form = PayerForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        name = form.cleaned_data["name"]
+        slug = form.cleaned_data["slug"] or slugify(name)[:40].strip("-")
+        try:
+            existing = selectors.payer_exists(slug)
+            payer = services.payer_ensure(slug=slug, name=name, source=PayerSource.STAFF)
+        except DomainError as exc:
+            add_service_errors(form, exc)
+        else:
+            if existing:
+                form.add_error("slug", f"'{slug}' is already the code of {payer.name}.")
+            else:
+                messages.success(request, f"{payer.name} is added: providers and plans can name it as {payer.slug}.")
+                return redirect("directory:staff_payers")
+    return render(request, "directory/staff_payers.html", {
+        "form": form, "payers": selectors.payers_listed(),
+    })
 
 
 @require_http_methods(["GET", "POST"])

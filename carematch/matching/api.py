@@ -22,7 +22,6 @@ from carematch.scheduling.models import CrisisChannel
 
 from .costs import Payer, PlanAsked, cost_json, match_costs
 from .engine.reasons import common_reason
-from .engine.request import check_request
 from .engine.types import MatchRequest
 from .schemas import MatchAnswerOut, MatchIn
 
@@ -54,7 +53,7 @@ def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
     With `"crisis": true` the answer starts with the crisis resources and the request is flagged
     for a coordinator; matching is offered as well, never instead. With a `contact` as well,
     the person is put in the coordinators' crisis follow-up queue to be called back."""
-    from .services import match_find
+    from .services import match_find, match_request_check
 
     client = _client_for(request, payload.client_id)
     now = timezone.now()
@@ -69,7 +68,7 @@ def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
         client_timezone=client_zone(chosen=client.timezone if client else None, zip=payload.zip, state=payload.state),
     )
     # Refused before anything is written: a request that cannot be matched leaves nothing behind.
-    check_request(asked, now=now, asking=True)
+    match_request_check(asked, now=now, asking=True)
     plan = PlanAsked(plan_id=payload.plan_id, deductible_left_usd=payload.deductible_left_usd,
                      oop_left_usd=payload.oop_left_usd)
     plan_choice_check(payer=payload.insurance, plan_id=plan.plan_id, deductible_left_usd=plan.deductible_left_usd,

@@ -53,13 +53,15 @@ def match_costs(*, request: MatchRequest, plan: PlanAsked, providers: Iterable[P
     for every provider in its network (fees depend on the payer, the plan and the state): it
     is read and computed once. Someone paying themselves pays each provider's own rate."""
     plan_estimate: Estimate | None = None
+    payer_name = ""  # read once, when first needed
     costs: dict[int, Estimate] = {}
     for provider in providers:
         if request.insurance is None or not provider.in_network:
             found = estimate_self_pay(rate=provider.self_pay_rate, sliding_scale=provider.sliding_scale,
                                       self_pay_max=request.self_pay_max)
             if request.insurance is not None:
-                name = vocab.PAYERS.get(request.insurance, request.insurance)
+                name = payer_name or coverage.payer_name(request.insurance)
+                payer_name = name
                 found = Estimate(found.first_session_usd, found.per_session_usd, found.basis, (
                     f"This therapist is not in network with {name}, so you would pay their own fee.",
                     *found.assumptions), found.sliding_scale_usd)
@@ -77,7 +79,7 @@ def _plan_estimate(request: MatchRequest, plan: PlanAsked) -> Estimate:
     if not plan.plan_id:
         if coverage.payer_has_plans(payer=request.insurance):
             return estimate_unknown(NO_PLAN)
-        name = vocab.PAYERS.get(request.insurance, request.insurance)
+        name = coverage.payer_name(request.insurance)
         return estimate_unknown(f"We do not have {name}'s plans yet, so we cannot say what your plan pays.")
     terms = coverage.plan_terms(payer=request.insurance, plan_id=plan.plan_id, state=request.state)
     if terms is None:

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import SerializerFunctionWrapHandler, ValidationInfo, field_validator, model_serializer
 
+from carematch.directory import payers
 from carematch.lib import geo, vocab
 from carematch.lib.ids import RecordId
 from carematch.lib.languages import LANGUAGES
@@ -87,7 +88,7 @@ class MatchIn(Schema):
     @field_validator("insurance")
     @classmethod
     def _insurance(cls, value: str | None) -> str | None:
-        if value is not None and value.lower() not in vocab.PAYERS:
+        if value is not None and value.lower() not in payers.KNOWN:
             raise ValueError(f"unknown payer '{value}'")
         return value.lower() if value else None
 

@@ -31,6 +31,7 @@ from carematch.accounts.views import sign_up_sent
 from carematch.coverage import selectors as coverage_selectors
 from carematch.directory import selectors as directory_selectors
 from carematch.directory.models import Provider
+from carematch.directory.selectors import payer_names
 from carematch.lib import vocab
 from carematch.lib.errors import DomainError, NotFound
 from carematch.lib.sessions import length_of
@@ -625,7 +626,7 @@ def _step_form(step: intake.Step, answers: dict[str, Any], data: Any = None) -> 
         kwargs["format"] = answers.get("format", "any")
     if step.form is intake.PlanForm:
         kwargs["plans"] = _plans_offered(answers)
-        kwargs["payer_name"] = vocab.PAYERS.get(str(answers.get("payment") or ""), "")
+        kwargs["payer_name"] = coverage_selectors.payer_names().get(str(answers.get("payment") or ""), "")
     initial = {name: answers[name] for name in step.form.base_fields if name in answers}
     return step.form(data, initial=initial, **kwargs)
 
@@ -826,7 +827,7 @@ def results(request: HttpRequest) -> HttpResponse:
     return render(request, "matching/results.html", {
         "matches": _cards(answer, asked, answers), "zone_name": asked.client_timezone.replace("_", " "),
         "shared_line": shared_sentence(answer.shared), "window_hours": asked.within_hours,
-        "insurance": vocab.PAYERS.get(asked.insurance or ""),
+        "insurance": payer_names().get(asked.insurance or ""),
         "suggestions": [{"label": intake.suggestion_label(s.change), "more_matches": s.more_matches,
                          "token": intake.change_token(s.change)} for s in answer.suggestions],
         "refine": refine, "answers": answers,
@@ -880,7 +881,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     return render(request, "matching/compare.html", {
         "items": [in_results[provider_id] for provider_id in chosen], "gone": 0,
         "zone_name": asked.client_timezone.replace("_", " "),
-        "insurance": vocab.PAYERS.get(asked.insurance or ""),
+        "insurance": payer_names().get(asked.insurance or ""),
     })
 
 

@@ -204,6 +204,7 @@ POLICY: dict[str, Page] = {
     "coverage:plans": Page(STAFF_ONLY),
     "coverage:benefits_import": Page(STAFF_ONLY),
     "coverage:fees_import": Page(STAFF_ONLY),
+    "directory:staff_payers": Page(STAFF_ONLY),
     "directory:staff_provider": Page(STAFF_ONLY),
     "directory:staff_provider_profile": Page(STAFF_ONLY, "POST"),
     "directory:staff_provider_photo": Page(STAFF_ONLY, "POST"),

@@ -284,11 +284,11 @@ def scene(sized_page: Page, live_server: Any) -> Scene:
         WindowFactory(provider=provider, weekday=day, start=dt.time(0), end=dt.time(23))
     client = ClientFactory(state="CO", timezone="America/Denver")
     now = timezone.now()
-    Plan.objects.create(payer="aetna", plan_id="AET-20", name="Open Choice 20%", copay_usd=None,
+    Plan.objects.create(payer_id="aetna", plan_id="AET-20", name="Open Choice 20%", copay_usd=None,
                         coinsurance_pct=Decimal(20), deductible_usd=Decimal(1500), deductible_applies=True,
                         oop_max_usd=Decimal(4000), updated_at=now)
     for cpt, allowed in (("90791", 180), ("90837", 150)):
-        Fee.objects.create(payer="aetna", plan_id="*", cpt=cpt, allowed_usd=Decimal(allowed), state="*",
+        Fee.objects.create(payer_id="aetna", plan_id="*", cpt=cpt, allowed_usd=Decimal(allowed), state="*",
                            updated_at=now)
     return Scene(page=sized_page, base_url=live_server.url, provider=provider, client=client,
                  coordinator=UserFactory(role=Role.COORDINATOR))

@@ -33,12 +33,12 @@ def whole(amount: Decimal) -> int:
 def test_a_client_with_a_plan_sees_about_what_a_session_costs_on_the_results_and_the_booking_page(
         chromium, live_server):
     now = timezone.now()
-    Plan.objects.create(payer="aetna", plan_id="AET-20", name="Open Choice 20%", copay_usd=None,
+    Plan.objects.create(payer_id="aetna", plan_id="AET-20", name="Open Choice 20%", copay_usd=None,
                         coinsurance_pct=Decimal(20), deductible_usd=Decimal(1500), deductible_applies=True,
                         oop_max_usd=Decimal(4000), updated_at=now)
-    Fee.objects.create(payer="aetna", plan_id="*", cpt="90791", allowed_usd=FIRST_ALLOWED, state="CO",
+    Fee.objects.create(payer_id="aetna", plan_id="*", cpt="90791", allowed_usd=FIRST_ALLOWED, state="CO",
                        updated_at=now)
-    Fee.objects.create(payer="aetna", plan_id="AET-20", cpt="90837", allowed_usd=ONGOING_ALLOWED, state="*",
+    Fee.objects.create(payer_id="aetna", plan_id="AET-20", cpt="90837", allowed_usd=ONGOING_ALLOWED, state="*",
                        updated_at=now)
     robin = ProviderFactory(first_name="Robin", last_name="Vale", concerns=["anxiety"], insurance=["aetna"],
                             formats=["telehealth"], min_notice_hours=0, timezone="America/Denver")

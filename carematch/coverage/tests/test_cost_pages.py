@@ -42,14 +42,14 @@ def text(response) -> str:
 @pytest.fixture
 def plans():
     now = timezone.now()
-    Plan.objects.create(payer="aetna", plan_id="AET-CO", name="Aetna Copay 30", copay_usd=Decimal(30),
+    Plan.objects.create(payer_id="aetna", plan_id="AET-CO", name="Aetna Copay 30", copay_usd=Decimal(30),
                         coinsurance_pct=None, deductible_usd=Decimal(500), deductible_applies=True,
                         oop_max_usd=Decimal(4000), updated_at=now)
-    Plan.objects.create(payer="cigna", plan_id="CIG-1", name="Cigna One", copay_usd=Decimal(25),
+    Plan.objects.create(payer_id="cigna", plan_id="CIG-1", name="Cigna One", copay_usd=Decimal(25),
                         coinsurance_pct=None, deductible_usd=Decimal(0), deductible_applies=False,
                         oop_max_usd=Decimal(3000), updated_at=now)
-    Fee.objects.create(payer="aetna", plan_id="*", cpt="90791", allowed_usd=Decimal(180), state="*", updated_at=now)
-    Fee.objects.create(payer="aetna", plan_id="*", cpt="90837", allowed_usd=Decimal(150), state="CO", updated_at=now)
+    Fee.objects.create(payer_id="aetna", plan_id="*", cpt="90791", allowed_usd=Decimal(180), state="*", updated_at=now)
+    Fee.objects.create(payer_id="aetna", plan_id="*", cpt="90837", allowed_usd=Decimal(150), state="CO", updated_at=now)
 
 
 @pytest.fixture

@@ -148,7 +148,7 @@ def test_a_file_that_is_not_text_or_not_there_is_one_clear_line(tmp_path):
     {"plan_id": "*"},
 ])
 def test_the_database_refuses_a_plan_that_breaks_a_rule(values):
-    fields = {"payer": "aetna", "plan_id": "A", "name": "Aetna A", "copay_usd": Decimal(30), "coinsurance_pct": None,
+    fields = {"payer_id": "aetna", "plan_id": "A", "name": "Aetna A", "copay_usd": Decimal(30), "coinsurance_pct": None,
               "deductible_usd": Decimal(0), "deductible_applies": False, "oop_max_usd": Decimal(1000),
               "updated_at": timezone.now(), **values}
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -157,12 +157,25 @@ def test_the_database_refuses_a_plan_that_breaks_a_rule(values):
 
 @pytest.mark.parametrize("values", [{"cpt": "9083"}, {"cpt": "abcde"}, {"state": "co"}, {"allowed_usd": Decimal(0)}])
 def test_the_database_refuses_a_fee_that_breaks_a_rule(values):
-    Fee.objects.create(payer="aetna", plan_id="*", cpt="90837", allowed_usd=Decimal(150), state="*",
+    Fee.objects.create(payer_id="aetna", plan_id="*", cpt="90837", allowed_usd=Decimal(150), state="*",
                        updated_at=timezone.now())
-    fields = {"payer": "aetna", "plan_id": "*", "cpt": "90834", "allowed_usd": Decimal(100), "state": "CO",
+    fields = {"payer_id": "aetna", "plan_id": "*", "cpt": "90834", "allowed_usd": Decimal(100), "state": "CO",
               "updated_at": timezone.now(), **values}
     with pytest.raises(IntegrityError), transaction.atomic():
         Fee.objects.create(**fields)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Fee.objects.create(payer="aetna", plan_id="*", cpt="90837", allowed_usd=Decimal(160), state="*",
+        Fee.objects.create(payer_id="aetna", plan_id="*", cpt="90837", allowed_usd=Decimal(160), state="*",
                            updated_at=timezone.now())
+
+
+def test_the_database_refuses_a_plan_or_fee_of_a_payer_the_deployment_does_not_have():
+    from django.db import connection
+
+    now = timezone.now()
+    for model, fields in ((Plan, {"plan_id": "A", "name": "Acme A", "copay_usd": Decimal(30),
+                                  "deductible_usd": Decimal(0), "deductible_applies": False,
+                                  "oop_max_usd": Decimal(1000)}),
+                          (Fee, {"plan_id": "*", "cpt": "90837", "allowed_usd": Decimal(100), "state": "*"})):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            model.objects.create(payer_id="acme", updated_at=now, **fields)
+            connection.check_constraints(table_names=[model._meta.db_table])  # foreign keys are checked at commit

@@ -35,16 +35,16 @@ def therapist(first: str, *, rate: int = 140, insurance=("aetna",)):
 @pytest.fixture
 def plan():
     now = timezone.now()
-    Plan.objects.create(payer="aetna", plan_id="AET-20", name="Open Choice 20%", copay_usd=None,
+    Plan.objects.create(payer_id="aetna", plan_id="AET-20", name="Open Choice 20%", copay_usd=None,
                         coinsurance_pct=Decimal(20), deductible_usd=Decimal(1500), deductible_applies=True,
                         oop_max_usd=Decimal(4000), updated_at=now)
-    Plan.objects.create(payer="cigna", plan_id="CIG-1", name="Cigna One", copay_usd=Decimal(25),
+    Plan.objects.create(payer_id="cigna", plan_id="CIG-1", name="Cigna One", copay_usd=Decimal(25),
                         coinsurance_pct=None, deductible_usd=Decimal(0), deductible_applies=False,
                         oop_max_usd=Decimal(3000), updated_at=now)
-    Fee.objects.create(payer="aetna", plan_id="*", cpt="90791", allowed_usd=Decimal(180), state="CO", updated_at=now)
-    Fee.objects.create(payer="aetna", plan_id="AET-20", cpt="90837", allowed_usd=Decimal(150), state="*",
+    Fee.objects.create(payer_id="aetna", plan_id="*", cpt="90791", allowed_usd=Decimal(180), state="CO", updated_at=now)
+    Fee.objects.create(payer_id="aetna", plan_id="AET-20", cpt="90837", allowed_usd=Decimal(150), state="*",
                        updated_at=now)
-    Fee.objects.create(payer="aetna", plan_id="*", cpt="90837", allowed_usd=Decimal(999), state="*", updated_at=now)
+    Fee.objects.create(payer_id="aetna", plan_id="*", cpt="90837", allowed_usd=Decimal(999), state="*", updated_at=now)
 
 
 def ask(client, body, who=None):

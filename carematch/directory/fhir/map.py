@@ -47,6 +47,7 @@ from typing import Any
 from carematch.lib import licenses as license_rules
 from carematch.lib import vocab
 
+from ..payers import KNOWN as KNOWN_PAYERS
 from ..records import LicenseRecord, ProviderRecord, WindowRecord
 from ..validation import FieldError, build_provider_record, clean_license, clean_slugs, clean_window
 from .read import Problem, entry_label, json_items, json_object, json_objects, json_text
@@ -566,7 +567,8 @@ def _payer(index: _Index, reference: Any) -> str:
         json_text(network.get("name")), *(json_text(alias) for alias in json_items(network.get("alias"))),
         json_text(json_object(reference).get("display")),
     ]
-    by_name = {label.lower(): slug for slug, label in vocab.PAYERS.items()} | {slug: slug for slug in vocab.PAYERS}
+    known = dict(KNOWN_PAYERS.items())
+    by_name = {label.lower(): slug for slug, label in known.items()} | {slug: slug for slug in known}
     for name in names:
         key = name.strip().lower()
         for candidate in (key, key.removesuffix(" network").strip()):
