@@ -2,7 +2,7 @@
 
 The payer is the directory's (the payers a deployment has are data), by its slug; a plan is one
 of a payer's plans, named by the payer's own plan id. Coordinators load both from CSV files
-(coverage/benefits_csv.py, coverage/fees_csv.py)."""
+(coverage/tables.py)."""
 
 from __future__ import annotations
 
