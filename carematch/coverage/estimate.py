@@ -182,6 +182,11 @@ def estimate_plan(*, benefits: Benefits, first_fee: Fee | None, ongoing_fee: Fee
         else:
             said.append("We assumed none of your deductible has been met yet, so you may pay the whole fee your "
                         "plan allows")
+    if benefits.source == "plan":
+        if benefits.deductible_applies and benefits.deductible_left_usd is not None:
+            said.append(f"You told us {dollars(benefits.deductible_left_usd)} of your deductible is left")
+        if benefits.oop_left_usd is not None:
+            said.append(f"You told us {dollars(benefits.oop_left_usd)} of your out-of-pocket maximum is left")
     oop_left = benefits.oop_left_usd
     if oop_left is None and plan_oop_max_usd is not None:
         oop_left = plan_oop_max_usd

@@ -4,7 +4,9 @@ in a real browser: the figures match the issue's formula, computed here on its o
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -31,7 +33,9 @@ def whole(amount: Decimal) -> int:
 
 
 def test_a_client_with_a_plan_sees_about_what_a_session_costs_on_the_results_and_the_booking_page(
-        chromium, live_server):
+        chromium, live_server, tmp_path):
+    saved = Path(os.environ.get("CAREMATCH_TEST_ARTEFACTS") or tmp_path) / "screenshots"
+    saved.mkdir(parents=True, exist_ok=True)
     now = timezone.now()
     Plan.objects.create(payer_id="aetna", plan_id="AET-20", name="Open Choice 20%", copay_usd=None,
                         coinsurance_pct=Decimal(20), deductible_usd=Decimal(1500), deductible_applies=True,
@@ -60,10 +64,12 @@ def test_a_client_with_a_plan_sees_about_what_a_session_costs_on_the_results_and
         expect(card.get_by_text("We used the fee Aetna allows in Colorado for a first session (CPT 90791): $180."))\
             .to_be_visible()
         assert_no_serious_axe_violations(page, "results with a cost estimate")
+        card.screenshot(path=str(saved / "cost-results-card.png"))
 
         card.locator("a.opening-link").first.click()
         expect(page.get_by_role("heading", name="What it will cost you")).to_be_visible()
         expect(page.locator("main .cost-line")).to_have_text(sentence)
         assert_no_serious_axe_violations(page, "booking with a cost estimate")
+        page.screenshot(path=str(saved / "cost-booking.png"), full_page=True)
     finally:
         context.close()

@@ -84,6 +84,7 @@ def test_the_first_session_pays_toward_the_deductible_and_the_later_ones_cost_le
                           first_fee=fee("90791", 180), ongoing_fee=fee("90837", 150))
     assert (found.first_session_usd, found.per_session_usd, found.basis) == (46, 30, "plan")
     assert any("first session counted toward your deductible" in s for s in found.assumptions)
+    assert "You told us $12 of your deductible is left." in found.assumptions
     assert "We used the fee Aetna allows in Colorado (90837) for an ongoing session (CPT 90837): $150." \
         in found.assumptions
 
