@@ -28,6 +28,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from carematch.api_base import BearerToken
+from carematch.directory.fhir.responses import PREFIX as FHIR_PREFIX
+from carematch.directory.fhir.responses import operation_outcome
 from carematch.lib.errors import DomainError, TooManyRequests
 from carematch.openapi import CarematchAPI, Error
 
@@ -280,6 +282,9 @@ class NulCharacterMiddleware:
             for name, values in source.lists():
                 if "\x00" in name or any("\x00" in value for value in values):
                     field = name.replace("\x00", "")[:100] or "query"
+                    if request.path.startswith(FHIR_PREFIX):
+                        return operation_outcome(400, code="invalid", expression=field,
+                                                 diagnostics=f"The parameter {field} holds a NUL character.")
                     if on_api:
                         return error_response(
                             422, code="invalid_input",
@@ -316,6 +321,7 @@ def _register_routers() -> None:
     from carematch.directory.api import router as directory_router
     from carematch.matching.api import router as matching_router
     from carematch.measures.api import router as measures_router
+    from carematch.messaging.api import router as messaging_router
     from carematch.scheduling.api import router as scheduling_router
 
     api.add_router("/", accounts_router)
@@ -324,6 +330,7 @@ def _register_routers() -> None:
     api.add_router("/", matching_router)
     api.add_router("/", measures_router)
     api.add_router("/", care_router)
+    api.add_router("/", messaging_router)
     api.add_router("/", data_router)
     api.add_router("/", audit_router)
 

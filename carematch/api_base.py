@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from ninja.security.apikey import APIKeyCookie
 from ninja.security.http import HttpBearer
 
 ANONYMOUS_CALLER = "anonymous"  # request.auth of a caller without a token, where one is optional
@@ -44,3 +45,26 @@ class BearerToken(HttpBearer):
 
 
 OPTIONAL_TOKEN = BearerToken(optional=True)
+
+
+class SessionCookie(APIKeyCookie):
+    """A signed-in browser session, for the few read-only operations a page's own script calls
+    (a conversation page asking for new messages). Django's middleware has already checked the
+    session (and ended a closed or expired one); a cross-site page cannot read the answer."""
+
+    param_name = "sessionid"
+
+    def __init__(self) -> None:
+        from django.conf import settings
+
+        self.param_name = settings.SESSION_COOKIE_NAME
+        super().__init__(csrf=True)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if key and user is not None and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+TOKEN_OR_SESSION = [BearerToken(), SessionCookie()]

@@ -164,6 +164,7 @@ INSTALLED_APPS = [
     "carematch.care",
     "carematch.access",
     "carematch.coverage",
+    "carematch.messaging",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,7 @@ TEMPLATES = [
                 "carematch.scheduling.context_processors.staff_navigation",
                 "carematch.scheduling.context_processors.session_length",
                 "carematch.scheduling.context_processors.cancellation_policy",
+                "carematch.messaging.context_processors.unread_messages",
             ],
             "libraries": {"form_rendering": "carematch.lib.form_rendering"},
         },
@@ -274,6 +276,10 @@ _site_host = next((host.lstrip(".") for host in ALLOWED_HOSTS if host.strip(".*"
 SITE_URL = env.str(
     "CAREMATCH_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else f"https://{_site_host}"
 ).rstrip("/")
+# The public FHIR directory (/fhir/): the name of the organization that runs this carematch, as the
+# provider group its providers' roles belong to, and how many requests a minute one address may make.
+DIRECTORY_NAME = env.str("CAREMATCH_DIRECTORY_NAME", default="carematch")
+FHIR_REQUESTS_PER_MINUTE = env.int("CAREMATCH_FHIR_REQUESTS_PER_MINUTE", default=120)
 # Online sessions run on Jitsi Meet with token authentication (carematch/scheduling/video.py):
 # the deployment's domain, and the app id and secret its prosody `token` authentication is
 # configured with. All three, or none: without them online sessions say "Your therapist will
@@ -319,6 +325,21 @@ if LATE_CANCEL_FEE < 0 or NO_SHOW_FEE < 0:
     raise ImproperlyConfigured("CAREMATCH_LATE_CANCEL_FEE and CAREMATCH_NO_SHOW_FEE are whole dollars, 0 for none.")
 # A standing series of sessions has at most this many sessions.
 SERIES_MAX_SESSIONS = 26
+
+# --- Messages between a client and their care team -------------------------------------
+# How soon replies can be expected, in hours: shown on every conversation page with "not for
+# emergencies". A promise the practice makes to its clients: set what it can keep.
+MESSAGE_REPLY_HOURS = env.int("CAREMATCH_MESSAGE_REPLY_HOURS", default=48)
+# How many messages one person may send in an hour (more is refused with 429 / a form error).
+MESSAGE_RATE_PER_HOUR = env.int("CAREMATCH_MESSAGE_RATE_PER_HOUR", default=30)
+# How often an open conversation page asks for new messages, in seconds.
+MESSAGE_POLL_SECONDS = env.int("CAREMATCH_MESSAGE_POLL_SECONDS", default=20)
+if not 1 <= MESSAGE_REPLY_HOURS <= 24 * 14:
+    raise ImproperlyConfigured("CAREMATCH_MESSAGE_REPLY_HOURS must be between 1 and 336 hours.")
+if MESSAGE_RATE_PER_HOUR < 1:
+    raise ImproperlyConfigured("CAREMATCH_MESSAGE_RATE_PER_HOUR must be a whole number, at least 1.")
+if not 15 <= MESSAGE_POLL_SECONDS <= 300:
+    raise ImproperlyConfigured("CAREMATCH_MESSAGE_POLL_SECONDS must be between 15 and 300 seconds.")
 
 # --- Language, time, static files ------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -31,6 +31,9 @@ urlpatterns = [
     path("", include("carematch.scheduling.urls")),
     path("", include("carematch.measures.urls")),
     path("", include("carematch.care.urls")),
+    path("", include("carematch.messaging.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # The public, read-only Plan-Net directory (no log-in, as CMS requires of directories).
+    path("fhir/", include("carematch.directory.fhir.urls")),
 ]

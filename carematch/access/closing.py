@@ -9,6 +9,7 @@ Closing (`account_close`, used by the page and the API alike) happens in one tra
   care record);
 - API tokens, calendar addresses and open questionnaire links stop working, and every-2-weeks
   questionnaires stop;
+- conversations with providers and the care team close: read-only for everyone, kept with the record;
 - every session of the person ends, their authenticator app and recovery codes are removed;
 - the login becomes unusable (inactive, no usable password) and the email address is replaced
   by a unique address under `.invalid` that can never receive mail, so the person may sign
@@ -23,9 +24,9 @@ Kept until the retention period ends (`closed_at` + RECORD_RETENTION_DAYS, seven
 default, as health records must be kept): the name and date of birth (needed to identify a
 legal record), the state (which licence the sessions were held under) and time zone,
 appointments, questionnaires and scores, alerts, session ratings, goals, the plan and its
-check-ins, provider notes, care requests, and crisis requests (without contact details) with
-their contact attempts. The access log is
-never erased: it holds no content, only who looked at what and when.
+check-ins, provider notes, conversations and their messages, care requests, and crisis
+requests (without contact details) with their contact attempts. The access log is never
+erased: it holds no content, only who looked at what and when.
 
 `purge_expired` then erases each client whose retention has ended, with every record of
 theirs, all or nothing per client; and removed entries (a `deleted_at`) older than the
@@ -58,6 +59,7 @@ from carematch.care import services as care
 from carematch.lib.errors import Conflict, Forbidden, InvalidInput
 from carematch.matching import services as matching
 from carematch.measures import services as measures
+from carematch.messaging import services as messaging
 from carematch.scheduling import services as scheduling
 
 if TYPE_CHECKING:  # annotations only
@@ -153,6 +155,8 @@ def _end_care_links(*, client: Client, user: User, now: dt.datetime) -> tuple[in
     released = scheduling.holds_release(client=client, by=user, now=now)
     matching.waitlist_leave(client=client)
     measures.questionnaires_end_for_client(client=client, now=now)
+    # Conversations become read-only; their messages are kept with the record.
+    messaging.conversations_close_for_client(client=client, now=now)
     # Contact details given when asking to be called back: erased now from closed requests; an
     # open one keeps them until a coordinator has closed it (see crisis_contacts_erase).
     scheduling.crisis_contacts_erase(client=client, now=now)
@@ -209,10 +213,12 @@ def client_purges() -> list[Callable[..., Counter[str]]]:
     row it protects (a PROTECT foreign key): the care record and the waitlist first, then
     measures (alerts protect answers and ratings; session ratings protect appointments), then
     scheduling (appointments, care and crisis requests), and the client and their login last.
+    Messages go before the logins that sent them.
     The access log is never erased. Looked up when called, so each is the app's current one."""
     return [
         care.care_records_purge_for_client,
         matching.waitlist_purge_for_client,
+        messaging.messages_purge_for_client,
         measures.measures_purge_for_client,
         scheduling.appointments_purge_for_client,
         accounts.account_purge_for_client,

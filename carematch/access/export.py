@@ -56,6 +56,7 @@ SECTIONS: dict[str, str] = {
     "care.goal": "goals",
     "care.activity": "plan_activities",
     "care.providernote": "provider_notes",
+    "messaging.conversation": "conversations",
     "access.accessevent": "access_log",
 }
 
@@ -66,6 +67,7 @@ NESTED: dict[str, tuple[str, str]] = {
     "care.checkin": ("care.activity", "check_ins"),
     "care.providernoteversion": ("care.providernote", "versions"),
     "scheduling.crisisattempt": ("scheduling.crisisrequest", "attempts"),
+    "messaging.message": ("messaging.conversation", "messages"),
 }
 
 # Records about a client that the export leaves out, each with its reason.
@@ -293,6 +295,14 @@ def _appointment_extra(row: dict[str, Any], obj: Any, client: Client) -> None:
     row["end_local"] = in_zone(obj.end, client.timezone).isoformat()
 
 
+def _child_extra(label: str, row: dict[str, Any], obj: Any) -> dict[str, Any]:
+    """A retracted message shows when it was retracted, not its text: its sender took it back
+    (it may have gone to the wrong person), though the row is kept with the record."""
+    if label == "messaging.message" and getattr(obj, "retracted_at", None) is not None:
+        row["body"] = None
+    return row
+
+
 def _access_entry(event: Any, people: _People) -> dict[str, Any]:
     return {
         "when": _instant(event.occurred_at),
@@ -314,6 +324,7 @@ def client_export_json(client: Client, *, now: dt.datetime | None = None) -> dic
                    "notes": [
                        "Times are in UTC; appointments also show them in your time zone.",
                        "Entries you removed are not included; they are erased when the retention period ends.",
+                       "A retracted message shows when it was retracted, without its text.",
                        *(entry["why"] for entry in left_out()),
                    ],
                    "left_out": left_out()},
@@ -341,7 +352,7 @@ def client_export_json(client: Client, *, now: dt.datetime | None = None) -> dic
                 link = next(f for f in child_model._meta.concrete_fields if f.is_relation and f.related_model is model)
                 children = _shown(child_model._default_manager.filter(**{link.name: obj}))
                 row[child_key] = [
-                    _row(child, people, skip=(link.name,))
+                    _child_extra(child_label, _row(child, people, skip=(link.name,)), child)
                     for child in children.order_by(*(child_model._meta.ordering or ["pk"]))
                 ]
             entries.append(row)

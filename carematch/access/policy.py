@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from carematch.care.models import CheckIn, ProviderNote
     from carematch.directory.models import Provider
     from carematch.measures.models import Alert
+    from carematch.messaging.models import Conversation, Message
     from carematch.scheduling.models import Appointment
 
 # Who is asking, signed in or not. Only has_role() is asked about anyone (pages and operations
@@ -227,3 +228,61 @@ def alert_visible(user: User, alert: Alert) -> bool:
     if is_staff_member(user):
         return True
     return alert.kind in PROVIDER_ALERT_KINDS and _care_provider_of(user, alert.client)
+
+
+# --- Messages ------------------------------------------------------------------------------------
+# A client writes to each of their providers (one they have or had a booked appointment with,
+# the same caseload rule as the care record) and to the care team (the coordinators). A
+# conversation with a provider is seen by its two parties only: staff are not in it (they have
+# their own conversation with the client). The care team's conversation is seen by the client
+# and by staff (coordinators and admins).
+
+
+def may_message_provider(user: User, client: Client, provider: Provider) -> bool:
+    """Start or write in the conversation of `client` and `provider`: the client, or the
+    provider, while the client is in the provider's care and their account is open."""
+    if client.closed_at is not None:
+        return False
+    if has_role(user, Role.CLIENT):
+        party = bool(client.user_id == user.pk)
+    elif has_role(user, Role.PROVIDER):
+        party = provider.user_id is not None and bool(provider.user_id == user.pk)
+    else:
+        return False
+    return party and care_clients_of(provider).filter(pk=client.pk).exists()
+
+
+def may_message_care_team(user: User, client: Client) -> bool:
+    """Start or write in the care team's conversation with `client`: the client, or staff."""
+    if client.closed_at is not None:
+        return False
+    return is_staff_member(user) or (has_role(user, Role.CLIENT) and bool(client.user_id == user.pk))
+
+
+def conversation_visible(user: User, conversation: Conversation) -> bool:
+    """Read a conversation: its client; its provider (a provider conversation) or staff (the
+    care team's)."""
+    from carematch.messaging.models import Kind
+
+    if has_role(user, Role.CLIENT):
+        return bool(conversation.client.user_id == user.pk)
+    if conversation.kind == Kind.CARE_TEAM:
+        return is_staff_member(user)
+    provider = conversation.provider
+    return (has_role(user, Role.PROVIDER) and provider is not None and provider.user_id is not None
+            and bool(provider.user_id == user.pk))
+
+
+def is_client_side(user: User, conversation: Conversation) -> bool:
+    """Whether `user` writes in `conversation` as its client (else as the care team's side)."""
+    return has_role(user, Role.CLIENT) and bool(conversation.client.user_id == user.pk)
+
+
+def may_retract_message(user: User, message: Message) -> bool:
+    """Retract a message: its sender only."""
+    return bool(message.sender_id == user.pk)
+
+
+def may_mark_read(user: User, message: Message) -> bool:
+    """Mark a message read: the side it was sent to (the client, or their provider or staff)."""
+    return is_client_side(user, message.conversation) != bool(message.from_client)

@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -121,10 +122,44 @@ def crisis_request_retry_after(*, address: str, now: dt.datetime | None = None) 
     """None when a request to be contacted from `address` is accepted now; otherwise the
     whole seconds until the oldest of the last CRISIS_REQUEST_LIMIT leaves the window."""
     now = now or timezone.now()
-    times = sorted(LoginAttempt.objects.filter(
+    times = LoginAttempt.objects.filter(
         kind=LoginAttempt.Kind.CRISIS_REQUEST, address=address, attempted_at__gt=now - CRISIS_REQUEST_WINDOW,
-    ).values_list("attempted_at", flat=True))
-    if len(times) < CRISIS_REQUEST_LIMIT:
+    ).values_list("attempted_at", flat=True)
+    return window_retry_after(times, limit=CRISIS_REQUEST_LIMIT, window=CRISIS_REQUEST_WINDOW, now=now)
+
+
+def window_retry_after(times: Iterable[dt.datetime], *, limit: int, window: dt.timedelta,
+                       now: dt.datetime) -> int | None:
+    """A sliding-window limit of `limit` actions per `window`: None when one more action is
+    accepted now, given the times of earlier ones; otherwise the whole seconds until the
+    oldest of the last `limit` leaves the window. Used by the crisis requests and by the
+    messages a person may send an hour (carematch.messaging)."""
+    recent = sorted(moment for moment in times if moment > now - window)
+    if len(recent) < limit:
         return None
-    free_at = times[-CRISIS_REQUEST_LIMIT] + CRISIS_REQUEST_WINDOW
+    free_at = recent[-limit] + window
     return max(1, math.ceil((free_at - now).total_seconds()))
+
+
+# The public FHIR directory (/fhir/): requests per address and minute, counted in Django's cache
+# (a fixed window a minute long). Reads are too frequent to be a row each in the database; with
+# several server processes, configure a shared cache (CACHES) so they count together.
+FHIR_WINDOW_SECONDS = 60
+
+
+def fhir_request_retry_after(*, address: str, now: dt.datetime | None = None) -> int | None:
+    """Counts a request to the public FHIR API from `address`: None when it is answered, else the
+    whole seconds until the address's minute is over (settings.FHIR_REQUESTS_PER_MINUTE)."""
+    now = now or timezone.now()
+    second = int(now.timestamp())
+    window = second // FHIR_WINDOW_SECONDS
+    key = f"carematch:fhir-requests:{window}:{salted_hmac('carematch.fhir.throttle', address).hexdigest()}"
+    cache.add(key, 0, timeout=FHIR_WINDOW_SECONDS * 2)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=FHIR_WINDOW_SECONDS * 2)
+        count = 1
+    if count <= settings.FHIR_REQUESTS_PER_MINUTE:
+        return None
+    return max(1, FHIR_WINDOW_SECONDS - second % FHIR_WINDOW_SECONDS)

@@ -8,6 +8,8 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from carematch.lib import geo
+
 from .models import (
     AvailabilityWindow,
     License,
@@ -128,3 +130,73 @@ def profile_history(*, provider_id: int, limit: int = 100) -> list[ProfileChange
     """The latest changes to a provider's profile, newest first, with who made them."""
     return list(ProfileChange.objects.filter(provider_id=provider_id).select_related("by")
                 .order_by("-changed_at", "-id")[:limit])
+
+
+# --- The public FHIR directory (/fhir/) --------------------------------------------------------
+
+
+def published_providers() -> QuerySet[Provider]:
+    """The providers the public directory lists: the ones whose public profile page is shown.
+    (Every provider today; the one place to narrow when a provider can be unpublished.)"""
+    return Provider.objects.all()
+
+
+def fhir_provider_rows(
+    *,
+    npis: tuple[str, ...] | None = None,
+    name_starts: tuple[str, ...] = (),
+    taxonomies: tuple[str, ...] | None = None,
+    accepting_new: bool | None = None,
+    states: tuple[str, ...] = (),
+    zip_prefixes: tuple[str, ...] = (),
+    with_office: bool = False,
+) -> QuerySet[Provider]:
+    """The published providers a FHIR search names, ordered by NPI (the API's stable paging order).
+    Each filter given must hold; a tuple's items are alternatives."""
+    queryset = published_providers()
+    if npis is not None:
+        queryset = queryset.filter(npi__in=npis)
+    if name_starts:
+        named = Q()
+        for start in name_starts:
+            named |= Q(first_name__istartswith=start) | Q(last_name__istartswith=start)
+        queryset = queryset.filter(named)
+    if taxonomies is not None:
+        queryset = queryset.filter(taxonomy__in=taxonomies)
+    if accepting_new is not None:
+        queryset = queryset.filter(accepting_new=accepting_new)
+    if states:  # the office's ZIP code is in one of the states (USPS codes)
+        whole_prefixes, codes = geo.zip_match_for_states(frozenset(states))
+        in_states = Q(zip__in=sorted(codes))
+        for prefix in sorted(whole_prefixes):
+            in_states |= Q(zip__startswith=prefix)
+        queryset = queryset.filter(in_states)
+    if zip_prefixes:
+        prefixed = Q()
+        for prefix in zip_prefixes:
+            prefixed |= Q(zip__startswith=prefix)
+        queryset = queryset.filter(prefixed)
+    if with_office:
+        queryset = queryset.exclude(zip="", address="")
+    return queryset.order_by("npi")
+
+
+def fhir_providers_by_npi(*, npis: list[str]) -> list[Provider]:
+    """Published providers with these NPIs, in the order given, with their licenses and weekly hours:
+    everything their FHIR resources are built from, in three queries."""
+    found = {
+        provider.npi: provider
+        for provider in published_providers().filter(npi__in=npis).prefetch_related(
+            Prefetch("licenses", queryset=License.objects.order_by("state", "license_type", "number")),
+            Prefetch("windows", queryset=AvailabilityWindow.objects.order_by("weekday", "start")),
+        )
+    }
+    return [found[npi] for npi in npis if npi in found]
+
+
+def fhir_payers_in_use() -> set[str]:
+    """The payer slugs of every published provider's networks."""
+    payers: set[str] = set()
+    for insurance in published_providers().values_list("insurance", flat=True):
+        payers.update(insurance or [])
+    return payers

@@ -42,3 +42,36 @@ def _zones() -> dict[str, str]:
 def zip_timezone(zip_code: str) -> str | None:
     """The IANA time zone of a ZIP code, or None if unknown."""
     return _zones().get(zip_code)
+
+
+@lru_cache(maxsize=1)
+def _cities() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for entry in zipcodes.list_all():
+        if entry.get("city"):
+            table.setdefault(entry["zip_code"], str(entry["city"]))
+    return table
+
+
+def zip_city(zip_code: str) -> str | None:
+    """The city (the postal place name) of a 5-digit ZIP code, or None if unknown."""
+    return _cities().get(zip_code)
+
+
+@lru_cache(maxsize=64)
+def zips_in_state(state: str) -> frozenset[str]:
+    """Every known 5-digit ZIP code whose centroid is in the state (a USPS code)."""
+    return frozenset(code for code, (_lat, _lon, there) in _centroids().items() if there == state)
+
+
+@lru_cache(maxsize=64)
+def zip_match_for_states(states: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """How to find the ZIP codes of some states in a query of bounded size: (3-digit prefixes all of
+    whose known ZIP codes are in the states, the states' other ZIP codes). A few prefixes cross a
+    state line; their ZIP codes are named one by one."""
+    by_prefix: dict[str, set[str]] = {}
+    for code in _centroids():
+        by_prefix.setdefault(code[:3], set()).add(code)
+    wanted = frozenset().union(*(zips_in_state(state) for state in states))
+    whole = frozenset(prefix for prefix, codes in by_prefix.items() if codes <= wanted)
+    return whole, frozenset(code for code in wanted if code[:3] not in whole)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from carematch.lib import nucc
+
 CONCERNS = MappingProxyType({
     "anxiety": "Anxiety",
     "depression": "Depression",
@@ -114,33 +116,9 @@ CONSULTATION_FORMATS = MappingProxyType({
     "telehealth": "By video",
 })
 
-# NUCC Health Care Provider Taxonomy, behavioural health codes (nucc.org, code set v24+).
-TAXONOMY = MappingProxyType({
-    "101Y00000X": "Counselor",
-    "101YA0400X": "Counselor, Addiction (Substance Use Disorder)",
-    "101YM0800X": "Counselor, Mental Health",
-    "101YP1600X": "Counselor, Pastoral",
-    "101YP2500X": "Counselor, Professional",
-    "101YS0200X": "Counselor, School",
-    "102L00000X": "Psychoanalyst",
-    "103G00000X": "Clinical Neuropsychologist",
-    "103T00000X": "Psychologist",
-    "103TA0400X": "Psychologist, Addiction (Substance Use Disorder)",
-    "103TC0700X": "Psychologist, Clinical",
-    "103TC2200X": "Psychologist, Clinical Child & Adolescent",
-    "103TC1900X": "Psychologist, Counseling",
-    "103TF0200X": "Psychologist, Family",
-    "103TH0100X": "Psychologist, Health",
-    "1041C0700X": "Social Worker, Clinical",
-    "1041S0200X": "Social Worker, School",
-    "104100000X": "Social Worker",
-    "106H00000X": "Marriage & Family Therapist",
-    "363LP0808X": "Nurse Practitioner, Psychiatric/Mental Health",
-    "364SP0808X": "Clinical Nurse Specialist, Psychiatric/Mental Health",
-    "2084P0800X": "Psychiatry & Neurology, Psychiatry",
-    "2084P0804X": "Psychiatry & Neurology, Child & Adolescent Psychiatry",
-    "2084P0805X": "Psychiatry & Neurology, Geriatric Psychiatry",
-})
+# NUCC Health Care Provider Taxonomy, the active behavioural-health codes, with NUCC's own display names
+# (the code set and its version live in carematch/lib/nucc.py and its data file).
+TAXONOMY = nucc.behavioural()
 
 GENDERS = MappingProxyType({
     "female": "Female",

@@ -154,10 +154,11 @@ class Assessment(models.Model):
 class AlertKind(models.TextChoices):
     SUICIDAL_IDEATION = "suicidal_ideation", "Thoughts of death or self-harm (PHQ-9 item 9)"
     LOW_SESSION_RATING = "low_session_rating", "A session rated 6 or below"
+    MESSAGE_SELF_HARM = "message_self_harm", "A message that mentions suicide or self-harm"
 
 
 # Safety alerts go to the client's providers and to coordinators; the others to coordinators only.
-PROVIDER_ALERT_KINDS = (AlertKind.SUICIDAL_IDEATION,)
+PROVIDER_ALERT_KINDS = (AlertKind.SUICIDAL_IDEATION, AlertKind.MESSAGE_SELF_HARM)
 
 
 class Alert(models.Model):

@@ -476,6 +476,24 @@ def session_rate(*, appointment: Appointment, client: Client, score: Any,
     return rating
 
 
+def message_alert_raise(*, client: Client, provider: Provider | None = None,
+                        now: dt.datetime | None = None) -> Alert:
+    """A client's message mentioned suicide or self-harm (carematch.messaging.safety): a safety
+    alert for their provider (the one written to, else their current provider) and the
+    coordinators, told by email as every safety alert is. Runs inside the caller's transaction;
+    the email is queued once it commits. The alert holds no message text."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if provider is None:
+            provider = selectors.current_provider_of(client=client, now=now)
+        alert = Alert.objects.create(kind=AlertKind.MESSAGE_SELF_HARM, client=client, provider=provider,
+                                     created_at=now)
+        alert_id = alert.pk
+        transaction.on_commit(lambda: _queue_alert_notice(alert_id))
+    logger.info("safety alert %s opened for a message of client %s", alert_id, client.pk)
+    return alert
+
+
 def _queue_alert_notice(alert_id: int) -> None:
     _queue(tasks.send_alert_notice, alert_id=alert_id)
 

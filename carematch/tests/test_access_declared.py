@@ -2,7 +2,7 @@
 rename cannot undo.
 
 The pages are not listed by hand: every page of the URL resolver whose view lives in care,
-measures, scheduling, matching or access is found, and each must be one of
+measures, scheduling, matching, access or messaging is found, and each must be one of
 - declared: its page decorator records its accesses from the declaration it carries
   (`care_page(logged=AccessLogged(...))` sets the view's `access_logged` attribute);
 - in RECORD_THEIR_OWN, with the call in its body that records (carematch.access.audit or a
@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from carematch.access.decorators import access_logged_of
 
-CLINICAL_APPS = ("care", "measures", "scheduling", "matching", "access")
+CLINICAL_APPS = ("care", "measures", "scheduling", "matching", "access", "messaging")
 
 # Pages that record their accesses themselves, with the call in the view's body that records
 # them (the test checks it is there).
@@ -79,6 +79,13 @@ RECORD_THEIR_OWN: dict[str, str] = {
     "carematch.access.data_views.export_fhir": "_download",
     "carematch.access.data_views.close_account": "closing.account_close",
     "carematch.access.audit_views.audit_log": "audit.record",
+    # messaging: each conversation listed (what it is with and when, never its text); each
+    # conversation read; a conversation started, a message sent or retracted, with its result.
+    "carematch.messaging.views.inbox": "_inbox_page",
+    "carematch.messaging.views.start": "audit.write",
+    "carematch.messaging.views.conversation": "audit.record",
+    "carematch.messaging.views.retract": "audit.write",
+    "carematch.messaging.views.mark_read": "audit.write",
 }
 
 # Pages that show no one's clinical record, and why. A page addressed by a client's id can

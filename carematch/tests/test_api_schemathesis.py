@@ -7,9 +7,9 @@ and generates valid and invalid requests for each operation; Hypothesis runs the
 derandomized, so every run sends the same cases. Each case is sent as one of several
 callers (a coordinator, a provider, a client, an administrator, or no token at all) and
 its record ids are often those of seeded records (a provider with openings, a client with
-an appointment, a hold, goals, activities, check-ins, assessments, an open alert and an
-open crisis request), so requests reach the code behind the permission checks and not only
-the 404s.
+an appointment, a hold, goals, activities, check-ins, assessments, an open alert, an
+open crisis request, and a conversation with a message), so requests reach the code behind
+the permission checks and not only the 404s.
 
 Every case runs inside a savepoint that is rolled back, so nothing one case writes is seen
 by the next, on SQLite and PostgreSQL alike. How many cases ran, per operation and in
@@ -42,6 +42,7 @@ from carematch.accounts.models import ApiToken, Role
 from carematch.accounts.tests.factories import UserFactory, token_for
 from carematch.care import services as care
 from carematch.measures.tests.factories import phq9, record
+from carematch.messaging import services as messaging
 from carematch.scheduling import services as scheduling
 from carematch.scheduling.models import Appointment, Format, Status
 from carematch.scheduling.selectors import provider_openings
@@ -91,6 +92,9 @@ class Seeded:
         note_create = getattr(care, "provider_note_create", None)
         note = note_create(client=client, by=provider.user, body="Talked through the sleep diary") if note_create \
             else None
+        conversation, _ = messaging.conversation_start(by=client.user, with_user=provider.user)
+        message = messaging.message_send(conversation=conversation, sender=client.user,
+                                         body="Can we move Thursday to Friday?").message
         crisis = scheduling.crisis_request_create(channel="page", name="Ash", phone="(303) 555-0142", state="CO",
                                                   client=client)
         self.tokens = {
@@ -111,6 +115,8 @@ class Seeded:
             "note_id": [note.pk] if note else [],
             "token_id": list(ApiToken.objects.order_by("pk").values_list("pk", flat=True)),
             "crisis_request_id": [crisis.pk],
+            "conversation_id": [conversation.pk],
+            "message_id": [message.pk],
         }
         self.openings = [moment.isoformat() for moment in openings[2:12]]
 

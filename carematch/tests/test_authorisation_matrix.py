@@ -145,6 +145,17 @@ HOLD = Policy("a hold: only the client (or the browser) that made it", SIGNED_IN
 OWN_TOKEN = Policy("a person's own API token: only its owner sees it", SIGNED_IN, sees=frozenset({CLIENT_A}))
 CRISIS_REQUEST = Policy("a crisis request: coordinators and admins; to anyone else it is not there", SIGNED_IN,
                         sees=STAFF)
+# Messages: a conversation with a provider is its client's and that provider's alone (staff have
+# their own conversation with the client); a message is retracted by its sender, marked read by
+# the side it was sent to; a client starts a conversation with a provider they have an appointment with.
+CONVERSATION = Policy("a conversation with a provider: its client and that provider only", SIGNED_IN,
+                      sees=frozenset({CLIENT_A, PROVIDER_A}))
+MESSAGE_SENDER = Policy("a message: seen by its conversation's two parties; retracted by its sender only",
+                        SIGNED_IN, sees=frozenset({CLIENT_A, PROVIDER_A}), acts=frozenset({CLIENT_A}))
+MESSAGE_RECIPIENT = Policy("a message: seen by its conversation's two parties; marked read by its recipient",
+                           SIGNED_IN, sees=frozenset({CLIENT_A, PROVIDER_A}), acts=frozenset({PROVIDER_A}))
+START_WITH_PROVIDER_A = Policy("writing to provider A: their clients (a hold is not an appointment)", SIGNED_IN,
+                               sees=frozenset({CLIENT_A}))
 NOTHING = Policy("nothing is here, for anyone", frozenset(), anonymous=NOT_FOUND, refused=NOT_FOUND)
 DJANGO_ADMIN = Policy("the Django admin: staff", STAFF, anonymous=ADMIN_LOGIN, refused=ADMIN_LOGIN)
 DJANGO_ADMIN_ACCOUNTS = Policy("the Django admin's accounts: admins manage accounts", STAFF,
@@ -194,6 +205,11 @@ POLICY: dict[str, Page] = {
     "directory:my_photo": Page(PROVIDERS_ONLY, "POST"),
     "directory:my_photo_remove": Page(PROVIDERS_ONLY, "POST"),
     "directory:photo": Page(PUBLIC),
+    # The public Plan-Net directory: no log-in, as CMS requires of directories.
+    "fhir:metadata": Page(PUBLIC),
+    "fhir:search": Page(PUBLIC),
+    "fhir:read": Page(PUBLIC),
+    "fhir:unknown": Page(NOTHING),
     "directory:my_availability": Page(PROVIDERS_ONLY),
     "directory:window_add": Page(PROVIDERS_ONLY, "POST"),
     "directory:window_remove": Page(PROVIDER_OWN, "POST"),
@@ -272,6 +288,12 @@ POLICY: dict[str, Page] = {
     "care:client_notes": Page(NOTES),
     "care:client_note_revise": Page(NOTE_AUTHOR),
     "care:client_note_remove": Page(NOTE_AUTHOR, "POST"),
+    # messaging
+    "messaging:inbox": Page(ANY_SIGNED_IN),
+    "messaging:start": Page(ANY_SIGNED_IN, "POST"),  # an empty form: its errors, for anyone signed in
+    "messaging:conversation": Page(CONVERSATION),  # GET reads; POST sends
+    "messaging:mark_read": Page(CONVERSATION, "POST"),  # the page's script; without up_to, a 400
+    "messaging:retract": Page(MESSAGE_SENDER, "POST"),
     # the API's own pages
     "api-v1:api-root": Page(NOTHING),
     "api-v1:openapi-json": Page(PUBLIC),
@@ -337,6 +359,12 @@ API_POLICY: dict[str, Policy] = {
     "POST /api/v1/clients/{client_id}/notes": NOTE_AUTHOR,
     "POST /api/v1/notes/{note_id}/revise": NOTE_AUTHOR,
     "POST /api/v1/notes/{note_id}/remove": NOTE_AUTHOR,
+    "GET /api/v1/conversations": ANY_SIGNED_IN,
+    "POST /api/v1/conversations": START_WITH_PROVIDER_A,
+    "GET /api/v1/conversations/{conversation_id}/messages": CONVERSATION,
+    "POST /api/v1/conversations/{conversation_id}/messages": CONVERSATION,
+    "POST /api/v1/messages/{message_id}/read": MESSAGE_RECIPIENT,
+    "POST /api/v1/messages/{message_id}/retract": MESSAGE_SENDER,
 }
 
 # A minimal valid body for each operation that takes one, so that the answer is about who
@@ -377,6 +405,8 @@ API_BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
     "POST /api/v1/plan/activities/{activity_id}/check-ins": lambda w: {"mood": 6},
     "POST /api/v1/clients/{client_id}/notes": lambda w: {"body": "Talked through the week; plan holds."},
     "POST /api/v1/notes/{note_id}/revise": lambda w: {"body": "Talked through the week; the plan holds."},
+    "POST /api/v1/conversations": lambda w: {"with_user_id": w.ids["provider_user_id"]},
+    "POST /api/v1/conversations/{conversation_id}/messages": lambda w: {"body": "Running five minutes late."},
 }
 
 HOW_TO_ADD = (
@@ -511,6 +541,11 @@ def build_world() -> World:
     activity = care.activity_add(client=client_a, by=client_a.user, kind="exercise", times=3, period="week")
     check_in = care.check_in_record(activity=activity, by=client_a.user, mood=6)
     note = care.provider_note_create(client=client_a, by=provider_a.user, body="First session: sleep and worry.")
+    from carematch.messaging import services as messaging
+
+    conversation, _ = messaging.conversation_start(by=client_a.user, with_user=provider_a.user)
+    message = messaging.message_send(conversation=conversation, sender=client_a.user,
+                                     body="Can we move Thursday to Friday?").message
     record(client_a, "phq9", phq9(12, item9=1))
     alert = Alert.objects.filter(client=client_a, kind__in=PROVIDER_ALERT_KINDS).order_by("id").first()
     assert alert is not None, "a PHQ-9 with item 9 above 0 opens a safety alert for the client's provider"
@@ -537,6 +572,7 @@ def build_world() -> World:
             "client_id": client_a.pk, "appointment_id": booked.pk, "hold_id": hold.pk, "goal_id": goal_a.pk,
             "activity_id": activity.pk, "check_in_id": check_in.pk, "note_id": note.pk, "alert_id": alert.pk,
             "request_id": request.pk, "crisis_request_id": crisis.pk,
+            "conversation_id": conversation.pk, "message_id": message.pk, "provider_user_id": provider_a.user.pk,
             # a second token of client A's (the first is the one client A's requests are sent with)
             "token_id": token_issue(user=client_a.user, name="sync")[0].pk,
             "user_id": client_a.user.pk, "provider_id": provider_a.pk,
@@ -548,6 +584,9 @@ def build_world() -> World:
         },
         by_name={
             "directory:photo": {"name": with_photo.photo},
+            "fhir:search": {"resource_type": "PractitionerRole"},
+            "fhir:read": {"resource_type": "Practitioner", "resource_id": provider_a.npi},
+            "fhir:unknown": {"rest": "Practitioner/1/_history"},
             "scheduling:calendar_feed": {"token": feed_token},
             # The emailed link's page answers everyone alike (a used or unknown link says so).
             "accounts:signup_confirm": {"token": "an-emailed-link-that-was-never-sent"},

@@ -220,6 +220,23 @@ def _series_form(s: Scene) -> None:
     assert s.page.get_by_label("How often").count(), "the provider's series form"
 
 
+def _conversation(s: Scene, *, crisis: bool = False) -> None:
+    """A client's conversation with their provider, one message each way (and, with `crisis`,
+    the page right after a message that mentions self-harm: the crisis resources first)."""
+    from carematch.messaging import services as messaging
+
+    appointment(s.provider, s.client)
+    conversation, _ = messaging.conversation_start(by=s.client.user, with_user=s.provider.user)
+    messaging.message_send(conversation=conversation, sender=s.client.user, body="Can we move Thursday?")
+    messaging.message_send(conversation=conversation, sender=s.provider.user, body="Friday at 4 works.")
+    s.sign_in(s.client.user)
+    s.visit(f"/messages/{conversation.pk}/")
+    if crisis:
+        s.page.get_by_label("Your message").fill("I keep thinking I want to kill myself")
+        s.submit("Send")
+        assert s.page.get_by_role("heading", name="You deserve support right now").count()
+
+
 def _lost_hold(s: Scene) -> None:
     s.answered()
     s.visit("/book/hold/999999/")
@@ -246,6 +263,8 @@ PAGES: list[tuple[str, Callable[[Scene], None]]] = [
     ("sign-up", lambda s: s.visit("/accounts/signup/")),
     ("access log", _audit_log),
     ("plans and fee schedules", _coverage_page("/staff/coverage/")),
+    ("a conversation", _conversation),
+    ("a conversation, after a message about self-harm", lambda s: _conversation(s, crisis=True)),
     # Forms with their errors shown.
     ("intake safety, nothing chosen", lambda s: (s.visit("/find/"), s.submit_with_errors())),
     ("intake concerns, nothing chosen", lambda s: (s.visit("/find/help/"), s.submit_with_errors())),

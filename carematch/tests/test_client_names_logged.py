@@ -65,6 +65,8 @@ NAMING_PAGES: dict[str, Logged] = {
     "scheduling:clock": Logged("clock"),
     "matching:appointment_series": Logged("appointment"),
     "scheduling:crisis_queue": Logged("crisis_request"),
+    "messaging:inbox": Logged("message_contacts"),
+    "messaging:conversation": Logged("conversation"),
     "admin:accounts_user_changelist": Logged("account_list"),
     "admin:accounts_user_change": Logged("account"),
     "admin:accounts_apitoken_changelist": Logged("api_token_list"),

@@ -11,7 +11,7 @@ from pathlib import Path
 import carematch
 
 ROOT = Path(carematch.__file__).parent
-APPS = ("accounts", "access", "care", "coverage", "directory", "matching", "measures", "scheduling")
+APPS = ("accounts", "access", "care", "coverage", "directory", "matching", "measures", "messaging", "scheduling")
 
 
 def module_name(path: Path) -> str:
@@ -82,7 +82,8 @@ def test_lib_imports_no_app():
 
 
 def test_the_fhir_mapping_and_reading_are_pure():
-    """No database in the mapping of FHIR resources to records, nor in reading the file."""
-    for part in ("map", "read", "terms"):
+    """No database in the mapping of FHIR resources to records, in reading the file, nor in reading
+    a search of the public API."""
+    for part in ("map", "read", "search", "terms"):
         assert breaches(f"carematch.directory.fhir.{part}",
                         ("django.db", "carematch.directory.models", "carematch.directory.services")) == []

@@ -18,6 +18,7 @@ from carematch.measures import links
 from carematch.measures import services as measures
 from carematch.measures.models import Alert, FortnightlyPlan, QuestionnaireRequest, SessionRating
 from carematch.measures.tests.factories import phq9, provider_user
+from carematch.messaging import services as messaging
 from carematch.scheduling import services as scheduling
 from carematch.scheduling.models import (
     Appointment,
@@ -48,6 +49,7 @@ REMOVED_NOTE_BODY = "A note its author removed"
 GOAL_FIRST = "Sleep through the night more often"
 GOAL_REVISED = "Sleep through the night at least four nights a week"
 IDEMPOTENCY_KEY = "booking-key-3f9a1c"
+MESSAGE_TEXT = "Running late for Thursday, see you at ten past"
 
 
 @dataclass
@@ -142,6 +144,8 @@ def full_record(**client_fields: Any) -> Record:
                                        created_at=PAST + dt.timedelta(hours=1))
     ProviderNoteVersion.objects.create(note=note, number=1, body=NOTE_BODY, author=provider.user,
                                        created_at=PAST + dt.timedelta(hours=1))
+    conversation, _ = messaging.conversation_start(by=client.user, with_user=provider.user, now=PAST)
+    messaging.message_send(conversation=conversation, sender=client.user, body=MESSAGE_TEXT, now=PAST)
     removed_note = ProviderNote.objects.create(client=client, provider=provider, author=provider.user,
                                                created_at=PAST + dt.timedelta(hours=2),
                                                deleted_at=PAST + dt.timedelta(hours=3), deleted_by=provider.user)

@@ -4,7 +4,9 @@
 - read.py: a file in: JSON, a Bundle, valid FHIR R4 by the fhir.resources R4B models;
 - map.py: from a Bundle's resources to provider records and problems, pure (no database);
 - write.py: the import: mapped records into the directory through its services;
-- terms.py: the URLs and codes both directions share.
+- terms.py: the URLs and codes both directions share;
+- search.py, publish.py, views.py, urls.py: the public, read-only FHIR API under /fhir/, built from
+  export.py's mapping (search.py reads a query, publish.py answers it, views.py is the front door).
 """
 
 from .export import available_time, bundle_data, directory_bundle_data, directory_export_json, providers_to_bundle

@@ -61,6 +61,7 @@ from .terms import (
     DELIVERY_METHOD_SYSTEM,
     FORMAT_FROM_DELIVERY,
     GENDER_FROM_FHIR,
+    LICENSE_HISTORY,
     LICENSE_VERIFICATION,
     MINIMUM_NOTICE,
     NETWORK_REFERENCE,
@@ -256,7 +257,7 @@ def _read_licenses(
     failed = False
     qualifications = json_objects(practitioner.get("qualification"))
     validations = _validations(mapped, verifications, len(qualifications))
-    for position, qualification in enumerate(qualifications):
+    for position, qualification in enumerate(qualifications + _license_history(practitioner)):
         code = json_object(qualification.get("code"))
         kind = json_text(code.get("text")).strip() or next(
             (json_text(c.get("code")) for c in _codings(code) if json_text(c.get("code"))), "")
@@ -303,6 +304,30 @@ def _read_licenses(
     if failed and not licenses:
         mapped.missing.add("licenses")  # "at least one license is required" would only repeat the above
     return types
+
+
+def _license_history(practitioner: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """carematch's license-history extensions (licenses not in force, which Plan-Net's qualification
+    cannot carry) in the shape of the qualifications they once were, to be read as those are."""
+    shaped = []
+    for history in _extensions(practitioner, LICENSE_HISTORY):
+        parts = {json_text(p.get("url")): p for p in json_objects(history.get("extension"))}
+
+        def value(name: str, kind: str, parts: dict[str, dict[str, Any]] = parts) -> str:
+            return json_text(parts.get(name, {}).get(kind))
+
+        shaped.append({
+            "extension": [
+                {"url": QUALIFICATION, "extension": [{"url": "whereValid", "valueCodeableConcept": {
+                    "coding": [{"system": USPS_SYSTEM, "code": value("state", "valueCode")}]}}]},
+                {"url": LICENSE_VERIFICATION, "extension": [
+                    parts[name] for name in ("status", "verifiedAt") if name in parts]},
+            ],
+            "identifier": [{"value": value("number", "valueString")}],
+            "code": {"text": value("type", "valueString")},
+            "period": {"end": value("expires", "valueDate")},
+        })
+    return shaped
 
 
 def _license_status(

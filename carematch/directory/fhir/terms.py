@@ -4,6 +4,8 @@ FHIR codes. Shared by the export and the import."""
 
 from __future__ import annotations
 
+from carematch.lib import nucc
+
 CANONICAL = "https://carematch.dev/fhir"
 CONCERN_SYSTEM = f"{CANONICAL}/CodeSystem/concern"
 APPROACH_SYSTEM = f"{CANONICAL}/CodeSystem/approach"
@@ -28,7 +30,7 @@ ORGANIZATION_TYPE_SYSTEM = f"{PLANNET}/CodeSystem/OrgTypeCS"
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 NPI_OID = "urn:oid:2.16.840.1.113883.4.6"
-NUCC_SYSTEM = "http://nucc.org/provider-taxonomy"
+NUCC_SYSTEM = nucc.SYSTEM
 USPS_SYSTEM = "https://www.usps.com/"
 BCP47_SYSTEM = "urn:ietf:bcp:47"
 DEGREE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0360"
@@ -49,3 +51,17 @@ UNUSABLE_QUALIFICATION = frozenset({"inactive", "revoked", "issiner"})
 VALIDATED = "validated"
 VALIDATION_FAILED = frozenset({"val-fail", "reval-fail"})
 VOCABULARY_SYSTEMS = {CONCERN_SYSTEM: "concerns", APPROACH_SYSTEM: "approaches", POPULATION_SYSTEM: "populations"}
+
+# The publication side (export_fhir and the public /fhir/ API).
+LICENSE_TYPE_SYSTEM = f"{CANONICAL}/CodeSystem/license-type"  # a license's type as its board names it: LPC, LCSW
+# A license not in force (expired or rejected) cannot be a Plan-Net qualification (its status is fixed
+# to `active`): the export file carries it in this extension on the Practitioner so that an export
+# imports back whole; the public API leaves it out. Parts: state (valueCode, USPS), type, number
+# (valueString), expires (valueDate), status (valueCode, carematch's verification), verifiedAt.
+LICENSE_HISTORY = f"{CANONICAL}/StructureDefinition/license-history"
+ENDPOINT_CONNECTION_TYPE_SYSTEM = f"{PLANNET}/CodeSystem/EndpointConnectionTypeCS"
+ENDPOINT_PAYLOAD_TYPE_SYSTEM = f"{PLANNET}/CodeSystem/EndpointPayloadTypeCS"
+INSURANCE_PRODUCT_TYPE_SYSTEM = f"{PLANNET}/CodeSystem/InsuranceProductTypeCS"
+ORGANIZATION_ROLE_SYSTEM = "http://hl7.org/fhir/organization-role"
+# The organization that runs this carematch: the provider group its providers' roles belong to.
+DIRECTORY_ORGANIZATION_ID = "directory"

@@ -118,6 +118,8 @@ def test_a_location_is_exported_only_for_a_provider_with_an_office():
     assert locations[0]["address"]["postalCode"] == "80202"
     assert locations[0]["address"]["text"] == "1550 Larimer St"
     assert locations[0]["address"]["state"] == "CO"
+    assert locations[0]["address"]["line"] == ["1550 Larimer St"]
+    assert locations[0]["address"]["city"] == "Denver"
     urls = by_url(data)
     roles = {r["id"]: r for r in resources(data, "PractitionerRole")}
     assert urls[roles[f"{office.npi}-aetna"]["location"][0]["reference"]]["id"] == office.npi
@@ -135,7 +137,7 @@ def test_each_license_is_a_plan_net_qualification_valid_in_its_state():
 
     [qualification] = practitioner["qualification"]
     assert qualification["identifier"] == [{"value": "LPC.0012345"}]
-    assert qualification["code"] == {"text": "LPC"}
+    assert qualification["code"] == {"coding": [{"system": terms.LICENSE_TYPE_SYSTEM, "code": "LPC"}], "text": "LPC"}
     assert qualification["period"] == {"end": "2027-06-30"}
     [plan_net] = extension(qualification, terms.QUALIFICATION)
     assert plan_net["extension"] == [
@@ -150,7 +152,7 @@ def test_each_license_is_a_plan_net_qualification_valid_in_its_state():
 
 
 @pytest.mark.django_db
-def test_expired_and_rejected_licenses_are_exported_as_inactive_history():
+def test_only_licenses_in_force_are_qualifications_and_the_others_travel_as_carematch_history():
     provider = ProviderFactory()
     # A license in force is active for Plan-Net whether or not carematch has verified it yet.
     LicenseFactory(provider=provider, number="CURRENT", expires=dt.date(2028, 1, 1), status=LicenseStatus.UNVERIFIED)
@@ -168,11 +170,14 @@ def test_expired_and_rejected_licenses_are_exported_as_inactive_history():
         )
         for q in practitioner["qualification"]
     }
-    assert status == {
-        "CURRENT": ("active", "unverified", "2028-01-01"),
-        "EXPIRED": ("inactive", "unverified", "2025-12-31"),
-        "REJECTED": ("inactive", "rejected", "2028-01-01"),
+    # Plan-Net fixes a qualification's status to `active`: an expired or rejected license is none.
+    assert status == {"CURRENT": ("active", "unverified", "2028-01-01")}
+    history = {
+        parts["number"]: (parts["expires"], parts["status"])
+        for parts in ({p["url"]: next(v for k, v in p.items() if k.startswith("value")) for p in e["extension"]}
+                      for e in extension(practitioner, terms.LICENSE_HISTORY))
     }
+    assert history == {"EXPIRED": ("2025-12-31", "unverified"), "REJECTED": ("2028-01-01", "rejected")}
 
 
 @pytest.mark.django_db
@@ -183,8 +188,11 @@ def test_each_payer_is_a_network_organization_with_its_own_practitioner_role():
     data = directory_json()
 
     urls = by_url(data)
-    networks = {o["id"]: o for o in resources(data, "Organization")}
-    assert set(networks) == {"network-aetna", "network-medicaid"}
+    organizations = {o["id"]: o for o in resources(data, "Organization")}
+    assert set(organizations) == {"directory", "payer-aetna", "payer-medicaid", "network-aetna", "network-medicaid"}
+    networks = {key: o for key, o in organizations.items() if key.startswith("network-")}
+    assert urls[networks["network-medicaid"]["partOf"]["reference"]]["id"] == "payer-medicaid"
+    assert organizations["payer-medicaid"]["type"][0]["coding"][0]["code"] == "payer"
     assert networks["network-medicaid"]["identifier"] == [{"system": terms.PAYER_SYSTEM, "value": "medicaid"}]
     assert networks["network-medicaid"]["type"][0]["coding"][0]["code"] == "ntwk"
     roles = {r["id"]: r for r in resources(data, "PractitionerRole")}
@@ -196,7 +204,7 @@ def test_each_payer_is_a_network_organization_with_its_own_practitioner_role():
     assert new_patients["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "nopt"
     assert urls[role["practitioner"]["reference"]]["id"] == provider.npi
     assert role["specialty"][0]["coding"][0] == {
-        "system": "http://nucc.org/provider-taxonomy", "code": "101YP2500X", "display": "Counselor, Professional"}
+        "system": "http://nucc.org/provider-taxonomy", "code": "101YP2500X", "display": "Professional Counselor"}
     assert not extension(roles[self_pay.npi], terms.NETWORK_REFERENCE)
     [accepting] = extension(roles[self_pay.npi], terms.NEW_PATIENTS)
     assert accepting["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "newpt"

@@ -43,7 +43,7 @@ def test_anyone_sees_who_a_provider_is_and_what_they_offer_without_logging_in(cl
     html = response.content.decode()
     assert "<h1>Robin Ash</h1>" in html
     for text in (
-        "LPC, PhD · Counselor, Professional", "Anxiety", "Trauma and PTSD", "EMDR",
+        "LPC, PhD · Professional Counselor", "Anxiety", "Trauma and PTSD", "EMDR",
         "Cognitive behavioural therapy (CBT)", "Adults (18-64), Couples", "English, Spanish", "Online (video)",
         "Aetna, Cigna", "$140 a session",
         "Taking new clients", "Colorado", "I work gently and at your pace.",
