@@ -7,7 +7,7 @@ from carematch.api import api
 from carematch.directory.urls import directory_urls
 from carematch.lib.ids import RecordIdConverter
 from carematch.matching import views as matching_views
-from carematch.matching.viewer import viewer_zone
+from carematch.matching.viewer import viewer_cost, viewer_zone
 from carematch.scheduling.selectors import provider_openings
 
 register_converter(RecordIdConverter, "record_id")
@@ -24,8 +24,8 @@ urlpatterns = [
     path("staff/", account_views.staff_home, name="staff_home"),
     path("staff/audit/", include("carematch.access.audit_urls")),
     # The directory's public profile shows openings, which scheduling computes, in the
-    # visitor's zone, which matching knows from the intake.
-    path("", include(directory_urls(openings=provider_openings, zone_of=viewer_zone))),
+    # visitor's zone and what a session would cost them, which matching knows from the intake.
+    path("", include(directory_urls(openings=provider_openings, zone_of=viewer_zone, cost_of=viewer_cost))),
     path("", include("carematch.matching.urls")),
     path("", include("carematch.scheduling.urls")),
     path("", include("carematch.measures.urls")),

@@ -13,4 +13,7 @@ urlpatterns = [
     path("provider/clients/<record_id:client_id>/diagnoses/<record_id:diagnosis_id>/remove/", views.diagnosis_remove,
          name="diagnosis_remove"),
     path("provider/tax-id/", views.my_tax_id, name="my_tax_id"),
+    path("staff/coverage/", views.plans, name="plans"),
+    path("staff/coverage/benefits/import/", views.benefits_import, name="benefits_import"),
+    path("staff/coverage/fees/import/", views.fees_import, name="fees_import"),
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -33,3 +33,11 @@ class ZoneOf(Protocol):
     should show the provider's zone; matching's `viewer_zone`, wired in carematch/urls.py."""
 
     def __call__(self, request: HttpRequest) -> str | None: ...
+
+
+class CostOf(Protocol):
+    """What a session with the provider would cost this visitor, as the results say it
+    ({"sentence", "assumptions", "basis"}), or None when the visitor has not said how they
+    pay; matching's `viewer_cost`, wired in carematch/urls.py."""
+
+    def __call__(self, request: HttpRequest, provider: Provider) -> dict[str, Any] | None: ...

@@ -5,18 +5,19 @@ nothing from scheduling."""
 from django.urls import URLPattern, path
 
 from . import views
-from .openings import OpeningsOf, ZoneOf
+from .openings import CostOf, OpeningsOf, ZoneOf
 
 app_name = "directory"
 
 
-def directory_urls(*, openings: OpeningsOf, zone_of: ZoneOf) -> tuple[list[URLPattern], str]:
+def directory_urls(*, openings: OpeningsOf, zone_of: ZoneOf, cost_of: CostOf | None = None,
+                   ) -> tuple[list[URLPattern], str]:
     """The directory's pages and their namespace, for `include()`; `openings` gives a
     provider's bookable openings for the public profile, `zone_of` the zone a visitor reads
-    times in."""
+    times in, `cost_of` what a session would cost them."""
     patterns = [
-        path("providers/<record_id:provider_id>/", views.public_profile, {"openings": openings, "zone_of": zone_of},
-             name="public_profile"),
+        path("providers/<record_id:provider_id>/", views.public_profile,
+             {"openings": openings, "zone_of": zone_of, "cost_of": cost_of}, name="public_profile"),
         path("provider/profile/", views.my_profile, name="my_profile"),
         path("provider/profile/photo/", views.my_photo, name="my_photo"),
         path("provider/profile/photo/remove/", views.my_photo_remove, name="my_photo_remove"),

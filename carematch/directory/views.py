@@ -46,7 +46,7 @@ from .models import (
     VerificationSource,
     match_unverified_licenses,
 )
-from .openings import OpeningsOf, ZoneOf
+from .openings import CostOf, OpeningsOf, ZoneOf
 
 OPENINGS_AHEAD = dt.timedelta(days=14)
 OPENINGS_SHOWN = 10
@@ -144,7 +144,8 @@ def _vouched_by(lic: License) -> str:
 
 
 @require_http_methods(["GET", "HEAD"])
-def public_profile(request: HttpRequest, provider_id: int, *, openings: OpeningsOf, zone_of: ZoneOf) -> HttpResponse:
+def public_profile(request: HttpRequest, provider_id: int, *, openings: OpeningsOf, zone_of: ZoneOf,
+                   cost_of: CostOf | None = None) -> HttpResponse:
     """A provider's public profile with their next openings; `openings` computes them
     (scheduling's provider_openings), `zone_of` says whose clock they read on (the client's
     own, as on the results and booking pages), both wired in carematch/urls.py."""
@@ -191,6 +192,7 @@ def public_profile(request: HttpRequest, provider_id: int, *, openings: Openings
         "opening_days": days,
         "zone_name": _zone_name(shown_zone),
         "viewer_zone": viewer is not None,
+        "cost": cost_of(request, provider) if cost_of is not None else None,
     }
     return render(request, "directory/public_profile.html", context)
 

@@ -12,6 +12,7 @@ from carematch.access.models import Action
 from carematch.accounts import selectors as account_selectors
 from carematch.accounts.http import AuthedHttpRequest
 from carematch.accounts.models import Client, Role
+from carematch.coverage.selectors import plan_choice_check
 from carematch.lib.crisis import CRISIS_RESOURCES
 from carematch.lib.errors import Forbidden, NotFound
 from carematch.lib.timezones import client_zone
@@ -19,6 +20,7 @@ from carematch.openapi import errors
 from carematch.scheduling import services as scheduling
 from carematch.scheduling.models import CrisisChannel
 
+from .costs import Payer, PlanAsked, cost_json, match_costs
 from .engine.reasons import common_reason
 from .engine.types import MatchRequest
 from .schemas import MatchAnswerOut, MatchIn
@@ -67,7 +69,15 @@ def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
     )
     # Refused before anything is written: a request that cannot be matched leaves nothing behind.
     match_request_check(asked, now=now, asking=True)
+    plan = PlanAsked(plan_id=payload.plan_id, deductible_left_usd=payload.deductible_left_usd,
+                     oop_left_usd=payload.oop_left_usd)
+    plan_choice_check(payer=payload.insurance, plan_id=plan.plan_id, deductible_left_usd=plan.deductible_left_usd,
+                      oop_left_usd=plan.oop_left_usd)
     care_request = scheduling.care_request_open(client=client, crisis=payload.crisis, now=now)
+    if plan.plan_id:
+        scheduling.care_request_coverage_set(
+            request_id=care_request.pk, payer=payload.insurance, plan_id=plan.plan_id,
+            deductible_left_usd=plan.deductible_left_usd, oop_left_usd=plan.oop_left_usd)
     crisis_request = None
     if payload.crisis:
         scheduling.care_request_flag_crisis(request_id=care_request.pk)
@@ -81,6 +91,8 @@ def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
             )
             attempt.resource_id, attempt.client = crisis_request.pk, crisis_request.client_id
     answer = match_find(request=asked, now=now)
+    costs = match_costs(request=asked, plan=plan, providers=[
+        Payer(provider_id=m.provider_id, self_pay_rate=m.self_pay_rate) for m in answer.matches])
     return {
         "crisis_resources": list(CRISIS_RESOURCES) if payload.crisis else None,
         "matches": [
@@ -89,6 +101,7 @@ def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
                 "score": round(m.score, 6),
                 "reasons": list(m.reasons),
                 "openings": [{"start": o.start, "end": o.end, "formats": list(o.formats)} for o in m.openings],
+                "cost": cost_json(costs[m.provider_id]),
             }
             for m in answer.matches
         ],

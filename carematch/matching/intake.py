@@ -7,6 +7,7 @@ import copy
 import datetime as dt
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -145,6 +146,48 @@ class PaymentForm(forms.Form):
     )
 
 
+AMOUNT_LEFT_MAX = Decimal("999999.99")
+PLAN_ANSWERS = ("plan_id", "deductible_left_usd", "oop_left_usd")
+
+
+class PlanForm(forms.Form):
+    """Asked only of someone paying with insurance whose payer has plans loaded: which plan,
+    and (if they know) what is left of the year's deductible and out-of-pocket maximum. All
+    optional: the cost estimates say what they had to assume."""
+
+    plan_id = forms.ChoiceField(label="Which plan do you have? (optional)", required=False)
+    deductible_left_usd = forms.DecimalField(
+        label="How much of your deductible is left this year, in dollars? (optional)", required=False,
+        min_value=0, max_value=AMOUNT_LEFT_MAX, decimal_places=2,
+        help_text="Leave it empty if you are not sure: we will not assume it is met.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    oop_left_usd = forms.DecimalField(
+        label="How much of your out-of-pocket maximum is left this year, in dollars? (optional)", required=False,
+        min_value=0, max_value=AMOUNT_LEFT_MAX, decimal_places=2,
+        help_text="The most your plan has you pay in a year. Leave it empty if you are not sure.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+    def __init__(self, *args: Any, plans: list[tuple[str, str]] | None = None, payer_name: str = "",
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["plan_id"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+        field.choices = [("", "I don't know my plan"), *(plans or [])]
+        if payer_name:
+            field.label = f"Which {payer_name} plan do you have? (optional)"
+        field.help_text = "Your plan's name is on your insurance card. We use it to estimate what a session costs you."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("plan_id"):
+            for name in ("deductible_left_usd", "oop_left_usd"):
+                if data.get(name) is not None:
+                    self.add_error(name, "Choose your plan first: what is left depends on the plan.")
+        return data
+
+
 class TimesForm(forms.Form):
     times_of_day = forms.MultipleChoiceField(
         label="What times of day suit you? (optional)",
@@ -169,6 +212,7 @@ STEPS = (
     Step("about", "About you", AboutForm),
     Step("preferences", "Language and preferences", PreferencesForm),
     Step("payment", "Paying for sessions", PaymentForm),
+    Step("plan", "Your insurance plan", PlanForm),
     Step("times", "Times that suit you", TimesForm),
 )
 STEP_SLUGS = tuple(step.slug for step in STEPS)
@@ -176,7 +220,8 @@ STEP_SLUGS = tuple(step.slug for step in STEPS)
 
 def to_session(data: dict[str, Any]) -> dict[str, Any]:
     """Cleaned form data as JSON-friendly values."""
-    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items()}
+    return {k: (v.isoformat() if isinstance(v, dt.date) else str(v) if isinstance(v, Decimal) else v)
+            for k, v in data.items()}
 
 
 def answers_complete(answers: dict[str, Any]) -> str | None:
@@ -295,6 +340,8 @@ def apply_change(answers: dict[str, Any], change: dict[str, Any]) -> dict[str, A
             changed["languages"] = list(value)
         elif name == "insurance" and value is None:
             changed["payment"], changed["self_pay_max"] = PAYMENT_SELF, None
+            for answer in PLAN_ANSWERS:
+                changed.pop(answer, None)
         else:
             raise ValueError(f"no such change: {name}")
     return changed

@@ -168,6 +168,7 @@ def _match(item: _Found, request: MatchRequest) -> tuple[Match, tuple[Fact, ...]
         score=item.score,
         reasons=(),
         openings=shown,
+        self_pay_rate=provider.self_pay_rate,
     )
     return match, write_facts(
         request=request,

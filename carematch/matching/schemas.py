@@ -1,8 +1,9 @@
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import ValidationInfo, field_validator
+from pydantic import SerializerFunctionWrapHandler, ValidationInfo, field_validator, model_serializer
 
 from carematch.directory import payers
 from carematch.lib import geo, vocab
@@ -23,6 +24,13 @@ class MatchIn(Schema):
     provider_gender: Literal["female", "male", "nonbinary"] | None = None
     insurance: str | None = None
     self_pay_max: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    plan_id: Annotated[str, Field(min_length=1, max_length=60)] | None = Field(
+        None, description="With insurance: the person's plan (one of that payer's plans loaded by a coordinator), "
+                          "for the cost estimate of each match")
+    deductible_left_usd: Annotated[Decimal, Field(ge=0, lt=1_000_000, decimal_places=2)] | None = Field(
+        None, description="With a plan_id: what is left of the person's deductible this year, if they know it")
+    oop_left_usd: Annotated[Decimal, Field(ge=0, lt=1_000_000, decimal_places=2)] | None = Field(
+        None, description="With a plan_id: what is left of their out-of-pocket maximum this year, if they know it")
     earliest: dt.datetime | None = Field(None, description="ISO 8601 with offset; default now")
     within_hours: Annotated[int, Field(ge=1, le=168)] = 48
     limit: Annotated[int, Field(ge=1, le=20)] = 5
@@ -105,6 +113,22 @@ class OpeningOut(Schema):
     formats: list[str]
 
 
+class CostOut(Schema):
+    first_session_usd: int | None = Field(description="About what the first session (CPT 90791) will cost the "
+                                                      "person, in whole dollars; null when it cannot be estimated")
+    per_session_usd: int | None = Field(description="About what each session after it will cost; null when unknown")
+    basis: Literal["self_pay", "plan", "eligibility", "unknown"] = Field(
+        description="self_pay: the provider's own fee; plan: the plan's benefits and fee schedule; eligibility: "
+                    "the benefits the payer reported; unknown: no estimate")
+    assumptions: list[str] = Field(description="What the estimate assumed, in plain sentences")
+
+    @model_serializer(mode="wrap")
+    def _keep_nulls(self, handler: SerializerFunctionWrapHandler):
+        # An unknown figure is said as null, never left out, even where the answer leaves out
+        # other empty fields.
+        return {"first_session_usd": None, "per_session_usd": None, **handler(self)}
+
+
 class MatchOut(Schema):
     provider: ProviderRef
     score: float
@@ -112,6 +136,7 @@ class MatchOut(Schema):
                                            "(never empty); what every match shares is in `shared_reasons`")
     openings: list[OpeningOut] = Field(description="Up to 3: those at the times of day asked for first, then the "
                                                    "soonest others")
+    cost: CostOut = Field(description="What a session with this provider will cost the person, as far as known")
 
 
 class SuggestionOut(Schema):

@@ -8,7 +8,10 @@ the page shows the provider's own zone and says so."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
+from django.utils import timezone
 
 from carematch.access import policy
 from carematch.accounts import selectors as account_selectors
@@ -16,7 +19,8 @@ from carematch.accounts.http import signed_in_user
 from carematch.accounts.models import Role
 from carematch.lib.timezones import client_zone
 
-from .intake import SESSION_KEY
+from .costs import Payer, cost_shown, match_costs, plan_asked
+from .intake import SESSION_KEY, answers_complete, match_request
 
 
 def viewer_zone(request: HttpRequest) -> str | None:
@@ -32,3 +36,18 @@ def viewer_zone(request: HttpRequest) -> str | None:
     if answers.get("state"):
         return client_zone(zip=answers.get("zip"), state=answers.get("state"))
     return None
+
+
+def viewer_cost(request: HttpRequest, provider: Any) -> dict[str, Any] | None:
+    """What a session with `provider` would cost this visitor, as the results say it, when the
+    intake in their session is complete (what they pay with, their plan, where they are);
+    None otherwise. A provider outside their insurer's network is their own fee."""
+    answers = request.session.get(SESSION_KEY) or {}
+    if not answers or answers_complete(answers) is not None:
+        return None
+    asked = match_request(answers, now=timezone.now())
+    low, high = provider.sliding_scale_min, provider.sliding_scale_max
+    payer = Payer(provider_id=provider.pk, self_pay_rate=provider.self_pay_rate,
+                  sliding_scale=(low, high) if low is not None and high is not None else None,
+                  in_network=asked.insurance is None or asked.insurance in provider.insurance)
+    return cost_shown(match_costs(request=asked, plan=plan_asked(answers), providers=[payer])[provider.pk])

@@ -28,6 +28,7 @@ from carematch.accounts import throttle
 from carematch.accounts.http import AuthedHttpRequest, signed_in_user
 from carematch.accounts.models import Client, Role
 from carematch.accounts.views import sign_up_sent
+from carematch.coverage import selectors as coverage_selectors
 from carematch.directory import selectors as directory_selectors
 from carematch.directory.models import Provider
 from carematch.directory.selectors import payer_names
@@ -44,11 +45,12 @@ from carematch.scheduling.reminders import reminder_promise
 from carematch.scheduling.selectors import provider_openings
 
 from . import intake, selectors
+from .costs import Payer, cost_shown, match_costs, plan_asked
 from .engine.match import relaxations
 from .engine.reasons import shared_sentence
 from .engine.types import Match, MatchAnswer, MatchRequest, time_of_day
 from .forms import ClientDetailsForm, ClientSignUpForm, CrisisContactForm, HoldForm, RescheduleForm, SeriesForm
-from .viewer import viewer_zone
+from .viewer import viewer_cost, viewer_zone
 
 _HOLD_TOKEN = "carematch_hold_token"  # noqa: S105 - the name of a session entry
 _NOTE = "note_for_therapist"
@@ -204,6 +206,7 @@ def book_opening(request: HttpRequest, provider_id: int) -> HttpResponse:
         "same_zone": zone_name == provider.timezone,
         "openings": _next_openings(provider, zone_name) if not available else [],
         "way_back": _way_back(request),
+        "cost": viewer_cost(request, provider) if kind == "session" else None,
         "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}",
         "signup_url": f"{reverse('accounts:signup')}?{urlencode({'next': request.get_full_path()})}",
     }, status=429 if limited else 200)
@@ -603,10 +606,27 @@ def _care_request_id(request: HttpRequest, answers: dict[str, Any]) -> int:
     return int(answers["care_request"])
 
 
+def _plans_offered(answers: dict[str, Any]) -> list[tuple[str, str]]:
+    """The plans of the payer the person chose (id, name), for the plan step; none when they
+    pay themselves or the payer has no plans loaded (then the step is not asked)."""
+    payment = answers.get("payment") or intake.PAYMENT_SELF
+    if payment == intake.PAYMENT_SELF:
+        return []
+    return [(plan.plan_id, plan.name) for plan in coverage_selectors.plans_of(payer=payment)]
+
+
+def _steps_asked(answers: dict[str, Any]) -> list[intake.Step]:
+    """The steps this person is asked: the plan step only with insurance whose payer has plans."""
+    return [step for step in intake.STEPS if step.slug != "plan" or _plans_offered(answers)]
+
+
 def _step_form(step: intake.Step, answers: dict[str, Any], data: Any = None) -> Form:
     kwargs: dict[str, Any] = {}
     if step.form is intake.PlaceForm:
         kwargs["format"] = answers.get("format", "any")
+    if step.form is intake.PlanForm:
+        kwargs["plans"] = _plans_offered(answers)
+        kwargs["payer_name"] = coverage_selectors.payer_names().get(str(answers.get("payment") or ""), "")
     initial = {name: answers[name] for name in step.form.base_fields if name in answers}
     return step.form(data, initial=initial, **kwargs)
 
@@ -618,9 +638,14 @@ def intake_step(request: HttpRequest, slug: str = "safety") -> HttpResponse:
     care at once (scheduling.care_request_note_set)."""
     if slug not in intake.STEP_SLUGS:
         raise Http404
-    index = intake.STEP_SLUGS.index(slug)
-    step = intake.STEPS[index]
     answers = _answers(request)
+    steps = _steps_asked(answers)
+    if slug not in [asked.slug for asked in steps]:
+        # Not asked of this person (the plan step, paying themselves): on to the next step.
+        later = intake.STEP_SLUGS[intake.STEP_SLUGS.index(slug) + 1]
+        return redirect("matching:intake_step", slug=later)
+    index = [asked.slug for asked in steps].index(slug)
+    step = steps[index]
     form = _step_form(step, answers, request.POST if request.method == "POST" else None)
     if _NOTE in form.fields and request.method != "POST" and answers.get("care_request"):
         form.initial[_NOTE] = scheduling_selectors.care_request_note(request_id=int(answers["care_request"]))
@@ -633,17 +658,45 @@ def intake_step(request: HttpRequest, slug: str = "safety") -> HttpResponse:
             except DomainError as exc:
                 form.add_error(_NOTE, exc.detail)
         if not form.errors:
+            _plan_kept(request, answers, slug, cleaned, form)
+        if not form.errors:
             answers.update(intake.to_session(cleaned))
             _save_answers(request, answers)
             if slug == "safety" and form.cleaned_data["in_danger"] == "yes":
                 return redirect("matching:help_now")
-            if index + 1 < len(intake.STEPS):
-                return redirect("matching:intake_step", slug=intake.STEPS[index + 1].slug)
+            steps = _steps_asked(answers)
+            index = [asked.slug for asked in steps].index(slug)
+            if index + 1 < len(steps):
+                return redirect("matching:intake_step", slug=steps[index + 1].slug)
             return redirect("matching:results")
     return render(request, "matching/intake_step.html", {
-        "step": step, "form": form, "number": index + 1, "total": len(intake.STEPS),
-        "back": intake.STEPS[index - 1].slug if index else None,
+        "step": step, "form": form, "number": index + 1, "total": len(steps),
+        "back": steps[index - 1].slug if index else None,
     })
+
+
+def _plan_kept(request: HttpRequest, answers: dict[str, Any], slug: str, cleaned: dict[str, Any],
+               form: Form) -> None:
+    """What the person said about their plan goes on their request for care
+    (scheduling.care_request_coverage_set checks it); choosing another way to pay forgets it."""
+    if slug == "payment" and cleaned.get("payment") != answers.get("payment"):
+        had_plan = answers.get("plan_id")
+        for name in intake.PLAN_ANSWERS:
+            answers.pop(name, None)
+        if had_plan and answers.get("care_request"):
+            scheduling.care_request_coverage_set(request_id=int(answers["care_request"]), payer=None, plan_id=None,
+                                                 deductible_left_usd=None, oop_left_usd=None)
+        return
+    if slug != "plan":
+        return
+    payment = str(answers.get("payment") or "")
+    try:
+        scheduling.care_request_coverage_set(
+            request_id=_care_request_id(request, answers), payer=payment or None,
+            plan_id=cleaned.get("plan_id") or None, deductible_left_usd=cleaned.get("deductible_left_usd"),
+            oop_left_usd=cleaned.get("oop_left_usd"))
+    except DomainError as exc:
+        _put_errors(form, exc)
 
 
 @require_http_methods(["GET", "POST"])
@@ -744,11 +797,14 @@ def _calls_shown(card: selectors.Card, asked: MatchRequest) -> list[dict[str, An
     ]
 
 
-def _cards(answer: MatchAnswer, asked: MatchRequest) -> list[dict[str, Any]]:
+def _cards(answer: MatchAnswer, asked: MatchRequest, answers: dict[str, Any]) -> list[dict[str, Any]]:
     cards = selectors.match_cards(provider_ids=[found.provider_id for found in answer.matches])
+    costs = match_costs(request=asked, plan=plan_asked(answers), providers=[
+        Payer(provider_id=card.id, self_pay_rate=card.self_pay_rate, sliding_scale=card.sliding_scale)
+        for card in cards.values()])
     return [
         {"match": found, "card": cards[found.provider_id], "openings": _openings_shown(found, asked),
-         "calls": _calls_shown(cards[found.provider_id], asked)}
+         "calls": _calls_shown(cards[found.provider_id], asked), "cost": cost_shown(costs[found.provider_id])}
         for found in answer.matches if found.provider_id in cards
     ]
 
@@ -769,7 +825,7 @@ def results(request: HttpRequest) -> HttpResponse:
         return found
     asked, answer = found
     return render(request, "matching/results.html", {
-        "matches": _cards(answer, asked), "zone_name": asked.client_timezone.replace("_", " "),
+        "matches": _cards(answer, asked, answers), "zone_name": asked.client_timezone.replace("_", " "),
         "shared_line": shared_sentence(answer.shared), "window_hours": asked.within_hours,
         "insurance": payer_names().get(asked.insurance or ""),
         "suggestions": [{"label": intake.suggestion_label(s.change), "more_matches": s.more_matches,
@@ -818,7 +874,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     asked, answer = found
-    in_results = {item["match"].provider_id: item for item in _cards(answer, asked)}
+    in_results = {item["match"].provider_id: item for item in _cards(answer, asked, answers)}
     gone = [provider_id for provider_id in chosen if provider_id not in in_results]
     if gone:
         return render(request, "matching/compare.html", {"gone": len(gone), "items": []})

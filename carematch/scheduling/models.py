@@ -99,10 +99,27 @@ class CareRequest(models.Model):
         blank=True, help_text="In the person's own words, for the therapist they book (their first appointment's "
                               "provider) and nobody else.",
     )
+    # What the person said about their insurance plan, for the cost estimates of their matches.
+    payer = models.CharField(max_length=40, blank=True, help_text="The payer's slug; empty when paying themselves.")
+    plan_id = models.CharField(max_length=60, blank=True, help_text="The plan they chose (a coverage Plan's id).")
+    deductible_left_usd = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True,
+                                              help_text="What they said is left of their deductible; empty: unknown.")
+    oop_left_usd = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True,
+                                       help_text="What they said is left of their out-of-pocket maximum.")
 
     class Meta:
         ordering = ["-requested_at"]
         indexes = [models.Index(fields=["requested_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(plan_id="") | ~Q(payer=""), name="care_request_plan_has_payer"),
+            models.CheckConstraint(
+                condition=(Q(deductible_left_usd__isnull=True) & Q(oop_left_usd__isnull=True)) | ~Q(plan_id=""),
+                name="care_request_amounts_with_plan"),
+            models.CheckConstraint(condition=Q(deductible_left_usd__isnull=True) | Q(deductible_left_usd__gte=0),
+                                   name="care_request_deductible_left_not_negative"),
+            models.CheckConstraint(condition=Q(oop_left_usd__isnull=True) | Q(oop_left_usd__gte=0),
+                                   name="care_request_oop_left_not_negative"),
+        ]
 
     def __str__(self) -> str:
         return f"request {self.pk} of client {self.client_id} at {self.requested_at:%Y-%m-%d %H:%M}"

@@ -13,6 +13,7 @@ import math
 import secrets
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -983,6 +984,24 @@ def appointments_purge_for_client(*, client_id: int) -> Counter[str]:
 # --- A note for the therapist: the person's own words, for the provider they book -----------------
 
 NOTE_FOR_THERAPIST_MAX = 1000
+
+
+def care_request_coverage_set(*, request_id: int, payer: str | None, plan_id: str | None,
+                              deductible_left_usd: Decimal | None, oop_left_usd: Decimal | None) -> CareRequest:
+    """Keep what the person said about their insurance plan on their request for care (for the
+    cost estimates of their matches), or clear it. InvalidInput names each field that is wrong
+    (coverage.selectors.plan_choice_problems): a plan of another payer, a plan without
+    insurance, a negative amount, an amount without a plan."""
+    from carematch.coverage.selectors import plan_choice_check
+
+    plan_choice_check(payer=payer, plan_id=plan_id, deductible_left_usd=deductible_left_usd,
+                      oop_left_usd=oop_left_usd)
+    with transaction.atomic():
+        request = CareRequest.objects.select_for_update().get(pk=request_id)
+        request.payer, request.plan_id = payer or "", plan_id or ""
+        request.deductible_left_usd, request.oop_left_usd = deductible_left_usd, oop_left_usd
+        request.save(update_fields=["payer", "plan_id", "deductible_left_usd", "oop_left_usd"])
+        return request
 
 
 def care_request_note_set(*, request_id: int, note: str) -> CareRequest:

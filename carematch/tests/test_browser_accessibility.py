@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from importlib import import_module
 from typing import Any
 
@@ -23,6 +24,7 @@ from playwright.sync_api import Page
 
 from carematch.accounts.models import Client, Role, User
 from carematch.accounts.tests.factories import UserFactory
+from carematch.coverage.models import Fee, Plan
 from carematch.directory.models import Provider
 from carematch.directory.tests.factories import LicenseFactory, ProviderFactory, WindowFactory
 from carematch.matching import intake
@@ -39,7 +41,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ANSWERS: dict[str, Any] = {
     "in_danger": "no", "concerns": ["anxiety"], "approaches": [], "format": "telehealth", "max_distance_miles": "25",
     "state": "CO", "zip": "80202", "date_of_birth": "1990-05-17", "languages": ["en"], "provider_gender": "",
-    "payment": "aetna", "self_pay_max": None, "times_of_day": ["evening"],
+    "payment": "aetna", "self_pay_max": None, "times_of_day": ["evening"], "plan_id": "AET-20",
+    "deductible_left_usd": "12",
 }
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
@@ -110,7 +113,18 @@ class Scene:
 
 
 def _intake_step(slug: str) -> Callable[[Scene], None]:
+    if slug == "plan":  # asked only once the person has said they pay with insurance
+        return lambda s: (s.answered(), s.visit(f"/find/{slug}/"))
     return lambda s: s.visit(f"/find/{slug}/")
+
+
+def _coverage_page(path: str, *, errors: bool = False) -> Callable[[Scene], None]:
+    def bring(s: Scene) -> None:
+        s.sign_in(s.coordinator)
+        s.visit(path)
+        if errors:
+            s.submit_with_errors()
+    return bring
 
 
 def _results(s: Scene) -> None:
@@ -248,6 +262,7 @@ PAGES: list[tuple[str, Callable[[Scene], None]]] = [
     ("log-in", lambda s: s.visit("/accounts/login/")),
     ("sign-up", lambda s: s.visit("/accounts/signup/")),
     ("access log", _audit_log),
+    ("plans and fee schedules", _coverage_page("/staff/coverage/")),
     ("a conversation", _conversation),
     ("a conversation, after a message about self-harm", lambda s: _conversation(s, crisis=True)),
     # Forms with their errors shown.
@@ -263,6 +278,7 @@ PAGES: list[tuple[str, Callable[[Scene], None]]] = [
     ("crisis follow-up, nothing recorded", _crisis_queue_with_errors),
     ("a goal, nothing typed", _goal_with_errors),
     ("access log, a date that is not one", lambda s: _audit_log(s, "?since=not-a-date")),
+    ("import plans, no file chosen", _coverage_page("/staff/coverage/benefits/import/", errors=True)),
 ]
 
 
@@ -286,6 +302,13 @@ def scene(sized_page: Page, live_server: Any) -> Scene:
     for day in range(7):
         WindowFactory(provider=provider, weekday=day, start=dt.time(0), end=dt.time(23))
     client = ClientFactory(state="CO", timezone="America/Denver")
+    now = timezone.now()
+    Plan.objects.create(payer_id="aetna", plan_id="AET-20", name="Open Choice 20%", copay_usd=None,
+                        coinsurance_pct=Decimal(20), deductible_usd=Decimal(1500), deductible_applies=True,
+                        oop_max_usd=Decimal(4000), updated_at=now)
+    for cpt, allowed in (("90791", 180), ("90837", 150)):
+        Fee.objects.create(payer_id="aetna", plan_id="*", cpt=cpt, allowed_usd=Decimal(allowed), state="*",
+                           updated_at=now)
     return Scene(page=sized_page, base_url=live_server.url, provider=provider, client=client,
                  coordinator=UserFactory(role=Role.COORDINATOR))
 

@@ -309,6 +309,7 @@ def _match(search: _Search, j: int, openings: IntArray, score: float) -> tuple[M
         score=score,
         reasons=(),
         openings=shown,
+        self_pay_rate=int(directory.self_pay[p]),
     ), facts
 
 

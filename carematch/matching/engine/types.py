@@ -77,6 +77,7 @@ class Match:
     score: float  # 0..1
     reasons: tuple[str, ...]  # what sets this provider apart (never empty); the answer's `shared` says the rest
     openings: tuple[Opening, ...]  # up to 3: those at the times of day asked for first, each part soonest first
+    self_pay_rate: int  # whole USD a session, for the cost estimate of someone paying themselves
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ CBT = "Cognitive behavioural therapy (CBT)"
 
 
 def walk_the_intake(page: Any, *, approach: str | None = None, note: str | None = None, zip: str | None = "80202",
-                    evenings: bool = False) -> None:
+                    evenings: bool = False, plan: str | None = None, deductible_left: str | None = None) -> None:
     """Answer every intake step (not in danger; anxiety; online; Colorado; born 17 May 1990;
     English; Aetna) and open the results. `approach`, `note`, `zip` and `evenings` add those
-    answers."""
+    answers; `plan` (a plan's name) and `deductible_left` answer the plan step, asked when
+    Aetna has plans loaded."""
     page.goto("/find/")
     page.get_by_label("No").check()
     page.get_by_role("button", name="Continue").click()
@@ -33,6 +34,12 @@ def walk_the_intake(page: Any, *, approach: str | None = None, note: str | None 
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("How will you pay?").select_option("aetna")
     page.get_by_role("button", name="Continue").click()
+    if plan:
+        page.get_by_label("Which Aetna plan do you have? (optional)").select_option(label=plan)
+        if deductible_left:
+            page.get_by_label("How much of your deductible is left this year, in dollars? (optional)").fill(
+                deductible_left)
+        page.get_by_role("button", name="Continue").click()
     if evenings:
         page.get_by_label("Evenings (after 5 PM)").check()
     page.get_by_role("button", name="See who fits").click()

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from carematch.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_accounts
 from carematch.accounts.models import Role
+from carematch.coverage.demo import seed_demo_coverage
 from carematch.directory.demo import demo_faker, seed_demo_network
 
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         network = seed_demo_network(
             count=providers, seed=seed, today=timezone.localdate(), provider_account=provider_account
         ) if providers else "No demo providers requested."
+        coverage = seed_demo_coverage()
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for user, created in accounts:
             mark = "created" if created else "exists"
@@ -44,3 +46,4 @@ class Command(BaseCommand):
             f"  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\""
         )
         self.stdout.write(network)
+        self.stdout.write(coverage)

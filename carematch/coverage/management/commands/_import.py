@@ -1,0 +1,54 @@
+"""What import_benefits and import_fees share: reading the file and reporting, as import_roster does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from carematch.coverage.tables import ImportReport
+
+
+def read_text(path: Path, kind: str) -> str:
+    """The file as text, or a one-line CommandError saying why it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CommandError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise CommandError(f"{path} is a folder, not a {kind} file") from None
+    except OSError as exc:
+        raise CommandError(f"{path} cannot be read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise CommandError(
+            f"{path} is not UTF-8 text (line {line} has the byte 0x{data[exc.start]:02x}); "
+            "save it as 'CSV UTF-8' and try again"
+        ) from None
+    if not text.strip():
+        raise CommandError(f"{path} is empty: a {kind} file starts with a header line naming the columns")
+    return text
+
+
+def run_import(command: BaseCommand, *, path: str, dry_run: bool, kind: str,
+               do_import: Callable[..., ImportReport]) -> None:
+    report = do_import(source=read_text(Path(path), kind), dry_run=dry_run)
+    for problem in report.problems:
+        command.stderr.write(str(problem))
+    outcome = ""
+    if dry_run:
+        outcome = " (dry run: nothing was written)"
+    elif report.problems:
+        outcome = " (nothing was written)"
+    command.stdout.write(report.summary() + outcome)
+    if not report.problems:
+        return
+    if report.rejected == 0:
+        raise CommandError(f"the header is not a {kind} header: fix the columns and import again")
+    rows = f"{report.rejected} row{'s' if report.rejected != 1 else ''} rejected"
+    if dry_run:
+        raise CommandError(f"{rows}; the import would write nothing")
+    raise CommandError(f"{rows}: nothing was written. Fix them and import again")

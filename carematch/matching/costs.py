@@ -1,0 +1,111 @@
+"""What a session with each match will cost the person, computed after the engine has ranked
+(the engine knows nothing of plans): the plan and its fee rows are read once for the whole
+answer, never once per provider."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from carematch.coverage import selectors as coverage
+from carematch.coverage.estimate import (
+    Estimate,
+    cost_sentence,
+    estimate_self_pay,
+    estimate_unknown,
+    estimate_with_plan,
+)
+from carematch.lib import vocab
+from carematch.lib.sessions import SESSION
+
+from .engine.types import MatchRequest
+
+SESSION_MINUTES = SESSION.seconds // 60
+NO_PLAN = "You have not told us your plan, so we cannot say what it pays."
+PLAN_GONE = "Your plan is no longer listed here, so we cannot say what it pays."
+
+
+@dataclass(frozen=True)
+class PlanAsked:
+    """What the person said about their plan: its id and, if they know them, what is left of
+    their deductible and out-of-pocket maximum."""
+
+    plan_id: str | None = None
+    deductible_left_usd: Decimal | None = None
+    oop_left_usd: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Payer:
+    """Whose cost to estimate: one provider's rate and sliding scale, and whether they are in
+    the person's network."""
+
+    provider_id: int
+    self_pay_rate: int
+    sliding_scale: tuple[int, int] | None = None
+    in_network: bool = True
+
+
+def match_costs(*, request: MatchRequest, plan: PlanAsked, providers: Iterable[Payer]) -> dict[int, Estimate]:
+    """The estimate for each provider, by id. With insurance, the plan's estimate is the same
+    for every provider in its network (fees depend on the payer, the plan and the state): it
+    is read and computed once. Someone paying themselves pays each provider's own rate."""
+    plan_estimate: Estimate | None = None
+    payer_name = ""  # read once, when first needed
+    costs: dict[int, Estimate] = {}
+    for provider in providers:
+        if request.insurance is None or not provider.in_network:
+            found = estimate_self_pay(rate=provider.self_pay_rate, sliding_scale=provider.sliding_scale,
+                                      self_pay_max=request.self_pay_max)
+            if request.insurance is not None:
+                name = payer_name or coverage.payer_name(request.insurance)
+                payer_name = name
+                found = Estimate(found.first_session_usd, found.per_session_usd, found.basis, (
+                    f"This therapist is not in network with {name}, so you would pay their own fee.",
+                    *found.assumptions), found.sliding_scale_usd)
+        else:
+            if plan_estimate is None:
+                plan_estimate = _plan_estimate(request, plan)
+            found = plan_estimate
+        costs[provider.provider_id] = found
+    return costs
+
+
+def _plan_estimate(request: MatchRequest, plan: PlanAsked) -> Estimate:
+    if request.insurance is None:
+        return estimate_unknown(NO_PLAN)
+    if not plan.plan_id:
+        if coverage.payer_has_plans(payer=request.insurance):
+            return estimate_unknown(NO_PLAN)
+        name = coverage.payer_name(request.insurance)
+        return estimate_unknown(f"We do not have {name}'s plans yet, so we cannot say what your plan pays.")
+    terms = coverage.plan_terms(payer=request.insurance, plan_id=plan.plan_id, state=request.state)
+    if terms is None:
+        return estimate_unknown(PLAN_GONE)
+    return estimate_with_plan(terms, state=request.state, state_name=vocab.STATES.get(request.state, request.state),
+                              session_minutes=SESSION_MINUTES, deductible_left_usd=plan.deductible_left_usd,
+                              oop_left_usd=plan.oop_left_usd)
+
+
+def cost_json(estimate: Estimate) -> dict[str, Any]:
+    """The `cost` of a match on the API."""
+    return {"first_session_usd": estimate.first_session_usd, "per_session_usd": estimate.per_session_usd,
+            "basis": estimate.basis, "assumptions": list(estimate.assumptions)}
+
+
+def cost_shown(estimate: Estimate) -> dict[str, Any]:
+    """The estimate as a page shows it (templates/matching/includes/cost.html)."""
+    return {"sentence": cost_sentence(estimate), "assumptions": list(estimate.assumptions),
+            "basis": estimate.basis}
+
+
+def plan_asked(answers: Mapping[str, Any]) -> PlanAsked:
+    """What the intake's answers say about the plan (amounts are kept as text in the session)."""
+    def amount(name: str) -> Decimal | None:
+        value = answers.get(name)
+        return Decimal(str(value)) if value not in (None, "") else None
+
+    return PlanAsked(plan_id=answers.get("plan_id") or None, deductible_left_usd=amount("deductible_left_usd"),
+                     oop_left_usd=amount("oop_left_usd"))
