@@ -264,25 +264,41 @@ class PlanTerms:
 
 
 def estimate_with_plan(terms: PlanTerms, *, state: str, state_name: str, session_minutes: int,
-                       deductible_left_usd: Decimal | None = None, oop_left_usd: Decimal | None = None) -> Estimate:
+                       deductible_left_usd: Decimal | None = None, oop_left_usd: Decimal | None = None,
+                       benefits: Benefits | None = None) -> Estimate:
     """The estimate for a person with this plan, seen in `state`, who said what is left of their
-    deductible and out-of-pocket maximum (None: they did not say)."""
-    benefits = Benefits(
-        copay_usd=terms.copay_usd, coinsurance_pct=terms.coinsurance_pct,
-        deductible_applies=terms.deductible_applies, deductible_left_usd=deductible_left_usd,
-        oop_left_usd=oop_left_usd, source="plan",
-    )
+    deductible and out-of-pocket maximum (None: they did not say). `benefits`, when given, are
+    what the person's insurer answered (an eligibility check) and stand in for the plan's own."""
+    if benefits is None:
+        benefits = Benefits(
+            copay_usd=terms.copay_usd, coinsurance_pct=terms.coinsurance_pct,
+            deductible_applies=terms.deductible_applies, deductible_left_usd=deductible_left_usd,
+            oop_left_usd=oop_left_usd, source="plan",
+        )
+    return estimate_with_fees(benefits, fees=terms.fees, plan_id=terms.plan_id, payer_name=terms.payer_name,
+                              plan_name=terms.plan_name, state=state, state_name=state_name,
+                              session_minutes=session_minutes, plan_deductible_usd=terms.deductible_usd,
+                              plan_oop_max_usd=terms.oop_max_usd)
+
+
+def estimate_with_fees(benefits: Benefits, *, fees: Iterable[FeeRow], plan_id: str, payer_name: str, plan_name: str,
+                       state: str, state_name: str, session_minutes: int, plan_deductible_usd: Decimal | None = None,
+                       plan_oop_max_usd: Decimal | None = None) -> Estimate:
+    """The estimate with `benefits` and the most specific of `fees` for each session (a
+    `plan_id` of "" takes the payer's rows for every plan). Without the plan's deductible and
+    out-of-pocket maximum, what is not known of them is said, never taken as 0."""
+    rows = tuple(fees)
 
     def fee(cpt: str) -> Fee | None:
-        row = fee_pick(terms.fees, cpt=cpt, plan_id=terms.plan_id, state=state)
+        row = fee_pick(rows, cpt=cpt, plan_id=plan_id, state=state)
         if row is None:
             return None
-        return Fee(cpt, row.allowed_usd, fee_where(row, payer_name=terms.payer_name, plan_name=terms.plan_name,
+        return Fee(cpt, row.allowed_usd, fee_where(row, payer_name=payer_name, plan_name=plan_name,
                                                    state_name=state_name))
 
     return estimate_plan(benefits=benefits, first_fee=fee(CPT_FIRST_SESSION),
                          ongoing_fee=fee(ongoing_cpt(session_minutes)),
-                         plan_deductible_usd=terms.deductible_usd, plan_oop_max_usd=terms.oop_max_usd)
+                         plan_deductible_usd=plan_deductible_usd, plan_oop_max_usd=plan_oop_max_usd)
 
 
 def cost_sentence(estimate: Estimate) -> str:

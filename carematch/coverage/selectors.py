@@ -216,6 +216,21 @@ def plan_terms(*, payer: str, plan_id: str, state: str) -> PlanTerms | None:
     )
 
 
+def payer_fees(*, payer: str, state: str) -> tuple[FeeRow, ...]:
+    """The payer's fee rows for every plan (`*`) that may apply in `state`: the fees for a
+    person whose plan is not loaded here (their benefits come from an eligibility answer)."""
+    rows = Fee.objects.filter(Q(state=state) | Q(state=ANY), payer_id=payer, plan_id=ANY)
+    return tuple(FeeRow(row.plan_id, row.cpt, row.state, row.allowed_usd)
+                 for row in rows.only("plan_id", "cpt", "state", "allowed_usd"))
+
+
+def eligibility_answered(*, client_id: int, payer: str, since: dt.datetime) -> EligibilityCheck | None:
+    """The client's latest answered eligibility check with `payer`, finished after `since`."""
+    return (EligibilityCheck.objects.filter(client_id=client_id, payer=payer, status=CheckStatus.ANSWERED,
+                                            finished_at__gte=since)
+            .order_by("-finished_at", "-id").first())
+
+
 MAX_AMOUNT_LEFT = Decimal("1000000")
 
 

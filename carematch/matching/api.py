@@ -20,7 +20,7 @@ from carematch.openapi import errors
 from carematch.scheduling import services as scheduling
 from carematch.scheduling.models import CrisisChannel
 
-from .costs import Payer, PlanAsked, cost_json, match_costs
+from .costs import Payer, PlanAsked, cost_json, match_costs, with_eligibility
 from .engine.reasons import common_reason
 from .engine.types import MatchRequest
 from .schemas import MatchAnswerOut, MatchIn
@@ -91,6 +91,7 @@ def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
             )
             attempt.resource_id, attempt.client = crisis_request.pk, crisis_request.client_id
     answer = match_find(request=asked, now=now)
+    plan = with_eligibility(plan, client_id=client.pk if client else None, payer=asked.insurance, now=now)
     costs = match_costs(request=asked, plan=plan, providers=[
         Payer(provider_id=m.provider_id, self_pay_rate=m.self_pay_rate) for m in answer.matches])
     return {

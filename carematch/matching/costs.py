@@ -4,6 +4,8 @@ answer, never once per provider."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,12 +13,15 @@ from typing import Any
 
 from carematch.coverage import selectors as coverage
 from carematch.coverage.estimate import (
+    Benefits,
     Estimate,
     cost_sentence,
     estimate_self_pay,
     estimate_unknown,
+    estimate_with_fees,
     estimate_with_plan,
 )
+from carematch.coverage.services import benefits_from_eligibility
 from carematch.lib import vocab
 from carematch.lib.sessions import SESSION
 
@@ -35,6 +40,30 @@ class PlanAsked:
     plan_id: str | None = None
     deductible_left_usd: Decimal | None = None
     oop_left_usd: Decimal | None = None
+    # What the person's insurer answered when their coverage was last checked (X12 271), if
+    # recently and with this payer: it stands in for the plan's published benefits.
+    eligibility: Benefits | None = None
+
+
+ELIGIBILITY_FRESH = dt.timedelta(days=30)
+
+
+def with_eligibility(plan: PlanAsked, *, client_id: int | None, payer: str | None,
+                     now: dt.datetime) -> PlanAsked:
+    """`plan` with the client's latest answered eligibility check with `payer` (within
+    ELIGIBILITY_FRESH) when it gave benefits; what the person said fills what it did not."""
+    if client_id is None or payer is None:
+        return plan
+    check = coverage.eligibility_answered(client_id=client_id, payer=payer, since=now - ELIGIBILITY_FRESH)
+    found = benefits_from_eligibility(check) if check is not None else None
+    if found is None:
+        return plan
+    benefits = Benefits(**found)
+    if benefits.deductible_left_usd is None and plan.deductible_left_usd is not None:
+        benefits = dataclasses.replace(benefits, deductible_left_usd=plan.deductible_left_usd)
+    if benefits.oop_left_usd is None and plan.oop_left_usd is not None:
+        benefits = dataclasses.replace(benefits, oop_left_usd=plan.oop_left_usd)
+    return dataclasses.replace(plan, eligibility=benefits, plan_id=plan.plan_id or (check.plan_id if check else None))
 
 
 @dataclass(frozen=True)
@@ -76,6 +105,18 @@ def match_costs(*, request: MatchRequest, plan: PlanAsked, providers: Iterable[P
 def _plan_estimate(request: MatchRequest, plan: PlanAsked) -> Estimate:
     if request.insurance is None:
         return estimate_unknown(NO_PLAN)
+    state_name = vocab.STATES.get(request.state, request.state)
+    if plan.eligibility is not None:
+        terms = (coverage.plan_terms(payer=request.insurance, plan_id=plan.plan_id, state=request.state)
+                 if plan.plan_id else None)
+        if terms is None:  # the insurer's answer without a plan loaded here: the payer's fees for every plan
+            return estimate_with_fees(
+                plan.eligibility, fees=coverage.payer_fees(payer=request.insurance, state=request.state),
+                plan_id="", payer_name=coverage.payer_name(request.insurance), plan_name="your plan",
+                state=request.state, state_name=state_name, session_minutes=SESSION_MINUTES,
+            )
+        return estimate_with_plan(terms, state=request.state, state_name=state_name, session_minutes=SESSION_MINUTES,
+                                  benefits=plan.eligibility)
     if not plan.plan_id:
         if coverage.payer_has_plans(payer=request.insurance):
             return estimate_unknown(NO_PLAN)

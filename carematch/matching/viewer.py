@@ -19,7 +19,7 @@ from carematch.accounts.http import signed_in_user
 from carematch.accounts.models import Role
 from carematch.lib.timezones import client_zone
 
-from .costs import Payer, cost_shown, match_costs, plan_asked
+from .costs import Payer, PlanAsked, cost_shown, match_costs, plan_asked, with_eligibility
 from .intake import SESSION_KEY, answers_complete, match_request
 
 
@@ -50,4 +50,14 @@ def viewer_cost(request: HttpRequest, provider: Any) -> dict[str, Any] | None:
     payer = Payer(provider_id=provider.pk, self_pay_rate=provider.self_pay_rate,
                   sliding_scale=(low, high) if low is not None and high is not None else None,
                   in_network=asked.insurance is None or asked.insurance in provider.insurance)
-    return cost_shown(match_costs(request=asked, plan=plan_asked(answers), providers=[payer])[provider.pk])
+    return cost_shown(match_costs(request=asked, plan=visitor_plan(request, answers, insurance=asked.insurance),
+                                  providers=[payer])[provider.pk])
+
+
+def visitor_plan(request: HttpRequest, answers: dict[str, Any], *, insurance: str | None) -> PlanAsked:
+    """What this visitor said of their plan and, when they are a signed-in client whose coverage
+    was checked with that payer lately, what their insurer answered."""
+    user = signed_in_user(request)
+    client = account_selectors.client_of(user=user) if user is not None and policy.has_role(user, Role.CLIENT) else None
+    return with_eligibility(plan_asked(answers), client_id=client.pk if client else None, payer=insurance,
+                            now=timezone.now())

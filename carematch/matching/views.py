@@ -45,12 +45,12 @@ from carematch.scheduling.reminders import reminder_promise
 from carematch.scheduling.selectors import provider_openings
 
 from . import intake, selectors
-from .costs import Payer, cost_shown, match_costs, plan_asked
+from .costs import Payer, cost_shown, match_costs
 from .engine.match import relaxations
 from .engine.reasons import shared_sentence
 from .engine.types import Match, MatchAnswer, MatchRequest, time_of_day
 from .forms import ClientDetailsForm, ClientSignUpForm, CrisisContactForm, HoldForm, RescheduleForm, SeriesForm
-from .viewer import viewer_cost, viewer_zone
+from .viewer import viewer_cost, viewer_zone, visitor_plan
 
 _HOLD_TOKEN = "carematch_hold_token"  # noqa: S105 - the name of a session entry
 _NOTE = "note_for_therapist"
@@ -797,9 +797,11 @@ def _calls_shown(card: selectors.Card, asked: MatchRequest) -> list[dict[str, An
     ]
 
 
-def _cards(answer: MatchAnswer, asked: MatchRequest, answers: dict[str, Any]) -> list[dict[str, Any]]:
+def _cards(request: HttpRequest, answer: MatchAnswer, asked: MatchRequest,
+           answers: dict[str, Any]) -> list[dict[str, Any]]:
     cards = selectors.match_cards(provider_ids=[found.provider_id for found in answer.matches])
-    costs = match_costs(request=asked, plan=plan_asked(answers), providers=[
+    plan = visitor_plan(request, answers, insurance=asked.insurance)
+    costs = match_costs(request=asked, plan=plan, providers=[
         Payer(provider_id=card.id, self_pay_rate=card.self_pay_rate, sliding_scale=card.sliding_scale)
         for card in cards.values()])
     return [
@@ -825,7 +827,7 @@ def results(request: HttpRequest) -> HttpResponse:
         return found
     asked, answer = found
     return render(request, "matching/results.html", {
-        "matches": _cards(answer, asked, answers), "zone_name": asked.client_timezone.replace("_", " "),
+        "matches": _cards(request, answer, asked, answers), "zone_name": asked.client_timezone.replace("_", " "),
         "shared_line": shared_sentence(answer.shared), "window_hours": asked.within_hours,
         "insurance": payer_names().get(asked.insurance or ""),
         "suggestions": [{"label": intake.suggestion_label(s.change), "more_matches": s.more_matches,
@@ -874,7 +876,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     asked, answer = found
-    in_results = {item["match"].provider_id: item for item in _cards(answer, asked, answers)}
+    in_results = {item["match"].provider_id: item for item in _cards(request, answer, asked, answers)}
     gone = [provider_id for provider_id in chosen if provider_id not in in_results]
     if gone:
         return render(request, "matching/compare.html", {"gone": len(gone), "items": []})

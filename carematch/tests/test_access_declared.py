@@ -102,6 +102,9 @@ RECORD_THEIR_OWN: dict[str, str] = {
 # never be here.
 NOT_RECORDED: dict[str, str] = {
     "carematch.coverage.views.my_tax_id": "the provider's own tax id, no client's record",
+    "carematch.coverage.views.plans": "payers' plans and fee schedules: no one's record",
+    "carematch.coverage.views.benefits_import": "loads payers' plans: no one's record",
+    "carematch.coverage.views.fees_import": "loads payers' fee schedules: no one's record",
     # The visitor's own answers, kept in their session until they sign up, and what they ask
     # for with them. The hold, the booking and the waitlist place these pages make for the
     # visitor themselves are not in the access log (the API's hold and booking are: _acting_for_client);
