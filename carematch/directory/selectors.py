@@ -17,6 +17,7 @@ from .models import (
     licenses_counting_on,
     licenses_in_force_on,
 )
+from .validation import COMPLETABLE
 
 
 def provider_search(
@@ -108,3 +109,23 @@ def profile_history(*, provider_id: int, limit: int = 100) -> list[ProfileChange
     """The latest changes to a provider's profile, newest first, with who made them."""
     return list(ProfileChange.objects.filter(provider_id=provider_id).select_related("by")
                 .order_by("-changed_at", "-id")[:limit])
+
+
+def provider_missing_fields(*, npi: str | None = None, provider: Provider | None = None) -> tuple[str, ...]:
+    """What a provider still lacks before they can be published and matched, in the order of
+    validation.COMPLETABLE: a behavioural-health specialty, languages, concerns, populations,
+    approaches, availability, time zone, fees, and a licence with its number and expiry date
+    (none at all, or one a directory listed without them)."""
+    if provider is None:
+        provider = Provider.objects.filter(npi=npi).first()
+        if provider is None:
+            return ()
+    lacks = {
+        "taxonomy": not provider.taxonomy, "languages": not provider.languages, "concerns": not provider.concerns,
+        "populations": not provider.populations, "approaches": not provider.approaches,
+        "formats": not provider.formats,
+        "availability": not AvailabilityWindow.objects.filter(provider=provider).exists(),
+        "timezone": not provider.timezone, "self_pay_rate": provider.self_pay_rate is None,
+        "licenses": bool(provider.pending_qualifications) or not License.objects.filter(provider=provider).exists(),
+    }
+    return tuple(name for name in COMPLETABLE if lacks[name])

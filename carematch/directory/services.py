@@ -186,15 +186,20 @@ def _upsert_plan(records: Sequence[ProviderRecord]) -> _UpsertPlan:
         if provider is None:
             plan.create.append(record)
             continue
+        # What the source left out is kept as stored: a payer's directory never empties what the
+        # provider completed themselves.
         changed = {
-            name: value for name, value in _provider_values(record).items() if provider.values[name] != value
+            name: value for name, value in _provider_values(record).items()
+            if provider.values[name] != value and name not in record.missing
         }
         if changed:
             plan.update.append((provider.id, changed))
             before = {name: (provider.values[name], value) for name, value in changed.items()}
             plan.history.append((provider.id, before))
-        licenses_touched = _replace_licenses(provider, record.licenses, plan=plan)
-        windows_touched = _replace_windows(provider, record.windows, plan=plan)
+        licenses_touched = ("licenses" not in record.missing
+                            and _replace_licenses(provider, record.licenses, plan=plan))
+        windows_touched = ("availability" not in record.missing
+                           and _replace_windows(provider, record.windows, plan=plan))
         if changed or licenses_touched or windows_touched:
             plan.updated += 1
         else:
@@ -250,7 +255,9 @@ def _upsert_apply(
         AvailabilityWindow.objects.filter(pk__in=ids).delete()
 
     _insert_many(Provider, [
-        {"npi": record.npi, **_provider_values(record), **profiles.get(record.npi, {})} for record in plan.create
+        {"npi": record.npi, **_provider_values(record), **profiles.get(record.npi, {}),
+         "published": not record.missing}
+        for record in plan.create
     ])
     new_ids: dict[str, int] = {}
     for npis in _chunks([record.npi for record in plan.create]):
@@ -268,7 +275,7 @@ def _upsert_apply(
                                      "verified_at": None, "verification_source": ""}
     _insert_many(License, [
         {"provider_id": pk, "state": lic.state, "license_type": lic.license_type, "number": lic.number,
-         "expires": lic.expires, **(verified if lic.verified else unverified)}
+         "expires": lic.expires, "issued": lic.issued, **(verified if lic.verified else unverified)}
         for pk, lic in license_rows
     ])
     _insert_many(AvailabilityWindow, [
@@ -386,7 +393,74 @@ def license_set_status(*, license: License, status: str, by: User) -> License:
     license.verification_source = VerificationSource.COORDINATOR if decided else ""
     with transaction.atomic():
         license.save(update_fields=["status", "verified_by", "verified_at", "verification_source"])
+        if status == LicenseStatus.VERIFIED:
+            # The last step of a claimed profile: verified by a coordinator, it is published.
+            provider_publish_if_ready(provider=license.provider, by=by)
     return license
+
+
+def provider_publication_problems(*, provider: Provider, day: dt.date | None = None) -> dict[str, str]:
+    """What keeps a provider from being published (field -> what to do); empty when nothing does."""
+    from .selectors import provider_missing_fields
+
+    labels = {
+        "taxonomy": "a behavioural-health specialty (NUCC code) is needed; ask your coordinator",
+        "languages": "add the languages you see clients in", "concerns": "add the concerns you treat",
+        "populations": "add who you see", "approaches": "add your approaches",
+        "formats": "say how you see clients", "availability": "add your weekly hours",
+        "timezone": "add your time zone", "self_pay_rate": "add your fee",
+        "licenses": "complete your licence: its number and expiry date",
+    }
+    problems = {name: labels[name] for name in provider_missing_fields(provider=provider)}
+    today = day or timezone.localdate()
+    if "licenses" not in problems and not any(
+        lic.status == LicenseStatus.VERIFIED and not lic.expired_on(today) for lic in provider.licenses.all()
+    ):
+        problems["licenses"] = "a coordinator verifies your licence first"
+    return problems
+
+
+def provider_publish_if_ready(*, provider: Provider, by: User | None) -> bool:
+    """Publish an unpublished provider whose profile is complete and who holds a licence a
+    coordinator (or their directory) verified: from then on they are matched and bookable.
+    Recorded in the profile history. Returns whether they were published now."""
+    with transaction.atomic():
+        current = Provider.objects.select_for_update().get(pk=provider.pk)
+        if current.published or provider_publication_problems(provider=current):
+            return False
+        current.published = True
+        current.save(update_fields=["published", "updated_at"])
+        profile_change_record(provider=current, changes={"published": (False, True)}, by=by,
+                              source=_change_source(by, None))
+    return True
+
+
+def provider_licence_complete(
+    *, provider: Provider, state: str, license_type: str, number: str, expires: str | dt.date, by: User | None,
+) -> License:
+    """A provider completes a licence their directory listed without its number or expiry
+    date (or adds one): stored not yet verified, for a coordinator to verify. The licence of
+    that state is no longer listed as to be completed. InvalidInput names the field."""
+    try:
+        record = validation.clean_license(state, license_type, number, expires)
+    except validation.FieldError as exc:
+        raise InvalidInput(f"The licence is not valid: {exc}.", fields={"licence": str(exc)}) from None
+    if record.expires < timezone.localdate():
+        raise InvalidInput("That licence has expired.", fields={"expires": "is in the past"})
+    with transaction.atomic():
+        current = Provider.objects.select_for_update().get(pk=provider.pk)
+        licence, _ = License.objects.get_or_create(
+            provider=current, state=record.state, license_type=record.license_type, number=record.number,
+            defaults={"expires": record.expires},
+        )
+        pending = [item for item in current.pending_qualifications if item.get("state") != record.state]
+        changes: dict[str, tuple[Any, Any]] = {"licenses": (None, f"{record.state} {record.license_type}")}
+        if pending != current.pending_qualifications:
+            current.pending_qualifications = pending
+            current.save(update_fields=["pending_qualifications", "updated_at"])
+        profile_change_record(provider=current, changes=changes, by=by or current.user,
+                              source=_change_source(by, None))
+    return licence
 
 
 def licenses_mark_verified(
@@ -448,6 +522,65 @@ def licenses_set_statuses(
     return len(changes)
 
 
+@dataclass(frozen=True)
+class DirectoryDetails:
+    """What a directory lists for one provider beyond their record (plain dicts, as mapped):
+    offices, endpoints, networks (key, name, payer_name, payer) and licences still missing
+    a number or expiry date (state, type, number, start, end)."""
+
+    locations: list[dict[str, Any]] = field(default_factory=list)
+    endpoints: list[dict[str, Any]] = field(default_factory=list)
+    networks: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[dict[str, str]] = field(default_factory=list)
+
+
+def directory_details_set(*, details: Mapping[str, DirectoryDetails]) -> None:
+    """Store, by NPI, the offices, endpoints, networks and licences to complete a directory
+    lists. Offices and endpoints are the directory's: those given replace the stored ones.
+    Networks are found or created by key (a new one keeps the payer found for it); the
+    provider joins each, and takes each network's carematch payer into their insurance. A
+    licence to complete is dropped once the provider holds a licence in that state.
+    Providers must exist. In one transaction."""
+    from .models import Network, ProviderEndpoint, ProviderLocation
+
+    with transaction.atomic():
+        providers = {p.npi: p for p in Provider.objects.select_for_update().filter(npi__in=list(details))}
+        held: dict[int, set[str]] = {}  # the states each provider holds a complete licence in
+        for provider_id, state in License.objects.filter(provider__in=providers.values()).values_list(
+                "provider_id", "state"):
+            held.setdefault(provider_id, set()).add(state)
+        for npi, detail in details.items():
+            provider = providers[npi]
+            if detail.locations:
+                ProviderLocation.objects.filter(provider=provider).delete()
+                ProviderLocation.objects.bulk_create(
+                    [ProviderLocation(provider=provider, **place) for place in detail.locations])
+            if detail.endpoints:
+                ProviderEndpoint.objects.filter(provider=provider).delete()
+                ProviderEndpoint.objects.bulk_create(
+                    [ProviderEndpoint(provider=provider, **endpoint) for endpoint in detail.endpoints])
+            pending = [item for item in detail.pending if item.get("state", "") not in held.get(provider.pk, set())]
+            payers = list(provider.insurance)
+            for info in detail.networks:
+                network, created = Network.objects.get_or_create(
+                    key=info["key"], defaults={"name": info["name"], "payer_name": info["payer_name"],
+                                               "payer": info["payer"]})
+                if not created and (network.name, network.payer_name) != (info["name"], info["payer_name"]):
+                    Network.objects.filter(pk=network.pk).update(name=info["name"], payer_name=info["payer_name"])
+                network.providers.add(provider)
+                if network.payer and network.payer not in payers:
+                    payers.append(network.payer)
+            changed: dict[str, Any] = {}
+            if pending != provider.pending_qualifications:
+                changed["pending_qualifications"] = pending
+            if payers != provider.insurance:
+                changed["insurance"] = payers
+            if changed:
+                if pending and provider.published:
+                    changed["published"] = False  # a licence to complete again: not matched until it is
+                Provider.objects.filter(pk=provider.pk).update(**changed, updated_at=timezone.now())
+
+
 def provider_account_link(*, npi: str, user: User) -> bool:
     """Link a login account to the provider with this NPI, so that they keep their own
     profile and availability. Nothing changes when the account already belongs to a
@@ -464,7 +597,7 @@ PROFILE_FIELDS = (
     "bio", "pronouns", "first_session", "years_in_practice", "education", "specialties", "concerns", "approaches",
     "communities", "populations", "languages", "formats", "insurance", "self_pay_rate", "sliding_scale_min",
     "sliding_scale_max", "accepting_new", "min_notice_hours", "works_holidays", "video_link", "offers_consultations",
-    "consultation_formats", "clients_book_series",
+    "consultation_formats", "clients_book_series", "timezone",
 )
 # Shown to anyone on the public profile, so their old and new values go into the history.
 PUBLIC_FIELDS = frozenset({
@@ -530,6 +663,8 @@ def _clean_profile_field(name: str, value: Any) -> Any:
         return validation.clean_video_link(value, limit=VIDEO_LINK_MAX_LENGTH)
     if name == "consultation_formats":
         return list(validation.clean_consultation_formats(_items(value)))
+    if name == "timezone":
+        return validation.clean_timezone(str(value))
     limit, one_line = _TEXT_LIMITS[name]
     return validation.clean_text(str(value), limit=limit, one_line=one_line)
 
@@ -559,6 +694,8 @@ def _check_profile(current: Provider, cleaned: dict[str, Any], problems: dict[st
     if {"sliding_scale_min", "sliding_scale_max", "self_pay_rate"} & problems.keys():
         return
     low, high, rate = after("sliding_scale_min"), after("sliding_scale_max"), after("self_pay_rate")
+    if rate is None:
+        rate = validation.MAX_SELF_PAY  # no fee stated yet (an imported provider): the scale alone is checked
     if (low is None) != (high is None):
         missing = "sliding_scale_max" if high is None else "sliding_scale_min"
         problems[missing] = "give both ends of the sliding scale, or neither"
