@@ -56,7 +56,8 @@ def provider_values(n: int, user_id: int | None) -> dict[str, Any]:
 def license_values(provider_id: int, verifier_id: int | None) -> dict[str, Any]:
     return {
         "provider_id": provider_id, "state": "CO", "license_type": "LPC", "number": "CO:0012345/β",
-        "issued": dt.date(2021, 1, 4), "expires": dt.date(2031, 12, 31), "status": "verified", "verified_by_id": verifier_id,
+        "issued": dt.date(2021, 1, 4), "expires": dt.date(2031, 12, 31), "status": "verified",
+        "verified_by_id": verifier_id,
         "verified_at": AWARE, "verification_source": "coordinator",
     }
 
