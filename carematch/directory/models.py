@@ -102,6 +102,10 @@ class Provider(models.Model):
         help_text="Matched and bookable. A provider imported from a payer's directory is stored unpublished "
                   "(incomplete) until they complete their profile and a coordinator verifies their licences.",
     )
+    birth_date = models.DateField(
+        null=True, blank=True,
+        help_text="Private: only to confirm who claims the profile (never shown, never exported).",
+    )
     pending_qualifications = models.JSONField(
         default=list, blank=True,
         help_text="Licences a directory listed without a number or an expiry date (state, type, number, start, "
@@ -449,3 +453,33 @@ class Network(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.payer_name or 'payer unknown'})"
+
+
+PROFILE_INVITATION_VALID_FOR = dt.timedelta(days=14)
+
+
+class ProfileInvitation(models.Model):
+    """An emailed link with which a provider imported from a directory claims their profile:
+    its token is stored only as a SHA-256 digest, works once and for 14 days."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="invitations")
+    token_digest = models.CharField(max_length=64, unique=True)
+    sent_to = models.EmailField(max_length=254)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")),
+                                   name="profile_invitation_expires_after_creation"),
+            models.CheckConstraint(condition=Q(used_at__isnull=True) | Q(used_at__gte=models.F("created_at")),
+                                   name="profile_invitation_used_after_creation"),
+        ]
+
+    def __str__(self) -> str:
+        state = "used" if self.used_at else f"until {self.expires_at:%Y-%m-%d %H:%M}"
+        return f"Invitation to claim a profile ({state})"

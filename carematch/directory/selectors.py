@@ -30,12 +30,14 @@ def provider_search(
     name: str | None = None,
     on: dt.date | None = None,
     awaiting_verification_too: bool = False,
+    unpublished_too: bool = True,
 ) -> QuerySet[Provider]:
     """Providers matching every filter given. `state` means a license there that counts for
     matching on `on` (today by default): verified (License.counts_on), not expired. With
     `awaiting_verification_too` (the coordinators' search), a license there in force is
-    enough: not yet verified will do too (License.in_force_on)."""
-    queryset = Provider.objects.all()
+    enough: not yet verified will do too (License.in_force_on). Providers not yet published
+    (incomplete) are found too, unless `unpublished_too` is false (what clients see)."""
+    queryset = Provider.objects.all() if unpublished_too else Provider.objects.filter(published=True)
     if state:
         day = on or timezone.localdate()
         there = Q(licenses__state=state.upper())
@@ -129,3 +131,24 @@ def provider_missing_fields(*, npi: str | None = None, provider: Provider | None
         "licenses": bool(provider.pending_qualifications) or not License.objects.filter(provider=provider).exists(),
     }
     return tuple(name for name in COMPLETABLE if lacks[name])
+
+
+def provider_shown_to(*, provider: Provider, user: Any) -> bool:
+    """Whether `user` may see this provider's profile: anyone once it is published; until then
+    (an imported, incomplete profile) only staff and the provider themself."""
+    if provider.published:
+        return True
+    if getattr(user, "pk", None) is None:
+        return False
+    from carematch.accounts.models import STAFF_ROLES
+
+    return getattr(user, "role", None) in STAFF_ROLES or provider.user_id == user.pk
+
+
+def networks_with_counts() -> list[Any]:
+    """Every payer network imported from a directory, by payer and name, each with `provider_count`."""
+    from django.db.models import Count
+
+    from .models import Network
+
+    return list(Network.objects.annotate(provider_count=Count("providers")).order_by("payer_name", "name", "pk"))

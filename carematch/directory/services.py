@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -766,6 +768,8 @@ def provider_profile_update(
             current.save(update_fields=[*changed, "updated_at"])
             profile_change_record(provider=current, changes=changed, by=by or current.user,
                                   source=_change_source(by, source))
+            if not current.published and provider_publish_if_ready(provider=current, by=by or current.user):
+                current.published = True
     return current
 
 
@@ -890,9 +894,12 @@ def availability_window_add(
                 except validation.FieldError:
                     problem = f"overlaps your hours on {_window_text(other)}"
                     raise InvalidInput(f"These hours {problem}.", fields={"start": problem}) from None
-            return AvailabilityWindow.objects.create(
+            added = AvailabilityWindow.objects.create(
                 provider=provider, weekday=window.weekday, start=window.start, end=window.end
             )
+            if not provider.published:
+                provider_publish_if_ready(provider=provider, by=provider.user)
+            return added
     except IntegrityError:
         # Another request added a window with the same start at the same moment.
         problem = f"you already have hours starting at {window.start:%H:%M} on {_DAY_NAMES[window.weekday].title()}"
@@ -944,3 +951,209 @@ def time_off_remove(*, provider: Provider, time_off_id: int) -> None:
         deleted, _ = TimeOff.objects.filter(provider=provider, pk=time_off_id).delete()
     if not deleted:
         raise NotFound("That time off does not exist.")
+
+
+# --- Providers claim their profile -------------------------------------------------------------
+# A provider imported from a payer's directory gets an emailed link (profile_invitations_send);
+# following it, they confirm their NPI and their date of birth or licence number on file, and set
+# a password (profile_claim); the log-in then asks them to set up an authenticator app, and their
+# profile and availability pages to complete what is missing. A coordinator verifies the licence,
+# which publishes the profile (provider_publish_if_ready).
+
+CLAIM_FAILURE_LIMIT = 5  # wrong answers for one link within the throttle's window lock it
+CLAIM_ADDRESS_FAILURE_LIMIT = 20
+CLAIM_LINK_NO_LONGER_WORKS = {
+    "used": "This link has been used already: it works once. Log in with the email and password you chose.",
+    "expired": "This link is more than 14 days old. Ask your coordinator for a new one.",
+    "unknown": "This link does not work: check that you copied all of it, or ask your coordinator for a new one.",
+}
+CLAIM_NOT_CONFIRMED = ("The NPI and the date of birth or licence number do not match what we have on file. "
+                       "Check them and try again.")
+CLAIM_TOO_MANY = "Too many attempts with this link. Please wait 15 minutes and try again."
+
+
+@dataclass(frozen=True)
+class InvitationsSent:
+    invited: list[str]  # NPIs sent a link to claim their profile
+    reminded: list[str]  # NPIs with an account already, sent a link to their profile
+    skipped: list[tuple[str, str]]  # NPI, why nothing was sent
+
+
+def _identity_on_file(provider: Provider) -> bool:
+    numbers = [lic.number for lic in provider.licenses.all()] + [
+        str(item.get("number", "")) for item in provider.pending_qualifications]
+    return provider.birth_date is not None or any(number.strip() for number in numbers)
+
+
+def profile_invitations_send(
+    *, providers: Sequence[Provider], by: User | None, now: dt.datetime | None = None,
+) -> InvitationsSent:
+    """Email each provider a single-use link to claim their profile, valid 14 days (its token
+    kept only as a digest); a provider who already has an account gets a link to their profile
+    instead. Nothing is sent to a provider without an email address, or without a date of
+    birth or licence number on file to confirm who follows the link. Each sending is recorded
+    in the provider's profile history."""
+    from carematch.accounts.services import token_digest
+
+    from .models import PROFILE_INVITATION_VALID_FOR, ProfileInvitation
+
+    now = now or timezone.now()
+    invited: list[str] = []
+    reminded: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    for provider in providers:
+        if provider.user_id is not None:
+            _send_email("profile_link", to=provider.user.email if provider.user else provider.email,
+                        context={"path": "/provider/profile/"})
+            profile_change_record(provider=provider, changes={"invitation": (None, "profile link sent")}, by=by,
+                                  source=_change_source(by, None), now=now)
+            reminded.append(provider.npi)
+            continue
+        if not provider.email:
+            skipped.append((provider.npi, "no email address on file"))
+            continue
+        if not _identity_on_file(provider):
+            skipped.append((provider.npi, "no date of birth or licence number on file to confirm who claims it"))
+            continue
+        raw = secrets.token_urlsafe(32)
+        with transaction.atomic():
+            ProfileInvitation.objects.create(
+                provider=provider, token_digest=token_digest(raw), sent_to=provider.email, sent_by=by,
+                created_at=now, expires_at=now + PROFILE_INVITATION_VALID_FOR,
+            )
+            profile_change_record(provider=provider, changes={"invitation": (None, "claim link sent")}, by=by,
+                                  source=_change_source(by, None), now=now)
+        _send_email("profile_invitation", to=provider.email, context={"path": f"/claim/{raw}/"})
+        invited.append(provider.npi)
+    return InvitationsSent(invited, reminded, skipped)
+
+
+def _send_email(template: str, *, to: str, context: dict[str, Any]) -> None:
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    context = context | {"site_url": settings.SITE_URL}
+    subject = render_to_string(f"directory/email/{template}_subject.txt", context).strip()
+    send_mail(subject, render_to_string(f"directory/email/{template}.txt", context), None, [to])
+
+
+def profile_invitation_find(*, raw_token: str, now: dt.datetime | None = None) -> tuple[Any, str]:
+    """The invitation of a link and "" when it can be used, else (None or the invitation, and
+    why not: "unknown", "used" or "expired")."""
+    from carematch.accounts.services import token_digest
+
+    from .models import ProfileInvitation
+
+    now = now or timezone.now()
+    if not raw_token or len(raw_token) > 100:
+        return None, "unknown"
+    found = ProfileInvitation.objects.select_related("provider").filter(token_digest=token_digest(raw_token)).first()
+    if found is None:
+        return None, "unknown"
+    if found.used_at is not None:
+        return found, "used"
+    if found.expires_at <= now:
+        return found, "expired"
+    return found, ""
+
+
+def _claim_refused(*, digest: str, address: str, now: dt.datetime) -> bool:
+    from carematch.accounts import throttle
+    from carematch.accounts.models import LoginAttempt
+
+    recent = LoginAttempt.objects.filter(kind=LoginAttempt.Kind.PROFILE_CLAIM, succeeded=False,
+                                         attempted_at__gt=now - throttle.WINDOW - throttle.LOCKOUT)
+    by_link = recent.filter(email_digest=throttle.email_digest(digest)).values_list("attempted_at", flat=True)
+    by_address = recent.filter(address=address).values_list("attempted_at", flat=True)
+    return throttle._locked(by_link, limit=CLAIM_FAILURE_LIMIT, now=now) or throttle._locked(
+        by_address, limit=CLAIM_ADDRESS_FAILURE_LIMIT, now=now)
+
+
+def _answers_match(provider: Provider, *, npi: str, birth_date: dt.date | None, licence_number: str) -> bool:
+    def plain(text: str) -> str:
+        return "".join(ch for ch in text.upper() if ch.isalnum())
+
+    if not hmac.compare_digest(npi.strip(), provider.npi):
+        return False
+    if birth_date is not None and provider.birth_date is not None and birth_date == provider.birth_date:
+        return True
+    wanted = plain(licence_number)
+    numbers = [lic.number for lic in provider.licenses.all()] + [
+        str(item.get("number", "")) for item in provider.pending_qualifications]
+    return bool(wanted) and any(plain(number) and hmac.compare_digest(plain(number), wanted) for number in numbers)
+
+
+def profile_claim(
+    *, raw_token: str, npi: str, birth_date: dt.date | None, licence_number: str, password: str, address: str,
+    now: dt.datetime | None = None,
+) -> User:
+    """The provider following an invitation claims their profile: their NPI and their date of
+    birth or a licence number must match what is on file (wrong answers count toward a
+    throttle, per link and per address); then an account with the provider role is created
+    with the email the link was sent to and `password`, linked to the profile, and the link
+    is used up. Recorded in the profile history. Raises InvalidInput (the link no longer
+    works, the answers do not match, the password breaks a rule), TooManyRequests."""
+    from carematch.accounts.models import LoginAttempt, Role
+    from carematch.accounts.services import login_attempt_record, user_create
+    from carematch.lib.errors import TooManyRequests
+
+    from .models import ProfileInvitation
+
+    now = now or timezone.now()
+    invitation, why_not = profile_invitation_find(raw_token=raw_token, now=now)
+    if invitation is None or why_not:
+        raise InvalidInput(CLAIM_LINK_NO_LONGER_WORKS[why_not or "unknown"], fields={"token": why_not or "unknown"})
+    if _claim_refused(digest=invitation.token_digest, address=address, now=now):
+        raise TooManyRequests(CLAIM_TOO_MANY, code="too_many_claims", retry_after=15 * 60)
+    provider = invitation.provider
+    if not _answers_match(provider, npi=npi, birth_date=birth_date, licence_number=licence_number):
+        login_attempt_record(kind=LoginAttempt.Kind.PROFILE_CLAIM, email=invitation.token_digest, address=address,
+                             succeeded=False, now=now)
+        raise InvalidInput(CLAIM_NOT_CONFIRMED, fields={"npi": "does not match", "identity": "does not match"})
+    with transaction.atomic():
+        if ProfileInvitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=now) != 1:
+            raise InvalidInput(CLAIM_LINK_NO_LONGER_WORKS["used"], fields={"token": "used"})
+        current = Provider.objects.select_for_update().get(pk=provider.pk)
+        if current.user_id is not None:
+            raise InvalidInput(CLAIM_LINK_NO_LONGER_WORKS["used"], fields={"token": "used"})
+        user = user_create(email=invitation.sent_to, role=Role.PROVIDER, password=password,
+                           preferred_name=current.first_name[:80])
+        current.user = user
+        current.save(update_fields=["user", "updated_at"])
+        profile_change_record(provider=current, changes={"account": (None, "claimed")}, by=user,
+                              source=ChangeSource.PROVIDER, now=now)
+    login_attempt_record(kind=LoginAttempt.Kind.PROFILE_CLAIM, email=invitation.token_digest, address=address,
+                         succeeded=True, now=now)
+    return user
+
+
+def network_payer_set(*, network_id: int, payer: str, by: User) -> Any:
+    """A coordinator says which carematch payer a payer's network (as imported) stands for, or
+    none (""). Every provider of the network then accepts that payer (their insurance gains it),
+    and loses the payer the network stood for before unless another of their networks stands for
+    it too. Each provider's change is recorded in their profile history. InvalidInput names an
+    unknown payer; NotFound an unknown network."""
+    from .models import Network
+
+    slug = payer.strip().lower()
+    if slug and slug not in vocab.PAYERS:
+        raise InvalidInput(f"'{payer.strip()[:40]}' is not one of carematch's payers.",
+                           fields={"payer": "unknown payer"})
+    with transaction.atomic():
+        network = Network.objects.select_for_update().filter(pk=network_id).first()
+        if network is None:
+            raise NotFound("No network with that id.")
+        before = network.payer
+        if before == slug:
+            return network
+        network.payer = slug
+        network.save(update_fields=["payer"])
+        for provider in network.providers.select_for_update().order_by("pk"):
+            others = set(provider.networks.exclude(pk=network.pk).values_list("payer", flat=True))
+            insurance = [item for item in provider.insurance if item != before or item in others]
+            if slug and slug not in insurance:
+                insurance.append(slug)
+            if insurance != provider.insurance:
+                provider_profile_update(provider=provider, by=by, insurance=insurance)
+    return network
