@@ -49,6 +49,7 @@ def generate(rows: int, *, seed: int, changed_every: int = 0) -> list:
     """`rows` valid provider records; with `changed_every`, every n-th one differs a little."""
     import zipcodes
 
+    from carematch.directory.payers import seeded
     from carematch.directory.records import LicenseRecord, ProviderRecord, WindowRecord
     from carematch.lib import geo, vocab
     from carematch.lib.npi import make_npi
@@ -60,7 +61,7 @@ def generate(rows: int, *, seed: int, changed_every: int = 0) -> list:
     }
     states = sorted(ZONES_BY_STATE)
     concerns, approaches = sorted(vocab.CONCERNS), sorted(vocab.APPROACHES)
-    populations, payers = sorted(vocab.POPULATIONS), sorted(vocab.PAYERS)
+    populations, payers = sorted(vocab.POPULATIONS), sorted(seeded())
     taxonomy = sorted(vocab.TAXONOMY)
     today = dt.date(2026, 11, 1)
     records = []

@@ -18,7 +18,7 @@ from carematch.lib.errors import Forbidden
 from carematch.lib.ids import RecordId
 from carematch.openapi import errors
 
-from . import photos, selectors, services
+from . import payers, photos, selectors, services
 from .models import LicenseStatus, Provider
 from .schemas import (
     LicenseOut,
@@ -61,7 +61,7 @@ class ProviderFilters(Schema):
     @field_validator("payer")
     @classmethod
     def _payer(cls, value: str | None) -> str | None:
-        if value is not None and value.lower() not in vocab.PAYERS:
+        if value is not None and value.lower() not in payers.KNOWN:
             raise ValueError(f"unknown payer '{value}'")
         return value.lower() if value else None
 

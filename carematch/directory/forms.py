@@ -14,7 +14,7 @@ from carematch.lib.errors import DomainError
 from carematch.lib.languages import LANGUAGES
 from carematch.lib.timezones import US_ZONES, zone
 
-from . import validation
+from . import selectors, validation
 from .models import LicenseStatus, Provider
 
 MAX_ROSTER_BYTES = 20 * 1024 * 1024
@@ -51,6 +51,10 @@ def _number(help_text: str) -> forms.CharField:
         required=False, max_length=12, help_text=help_text,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+
+
+def _any_payer() -> list[tuple[str, str]]:
+    return [("", "Any"), *selectors.payer_choices()]
 
 
 class ProviderProfileForm(forms.Form):
@@ -106,7 +110,7 @@ class ProviderProfileForm(forms.Form):
         label="How you meet clients", required=False, choices=list(vocab.FORMATS.items()), widget=_checkboxes()
     )
     insurance = forms.MultipleChoiceField(
-        label="Insurance you accept", required=False, choices=list(vocab.PAYERS.items()), widget=_checkboxes()
+        label="Insurance you accept", required=False, choices=selectors.payer_choices, widget=_checkboxes()
     )
     self_pay_rate = forms.CharField(
         label="Self-pay rate",
@@ -295,7 +299,7 @@ class DirectorySearchForm(forms.Form):
     concern = forms.ChoiceField(
         label="Helps with", required=False, choices=[("", "Anything"), *vocab.CONCERNS.items()]
     )
-    payer = forms.ChoiceField(label="Accepts insurance", required=False, choices=[("", "Any"), *vocab.PAYERS.items()])
+    payer = forms.ChoiceField(label="Accepts insurance", required=False, choices=_any_payer)
     accepting = forms.ChoiceField(label="Taking new clients", required=False, choices=_YES_NO)
 
     def filters(self) -> dict[str, Any]:
@@ -378,3 +382,16 @@ class LicenceForm(forms.Form):
     number = forms.CharField(label="Licence number", max_length=40)
     expires = forms.DateField(label="Expires on", help_text="As YYYY-MM-DD.",
                               widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PayerForm(forms.Form):
+    name = forms.CharField(
+        label="Payer's name", max_length=200,
+        help_text="As people know it, e.g. Summit Health Plan.",
+        error_messages={"required": "Enter the payer's name."},
+    )
+    slug = forms.CharField(
+        label="Short code (optional)", max_length=40, required=False,
+        help_text="Lower-case letters, digits, '-' or '_'; used in rosters, plans and the API. Made from the name "
+                  "when left empty. It cannot be changed later.",
+    )

@@ -25,6 +25,36 @@ class Gender(models.TextChoices):
 VIDEO_LINK_MAX_LENGTH = 500
 
 
+class PayerSource(models.TextChoices):
+    SEED = "seed", "Shipped with carematch"
+    ROSTER = "roster", "Roster import"
+    FHIR = "fhir", "FHIR directory import"
+    STAFF = "staff", "Added by a coordinator"
+
+
+class Payer(models.Model):
+    """A health plan's payer whose network providers can be in (Provider.insurance holds slugs).
+
+    A deployment's payers are data: the fourteen national ones are seeded by migration
+    (directory 0009), and imports and coordinators add the rest (services.payer_ensure).
+    """
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    source = models.CharField(max_length=10, choices=PayerSource.choices, default=PayerSource.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="payer_has_a_name"),
+            models.CheckConstraint(condition=Q(slug__regex=r"^[a-z0-9][a-z0-9_-]*$"), name="payer_slug_is_lowercase"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ProviderQuerySet(models.QuerySet["Provider"]):
     def matchable(self) -> ProviderQuerySet:
         """The one query every match reads providers through (the engine's snapshot, the

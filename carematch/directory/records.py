@@ -55,6 +55,9 @@ class ProviderRecord:
     # What the source left out (validation.COMPLETABLE): the provider is incomplete, and an
     # update keeps what is stored for these fields.
     missing: tuple[str, ...] = field(default=(), compare=False)
+    # Fields an update keeps as stored though the record has them (e.g. insurance implied by a
+    # payer's networks, applied with the networks).
+    kept: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from .models import (
     AvailabilityWindow,
     License,
+    Payer,
     ProfileChange,
     Provider,
     TimeOff,
@@ -18,6 +19,25 @@ from .models import (
     licenses_in_force_on,
 )
 from .validation import COMPLETABLE
+
+
+def payer_names() -> dict[str, str]:
+    """Every payer of this deployment, slug -> name, in the order of their names."""
+    return dict(Payer.objects.order_by("name", "slug").values_list("slug", "name"))
+
+
+def payers_listed() -> list[Payer]:
+    """Every payer, by name, for the coordinators' page."""
+    return list(Payer.objects.order_by("name", "slug"))
+
+
+def payer_exists(slug: str) -> bool:
+    return Payer.objects.filter(slug=slug).exists()
+
+
+def payer_choices() -> list[tuple[str, str]]:
+    """The payers as a form's choices (read when the form is made, so a new payer shows at once)."""
+    return list(payer_names().items())
 
 
 def provider_search(

@@ -18,13 +18,15 @@ from carematch.lib import vocab
 from carematch.lib.errors import InvalidInput, NotFound
 from carematch.lib.sessions import SESSION
 
-from . import photos, validation
+from . import payers, photos, validation
 from .models import (
     VIDEO_LINK_MAX_LENGTH,
     AvailabilityWindow,
     ChangeSource,
     License,
     LicenseStatus,
+    Payer,
+    PayerSource,
     ProfileChange,
     Provider,
     TimeOff,
@@ -51,6 +53,41 @@ class UpsertResult:
 _IN_CHUNK = 900
 # Rows handed to the driver per executemany call.
 _WRITE_BATCH = 500
+
+
+def payer_ensure(*, slug: str, name: str, source: str = PayerSource.STAFF) -> Payer:
+    """The payer with `slug`, created with `name` when there is none (an existing payer keeps
+    its name). The slug is lower-cased; a slug or name that cannot be a payer's is refused
+    naming the field."""
+    slug, name = slug.strip().lower(), " ".join(name.split())
+    problems: dict[str, str] = {}
+    if not validation.PAYER_SLUG.fullmatch(slug):
+        problems["slug"] = "must be 1 to 40 lower-case letters, digits, '-' or '_', starting with a letter or digit"
+    if not name:
+        problems["name"] = "is required"
+    elif len(name) > 200:
+        problems["name"] = "is longer than 200 characters"
+    if source not in PayerSource.values:
+        problems["source"] = f"unknown source '{source}'"
+    if problems:
+        raise InvalidInput("This payer cannot be added.", fields=problems)
+    with transaction.atomic():
+        payer, created = Payer.objects.get_or_create(slug=slug, defaults={"name": name, "source": source})
+    if created:
+        transaction.on_commit(payers.forget)
+    return payer
+
+
+def payers_seed_restore(*, using: str = "default") -> None:
+    """Put back the payers the migration seeded (payers.seeded()) that are missing: after the
+    test harness's flush, which empties every table."""
+    known = set(Payer.objects.using(using).values_list("slug", flat=True))
+    now = timezone.now()
+    Payer.objects.using(using).bulk_create([
+        Payer(slug=slug, name=name, source=PayerSource.SEED, created_at=now)
+        for slug, name in payers.seeded().items() if slug not in known
+    ])
+    payers.forget()
 
 
 def _chunks(items: Sequence[object], size: int = _IN_CHUNK) -> list[Sequence[object]]:
@@ -192,7 +229,7 @@ def _upsert_plan(records: Sequence[ProviderRecord]) -> _UpsertPlan:
         # provider completed themselves.
         changed = {
             name: value for name, value in _provider_values(record).items()
-            if provider.values[name] != value and name not in record.missing
+            if provider.values[name] != value and name not in record.missing and name not in record.kept
         }
         if changed:
             plan.update.append((provider.id, changed))
@@ -536,11 +573,24 @@ class DirectoryDetails:
     pending: list[dict[str, str]] = field(default_factory=list)
 
 
+def _payer_of(name: str) -> str:
+    """The slug of the payer named `name` by a directory, made a new payer record (source
+    fhir) when carematch does not know it; "" when the name cannot make a slug."""
+    from django.utils.text import slugify
+
+    slug = slugify(name)[:40].strip("-_")
+    if not slug or not validation.PAYER_SLUG.fullmatch(slug):
+        return ""
+    return payer_ensure(slug=slug, name=name[:200], source=PayerSource.FHIR).slug
+
+
 def directory_details_set(*, details: Mapping[str, DirectoryDetails]) -> None:
     """Store, by NPI, the offices, endpoints, networks and licences to complete a directory
     lists. Offices and endpoints are the directory's: those given replace the stored ones.
-    Networks are found or created by key (a new one keeps the payer found for it); the
-    provider joins each, and takes each network's carematch payer into their insurance. A
+    Networks are found or created by key: a new one stands for the payer found for it, or,
+    when carematch does not know that payer, for a new payer record named from the network's
+    payer Organization (payer_ensure); a network already stored keeps the payer a coordinator
+    mapped it to. The provider joins each, and takes each network's payer into their insurance. A
     licence to complete is dropped once the provider holds a licence in that state.
     Providers must exist. In one transaction."""
     from .models import Network, ProviderEndpoint, ProviderLocation
@@ -562,21 +612,24 @@ def directory_details_set(*, details: Mapping[str, DirectoryDetails]) -> None:
                 ProviderEndpoint.objects.bulk_create(
                     [ProviderEndpoint(provider=provider, **endpoint) for endpoint in detail.endpoints])
             pending = [item for item in detail.pending if item.get("state", "") not in held.get(provider.pk, set())]
-            payers = list(provider.insurance)
+            accepted = list(provider.insurance)
             for info in detail.networks:
-                network, created = Network.objects.get_or_create(
-                    key=info["key"], defaults={"name": info["name"], "payer_name": info["payer_name"],
-                                               "payer": info["payer"]})
+                network = Network.objects.filter(key=info["key"]).first()
+                created = network is None
+                if network is None:
+                    network = Network.objects.create(key=info["key"], name=info["name"],
+                                                     payer_name=info["payer_name"],
+                                                     payer=info["payer"] or _payer_of(info["payer_name"]))
                 if not created and (network.name, network.payer_name) != (info["name"], info["payer_name"]):
                     Network.objects.filter(pk=network.pk).update(name=info["name"], payer_name=info["payer_name"])
                 network.providers.add(provider)
-                if network.payer and network.payer not in payers:
-                    payers.append(network.payer)
+                if network.payer and network.payer not in accepted:
+                    accepted.append(network.payer)
             changed: dict[str, Any] = {}
             if pending != provider.pending_qualifications:
                 changed["pending_qualifications"] = pending
-            if payers != provider.insurance:
-                changed["insurance"] = payers
+            if accepted != provider.insurance:
+                changed["insurance"] = accepted
             if changed:
                 if pending and provider.published:
                     changed["published"] = False  # a licence to complete again: not matched until it is
@@ -1137,7 +1190,7 @@ def network_payer_set(*, network_id: int, payer: str, by: User) -> Any:
     from .models import Network
 
     slug = payer.strip().lower()
-    if slug and slug not in vocab.PAYERS:
+    if slug and slug not in payers.KNOWN:
         raise InvalidInput(f"'{payer.strip()[:40]}' is not one of carematch's payers.",
                            fields={"payer": "unknown payer"})
     with transaction.atomic():

@@ -19,6 +19,7 @@ from carematch.lib import geo, npi, vocab
 from carematch.lib.languages import is_language
 from carematch.lib.timezones import is_time_zone
 
+from . import payers
 from .records import FieldProblem, LicenseRecord, ProviderRecord, WindowRecord
 
 MAX_SELF_PAY = 10_000
@@ -46,8 +47,9 @@ VOCABULARIES: Mapping[str, tuple[Mapping[str, str], str]] = {
     "approaches": (vocab.APPROACHES, "approach"),
     "populations": (vocab.POPULATIONS, "population"),
     "formats": (vocab.FORMATS, "format"),
-    "insurance": (vocab.PAYERS, "payer"),
+    "insurance": (payers.KNOWN, "payer"),
 }
+PAYER_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
 def clean_consultation_formats(items: Iterable[str]) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -31,6 +32,7 @@ from .forms import (
     DirectorySearchForm,
     LicenceForm,
     LicenseStatusForm,
+    PayerForm,
     PhotoForm,
     ProfileClaimForm,
     ProviderProfileForm,
@@ -44,6 +46,7 @@ from .models import (
     ChangeSource,
     License,
     LicenseStatus,
+    PayerSource,
     ProfileChange,
     Provider,
     VerificationSource,
@@ -189,7 +192,7 @@ def public_profile(request: HttpRequest, provider_id: int, *, openings: Openings
         "populations": vocab.labels(vocab.POPULATIONS, provider.populations),
         "languages": [vocab.language_name(code) for code in provider.languages],
         "formats": vocab.labels(vocab.FORMATS, provider.formats),
-        "insurance": vocab.labels(vocab.PAYERS, provider.insurance),
+        "insurance": vocab.labels(selectors.payer_names(), provider.insurance),
         "licenses": licenses,
         "opening_days": days,
         "zone_name": _zone_name(shown_zone),
@@ -553,7 +556,7 @@ def _staff_provider_page(request: AuthedHttpRequest, provider: Provider, *, form
         "populations": vocab.labels(vocab.POPULATIONS, provider.populations),
         "languages": [vocab.language_name(code) for code in provider.languages],
         "formats": vocab.labels(vocab.FORMATS, provider.formats),
-        "insurance": vocab.labels(vocab.PAYERS, provider.insurance),
+        "insurance": vocab.labels(selectors.payer_names(), provider.insurance),
         "licenses": [
             {
                 "license": lic,
@@ -607,6 +610,30 @@ def licenses_expiring(request: AuthedHttpRequest) -> HttpResponse:
         {"rows": rows, "within_days": EXPIRING_WITHIN_DAYS, "today": today,
          "match_unverified": match_unverified_licenses()},
     )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_only
+def staff_payers(request: AuthedHttpRequest) -> HttpResponse:
+    """The payers this deployment has (their networks are what providers accept), and adding one."""
+    form = PayerForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        name = form.cleaned_data["name"]
+        slug = form.cleaned_data["slug"] or slugify(name)[:40].strip("-")
+        try:
+            existing = selectors.payer_exists(slug)
+            payer = services.payer_ensure(slug=slug, name=name, source=PayerSource.STAFF)
+        except DomainError as exc:
+            add_service_errors(form, exc)
+        else:
+            if existing:
+                form.add_error("slug", f"'{slug}' is already the code of {payer.name}.")
+            else:
+                messages.success(request, f"{payer.name} is added: providers and plans can name it as {payer.slug}.")
+                return redirect("directory:staff_payers")
+    return render(request, "directory/staff_payers.html", {
+        "form": form, "payers": selectors.payers_listed(),
+    })
 
 
 @require_http_methods(["GET", "POST"])
@@ -741,7 +768,7 @@ def staff_provider_invite(request: AuthedHttpRequest, provider_id: int) -> HttpR
 def staff_networks(request: AuthedHttpRequest) -> HttpResponse:
     """The payers' networks as imported, and the carematch payer each stands for."""
     return render(request, "directory/staff_networks.html", {
-        "networks": selectors.networks_with_counts(), "payers": list(vocab.PAYERS.items()),
+        "networks": selectors.networks_with_counts(), "payers": selectors.payer_choices(),
     })
 
 
@@ -756,6 +783,6 @@ def staff_network_payer(request: AuthedHttpRequest, network_id: int) -> HttpResp
     except DomainError as exc:
         messages.error(request, f"Payer: {exc.detail} Nothing was changed.")
     else:
-        shown = vocab.PAYERS.get(network.payer, "no carematch payer")
+        shown = selectors.payer_names().get(network.payer, "no carematch payer")
         messages.success(request, f"{network.name} now stands for {shown}; its providers' insurance says so.")
     return redirect("directory:staff_networks")

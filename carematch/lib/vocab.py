@@ -6,6 +6,7 @@ stored records use them).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
 
 from carematch.lib import nucc
@@ -115,23 +116,6 @@ CONSULTATION_FORMATS = MappingProxyType({
     "telehealth": "By video",
 })
 
-PAYERS = MappingProxyType({
-    "aetna": "Aetna",
-    "anthem": "Anthem",
-    "bcbs": "Blue Cross Blue Shield",
-    "cigna": "Cigna",
-    "humana": "Humana",
-    "kaiser": "Kaiser Permanente",
-    "medicaid": "Medicaid",
-    "medicare": "Medicare",
-    "optum": "Optum",
-    "uhc": "UnitedHealthcare",
-    "tricare": "TRICARE",
-    "oscar": "Oscar Health",
-    "ambetter": "Ambetter",
-    "molina": "Molina Healthcare",
-})
-
 # NUCC Health Care Provider Taxonomy, the active behavioural-health codes, with NUCC's own display names
 # (the code set and its version live in carematch/lib/nucc.py and its data file).
 TAXONOMY = nucc.behavioural()
@@ -178,5 +162,5 @@ def language_name(code: str) -> str:
     return LANGUAGES.get(code, code)
 
 
-def labels(vocabulary: MappingProxyType[str, str], slugs: list[str]) -> list[str]:
+def labels(vocabulary: Mapping[str, str], slugs: list[str]) -> list[str]:
     return [vocabulary.get(slug, slug) for slug in slugs]

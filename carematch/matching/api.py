@@ -20,7 +20,6 @@ from carematch.scheduling import services as scheduling
 from carematch.scheduling.models import CrisisChannel
 
 from .engine.reasons import common_reason
-from .engine.request import check_request
 from .engine.types import MatchRequest
 from .schemas import MatchAnswerOut, MatchIn
 
@@ -52,7 +51,7 @@ def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
     With `"crisis": true` the answer starts with the crisis resources and the request is flagged
     for a coordinator; matching is offered as well, never instead. With a `contact` as well,
     the person is put in the coordinators' crisis follow-up queue to be called back."""
-    from .services import match_find
+    from .services import match_find, match_request_check
 
     client = _client_for(request, payload.client_id)
     now = timezone.now()
@@ -67,7 +66,7 @@ def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
         client_timezone=client_zone(chosen=client.timezone if client else None, zip=payload.zip, state=payload.state),
     )
     # Refused before anything is written: a request that cannot be matched leaves nothing behind.
-    check_request(asked, now=now, asking=True)
+    match_request_check(asked, now=now, asking=True)
     care_request = scheduling.care_request_open(client=client, crisis=payload.crisis, now=now)
     crisis_request = None
     if payload.crisis:

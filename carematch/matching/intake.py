@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from carematch.directory.selectors import payer_choices
 from carematch.lib import geo, vocab
 from carematch.lib.languages import LANGUAGES
 from carematch.lib.timezones import client_zone
@@ -128,11 +129,14 @@ class PreferencesForm(forms.Form):
     )
 
 
+def _payment_choices() -> list[tuple[str, str]]:
+    return [("", "Choose one"), (PAYMENT_SELF, "I will pay myself"), *payer_choices()]
+
+
 class PaymentForm(forms.Form):
     payment = forms.ChoiceField(
         label="How will you pay?",
-        choices=[("", "Choose one"), (PAYMENT_SELF, "I will pay myself"),
-                 *sorted(vocab.PAYERS.items(), key=lambda pair: pair[1])],
+        choices=_payment_choices,
         help_text="Choose your insurance to see therapists in its network.",
     )
     self_pay_max = forms.IntegerField(

@@ -23,7 +23,7 @@ from carematch.scheduling.selectors import active_claims
 
 from .engine.match import explained, relaxations, relaxed, shown_order
 from .engine.reasons import write_facts
-from .engine.request import check_request, population_for
+from .engine.request import population_for
 from .engine.scoring import (
     RECENT_DAYS,
     combine,
@@ -35,6 +35,7 @@ from .engine.scoring import (
     parts_counted,
 )
 from .engine.types import TIMES_OF_DAY, Fact, Match, MatchAnswer, MatchRequest, Opening, Suggestion
+from .services import match_request_check
 
 
 @dataclass
@@ -189,7 +190,7 @@ def _match(item: _Found, request: MatchRequest) -> tuple[Match, tuple[Fact, ...]
 
 def reference_match(*, request: MatchRequest, now: dt.datetime | None = None) -> MatchAnswer:
     now = now or timezone.now()
-    check_request(request, now=now)
+    request = match_request_check(request, now=now)
     everyone = _everyone(request, now)
     matches, shared = explained([_match(item, request) for item in everyone[:request.limit]])
     suggestions = []

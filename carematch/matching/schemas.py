@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import ValidationInfo, field_validator
 
+from carematch.directory import payers
 from carematch.lib import geo, vocab
 from carematch.lib.ids import RecordId
 from carematch.lib.languages import LANGUAGES
@@ -79,7 +80,7 @@ class MatchIn(Schema):
     @field_validator("insurance")
     @classmethod
     def _insurance(cls, value: str | None) -> str | None:
-        if value is not None and value.lower() not in vocab.PAYERS:
+        if value is not None and value.lower() not in payers.KNOWN:
             raise ValueError(f"unknown payer '{value}'")
         return value.lower() if value else None
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from carematch.directory import photos
+from carematch.directory import payers, photos
 from carematch.directory.models import Provider
 from carematch.lib import vocab
 from carematch.scheduling.selectors import provider_openings
@@ -115,7 +115,7 @@ def match_cards(*, provider_ids: Sequence[int], now: dt.datetime | None = None) 
             # A matched provider is published, so states a fee (provider_published_is_complete).
             self_pay_rate=provider.self_pay_rate or 0,
             sliding_scale=(low, high) if low is not None and high is not None else None,
-            insurance=_labels(provider.insurance, vocab.PAYERS),
+            insurance=_labels(provider.insurance, payers.KNOWN),
             call_formats=_labels(provider.consultation_formats, vocab.CONSULTATION_FORMATS)
             if provider.offers_consultations else (),
             call_times=_call_times(provider, now),

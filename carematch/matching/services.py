@@ -4,6 +4,7 @@ and erasing a client's entries once the retention period ends)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from carematch.accounts.models import Client
+from carematch.directory import payers
 from carematch.directory.models import Provider
 from carematch.lib.errors import Conflict, DomainError, InvalidInput
 from carematch.scheduling import services as scheduling
@@ -33,8 +35,27 @@ def match_find(*, request: MatchRequest, now: dt.datetime | None = None, asking:
     now = now or timezone.now()
     if now.tzinfo is None or now.utcoffset() is None:
         raise InvalidInput("The time of the request must say its time zone.", fields={"now": "must be aware"})
-    check_request(request, now=now, asking=asking)
+    request = match_request_check(request, now=now, asking=asking)
     return find_matches(directory_snapshot(), request, now=now, busy=busy_lookup(now=now))
+
+
+def match_request_check(request: MatchRequest, *, now: dt.datetime, asking: bool = False) -> MatchRequest:
+    """engine.request.check_request, and the payer asked for among this deployment's payers
+    (they are data: directory.models.Payer). Returns the request with the payer's name for
+    the reasons; InvalidInput names every field that is wrong, the payer's among them."""
+    name = None
+    if request.insurance is not None and isinstance(request.insurance, str):
+        name = payers.KNOWN.get(request.insurance)
+    unknown = {"insurance": f"unknown payer '{request.insurance}'"} if request.insurance and name is None else {}
+    try:
+        check_request(request, now=now, asking=asking)
+    except InvalidInput as exc:
+        if unknown:
+            raise InvalidInput(exc.detail, fields={**exc.fields, **unknown}) from None
+        raise
+    if unknown:
+        raise InvalidInput("Some of what was asked for cannot be used to find a match.", fields=unknown)
+    return dataclasses.replace(request, insurance_name=name) if name else request
 
 
 # --- The waitlist --------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from carematch.accounts.models import Client, Role
 from carematch.accounts.views import sign_up_sent
 from carematch.directory import selectors as directory_selectors
 from carematch.directory.models import Provider
+from carematch.directory.selectors import payer_names
 from carematch.lib import vocab
 from carematch.lib.errors import DomainError, NotFound
 from carematch.lib.sessions import length_of
@@ -770,7 +771,7 @@ def results(request: HttpRequest) -> HttpResponse:
     return render(request, "matching/results.html", {
         "matches": _cards(answer, asked), "zone_name": asked.client_timezone.replace("_", " "),
         "shared_line": shared_sentence(answer.shared), "window_hours": asked.within_hours,
-        "insurance": vocab.PAYERS.get(asked.insurance or ""),
+        "insurance": payer_names().get(asked.insurance or ""),
         "suggestions": [{"label": intake.suggestion_label(s.change), "more_matches": s.more_matches,
                          "token": intake.change_token(s.change)} for s in answer.suggestions],
         "refine": refine, "answers": answers,
@@ -824,7 +825,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     return render(request, "matching/compare.html", {
         "items": [in_results[provider_id] for provider_id in chosen], "gone": 0,
         "zone_name": asked.client_timezone.replace("_", " "),
-        "insurance": vocab.PAYERS.get(asked.insurance or ""),
+        "insurance": payer_names().get(asked.insurance or ""),
     })
 
 

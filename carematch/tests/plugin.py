@@ -212,8 +212,14 @@ def _flush_empties_the_access_log() -> Iterator[None]:
     original = _original(flush.Command, "handle", "flush may empty the access log")
 
     def handle(self: Any, *args: Any, **options: Any) -> Any:
-        with whole_log_erasure(options.get("database") or "default"):
-            return original(self, *args, **options)
+        from carematch.directory.services import payers_seed_restore
+
+        using = options.get("database") or "default"
+        with whole_log_erasure(using):
+            result = original(self, *args, **options)
+        # The payers are data seeded by a migration: a flush must not leave the next test without them.
+        payers_seed_restore(using=using)
+        return result
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(flush.Command, "handle", handle)

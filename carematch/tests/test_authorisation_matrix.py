@@ -203,6 +203,7 @@ POLICY: dict[str, Page] = {
     "directory:time_off_remove": Page(PROVIDER_OWN, "POST"),
     "directory:staff_directory": Page(STAFF_ONLY),
     "directory:roster_import": Page(STAFF_ONLY),
+    "directory:staff_payers": Page(STAFF_ONLY),
     "directory:staff_provider": Page(STAFF_ONLY),
     "directory:staff_provider_invite": Page(STAFF_ONLY, "POST"),
     "directory:staff_provider_profile": Page(STAFF_ONLY, "POST"),

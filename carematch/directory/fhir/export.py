@@ -47,6 +47,7 @@ from carematch.lib.sessions import SESSION
 
 from ..models import AvailabilityWindow, License, Provider
 from ..openings import OpeningsOf
+from ..payers import KNOWN as KNOWN_PAYERS
 from ..records import WindowRecord
 from .read import fhir_problems
 from .terms import (
@@ -165,7 +166,7 @@ def _payer_id(slug: str) -> str:
 
 
 def _network(slug: str) -> dict[str, Any]:
-    name = vocab.PAYERS.get(slug, slug)
+    name = KNOWN_PAYERS.get(slug, slug)
     return {
         "resourceType": "Organization",
         "id": _payer_id(slug),
@@ -269,7 +270,7 @@ def _roles(provider: Provider, *, locations: list[dict[str, Any]], meta: dict[st
     availability = available_time(provider.windows.all())
     roles = []
     for payer in provider.insurance or [None]:
-        network = _reference("Organization", _payer_id(payer), vocab.PAYERS.get(payer, payer)) if payer else None
+        network = _reference("Organization", _payer_id(payer), KNOWN_PAYERS.get(payer, payer)) if payer else None
         new_patients: list[dict[str, Any]] = [{"url": "acceptingPatients", "valueCodeableConcept": accepting}]
         if network:
             new_patients.append({"url": "fromNetwork", "valueReference": network})
@@ -367,7 +368,7 @@ def bundle_data(
             provider, openings=openings_by_provider.get(provider.npi, ()), today=today,
             horizon=horizon,
         ))
-    ordered_payers = [slug for slug in vocab.PAYERS if slug in payers] + sorted(payers - set(vocab.PAYERS))
+    ordered_payers = sorted(payers)
     resources[:0] = [_network(slug) for slug in ordered_payers]
     bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "collection", "timestamp": _instant(generated_at)}
     if resources:  # FHIR has no empty lists

@@ -47,6 +47,7 @@ from typing import Any
 from carematch.lib import geo, vocab
 from carematch.lib import licenses as license_rules
 
+from ..payers import KNOWN as KNOWN_PAYERS
 from ..records import LicenseRecord, ProviderRecord, WindowRecord
 from ..validation import (
     COMPLETABLE,
@@ -114,6 +115,9 @@ class NetworkInfo:
     name: str
     payer_name: str
     payer: str
+    # Named by carematch's own payer identifier (its export): then the payer is the provider's
+    # insurance as stated; otherwise the stored network's payer is (a coordinator may remap it).
+    stated: bool = False
 
 
 @dataclass(frozen=True)
@@ -561,7 +565,7 @@ class _RoleReader:
                 continue
             if network not in self.mapped.networks:
                 self.mapped.networks.append(network)
-            if network.payer:
+            if network.payer and network.stated:
                 self.note("insurance", network.payer, where)
         for reference in json_objects(role.get("healthcareService")):
             found = self.index.resolve(reference, "HealthcareService")
@@ -714,10 +718,11 @@ def _network(index: _Index, reference: Any) -> NetworkInfo | None:
     for identifier in json_objects(network.get("identifier")):
         if identifier.get("system") == PAYER_SYSTEM and json_text(identifier.get("value")):
             slug = json_text(identifier.get("value"))
-            return NetworkInfo(key[:300], (name or payer_name)[:200], payer_name[:200], slug)
+            return NetworkInfo(key[:300], (name or payer_name)[:200], payer_name[:200], slug, stated=True)
     names = [payer_name, name, *(json_text(alias) for alias in json_items(network.get("alias"))),
              json_text(json_object(reference).get("display"))]
-    by_name = {label.lower(): slug for slug, label in vocab.PAYERS.items()} | {slug: slug for slug in vocab.PAYERS}
+    known = dict(KNOWN_PAYERS.items())
+    by_name = {label.lower(): slug for slug, label in known.items()} | {slug: slug for slug in known}
     slug = ""
     for candidate_name in names:
         candidate = candidate_name.strip().lower()
@@ -819,6 +824,11 @@ def bundle_to_records(data: Mapping[str, Any]) -> BundleReading:
     first_of: dict[str, str] = {}
     for mapped in mapped_providers:
         record, invalid = build_provider_record(mapped.values, completable=mapped.completable)
+        if record is not None and any(not network.stated for network in mapped.networks) \
+                and not any(network.stated for network in mapped.networks):
+            # A payer's networks: the insurance they imply is applied with the networks (write.py),
+            # so what is stored (a coordinator's mapping, the provider's own) is kept.
+            record = dataclasses.replace(record, kept=("insurance",))
         found = list(mapped.problems)
         found.extend(
             Problem(mapped.sources.get(p.field, mapped.where), "identifier" if p.field == "npi" else p.field,

@@ -152,6 +152,7 @@ def _details(mapped: MappedProvider) -> DirectoryDetails:
         locations=[{key: value for key, value in dataclasses.asdict(place).items() if key != "text"}
                    for place in mapped.locations],
         endpoints=[dataclasses.asdict(endpoint) for endpoint in mapped.endpoints],
-        networks=[dataclasses.asdict(network) for network in mapped.networks],
+        networks=[{key: value for key, value in dataclasses.asdict(network).items() if key != "stated"}
+                  for network in mapped.networks],
         pending=list(mapped.pending),
     )

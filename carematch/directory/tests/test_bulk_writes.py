@@ -49,6 +49,7 @@ def provider_values(n: int, user_id: int | None) -> dict[str, Any]:
         "updated_at": AWARE + dt.timedelta(microseconds=1),
         "video_link": "https://video.northside-practice.org/room/zoë?lang=es", "offers_consultations": True,
         "consultation_formats": ["phone", "telehealth"], "clients_book_series": True, "published": False,
+        "birth_date": dt.date(1980, 2, 29),
         "pending_qualifications": [{"state": "NM", "type": "LPCC", "number": "", "start": "2020-01-01", "end": ""}],
     }
 

@@ -35,6 +35,7 @@ def test_the_same_seed_gives_the_same_network_and_another_seed_another():
     assert demo_records(count=300, seed=7, today=TODAY) != demo_records(count=300, seed=8, today=TODAY)
 
 
+@pytest.mark.django_db
 def test_every_demo_provider_passes_the_import_rules():
     for record in demo_records(count=400, today=TODAY):
         rebuilt, problems = build_provider_record(as_values(record))

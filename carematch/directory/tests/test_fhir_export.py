@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from carematch.directory import fhir
 from carematch.directory.fhir import terms
 from carematch.directory.models import LicenseStatus, Provider
+from carematch.directory.payers import seeded
 from carematch.directory.records import WindowRecord
 from carematch.lib import vocab
 from carematch.lib.npi import make_npi
@@ -239,7 +240,7 @@ def test_gender_languages_availability_and_carematch_fields_travel_in_their_docu
 
 @pytest.mark.django_db
 def test_a_demo_sized_network_exports_as_a_valid_r4_bundle(tmp_path):
-    payers = list(vocab.PAYERS)
+    payers = list(seeded())
     providers = Provider.objects.bulk_create(
         ProviderFactory.build(
             npi=make_npi(f"15{n:07d}"), insurance=payers[n % 5: n % 5 + n % 4], accepting_new=n % 7 != 0,

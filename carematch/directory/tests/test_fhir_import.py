@@ -184,6 +184,7 @@ def test_a_failed_validation_rejects_and_a_validation_never_undoes_a_rejection()
         LicenseStatus.REJECTED, VerificationSource.FHIR, dt.datetime(2026, 2, 3, 16, tzinfo=dt.UTC))
 
 
+@pytest.mark.django_db
 def test_a_verification_result_naming_a_qualification_the_practitioner_does_not_have_is_a_problem():
     data = foreign()
     data["entry"].append(verification("v9", target="Practitioner/calloway",
@@ -476,6 +477,7 @@ def _paths(value, path=()):
 FOREIGN_PATHS = [path for path in _paths(json.loads(FOREIGN.read_text())) if path]
 
 
+@pytest.mark.django_db
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(FOREIGN_PATHS), JSON_VALUES), min_size=1, max_size=3))
 def test_any_damage_to_a_bundle_is_reported_as_problems_never_raised(damage):

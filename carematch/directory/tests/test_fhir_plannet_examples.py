@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory
 from carematch.directory import services
-from carematch.directory.models import License, LicenseStatus, Network, Provider, ProviderEndpoint
+from carematch.directory.models import License, LicenseStatus, Network, Payer, Provider, ProviderEndpoint
 from carematch.matching.engine.types import MatchRequest
 from carematch.matching.reference import reference_match
 from carematch.matching.services import match_find
@@ -100,6 +100,10 @@ def test_everything_plan_net_gives_is_kept():
     (network,) = Network.objects.all()
     assert (network.name, network.payer_name) == ("ACME CT Preferred Provider Network", "Acme of CT")
     assert set(network.providers.values_list("npi", flat=True)) == {JOE, HANS, SUSIE}
+    # A payer carematch did not know becomes a payer record, named from the Plan-Net Organization.
+    acme = Payer.objects.get(slug="acme-of-ct")
+    assert (acme.name, acme.source, network.payer) == ("Acme of CT", "fhir", "acme-of-ct")
+    assert {tuple(p.insurance) for p in Provider.objects.all()} == {("acme-of-ct",)}
 
 
 def test_no_incomplete_provider_is_matched_even_with_licences_that_count(settings):

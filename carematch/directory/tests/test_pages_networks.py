@@ -30,6 +30,9 @@ def coordinator(client):
 
 def test_a_network_is_mapped_to_a_payer_and_its_providers_accept_it(client, coordinator):
     network = Network.objects.get()
+    # Imported standing for a new payer named from the network's payer Organization.
+    assert network.payer == "acme-of-ct"
+    assert all(provider.insurance == ["acme-of-ct"] for provider in Provider.objects.all())
     page = client.get("/staff/networks/").content.decode()
     assert "ACME CT Preferred Provider Network" in page and "Payer in the directory: Acme of CT" in page
     assert "3 providers" in page
@@ -51,5 +54,6 @@ def test_an_unknown_payer_or_network_is_refused_and_nothing_changes(client, coor
     network = Network.objects.get()
     refused = client.post(f"/staff/networks/{network.pk}/", {"payer": "acme-of-nowhere"}, follow=True)
     assert "'acme-of-nowhere' is not one of carematch" in html.unescape(refused.content.decode())
-    assert Network.objects.get().payer == "" and all(p.insurance == [] for p in Provider.objects.all())
+    assert Network.objects.get().payer == "acme-of-ct"
+    assert all(p.insurance == ["acme-of-ct"] for p in Provider.objects.all())
     assert client.post("/staff/networks/999999/", {"payer": "aetna"}).status_code == 404

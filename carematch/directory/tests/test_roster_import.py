@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory
 from carematch.directory.models import AvailabilityWindow, License, LicenseStatus, Provider, VerificationSource
+from carematch.directory.payers import seeded
 from carematch.directory.records import ProviderRecord, WindowRecord
 from carematch.directory.roster import COLUMNS, REQUIRED_COLUMNS, roster_import, roster_read, roster_write
 from carematch.directory.services import license_set_status
@@ -132,6 +133,8 @@ def test_a_dry_run_with_partial_says_which_good_rows_would_be_written():
 
 
 def test_the_command_exits_non_zero_with_the_problems_on_stderr_and_the_summary_on_stdout(tmp_path):
+    # The rows are checked against the deployment's payers, so the throwaway database is migrated.
+    assert carematch_command(tmp_path, "migrate", "--verbosity", "0").returncode == 0
     completed = carematch_command(tmp_path, "import_roster", str(BAD))
 
     assert completed.returncode == 1
@@ -152,7 +155,7 @@ def test_a_roster_with_only_a_header_imports_nothing_and_exits_zero(tmp_path):
 
 
 def carematch_command(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    # These runs stop before the database is opened; a throwaway one keeps the real one out of reach.
+    # A throwaway database keeps the real one out of reach.
     env = {
         **os.environ, "CAREMATCH_DEBUG": "1", "CAREMATCH_VAR_DIR": str(tmp_path / "var"),
         "CAREMATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'untouched.sqlite3'}",
@@ -288,6 +291,7 @@ def test_a_renewal_the_roster_marks_verified_stays_verified_and_one_it_does_not_
     ("CO:LPC:0012345:2031-06-30:verified; CO:LPC:0012345:2031-06-30",
      "CO:LPC:0012345 is listed twice with different verification (once verified, once not)"),
 ])
+@pytest.mark.django_db
 def test_a_license_entry_with_a_wrong_verification_mark_is_named(entry, problem):
     text = GOOD.read_text(encoding="utf-8").replace("CO:LPC:0012345:2031-06-30; WY:LPC:991:2021-12-31", entry)
     rows = roster_read(source=text)
@@ -433,6 +437,7 @@ def test_an_unclosed_quote_is_reported_on_the_line_where_its_row_starts():
     assert rows.rejected == 1
 
 
+@pytest.mark.django_db
 def test_blank_lines_are_skipped_and_later_lines_keep_their_numbers():
     good = GOOD.read_text(encoding="utf-8").splitlines(keepends=True)
     # The header, a blank line, the first provider (on two lines), a row of empty cells, a short row.
@@ -444,6 +449,7 @@ def test_blank_lines_are_skipped_and_later_lines_keep_their_numbers():
     assert [str(p) for p in rows.problems] == ["line 6: row: has 4 values, but the header names 23 columns"]
 
 
+@pytest.mark.django_db
 def test_a_nul_character_in_a_cell_is_a_problem_of_that_column():
     lines = GOOD.read_text(encoding="utf-8").splitlines()
     (row,) = [line.replace("Nakamura", "Naka\x00mura") for line in lines if "Nakamura" in line]
@@ -451,6 +457,7 @@ def test_a_nul_character_in_a_cell_is_a_problem_of_that_column():
     assert [str(p) for p in rows.problems] == ["line 2: last_name: contains a NUL character"]
 
 
+@pytest.mark.django_db
 def test_a_progress_bar_goes_to_stderr_only_when_asked_for(capsys):
     text = GOOD.read_text(encoding="utf-8")
 
@@ -501,7 +508,7 @@ def provider_records(draw: st.DrawFn) -> ProviderRecord:
         "approaches": some(vocab.APPROACHES, 0),
         "populations": some(vocab.POPULATIONS, 1),
         "formats": formats,
-        "insurance": some(vocab.PAYERS, 0),
+        "insurance": some(seeded(), 0),
         "self_pay_rate": str(draw(st.integers(0, 10_000))),
         "accepting_new": draw(st.sampled_from(["true", "False", "yes", "NO", "1", "0"])),
         "timezone": draw(st.sampled_from(["America/Denver", "America/New_York", "Pacific/Honolulu", "UTC"])),
@@ -519,6 +526,7 @@ def provider_records(draw: st.DrawFn) -> ProviderRecord:
     return record
 
 
+@pytest.mark.django_db
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(provider_records(), min_size=1, max_size=3, unique_by=lambda r: r.npi))
 def test_any_valid_record_written_as_a_roster_row_reads_back_equal(records):
@@ -532,6 +540,7 @@ def test_any_valid_record_written_as_a_roster_row_reads_back_equal(records):
     assert [(r.latitude, r.longitude) for r in rows.records] == [(r.latitude, r.longitude) for r in records]
 
 
+@pytest.mark.django_db
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.text(max_size=30), min_size=len(COLUMNS), max_size=len(COLUMNS)), max_size=3))
 def test_any_cells_give_records_or_problems_by_line_and_column_never_a_crash(cells):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
@@ -34,7 +34,6 @@ from .zones import day_number
 CONCERN_BITS = {slug: 1 << i for i, slug in enumerate(vocab.CONCERNS)}
 APPROACH_BITS = {slug: 1 << i for i, slug in enumerate(vocab.APPROACHES)}
 POPULATION_BITS = {slug: 1 << i for i, slug in enumerate(vocab.POPULATIONS)}
-PAYER_BITS = {slug: 1 << i for i, slug in enumerate(vocab.PAYERS)}
 FORMAT_BITS = {"telehealth": 1, "in_person": 2}
 GENDER_CODES = {slug: i for i, slug in enumerate(vocab.GENDERS)}
 
@@ -99,7 +98,8 @@ class Directory:
     specialties: npt.NDArray[np.uint32]  # concern bits: the (up to 3) concerns the provider specialises in
     approaches: npt.NDArray[np.uint32]
     populations: npt.NDArray[np.uint32]
-    payers: npt.NDArray[np.uint32]
+    payers: npt.NDArray[np.uint64]  # (providers, words): bit i of the mask is payer_codes[i]
+    payer_codes: dict[str, int]  # payers are data (directory.models.Payer): numbered per snapshot
     formats: npt.NDArray[np.uint8]
     languages: npt.NDArray[np.uint64]  # (providers, words): bit i of the mask is language_codes[i]
     language_codes: dict[str, int]
@@ -174,6 +174,7 @@ def build_directory(
         "formats", "languages", "gender", "self_pay", "notice", "holidays", "zone", "latitude", "longitude",
     )}
     codes: dict[str, int] = {}
+    payer_codes: dict[str, int] = {}
     zone_of: dict[str, int] = {}
     for row in providers:
         if not row.accepting_new:
@@ -181,6 +182,9 @@ def build_directory(
         language_mask = 0
         for code in row.languages:
             language_mask |= 1 << codes.setdefault(code, len(codes))
+        payer_mask = 0
+        for slug in row.insurance:
+            payer_mask |= 1 << payer_codes.setdefault(slug, len(payer_codes))
         located = row.latitude is not None and row.longitude is not None
         for name, value in (
             ("ids", row.id), ("npis", row.npi), ("names", f"{row.first_name} {row.last_name}"),
@@ -189,7 +193,7 @@ def build_directory(
             ("specialties", _mask(row.specialties, CONCERN_BITS) & _mask(row.concerns, CONCERN_BITS)),
             ("approaches", _mask(row.approaches, APPROACH_BITS)),
             ("populations", _mask(row.populations, POPULATION_BITS)),
-            ("payers", _mask(row.insurance, PAYER_BITS)), ("formats", _mask(row.formats, FORMAT_BITS)),
+            ("payers", payer_mask), ("formats", _mask(row.formats, FORMAT_BITS)),
             ("languages", language_mask), ("gender", GENDER_CODES.get(row.gender, -1)),
             ("self_pay", row.self_pay_rate), ("notice", row.min_notice_hours * 3600), ("holidays", row.works_holidays),
             ("zone", zone_of.setdefault(row.timezone, len(zone_of))),
@@ -207,11 +211,8 @@ def build_directory(
         return [values[i] for i in order.tolist()]
 
     ids = column("ids", np.int64)
-    words = max(1, (len(codes) + 63) // 64)
-    masks = objects("languages")
-    languages = np.zeros((count, words), dtype=np.uint64)
-    for word in range(words):
-        languages[:, word] = np.array([(mask >> (64 * word)) & (2**64 - 1) for mask in masks], dtype=np.uint64)
+    languages = _words(objects("languages"), len(codes))
+    payers = _words(objects("payers"), len(payer_codes))
     latitude_degrees, longitude_degrees = column("latitude", np.float64), column("longitude", np.float64)
 
     best: dict[tuple[str, int], int] = {}
@@ -269,7 +270,8 @@ def build_directory(
         specialties=column("specialties", np.uint32),
         approaches=column("approaches", np.uint32),
         populations=column("populations", np.uint32),
-        payers=column("payers", np.uint32),
+        payers=payers,
+        payer_codes=payer_codes,
         formats=column("formats", np.uint8),
         languages=languages,
         language_codes=codes,
@@ -290,6 +292,15 @@ def build_directory(
         slot_window_end=window_end[sequence].astype(np.int32),
         outcomes=outcomes,
     )
+
+
+def _words(masks: Sequence[int], bits: int) -> npt.NDArray[np.uint64]:
+    """Python integer bit masks (one per provider) as rows of 64-bit words, as many as `bits` needs."""
+    words = max(1, (bits + 63) // 64)
+    packed = np.zeros((len(masks), words), dtype=np.uint64)
+    for word in range(words):
+        packed[:, word] = np.array([(mask >> (64 * word)) & (2**64 - 1) for mask in masks], dtype=np.uint64)
+    return packed
 
 
 def _positions(ids: IntArray, wanted: IntArray) -> tuple[IntArray, npt.NDArray[np.bool_]]:

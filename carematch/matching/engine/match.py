@@ -32,7 +32,7 @@ from carematch.lib import geo, vocab
 from carematch.lib.licenses import unexpired_on
 from carematch.lib.sessions import SESSION
 
-from .directory import APPROACH_BITS, CONCERN_BITS, GENDER_CODES, PAYER_BITS, POPULATION_BITS, Directory
+from .directory import APPROACH_BITS, CONCERN_BITS, GENDER_CODES, POPULATION_BITS, Directory
 from .reasons import split_reasons, write_facts
 from .request import check_request, population_for
 from .scoring import combine, done_well, fair_share, measured_concerns, outcomes_part, parts_counted
@@ -80,13 +80,18 @@ class _Candidates:
     parts: dict[str, npt.NDArray[np.float64]]  # score parts known without openings
 
 
-def _language_bits(directory: Directory, languages: Sequence[str]) -> npt.NDArray[np.uint64]:
-    bits = np.zeros(directory.languages.shape[1], dtype=np.uint64)
-    for code in languages:
-        at = directory.language_codes.get(code)
+def _code_bits(codes: Mapping[str, int], words: int, wanted: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """The words of a mask with the bits of `wanted` (codes the snapshot has not seen set none)."""
+    bits = np.zeros(words, dtype=np.uint64)
+    for code in wanted:
+        at = codes.get(code)
         if at is not None:
             bits[at // 64] |= np.uint64(1 << (at % 64))
     return bits
+
+
+def _language_bits(directory: Directory, languages: Sequence[str]) -> npt.NDArray[np.uint64]:
+    return _code_bits(directory.language_codes, directory.languages.shape[1], languages)
 
 
 def _mask(items: Sequence[str], table: Mapping[str, int]) -> int:
@@ -120,7 +125,8 @@ def _candidates(directory: Directory, request: MatchRequest) -> _Candidates:
     ok &= (directory.populations[at] & POPULATION_BITS[population_for(request.age)]) != 0
     ok &= ((directory.languages[at] & _language_bits(directory, request.languages)) != 0).any(axis=1)
     if request.insurance:
-        ok &= (directory.payers[at] & PAYER_BITS[request.insurance]) != 0
+        payer = _code_bits(directory.payer_codes, directory.payers.shape[1], [request.insurance])
+        ok &= ((directory.payers[at] & payer) != 0).any(axis=1)
     elif request.self_pay_max is not None:
         ok &= directory.self_pay[at] <= request.self_pay_max
     at, expires = at[ok], expires[ok]

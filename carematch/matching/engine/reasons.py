@@ -151,7 +151,7 @@ def write_facts(
         facts.append(Fact("format:telehealth", "Online (video) sessions", f"can see you online within {window}",
                           f"Online (video) sessions within {window}"))
     if request.insurance:
-        payer = vocab.PAYERS[request.insurance]
+        payer = request.insurance_name or request.insurance
         facts.append(Fact(f"network:{request.insurance}", f"In network with {payer}",
                           f"are in network with {payer}"))
     elif request.self_pay_max is not None:

@@ -91,8 +91,8 @@ def request_problems(request: MatchRequest, *, now: dt.datetime, asking: bool = 
         problems["max_distance_miles"] = f"must be more than 0 and at most {MAX_DISTANCE_MILES} miles"
     if request.provider_gender is not None and request.provider_gender not in ("female", "male", "nonbinary"):
         problems["provider_gender"] = "must be female, male or nonbinary (or left out)"
-    if request.insurance is not None and request.insurance not in vocab.PAYERS:
-        problems["insurance"] = f"unknown payer '{request.insurance}'"
+    if request.insurance is not None and (not isinstance(request.insurance, str) or not request.insurance):
+        problems["insurance"] = "must be a payer's slug (or left out)"
     if request.self_pay_max is not None and (
         not _whole(request.self_pay_max) or not 0 <= request.self_pay_max <= MAX_SELF_PAY
     ):

@@ -37,7 +37,8 @@ class MatchRequest:
     max_distance_miles: float = 25.0
     languages: tuple[str, ...] = ("en",)
     provider_gender: str | None = None  # a preference, not a filter
-    insurance: str | None = None  # payer slug
+    insurance: str | None = None  # payer slug (directory.models.Payer; checked by matching.services.match_find)
+    insurance_name: str | None = None  # the payer's name, for reasons (filled by matching.services.match_find)
     self_pay_max: int | None = None  # whole USD, used when insurance is None
     within_hours: int = 48
     limit: int = 5

@@ -233,8 +233,8 @@ def test_reasons_say_in_plain_words_why_the_provider_was_matched():
     )
     windows = [WindowRow(1, 1, dt.time(10), dt.time(11))]  # Tuesday 10:00 in New York
     asked = request(
-        concerns=("anxiety", "depression"), approaches=("cbt",), insurance="aetna", languages=("es",),
-        client_timezone="America/New_York",
+        concerns=("anxiety", "depression"), approaches=("cbt",), insurance="aetna", insurance_name="Aetna",
+        languages=("es",), client_timezone="America/New_York",
     )
     (match,) = find_matches(directory(provider, windows=windows), asked, now=NOW, busy=Calendar()).matches
     # Alone in the answer, nothing is shared: the card says all of it, what the person asked for first.
@@ -279,7 +279,7 @@ def test_suggestions_offer_english_and_self_pay_when_they_find_more():
         ("state", "ZZ"), ("age", -1), ("age", 131), ("concerns", ()), ("concerns", ("worry",)),
         ("approaches", ("hypnosis",)), ("format", "phone"), ("zip", "1234"), ("zip", "00000"),
         ("max_distance_miles", 0), ("languages", ()), ("languages", ("xx",)), ("provider_gender", "other"),
-        ("insurance", "acme"), ("self_pay_max", -5), ("earliest", dt.datetime(2026, 12, 7, 12)),  # noqa: DTZ001
+        ("insurance", ""), ("self_pay_max", -5), ("earliest", dt.datetime(2026, 12, 7, 12)),  # noqa: DTZ001
         ("within_hours", 0), ("within_hours", 169), ("limit", 0), ("times_of_day", ("night",)),
         ("client_timezone", "Mars/Olympus"),
     ],

@@ -176,7 +176,8 @@ def test_the_soonest_time_is_said_only_when_nothing_else_sets_a_provider_apart()
 
 def test_a_specialty_is_said_instead_of_treats_and_before_everything_else():
     request = MatchRequest(state="CO", age=30, concerns=("anxiety", "grief"), approaches=("cbt",),
-                           earliest=EARLIEST, client_timezone="America/Denver", insurance="aetna")
+                           earliest=EARLIEST, client_timezone="America/Denver", insurance="aetna",
+                           insurance_name="Aetna")
     base = {"concerns": ["anxiety", "grief"], "approaches": [], "languages": ["en"], "gender": "female",
             "self_pay_rate": 100, "formats": ("telehealth",), "miles": None, "times": {}, "done_well": [],
             "first_start": EARLIEST}

@@ -10,7 +10,7 @@ from carematch.directory.version import version_triggers_operation
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0008_provider_clients_book_series'),
+        ('directory', '0009_payers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

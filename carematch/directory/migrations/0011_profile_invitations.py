@@ -10,7 +10,7 @@ from carematch.directory.version import version_triggers_operation
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0009_plannet_directory'),
+        ('directory', '0010_plannet_directory'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
