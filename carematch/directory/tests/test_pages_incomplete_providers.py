@@ -61,3 +61,10 @@ def test_nobody_else_sees_an_incomplete_profile(client, hans):
     staff = client.get("/api/v1/providers", {"npi": HANS}, **auth_header(UserFactory(role=Role.COORDINATOR))).json()
     (item,) = staff["items"]
     assert item["published"] is False and "self_pay_rate" not in item
+
+
+def test_an_incomplete_provider_has_no_openings_and_no_booking_page(client, hans):
+    person = UserFactory(role=Role.CLIENT)
+    assert client.get(f"/api/v1/providers/{hans.pk}/openings", **auth_header(person)).status_code == 404
+    client.force_login(person)
+    assert "We could not find that therapist" in client.get(f"/book/{hans.pk}/").content.decode()
