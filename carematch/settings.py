@@ -121,6 +121,17 @@ if _match_unverified not in {"0", "1", "true", "false", "yes", "no", "on", "off"
     raise ImproperlyConfigured("CAREMATCH_MATCH_UNVERIFIED_LICENSES must be 1 (yes) or 0 (no, the default).")
 MATCH_UNVERIFIED_LICENSES = _match_unverified in {"1", "true", "yes", "on"}
 
+# `import_fhir --url`: how often a page that failed (a network error, a timeout, 429 or a 5xx
+# answer) is asked again, the wait before the first retry (doubling each time), and how long
+# one answer may take. Bounded, so an import never hangs on a server that is down.
+FHIR_CLIENT_RETRIES = env.int("CAREMATCH_FHIR_CLIENT_RETRIES", default=3)
+FHIR_CLIENT_BACKOFF_SECONDS = env.float("CAREMATCH_FHIR_CLIENT_BACKOFF_SECONDS", default=1.0)
+FHIR_CLIENT_TIMEOUT_SECONDS = env.float("CAREMATCH_FHIR_CLIENT_TIMEOUT_SECONDS", default=30.0)
+if not 0 <= FHIR_CLIENT_RETRIES <= 10 or not 0 <= FHIR_CLIENT_BACKOFF_SECONDS <= 60 \
+        or not 0 < FHIR_CLIENT_TIMEOUT_SECONDS <= 600:
+    raise ImproperlyConfigured("CAREMATCH_FHIR_CLIENT_RETRIES must be 0 to 10, CAREMATCH_FHIR_CLIENT_BACKOFF_SECONDS "
+                               "0 to 60 and CAREMATCH_FHIR_CLIENT_TIMEOUT_SECONDS more than 0, at most 600.")
+
 # A client's download of their record leaves out providers' private notes, which are outside
 # a client's right of access in the United States (45 CFR 164.524(a)(1)(i)); a deployment
 # whose law gives clients their notes sets CAREMATCH_EXPORT_PROVIDER_NOTES=1.

@@ -170,6 +170,7 @@ class LoginAttempt(models.Model):
         SIGN_UP = "sign_up", "Sign up"
         SECOND_FACTOR = "mfa", "Authentication code"
         CRISIS_REQUEST = "crisis", "Request to be contacted"
+        PROFILE_CLAIM = "claim", "Claiming a provider profile"
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     email_digest = models.CharField(max_length=64)

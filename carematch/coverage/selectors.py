@@ -108,7 +108,7 @@ def superbill_for(*, client: Client, provider_id: int, start: dt.date, end: dt.d
                        fields=missing, code="superbill_incomplete")
     first_ever = superbill_sessions(client=client, provider=provider)[0].pk
     tz = zone(_zone_of(client))
-    fee = Decimal(provider.self_pay_rate)
+    fee = Decimal(provider.self_pay_rate or 0)  # published providers always have one (a database check)
     lines = tuple(
         Line(date_of_service=s.start.astimezone(tz).date(), place_of_service=pos_for(s.format),
              cpt=cpt_for(first=s.pk == first_ever, minutes=int((s.end - s.start).total_seconds() // 60)),

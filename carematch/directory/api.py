@@ -83,13 +83,13 @@ def provider_out(provider: Provider, *, with_licenses: bool) -> dict[str, Any]:
 @router.get("/providers", response=ProviderPage, exclude_none=True)
 def list_providers(request: AuthedHttpRequest, filters: Query[ProviderFilters]) -> Any:
     """Providers matching every filter given, 50 a page. Coordinators also see licenses."""
+    staff = policy.is_staff_member(request.user)
     found = selectors.provider_search(
         state=filters.state, concern=filters.concern, payer=filters.payer, npi=filters.npi,
-        accepting_new=filters.accepting_new,
+        accepting_new=filters.accepting_new, unpublished_too=staff,
     )
     count = found.count()
     offset = (filters.page - 1) * PAGE_SIZE
-    staff = policy.is_staff_member(request.user)
     items = [provider_out(p, with_licenses=staff) for p in found[offset : offset + PAGE_SIZE]]
     return {"items": items, "count": count, "page": filters.page, "pages": max(1, math.ceil(count / PAGE_SIZE))}
 
@@ -135,7 +135,7 @@ def get_provider(request: AuthedHttpRequest, provider_id: RecordId) -> Any:
     """A provider's public profile, as their profile page shows it to anyone. Coordinators
     find license numbers, expiry dates and statuses in `GET /providers`."""
     provider = selectors.provider_by_id(provider_id=provider_id)
-    if provider is None:
+    if provider is None or not selectors.provider_shown_to(provider=provider, user=request.user):
         raise Http404("No provider with that id.")
     return provider_profile_out(provider, request=request)
 

@@ -166,7 +166,7 @@ def demo_profile(record: ProviderRecord, rng: random.Random) -> dict[str, object
         "specialties": list(record.concerns[:rng.randint(1, min(3, len(record.concerns)))]),
         "communities": rng.sample(list(vocab.COMMUNITIES), rng.choice([0, 0, 1, 1, 2])),
     }
-    if rng.random() < 0.3:
+    if rng.random() < 0.3 and record.self_pay_rate is not None:
         low = max(20, round(record.self_pay_rate * rng.uniform(0.3, 0.5) / 5) * 5)
         profile["sliding_scale_min"] = low
         profile["sliding_scale_max"] = max(record.self_pay_rate - rng.choice([0, 10, 20]), low)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from carematch.lib import vocab
 from carematch.lib.errors import DomainError
 from carematch.lib.languages import LANGUAGES
-from carematch.lib.timezones import zone
+from carematch.lib.timezones import US_ZONES, zone
 
 from . import selectors, validation
 from .models import LicenseStatus, Provider
@@ -121,6 +121,8 @@ class ProviderProfileForm(forms.Form):
     sliding_scale_min = _number("Lowest fee of your sliding scale, whole US dollars. Leave both blank for none.")
     sliding_scale_max = _number("Highest fee of your sliding scale, at most your self-pay rate.")
     accepting_new = forms.BooleanField(label="I am taking new clients", required=False)
+    timezone = forms.ChoiceField(label="Your time zone", required=False,
+                                 help_text="Your weekly hours are in this zone.")
     min_notice_hours = forms.CharField(
         label="Minimum notice",
         max_length=12,
@@ -170,6 +172,7 @@ class ProviderProfileForm(forms.Form):
                 "insurance": provider.insurance,
                 "self_pay_rate": provider.self_pay_rate,
                 "accepting_new": provider.accepting_new,
+                "timezone": provider.timezone,
                 "min_notice_hours": provider.min_notice_hours,
                 "works_holidays": provider.works_holidays,
                 "video_link": provider.video_link,
@@ -179,6 +182,10 @@ class ProviderProfileForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
+        zones = [("", "Choose your time zone")] if not provider.timezone else []
+        zones += list(US_ZONES) if provider.timezone in dict(US_ZONES) or not provider.timezone else [
+            (provider.timezone, provider.timezone), *US_ZONES]
+        cast(forms.ChoiceField, self.fields["timezone"]).choices = zones
         shown = [*COMMON_LANGUAGES, *(code for code in provider.languages if code not in COMMON_LANGUAGES)]
         cast(forms.MultipleChoiceField, self.fields["languages"]).choices = [
             (code, vocab.language_name(code)) for code in shown if code in LANGUAGES
@@ -202,6 +209,8 @@ class ProviderProfileForm(forms.Form):
         """The cleaned values, shaped as `services.provider_profile_update` takes them."""
         data = dict(self.cleaned_data)
         data["languages"] = [*data["languages"], *data.pop("other_languages")]
+        if not data.get("timezone"):
+            data.pop("timezone", None)  # not chosen (yet): the zone on file stays
         return data
 
 
@@ -341,6 +350,38 @@ class RosterImportForm(forms.Form):
                 f"This file is not UTF-8 text (byte {exc.start + 1} cannot be read). "
                 "Save it as “CSV UTF-8” and upload it again."
             ) from None
+
+
+class ProfileClaimForm(forms.Form):
+    """Who follows an invitation: their NPI and their date of birth or a licence number on
+    file, and the password of their new account."""
+
+    npi = forms.CharField(label="Your NPI", max_length=10, help_text="The 10 digits of your National Provider "
+                                                                     "Identifier.")
+    birth_date = forms.DateField(label="Your date of birth", required=False, help_text="As YYYY-MM-DD. Give this "
+                                 "or a licence number.", widget=forms.DateInput(attrs={"type": "date"}))
+    licence_number = forms.CharField(label="Or one of your licence numbers", required=False, max_length=40)
+    password = forms.CharField(label="Choose a password", widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password"}), max_length=128)
+    password_again = forms.CharField(label="The password again", widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password"}), max_length=128)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = cast(dict[str, Any], super().clean())
+        if not cleaned.get("birth_date") and not str(cleaned.get("licence_number", "")).strip() \
+                and "birth_date" not in self.errors:
+            self.add_error("licence_number", "Give your date of birth or one of your licence numbers.")
+        if cleaned.get("password") and cleaned.get("password_again") != cleaned.get("password"):
+            self.add_error("password_again", "The two passwords are not the same.")
+        return cleaned
+
+
+class LicenceForm(forms.Form):
+    state = forms.ChoiceField(label="State", choices=[("", "Choose a state"), *vocab.STATES.items()])
+    license_type = forms.CharField(label="Licence type", max_length=20, help_text="e.g. LPC, LCSW, PsyD")
+    number = forms.CharField(label="Licence number", max_length=40)
+    expires = forms.DateField(label="Expires on", help_text="As YYYY-MM-DD.",
+                              widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class PayerForm(forms.Form):

@@ -56,6 +56,14 @@ class Payer(models.Model):
         return self.name
 
 
+class ProviderQuerySet(models.QuerySet["Provider"]):
+    def matchable(self) -> ProviderQuerySet:
+        """The one query every match reads providers through (the engine's snapshot, the
+        reference matcher, the waitlist through them): published and taking new clients.
+        An incomplete provider is never matched."""
+        return self.filter(published=True, accepting_new=True)
+
+
 class Provider(models.Model):
     """A licensed mental-health professional who can be matched and booked.
 
@@ -84,7 +92,9 @@ class Provider(models.Model):
     populations = models.JSONField(default=list)
     formats = models.JSONField(default=list)
     insurance = models.JSONField(default=list, help_text="payer slugs")
-    self_pay_rate = models.PositiveIntegerField(help_text="whole USD per session")
+    self_pay_rate = models.PositiveIntegerField(
+        null=True, blank=True, help_text="whole USD per session; unknown until an imported provider states it",
+    )
     sliding_scale_min = models.PositiveIntegerField(null=True, blank=True, help_text="whole USD per session")
     sliding_scale_max = models.PositiveIntegerField(null=True, blank=True, help_text="whole USD per session")
     photo = models.CharField(max_length=200, blank=True, help_text="Storage name of the 400 px photo.")
@@ -123,11 +133,38 @@ class Provider(models.Model):
         help_text="EIN (12-3456789) or, for a provider without one, SSN (123-45-6789): printed on superbills. "
                   "Encrypted at rest.",
     )
+    published = models.BooleanField(
+        default=True,
+        help_text="Matched and bookable. A provider imported from a payer's directory is stored unpublished "
+                  "(incomplete) until they complete their profile and a coordinator verifies their licences.",
+    )
+    birth_date = models.DateField(
+        null=True, blank=True,
+        help_text="Private: only to confirm who claims the profile (never shown, never exported).",
+    )
+    pending_qualifications = models.JSONField(
+        default=list, blank=True,
+        help_text="Licences a directory listed without a number or an expiry date (state, type, number, start, "
+                  "end as given), kept until the provider completes them.",
+    )
+
+    objects = ProviderQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
-        indexes = [models.Index(fields=["accepting_new"]), models.Index(fields=["zip"])]
+        indexes = [models.Index(fields=["accepting_new"]), models.Index(fields=["zip"]),
+                   models.Index(fields=["published"])]
         constraints = [
+            # Only a complete profile is ever matched or booked: published means everything a
+            # match reads is there (availability is checked by the one service that publishes).
+            models.CheckConstraint(
+                condition=Q(published=False)
+                | (Q(self_pay_rate__isnull=False) & ~Q(timezone="") & ~Q(taxonomy="") & ~Q(concerns=[])
+                   & ~Q(populations=[])),
+                name="provider_published_is_complete",
+            ),
+            models.CheckConstraint(condition=Q(published=False) | Q(pending_qualifications=[]),
+                                   name="provider_published_has_no_pending_licences"),
             models.CheckConstraint(condition=Q(npi__regex=r"^[12][0-9]{9}$"), name="provider_npi_10_digits"),
             models.CheckConstraint(condition=Q(gender__in=[g.value for g in Gender]), name="provider_gender_valid"),
             models.CheckConstraint(condition=Q(self_pay_rate__lte=10_000), name="provider_self_pay_rate_sane"),
@@ -224,6 +261,7 @@ class License(models.Model):
     state = models.CharField(max_length=2)
     license_type = models.CharField(max_length=20)
     number = models.CharField(max_length=40)
+    issued = models.DateField(null=True, blank=True, help_text="The start of its period, where the source gives it.")
     expires = models.DateField()
     status = models.CharField(max_length=12, choices=LicenseStatus.choices, default=LicenseStatus.UNVERIFIED)
     verified_by = models.ForeignKey(
@@ -243,6 +281,8 @@ class License(models.Model):
                 fields=["provider", "state", "license_type", "number"], name="license_unique_per_provider"
             ),
             models.CheckConstraint(condition=Q(state__in=list(STATES)), name="license_state_valid"),
+            models.CheckConstraint(condition=Q(issued__isnull=True) | Q(issued__lte=models.F("expires")),
+                                   name="license_issued_before_expiry"),
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in LicenseStatus]), name="license_status_valid"
             ),
@@ -374,3 +414,108 @@ class ProfileChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider_id} changed {', '.join(sorted(self.changes))} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class ProviderLocation(models.Model):
+    """An office a directory lists for a provider (a Plan-Net Location): its address as
+    published and its position, where given."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="locations")
+    name = models.CharField(max_length=200, blank=True)
+    line = models.CharField("street address", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    postal_code = models.CharField(max_length=10, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    source = models.CharField(max_length=200, blank=True, help_text="The resource it was read from, e.g. Location/x")
+
+    class Meta:
+        ordering = ["provider", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state="") | Q(state__in=list(STATES)),
+                                   name="provider_location_state_valid"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="provider_location_position_valid",
+            ),
+            models.CheckConstraint(condition=~Q(line="", city="", state="", postal_code="", name=""),
+                                   name="provider_location_says_where"),
+        ]
+
+    def __str__(self) -> str:
+        return ", ".join(part for part in (self.name, self.line, self.city, self.state, self.postal_code) if part)
+
+
+class ProviderEndpoint(models.Model):
+    """A technical endpoint a directory lists for a provider (a Plan-Net Endpoint): a portal,
+    a Direct address, a FHIR server."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="endpoints")
+    name = models.CharField(max_length=200, blank=True)
+    connection_type = models.CharField(max_length=64, help_text="Plan-Net EndpointConnectionTypeCS code")
+    address = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["provider", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "address"], name="provider_endpoint_unique_address"),
+            models.CheckConstraint(condition=~Q(address="") & ~Q(connection_type=""),
+                                   name="provider_endpoint_complete"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection_type} {self.address}"
+
+
+class Network(models.Model):
+    """A payer's network as a directory published it (a Plan-Net Network Organization), and
+    the carematch payer it stands for: set at import (a payer carematch knows by name, or a
+    new payer named from the network's payer Organization) and changed by coordinators on
+    the network mapping page. Its providers carry the payer in their insurance."""
+
+    key = models.CharField(max_length=300, unique=True, help_text="The network's identifier or resource id")
+    name = models.CharField(max_length=200)
+    payer_name = models.CharField(max_length=200, blank=True, help_text="The payer Organization it is part of")
+    payer = models.CharField(max_length=40, blank=True, help_text="carematch payer slug; blank until mapped")
+    providers = models.ManyToManyField(Provider, related_name="networks", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["payer_name", "name"]
+        constraints = [models.CheckConstraint(condition=~Q(key="") & ~Q(name=""), name="network_named")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.payer_name or 'payer unknown'})"
+
+
+PROFILE_INVITATION_VALID_FOR = dt.timedelta(days=14)
+
+
+class ProfileInvitation(models.Model):
+    """An emailed link with which a provider imported from a directory claims their profile:
+    its token is stored only as a SHA-256 digest, works once and for 14 days."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="invitations")
+    token_digest = models.CharField(max_length=64, unique=True)
+    sent_to = models.EmailField(max_length=254)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")),
+                                   name="profile_invitation_expires_after_creation"),
+            models.CheckConstraint(condition=Q(used_at__isnull=True) | Q(used_at__gte=models.F("created_at")),
+                                   name="profile_invitation_used_after_creation"),
+        ]
+
+    def __str__(self) -> str:
+        state = "used" if self.used_at else f"until {self.expires_at:%Y-%m-%d %H:%M}"
+        return f"Invitation to claim a profile ({state})"

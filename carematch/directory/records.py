@@ -15,6 +15,7 @@ class LicenseRecord:
     # The source vouches that the license was verified (a credentialing roster's `:verified`,
     # a FHIR VerificationResult). It never undoes a coordinator's rejection.
     verified: bool = False
+    issued: dt.date | None = None  # the start of its period, where the source gives it
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class ProviderRecord:
     first_name: str
     last_name: str
     credentials: tuple[str, ...]
-    taxonomy: str
+    taxonomy: str  # "" when missing
     gender: str
     languages: tuple[str, ...]
     concerns: tuple[str, ...]
@@ -38,9 +39,9 @@ class ProviderRecord:
     populations: tuple[str, ...]
     formats: tuple[str, ...]
     insurance: tuple[str, ...]
-    self_pay_rate: int
+    self_pay_rate: int | None  # None when missing
     accepting_new: bool
-    timezone: str
+    timezone: str  # "" when missing
     licenses: tuple[LicenseRecord, ...]
     windows: tuple[WindowRecord, ...] = ()
     min_notice_hours: int = 2
@@ -51,6 +52,12 @@ class ProviderRecord:
     bio: str = ""
     latitude: float | None = field(default=None, compare=False)
     longitude: float | None = field(default=None, compare=False)
+    # What the source left out (validation.COMPLETABLE): the provider is incomplete, and an
+    # update keeps what is stored for these fields.
+    missing: tuple[str, ...] = field(default=(), compare=False)
+    # Fields an update keeps as stored though the record has them (e.g. insurance implied by a
+    # payer's networks, applied with the networks).
+    kept: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

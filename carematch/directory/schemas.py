@@ -26,10 +26,11 @@ class ProviderOut(Schema):
     populations: list[str]
     formats: list[str]
     insurance: list[str]
-    self_pay_rate: int
+    self_pay_rate: int | None = Field(None, description="whole USD; absent until an imported provider states it")
     accepting_new: bool
     timezone: str
     zip: str
+    published: bool = Field(description="matched and bookable; false while an imported profile is incomplete")
     licenses: list[LicenseOut] | None = None
 
 
@@ -79,7 +80,7 @@ class ProviderProfileOut(Schema):
     languages: list[str]
     formats: list[str]
     licenses: list[LicenseBriefOut]
-    self_pay_rate: int
+    self_pay_rate: int | None
     sliding_scale: SlidingScaleOut | None
     insurance: list[str]
     accepting_new: bool

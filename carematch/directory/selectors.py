@@ -20,6 +20,7 @@ from .models import (
     licenses_counting_on,
     licenses_in_force_on,
 )
+from .validation import COMPLETABLE
 
 
 def payer_names() -> dict[str, str]:
@@ -51,12 +52,14 @@ def provider_search(
     name: str | None = None,
     on: dt.date | None = None,
     awaiting_verification_too: bool = False,
+    unpublished_too: bool = True,
 ) -> QuerySet[Provider]:
     """Providers matching every filter given. `state` means a license there that counts for
     matching on `on` (today by default): verified (License.counts_on), not expired. With
     `awaiting_verification_too` (the coordinators' search), a license there in force is
-    enough: not yet verified will do too (License.in_force_on)."""
-    queryset = Provider.objects.all()
+    enough: not yet verified will do too (License.in_force_on). Providers not yet published
+    (incomplete) are found too, unless `unpublished_too` is false (what clients see)."""
+    queryset = Provider.objects.all() if unpublished_too else Provider.objects.filter(published=True)
     if state:
         day = on or timezone.localdate()
         there = Q(licenses__state=state.upper())
@@ -136,9 +139,9 @@ def profile_history(*, provider_id: int, limit: int = 100) -> list[ProfileChange
 
 
 def published_providers() -> QuerySet[Provider]:
-    """The providers the public directory lists: the ones whose public profile page is shown.
-    (Every provider today; the one place to narrow when a provider can be unpublished.)"""
-    return Provider.objects.all()
+    """The providers the public directory lists: the published ones, whose public profile page
+    anyone may see (an imported profile not yet completed and verified is not listed)."""
+    return Provider.objects.filter(published=True)
 
 
 def fhir_provider_rows(
@@ -200,3 +203,44 @@ def fhir_payers_in_use() -> set[str]:
     for insurance in published_providers().values_list("insurance", flat=True):
         payers.update(insurance or [])
     return payers
+
+
+def provider_missing_fields(*, npi: str | None = None, provider: Provider | None = None) -> tuple[str, ...]:
+    """What a provider still lacks before they can be published and matched, in the order of
+    validation.COMPLETABLE: a behavioural-health specialty, languages, concerns, populations,
+    approaches, availability, time zone, fees, and a licence with its number and expiry date
+    (none at all, or one a directory listed without them)."""
+    if provider is None:
+        provider = Provider.objects.filter(npi=npi).first()
+        if provider is None:
+            return ()
+    lacks = {
+        "taxonomy": not provider.taxonomy, "languages": not provider.languages, "concerns": not provider.concerns,
+        "populations": not provider.populations, "approaches": not provider.approaches,
+        "formats": not provider.formats,
+        "availability": not AvailabilityWindow.objects.filter(provider=provider).exists(),
+        "timezone": not provider.timezone, "self_pay_rate": provider.self_pay_rate is None,
+        "licenses": bool(provider.pending_qualifications) or not License.objects.filter(provider=provider).exists(),
+    }
+    return tuple(name for name in COMPLETABLE if lacks[name])
+
+
+def provider_shown_to(*, provider: Provider, user: Any) -> bool:
+    """Whether `user` may see this provider's profile: anyone once it is published; until then
+    (an imported, incomplete profile) only staff and the provider themself."""
+    if provider.published:
+        return True
+    if getattr(user, "pk", None) is None:
+        return False
+    from carematch.accounts.models import STAFF_ROLES
+
+    return getattr(user, "role", None) in STAFF_ROLES or provider.user_id == user.pk
+
+
+def networks_with_counts() -> list[Any]:
+    """Every payer network imported from a directory, by payer and name, each with `provider_count`."""
+    from django.db.models import Count
+
+    from .models import Network
+
+    return list(Network.objects.annotate(provider_count=Count("providers")).order_by("payer_name", "name", "pk"))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import re
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -224,15 +226,20 @@ def _upsert_plan(records: Sequence[ProviderRecord]) -> _UpsertPlan:
         if provider is None:
             plan.create.append(record)
             continue
+        # What the source left out is kept as stored: a payer's directory never empties what the
+        # provider completed themselves.
         changed = {
-            name: value for name, value in _provider_values(record).items() if provider.values[name] != value
+            name: value for name, value in _provider_values(record).items()
+            if provider.values[name] != value and name not in record.missing and name not in record.kept
         }
         if changed:
             plan.update.append((provider.id, changed))
             before = {name: (provider.values[name], value) for name, value in changed.items()}
             plan.history.append((provider.id, before))
-        licenses_touched = _replace_licenses(provider, record.licenses, plan=plan)
-        windows_touched = _replace_windows(provider, record.windows, plan=plan)
+        licenses_touched = ("licenses" not in record.missing
+                            and _replace_licenses(provider, record.licenses, plan=plan))
+        windows_touched = ("availability" not in record.missing
+                           and _replace_windows(provider, record.windows, plan=plan))
         if changed or licenses_touched or windows_touched:
             plan.updated += 1
         else:
@@ -288,7 +295,9 @@ def _upsert_apply(
         AvailabilityWindow.objects.filter(pk__in=ids).delete()
 
     _insert_many(Provider, [
-        {"npi": record.npi, **_provider_values(record), **profiles.get(record.npi, {})} for record in plan.create
+        {"npi": record.npi, **_provider_values(record), **profiles.get(record.npi, {}),
+         "published": not record.missing}
+        for record in plan.create
     ])
     new_ids: dict[str, int] = {}
     for npis in _chunks([record.npi for record in plan.create]):
@@ -306,7 +315,7 @@ def _upsert_apply(
                                      "verified_at": None, "verification_source": ""}
     _insert_many(License, [
         {"provider_id": pk, "state": lic.state, "license_type": lic.license_type, "number": lic.number,
-         "expires": lic.expires, **(verified if lic.verified else unverified)}
+         "expires": lic.expires, "issued": lic.issued, **(verified if lic.verified else unverified)}
         for pk, lic in license_rows
     ])
     _insert_many(AvailabilityWindow, [
@@ -425,7 +434,74 @@ def license_set_status(*, license: License, status: str, by: User) -> License:
     license.verification_source = VerificationSource.COORDINATOR if decided else ""
     with transaction.atomic():
         license.save(update_fields=["status", "verified_by", "verified_at", "verification_source"])
+        if status == LicenseStatus.VERIFIED:
+            # The last step of a claimed profile: verified by a coordinator, it is published.
+            provider_publish_if_ready(provider=license.provider, by=by)
     return license
+
+
+def provider_publication_problems(*, provider: Provider, day: dt.date | None = None) -> dict[str, str]:
+    """What keeps a provider from being published (field -> what to do); empty when nothing does."""
+    from .selectors import provider_missing_fields
+
+    labels = {
+        "taxonomy": "a behavioural-health specialty (NUCC code) is needed; ask your coordinator",
+        "languages": "add the languages you see clients in", "concerns": "add the concerns you treat",
+        "populations": "add who you see", "approaches": "add your approaches",
+        "formats": "say how you see clients", "availability": "add your weekly hours",
+        "timezone": "add your time zone", "self_pay_rate": "add your fee",
+        "licenses": "complete your licence: its number and expiry date",
+    }
+    problems = {name: labels[name] for name in provider_missing_fields(provider=provider)}
+    today = day or timezone.localdate()
+    if "licenses" not in problems and not any(
+        lic.status == LicenseStatus.VERIFIED and not lic.expired_on(today) for lic in provider.licenses.all()
+    ):
+        problems["licenses"] = "a coordinator verifies your licence first"
+    return problems
+
+
+def provider_publish_if_ready(*, provider: Provider, by: User | None) -> bool:
+    """Publish an unpublished provider whose profile is complete and who holds a licence a
+    coordinator (or their directory) verified: from then on they are matched and bookable.
+    Recorded in the profile history. Returns whether they were published now."""
+    with transaction.atomic():
+        current = Provider.objects.select_for_update().get(pk=provider.pk)
+        if current.published or provider_publication_problems(provider=current):
+            return False
+        current.published = True
+        current.save(update_fields=["published", "updated_at"])
+        profile_change_record(provider=current, changes={"published": (False, True)}, by=by,
+                              source=_change_source(by, None))
+    return True
+
+
+def provider_licence_complete(
+    *, provider: Provider, state: str, license_type: str, number: str, expires: str | dt.date, by: User | None,
+) -> License:
+    """A provider completes a licence their directory listed without its number or expiry
+    date (or adds one): stored not yet verified, for a coordinator to verify. The licence of
+    that state is no longer listed as to be completed. InvalidInput names the field."""
+    try:
+        record = validation.clean_license(state, license_type, number, expires)
+    except validation.FieldError as exc:
+        raise InvalidInput(f"The licence is not valid: {exc}.", fields={"licence": str(exc)}) from None
+    if record.expires < timezone.localdate():
+        raise InvalidInput("That licence has expired.", fields={"expires": "is in the past"})
+    with transaction.atomic():
+        current = Provider.objects.select_for_update().get(pk=provider.pk)
+        licence, _ = License.objects.get_or_create(
+            provider=current, state=record.state, license_type=record.license_type, number=record.number,
+            defaults={"expires": record.expires},
+        )
+        pending = [item for item in current.pending_qualifications if item.get("state") != record.state]
+        changes: dict[str, tuple[Any, Any]] = {"licenses": (None, f"{record.state} {record.license_type}")}
+        if pending != current.pending_qualifications:
+            current.pending_qualifications = pending
+            current.save(update_fields=["pending_qualifications", "updated_at"])
+        profile_change_record(provider=current, changes=changes, by=by or current.user,
+                              source=_change_source(by, None))
+    return licence
 
 
 def licenses_mark_verified(
@@ -487,6 +563,81 @@ def licenses_set_statuses(
     return len(changes)
 
 
+@dataclass(frozen=True)
+class DirectoryDetails:
+    """What a directory lists for one provider beyond their record (plain dicts, as mapped):
+    offices, endpoints, networks (key, name, payer_name, payer) and licences still missing
+    a number or expiry date (state, type, number, start, end)."""
+
+    locations: list[dict[str, Any]] = field(default_factory=list)
+    endpoints: list[dict[str, Any]] = field(default_factory=list)
+    networks: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[dict[str, str]] = field(default_factory=list)
+
+
+def _payer_of(name: str) -> str:
+    """The slug of the payer named `name` by a directory, made a new payer record (source
+    fhir) when carematch does not know it; "" when the name cannot make a slug."""
+    from django.utils.text import slugify
+
+    slug = slugify(name)[:40].strip("-_")
+    if not slug or not validation.PAYER_SLUG.fullmatch(slug):
+        return ""
+    return payer_ensure(slug=slug, name=name[:200], source=PayerSource.FHIR).slug
+
+
+def directory_details_set(*, details: Mapping[str, DirectoryDetails]) -> None:
+    """Store, by NPI, the offices, endpoints, networks and licences to complete a directory
+    lists. Offices and endpoints are the directory's: those given replace the stored ones.
+    Networks are found or created by key: a new one stands for the payer found for it, or,
+    when carematch does not know that payer, for a new payer record named from the network's
+    payer Organization (payer_ensure); a network already stored keeps the payer a coordinator
+    mapped it to. The provider joins each, and takes each network's payer into their insurance. A
+    licence to complete is dropped once the provider holds a licence in that state.
+    Providers must exist. In one transaction."""
+    from .models import Network, ProviderEndpoint, ProviderLocation
+
+    with transaction.atomic():
+        providers = {p.npi: p for p in Provider.objects.select_for_update().filter(npi__in=list(details))}
+        held: dict[int, set[str]] = {}  # the states each provider holds a complete licence in
+        for provider_id, state in License.objects.filter(provider__in=providers.values()).values_list(
+                "provider_id", "state"):
+            held.setdefault(provider_id, set()).add(state)
+        for npi, detail in details.items():
+            provider = providers[npi]
+            if detail.locations:
+                ProviderLocation.objects.filter(provider=provider).delete()
+                ProviderLocation.objects.bulk_create(
+                    [ProviderLocation(provider=provider, **place) for place in detail.locations])
+            if detail.endpoints:
+                ProviderEndpoint.objects.filter(provider=provider).delete()
+                ProviderEndpoint.objects.bulk_create(
+                    [ProviderEndpoint(provider=provider, **endpoint) for endpoint in detail.endpoints])
+            pending = [item for item in detail.pending if item.get("state", "") not in held.get(provider.pk, set())]
+            accepted = list(provider.insurance)
+            for info in detail.networks:
+                network = Network.objects.filter(key=info["key"]).first()
+                created = network is None
+                if network is None:
+                    network = Network.objects.create(key=info["key"], name=info["name"],
+                                                     payer_name=info["payer_name"],
+                                                     payer=info["payer"] or _payer_of(info["payer_name"]))
+                if not created and (network.name, network.payer_name) != (info["name"], info["payer_name"]):
+                    Network.objects.filter(pk=network.pk).update(name=info["name"], payer_name=info["payer_name"])
+                network.providers.add(provider)
+                if network.payer and network.payer not in accepted:
+                    accepted.append(network.payer)
+            changed: dict[str, Any] = {}
+            if pending != provider.pending_qualifications:
+                changed["pending_qualifications"] = pending
+            if accepted != provider.insurance:
+                changed["insurance"] = accepted
+            if changed:
+                if pending and provider.published:
+                    changed["published"] = False  # a licence to complete again: not matched until it is
+                Provider.objects.filter(pk=provider.pk).update(**changed, updated_at=timezone.now())
+
+
 def provider_account_link(*, npi: str, user: User) -> bool:
     """Link a login account to the provider with this NPI, so that they keep their own
     profile and availability. Nothing changes when the account already belongs to a
@@ -503,7 +654,7 @@ PROFILE_FIELDS = (
     "bio", "pronouns", "first_session", "years_in_practice", "education", "specialties", "concerns", "approaches",
     "communities", "populations", "languages", "formats", "insurance", "self_pay_rate", "sliding_scale_min",
     "sliding_scale_max", "accepting_new", "min_notice_hours", "works_holidays", "video_link", "offers_consultations",
-    "consultation_formats", "clients_book_series",
+    "consultation_formats", "clients_book_series", "timezone",
 )
 # Shown to anyone on the public profile, so their old and new values go into the history.
 PUBLIC_FIELDS = frozenset({
@@ -569,6 +720,8 @@ def _clean_profile_field(name: str, value: Any) -> Any:
         return validation.clean_video_link(value, limit=VIDEO_LINK_MAX_LENGTH)
     if name == "consultation_formats":
         return list(validation.clean_consultation_formats(_items(value)))
+    if name == "timezone":
+        return validation.clean_timezone(str(value))
     limit, one_line = _TEXT_LIMITS[name]
     return validation.clean_text(str(value), limit=limit, one_line=one_line)
 
@@ -598,6 +751,8 @@ def _check_profile(current: Provider, cleaned: dict[str, Any], problems: dict[st
     if {"sliding_scale_min", "sliding_scale_max", "self_pay_rate"} & problems.keys():
         return
     low, high, rate = after("sliding_scale_min"), after("sliding_scale_max"), after("self_pay_rate")
+    if rate is None:
+        rate = validation.MAX_SELF_PAY  # no fee stated yet (an imported provider): the scale alone is checked
     if (low is None) != (high is None):
         missing = "sliding_scale_max" if high is None else "sliding_scale_min"
         problems[missing] = "give both ends of the sliding scale, or neither"
@@ -668,6 +823,8 @@ def provider_profile_update(
             current.save(update_fields=[*changed, "updated_at"])
             profile_change_record(provider=current, changes=changed, by=by or current.user,
                                   source=_change_source(by, source))
+            if not current.published and provider_publish_if_ready(provider=current, by=by or current.user):
+                current.published = True
     return current
 
 
@@ -792,9 +949,12 @@ def availability_window_add(
                 except validation.FieldError:
                     problem = f"overlaps your hours on {_window_text(other)}"
                     raise InvalidInput(f"These hours {problem}.", fields={"start": problem}) from None
-            return AvailabilityWindow.objects.create(
+            added = AvailabilityWindow.objects.create(
                 provider=provider, weekday=window.weekday, start=window.start, end=window.end
             )
+            if not provider.published:
+                provider_publish_if_ready(provider=provider, by=provider.user)
+            return added
     except IntegrityError:
         # Another request added a window with the same start at the same moment.
         problem = f"you already have hours starting at {window.start:%H:%M} on {_DAY_NAMES[window.weekday].title()}"
@@ -887,3 +1047,208 @@ def provider_tax_id_set(*, provider: Provider, tax_id: str) -> Provider:
         provider.save(update_fields=["tax_id", "updated_at"])
     return provider
 
+
+# --- Providers claim their profile -------------------------------------------------------------
+# A provider imported from a payer's directory gets an emailed link (profile_invitations_send);
+# following it, they confirm their NPI and their date of birth or licence number on file, and set
+# a password (profile_claim); the log-in then asks them to set up an authenticator app, and their
+# profile and availability pages to complete what is missing. A coordinator verifies the licence,
+# which publishes the profile (provider_publish_if_ready).
+
+CLAIM_FAILURE_LIMIT = 5  # wrong answers for one link within the throttle's window lock it
+CLAIM_ADDRESS_FAILURE_LIMIT = 20
+CLAIM_LINK_NO_LONGER_WORKS = {
+    "used": "This link has been used already: it works once. Log in with the email and password you chose.",
+    "expired": "This link is more than 14 days old. Ask your coordinator for a new one.",
+    "unknown": "This link does not work: check that you copied all of it, or ask your coordinator for a new one.",
+}
+CLAIM_NOT_CONFIRMED = ("The NPI and the date of birth or licence number do not match what we have on file. "
+                       "Check them and try again.")
+CLAIM_TOO_MANY = "Too many attempts with this link. Please wait 15 minutes and try again."
+
+
+@dataclass(frozen=True)
+class InvitationsSent:
+    invited: list[str]  # NPIs sent a link to claim their profile
+    reminded: list[str]  # NPIs with an account already, sent a link to their profile
+    skipped: list[tuple[str, str]]  # NPI, why nothing was sent
+
+
+def _identity_on_file(provider: Provider) -> bool:
+    numbers = [lic.number for lic in provider.licenses.all()] + [
+        str(item.get("number", "")) for item in provider.pending_qualifications]
+    return provider.birth_date is not None or any(number.strip() for number in numbers)
+
+
+def profile_invitations_send(
+    *, providers: Sequence[Provider], by: User | None, now: dt.datetime | None = None,
+) -> InvitationsSent:
+    """Email each provider a single-use link to claim their profile, valid 14 days (its token
+    kept only as a digest); a provider who already has an account gets a link to their profile
+    instead. Nothing is sent to a provider without an email address, or without a date of
+    birth or licence number on file to confirm who follows the link. Each sending is recorded
+    in the provider's profile history."""
+    from carematch.accounts.services import token_digest
+
+    from .models import PROFILE_INVITATION_VALID_FOR, ProfileInvitation
+
+    now = now or timezone.now()
+    invited: list[str] = []
+    reminded: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    for provider in providers:
+        if provider.user_id is not None:
+            _send_email("profile_link", to=provider.user.email if provider.user else provider.email,
+                        context={"path": "/provider/profile/"})
+            profile_change_record(provider=provider, changes={"invitation": (None, "profile link sent")}, by=by,
+                                  source=_change_source(by, None), now=now)
+            reminded.append(provider.npi)
+            continue
+        if not provider.email:
+            skipped.append((provider.npi, "no email address on file"))
+            continue
+        if not _identity_on_file(provider):
+            skipped.append((provider.npi, "no date of birth or licence number on file to confirm who claims it"))
+            continue
+        raw = secrets.token_urlsafe(32)
+        with transaction.atomic():
+            ProfileInvitation.objects.create(
+                provider=provider, token_digest=token_digest(raw), sent_to=provider.email, sent_by=by,
+                created_at=now, expires_at=now + PROFILE_INVITATION_VALID_FOR,
+            )
+            profile_change_record(provider=provider, changes={"invitation": (None, "claim link sent")}, by=by,
+                                  source=_change_source(by, None), now=now)
+        _send_email("profile_invitation", to=provider.email, context={"path": f"/claim/{raw}/"})
+        invited.append(provider.npi)
+    return InvitationsSent(invited, reminded, skipped)
+
+
+def _send_email(template: str, *, to: str, context: dict[str, Any]) -> None:
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    context = context | {"site_url": settings.SITE_URL}
+    subject = render_to_string(f"directory/email/{template}_subject.txt", context).strip()
+    send_mail(subject, render_to_string(f"directory/email/{template}.txt", context), None, [to])
+
+
+def profile_invitation_find(*, raw_token: str, now: dt.datetime | None = None) -> tuple[Any, str]:
+    """The invitation of a link and "" when it can be used, else (None or the invitation, and
+    why not: "unknown", "used" or "expired")."""
+    from carematch.accounts.services import token_digest
+
+    from .models import ProfileInvitation
+
+    now = now or timezone.now()
+    if not raw_token or len(raw_token) > 100:
+        return None, "unknown"
+    found = ProfileInvitation.objects.select_related("provider").filter(token_digest=token_digest(raw_token)).first()
+    if found is None:
+        return None, "unknown"
+    if found.used_at is not None:
+        return found, "used"
+    if found.expires_at <= now:
+        return found, "expired"
+    return found, ""
+
+
+def _claim_refused(*, digest: str, address: str, now: dt.datetime) -> bool:
+    from carematch.accounts import throttle
+    from carematch.accounts.models import LoginAttempt
+
+    recent = LoginAttempt.objects.filter(kind=LoginAttempt.Kind.PROFILE_CLAIM, succeeded=False,
+                                         attempted_at__gt=now - throttle.WINDOW - throttle.LOCKOUT)
+    by_link = recent.filter(email_digest=throttle.email_digest(digest)).values_list("attempted_at", flat=True)
+    by_address = recent.filter(address=address).values_list("attempted_at", flat=True)
+    return throttle._locked(by_link, limit=CLAIM_FAILURE_LIMIT, now=now) or throttle._locked(
+        by_address, limit=CLAIM_ADDRESS_FAILURE_LIMIT, now=now)
+
+
+def _answers_match(provider: Provider, *, npi: str, birth_date: dt.date | None, licence_number: str) -> bool:
+    def plain(text: str) -> str:
+        return "".join(ch for ch in text.upper() if ch.isalnum())
+
+    if not hmac.compare_digest(npi.strip(), provider.npi):
+        return False
+    if birth_date is not None and provider.birth_date is not None and birth_date == provider.birth_date:
+        return True
+    wanted = plain(licence_number)
+    numbers = [lic.number for lic in provider.licenses.all()] + [
+        str(item.get("number", "")) for item in provider.pending_qualifications]
+    return bool(wanted) and any(plain(number) and hmac.compare_digest(plain(number), wanted) for number in numbers)
+
+
+def profile_claim(
+    *, raw_token: str, npi: str, birth_date: dt.date | None, licence_number: str, password: str, address: str,
+    now: dt.datetime | None = None,
+) -> User:
+    """The provider following an invitation claims their profile: their NPI and their date of
+    birth or a licence number must match what is on file (wrong answers count toward a
+    throttle, per link and per address); then an account with the provider role is created
+    with the email the link was sent to and `password`, linked to the profile, and the link
+    is used up. Recorded in the profile history. Raises InvalidInput (the link no longer
+    works, the answers do not match, the password breaks a rule), TooManyRequests."""
+    from carematch.accounts.models import LoginAttempt, Role
+    from carematch.accounts.services import login_attempt_record, user_create
+    from carematch.lib.errors import TooManyRequests
+
+    from .models import ProfileInvitation
+
+    now = now or timezone.now()
+    invitation, why_not = profile_invitation_find(raw_token=raw_token, now=now)
+    if invitation is None or why_not:
+        raise InvalidInput(CLAIM_LINK_NO_LONGER_WORKS[why_not or "unknown"], fields={"token": why_not or "unknown"})
+    if _claim_refused(digest=invitation.token_digest, address=address, now=now):
+        raise TooManyRequests(CLAIM_TOO_MANY, code="too_many_claims", retry_after=15 * 60)
+    provider = invitation.provider
+    if not _answers_match(provider, npi=npi, birth_date=birth_date, licence_number=licence_number):
+        login_attempt_record(kind=LoginAttempt.Kind.PROFILE_CLAIM, email=invitation.token_digest, address=address,
+                             succeeded=False, now=now)
+        raise InvalidInput(CLAIM_NOT_CONFIRMED, fields={"npi": "does not match", "identity": "does not match"})
+    with transaction.atomic():
+        if ProfileInvitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=now) != 1:
+            raise InvalidInput(CLAIM_LINK_NO_LONGER_WORKS["used"], fields={"token": "used"})
+        current = Provider.objects.select_for_update().get(pk=provider.pk)
+        if current.user_id is not None:
+            raise InvalidInput(CLAIM_LINK_NO_LONGER_WORKS["used"], fields={"token": "used"})
+        user = user_create(email=invitation.sent_to, role=Role.PROVIDER, password=password,
+                           preferred_name=current.first_name[:80])
+        current.user = user
+        current.save(update_fields=["user", "updated_at"])
+        profile_change_record(provider=current, changes={"account": (None, "claimed")}, by=user,
+                              source=ChangeSource.PROVIDER, now=now)
+    login_attempt_record(kind=LoginAttempt.Kind.PROFILE_CLAIM, email=invitation.token_digest, address=address,
+                         succeeded=True, now=now)
+    return user
+
+
+def network_payer_set(*, network_id: int, payer: str, by: User) -> Any:
+    """A coordinator says which carematch payer a payer's network (as imported) stands for, or
+    none (""). Every provider of the network then accepts that payer (their insurance gains it),
+    and loses the payer the network stood for before unless another of their networks stands for
+    it too. Each provider's change is recorded in their profile history. InvalidInput names an
+    unknown payer; NotFound an unknown network."""
+    from .models import Network
+
+    slug = payer.strip().lower()
+    if slug and slug not in payers.KNOWN:
+        raise InvalidInput(f"'{payer.strip()[:40]}' is not one of carematch's payers.",
+                           fields={"payer": "unknown payer"})
+    with transaction.atomic():
+        network = Network.objects.select_for_update().filter(pk=network_id).first()
+        if network is None:
+            raise NotFound("No network with that id.")
+        before = network.payer
+        if before == slug:
+            return network
+        network.payer = slug
+        network.save(update_fields=["payer"])
+        for provider in network.providers.select_for_update().order_by("pk"):
+            others = set(provider.networks.exclude(pk=network.pk).values_list("payer", flat=True))
+            insurance = [item for item in provider.insurance if item != before or item in others]
+            if slug and slug not in insurance:
+                insurance.append(slug)
+            if insurance != provider.insurance:
+                provider_profile_update(provider=provider, by=by, insurance=insurance)
+    return network

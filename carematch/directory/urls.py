@@ -18,7 +18,9 @@ def directory_urls(*, openings: OpeningsOf, zone_of: ZoneOf, cost_of: CostOf | N
     patterns = [
         path("providers/<record_id:provider_id>/", views.public_profile,
              {"openings": openings, "zone_of": zone_of, "cost_of": cost_of}, name="public_profile"),
+        path("claim/<str:token>/", views.profile_claim, name="profile_claim"),
         path("provider/profile/", views.my_profile, name="my_profile"),
+        path("provider/licence/", views.my_licence, name="my_licence"),
         path("provider/profile/photo/", views.my_photo, name="my_photo"),
         path("provider/profile/photo/remove/", views.my_photo_remove, name="my_photo_remove"),
         path("media/photos/<str:name>", views.photo, name="photo"),
@@ -35,6 +37,8 @@ def directory_urls(*, openings: OpeningsOf, zone_of: ZoneOf, cost_of: CostOf | N
         path("staff/directory/import/", views.roster_import, name="roster_import"),
         path("staff/payers/", views.staff_payers, name="staff_payers"),
         path("staff/directory/<record_id:provider_id>/", views.staff_provider, name="staff_provider"),
+        path("staff/directory/<record_id:provider_id>/invite/", views.staff_provider_invite,
+             name="staff_provider_invite"),
         path("staff/directory/<record_id:provider_id>/profile/", views.staff_provider_profile,
              name="staff_provider_profile"),
         path("staff/directory/<record_id:provider_id>/photo/", views.staff_provider_photo,
@@ -42,6 +46,8 @@ def directory_urls(*, openings: OpeningsOf, zone_of: ZoneOf, cost_of: CostOf | N
         path("staff/directory/<record_id:provider_id>/photo/remove/", views.staff_provider_photo_remove,
              name="staff_provider_photo_remove"),
         path("staff/licenses/expiring/", views.licenses_expiring, name="licenses_expiring"),
+        path("staff/networks/", views.staff_networks, name="staff_networks"),
+        path("staff/networks/<record_id:network_id>/", views.staff_network_payer, name="staff_network_payer"),
         path("staff/licenses/<record_id:license_id>/status/", views.license_status, name="license_status"),
     ]
     return patterns, app_name

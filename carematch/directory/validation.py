@@ -360,17 +360,45 @@ def check_windows(windows: Iterable[WindowRecord]) -> tuple[WindowRecord, ...]:
     return tuple(ordered)
 
 
-def build_provider_record(values: Mapping[str, Any]) -> tuple[ProviderRecord | None, list[FieldProblem]]:
+_EMPTY: dict[str, Any] = {"taxonomy": "", "timezone": "", "self_pay_rate": None}
+
+# What a directory may leave out and the provider completes when they claim their profile:
+# an imported provider without them is stored incomplete (unpublished), never matched.
+COMPLETABLE = ("taxonomy", "languages", "concerns", "populations", "approaches", "formats", "availability",
+               "timezone", "self_pay_rate", "licenses")
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, Iterable):
+        return not any(str(item).strip() if isinstance(item, str) else True for item in value)
+    return False
+
+
+def build_provider_record(
+    values: Mapping[str, Any], *, completable: Iterable[str] = (),
+) -> tuple[ProviderRecord | None, list[FieldProblem]]:
     """Validate every field of one provider; all problems are reported, not just the first.
 
     `values` holds strings for single fields, iterables of strings for list fields,
     and already-built LicenseRecord / WindowRecord tuples (or FieldError lists) for
     licenses and availability, whose text form differs between formats.
+
+    A field named in `completable` (of COMPLETABLE) may be absent: the record then leaves it
+    empty and names it in `missing`, instead of a problem. What is there is still checked.
     """
     problems: list[FieldProblem] = []
     cleaned: dict[str, Any] = {}
+    may_miss = set(completable) & set(COMPLETABLE)
+    missing = tuple(name for name in COMPLETABLE if name in may_miss and _is_blank(values.get(name)))
 
     def take(name: str, fn: Any, *args: Any, **kwargs: Any) -> None:
+        if name in missing:
+            cleaned[name] = _EMPTY.get(name, ())
+            return
         try:
             cleaned[name] = fn(*args, **kwargs)
         except FieldError as exc:
@@ -405,7 +433,7 @@ def build_provider_record(values: Mapping[str, Any]) -> tuple[ProviderRecord | N
         problems.append(FieldProblem("bio", str(exc)))
 
     licenses = tuple(dict.fromkeys(values.get("licenses", ())))
-    if not licenses:
+    if not licenses and "licenses" not in missing:
         problems.append(FieldProblem("licenses", "at least one license is required"))
     seen: dict[tuple[str, str, str], LicenseRecord] = {}
     for lic in licenses:
@@ -420,6 +448,9 @@ def build_provider_record(values: Mapping[str, Any]) -> tuple[ProviderRecord | N
     except FieldError as exc:
         problems.append(FieldProblem("availability", str(exc)))
 
+    position = values.get("position")
+    if position is not None and "zip" in cleaned and cleaned["zip"] is None:
+        cleaned["zip"] = ("", position[0], position[1])  # the office's published position, its ZIP unknown
     if "in_person" in cleaned.get("formats", ()) and "zip" in cleaned and cleaned["zip"] is None:
         problems.append(FieldProblem("zip", "is required when formats include in_person"))
 
@@ -452,5 +483,6 @@ def build_provider_record(values: Mapping[str, Any]) -> tuple[ProviderRecord | N
         email=cleaned["email"],
         phone=cleaned["phone"],
         bio=bio,
+        missing=missing,
     )
     return record, []

@@ -8,27 +8,33 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access.decorators import provider_page, staff_page
 from carematch.accounts.http import AuthedHttpRequest
+from carematch.accounts.throttle import client_address
 from carematch.lib import vocab
-from carematch.lib.errors import DomainError, NotFound
+from carematch.lib.errors import DomainError, NotFound, TooManyRequests
 from carematch.lib.timezones import clock_label, day_label, moment_label, zone
 
 from . import photos, roster, selectors, services
 from .forms import (
     DAY_CHOICES,
     DirectorySearchForm,
+    LicenceForm,
     LicenseStatusForm,
     PayerForm,
     PhotoForm,
+    ProfileClaimForm,
     ProviderProfileForm,
     RosterImportForm,
     TimeOffForm,
@@ -150,7 +156,7 @@ def public_profile(request: HttpRequest, provider_id: int, *, openings: Openings
     (scheduling's provider_openings), `zone_of` says whose clock they read on (the client's
     own, as on the results and booking pages), both wired in carematch/urls.py."""
     provider = selectors.provider_by_id(provider_id=provider_id)
-    if provider is None:
+    if provider is None or not selectors.provider_shown_to(provider=provider, user=request.user):
         raise Http404("No provider with that id.")
     now = timezone.now()
     viewer = zone_of(request)
@@ -294,6 +300,7 @@ def _my_profile_page(request: AuthedHttpRequest, provider: Provider, *, form: Pr
         "waiting": waiting,
         "waiting_in": " and ".join([", ".join(states[:-1]), states[-1]] if len(states) > 1 else states),
         "matched_nowhere": not any(line.standing.counts for line in licenses),
+        "unpublished": {} if provider.published else services.provider_publication_problems(provider=provider),
     }
     return render(request, "directory/my_profile.html", context)
 
@@ -302,6 +309,10 @@ def _availability(
     request: HttpRequest, provider: Provider, *, window_form: WindowForm | None = None,
     time_off_form: TimeOffForm | None = None,
 ) -> HttpResponse:
+    if not provider.timezone:
+        # Weekly hours are kept in the provider's zone: an imported profile may not have one yet.
+        messages.info(request, "Choose your time zone on your profile first: your weekly hours are kept in it.")
+        return redirect("directory:my_profile")
     tz = zone(provider.timezone)
     windows = [
         (window, window_label(window))
@@ -332,6 +343,9 @@ def my_availability(request: AuthedHttpRequest, provider: Provider) -> HttpRespo
 @require_POST
 @provider_page
 def window_add(request: AuthedHttpRequest, provider: Provider) -> HttpResponse:
+    if not provider.timezone:
+        messages.info(request, "Choose your time zone on your profile first: your weekly hours are kept in it.")
+        return redirect("directory:my_profile")
     form = WindowForm(request.POST)
     if form.is_valid():
         try:
@@ -428,12 +442,21 @@ def _change_lines(change: ProfileChange) -> list[str]:
         old, new = values.get("old"), values.get("new")
         if name == "photo":
             lines.append("Photo added" if not old else "Photo removed" if not new else "Photo replaced")
+        elif name in _EVENTS:
+            lines.append(_EVENTS[name])
         elif old is None and new is None:
             lines.append(f"{label} changed")
         else:
             lines.append(f"{label}: {_value_text(old)} → {_value_text(new)}")
     return lines
 
+
+# Steps of claiming a profile, recorded in its history without values.
+_EVENTS = {
+    "invitation": "Sent a link to claim or see the profile", "account": "Profile claimed by the provider",
+    "licenses": "Licence completed by the provider, waiting for verification",
+    "published": "Published: matched and bookable from now on",
+}
 
 _FIELD_LABELS = {
     "bio": "Personal statement", "first_session": "First session", "self_pay_rate": "Self-pay rate",
@@ -511,10 +534,15 @@ def staff_provider_photo_remove(request: AuthedHttpRequest, provider_id: int) ->
 def _staff_provider_page(request: AuthedHttpRequest, provider: Provider, *, form: ProviderProfileForm | None = None,
                          photo_form: PhotoForm | None = None) -> HttpResponse:
     provider.refresh_from_db(fields=["photo", "photo_small"])
-    tz = zone(provider.timezone)
+    tz = zone(provider.timezone or "UTC")  # an imported profile may have no zone yet
     today, match_unverified = timezone.localdate(), match_unverified_licenses()
     context = {
         "provider": provider,
+        "unpublished": {} if provider.published else services.provider_publication_problems(provider=provider),
+        "pending": provider.pending_qualifications,
+        "locations": list(provider.locations.all()),
+        "networks": list(provider.networks.all()),
+        "endpoints": list(provider.endpoints.all()),
         "initials": _initials(provider),
         "photo_url": photos.url(provider.photo),
         "form": form or ProviderProfileForm(provider=provider),
@@ -655,3 +683,108 @@ def _import_outcome(report: roster.RosterReport, *, dry_run: bool, partial: bool
             "or choose to import the good rows even if some are bad."
         )
     return f"Nothing was written: {summary}. Fix the problems below and import the file again."
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def profile_claim(request: HttpRequest, token: str) -> HttpResponse:
+    """A provider follows their invitation: confirm it is them, choose a password; then they are
+    logged in and the log-in asks them to set up an authenticator app before anything else.
+    A used, expired or unknown link answers a page saying so (and what to do)."""
+    invitation, why_not = services.profile_invitation_find(raw_token=token)
+    if invitation is None or why_not:
+        problem = services.CLAIM_LINK_NO_LONGER_WORKS[why_not or "unknown"]
+        return render(request, "directory/claim.html", {"valid": False, "problem": problem}, status=410
+                      if why_not in ("used", "expired") else 404)
+    form = ProfileClaimForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.profile_claim(
+                raw_token=token, npi=form.cleaned_data["npi"], birth_date=form.cleaned_data["birth_date"],
+                licence_number=form.cleaned_data["licence_number"], password=form.cleaned_data["password"],
+                address=client_address(request),
+            )
+        except TooManyRequests as exc:
+            form.add_error(None, exc.detail)
+            status = 429
+        except DomainError as exc:
+            fields = getattr(exc, "fields", {}) or {}
+            if "password" in fields:
+                form.add_error("password", fields["password"])
+            elif "email" in fields:
+                form.add_error(None, "An account already uses the email address this link was sent to. Log in, "
+                                     "or ask your coordinator.")
+            else:
+                form.add_error(None, exc.detail)
+            status = 422
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Your profile is yours. Set up your authenticator app, then complete your "
+                                      "profile and your hours.")
+            return redirect(f"{reverse('accounts:mfa_setup')}?next={reverse('directory:my_profile')}")
+    elif request.method == "POST":
+        status = 422
+    return render(request, "directory/claim.html", {"valid": True, "email": invitation.sent_to, "form": form},
+                  status=status)
+
+
+@provider_page
+@require_http_methods(["GET", "POST"])
+def my_licence(request: AuthedHttpRequest, provider: Provider) -> HttpResponse:
+    """A provider completes a licence their directory listed without its number or expiry date
+    (or adds one); a coordinator then verifies it."""
+    form = LicenceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.provider_licence_complete(provider=provider, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            messages.success(request, "Your licence is saved. A coordinator verifies it; then your profile is "
+                                      "published.")
+            return redirect("directory:my_profile")
+    return render(request, "directory/my_licence.html", {
+        "provider": provider, "form": form, "pending": provider.pending_qualifications,
+    }, status=422 if request.method == "POST" else 200)
+
+
+@require_POST
+@staff_only
+def staff_provider_invite(request: AuthedHttpRequest, provider_id: int) -> HttpResponse:
+    """A coordinator emails the provider a link to claim their profile (or, with an account
+    already, a link to it)."""
+    provider = _staff_provider(provider_id)
+    sent = services.profile_invitations_send(providers=[provider], by=request.user)
+    if sent.invited:
+        messages.success(request, f"Sent {provider.email} a link to claim the profile, valid for 14 days.")
+    elif sent.reminded:
+        messages.success(request, "The provider has an account: sent them a link to their profile.")
+    else:
+        messages.error(request, f"Nothing was sent: {sent.skipped[0][1]}.")
+    return redirect("directory:staff_provider", provider_id=provider.pk)
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_only
+def staff_networks(request: AuthedHttpRequest) -> HttpResponse:
+    """The payers' networks as imported, and the carematch payer each stands for."""
+    return render(request, "directory/staff_networks.html", {
+        "networks": selectors.networks_with_counts(), "payers": selectors.payer_choices(),
+    })
+
+
+@require_POST
+@staff_only
+def staff_network_payer(request: AuthedHttpRequest, network_id: int) -> HttpResponse:
+    try:
+        network = services.network_payer_set(network_id=network_id, payer=request.POST.get("payer", ""),
+                                             by=request.user)
+    except NotFound:
+        raise Http404("No network with that id.") from None
+    except DomainError as exc:
+        messages.error(request, f"Payer: {exc.detail} Nothing was changed.")
+    else:
+        shown = selectors.payer_names().get(network.payer, "no carematch payer")
+        messages.success(request, f"{network.name} now stands for {shown}; its providers' insurance says so.")
+    return redirect("directory:staff_networks")

@@ -106,8 +106,8 @@ def _everyone(request: MatchRequest, now: dt.datetime) -> list[_Found]:
     measured = measured_concerns(request)
     effects = provider_effects()
     found = []
-    licensed = Provider.objects.filter(
-        accepting_new=True, pk__in=License.objects.filter(state=request.state).values("provider_id")
+    licensed = Provider.objects.matchable().filter(
+        pk__in=License.objects.filter(state=request.state).values("provider_id")
     )
     for provider in licensed.prefetch_related("licenses", "windows").order_by("id"):
         licenses = [lic for lic in provider.licenses.all() if lic.state == request.state]
@@ -119,6 +119,8 @@ def _everyone(request: MatchRequest, now: dt.datetime) -> list[_Found]:
             continue
         if not any(concern in provider.concerns for concern in request.concerns):
             continue
+        if provider.self_pay_rate is None:
+            continue  # never published (provider_published_is_complete); never matched
         if request.insurance:
             if request.insurance not in provider.insurance:
                 continue
@@ -168,7 +170,7 @@ def _match(item: _Found, request: MatchRequest) -> tuple[Match, tuple[Fact, ...]
         score=item.score,
         reasons=(),
         openings=shown,
-        self_pay_rate=provider.self_pay_rate,
+        self_pay_rate=provider.self_pay_rate or 0,  # matchable providers always have one (a database check)
     )
     return match, write_facts(
         request=request,
@@ -176,7 +178,7 @@ def _match(item: _Found, request: MatchRequest) -> tuple[Match, tuple[Fact, ...]
         specialises=[c for c in request.concerns if c in provider.specialties and c in provider.concerns],
         done_well=done_well(measured_concerns(request), item.outcome_values),
         offered=[a for a in request.approaches if a in provider.approaches],
-        self_pay_rate=provider.self_pay_rate,
+        self_pay_rate=provider.self_pay_rate or 0,
         speaks=[code for code in request.languages if code in provider.languages],
         gender=provider.gender,
         formats=item.formats,

@@ -112,7 +112,8 @@ def match_cards(*, provider_ids: Sequence[int], now: dt.datetime | None = None) 
             communities=_labels(provider.communities, vocab.COMMUNITIES),
             languages=tuple(vocab.language_name(code) for code in provider.languages),
             formats=_labels(provider.formats, vocab.FORMATS),
-            self_pay_rate=provider.self_pay_rate,
+            # A matched provider is published, so states a fee (provider_published_is_complete).
+            self_pay_rate=provider.self_pay_rate or 0,
             sliding_scale=(low, high) if low is not None and high is not None else None,
             insurance=_labels(provider.insurance, payers.KNOWN),
             call_formats=_labels(provider.consultation_formats, vocab.CONSULTATION_FORMATS)

@@ -66,7 +66,7 @@ def build_snapshot() -> Directory:
     """The engine's directory, read in chunks so that only the arrays are held at the end."""
     providers = (
         ProviderRow._make(row)
-        for row in Provider.objects.filter(accepting_new=True).order_by().values_list(*ProviderRow._fields)
+        for row in Provider.objects.matchable().order_by().values_list(*ProviderRow._fields)
         .iterator(chunk_size=READ_CHUNK)
     )
     licenses = (

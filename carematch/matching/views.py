@@ -73,7 +73,9 @@ def _hold_token(request: HttpRequest) -> str:
 
 
 def _provider(provider_id: int) -> Provider | None:
-    return directory_selectors.provider_by_id(provider_id=provider_id)
+    """The provider to book, or None: unknown, or not published (an incomplete profile)."""
+    provider = directory_selectors.provider_by_id(provider_id=provider_id)
+    return provider if provider is not None and provider.published else None
 
 
 def _viewer_zone(request: HttpRequest, provider: Provider) -> str:

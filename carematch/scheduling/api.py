@@ -92,7 +92,8 @@ def _acting_for_client(request: AuthedHttpRequest, client_id: int, resource_type
 
 def _provider(provider_id: int) -> Provider:
     provider = directory_selectors.provider_by_id(provider_id=provider_id)
-    if provider is None:
+    if provider is None or not provider.published:
+        # An incomplete provider has no openings and cannot be booked (nor has a zone to compute them in).
         raise NotFound("No provider with that id.", fields={"provider_id": "not found"})
     return provider
 
@@ -263,8 +264,8 @@ def list_openings(request: AuthedHttpRequest, provider_id: RecordId, query: Quer
     none when the provider offers none), each offered in every format the provider offers for
     that kind (or only `format`)."""
     provider = directory_selectors.provider_by_id(provider_id=provider_id, licenses=False)
-    if provider is None:
-        raise Http404("No provider with that id.")
+    if provider is None or not provider.published:
+        raise Http404("No provider with that id.")  # an incomplete provider has no openings
     start = query.from_ or timezone.now()
     end = query.to or start + dt.timedelta(days=14)
     if end - start > MAX_OPENINGS_RANGE:

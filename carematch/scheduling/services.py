@@ -116,6 +116,7 @@ def check_bookable(
 ) -> None:
     """Raise InvalidSlot when this is not an opening the client can book, SlotTaken when
     someone else has it. The rules:
+    - the provider's profile is published (complete, licences verified by a coordinator);
     - the provider offers the format;
     - the provider holds a license in the client's state that counts on every date the
       session touches (in either party's zone), so a license expiring that day is not
@@ -132,6 +133,10 @@ def check_bookable(
       client (the database refuses it too: overlap.py).
     """
     length = _length(kind)
+    # Read from the database, not the caller's copy: no door books an unpublished provider.
+    if not Provider.objects.filter(pk=provider.pk, published=True).exists():
+        raise InvalidSlot("This provider's profile is not complete yet, so they cannot be booked.",
+                          fields={"provider_id": "profile not yet published"})
     _check_kind_and_format(provider=provider, kind=kind, format=format)
     if client is not None:
         _check_client_rules(provider=provider, client=client, start=start, exclude_ids=exclude_ids, length=length)

@@ -208,6 +208,8 @@ POLICY: dict[str, Page] = {
     # directory
     "directory:public_profile": Page(PUBLIC),
     "directory:my_profile": Page(PROVIDERS_ONLY),
+    "directory:profile_claim": Page(TOKEN),
+    "directory:my_licence": Page(PROVIDERS_ONLY),
     "directory:my_photo": Page(PROVIDERS_ONLY, "POST"),
     "directory:my_photo_remove": Page(PROVIDERS_ONLY, "POST"),
     "directory:photo": Page(PUBLIC),
@@ -228,10 +230,13 @@ POLICY: dict[str, Page] = {
     "coverage:fees_import": Page(STAFF_ONLY),
     "directory:staff_payers": Page(STAFF_ONLY),
     "directory:staff_provider": Page(STAFF_ONLY),
+    "directory:staff_provider_invite": Page(STAFF_ONLY, "POST"),
     "directory:staff_provider_profile": Page(STAFF_ONLY, "POST"),
     "directory:staff_provider_photo": Page(STAFF_ONLY, "POST"),
     "directory:staff_provider_photo_remove": Page(STAFF_ONLY, "POST"),
     "directory:licenses_expiring": Page(STAFF_ONLY),
+    "directory:staff_networks": Page(STAFF_ONLY),
+    "directory:staff_network_payer": Page(STAFF_ONLY, "POST"),
     "directory:license_status": Page(STAFF_ONLY, "POST"),
     # matching and booking
     "matching:help_now": Page(PUBLIC),
@@ -604,6 +609,7 @@ def build_world() -> World:
             "window_id": provider_a.windows.order_by("id").first().pk,
             "time_off_id": TimeOffFactory(provider=provider_a).pk,
             "license_id": provider_a.licenses.order_by("id").first().pk,
+            "network_id": _network_of(provider_a),
             "slug": "safety",
             "diagnosis_id": diagnosis.pk,
             "photo_png": _png(),
@@ -616,6 +622,7 @@ def build_world() -> World:
             "scheduling:calendar_feed": {"token": feed_token},
             # The emailed link's page answers everyone alike (a used or unknown link says so).
             "accounts:signup_confirm": {"token": "an-emailed-link-that-was-never-sent"},
+            "directory:profile_claim": {"token": _claim_link(provider_a)},
             "measures:questionnaire_link": {"token": links.token_for_salt(request.salt)},
             "accounts:password_reset_confirm": {
                 "uidb64": urlsafe_base64_encode(force_bytes(client_a.user.pk)),
@@ -623,6 +630,26 @@ def build_world() -> World:
             },
         },
     )
+
+
+def _network_of(provider: Any) -> int:
+    """A payer's network, as imported, with provider A in it."""
+    from carematch.directory.models import Network
+
+    network = Network.objects.create(key="Organization/matrix-network", name="Matrix Network", payer_name="Matrix")
+    network.providers.add(provider)
+    return network.pk
+
+
+def _claim_link(provider: Any) -> str:
+    """The token of an invitation to claim provider A's profile, as emailed."""
+    from carematch.accounts.services import token_digest
+    from carematch.directory.models import ProfileInvitation
+
+    raw = "a-link-emailed-to-provider-a-to-claim-their-profile"
+    ProfileInvitation.objects.create(provider=provider, token_digest=token_digest(raw), sent_to="pa@example.test",
+                                     created_at=timezone.now(), expires_at=timezone.now() + dt.timedelta(days=14))
+    return raw
 
 
 def _png() -> bytes:

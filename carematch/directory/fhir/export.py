@@ -592,7 +592,8 @@ def directory_bundle_data(
     next `days` days: `openings` gives them (scheduling's provider_openings), each one session long."""
     now = now or timezone.now()
     end = now + dt.timedelta(days=days)
-    providers = list(Provider.objects.order_by("npi").prefetch_related("licenses", "windows"))
+    # Published providers only: an imported profile still incomplete has no fee or time zone to publish.
+    providers = list(Provider.objects.filter(published=True).order_by("npi").prefetch_related("licenses", "windows"))
     openings_by_provider = {
         provider.npi: openings(provider=provider, start=now, end=end, now=now) for provider in providers
     }

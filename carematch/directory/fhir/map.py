@@ -44,12 +44,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from carematch.lib import geo, vocab
 from carematch.lib import licenses as license_rules
-from carematch.lib import vocab
 
 from ..payers import KNOWN as KNOWN_PAYERS
 from ..records import LicenseRecord, ProviderRecord, WindowRecord
-from ..validation import FieldError, build_provider_record, clean_license, clean_slugs, clean_window
+from ..validation import (
+    COMPLETABLE,
+    FieldError,
+    build_provider_record,
+    clean_date,
+    clean_license,
+    clean_slugs,
+    clean_window,
+)
 from .read import Problem, entry_label, json_items, json_object, json_objects, json_text
 from .terms import (
     ACCEPTING,
@@ -91,11 +99,47 @@ ROLE_FIELDS = frozenset({
 
 # Problems of one provider are listed in this order (the roster's column order).
 _FIELD_ORDER = {name: position for position, name in enumerate((
-    "npi", "active", "PractitionerRole", "practitioner", "first_name", "last_name", "credentials", "taxonomy",
+    "npi", "identifier", "active", "PractitionerRole", "practitioner", "first_name", "last_name", "credentials",
+    "taxonomy",
     "licenses", "gender", "languages", "concerns", "approaches", "populations", "formats", "zip", "address",
     "timezone", "insurance", "self_pay_rate", "accepting_new", "availability", "email", "phone", "bio",
     "min_notice_hours",
 ))}
+
+
+@dataclass(frozen=True)
+class NetworkInfo:
+    """A network a role names: its key (identifier or resource), its name, its payer's name,
+    and the carematch payer slug found for it ("" when carematch does not know the payer)."""
+
+    key: str
+    name: str
+    payer_name: str
+    payer: str
+    # Named by carematch's own payer identifier (its export): then the payer is the provider's
+    # insurance as stated; otherwise the stored network's payer is (a coordinator may remap it).
+    stated: bool = False
+
+
+@dataclass(frozen=True)
+class LocationInfo:
+    name: str
+    line: str
+    city: str
+    state: str
+    postal_code: str
+    latitude: float | None
+    longitude: float | None
+    phone: str
+    source: str
+    text: str = ""  # the address as one line, as the directory wrote it (Address.text)
+
+
+@dataclass(frozen=True)
+class EndpointInfo:
+    name: str
+    connection_type: str
+    address: str
 
 
 @dataclass
@@ -109,6 +153,20 @@ class MappedProvider:
     missing: set[str] = field(default_factory=set)  # absent fields already reported here
     license_status: dict[tuple[str, str, str], tuple[str, dt.datetime | None]] = field(default_factory=dict)
     works_holidays: bool | None = None
+    networks: list[NetworkInfo] = field(default_factory=list)
+    locations: list[LocationInfo] = field(default_factory=list)
+    endpoints: list[EndpointInfo] = field(default_factory=list)
+    # Licences listed without a number or an expiry date, as given: the provider completes them.
+    pending: list[dict[str, str]] = field(default_factory=list)
+    # The resources carry carematch's own profile (its fees, concerns or populations): then an
+    # empty list of approaches or of weekly hours is a statement, not an absence.
+    carematch_profile: bool = False
+
+    @property
+    def completable(self) -> tuple[str, ...]:
+        if self.carematch_profile:
+            return tuple(name for name in COMPLETABLE if name not in ("approaches", "availability"))
+        return COMPLETABLE
 
     def problem(self, where: str, name: str, message: str, *, missing: bool = False) -> None:
         self.problems.append(Problem(where, name, message))
@@ -191,6 +249,27 @@ def _usps_state(concept: Any) -> str | None:
     return None
 
 
+def _qualification_type(code: Mapping[str, Any]) -> str:
+    """A qualification's type: its NUCC code, else its v2-0360 degree, else its text, else any
+    coding's code or display."""
+    for systems in ([NUCC_SYSTEM], [DEGREE_SYSTEM]):
+        found = _codes(code, systems)
+        if found:
+            return found[0]
+    if json_text(code.get("text")).strip():
+        return json_text(code.get("text")).strip()
+    for coding in _codings(code):
+        for key in ("code", "display"):
+            if json_text(coding.get(key)).strip():
+                return json_text(coding.get(key)).strip()
+    return ""
+
+
+def _start(period: Any) -> str:
+    start = json_text(json_object(period).get("start"))
+    return start[:10] if len(start) > 10 and start[10] == "T" else start
+
+
 def _expiry(period: Any) -> str:
     end = json_text(json_object(period).get("end"))
     # A dateTime end counts by its date, as written.
@@ -259,23 +338,27 @@ def _read_licenses(
     validations = _validations(mapped, verifications, len(qualifications))
     for position, qualification in enumerate(qualifications + _license_history(practitioner)):
         code = json_object(qualification.get("code"))
-        kind = json_text(code.get("text")).strip() or next(
-            (json_text(c.get("code")) for c in _codings(code) if json_text(c.get("code"))), "")
+        kind = _qualification_type(code)
         degrees = _codes(code, [DEGREE_SYSTEM])
         details = _extensions(qualification, QUALIFICATION)
         number = next((json_text(i.get("value")) for i in json_objects(qualification.get("identifier"))
                        if json_text(i.get("value"))), "")
         where_valid = [part for detail in details for part in _extensions(detail, "whereValid")]
-        if not where_valid or not number:
-            types.extend(degrees)  # a degree or certification, not a state license
+        if not where_valid or (not number and _codes(code, [NUCC_SYSTEM])):
+            # A degree, or a board certification (NUCC-coded, no licence number): not a state licence.
+            types.extend(degrees)
             continue
-        types.append(kind)
         about = f"qualification {position}"
         expires = _expiry(qualification.get("period"))
-        if not expires:
-            failed = True
-            mapped.problem(mapped.where, "licenses",
-                           f"{about} ({number}) has no period.end: carematch needs the date each license expires")
+        if not _codes(code, [NUCC_SYSTEM]) and number:
+            types.append(kind)  # a NUCC code is the licence's type, never a credential
+        if not number or not expires:
+            # Plan-Net lets a directory list a licence without its number or expiry: kept as
+            # given, for the provider to complete when they claim their profile.
+            for place in where_valid:
+                listed_in = _usps_state(place.get("valueCodeableConcept")) or ""
+                mapped.pending.append({"state": listed_in.upper(), "type": kind, "number": number,
+                                       "start": _start(qualification.get("period")), "end": expires})
             continue
         status = _license_status(mapped, qualification, details, about)
         validation = validations.get(position, _Validation())
@@ -291,6 +374,11 @@ def _read_licenses(
                 continue
             try:
                 record = clean_license(state, kind, number, expires)
+                issued = _start(qualification.get("period"))
+                if issued:
+                    record = dataclasses.replace(record, issued=clean_date(issued, what="period.start"))
+                    if record.issued is not None and record.issued > record.expires:
+                        raise FieldError(f"period.start {issued} is after period.end {expires}")
             except FieldError as exc:
                 failed = True
                 mapped.problem(mapped.where, "licenses", f"{about}: {exc}")
@@ -364,9 +452,12 @@ def _read_practitioner(
         if identifier.get("system") in (NPI_SYSTEM, NPI_OID) and value and value not in npis:
             npis.append(value)
     if not npis:
-        mapped.problem(where, "npi", f"no identifier with system {NPI_SYSTEM}", missing=True)
+        mapped.problem(where, "identifier", f"no identifier with system {NPI_SYSTEM}", missing=True)
+        mapped.missing.add("npi")
     elif len(npis) > 1:
-        mapped.problem(where, "npi", f"has {len(npis)} NPIs ({', '.join(npis)}); a provider has one", missing=True)
+        mapped.problem(where, "identifier", f"has {len(npis)} NPIs ({', '.join(npis)}); a provider has one",
+                       missing=True)
+        mapped.missing.add("npi")
     else:
         values["npi"] = npis[0]
 
@@ -375,6 +466,8 @@ def _read_practitioner(
     values["first_name"] = " ".join(json_text(given) for given in json_items(name.get("given")))
     values["last_name"] = json_text(name.get("family"))
     suffixes = [json_text(suffix) for suffix in json_items(name.get("suffix")) if json_text(suffix)]
+    # "Susie Smith, LPC": the credentials a directory writes after the name, when nothing else says.
+    written = [part.strip() for part in json_text(name.get("text")).split(",")[1:] if part.strip()]
 
     gender = practitioner.get("gender")
     if gender is None:
@@ -395,7 +488,7 @@ def _read_practitioner(
     bios = [json_text(ext.get("valueMarkdown") or ext.get("valueString")) for ext in _extensions(practitioner, BIO)]
     values["bio"] = bios[0] if bios else ""
     license_types = _read_licenses(mapped, practitioner, verifications)
-    values["credentials"] = suffixes or license_types
+    values["credentials"] = suffixes or license_types or written
 
 
 @dataclass
@@ -422,8 +515,9 @@ def _one(mapped: MappedProvider, name: str, found: _Found) -> tuple[Any, str] | 
 
 
 class _RoleReader:
-    """Reads a provider's PractitionerRoles, and the HealthcareServices and Locations they refer
-    to, into `mapped`. Single values must agree across them; lists are merged."""
+    """Reads a provider's PractitionerRoles, and the HealthcareServices, Locations, networks
+    and Endpoints they refer to, into `mapped`. Single values must agree across them; lists
+    are merged; every office is kept, the first being the provider's address."""
 
     LISTS = ("concerns", "approaches", "populations", "formats", "insurance")
 
@@ -432,7 +526,8 @@ class _RoleReader:
         self.lists: dict[str, list[str]] = {kind: [] for kind in self.LISTS}
         self.refused: set[str] = set()  # lists with a code reported as unknown
         self.single: dict[str, _Found] = {name: _Found() for name in (
-            "taxonomy", "accepting_new", "timezone", "self_pay_rate", "min_notice_hours", "works_holidays", "office")}
+            "accepting_new", "timezone", "self_pay_rate", "min_notice_hours", "works_holidays")}
+        self.taxonomies: list[tuple[str, str]] = []  # every NUCC code, (code, where), roles first
         self.windows: list[WindowRecord] = []
         self.services: dict[int, dict[str, Any]] = {}
         self.locations: dict[int, dict[str, Any]] = {}
@@ -447,28 +542,56 @@ class _RoleReader:
                           *json_items(service.get("type"))], where, nucc=False)
             self.common(service, where)
         for location_index, location in self.locations.items():
-            where = self.index.label(location_index)
-            self.common(location, where)
-            address = json_object(location.get("address"))
-            lines = [json_text(line).strip() for line in json_items(address.get("line")) if json_text(line).strip()]
-            city, state = json_text(address.get("city")).strip(), json_text(address.get("state")).strip()
-            parts = [*lines, city, state] if lines else []
-            text = json_text(address.get("text")) or ", ".join(part for part in parts if part)
-            self.single["office"].add((json_text(address.get("postalCode")), text), where)
+            self.location(location, self.index.label(location_index))
         self.finish()
+
+    def location(self, location: Mapping[str, Any], where: str) -> None:
+        self.common(location, where)
+        address = json_object(location.get("address"))
+        lines = [json_text(line).strip() for line in json_items(address.get("line")) if json_text(line).strip()]
+        city, state = json_text(address.get("city")).strip(), json_text(address.get("state")).strip()
+        postal = json_text(address.get("postalCode")).strip()
+        position = json_object(location.get("position"))
+        given_latitude, given_longitude = position.get("latitude"), position.get("longitude")
+        latitude = float(given_latitude) if isinstance(given_latitude, int | float) else None
+        longitude = float(given_longitude) if isinstance(given_longitude, int | float) else None
+        located = latitude is not None and longitude is not None and -90 <= latitude <= 90 \
+            and -180 <= longitude <= 180
+        if not located:
+            latitude = longitude = None
+        if position and not located:
+            self.mapped.problem(where, "position", "needs a latitude (-90 to 90) and a longitude (-180 to 180)")
+        if state and state.upper() not in vocab.STATES:
+            self.mapped.problem(where, "address", f"state '{state}' is not a US state code (the 50 states and DC)")
+            return
+        phone = next((json_text(t.get("value")) for t in json_objects(location.get("telecom"))
+                      if t.get("system") == "phone" and json_text(t.get("value"))), "")
+        info = LocationInfo(
+            name=json_text(location.get("name")).strip()[:200], line=", ".join(lines)[:200], city=city[:100],
+            state=state.upper(), postal_code=postal[:10],
+            latitude=latitude, longitude=longitude,
+            phone=phone[:40], source=where.split("(")[-1].rstrip(")") if "(" in where else where,
+            text=json_text(address.get("text")).strip(),
+        )
+        if not (info.name or info.line or info.city or info.state or info.postal_code):
+            return
+        self.mapped.locations.append(info)
 
     def role(self, role: Mapping[str, Any], where: str) -> None:
         self.codings(json_items(role.get("specialty")), where, nucc=True)
         self.common(role, where)
         for ext in _extensions(role, NETWORK_REFERENCE):
             reference = ext.get("valueReference")
-            payer = _payer(self.index, reference)
-            if payer:
-                self.note("insurance", payer, where)
-            else:
+            network = _network(self.index, reference)
+            if network is None:
                 named = json_text(json_object(reference).get("reference"))
                 self.mapped.problem(where, "insurance", f"network {named!r} names no payer: it is not an "
                                                         "Organization in this bundle, or has no name", missing=True)
+                continue
+            if network not in self.mapped.networks:
+                self.mapped.networks.append(network)
+            if network.payer and network.stated:
+                self.note("insurance", network.payer, where)
         for reference in json_objects(role.get("healthcareService")):
             found = self.index.resolve(reference, "HealthcareService")
             if found is None:
@@ -476,6 +599,22 @@ class _RoleReader:
                                                                 "HealthcareService in this bundle")
             else:
                 self.services[found[0]] = found[1]
+        for reference in json_objects(role.get("endpoint")):
+            found = self.index.resolve(reference, "Endpoint")
+            if found is None:
+                continue  # an endpoint the directory did not include: nothing to keep
+            endpoint = found[1]
+            address = json_text(endpoint.get("address")).strip()
+            kind = json_text(json_object(endpoint.get("connectionType")).get("code")).strip() or next(
+                (json_text(c.get("code")) for concept in json_items(endpoint.get("connectionType"))
+                 for c in _codings(concept) if json_text(c.get("code"))), "")
+            if address and kind and len(address) <= 500:
+                info = EndpointInfo(json_text(endpoint.get("name")).strip()[:200], kind[:64], address)
+                if all(e.address != address for e in self.mapped.endpoints):
+                    self.mapped.endpoints.append(info)
+            else:
+                self.mapped.problem(self.index.label(found[0]), "address",
+                                    "an Endpoint needs an address (at most 500 characters) and a connectionType")
         windows, errors = available_time_windows(role.get("availableTime"))
         self.windows.extend(windows)
         for error in errors:
@@ -498,7 +637,7 @@ class _RoleReader:
             for coding in _codings(concept):
                 system, code = coding.get("system"), json_text(coding.get("code"))
                 if code and nucc and system == NUCC_SYSTEM:
-                    self.single["taxonomy"].add(code, where)
+                    self.taxonomies.append((code.strip().upper(), where))
                 elif code and system in VOCABULARY_SYSTEMS:
                     self.note(VOCABULARY_SYSTEMS[system], code, where)
 
@@ -549,57 +688,76 @@ class _RoleReader:
     def finish(self) -> None:
         mapped, values = self.mapped, self.mapped.values
         values.update(self.lists)
+        mapped.carematch_profile = bool(self.single["self_pay_rate"].items or self.lists["concerns"]
+                                        or self.lists["populations"])
         mapped.missing |= {kind for kind in self.refused if not self.lists[kind]}
         values["availability"] = self.windows
-        for name, missing_message in (
-            ("taxonomy", f"no specialty with system {NUCC_SYSTEM} on the PractitionerRole"),
-            ("accepting_new", "no Plan-Net newpatients extension (acceptingPatients) on the PractitionerRole, "
-                              "HealthcareService or Location"),
-            ("timezone", f"no time zone: add the extension {TIMEZONE} (an IANA name, e.g. America/Denver) to the "
-                         "PractitionerRole"),
-            ("self_pay_rate", f"is required: the extension {SELF_PAY_RATE} (valueMoney in USD) on the "
-                              "HealthcareService"),
-            ("min_notice_hours", ""),
-        ):
-            chosen = _one(mapped, name, self.single[name])
-            if chosen is not None:
-                values[name], mapped.sources[name] = chosen
-            elif not self.single[name].items and missing_message and name not in mapped.missing:
-                mapped.problem(mapped.where, name, missing_message, missing=True)
+        # Of every NUCC code the roles and services give, the first behavioural-health one;
+        # a directory's other specialties (a physician's internal medicine) are not carematch's.
+        chosen = next(((code, where) for code, where in self.taxonomies if code in vocab.TAXONOMY), None)
+        values["taxonomy"] = chosen[0] if chosen else ""
+        if chosen:
+            mapped.sources["taxonomy"] = chosen[1]
+        for name in ("accepting_new", "timezone", "self_pay_rate", "min_notice_hours"):
+            found = _one(mapped, name, self.single[name])
+            if found is not None:
+                values[name], mapped.sources[name] = found
+        if "accepting_new" not in values and "accepting_new" not in mapped.missing:
+            values["accepting_new"] = "true"  # Plan-Net's newpatients is optional; carematch's default
         holidays = _one(mapped, "works_holidays", self.single["works_holidays"])
         mapped.works_holidays = holidays[0] if holidays else None
-        office = _one(mapped, "address", self.single["office"])
+        office = next((place for place in mapped.locations if place.postal_code or place.latitude is not None), None)
         if "address" in mapped.missing:
             mapped.missing.add("zip")  # the ZIP of no office: "required for in_person" would only repeat it
         if office is not None:
-            (values["zip"], values["address"]), where = office
-            mapped.sources["zip"] = mapped.sources["address"] = where
+            joined = ", ".join(part for part in (office.line, office.city, office.state) if part) if office.line else ""
+            values["address"] = office.text or joined
+            five = office.postal_code.split("-")[0]
+            known = bool(re.fullmatch(r"\d{5}", five)) and geo.zip_location(five) is not None
+            if known or office.latitude is None:
+                values["zip"] = office.postal_code
+            else:
+                values["zip"] = ""  # a ZIP carematch cannot place: the office's published position instead
+                values["position"] = (office.latitude, office.longitude)
+            mapped.sources["zip"] = mapped.sources["address"] = office.source
+            if not json_text(values.get("timezone")) and known:
+                values["timezone"] = geo.zip_timezone(five) or ""
 
 
-def _payer(index: _Index, reference: Any) -> str:
-    """The payer slug of a network: its carematch identifier, else the name of its payer (the
-    Organization it is partOf) or its own name, matched to carematch's payers; else the name
-    itself, which the shared rules then report as an unknown payer."""
+def _network(index: _Index, reference: Any) -> NetworkInfo | None:
+    """A network a role names, with the carematch payer it stands for where carematch knows it:
+    by carematch's payer identifier, else by the name of its payer (the Organization it is
+    partOf) or its own name or alias."""
     found = index.resolve(reference, "Organization")
     network = found[1] if found else {}
-    for identifier in json_objects(network.get("identifier")):
-        if identifier.get("system") == PAYER_SYSTEM and json_text(identifier.get("value")):
-            return json_text(identifier.get("value"))
+    named = json_text(json_object(reference).get("reference")).strip()
+    key = next((f"{json_text(i.get('system'))}|{json_text(i.get('value'))}" for i in json_objects(
+        network.get("identifier")) if json_text(i.get("value"))), "") or (
+        f"Organization/{json_text(network.get('id'))}" if network.get("id") else named)
     part_of = json_object(network.get("partOf"))
     payer = index.resolve(part_of, "Organization")
-    names = [
-        json_text(part_of.get("display")), json_text(payer[1].get("name")) if payer else "",
-        json_text(network.get("name")), *(json_text(alias) for alias in json_items(network.get("alias"))),
-        json_text(json_object(reference).get("display")),
-    ]
+    payer_name = (json_text(payer[1].get("name")) if payer else "") or json_text(part_of.get("display"))
+    name = json_text(network.get("name")) or json_text(json_object(reference).get("display"))
+    if not name and not payer_name:
+        return None
+    for identifier in json_objects(network.get("identifier")):
+        if identifier.get("system") == PAYER_SYSTEM and json_text(identifier.get("value")):
+            slug = json_text(identifier.get("value"))
+            return NetworkInfo(key[:300], (name or payer_name)[:200], payer_name[:200], slug, stated=True)
+    names = [payer_name, name, *(json_text(alias) for alias in json_items(network.get("alias"))),
+             json_text(json_object(reference).get("display"))]
     known = dict(KNOWN_PAYERS.items())
     by_name = {label.lower(): slug for slug, label in known.items()} | {slug: slug for slug in known}
-    for name in names:
-        key = name.strip().lower()
-        for candidate in (key, key.removesuffix(" network").strip()):
-            if candidate in by_name:
-                return by_name[candidate]
-    return next((name.strip() for name in names if name.strip()), "")
+    slug = ""
+    for candidate_name in names:
+        candidate = candidate_name.strip().lower()
+        for option in (candidate, candidate.removesuffix(" network").strip()):
+            if option in by_name:
+                slug = by_name[option]
+                break
+        if slug:
+            break
+    return NetworkInfo(key[:300], (name or payer_name)[:200], (payer_name or name)[:200], slug)
 
 
 def available_time_windows(items: Any) -> tuple[list[WindowRecord], list[str]]:
@@ -690,17 +848,23 @@ def bundle_to_records(data: Mapping[str, Any]) -> BundleReading:
     rejected = 0
     first_of: dict[str, str] = {}
     for mapped in mapped_providers:
-        record, invalid = build_provider_record(mapped.values)
+        record, invalid = build_provider_record(mapped.values, completable=mapped.completable)
+        if record is not None and any(not network.stated for network in mapped.networks) \
+                and not any(network.stated for network in mapped.networks):
+            # A payer's networks: the insurance they imply is applied with the networks (write.py),
+            # so what is stored (a coordinator's mapping, the provider's own) is kept.
+            record = dataclasses.replace(record, kept=("insurance",))
         found = list(mapped.problems)
         found.extend(
-            Problem(mapped.sources.get(p.field, mapped.where), p.field, p.message)
+            Problem(mapped.sources.get(p.field, mapped.where), "identifier" if p.field == "npi" else p.field,
+                    p.message)
             for p in invalid if p.field not in mapped.missing
         )
         npi = json_text(mapped.values.get("npi")).strip()
         if npi:
             first = first_of.setdefault(npi, mapped.where)
             if first != mapped.where:
-                found.append(Problem(mapped.where, "npi", f"{npi} is also the NPI of {first}"))
+                found.append(Problem(mapped.where, "identifier", f"{npi} is also the NPI of {first}"))
         if found or record is None:
             rejected += 1
             problems.extend(sorted(found, key=lambda problem: _FIELD_ORDER.get(problem.field, len(_FIELD_ORDER))))

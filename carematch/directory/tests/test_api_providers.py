@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 ITEM_KEYS = {
     "id", "npi", "first_name", "last_name", "credentials", "taxonomy", "gender", "languages", "concerns",
     "approaches", "populations", "formats", "insurance", "self_pay_rate", "accepting_new", "timezone", "zip",
+    "published",
 }
 
 

@@ -48,14 +48,18 @@ def provider_values(n: int, user_id: int | None) -> dict[str, Any]:
         "latitude": 39.749123456789, "longitude": -104.994654321, "user_id": user_id, "created_at": AWARE,
         "updated_at": AWARE + dt.timedelta(microseconds=1),
         "video_link": "https://video.northside-practice.org/room/zoë?lang=es", "offers_consultations": True,
-        "consultation_formats": ["phone", "telehealth"], "clients_book_series": True, "tax_id": "12-3456789",
+        "consultation_formats": ["phone", "telehealth"], "clients_book_series": True, "published": False,
+        "tax_id": "12-3456789",
+        "birth_date": dt.date(1980, 2, 29),
+        "pending_qualifications": [{"state": "NM", "type": "LPCC", "number": "", "start": "2020-01-01", "end": ""}],
     }
 
 
 def license_values(provider_id: int, verifier_id: int | None) -> dict[str, Any]:
     return {
         "provider_id": provider_id, "state": "CO", "license_type": "LPC", "number": "CO:0012345/β",
-        "expires": dt.date(2031, 12, 31), "status": "verified", "verified_by_id": verifier_id,
+        "issued": dt.date(2021, 1, 4), "expires": dt.date(2031, 12, 31), "status": "verified",
+        "verified_by_id": verifier_id,
         "verified_at": AWARE, "verification_source": "coordinator",
     }
 

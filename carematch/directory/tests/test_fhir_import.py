@@ -198,22 +198,19 @@ def test_a_verification_result_naming_a_qualification_the_practitioner_does_not_
 
 
 @pytest.mark.django_db
-def test_a_plan_net_bundle_without_carematch_fields_is_rejected_per_provider_and_field():
+def test_a_plan_net_bundle_without_carematch_fields_stores_its_providers_incomplete_and_says_what_they_lack():
     printed, problems, error = run_import(WITHOUT_CAREMATCH_FIELDS)
 
-    assert problems == [
-        "entry 5 (Practitioner/calloway): concerns: at least one concern is required",
-        "entry 5 (Practitioner/calloway): populations: at least one population is required",
-        "entry 5 (Practitioner/calloway): self_pay_rate: is required: the extension "
-        "https://carematch.dev/fhir/StructureDefinition/self-pay-rate (valueMoney in USD) on the HealthcareService",
-        "entry 10 (Practitioner/brandt): concerns: at least one concern is required",
-        "entry 10 (Practitioner/brandt): populations: at least one population is required",
-        "entry 10 (Practitioner/brandt): self_pay_rate: is required: the extension "
-        "https://carematch.dev/fhir/StructureDefinition/self-pay-rate (valueMoney in USD) on the HealthcareService",
+    assert (problems, error) == ([], None)
+    assert printed.splitlines() == [
+        "entry 5 (Practitioner/calloway) NPI 1987654328 (Ines Calloway): incomplete, never matched until completed; "
+        "missing concerns treated, populations, approaches, fees",
+        "entry 10 (Practitioner/brandt) NPI 1543210987 (Theo Brandt): incomplete, never matched until completed; "
+        "missing concerns treated, populations, approaches, fees",
+        "created 2, updated 0, unchanged 0, rejected 0, incomplete 2",
     ]
-    assert printed == "created 0, updated 0, unchanged 0, rejected 2 (nothing was written)"
-    assert str(error) == "2 providers rejected, 6 problems: nothing was written. Fix them and import again"
-    assert not Provider.objects.exists()
+    assert list(Provider.objects.order_by("npi").values_list("npi", "published", "self_pay_rate")) == [
+        ("1543210987", False, None), ("1987654328", False, None)]
 
 
 # --- carematch's own export, round trip ----------------------------------------------------------
@@ -337,14 +334,9 @@ def inactive_practitioner(data):
     resource(data, "Practitioner", "brandt")["active"] = False
 
 
-def unknown_network(data):
-    network = resource(data, "Organization", "bcbs-tx")
-    network["name"] = "Prairie Mutual"
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize(("edit", "expected"), [
-    (bad_npi, ["entry 5 (Practitioner/calloway): npi: '1987654321' is not a valid NPI: check digit is wrong"]),
+    (bad_npi, ["entry 5 (Practitioner/calloway): identifier: '1987654321' is not a valid NPI: check digit is wrong"]),
     (unknown_state, ["entry 5 (Practitioner/calloway): licenses: qualification 0: 'ZZ' is not a US state code "
                      "(the 50 states and DC)"]),
     (no_role, ["entry 10 (Practitioner/brandt): PractitionerRole: no PractitionerRole refers to this Practitioner; "
@@ -361,9 +353,8 @@ def unknown_network(data):
                      "Practitioner in this bundle",
                      "entry 10 (Practitioner/brandt): PractitionerRole: no PractitionerRole refers to this "
                      "Practitioner; carematch reads specialty, networks, new patients and availability from one"]),
-    (two_with_one_npi, ["entry 10 (Practitioner/brandt): npi: 1987654328 is also the NPI of entry 5 "
+    (two_with_one_npi, ["entry 10 (Practitioner/brandt): identifier: 1987654328 is also the NPI of entry 5 "
                         "(Practitioner/calloway)"]),
-    (unknown_network, ["entry 7 (PractitionerRole/calloway-bcbs): insurance: unknown payer 'Prairie Mutual'"]),
     (inactive_practitioner, ["entry 10 (Practitioner/brandt): active: is false: carematch imports practitioners who "
                              "see clients; leave this one out of the bundle"]),
 ])
@@ -406,7 +397,7 @@ def test_every_problem_of_every_provider_is_reported_in_one_run(tmp_path):
     printed, problems, _ = run_import(write(tmp_path, data))
 
     assert [problem.split(": ")[:2] for problem in problems] == [
-        ["entry 5 (Practitioner/calloway)", "npi"],
+        ["entry 5 (Practitioner/calloway)", "identifier"],
         ["entry 5 (Practitioner/calloway)", "licenses"],
         ["entry 12 (HealthcareService/brandt-telehealth)", "concerns"],
         ["entry 11 (PractitionerRole/brandt-uhc)", "availability"],

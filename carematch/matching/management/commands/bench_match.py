@@ -142,7 +142,7 @@ def _load(*, providers: int, seed: int) -> None:
     clients = list(Client.objects.filter(user__in=users).order_by("pk"))
     claims, time_off, first_sessions = [], [], []
     taken: set[tuple[int, dt.datetime]] = set()
-    rows = Provider.objects.filter(accepting_new=True).prefetch_related("windows").order_by("pk")
+    rows = Provider.objects.matchable().prefetch_related("windows").order_by("pk")
     for provider in rows.iterator(chunk_size=2000):
         draw = rng.random()
         if draw < 0.12:  # booked sessions and live holds on their soonest openings
