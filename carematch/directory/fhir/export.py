@@ -588,7 +588,7 @@ def providers_to_bundle(
 def directory_bundle_data(
     *, days: int, openings: OpeningsOf, now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """Every provider in the directory with a free slot for each of their openings in the
+    """Every published provider in the directory with a free slot for each of their openings in the
     next `days` days: `openings` gives them (scheduling's provider_openings), each one session long."""
     now = now or timezone.now()
     end = now + dt.timedelta(days=days)
