@@ -46,6 +46,11 @@ def _errors_to_form(form: CoverageForm, exc: InvalidInput) -> None:
         form.add_error(field if field in form.fields else None, problem)
 
 
+def _no_details(request: HttpRequest, *, title: str, why: str) -> HttpResponse:
+    """A signed-in client who has not added their details yet (they are added at their first booking)."""
+    return render(request, "coverage/no_details.html", {"title": title, "why": why})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def my_coverage(request: HttpRequest) -> HttpResponse:
@@ -54,7 +59,8 @@ def my_coverage(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("This page is for clients.")
     client = getattr(request.user, "client", None)
     if client is None:
-        raise Http404("No client record.")
+        return _no_details(request, title="Your insurance",
+                           why="We keep your insurance with your details as a client, and you have not added them yet.")
     payers = selectors.payer_names()
     if request.method == "POST":
         form = CoverageForm(request.POST, payers=payers)
@@ -120,7 +126,8 @@ def my_superbills(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("This page is for clients.")
     client = getattr(request.user, "client", None)
     if client is None:
-        raise Http404("No client record.")
+        return _no_details(request, title="Superbills",
+                           why="You have no sessions with us yet, so there is nothing to claim back.")
     found = selectors.superbill_providers(client=client)
     audit.record(request, action=Action.VIEW, resource_type="superbill", resource_id=client.pk, client=client)
     choices = [(p.pk, f"{p.first_name} {p.last_name}") for p, _, _ in found]
@@ -142,7 +149,8 @@ def superbill_download(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("This page is for clients.")
     client = getattr(request.user, "client", None)
     if client is None:
-        raise Http404("No client record.")
+        return _no_details(request, title="Superbills",
+                           why="You have no sessions with us yet, so there is nothing to claim back.")
     found = selectors.superbill_providers(client=client)
     form = SuperbillForm(request.GET, providers=[(p.pk, str(p.pk)) for p, _, _ in found])
     problem = ""

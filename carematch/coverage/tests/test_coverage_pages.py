@@ -52,3 +52,13 @@ def test_a_coordinator_sees_the_coverage_and_is_told_when_checks_are_not_set_up(
     assert page.status_code == 200 and "W123456789" in page.content.decode()
     followed = client.post(f"/staff/clients/{person.pk}/eligibility/", follow=True)
     assert "Eligibility checks with payers are not set up on this service." in followed.content.decode()
+
+
+def test_a_client_who_has_not_added_their_details_is_told_where_they_come_from_not_refused(client):
+    client.force_login(UserFactory(role=Role.CLIENT))
+    for path, says in (("/account/coverage/", b"have not added them yet"),
+                       ("/account/superbills/", b"nothing to claim back"),
+                       ("/account/superbills/pdf/", b"nothing to claim back")):
+        page = client.get(path)
+        assert page.status_code == 200 and says in page.content, path
+        assert b'href="/find/"' in page.content

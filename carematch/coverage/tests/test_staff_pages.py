@@ -38,7 +38,7 @@ def test_plans_and_fees_uploaded_are_listed(client, coordinator):
         "payer,plan_id,cpt,allowed_usd,state", "aetna,AET-PPO,90837,150,CO")}).content.decode()
     assert "The fee schedules are updated: created 1" in html
     html = client.get("/staff/coverage/").content.decode()
-    assert "Aetna Open Choice PPO" in html and "$30.00" in html and "$4000.00" in html
+    assert "Aetna Open Choice PPO" in html and "$30.00" in html and "$4,000.00" in html and "No coinsurance" in html
     assert "<code>90837</code> Psychotherapy, 60 minutes" in html and "$150.00" in html
 
 
