@@ -395,3 +395,20 @@ class PayerForm(forms.Form):
         help_text="Lower-case letters, digits, '-' or '_'; used in rosters, plans and the API. Made from the name "
                   "when left empty. It cannot be changed later.",
     )
+
+
+class ProviderContactForm(forms.Form):
+    """Where a provider's link to claim their profile goes, and what confirms who follows it."""
+
+    email = forms.CharField(
+        label="Email for the link", max_length=320, required=False,
+        help_text="The provider's own address: the link to claim the profile is sent here.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    birth_date = forms.DateField(
+        label="Date of birth (optional)", required=False,
+        help_text="Asked when they follow the link, to confirm who they are; a licence number on file does too. "
+                  "Never shown or exported.",
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}),
+        error_messages={"invalid": "Enter the date as YYYY-MM-DD."},
+    )

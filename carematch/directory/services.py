@@ -1080,6 +1080,39 @@ def _identity_on_file(provider: Provider) -> bool:
     return provider.birth_date is not None or any(number.strip() for number in numbers)
 
 
+def provider_contact_set(*, provider: Provider, email: str, birth_date: dt.date | None, by: User | None,
+                         now: dt.datetime | None = None) -> Provider:
+    """A coordinator records where a provider's link to claim their profile goes (`email`) and
+    the date of birth that confirms who follows it (or None to leave it unknown). Both stay
+    private: the profile's history says that they changed, never their values. InvalidInput
+    names each field that is wrong and nothing is written."""
+    now = now or timezone.now()
+    problems: dict[str, str] = {}
+    try:
+        cleaned_email = validation.clean_email(email or "")
+    except validation.FieldError as exc:
+        problems["email"] = str(exc)
+    if birth_date is not None:
+        today = timezone.localdate(now)
+        age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+        if not 18 <= age <= 100:
+            problems["birth_date"] = "must be the date of birth of an adult (18 to 100 years old)"
+    if problems:
+        raise InvalidInput.for_fields(problems)
+    changes: dict[str, tuple[Any, Any]] = {}
+    if cleaned_email != provider.email:
+        changes["email"] = (provider.email, cleaned_email)
+    if birth_date != provider.birth_date:
+        changes["birth_date"] = (provider.birth_date, birth_date)
+    if not changes:
+        return provider
+    with transaction.atomic():
+        provider.email, provider.birth_date = cleaned_email, birth_date
+        provider.save(update_fields=["email", "birth_date", "updated_at"])
+        profile_change_record(provider=provider, changes=changes, by=by, source=_change_source(by, None), now=now)
+    return provider
+
+
 def profile_invitations_send(
     *, providers: Sequence[Provider], by: User | None, now: dt.datetime | None = None,
 ) -> InvitationsSent:

@@ -41,6 +41,8 @@ def directory_urls(*, openings: OpeningsOf, zone_of: ZoneOf, cost_of: CostOf | N
              name="staff_provider_invite"),
         path("staff/directory/<record_id:provider_id>/profile/", views.staff_provider_profile,
              name="staff_provider_profile"),
+        path("staff/directory/<record_id:provider_id>/contact/", views.staff_provider_contact,
+             name="staff_provider_contact"),
         path("staff/directory/<record_id:provider_id>/photo/", views.staff_provider_photo,
              name="staff_provider_photo"),
         path("staff/directory/<record_id:provider_id>/photo/remove/", views.staff_provider_photo_remove,

@@ -35,6 +35,7 @@ from .forms import (
     PayerForm,
     PhotoForm,
     ProfileClaimForm,
+    ProviderContactForm,
     ProviderProfileForm,
     RosterImportForm,
     TimeOffForm,
@@ -531,8 +532,27 @@ def staff_provider_photo_remove(request: AuthedHttpRequest, provider_id: int) ->
     return redirect("directory:staff_provider", provider_id=provider.pk)
 
 
+@require_POST
+@staff_only
+def staff_provider_contact(request: AuthedHttpRequest, provider_id: int) -> HttpResponse:
+    """A coordinator records where the link to claim the profile goes and the date of birth that confirms it."""
+    provider = _staff_provider(provider_id)
+    form = ProviderContactForm(request.POST)
+    if form.is_valid():
+        try:
+            services.provider_contact_set(provider=provider, email=form.cleaned_data["email"],
+                                          birth_date=form.cleaned_data["birth_date"], by=request.user)
+        except DomainError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Saved: the link to claim the profile can be sent.")
+            return redirect("directory:staff_provider", provider_id=provider.pk)
+    return _staff_provider_page(request, provider, contact_form=form)
+
+
 def _staff_provider_page(request: AuthedHttpRequest, provider: Provider, *, form: ProviderProfileForm | None = None,
-                         photo_form: PhotoForm | None = None) -> HttpResponse:
+                         photo_form: PhotoForm | None = None,
+                         contact_form: ProviderContactForm | None = None) -> HttpResponse:
     provider.refresh_from_db(fields=["photo", "photo_small"])
     tz = zone(provider.timezone or "UTC")  # an imported profile may have no zone yet
     today, match_unverified = timezone.localdate(), match_unverified_licenses()
@@ -547,6 +567,8 @@ def _staff_provider_page(request: AuthedHttpRequest, provider: Provider, *, form
         "photo_url": photos.url(provider.photo),
         "form": form or ProviderProfileForm(provider=provider),
         "photo_form": photo_form or PhotoForm(),
+        "contact_form": contact_form or ProviderContactForm(
+            initial={"email": provider.email, "birth_date": provider.birth_date}),
         "history": [
             {"change": change, "who": _who(change), "lines": _change_lines(change)}
             for change in selectors.profile_history(provider_id=provider.pk)

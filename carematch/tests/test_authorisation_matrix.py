@@ -231,6 +231,7 @@ POLICY: dict[str, Page] = {
     "directory:staff_payers": Page(STAFF_ONLY),
     "directory:staff_provider": Page(STAFF_ONLY),
     "directory:staff_provider_invite": Page(STAFF_ONLY, "POST"),
+    "directory:staff_provider_contact": Page(STAFF_ONLY, "POST"),
     "directory:staff_provider_profile": Page(STAFF_ONLY, "POST"),
     "directory:staff_provider_photo": Page(STAFF_ONLY, "POST"),
     "directory:staff_provider_photo_remove": Page(STAFF_ONLY, "POST"),

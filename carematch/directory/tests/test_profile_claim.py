@@ -161,3 +161,28 @@ def test_claiming_completing_and_a_coordinators_verification_make_the_provider_m
                            client_timezone="America/Chicago", within_hours=72)
     assert SUSIE in [m.npi for m in match_find(request=request, now=now).matches]
     assert {"account", "published"} <= {name for change in susie.profile_changes.all() for name in change.changes}
+
+
+def test_a_coordinator_records_where_the_link_goes_on_the_staff_page_and_can_then_send_it(client):
+    call_command("import_fhir", str(EXAMPLES), stdout=io.StringIO())
+    other = Provider.objects.get(npi="1941339107")
+    assert other.email == "" and other.birth_date is None
+    client.force_login(UserFactory(role=Role.COORDINATOR))
+    page = client.get(f"/staff/directory/{other.pk}/")
+    assert b"Where the link goes" in page.content and b"Date of birth (optional)" in page.content
+    wrong = client.post(f"/staff/directory/{other.pk}/contact/",
+                        {"email": "not-an-address", "birth_date": "2020-01-01"})
+    assert wrong.status_code == 200
+    assert b"not a valid email address" in wrong.content and b"an adult" in wrong.content
+    other.refresh_from_db()
+    assert other.email == "" and other.birth_date is None  # nothing written
+    saved = client.post(f"/staff/directory/{other.pk}/contact/",
+                        {"email": "Joe.Smith@Practice.Example.TEST", "birth_date": "1975-06-01"}, follow=True)
+    assert b"the link to claim the profile can be sent" in saved.content
+    other.refresh_from_db()
+    assert (other.email, other.birth_date) == ("joe.smith@practice.example.test", dt.date(1975, 6, 1))
+    change = other.profile_changes.first()
+    assert set(change.changes) == {"email", "birth_date"}
+    assert "1975" not in str(change.changes) and "joe.smith" not in str(change.changes)  # private: no values kept
+    client.post(f"/staff/directory/{other.pk}/invite/")
+    assert mail.outbox[-1].to == ["joe.smith@practice.example.test"] and "/claim/" in mail.outbox[-1].body
