@@ -392,8 +392,8 @@ def test_a_header_cell_without_a_name_is_a_problem_of_that_column():
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"", "is empty: a roster starts with a header line naming the columns"),
-        (b" \n\n", "is empty: a roster starts with a header line naming the columns"),
+        (b"", "is empty: a roster file starts with a header line naming the columns"),
+        (b" \n\n", "is empty: a roster file starts with a header line naming the columns"),
         (HEADER.encode() + b"\n1234567893,Ren\xe9,Sample\n", "is not UTF-8 text (line 2 has the byte 0xe9); save it as "
                                                            "'CSV UTF-8' and try again"),
     ],

@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from carematch.directory.roster import COLUMNS, LICENSE_FORM, roster_import
+from carematch.lib.textfiles import read_text
 
 
 class Command(BaseCommand):
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, path: str, dry_run: bool, partial: bool, **options: Any) -> None:
-        text = _read_text(Path(path))
+        text = read_text(Path(path), "roster")
         report = roster_import(source=text, dry_run=dry_run, partial=partial, progress=self.stderr.isatty())
         for problem in report.problems:
             self.stderr.write(str(problem))
@@ -46,24 +47,4 @@ class Command(BaseCommand):
         raise CommandError(f"{rows}: nothing was written. Fix them and import again, or use --partial")
 
 
-def _read_text(path: Path) -> str:
-    """The file as text, or a one-line CommandError saying why it cannot be a roster."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CommandError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise CommandError(f"{path} is a folder, not a roster file") from None
-    except OSError as exc:
-        raise CommandError(f"{path} cannot be read: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise CommandError(
-            f"{path} is not UTF-8 text (line {line} has the byte 0x{data[exc.start]:02x}); "
-            "save it as 'CSV UTF-8' and try again"
-        ) from None
-    if not text.strip():
-        raise CommandError(f"{path} is empty: a roster starts with a header line naming the columns")
-    return text
+
