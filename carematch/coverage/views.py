@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from carematch.access import audit, policy
 from carematch.access.decorators import provider_page, staff_page
 from carematch.access.models import Action
-from carematch.accounts.models import Role
+from carematch.accounts.models import Client, Role
 from carematch.directory import services as directory_services
 from carematch.lib.errors import Conflict, InvalidInput, NotFound
 
@@ -46,21 +46,28 @@ def _errors_to_form(form: CoverageForm, exc: InvalidInput) -> None:
         form.add_error(field if field in form.fields else None, problem)
 
 
-def _no_details(request: HttpRequest, *, title: str, why: str) -> HttpResponse:
-    """A signed-in client who has not added their details yet (they are added at their first booking)."""
-    return render(request, "coverage/no_details.html", {"title": title, "why": why})
+NO_SESSIONS_YET = "You have no sessions with us yet, so there is nothing to claim back."
+
+
+def _own_client(request: HttpRequest, *, title: str, why: str) -> Client | HttpResponse:
+    """The signed-in client's record; for a client who has not added their details yet (they are
+    added at their first booking), the page saying so. Other roles are refused."""
+    if not policy.has_role(request.user, Role.CLIENT):
+        raise PermissionDenied("This page is for clients.")
+    client = getattr(request.user, "client", None)
+    if client is None:
+        return render(request, "coverage/no_details.html", {"title": title, "why": why})
+    return client
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def my_coverage(request: HttpRequest) -> HttpResponse:
     """The client's insurance, as on their card; saving replaces it."""
-    if not policy.has_role(request.user, Role.CLIENT):
-        raise PermissionDenied("This page is for clients.")
-    client = getattr(request.user, "client", None)
-    if client is None:
-        return _no_details(request, title="Your insurance",
-                           why="We keep your insurance with your details as a client, and you have not added them yet.")
+    client = _own_client(request, title="Your insurance",
+                         why="We keep your insurance with your details as a client, and you have not added them yet.")
+    if isinstance(client, HttpResponse):
+        return client
     payers = selectors.payer_names()
     if request.method == "POST":
         form = CoverageForm(request.POST, payers=payers)
@@ -122,12 +129,9 @@ def client_eligibility(request: HttpRequest, client_id: int) -> HttpResponse:
 def my_superbills(request: HttpRequest) -> HttpResponse:
     """The providers the client paid themselves, their completed sessions, and a superbill for
     any dates (what is still missing for one is said, not hidden)."""
-    if not policy.has_role(request.user, Role.CLIENT):
-        raise PermissionDenied("This page is for clients.")
-    client = getattr(request.user, "client", None)
-    if client is None:
-        return _no_details(request, title="Superbills",
-                           why="You have no sessions with us yet, so there is nothing to claim back.")
+    client = _own_client(request, title="Superbills", why=NO_SESSIONS_YET)
+    if isinstance(client, HttpResponse):
+        return client
     found = selectors.superbill_providers(client=client)
     audit.record(request, action=Action.VIEW, resource_type="superbill", resource_id=client.pk, client=client)
     choices = [(p.pk, f"{p.first_name} {p.last_name}") for p, _, _ in found]
@@ -145,12 +149,9 @@ def my_superbills(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def superbill_download(request: HttpRequest) -> HttpResponse:
     """The superbill PDF for one provider and a range of dates; the download is recorded."""
-    if not policy.has_role(request.user, Role.CLIENT):
-        raise PermissionDenied("This page is for clients.")
-    client = getattr(request.user, "client", None)
-    if client is None:
-        return _no_details(request, title="Superbills",
-                           why="You have no sessions with us yet, so there is nothing to claim back.")
+    client = _own_client(request, title="Superbills", why=NO_SESSIONS_YET)
+    if isinstance(client, HttpResponse):
+        return client
     found = selectors.superbill_providers(client=client)
     form = SuperbillForm(request.GET, providers=[(p.pk, str(p.pk)) for p, _, _ in found])
     problem = ""
