@@ -33,10 +33,6 @@ def payers_listed() -> list[Payer]:
     return list(Payer.objects.order_by("name", "slug"))
 
 
-def payer_exists(slug: str) -> bool:
-    return Payer.objects.filter(slug=slug).exists()
-
-
 def payer_choices() -> list[tuple[str, str]]:
     """The payers as a form's choices (read when the form is made, so a new payer shows at once)."""
     return list(payer_names().items())

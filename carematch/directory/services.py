@@ -13,6 +13,7 @@ from typing import IO, Any
 from django.db import IntegrityError, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
+from django.utils.text import slugify
 
 from carematch.accounts.models import STAFF_ROLES, User
 from carematch.lib import vocab
@@ -77,6 +78,17 @@ def payer_ensure(*, slug: str, name: str, source: str = PayerSource.STAFF) -> Pa
     if created:
         transaction.on_commit(payers.forget)
     return payer
+
+
+def payer_add(*, name: str, slug: str = "") -> Payer:
+    """A coordinator adds a payer; its slug is made from the name when not given. A slug that
+    is already a payer's is refused naming the field (payer_ensure would quietly return it)."""
+    slug = slug.strip().lower() or slugify(" ".join(name.split()))[:40].strip("-")
+    existing = Payer.objects.filter(slug=slug).first()
+    if existing is not None:
+        raise InvalidInput("This payer cannot be added.",
+                           fields={"slug": f"'{slug}' is already the code of {existing.name}"})
+    return payer_ensure(slug=slug, name=name, source=PayerSource.STAFF)
 
 
 def payers_seed_restore(*, using: str = "default") -> None:

@@ -15,7 +15,6 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -47,7 +46,6 @@ from .models import (
     ChangeSource,
     License,
     LicenseStatus,
-    PayerSource,
     ProfileChange,
     Provider,
     VerificationSource,
@@ -642,19 +640,13 @@ def staff_payers(request: AuthedHttpRequest) -> HttpResponse:
     """The payers this deployment has (their networks are what providers accept), and adding one."""
     form = PayerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        name = form.cleaned_data["name"]
-        slug = form.cleaned_data["slug"] or slugify(name)[:40].strip("-")
         try:
-            existing = selectors.payer_exists(slug)
-            payer = services.payer_ensure(slug=slug, name=name, source=PayerSource.STAFF)
+            payer = services.payer_add(name=form.cleaned_data["name"], slug=form.cleaned_data["slug"])
         except DomainError as exc:
             add_service_errors(form, exc)
         else:
-            if existing:
-                form.add_error("slug", f"'{slug}' is already the code of {payer.name}.")
-            else:
-                messages.success(request, f"{payer.name} is added: providers and plans can name it as {payer.slug}.")
-                return redirect("directory:staff_payers")
+            messages.success(request, f"{payer.name} is added: providers and plans can name it as {payer.slug}.")
+            return redirect("directory:staff_payers")
     return render(request, "directory/staff_payers.html", {
         "form": form, "payers": selectors.payers_listed(),
     })
