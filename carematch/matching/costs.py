@@ -125,7 +125,7 @@ def _plan_estimate(request: MatchRequest, plan: PlanAsked) -> Estimate:
     terms = coverage.plan_terms(payer=request.insurance, plan_id=plan.plan_id, state=request.state)
     if terms is None:
         return estimate_unknown(PLAN_GONE)
-    return estimate_with_plan(terms, state=request.state, state_name=vocab.STATES.get(request.state, request.state),
+    return estimate_with_plan(terms, state=request.state, state_name=state_name,
                               session_minutes=SESSION_MINUTES, deductible_left_usd=plan.deductible_left_usd,
                               oop_left_usd=plan.oop_left_usd)
 
