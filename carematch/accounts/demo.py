@@ -17,7 +17,8 @@ DEMO_TOTP_SECRET = "CAREMATCHDEMOSECRETFORTESTINGAAA"  # noqa: S105 - published 
 DEMO_ACCOUNTS = [
     ("admin@demo.carematch.test", Role.ADMIN, "Avery (admin)"),
     ("coordinator@demo.carematch.test", Role.COORDINATOR, "Casey (coordinator)"),
-    ("provider@demo.carematch.test", Role.PROVIDER, "Dr. Rowan Example"),
+    # Renamed after the profile the demo network links to it (directory/demo.py): one name everywhere.
+    ("provider@demo.carematch.test", Role.PROVIDER, "Demo provider"),
     ("client@demo.carematch.test", Role.CLIENT, "Sam"),
 ]
 
@@ -34,3 +35,29 @@ def seed_demo_accounts() -> list[tuple[User, bool]]:
             MfaDevice.objects.create(user=user, secret=DEMO_TOTP_SECRET, confirmed_at=timezone.now())
         result.append((user, created))
     return result
+
+
+# What each demo role should try first, as `make demo` prints it.
+FIRST_STEPS = {
+    Role.CLIENT: "Find a therapist: say what you want help with, compare who fits, book a first session.",
+    Role.PROVIDER: "Caseload: a client with an open safety alert, score charts, goals; Alerts to acknowledge one.",
+    Role.COORDINATOR: "Staff home: the crisis request, people near 48 hours, licences expiring, the 48-hour clock.",
+    Role.ADMIN: "Staff home and Administration: every record, the access log, the API documentation.",
+}
+
+
+def demo_welcome(accounts: list[tuple[User, bool]]) -> str:
+    """The short block `make demo` ends with: who to log in as, what to try first, the key."""
+    rule = "-" * 78
+    lines = [rule, f"Demo logins (password for all: {DEMO_PASSWORD})", ""]
+    for user, _ in sorted(accounts, key=lambda pair: list(Role.values).index(pair[0].role)):
+        lines.append(f"  {user.get_role_display():<12} {user.email}  ({user.get_short_name()})")
+        lines.append(f"  {'':<12} first: {FIRST_STEPS.get(user.role, '')}")
+    lines += [
+        "",
+        "Provider, coordinator and admin also give a 6-digit code from an authenticator app",
+        f"set up with the demo key {DEMO_TOTP_SECRET} (time-based), or print the current code:",
+        f"  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\"",
+        rule,
+    ]
+    return "\n".join(lines)

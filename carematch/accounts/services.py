@@ -77,6 +77,17 @@ def user_create(
         raise Conflict("An account with this email already exists.", fields={"email": "already registered"}) from None
 
 
+def user_preferred_name_set(*, user: User, preferred_name: str) -> User:
+    """Set the name a person is greeted by (at most 80 characters, surrounding spaces dropped)."""
+    name = preferred_name.strip()
+    if len(name) > 80:  # the column's length
+        raise InvalidInput("A name has at most 80 characters.", fields={"preferred_name": "at most 80 characters"})
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(preferred_name=name)
+    user.preferred_name = name
+    return user
+
+
 # --- Sign-up by confirmed email ------------------------------------------------------------
 # The answer to a sign-up never tells whether the address has an account: both get the same
 # page, and the email decides. A new address gets a link that creates the account; an

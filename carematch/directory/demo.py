@@ -356,7 +356,19 @@ def seed_demo_network(*, count: int, seed: int, today: dt.date, provider_account
                        f"{avatars} drawn avatars.")
         if provider_account is not None:
             provider_account_link(npi=records[0].npi, user=provider_account)
+            _name_as_profile(provider_account)
     return message
+
+
+def _name_as_profile(user: User) -> None:
+    """The demo provider is greeted by the name on their public profile: one name everywhere."""
+    from carematch.accounts.services import user_preferred_name_set
+
+    from .models import Provider
+
+    provider = Provider.objects.filter(user=user).first()
+    if provider is not None and user.preferred_name != f"{provider.first_name} {provider.last_name}":
+        user_preferred_name_set(user=user, preferred_name=f"{provider.first_name} {provider.last_name}")
 
 
 def _seed_avatars(records: Sequence[ProviderRecord], *, seed: int) -> int:

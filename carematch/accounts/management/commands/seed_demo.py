@@ -1,18 +1,20 @@
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from carematch.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_accounts
+from carematch.accounts.demo import demo_welcome, seed_demo_accounts
 from carematch.accounts.models import Role
+from carematch.care.demo import seed_demo_practice
 from carematch.coverage.demo import seed_demo_coverage
 from carematch.directory.demo import demo_faker, seed_demo_network
 
 
 class Command(BaseCommand):
     help = (
-        "Create the synthetic demo accounts and provider network once (deterministic for a seed). "
+        "Create the synthetic demo accounts, provider network and practice once (deterministic for a seed). "
         "Safe to run again: what is already there is left as it is."
     )
 
@@ -28,22 +30,21 @@ class Command(BaseCommand):
             )
         if not 0 <= providers <= 200_000:
             raise CommandError("--providers must be between 0 and 200000.")
-        if providers:
-            demo_faker(seed)  # without Faker installed, say so before anything is written
+        demo_faker(seed)  # without Faker installed, say so before anything is written
+        now = timezone.now()
+        # Each booking and questionnaire logs a line; at the normal verbosity the seed says only
+        # what it did (warnings and errors still show).
+        if options.get("verbosity", 1) < 2:
+            logging.getLogger("carematch").setLevel(logging.WARNING)
         accounts = seed_demo_accounts()
         provider_account = next((user for user, _ in accounts if user.role == Role.PROVIDER), None)
-        network = seed_demo_network(
-            count=providers, seed=seed, today=timezone.localdate(), provider_account=provider_account
-        ) if providers else "No demo providers requested."
-        coverage = seed_demo_coverage()
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for user, created in accounts:
-            mark = "created" if created else "exists"
-            self.stdout.write(f"  {user.role:<12} {user.email:<34} ({mark})")
-        self.stdout.write(
-            f"The admin, coordinator and provider also enter a code from an authenticator app set up with the "
-            f"demo key {DEMO_TOTP_SECRET} (time-based, 6 digits), or print the current code with:\n"
-            f"  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\""
-        )
-        self.stdout.write(network)
-        self.stdout.write(coverage)
+        # Each step seeds its part once and says what it did in one line.
+        summaries = [
+            seed_demo_network(count=providers, seed=seed, today=timezone.localdate(), provider_account=provider_account)
+            if providers else "No demo providers requested.",
+            seed_demo_coverage(),
+            seed_demo_practice(seed=seed, now=now),
+        ]
+        for summary in summaries:
+            self.stdout.write(summary)
+        self.stdout.write(demo_welcome(accounts))
