@@ -51,8 +51,8 @@ def demo_welcome(accounts: list[tuple[User, bool]]) -> str:
     rule = "-" * 78
     lines = [rule, f"Demo logins (password for all: {DEMO_PASSWORD})", ""]
     for user, _ in sorted(accounts, key=lambda pair: list(Role.values).index(pair[0].role)):
-        lines.append(f"  {user.get_role_display():<12} {user.email}  ({user.get_short_name()})")
-        lines.append(f"  {'':<12} first: {FIRST_STEPS.get(user.role, '')}")
+        lines.append(f"  {user.get_role_display():<14} {user.email}  ({user.get_short_name()})")
+        lines.append(f"  {'':<14} first: {FIRST_STEPS.get(user.role, '')}")
     lines += [
         "",
         "Provider, coordinator and admin also give a 6-digit code from an authenticator app",

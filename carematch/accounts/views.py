@@ -396,6 +396,32 @@ def _token_label(token: ApiToken) -> str:
 
 @staff_page
 def staff_home(request: AuthedHttpRequest) -> HttpResponse:
+    """What needs a coordinator now, counted, each with its page; then every staff page."""
+    from carematch.directory.selectors import licenses_expiring
+    from carematch.measures.selectors import open_alert_count
+    from carematch.scheduling.selectors import NEAR_DEADLINE, care_requests_near_deadline_count, crisis_open_count
+
     counts = selectors.active_users_by_role()
     by_role = [(label, counts.get(value, 0)) for value, label in Role.choices]
-    return render(request, "accounts/staff_home.html", {"by_role": by_role})
+    user = request.user
+    return render(request, "accounts/staff_home.html", {
+        "by_role": by_role,
+        "crisis_count": crisis_open_count(),
+        "alert_count": open_alert_count(),
+        "near_deadline_count": care_requests_near_deadline_count(now=timezone.now()),
+        "near_deadline_hours": int(NEAR_DEADLINE.total_seconds() // 3600),
+        "expiring_count": licenses_expiring(within_days=STAFF_HOME_EXPIRING_DAYS, today=timezone.localdate()).count(),
+        "expiring_days": STAFF_HOME_EXPIRING_DAYS,
+        "shows_admin": shows_admin(user),
+    })
+
+
+STAFF_HOME_EXPIRING_DAYS = 30
+
+
+def shows_admin(user: User) -> bool:
+    """Whether the Django admin has anything for this person. Admins (superusers) have it all;
+    coordinators have no model permissions on purpose: their work goes through the staff pages,
+    which apply the services' rules and record access, while the admin edits rows directly. So
+    a coordinator is not shown a link to an admin that would only say they may do nothing."""
+    return bool(user.is_superuser or user.get_all_permissions())

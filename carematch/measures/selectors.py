@@ -100,6 +100,11 @@ def _alerts() -> QuerySet[Alert]:
     ).order_by("created_at", "id")
 
 
+def open_alert_count() -> int:
+    """Every open alert in the network (what coordinators see on their home page)."""
+    return Alert.objects.filter(acknowledged_at__isnull=True).count()
+
+
 def open_alerts_for(*, provider: Provider | None = None, client: Client | None = None) -> list[Alert]:
     """Open alerts, oldest first. For a provider: the safety alerts of clients in their care
     (their caseload); without one: every open alert (what coordinators see). `client`

@@ -295,6 +295,8 @@ def _alerts_page(request: AuthedHttpRequest, bound: tuple[int, AcknowledgeForm] 
                       items=[(alert.pk, alert.client_id) for alert in [*open_alerts, *recent]])
     return render(request, "measures/alerts.html", {
         "rows": rows, "done": done, "is_staff": policy.is_staff_member(request.user),
+        "acknowledge_url": "measures:staff_alert_acknowledge" if policy.is_staff_member(request.user)
+        else "measures:alert_acknowledge",
         "provider": _provider_of(request),
     }, status=status)
 
@@ -318,17 +320,42 @@ def _sees_alerts_or_403(request: AuthedHttpRequest) -> None:
         raise PermissionDenied("This page is for providers and coordinators.")
 
 
+def alerts_page_name(user: User) -> str:
+    """Where this person's alerts are: coordinators and admins under /staff/, providers under /provider/."""
+    return "measures:staff_alerts" if policy.is_staff_member(user) else "measures:alerts"
+
+
 @require_http_methods(["GET", "HEAD"])
 @login_required
 def alerts(request: AuthedHttpRequest) -> HttpResponse:
+    """A provider's alerts. Coordinators' alerts moved to /staff/alerts/: their old links lead there."""
     _sees_alerts_or_403(request)
+    if policy.is_staff_member(request.user):
+        return redirect("measures:staff_alerts")
     return _alerts_page(request)
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_page
+def staff_alerts(request: AuthedHttpRequest) -> HttpResponse:
+    """Every open alert in the network, for coordinators and admins."""
+    return _alerts_page(request)
+
+
+@require_POST
+@staff_page
+def staff_alert_acknowledge(request: AuthedHttpRequest, alert_id: int) -> HttpResponse:
+    return _acknowledge(request, alert_id)
 
 
 @require_POST
 @login_required
 def alert_acknowledge(request: AuthedHttpRequest, alert_id: int) -> HttpResponse:
     _sees_alerts_or_403(request)
+    return _acknowledge(request, alert_id)
+
+
+def _acknowledge(request: AuthedHttpRequest, alert_id: int) -> HttpResponse:
     alert = selectors.alert_by_id(alert_id=alert_id)
     if alert is None or not policy.alert_visible(request.user, alert):
         audit.denied(request, action=Action.UPDATE, resource_type="alert", resource_id=alert_id,
@@ -344,7 +371,7 @@ def alert_acknowledge(request: AuthedHttpRequest, alert_id: int) -> HttpResponse
                 form.add_error("note" if "note" in exc.fields else None, exc.detail)
     if form.is_valid():
         messages.success(request, "The alert is acknowledged. Thank you for following up.")
-        return redirect("measures:alerts")
+        return redirect(alerts_page_name(request.user))
     return _alerts_page(request, bound=(alert.pk, form), status=400)
 
 

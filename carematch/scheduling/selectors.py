@@ -140,6 +140,18 @@ def crisis_open_count() -> int:
     return CrisisRequest.objects.filter(status=CrisisStatus.OPEN).count()
 
 
+# A request for care still without a first appointment this long after it was made is close to
+# (or past) the 48-hour promise: the staff home counts these, for a coordinator to act on.
+NEAR_DEADLINE = dt.timedelta(hours=36)
+
+
+def care_requests_near_deadline_count(*, now: dt.datetime | None = None) -> int:
+    """Open requests for care (no first appointment, not closed) made NEAR_DEADLINE or longer ago."""
+    now = now or timezone.now()
+    return CareRequest.objects.filter(first_appointment__isnull=True, closed_at__isnull=True,
+                                      requested_at__lte=now - NEAR_DEADLINE).count()
+
+
 def crisis_requests(*, status: str) -> QuerySet[CrisisRequest]:
     """Open requests oldest first (the order to call them in); closed ones most recently
     closed first. Each with `attempt_count`, `first_attempt_at` and its attempts (oldest first)."""

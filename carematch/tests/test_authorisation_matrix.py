@@ -272,6 +272,8 @@ POLICY: dict[str, Page] = {
     "measures:session_rating": Page(CLIENT_OWN),
     "measures:alerts": Page(PROVIDERS_AND_STAFF),
     "measures:alert_acknowledge": Page(ALERT, "POST"),
+    "measures:staff_alerts": Page(STAFF_ONLY),
+    "measures:staff_alert_acknowledge": Page(STAFF_ONLY, "POST"),
     "measures:provider_questionnaires": Page(PROVIDERS_ONLY),
     "measures:provider_cadence": Page(PROVIDERS_ONLY, "POST"),
     "measures:provider_send_now": Page(PROVIDERS_ONLY, "POST"),

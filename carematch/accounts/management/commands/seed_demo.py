@@ -1,3 +1,4 @@
+import datetime as dt
 import logging
 from typing import Any
 
@@ -34,8 +35,16 @@ class Command(BaseCommand):
         now = timezone.now()
         # Each booking and questionnaire logs a line; at the normal verbosity the seed says only
         # what it did (warnings and errors still show).
+        logger = logging.getLogger("carematch")
+        level = logger.level
         if options.get("verbosity", 1) < 2:
-            logging.getLogger("carematch").setLevel(logging.WARNING)
+            logger.setLevel(logging.WARNING)
+        try:
+            self._seed(providers=providers, seed=seed, now=now)
+        finally:
+            logger.setLevel(level)
+
+    def _seed(self, *, providers: int, seed: int, now: dt.datetime) -> None:
         accounts = seed_demo_accounts()
         provider_account = next((user for user, _ in accounts if user.role == Role.PROVIDER), None)
         # Each step seeds its part once and says what it did in one line.
