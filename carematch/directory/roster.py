@@ -335,3 +335,48 @@ def roster_write(*, records: Iterable[ProviderRecord], stream: TextIO) -> None:
     writer = csv.writer(stream)
     writer.writerow(COLUMNS)
     writer.writerows(roster_row(record) for record in records)
+
+
+# --- The template a coordinator downloads (the same file as examples/roster.csv) ------------------
+# Three invented providers (the NPIs are valid but synthetic; the names are no real person's)
+# that between them use every column: lists, a license verified by its source and one waiting
+# for a coordinator, in-person hours with a ZIP and an address, the optional columns.
+TEMPLATE_ROWS = (
+    {
+        "npi": "1000000012", "first_name": "Alex", "last_name": "Example", "credentials": "LCSW",
+        "taxonomy": "1041C0700X", "licenses": "CO:LCSW:0012345:2035-06-30:verified; NM:LCSW:99887:2034-12-31",
+        "gender": "nonbinary", "languages": "en; es", "concerns": "anxiety; depression; life_transitions",
+        "approaches": "cbt; act", "populations": "adults; teens", "formats": "telehealth", "zip": "",
+        "timezone": "America/Denver", "insurance": "aetna; cigna", "self_pay_rate": "120", "accepting_new": "yes",
+        "availability": "mon 09:00-12:00; wed 13:00-17:00", "email": "alex.example@practice.example",
+        "phone": "", "bio": "", "address": "", "min_notice_hours": "",
+    },
+    {
+        "npi": "1000000020", "first_name": "Jordan", "last_name": "Sample", "credentials": "LPC",
+        "taxonomy": "101YP2500X", "licenses": "NY:LMHC:004321:2035-03-31:verified", "gender": "female",
+        "languages": "en", "concerns": "trauma; grief", "approaches": "emdr; person_centered",
+        "populations": "adults", "formats": "telehealth; in_person", "zip": "10001",
+        "timezone": "America/New_York", "insurance": "", "self_pay_rate": "150", "accepting_new": "true",
+        "availability": "tue 08:00-12:00; thu 14:00-19:00; sat 09:00-12:00",
+        "email": "", "phone": "", "bio": "Jordan helps adults through grief and trauma at a steady pace.",
+        "address": "100 Example Avenue, Suite 2, New York, NY 10001", "min_notice_hours": "24",
+    },
+    {
+        "npi": "1000000038", "first_name": "Sam", "last_name": "Placeholder", "credentials": "PsyD",
+        "taxonomy": "103TC0700X", "licenses": "TX:PSY:77001:2034-09-30", "gender": "male",
+        "languages": "en", "concerns": "adhd; stress", "approaches": "",
+        "populations": "adults; seniors", "formats": "telehealth", "zip": "",
+        "timezone": "America/Chicago", "insurance": "bcbs; medicare", "self_pay_rate": "200",
+        "accepting_new": "no", "availability": "fri 10:00-16:00", "email": "", "phone": "",
+        "bio": "", "address": "", "min_notice_hours": "",
+    },
+)
+
+
+def roster_template() -> str:
+    """The roster template: the header with every column, then three example rows."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows([row[name] for name in COLUMNS] for row in TEMPLATE_ROWS)
+    return out.getvalue()

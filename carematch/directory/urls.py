@@ -35,6 +35,7 @@ def directory_urls(*, openings: OpeningsOf, zone_of: ZoneOf, cost_of: CostOf | N
         ),
         path("staff/directory/", views.staff_directory, name="staff_directory"),
         path("staff/directory/import/", views.roster_import, name="roster_import"),
+        path("staff/directory/import/roster-template.csv", views.roster_template_download, name="roster_template"),
         path("staff/payers/", views.staff_payers, name="staff_payers"),
         path("staff/directory/<record_id:provider_id>/", views.staff_provider, name="staff_provider"),
         path("staff/directory/<record_id:provider_id>/invite/", views.staff_provider_invite,

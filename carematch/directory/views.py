@@ -655,6 +655,15 @@ def staff_payers(request: AuthedHttpRequest) -> HttpResponse:
     })
 
 
+@require_http_methods(["GET", "HEAD"])
+@staff_only
+def roster_template_download(request: AuthedHttpRequest) -> HttpResponse:
+    """The roster template: every column, with three example rows (the repository's examples/roster.csv)."""
+    response = HttpResponse(roster.roster_template(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="roster-template.csv"'
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 @staff_only
 def roster_import(request: AuthedHttpRequest) -> HttpResponse:

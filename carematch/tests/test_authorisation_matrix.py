@@ -225,6 +225,7 @@ POLICY: dict[str, Page] = {
     "directory:time_off_remove": Page(PROVIDER_OWN, "POST"),
     "directory:staff_directory": Page(STAFF_ONLY),
     "directory:roster_import": Page(STAFF_ONLY),
+    "directory:roster_template": Page(STAFF_ONLY),
     "coverage:plans": Page(STAFF_ONLY),
     "coverage:benefits_import": Page(STAFF_ONLY),
     "coverage:fees_import": Page(STAFF_ONLY),
