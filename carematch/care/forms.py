@@ -65,8 +65,10 @@ class GoalForm(ServiceErrorsMixin, forms.Form):
         label="Questionnaire", required=False, choices=[("", "Choose a questionnaire"), *Instrument.choices],
     )
     score_below = forms.IntegerField(
-        label="Score to get below", required=False, widget=_number_input(1, 27),
-        help_text="For example 10: PHQ-9 below 10. PHQ-9 scores run from 0 to 27, GAD-7 from 0 to 21.",
+        label="Aim for a score under", required=False, widget=_number_input(1, 27),
+        help_text="On these questionnaires a lower score means you are feeling better. For example, 10 means the "
+                  "goal is reached when the PHQ-9 score drops under 10, the usual line for mild symptoms. PHQ-9 "
+                  "scores run from 0 to 27, GAD-7 scores from 0 to 21.",
     )
     rating_target = forms.IntegerField(
         label="Rating to reach, out of 10", required=False, widget=_number_input(1, 10),
@@ -84,7 +86,7 @@ class GoalForm(ServiceErrorsMixin, forms.Form):
         measure = data.get("measure")
         if measure == Measure.QUESTIONNAIRE:
             if data.get("score_below") is None and "score_below" not in self.errors:
-                self.add_error("score_below", "Give the score to get below.")
+                self.add_error("score_below", "Give the score to aim under, for example 10.")
         elif measure == Measure.SELF_RATING and data.get("rating_target") is None \
                 and "rating_target" not in self.errors:
             self.add_error("rating_target", "Give the rating to reach.")

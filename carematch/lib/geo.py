@@ -26,6 +26,18 @@ def zip_location(zip_code: str) -> tuple[float, float, str] | None:
     return _centroids().get(zip_code)
 
 
+def zip_in_other_state(zip_code: str, state: str) -> str | None:
+    """The plain question to ask when a known ZIP code lies in another state than the one
+    chosen ("80202 is in Colorado; you chose New York."), or None when they agree or either
+    is unknown."""
+    from .vocab import STATES
+
+    found = zip_location(zip_code[:5]) if zip_code else None
+    if found is None or state not in STATES or found[2] == state:
+        return None
+    return f"{zip_code[:5]} is in {STATES.get(found[2], found[2])}; you chose {STATES[state]}."
+
+
 def miles_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Haversine great-circle distance in miles."""
     p1, p2 = math.radians(lat1), math.radians(lat2)

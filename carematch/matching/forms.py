@@ -8,7 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 
-from carematch.lib import vocab
+from carematch.lib import geo, vocab
 from carematch.lib.timezones import US_ZONES
 
 
@@ -74,6 +74,11 @@ class ClientDetailsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if "zip" in self.fields and "state" in self.fields:
+            # A ZIP code in another state is asked about, not taken silently: which one is wrong?
+            question = geo.zip_in_other_state(str(data.get("zip") or "").strip(), data.get("state") or "")
+            if question is not None:
+                self.add_error("zip", f"{question} Check the ZIP code, or choose the state you will be in.")
         data.update(self.known)
         return data
 

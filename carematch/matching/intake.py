@@ -100,6 +100,14 @@ class PlaceForm(forms.Form):
             raise forms.ValidationError(f"'{value}' is not a US ZIP code we know. Check the five digits.")
         return value[:5]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # A ZIP code in another state is asked about, not taken silently: which one is wrong?
+        question = geo.zip_in_other_state(data.get("zip") or "", data.get("state") or "")
+        if question is not None:
+            self.add_error("zip", f"{question} Check the ZIP code, or choose the state you will be in.")
+        return data
+
 
 class AboutForm(forms.Form):
     date_of_birth = forms.DateField(
@@ -143,11 +151,20 @@ class PaymentForm(forms.Form):
     self_pay_max = forms.IntegerField(
         label="Most you could pay for a session, in dollars (optional)", min_value=0, max_value=10_000,
         required=False, help_text="Only used when you pay yourself.",
+        error_messages={"min_value": "Enter an amount of 0 dollars or more, or leave it empty.",
+                        "max_value": "Enter an amount of at most 10,000 dollars, or leave it empty.",
+                        "invalid": "Enter a whole number of dollars, such as 120, or leave it empty."},
     )
 
 
 AMOUNT_LEFT_MAX = Decimal("999999.99")
 PLAN_ANSWERS = ("plan_id", "deductible_left_usd", "oop_left_usd")
+AMOUNT_LEFT_ERRORS = {
+    "min_value": "Enter an amount of 0 dollars or more, or leave it empty if you are not sure.",
+    "max_value": "Enter an amount of at most 999,999.99 dollars, or leave it empty if you are not sure.",
+    "max_decimal_places": "Enter dollars and cents, with at most two digits after the point.",
+    "invalid": "Enter an amount in dollars, such as 250 or 250.50, or leave it empty if you are not sure.",
+}
 
 
 class PlanForm(forms.Form):
@@ -158,13 +175,13 @@ class PlanForm(forms.Form):
     plan_id = forms.ChoiceField(label="Which plan do you have? (optional)", required=False)
     deductible_left_usd = forms.DecimalField(
         label="How much of your deductible is left this year, in dollars? (optional)", required=False,
-        min_value=0, max_value=AMOUNT_LEFT_MAX, decimal_places=2,
+        min_value=0, max_value=AMOUNT_LEFT_MAX, decimal_places=2, error_messages=AMOUNT_LEFT_ERRORS,
         help_text="Leave it empty if you are not sure: we will not assume it is met.",
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     oop_left_usd = forms.DecimalField(
         label="How much of your out-of-pocket maximum is left this year, in dollars? (optional)", required=False,
-        min_value=0, max_value=AMOUNT_LEFT_MAX, decimal_places=2,
+        min_value=0, max_value=AMOUNT_LEFT_MAX, decimal_places=2, error_messages=AMOUNT_LEFT_ERRORS,
         help_text="The most your plan has you pay in a year. Leave it empty if you are not sure.",
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
