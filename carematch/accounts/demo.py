@@ -46,6 +46,15 @@ FIRST_STEPS = {
 }
 
 
+def demo_logins_summary(accounts: list[tuple[User, bool]]) -> str:
+    created = sum(1 for _, new in accounts if new)
+    if created == len(accounts):
+        return f"Demo logins: {created} created."
+    if not created:
+        return f"Demo logins: {len(accounts)} already present; left as they are."
+    return f"Demo logins: {created} created, {len(accounts) - created} already present."
+
+
 def demo_welcome(accounts: list[tuple[User, bool]]) -> str:
     """The short block `make demo` ends with: who to log in as, what to try first, the key."""
     rule = "-" * 78

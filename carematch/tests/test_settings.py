@@ -171,10 +171,12 @@ def test_the_demo_seed_is_idempotent_and_refused_in_production(tmp_path):
     assert carematch("migrate", "-v", "0", tmp_path=tmp_path, CAREMATCH_DEBUG="1").returncode == 0
     first = carematch("seed_demo", "--providers", "60", tmp_path=tmp_path, CAREMATCH_DEBUG="1")
     second = carematch("seed_demo", "--providers", "60", tmp_path=tmp_path, CAREMATCH_DEBUG="1")
-    assert first.stdout.count("(created)") == 4
+    assert "Demo logins: 4 created." in first.stdout
     assert "Demo network: 60 providers created" in first.stdout
-    assert second.stdout.count("(exists)") == 4 and "(created)" not in second.stdout
+    assert "Demo practice: 6 clients in" in first.stdout
+    assert "Demo logins: 4 already present; left as they are." in second.stdout
     assert "already present (60 providers)" in second.stdout
+    assert "Demo practice already present; left as it is." in second.stdout
     refused = carematch("seed_demo", tmp_path=tmp_path, CAREMATCH_DEBUG="0", CAREMATCH_SECRET_KEY=STRONG_KEY,
                         CAREMATCH_ENCRYPTION_KEYS=FERNET_KEY)
     assert refused.returncode != 0 and "Refusing" in refused.stderr

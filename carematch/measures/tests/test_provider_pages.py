@@ -57,7 +57,11 @@ def test_coordinators_see_every_alert_and_clients_or_other_providers_cannot_act_
     person, _ = flagged
     alert = Alert.objects.get()
     client.force_login(coordinator())
-    assert "Ada Quince" in client.get("/provider/alerts/").content.decode()
+    assert "Ada Quince" in client.get("/staff/alerts/").content.decode()
+    moved = client.get("/provider/alerts/")  # the old address of coordinators' alerts
+    assert moved.status_code == 302 and moved["Location"] == "/staff/alerts/"
+    acknowledged = client.post(f"/staff/alerts/{alert.pk}/acknowledge/", {f"alert-{alert.pk}-note": ""})
+    assert acknowledged.status_code == 400 and Alert.objects.get().is_open  # a note is needed, on the staff page
     client.force_login(provider_user().user)
     assert "Ada Quince" not in client.get("/provider/alerts/").content.decode()
     assert client.post(f"/provider/alerts/{alert.pk}/acknowledge/", {f"alert-{alert.pk}-note": "x"}).status_code == 404

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from carematch.accounts.demo import demo_welcome, seed_demo_accounts
+from carematch.accounts.demo import demo_logins_summary, demo_welcome, seed_demo_accounts
 from carematch.accounts.models import Role
 from carematch.care.demo import seed_demo_practice
 from carematch.coverage.demo import seed_demo_coverage
@@ -31,7 +31,8 @@ class Command(BaseCommand):
             )
         if not 0 <= providers <= 200_000:
             raise CommandError("--providers must be between 0 and 200000.")
-        demo_faker(seed)  # without Faker installed, say so before anything is written
+        if providers:
+            demo_faker(seed)  # without Faker installed, say so before anything is written
         now = timezone.now()
         # Each booking and questionnaire logs a line; at the normal verbosity the seed says only
         # what it did (warnings and errors still show).
@@ -49,6 +50,7 @@ class Command(BaseCommand):
         provider_account = next((user for user, _ in accounts if user.role == Role.PROVIDER), None)
         # Each step seeds its part once and says what it did in one line.
         summaries = [
+            demo_logins_summary(accounts),
             seed_demo_network(count=providers, seed=seed, today=timezone.localdate(), provider_account=provider_account)
             if providers else "No demo providers requested.",
             seed_demo_coverage(),
