@@ -248,8 +248,8 @@ def _weekly_series(practice: Practice, client: Client, *, now: dt.datetime) -> i
 
 
 def _network_history(*, exclude: Provider, names: list[str], rng: random.Random, now: dt.datetime) -> int:
-    """New clients of other providers over the last 30 days: each asked, was booked at the
-    provider's first opening, came, and answered the questionnaires before the session and,
+    """New clients of other providers over the last 30 days: each asked, was booked at an
+    opening of the provider (most within 48 hours), came, and answered the questionnaires before the session and,
     two weeks on, again. Returns how many clients."""
     providers = list(
         Provider.objects.filter(published=True, accepting_new=True, user__isnull=True)
@@ -262,9 +262,7 @@ def _network_history(*, exclude: Provider, names: list[str], rng: random.Random,
         effect = rng.choice((2, 4, 5, 7))  # each provider's typical improvement, so the estimates differ
         for k in range(NETWORK_CLIENTS):
             client = _client(f"network-{p + 1:02d}-{k + 1:02d}", names, state=state, rng=rng, now=now)
-            asked = now - dt.timedelta(days=rng.uniform(2, 29.5))
-            care_request_open(client=client, now=asked)
-            session = _book_first(provider, client, after=asked, booked_at=asked + dt.timedelta(minutes=10), days=9)
+            session = _booked_after_a_wait(provider, client, rng=rng, now=now)
             seeded += 1
             if session is None or session.start > now - dt.timedelta(hours=2):
                 continue
@@ -278,6 +276,27 @@ def _network_history(*, exclude: Provider, names: list[str], rng: random.Random,
                 _scores(client, phq9=max(0, phq9 - change), gad7=max(0, gad7 - change + rng.randint(-1, 1)),
                         at=later)
     return seeded
+
+
+def _booked_after_a_wait(provider: Provider, client: Client, *, rng: random.Random,
+                         now: dt.datetime) -> Appointment | None:
+    """The client asks, and books an opening of the provider some hours later: most within 48
+    hours of asking, some after, as in a network that mostly keeps its promise."""
+    around = now - dt.timedelta(days=rng.uniform(2, 29))
+    notice = provider.min_notice_hours + 1
+    hours = rng.uniform(max(notice, 6), 46) if rng.random() < 0.85 else rng.uniform(max(notice, 49), 96)
+    starts = provider_openings(provider=provider, start=around, end=around + dt.timedelta(days=9),
+                               now=around - dt.timedelta(days=9))
+    asked = (starts[0] if starts else around) - dt.timedelta(hours=hours)
+    care_request_open(client=client, now=asked)
+    booked_at = asked + dt.timedelta(minutes=10)
+    if starts:
+        try:
+            return appointment_book(provider=provider, client=client, start=starts[0], format=provider.formats[0],
+                                    by=client.user, now=booked_at, notify=False)
+        except DomainError:
+            pass
+    return _book_first(provider, client, after=asked, booked_at=booked_at, days=9)
 
 
 def _waiting(*, state: str, names: list[str], rng: random.Random, now: dt.datetime) -> int:
