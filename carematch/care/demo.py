@@ -4,7 +4,8 @@ The demo provider (the network's first provider, whose account is provider@demo.
 gets a caseload: clients who asked for care weeks ago and have had weekly sessions since, with
 PHQ-9 and GAD-7 scores before each session (most improving, one getting worse, with an answer
 that opens a safety alert), goals, coping activities with check-ins, an upcoming session each,
-a weekly series and a short exchange of messages. Around them, other providers of the network
+a weekly series and a short exchange of messages; someone new has booked a free consultation
+call. Around them, other providers of the network
 have had new clients over the last 30 days, so that the 48-hour clock and the outcome estimates
 have figures to show; a few people still wait (one close to 48 hours), two are on the
 waitlist, and one person has asked a coordinator to contact them.
@@ -33,7 +34,7 @@ from carematch.matching.services import waitlist_join
 from carematch.measures.models import Instrument
 from carematch.measures.services import Response, assessments_record
 from carematch.messaging.services import conversation_start, message_send
-from carematch.scheduling.models import Appointment, CrisisChannel
+from carematch.scheduling.models import Appointment, CrisisChannel, Kind
 from carematch.scheduling.selectors import provider_openings
 from carematch.scheduling.services import (
     appointment_attendance_mark,
@@ -117,7 +118,7 @@ def seed_demo_practice(*, seed: int, now: dt.datetime) -> str:
     _messages(practice, clients[0], now=now)
     series = _weekly_series(practice, clients[0], now=now)
     history = _network_history(exclude=provider, names=names, rng=rng, now=now)
-    waiting = _waiting(state=state, names=names, rng=rng, now=now)
+    waiting = _waiting(practice, state=state, names=names, rng=rng, now=now)
     crisis_request_create(channel=CrisisChannel.PAGE, name=names.pop(), email=f"reach-me@{EMAIL_DOMAIN}",
                           state=state, message="Please call me back this evening, things are getting heavy.",
                           now=now - dt.timedelta(minutes=25))
@@ -299,16 +300,28 @@ def _booked_after_a_wait(provider: Provider, client: Client, *, rng: random.Rand
     return _book_first(provider, client, after=asked, booked_at=booked_at, days=9)
 
 
-def _waiting(*, state: str, names: list[str], rng: random.Random, now: dt.datetime) -> int:
-    """People who asked and have no appointment yet: one close to 48 hours, one since this
-    morning; two of them on the waitlist."""
+def _waiting(practice: Practice, *, state: str, names: list[str], rng: random.Random, now: dt.datetime) -> int:
+    """People who asked and have no session booked yet: one close to 48 hours, two of them on
+    the waitlist, and one who booked a free 15-minute consultation call with the demo provider
+    first (when they offer them)."""
+    provider = practice.provider
     people = 0
     for local, hours in (("waiting-01", 41), ("waiting-02", 7), ("waiting-03", 20)):
         client = _client(local, names, state=state, rng=rng, now=now)
         asked = now - dt.timedelta(hours=hours, minutes=rng.randint(0, 50))
         request = care_request_open(client=client, now=asked)
         people += 1
-        if local != "waiting-02":
+        if local == "waiting-02" and provider.offers_consultations:
+            booked_at = asked + dt.timedelta(minutes=30)
+            for start in provider_openings(provider=provider, start=now, end=now + dt.timedelta(days=7),
+                                           now=booked_at, kind=Kind.CONSULTATION):
+                try:
+                    appointment_book(provider=provider, client=client, start=start, by=client.user, now=booked_at,
+                                     format=provider.consultation_formats[0], kind=Kind.CONSULTATION, notify=False)
+                    break
+                except DomainError:
+                    continue
+        elif local != "waiting-02":
             waitlist_join(client=client, care_request_id=request.pk, now=asked + dt.timedelta(minutes=15),
                           request=MatchRequest(state=state, age=client.age_on(now.date()),
                                                concerns=("anxiety", "sleep"), earliest=asked,

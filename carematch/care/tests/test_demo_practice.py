@@ -39,8 +39,12 @@ def snapshot():
 def test_the_demo_provider_has_a_caseload_in_motion_and_a_second_run_changes_nothing():
     seed()
     provider = User.objects.get(email=DEMO_PROVIDER).provider
-    caseload = Client.objects.filter(appointments__provider=provider).distinct()
+    caseload = Client.objects.filter(user__email__startswith="caseload-")
     assert caseload.count() == 6
+    assert set(Client.objects.filter(appointments__provider=provider).distinct()) > set(caseload)
+    # Someone new booked a free consultation call with the demo provider, who offers them.
+    consultation = Appointment.objects.get(kind="consultation")
+    assert consultation.provider == provider and consultation.start > timezone.now()
     sessions = Appointment.objects.filter(provider=provider)
     assert sessions.filter(status=Status.COMPLETED).count() >= 25
     assert sessions.filter(status=Status.BOOKED).count() >= 6  # each client's next session, one as a series
