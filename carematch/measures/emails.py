@@ -91,11 +91,19 @@ def alert_notice_send(*, alert_id: int) -> int:
     if not recipients:
         logger.warning("alert %s has nobody to tell by email", alert_id)
         return 0
-    body = _tidy(render_to_string("measures/email/alert.txt", {
-        "safety": alert.kind in PROVIDER_ALERT_KINDS,
-        "alerts_url": settings.SITE_URL + reverse("measures:alerts"),
-    }))
-    messages = [EmailMessage(subject=ALERT_SUBJECT, body=body, to=[address]) for address in recipients]
+    staff = set(
+        User.objects.filter(role__in=(Role.COORDINATOR, Role.ADMIN), email__in=recipients).values_list("email", flat=True)
+    )
+
+    def body_for(address: str) -> str:
+        # Coordinators' alerts live under /staff/; a provider's under /provider/.
+        page = "measures:staff_alerts" if address in staff else "measures:alerts"
+        return _tidy(render_to_string("measures/email/alert.txt", {
+            "safety": alert.kind in PROVIDER_ALERT_KINDS,
+            "alerts_url": settings.SITE_URL + reverse(page),
+        }))
+
+    messages = [EmailMessage(subject=ALERT_SUBJECT, body=body_for(address), to=[address]) for address in recipients]
     with get_connection() as connection:
         sent = int(connection.send_messages(messages) or 0)
     logger.info("sent %s notices of alert %s", sent, alert_id)

@@ -78,7 +78,9 @@ def test_the_alert_notice_reaches_the_provider_and_coordinators_and_names_no_cli
     run_due_tasks()
     assert sorted(m.to[0] for m in mail.outbox) == sorted([provider.user.email, staff.email])
     for message in mail.outbox:
-        assert "/provider/alerts/" in message.body
+        # each is sent to the page that person can open: coordinators' alerts live under /staff/
+        page = "/staff/alerts/" if message.to[0] == staff.email else "/provider/alerts/"
+        assert page in message.body
         assert "Ada" not in message.body and "Quince" not in message.body and "13" not in message.body
 
 
