@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 
@@ -121,3 +122,55 @@ def match_cards(*, provider_ids: Sequence[int], now: dt.datetime | None = None) 
             call_times=_call_times(provider, now),
         )
     return cards
+
+
+# --- The waitlist, for coordinators ------------------------------------------------------------
+
+PLACED_SHOWN_DAYS = 14
+
+
+def waitlist_waiting() -> list[Any]:
+    """Everyone waiting, longest first, with their client (and its user for the name)."""
+    from .models import WaitlistEntry
+
+    return list(WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING)
+                .select_related("client__user").order_by("created_at", "id"))
+
+
+def waitlist_recently_placed(*, now: dt.datetime) -> list[Any]:
+    """Entries placed in the last PLACED_SHOWN_DAYS days, most recent first, with their appointment."""
+    from .models import WaitlistEntry
+
+    return list(WaitlistEntry.objects.filter(
+        status=WaitlistEntry.Status.PLACED, placed_at__gte=now - dt.timedelta(days=PLACED_SHOWN_DAYS),
+    ).select_related("client__user", "appointment__provider").order_by("-placed_at", "-id"))
+
+
+def waitlist_asked(request: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What a waiting person asked for, in words, from the stored request (label, value)."""
+    from carematch.directory.selectors import payer_names
+
+    formats = {"telehealth": "online", "in_person": "in person", "any": "online or in person"}
+    asked = [
+        ("State", vocab.STATES.get(str(request.get("state") or ""), "not given")),
+        ("How", formats.get(str(request.get("format") or "any"), str(request.get("format")))),
+        ("Help with", ", ".join(vocab.CONCERNS.get(str(c), str(c)) for c in _listed(request.get("concerns")))
+         or "not said"),
+        ("Language", ", ".join(vocab.language_name(str(code)) for code in _listed(request.get("languages")))
+         or "any"),
+    ]
+    insurance = request.get("insurance")
+    if insurance:
+        asked.append(("Paying", f"with {payer_names().get(str(insurance), str(insurance))}"))
+    else:
+        most = request.get("self_pay_max")
+        asked.append(("Paying", f"themselves, up to ${most} a session" if most else "themselves"))
+    return asked
+
+
+def _listed(value: object) -> list[object]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import join_views, session_views, views
+from . import join_views, session_views, views, waitlist_views
 
 app_name = "matching"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("find/results/change/", views.apply_suggestion, name="apply_suggestion"),
     path("find/compare/", views.compare, name="compare"),
     path("find/waitlist/", views.join_waitlist, name="join_waitlist"),
+    path("staff/waitlist/", waitlist_views.staff_waitlist, name="staff_waitlist"),
+    path("staff/waitlist/place/", waitlist_views.staff_waitlist_place, name="staff_waitlist_place"),
     path("find/<slug:slug>/", views.intake_step, name="intake_step"),
     path("book/<record_id:provider_id>/", views.book_opening, name="book_opening"),
     path("book/hold/<record_id:hold_id>/", views.finish_booking, name="finish_booking"),

@@ -91,9 +91,8 @@ def alert_notice_send(*, alert_id: int) -> int:
     if not recipients:
         logger.warning("alert %s has nobody to tell by email", alert_id)
         return 0
-    staff = set(
-        User.objects.filter(role__in=(Role.COORDINATOR, Role.ADMIN), email__in=recipients).values_list("email", flat=True)
-    )
+    staff = set(User.objects.filter(role__in=(Role.COORDINATOR, Role.ADMIN), email__in=recipients)
+                .values_list("email", flat=True))
 
     def body_for(address: str) -> str:
         # Coordinators' alerts live under /staff/; a provider's under /provider/.

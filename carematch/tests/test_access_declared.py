@@ -57,7 +57,10 @@ RECORD_THEIR_OWN: dict[str, str] = {
     "carematch.measures.views.my_questionnaires": "audit.record",
     "carematch.measures.views.session_rating": "audit.write",
     "carematch.measures.views.alerts": "_alerts_page",
-    "carematch.measures.views.alert_acknowledge": "audit.write",
+    "carematch.measures.views.alert_acknowledge": "_acknowledge",
+    # coordinators' alerts, under /staff/: the same page and the same acknowledgement.
+    "carematch.measures.views.staff_alerts": "_alerts_page",
+    "carematch.measures.views.staff_alert_acknowledge": "_acknowledge",
     "carematch.measures.views.provider_questionnaires": "_questionnaires_page",
     # The schedule is the provider's own; a refused form shows the client list again, recorded there.
     "carematch.measures.views.provider_cadence": "_questionnaires_page",
@@ -67,6 +70,8 @@ RECORD_THEIR_OWN: dict[str, str] = {
     "carematch.scheduling.views.calendar_feed": "audit.record",
     "carematch.scheduling.views.clock_page": "audit.record_many",
     "carematch.scheduling.views.crisis_queue": "_crisis_page",
+    # the waitlist: one event per person shown (waiting or lately placed).
+    "carematch.matching.waitlist_views.staff_waitlist": "audit.record_many",
     "carematch.scheduling.views.crisis_outcome": "audit.write",
     # matching: an appointment read (_appointment_or_stop records it, through
     # scheduling.access_log.visible_appointment as the API does) or cancelled; a request
@@ -115,6 +120,9 @@ NOT_RECORDED: dict[str, str] = {
     "carematch.matching.views.compare": "providers from the visitor's own results, side by side",
     "carematch.matching.views.apply_suggestion": "one change to the visitor's own answers, in their session",
     "carematch.matching.views.join_waitlist": "the visitor joins the waitlist with their own answers",
+    "carematch.matching.waitlist_views.staff_waitlist_place": (
+        "starts placement in the task worker and shows nothing; each booking it makes is the client's own"
+    ),
     "carematch.matching.views.book_opening": "a provider's public opening, held for the visitor",
     "carematch.matching.views.finish_booking": "the visitor's own hold, shown only to them, booked for them",
     # A person's own calendar address (its fetches are recorded: calendar_feed).

@@ -257,6 +257,8 @@ POLICY: dict[str, Page] = {
     "matching:appointment_series": Page(PROVIDER_OR_STAFF_ACTS),  # GET the form; POST books a series
     "matching:appointment_cancel_rest": Page(CARE_TEAM),  # no series here: sent back to the session
     "matching:appointment_attendance": Page(PROVIDER_OR_STAFF_ACTS, "POST"),
+    "matching:staff_waitlist": Page(STAFF_ONLY),
+    "matching:staff_waitlist_place": Page(STAFF_ONLY, "POST"),
     # scheduling
     "scheduling:calendar_feed_page": Page(ANY_SIGNED_IN),
     "scheduling:calendar_feed_new": Page(ANY_SIGNED_IN, "POST"),

@@ -63,10 +63,12 @@ NAMING_PAGES: dict[str, Logged] = {
     "care:client_check_in": Logged("check_ins"),
     "care:client_notes": Logged("provider_notes"),
     "measures:alerts": Logged("alert", per="record"),
+    "measures:staff_alerts": Logged("alert", per="record"),
     "measures:provider_questionnaires": Logged("client_list"),
     "scheduling:clock": Logged("clock"),
     "matching:appointment_series": Logged("appointment"),
     "scheduling:crisis_queue": Logged("crisis_request"),
+    "matching:staff_waitlist": Logged("waitlist_entry"),
     "messaging:inbox": Logged("message_contacts"),
     "messaging:conversation": Logged("conversation"),
     "admin:accounts_user_changelist": Logged("account_list"),
@@ -109,7 +111,10 @@ CASES = [pytest.param(endpoint, role, id=f"{endpoint.key}|{role}") for endpoint 
 
 
 def build_named_world() -> NamedWorld:
+    from django.utils import timezone
+
     from carematch.accounts.models import Client
+    from carematch.matching.models import WaitlistEntry
     from carematch.measures.models import QuestionnaireRequest
     from carematch.scheduling import services as scheduling
     from carematch.scheduling.models import CrisisRequest
@@ -126,6 +131,8 @@ def build_named_world() -> NamedWorld:
     client_a.user.save(update_fields=["preferred_name"])
     scheduling.care_request_open(client=client_a)
     scheduling.care_request_open(client=waiting)
+    WaitlistEntry.objects.create(client=waiting, request={"state": "CO", "age": 30, "concerns": ["anxiety"]},
+                                 created_at=timezone.now())  # nothing fitted yet: on the waitlist
     # Client A (in the matrix's world) and client B asked to be called back, under their own
     # names: the crisis queue shows both.
     CrisisRequest.objects.filter(client=client_a).update(name=NAMES["client_a"][0])
@@ -187,6 +194,7 @@ def test_the_walk_sees_the_names_where_they_are(named: NamedWorld) -> None:
     assert seen("care:caseload", COORDINATOR) == {ids["client_a"], ids["client_b"]}
     assert seen("care:caseload", PROVIDER_A) == {ids["client_a"]}
     assert seen("scheduling:crisis_queue", COORDINATOR) == {ids["client_a"], ids["client_b"]}
+    assert seen("matching:staff_waitlist", COORDINATOR) == {ids["waiting"]}
     assert seen("admin:accounts_user_changelist", ADMIN) == set(ids.values())
 
 
