@@ -41,7 +41,7 @@ def seed_demo_accounts() -> list[tuple[User, bool]]:
 FIRST_STEPS: dict[str, str] = {
     Role.CLIENT: "Find a therapist: say what you want help with, compare who fits, book a first session.",
     Role.PROVIDER: "Caseload: a client with an open safety alert, score charts, goals; Alerts to acknowledge one.",
-    Role.COORDINATOR: "Staff home: the crisis request, people near 48 hours, licences expiring, the 48-hour clock.",
+    Role.COORDINATOR: "Staff home: the crisis request, people near 48 hours, the waitlist, the 48-hour clock.",
     Role.ADMIN: "Staff home and Administration: every record, the access log, the API documentation.",
 }
 
