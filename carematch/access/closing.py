@@ -168,6 +168,8 @@ def _end_care_links(*, client: Client, user: User, now: dt.datetime) -> tuple[in
     # The member id and subscriber identify them to their insurer and serve only future checks:
     # erased now (the checks made keep their figures and sentences until the retention ends).
     coverage.coverage_erase_for_client(client=client)
+    # Journal entries they shared become private again: the journal is kept, read by nobody.
+    care.journal_sharing_end_for_client(client=client)
     return cancelled, released
 
 

@@ -523,6 +523,13 @@ def journal_entry_unshare(*, entry: JournalEntry, by: User) -> JournalEntry:
     return entry
 
 
+def journal_sharing_end_for_client(*, client: Client) -> int:
+    """The client's account is closing: every entry they shared becomes private again. How many."""
+    with transaction.atomic():
+        return JournalEntry.objects.filter(client=client, shared_with__isnull=False).update(
+            shared_with=None, shared_at=None)
+
+
 def journal_entry_remove(*, entry: JournalEntry, by: User, now: dt.datetime | None = None) -> JournalEntry:
     """The client removes an entry: hidden from everyone (sharing ends with it), kept unchanged
     until the retention period ends (settings.RECORD_RETENTION_DAYS), then erased."""
