@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from carematch.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_accounts
 from carematch.accounts.models import Role
+from carematch.care.toolkit_demo import seed_demo_toolkit
 from carematch.coverage.demo import seed_demo_coverage
 from carematch.directory.demo import demo_faker, seed_demo_network
 
@@ -47,3 +48,4 @@ class Command(BaseCommand):
         )
         self.stdout.write(network)
         self.stdout.write(coverage)
+        self.stdout.write(seed_demo_toolkit())
