@@ -186,3 +186,25 @@ def test_the_journal_is_erased_with_the_rest_of_the_care_record():
     deleted = services.care_records_purge_for_client(client_id=me.pk)
     assert deleted["care.JournalEntry"] == 1
     assert not JournalEntry.objects.filter(client=me).exists()
+
+
+def test_rotate_keys_moves_journal_entries_to_the_new_key():
+    from io import StringIO
+
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    old_keys = list(crypto._keys())
+    me = ClientFactory()
+    entry = services.journal_entry_write(client=me, by=me.user, body=WORDS)
+    before = stored_body(entry.pk)
+    new_key = Fernet.generate_key().decode()
+    with override_settings(ENCRYPTION_KEYS=[new_key, *old_keys]):
+        out = StringIO()
+        call_command("rotate_keys", stdout=out)
+        assert "care.JournalEntry.body: 1 re-encrypted" in out.getvalue()
+    after = stored_body(entry.pk)
+    assert after != before and after.startswith(crypto.PREFIX)
+    with override_settings(ENCRYPTION_KEYS=[new_key]):
+        assert JournalEntry.objects.get(pk=entry.pk).body == WORDS
