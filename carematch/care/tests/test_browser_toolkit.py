@@ -28,6 +28,20 @@ def no_sideways_scrolling(page):
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
 
 
+def watch_for_refusals(page) -> list[str]:
+    """Refusals by the Content-Security-Policy (Chromium reports each as a console error
+    "Refused to ..."), script errors, and sub-resources that failed (but the favicon, which
+    browsers ask for on their own and carematch does not serve)."""
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error"
+            and message.text.startswith("Refused") else None)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
+            if response.status >= 400 and response.request.resource_type != "document"
+            and not response.url.endswith("/favicon.ico") else None)
+    return problems
+
+
 def bookable_provider():
     from carematch.directory.tests.factories import LicenseFactory, ProviderFactory, WindowFactory
 
@@ -43,6 +57,7 @@ def test_a_new_client_breathes_on_a_phone_logs_it_and_sees_it_on_their_progress_
     from carematch.matching.tests.browser_steps import walk_the_intake
 
     page = phone_page
+    problems = watch_for_refusals(page)
     bookable_provider()
     # The intake, a first session and a new account, as a person finding carematch would.
     walk_the_intake(page)
@@ -96,10 +111,12 @@ def test_a_new_client_breathes_on_a_phone_logs_it_and_sees_it_on_their_progress_
     expect(plan).to_contain_text("Deep breathing")
     expect(plan).to_contain_text("mood 7 out of 10")
     no_sideways_scrolling(page)
+    assert problems == []
 
 
 def test_the_breathing_guide_works_by_keyboard_alone(browser_page):
     page = browser_page
+    problems = watch_for_refusals(page)
     page.goto("/toolkit/breathing/")
     guide = page.locator("[data-breathing]")
     start = guide.get_by_role("button", name="Start")
@@ -109,6 +126,7 @@ def test_the_breathing_guide_works_by_keyboard_alone(browser_page):
     expect(page.get_by_role("radio", name="4-7-8 breathing")).to_be_checked()
     page.keyboard.press("Tab")
     expect(start).to_be_focused()
+    assert problems == []
     outline = start.evaluate("el => getComputedStyle(el).outlineStyle")
     assert outline != "none", "the focused button shows where focus is"
     page.keyboard.press("Enter")
@@ -146,6 +164,7 @@ def test_with_reduced_motion_the_circle_stays_still_and_the_words_guide(chromium
 
 def test_the_toolkit_pages_and_the_journal_have_no_serious_axe_violations(browser_page):
     page = browser_page
+    problems = watch_for_refusals(page)
     for path in TOOLKIT_PAGES:
         page.goto(path)
         assert_no_serious_axe_violations(page, path)
@@ -167,3 +186,13 @@ def test_the_toolkit_pages_and_the_journal_have_no_serious_axe_violations(browse
     page.get_by_role("button", name="Next step").click()
     expect(page.get_by_role("heading", name="4 things you can touch")).to_be_focused()
     assert_no_serious_axe_violations(page, "the grounding exercise, step 2")
+    page.goto("/toolkit/meditation/")
+    page.get_by_role("radio", name="5 minutes").check()
+    expect(page.locator("[data-remaining]")).to_have_text("5:00")
+    page.get_by_role("button", name="Start").click()
+    expect(page.locator("[data-remaining]")).to_have_text("4:58", timeout=5_000)
+    expect(page.locator("[data-announce]")).to_have_text("Started: 5 minutes. Rest your attention on your breath.")
+    assert_no_serious_axe_violations(page, "the meditation timer, running")
+    page.get_by_role("button", name="Stop").click()
+    expect(page.locator("[data-phase]")).to_have_text("Stopped. Start again whenever you like.")
+    assert problems == []
