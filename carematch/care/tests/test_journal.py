@@ -91,6 +91,8 @@ def test_a_shared_entry_is_visible_to_that_provider_only(client):
 
     page = reverse("care:client_journal", kwargs={"client_id": me.pk})
     client.force_login(mine.user)
+    progress = client.get(reverse("care:client_progress", kwargs={"client_id": me.pk})).content.decode()
+    assert f'href="{page}">Journal entries shared with you' in progress
     seen = client.get(page)
     assert seen.status_code == 200
     assert WORDS in seen.content.decode() and "Nobody reads this one" not in seen.content.decode()
