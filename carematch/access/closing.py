@@ -10,6 +10,7 @@ Closing (`account_close`, used by the page and the API alike) happens in one tra
 - API tokens, calendar addresses and open questionnaire links stop working, and every-2-weeks
   questionnaires stop;
 - conversations with providers and the care team close: read-only for everyone, kept with the record;
+- journal entries the client shared with a provider become private again;
 - every session of the person ends, their authenticator app and recovery codes are removed;
 - the login becomes unusable (inactive, no usable password) and the email address is replaced
   by a unique address under `.invalid` that can never receive mail, so the person may sign
@@ -24,7 +25,7 @@ Kept until the retention period ends (`closed_at` + RECORD_RETENTION_DAYS, seven
 default, as health records must be kept): the name and date of birth (needed to identify a
 legal record), the state (which licence the sessions were held under) and time zone,
 appointments, questionnaires and scores, alerts, session ratings, goals, the plan and its
-check-ins, provider notes, conversations and their messages, care requests, crisis requests
+check-ins, provider notes, the journal, conversations and their messages, care requests, crisis requests
 (without contact details) with their contact attempts, and eligibility checks (figures and
 sentences; the insurance coverage itself, member id and subscriber, is erased at closing).
 The access log is never erased: it holds no content, only who looked at what and when.
@@ -168,6 +169,8 @@ def _end_care_links(*, client: Client, user: User, now: dt.datetime) -> tuple[in
     # The member id and subscriber identify them to their insurer and serve only future checks:
     # erased now (the checks made keep their figures and sentences until the retention ends).
     coverage.coverage_erase_for_client(client=client)
+    # Journal entries they shared become private again: the journal is kept, read by nobody.
+    care.journal_sharing_end_for_client(client=client)
     return cancelled, released
 
 

@@ -56,6 +56,7 @@ SECTIONS: dict[str, str] = {
     "care.goal": "goals",
     "care.activity": "plan_activities",
     "care.providernote": "provider_notes",
+    "care.journalentry": "journal_entries",
     "messaging.conversation": "conversations",
     "coverage.clientcoverage": "insurance_coverage",
     "coverage.eligibilitycheck": "eligibility_checks",

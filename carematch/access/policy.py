@@ -34,7 +34,7 @@ from carematch.accounts.models import STAFF_ROLES, Client, Role, User
 from carematch.lib.errors import Forbidden
 
 if TYPE_CHECKING:
-    from carematch.care.models import CheckIn, ProviderNote
+    from carematch.care.models import CheckIn, JournalEntry, ProviderNote
     from carematch.directory.models import Provider
     from carematch.measures.models import Alert
     from carematch.messaging.models import Conversation, Message
@@ -164,6 +164,33 @@ def may_check_in(user: User, client: Client) -> bool:
 def may_remove_check_in(user: User, check_in: CheckIn) -> bool:
     """Remove a check-in (a journal entry) from view: the client who wrote it."""
     return may_check_in(user, check_in.activity.client)
+
+
+# --- The client's private journal -----------------------------------------------------------------
+# The client's own writing, not part of the care record: the client alone reads and writes it.
+# They may share one entry at a time with one of their providers, who then sees that entry
+# while the client is on their caseload. Nobody else sees an entry, shared or not: not other
+# providers, not coordinators, not admins (unlike provider notes, which admins may read), so
+# that what a person writes for themselves never becomes the organisation's reading.
+
+
+def may_keep_journal(user: User, client: Client) -> bool:
+    """Write, share, stop sharing and remove journal entries: the client themselves."""
+    return has_role(user, Role.CLIENT) and bool(client.user_id == user.pk)
+
+
+def journal_entry_visible(user: User, entry: JournalEntry) -> bool:
+    """One entry: its client, or the provider it is shared with while the client is in their care."""
+    if may_keep_journal(user, entry.client):
+        return True
+    provider = getattr(user, "provider", None) if has_role(user, Role.PROVIDER) else None
+    return (provider is not None and entry.shared_with_id == provider.pk
+            and _care_provider_of(user, entry.client))
+
+
+def shared_journal_visible(user: User, client: Client) -> bool:
+    """Open the page of a client's entries shared with the caller: a provider of the client."""
+    return has_role(user, Role.PROVIDER) and _care_provider_of(user, client)
 
 
 # --- Provider notes ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from carematch.lib.errors import DomainError
 from .models import (
     ACTIVITY_TEXT_MAX,
     GOAL_TEXT_MAX,
+    JOURNAL_ENTRY_MAX,
     NOTE_MAX,
     PROVIDER_NOTE_MAX,
     ActivityKind,
@@ -171,3 +172,38 @@ class NoteForm(ServiceErrorsMixin, forms.Form):
             session_field = self.fields["appointment_id"]
             assert isinstance(session_field, forms.TypedChoiceField)  # noqa: S101 - declared just above
             session_field.choices = [("", "No particular session"), *sessions]
+
+
+class PracticeForm(ServiceErrorsMixin, forms.Form):
+    """'I did this': the practice, how the client feels now (the button they tap), and, when
+    their plan has more than one activity it may be, which one."""
+
+    practice = forms.CharField(widget=forms.HiddenInput)
+    mood = forms.IntegerField(label="How do you feel now, from 0 to 10?", min_value=0, max_value=10)
+    activity_id = forms.TypedChoiceField(label="Which activity of your plan was this?", coerce=int,
+                                         required=False, empty_value=None, widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, activities: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["activity_id"]
+        assert isinstance(field, forms.TypedChoiceField)  # noqa: S101 - declared just above
+        field.choices = activities or []
+        if not activities:
+            field.widget = forms.HiddenInput()
+
+
+class JournalEntryForm(ServiceErrorsMixin, forms.Form):
+    body = forms.CharField(
+        label="Write something", max_length=JOURNAL_ENTRY_MAX, widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Only you can read your journal, unless you choose to share an entry with your provider.",
+    )
+
+
+class ShareForm(ServiceErrorsMixin, forms.Form):
+    provider_id = forms.TypedChoiceField(label="Share with", coerce=int)
+
+    def __init__(self, *args: Any, providers: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["provider_id"]
+        assert isinstance(field, forms.TypedChoiceField)  # noqa: S101 - declared just above
+        field.choices = providers

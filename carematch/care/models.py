@@ -277,3 +277,41 @@ class Reencryption(models.Model):
 
     def __str__(self) -> str:
         return f"re-encryption started at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+JOURNAL_ENTRY_MAX = 10_000
+
+
+class JournalEntry(models.Model):
+    """An entry of the client's private journal. Seen by the client only, unless they share
+    this one entry with one of their providers (`shared_with`), which they may undo at any
+    time. What it says is fixed once written; removing it is soft, kept for the retention
+    period like the rest of the record."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="journal_entries")
+    body = EncryptedTextField(max_length=JOURNAL_ENTRY_MAX)
+    created_at = models.DateTimeField()
+    shared_with = models.ForeignKey(
+        Provider, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The one provider the client shared this entry with, until they stop sharing it.",
+    )
+    shared_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Removed by the client: hidden from then on, kept until RECORD_RETENTION_DAYS have passed.",
+    )
+
+    objects = models.Manager()
+    shown = ShownManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "created_at"]), models.Index(fields=["shared_with", "client"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(body=""), name="care_journal_entry_body_required"),
+            models.CheckConstraint(condition=Q(shared_with__isnull=True) | Q(shared_at__isnull=False),
+                                   name="care_journal_entry_shared_at_when_shared"),
+        ]
+
+    def __str__(self) -> str:
+        return f"journal entry {self.pk} of client {self.client_id}"

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from carematch.access import policy
 from carematch.accounts.models import Client, Role, User
+from carematch.directory.models import Provider
 from carematch.lib.errors import NotFound
 from carematch.lib.timezones import zone
 from carematch.measures.models import Assessment
@@ -27,6 +28,7 @@ from .models import (
     GoalRating,
     GoalVersion,
     Instrument,
+    JournalEntry,
     Period,
     ProviderNote,
     ProviderNoteVersion,
@@ -348,3 +350,43 @@ def caseload_for(*, provider: Any | None, page: Any = 1) -> CaseloadPage:
         )
     rows = [CaseloadRow(client, alerts.get(client.pk, 0), latest.get(client.pk, {})) for client in shown]
     return CaseloadPage(rows, shown)
+
+
+# --- The private journal and the coping toolkit ------------------------------------------------
+
+
+def journal_entries_for(*, client: Client) -> list[JournalEntry]:
+    """The client's own journal, newest first (removed entries are not shown)."""
+    return list(JournalEntry.shown.filter(client=client).select_related("shared_with"))
+
+
+def visible_journal_entry(*, user: User, entry_id: int) -> JournalEntry:
+    """A journal entry the caller may see and that has not been removed; NotFound otherwise."""
+    entry = JournalEntry.shown.select_related("client__user", "shared_with").filter(pk=entry_id).first()
+    if entry is None or not policy.journal_entry_visible(user, entry):
+        raise NotFound("No journal entry with that id.", fields={"entry_id": "not found"})
+    return entry
+
+
+def journal_entries_shared_with(*, provider: Provider, client: Client) -> list[JournalEntry]:
+    """The client's entries they have shared with `provider`, newest first."""
+    return list(JournalEntry.shown.filter(client=client, shared_with=provider))
+
+
+def journal_providers(*, client: Client) -> list[Provider]:
+    """The providers a client may share a journal entry with: those in whose care they are
+    (a booked appointment, past or to come; a hold is not one), by name."""
+    return list(
+        Provider.objects.filter(pk__in=Appointment.objects.filter(client=client, status__in=WAS_BOOKED)
+                                .values("provider_id")).order_by("last_name", "first_name", "pk")
+    )
+
+
+def toolkit_activities(*, client: Client, kind: str) -> list[Activity]:
+    """The client's activities in their plan now that a practice of `kind` may count for: those of
+    that kind first, then their own, oldest first within each."""
+    from .models import ActivityKind
+
+    rows = list(Activity.objects.filter(client=client, ended_at__isnull=True,
+                                        kind__in=[kind, ActivityKind.OWN]).order_by("created_at", "id"))
+    return sorted(rows, key=lambda activity: activity.kind != kind)

@@ -28,6 +28,7 @@ from .models import (
     ACTIVITY_TEXT_MAX,
     GOAL_TEXT_MAX,
     INSTRUMENT_MAX,
+    JOURNAL_ENTRY_MAX,
     MAX_MOOD,
     MAX_RATING,
     MAX_TIMES,
@@ -40,6 +41,7 @@ from .models import (
     GoalRating,
     GoalVersion,
     Instrument,
+    JournalEntry,
     Period,
     ProviderNote,
     ProviderNoteVersion,
@@ -80,7 +82,8 @@ _FIELD_NAMES = {
     "text": "The text", "measure": "How it is measured", "instrument": "The questionnaire", "target": "The target",
     "target_date": "The target date", "rating": "The rating", "rated_on": "The day of the rating",
     "kind": "The kind of activity", "times": "How many times", "period": "How often", "mood": "The mood",
-    "done_on": "The day", "note": "The note", "body": "The note",
+    "done_on": "The day", "note": "The note", "body": "The note", "practice": "The practice",
+    "activity_id": "The activity", "provider_id": "The provider",
 }
 
 
@@ -390,10 +393,161 @@ def provider_note_remove(*, note: ProviderNote, by: User, now: dt.datetime | Non
     return note
 
 
+# --- The coping toolkit: a practice done counts as a check-in of the plan -------------------------
+
+
+class Practice(models.TextChoices):
+    """The exercises of the toolkit (/toolkit/), each counted on the plan activity it is."""
+
+    BREATHING = "breathing", "Guided breathing"
+    GROUNDING = "grounding", "5-4-3-2-1 grounding"
+    MEDITATION = "meditation", "Meditation timer"
+
+
+# Breathing is deep breathing; grounding is a short mindfulness practice, so, like the timer,
+# it counts as meditation.
+PRACTICE_KIND: dict[str, str] = {
+    Practice.BREATHING: ActivityKind.DEEP_BREATHING,
+    Practice.GROUNDING: ActivityKind.MEDITATION,
+    Practice.MEDITATION: ActivityKind.MEDITATION,
+}
+
+
+class ChooseActivity(InvalidInput):
+    """More than one activity of the plan fits the practice: the client says which."""
+
+
+@dataclass(frozen=True)
+class PracticeLogged:
+    check_in: CheckIn
+    activity_added: bool  # the plan had no activity of this kind, so one was added
+
+
+def toolkit_practice_log(
+    *, client: Client, by: User, practice: Any, mood: Any, activity_id: Any = None, now: dt.datetime | None = None
+) -> PracticeLogged:
+    """The client did a practice of the toolkit: a check-in today on the plan activity it is.
+
+    `activity_id` names the activity (one of that kind, or one of the client's own). Without it,
+    the one activity of the practice's kind in the plan is used; with none, one is added to the
+    plan (daily, which the client can change on their progress page); with several, or with
+    activities of their own that might be it, ChooseActivity asks which."""
+    if not policy.may_check_in(by, client):
+        raise Forbidden("Only the client can record their own practice.")
+    now = now or timezone.now()
+    problems = _Problems()
+    if practice not in Practice.values:
+        problems.add("practice", "must be one of " + ", ".join(Practice.values))
+    clean_mood = _clean_int(problems, "mood", mood, low=0, high=MAX_MOOD)
+    if activity_id is not None and (isinstance(activity_id, bool) or not isinstance(activity_id, int)):
+        problems.add("activity_id", "must be the id of an activity of your plan")
+    problems.raise_any()
+    kind = PRACTICE_KIND[practice]
+    with transaction.atomic():
+        # One practice at a time per client, so that two taps never add the activity twice.
+        Client.objects.select_for_update().filter(pk=client.pk).first()
+        candidates = list(Activity.objects.filter(client=client, ended_at__isnull=True,
+                                                  kind__in=[kind, ActivityKind.OWN]).order_by("created_at", "id"))
+        same_kind = [activity for activity in candidates if activity.kind == kind]
+        if activity_id is not None:
+            chosen = next((activity for activity in candidates if activity.pk == activity_id), None)
+            if chosen is None:
+                raise InvalidInput.for_fields(
+                    {"activity_id": f"must be an activity of your plan for {ActivityKind(kind).label.lower()} "
+                                    "or one of your own"}, labels=_FIELD_NAMES)
+        elif len(same_kind) == 1 and len(candidates) == 1:
+            chosen = same_kind[0]
+        elif len(candidates) > 1:
+            raise ChooseActivity("Say which activity of your plan this was.",
+                                 fields={"activity_id": "choose which activity of your plan this was"})
+        else:
+            chosen = None
+        added = chosen is None
+        if chosen is None:
+            chosen = activity_add(client=client, by=by, kind=kind, times=1, period=Period.DAY, now=now)
+        check_in = check_in_record(activity=chosen, by=by, mood=clean_mood, now=now)
+    return PracticeLogged(check_in=check_in, activity_added=added)
+
+
+# --- The private journal ------------------------------------------------------------------------
+
+
+def _require_journal_keeper(by: User, client: Client) -> None:
+    if not policy.may_keep_journal(by, client):
+        raise Forbidden("Only the client keeps their journal.")
+
+
+def journal_entry_write(*, client: Client, by: User, body: Any, now: dt.datetime | None = None) -> JournalEntry:
+    """The client writes an entry in their private journal (encrypted at rest; private until shared)."""
+    _require_journal_keeper(by, client)
+    problems = _Problems()
+    clean = _clean_text(problems, "body", body if body is not None else "", max_length=JOURNAL_ENTRY_MAX,
+                        required=True)
+    problems.raise_any()
+    with transaction.atomic():
+        return JournalEntry.objects.create(client=client, body=clean, created_at=now or timezone.now())
+
+
+def journal_entry_share(
+    *, entry: JournalEntry, by: User, provider_id: Any, now: dt.datetime | None = None
+) -> JournalEntry:
+    """The client shares this one entry with one of their providers (in place of any provider
+    it was shared with before)."""
+    _require_journal_keeper(by, entry.client)
+    from carematch.directory.models import Provider
+
+    if isinstance(provider_id, bool) or not isinstance(provider_id, int):
+        raise InvalidInput.for_fields({"provider_id": "must be one of your providers"}, labels=_FIELD_NAMES)
+    provider = Provider.objects.filter(pk=provider_id).first()
+    if provider is None or not policy.care_clients_of(provider).filter(pk=entry.client_id).exists():
+        raise InvalidInput.for_fields({"provider_id": "must be one of your providers"}, labels=_FIELD_NAMES)
+    now = now or timezone.now()
+    with transaction.atomic():
+        updated = JournalEntry.objects.filter(pk=entry.pk, deleted_at__isnull=True).update(
+            shared_with=provider, shared_at=now)
+        if not updated:
+            raise Conflict("This entry has been removed, so it cannot be shared.")
+    entry.shared_with, entry.shared_at = provider, now
+    return entry
+
+
+def journal_entry_unshare(*, entry: JournalEntry, by: User) -> JournalEntry:
+    """The client stops sharing this entry: from now on only they see it."""
+    _require_journal_keeper(by, entry.client)
+    with transaction.atomic():
+        updated = JournalEntry.objects.filter(pk=entry.pk, shared_with__isnull=False).update(
+            shared_with=None, shared_at=None)
+        if not updated:
+            raise Conflict("This entry is not shared.")
+    entry.shared_with, entry.shared_at = None, None
+    return entry
+
+
+def journal_sharing_end_for_client(*, client: Client) -> int:
+    """The client's account is closing: every entry they shared becomes private again. How many."""
+    with transaction.atomic():
+        return JournalEntry.objects.filter(client=client, shared_with__isnull=False).update(
+            shared_with=None, shared_at=None)
+
+
+def journal_entry_remove(*, entry: JournalEntry, by: User, now: dt.datetime | None = None) -> JournalEntry:
+    """The client removes an entry: hidden from everyone (sharing ends with it), kept unchanged
+    until the retention period ends (settings.RECORD_RETENTION_DAYS), then erased."""
+    _require_journal_keeper(by, entry.client)
+    now = now or timezone.now()
+    with transaction.atomic():
+        removed = JournalEntry.objects.filter(pk=entry.pk, deleted_at__isnull=True).update(
+            deleted_at=now, shared_with=None, shared_at=None)
+        if not removed:
+            raise Conflict("This entry has already been removed.")
+    entry.deleted_at, entry.shared_with, entry.shared_at = now, None, None
+    return entry
+
+
 # --- Erasing what the retention period no longer requires ----------------------------------------
 
 # Models whose rows are removed by hiding them (`deleted_at`) and kept for the retention period.
-REMOVABLE: tuple[type[models.Model], ...] = (CheckIn, ProviderNote)
+REMOVABLE: tuple[type[models.Model], ...] = (CheckIn, ProviderNote, JournalEntry)
 
 
 def _deleted(by_model: dict[str, int]) -> Counter[str]:
@@ -402,21 +556,22 @@ def _deleted(by_model: dict[str, int]) -> Counter[str]:
 
 def care_records_purge_for_client(*, client_id: int) -> Counter[str]:
     """Erase the client's plan (activities and their check-ins), goals (with their versions and
-    ratings) and provider notes (with their versions): the retention period of their closed
-    account has ended. Rows erased, by model label."""
+    ratings), provider notes (with their versions) and journal: the retention period of their
+    closed account has ended. Rows erased, by model label."""
     deleted: Counter[str] = Counter()
     with transaction.atomic():
         for rows in (
             Activity.objects.filter(client_id=client_id),
             Goal.objects.filter(client_id=client_id),
             ProviderNote.objects.filter(client_id=client_id),
+            JournalEntry.objects.filter(client_id=client_id),
         ):
             deleted.update(_deleted(rows.delete()[1]))
     return deleted
 
 
 def removed_entries_purge(*, before: dt.datetime) -> tuple[Counter[str], Counter[str]]:
-    """Erase check-ins and provider notes removed before `before` (their retention period has
+    """Erase check-ins, provider notes and journal entries removed before `before` (their retention period has
     passed). A row something kept still refers to is kept, and the others erased one by one.
     Rows erased and rows kept, by model label."""
     deleted: Counter[str] = Counter()

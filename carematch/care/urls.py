@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import toolkit_views, views
 
 app_name = "care"
 
@@ -22,6 +22,16 @@ _PAGES = [
 
 urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
+    path("toolkit/", toolkit_views.toolkit, name="toolkit"),
+    path("toolkit/breathing/", toolkit_views.toolkit_breathing, name="toolkit_breathing"),
+    path("toolkit/grounding/", toolkit_views.toolkit_grounding, name="toolkit_grounding"),
+    path("toolkit/meditation/", toolkit_views.toolkit_meditation, name="toolkit_meditation"),
+    path("toolkit/log/", toolkit_views.toolkit_log, name="toolkit_log"),
+    path("journal/", toolkit_views.journal, name="my_journal"),
+    path("journal/<record_id:entry_id>/share/", toolkit_views.journal_share, name="my_journal_share"),
+    path("journal/<record_id:entry_id>/unshare/", toolkit_views.journal_unshare, name="my_journal_unshare"),
+    path("journal/<record_id:entry_id>/remove/", toolkit_views.journal_remove, name="my_journal_remove"),
+    path("caseload/<record_id:client_id>/journal/", toolkit_views.client_journal, name="client_journal"),
     *[path(f"progress/{route}", view, name=f"my_{name}") for route, view, name in _PAGES],
     *[path(f"caseload/<record_id:client_id>/{route}", view, name=f"client_{name}") for route, view, name in _PAGES],
 ]

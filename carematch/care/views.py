@@ -258,6 +258,8 @@ def progress(request: AuthedHttpRequest, subject: Subject) -> HttpResponse:
             for item in plan
         ],
         "notes_url": subject.url("notes") if not subject.mine and policy.notes_visible(request.user, client) else "",
+        "journal_url": subject.url("journal")
+        if not subject.mine and policy.shared_journal_visible(request.user, client) else "",
         "goal_add_url": subject.url("goal_add") if may_plan else "",
         "activity_add_url": subject.url("activity_add") if may_plan else "",
         "open_alerts": 0 if subject.mine else _open_alert_count(request.user, client),

@@ -48,6 +48,8 @@ RECORD_THEIR_OWN: dict[str, str] = {
     "carematch.care.views.notes": "audit.record_many",
     "carematch.care.views.note_revise": "_note_of",
     "carematch.care.views.note_remove": "_note_of",
+    # the journal entries a client shared with the provider reading them: the page, and each entry.
+    "carematch.care.toolkit_views.client_journal": "audit.record_many",
     # measures: the questionnaire read and answered (_answer); a link or request that is not
     # the caller's is recorded as denied; results, session ratings, alerts and the provider's
     # client list record what they show, changes their result.
@@ -106,6 +108,11 @@ RECORD_THEIR_OWN: dict[str, str] = {
 # Pages that show no one's clinical record, and why. A page addressed by a client's id can
 # never be here.
 NOT_RECORDED: dict[str, str] = {
+    # The coping toolkit's exercises: public pages, the same for everyone (logging one is declared).
+    "carematch.care.toolkit_views.toolkit": "the toolkit's list of exercises: no one's record",
+    "carematch.care.toolkit_views.toolkit_breathing": "a public breathing exercise: no one's record",
+    "carematch.care.toolkit_views.toolkit_grounding": "a public grounding exercise: no one's record",
+    "carematch.care.toolkit_views.toolkit_meditation": "a public meditation timer: no one's record",
     "carematch.coverage.views.my_tax_id": "the provider's own tax id, no client's record",
     "carematch.coverage.views.plans": "payers' plans and fee schedules: no one's record",
     "carematch.coverage.views.benefits_import": "loads payers' plans: no one's record",

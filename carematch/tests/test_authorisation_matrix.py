@@ -135,6 +135,9 @@ NOTES = Policy("a provider's notes: the provider who wrote them, and admins", SI
               sees=frozenset({PROVIDER_A, ADMIN}))
 NOTE_AUTHOR = Policy("a provider's notes: seen by their author and admins; written by their author only",
                      SIGNED_IN, sees=frozenset({PROVIDER_A, ADMIN}), acts=frozenset({PROVIDER_A}))
+# A client's journal entry shared with a provider: that provider alone (not staff, not other providers).
+SHARED_JOURNAL = Policy("journal entries a client shared: the provider they shared them with", SIGNED_IN,
+                        sees=frozenset({PROVIDER_A}))
 NO_NOTES_HERE = Policy("a client's own pages, which never show notes about them", CLIENTS, sees=frozenset())
 ALERT = Policy("a safety alert: the client's provider and staff", PROVIDERS | STAFF,
                sees=frozenset({PROVIDER_A}) | STAFF)
@@ -305,6 +308,18 @@ POLICY: dict[str, Page] = {
     "care:client_notes": Page(NOTES),
     "care:client_note_revise": Page(NOTE_AUTHOR),
     "care:client_note_remove": Page(NOTE_AUTHOR, "POST"),
+    # the coping toolkit: public to practise; logging a practice is a client's own check-in
+    "care:toolkit": Page(PUBLIC),
+    "care:toolkit_breathing": Page(PUBLIC),
+    "care:toolkit_grounding": Page(PUBLIC),
+    "care:toolkit_meditation": Page(PUBLIC),
+    "care:toolkit_log": Page(CLIENTS_ONLY, "POST"),
+    # the private journal: the client's alone; an entry they share, its provider's
+    "care:my_journal": Page(CLIENTS_ONLY),
+    "care:my_journal_share": Page(CLIENT_OWN, "POST"),
+    "care:my_journal_unshare": Page(CLIENT_OWN, "POST"),
+    "care:my_journal_remove": Page(CLIENT_OWN, "POST"),
+    "care:client_journal": Page(SHARED_JOURNAL),
     # messaging
     "messaging:inbox": Page(ANY_SIGNED_IN),
     "messaging:start": Page(ANY_SIGNED_IN, "POST"),  # an empty form: its errors, for anyone signed in
@@ -573,6 +588,8 @@ def build_world() -> World:
     activity = care.activity_add(client=client_a, by=client_a.user, kind="exercise", times=3, period="week")
     check_in = care.check_in_record(activity=activity, by=client_a.user, mood=6)
     note = care.provider_note_create(client=client_a, by=provider_a.user, body="First session: sleep and worry.")
+    entry = care.journal_entry_write(client=client_a, by=client_a.user, body="A hard day, and a walk helped.")
+    care.journal_entry_share(entry=entry, by=client_a.user, provider_id=provider_a.pk)
     from carematch.messaging import services as messaging
 
     conversation, _ = messaging.conversation_start(by=client_a.user, with_user=provider_a.user)
@@ -607,6 +624,7 @@ def build_world() -> World:
         ids={
             "client_id": client_a.pk, "appointment_id": booked.pk, "hold_id": hold.pk, "goal_id": goal_a.pk,
             "activity_id": activity.pk, "check_in_id": check_in.pk, "note_id": note.pk, "alert_id": alert.pk,
+            "entry_id": entry.pk,
             "request_id": request.pk, "crisis_request_id": crisis.pk,
             "conversation_id": conversation.pk, "message_id": message.pk, "provider_user_id": provider_a.user.pk,
             # a second token of client A's (the first is the one client A's requests are sent with)

@@ -62,6 +62,7 @@ NAMING_PAGES: dict[str, Logged] = {
     "care:client_activity_add": Logged("plan"),
     "care:client_check_in": Logged("check_ins"),
     "care:client_notes": Logged("provider_notes"),
+    "care:client_journal": Logged("journal_entries"),
     "measures:alerts": Logged("alert", per="record"),
     "measures:staff_alerts": Logged("alert", per="record"),
     "measures:provider_questionnaires": Logged("client_list"),

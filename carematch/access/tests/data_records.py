@@ -53,6 +53,7 @@ GOAL_FIRST = "Sleep through the night more often"
 GOAL_REVISED = "Sleep through the night at least four nights a week"
 IDEMPOTENCY_KEY = "booking-key-3f9a1c"
 MESSAGE_TEXT = "Running late for Thursday, see you at ten past"
+JOURNAL_TEXT = "Wrote this after the session: less tight in the chest today"
 
 
 @dataclass
@@ -154,6 +155,8 @@ def full_record(**client_fields: Any) -> Record:
                                                deleted_at=PAST + dt.timedelta(hours=3), deleted_by=provider.user)
     ProviderNoteVersion.objects.create(note=removed_note, number=1, body=REMOVED_NOTE_BODY, author=provider.user,
                                        created_at=PAST + dt.timedelta(hours=2))
+    journal_entry = care.journal_entry_write(client=client, by=client.user, body=JOURNAL_TEXT, now=PAST)
+    care.journal_entry_share(entry=journal_entry, by=client.user, provider_id=provider.pk, now=PAST)
     IdempotencyRecord.objects.create(user=client.user, key=IDEMPOTENCY_KEY, fingerprint="f" * 64, appointment=future)
     coverage.coverage_set(client=client, payer="aetna", plan_id="GOLD-PPO", member_id=MEMBER_ID,
                           subscriber_first_name="Sam", subscriber_last_name="Rivera",

@@ -15,7 +15,7 @@ from carematch.access.models import AccessEvent
 from carematch.accounts import services as accounts
 from carematch.accounts.models import ApiToken, Client, MfaDevice, RecoveryCode, User
 from carematch.accounts.tests.factories import PASSWORD, UserFactory
-from carematch.care.models import CheckIn, GoalVersion, ProviderNote
+from carematch.care.models import CheckIn, GoalVersion, JournalEntry, ProviderNote
 from carematch.lib.errors import Conflict, Forbidden, InvalidInput
 from carematch.matching.models import WaitlistEntry
 from carematch.measures.models import Alert, Assessment, FortnightlyPlan, QuestionnaireRequest, SessionRating
@@ -110,6 +110,8 @@ def test_closing_from_the_page_does_everything_it_promises(client, django_captur
     assert GoalVersion.objects.filter(goal__client=person).count() == 2
     assert CheckIn.objects.filter(activity__client=person).count() == 2
     assert ProviderNote.objects.filter(client=person).count() == 2
+    # The journal is kept too, and what was shared from it is private again.
+    assert list(JournalEntry.objects.filter(client=person).values_list("shared_with", flat=True)) == [None]
     # And the closing is in the access log.
     event = AccessEvent.objects.get(client_id=person.pk, action="delete")
     assert (event.resource_type, event.actor_id, event.channel) == ("client_account", user.pk, "page")

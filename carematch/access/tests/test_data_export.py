@@ -119,6 +119,8 @@ def test_the_json_export_holds_the_account_profile_and_care_records():
     assert [x["rating"] for x in goal["ratings"]] == [5]
     [activity] = data["plan_activities"]
     assert [c["note"] for c in activity["check_ins"]] == [r.CHECK_IN_NOTE]
+    [entry] = data["journal_entries"]
+    assert entry["body"] == r.JOURNAL_TEXT
 
     looked = [e for e in data["access_log"] if e["action"] == "view"]
     assert looked[0]["who"] == {"role": "provider",

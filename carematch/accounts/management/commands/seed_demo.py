@@ -9,6 +9,7 @@ from django.utils import timezone
 from carematch.accounts.demo import demo_logins_summary, demo_welcome, seed_demo_accounts
 from carematch.accounts.models import Role
 from carematch.care.demo import seed_demo_practice
+from carematch.care.toolkit_demo import seed_demo_toolkit
 from carematch.coverage.demo import seed_demo_coverage
 from carematch.directory.demo import demo_faker, seed_demo_network
 
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             if providers else "No demo providers requested.",
             seed_demo_coverage(),
             seed_demo_practice(seed=seed, now=now),
+            seed_demo_toolkit(),
         ]
         for summary in summaries:
             self.stdout.write(summary)
