@@ -30,6 +30,10 @@ def published_articles_by_slug(*, slugs: Sequence[str]) -> tuple[list[Article], 
     return [found[s] for s in slugs if s in found], [s for s in slugs if s not in found]
 
 
+def article_by_slug(*, slug: str) -> Article | None:
+    return Article.objects.filter(slug=slug).first()
+
+
 def staff_articles() -> QuerySet[Article]:
     return Article.objects.order_by("status", "title", "id")
 

@@ -8,6 +8,7 @@ from carematch.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_a
 from carematch.accounts.models import Role
 from carematch.coverage.demo import seed_demo_coverage
 from carematch.directory.demo import demo_faker, seed_demo_network
+from carematch.learn.demo import seed_demo_articles
 
 
 class Command(BaseCommand):
@@ -47,3 +48,4 @@ class Command(BaseCommand):
         )
         self.stdout.write(network)
         self.stdout.write(coverage)
+        self.stdout.write(seed_demo_articles())
