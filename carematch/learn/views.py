@@ -85,7 +85,12 @@ class ArticleFeed(Feed):
         return item.updated_at
 
 
-feed = require_GET(ArticleFeed())
+_article_feed = ArticleFeed()
+
+
+@require_GET
+def feed(request: HttpRequest) -> HttpResponse:
+    return _article_feed(request)
 
 
 # --- Staff -------------------------------------------------------------------------------

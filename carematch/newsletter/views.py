@@ -51,13 +51,13 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         try:
             services.subscription_confirm(token=token, address=client_address(request))
         except DomainError as error:
-            return render(request, "newsletter/confirm.html", {"problem": error.detail}, status=404)
+            return render(request, "newsletter/confirm.html", {"problem": error.detail}, status=410)
         messages.success(request, "You are subscribed. Every newsletter has a link to change topics or leave.")
         return redirect("newsletter:confirmed")
     found = services.confirmation_valid(token=token)
     if found is None:
         return render(request, "newsletter/confirm.html", {
-            "problem": "This link has been used or has expired. Sign up again to get a new one."}, status=404)
+            "problem": "This link has been used or has expired. Sign up again to get a new one."}, status=410)
     return render(request, "newsletter/confirm.html", {
         "topics": [TOPICS[t] for t in found.subscriber.topics if t in TOPICS], "consent": CONSENT_TEXT})
 

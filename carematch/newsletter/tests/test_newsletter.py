@@ -88,7 +88,7 @@ def test_the_consent_keeps_the_words_the_time_and_the_address(client, django_cap
     assert (confirmed.kind, str(confirmed.address), confirmed.text) == ("confirmed", "203.0.113.9", requested.text)
     assert confirmed.at is not None
     # The link is single use.
-    assert client.post(f"/newsletter/confirm/{token}/").status_code == 404
+    assert client.post(f"/newsletter/confirm/{token}/").status_code == 410
 
 
 def test_a_confirmation_link_lasts_seven_days():
