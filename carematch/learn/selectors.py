@@ -78,7 +78,7 @@ def first_session_articles(*, limit: int = 3) -> list[Article]:
 def first_session_upcoming(*, appointment: Appointment, now: dt.datetime | None = None) -> bool:
     """Whether `appointment` is its client's first session and still to come."""
     now = now or timezone.now()
-    if appointment.status != AppointmentStatus.BOOKED or appointment.start <= now:
+    if appointment.client_id is None or appointment.status != AppointmentStatus.BOOKED or appointment.start <= now:
         return False
     return not Appointment.objects.filter(
         client_id=appointment.client_id, start__lt=appointment.start,
