@@ -6,7 +6,7 @@ from .models import TOPICS
 
 
 class SubscribeForm(forms.Form):
-    email = forms.EmailField(label="Your email address", max_length=254,
+    email = forms.EmailField(label="Email for the newsletter", max_length=254,
                              error_messages={"required": "Enter your email address.",
                                              "invalid": "Enter an email address, like name@example.org."})
     topics = forms.MultipleChoiceField(label="What to send", choices=list(TOPICS.items()), initial=list(TOPICS),
