@@ -223,11 +223,12 @@ def issue_prepare(*, subject: str, slugs: Sequence[str], topic: str = "", now: d
     else:
         _, missing = published_articles_by_slug(slugs=slugs)
         if missing:
-            problems["articles"] = f"are not published articles: {', '.join(missing)}"
+            problems["articles"] = f"are not all published (not found or drafts: {', '.join(missing)})"
     if topic and topic not in TOPICS:
         problems["topic"] = f"must be one of {', '.join(TOPICS)}"
     if problems:
-        raise InvalidInput.for_fields(problems, listing="names_and_problems")
+        raise InvalidInput.for_fields(problems, labels={"subject": "The subject", "articles": "The articles",
+                                                        "topic": "The topic"})
     key = hashlib.sha256("\x1f".join([subject, ",".join(slugs), topic]).encode()).hexdigest()
     try:
         with transaction.atomic():

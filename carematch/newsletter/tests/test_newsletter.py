@@ -179,7 +179,7 @@ def test_the_topic_chooses_the_recipients_and_a_dry_run_sends_nothing():
 
 def test_drafts_and_unknown_articles_are_refused():
     article(slug="draft", publish=False)
-    with pytest.raises(CommandError, match="not published articles: draft, nope"):
+    with pytest.raises(CommandError, match=r"The articles are not all published \(not found or drafts: draft, nope\)"):
         _send("--subject", "S", "--articles", "draft,nope")
 
 
