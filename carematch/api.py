@@ -320,9 +320,11 @@ def _register_routers() -> None:
     from carematch.care.api import router as care_router
     from carematch.coverage.api import router as coverage_router
     from carematch.directory.api import router as directory_router
+    from carematch.learn.api import router as learn_router
     from carematch.matching.api import router as matching_router
     from carematch.measures.api import router as measures_router
     from carematch.messaging.api import router as messaging_router
+    from carematch.newsletter.api import router as newsletter_router
     from carematch.scheduling.api import router as scheduling_router
 
     api.add_router("/", accounts_router)
@@ -335,6 +337,8 @@ def _register_routers() -> None:
     api.add_router("/", coverage_router)
     api.add_router("/", data_router)
     api.add_router("/", audit_router)
+    api.add_router("/", learn_router)
+    api.add_router("/", newsletter_router)
 
 
 _register_routers()

@@ -176,6 +176,8 @@ INSTALLED_APPS = [
     "carematch.access",
     "carematch.coverage",
     "carematch.messaging",
+    "carematch.learn",
+    "carematch.newsletter",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +276,12 @@ IDLE_SESSION_SECONDS = 30 * 60
 
 # --- Email -----------------------------------------------------------------------------
 vars().update(env.email_url("CAREMATCH_EMAIL_URL", default="consolemail://"))
+# Sending through a provider's API instead of SMTP (the optional `email` extra, django-anymail):
+# CAREMATCH_EMAIL_BACKEND=anymail.backends.postmark.EmailBackend (or mailgun, sendgrid, amazon_ses...)
+# with the provider's settings in CAREMATCH_ANYMAIL, e.g. "POSTMARK_SERVER_TOKEN=...".
+if env.str("CAREMATCH_EMAIL_BACKEND", default=""):
+    EMAIL_BACKEND = env.str("CAREMATCH_EMAIL_BACKEND")
+ANYMAIL = env.dict("CAREMATCH_ANYMAIL", default={})
 DEFAULT_FROM_EMAIL = env.str("CAREMATCH_FROM_EMAIL", default="carematch <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -501,3 +509,16 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# --- The library and the newsletter (carematch/learn, carematch/newsletter) -------------
+# An article's clinical review is due this many months after its review date (each article
+# may set its own); past it, coordinators see it flagged and the article's page says so.
+LEARN_REVIEW_INTERVAL_MONTHS = env.int("CAREMATCH_LEARN_REVIEW_INTERVAL_MONTHS", default=12)
+if not 1 <= LEARN_REVIEW_INTERVAL_MONTHS <= 60:
+    raise ImproperlyConfigured("CAREMATCH_LEARN_REVIEW_INTERVAL_MONTHS must be from 1 to 60.")
+# Newsletter sign-ups one address may make an hour, and messages a send task takes at once.
+NEWSLETTER_SIGNUPS_PER_HOUR = env.int("CAREMATCH_NEWSLETTER_SIGNUPS_PER_HOUR", default=5)
+NEWSLETTER_BATCH_SIZE = env.int("CAREMATCH_NEWSLETTER_BATCH_SIZE", default=100)
+if NEWSLETTER_SIGNUPS_PER_HOUR < 1 or NEWSLETTER_BATCH_SIZE < 1:
+    raise ImproperlyConfigured("CAREMATCH_NEWSLETTER_SIGNUPS_PER_HOUR and CAREMATCH_NEWSLETTER_BATCH_SIZE "
+                               "must be whole numbers, at least 1.")

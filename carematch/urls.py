@@ -32,6 +32,8 @@ urlpatterns = [
     path("", include("carematch.care.urls")),
     path("", include("carematch.messaging.urls")),
     path("", include("carematch.coverage.urls")),
+    path("", include("carematch.learn.urls")),
+    path("", include("carematch.newsletter.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     # The public, read-only Plan-Net directory (no log-in, as CMS requires of directories).

@@ -334,6 +334,23 @@ POLICY: dict[str, Page] = {
     "coverage:diagnoses": Page(DIAGNOSES),
     "coverage:diagnosis_remove": Page(DIAGNOSES, "POST"),
     "coverage:my_tax_id": Page(PROVIDERS_ONLY),
+    # the library: public pages (drafts are not there for anyone); staff write and review articles
+    "learn:library": Page(PUBLIC),
+    "learn:feed": Page(PUBLIC),
+    "learn:article": Page(PUBLIC),
+    "learn:staff_list": Page(STAFF_ONLY),
+    "learn:staff_create": Page(STAFF_ONLY),
+    "learn:staff_edit": Page(STAFF_ONLY),
+    "learn:staff_publish": Page(STAFF_ONLY, "POST"),
+    "learn:staff_versions": Page(STAFF_ONLY),
+    # the newsletter: sign-up for anyone; the emailed links are the key to a subscription
+    "newsletter:subscribe": Page(PUBLIC),
+    "newsletter:sent": Page(PUBLIC),
+    "newsletter:confirm": Page(TOKEN),
+    "newsletter:confirmed": Page(PUBLIC),
+    "newsletter:preferences": Page(TOKEN),
+    "newsletter:unsubscribe": Page(TOKEN),
+    "newsletter:one_click": Page(TOKEN, "POST"),
     # the API's own pages
     "api-v1:api-root": Page(NOTHING),
     "api-v1:openapi-json": Page(PUBLIC),
@@ -409,6 +426,8 @@ API_POLICY: dict[str, Policy] = {
     "PUT /api/v1/clients/{client_id}/coverage": COVERAGE,
     "POST /api/v1/clients/{client_id}/eligibility": COVERAGE,
     "GET /api/v1/clients/{client_id}/eligibility": COVERAGE,
+    "GET /api/v1/articles": PUBLIC,
+    "POST /api/v1/newsletter/subscriptions": PUBLIC,
 }
 
 # A minimal valid body for each operation that takes one, so that the answer is about who
@@ -454,6 +473,7 @@ API_BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
     "POST /api/v1/conversations": lambda w: {"with_user_id": w.ids["provider_user_id"]},
     "POST /api/v1/conversations/{conversation_id}/messages": lambda w: {"body": "Running five minutes late."},
     "PUT /api/v1/clients/{client_id}/coverage": lambda w: COVERAGE_BODY,
+    "POST /api/v1/newsletter/subscriptions": lambda w: {"email": "reader@example.test", "topics": ["coping"]},
 }
 
 HOW_TO_ADD = (
@@ -613,6 +633,12 @@ def build_world() -> World:
     diagnosis = diagnosis_add(client=client_a, provider=provider_a, code="F41.1", by=provider_a.user)
 
     with_photo = provider_photo_set(provider=provider_a, file=io.BytesIO(_png()))
+    from carematch.learn.tests.factories import article
+    from carematch.newsletter import services as newsletter
+
+    reading = article(slug="matrix-article")
+    newsletter.subscription_request(email="reader@example.test", topics=["coping"], address="192.0.2.1")
+    subscriber = newsletter.subscription_confirm(token=_confirmation_token(), address="192.0.2.1")
     users = {
         CLIENT_A: client_a.user, CLIENT_B: client_b.user, PROVIDER_A: provider_a.user,
         PROVIDER_B: provider_b.user, PROVIDER_RELEASED: provider_released.user, COORDINATOR: coordinator,
@@ -646,6 +672,15 @@ def build_world() -> World:
             "scheduling:calendar_feed": {"token": feed_token},
             # The emailed link's page answers everyone alike (a used or unknown link says so).
             "accounts:signup_confirm": {"token": "an-emailed-link-that-was-never-sent"},
+            "learn:article": {"slug": reading.slug},
+            "learn:staff_edit": {"article_id": reading.pk},
+            "learn:staff_publish": {"article_id": reading.pk},
+            "learn:staff_versions": {"article_id": reading.pk},
+            # A used or unknown confirmation link says so, to everyone alike.
+            "newsletter:confirm": {"token": "an-emailed-link-that-was-never-sent"},
+            "newsletter:preferences": {"token": newsletter.manage_token(subscriber)},
+            "newsletter:unsubscribe": {"token": newsletter.manage_token(subscriber)},
+            "newsletter:one_click": {"token": newsletter.manage_token(subscriber)},
             "directory:profile_claim": {"token": _claim_link(provider_a)},
             "measures:questionnaire_link": {"token": links.token_for_salt(request.salt)},
             "accounts:password_reset_confirm": {
@@ -654,6 +689,16 @@ def build_world() -> World:
             },
         },
     )
+
+
+def _confirmation_token() -> str:
+    """The token of the confirmation link just made (its digest is stored; the test swaps in a known one)."""
+    from carematch.newsletter.models import Confirmation
+    from carematch.newsletter.services import token_digest
+
+    raw = "a-newsletter-confirmation-link-for-the-matrix"
+    Confirmation.objects.filter(pk=Confirmation.objects.latest("id").pk).update(token_digest=token_digest(raw))
+    return raw
 
 
 def _network_of(provider: Any) -> int:

@@ -11,7 +11,8 @@ from pathlib import Path
 import carematch
 
 ROOT = Path(carematch.__file__).parent
-APPS = ("accounts", "access", "care", "coverage", "directory", "matching", "measures", "messaging", "scheduling")
+APPS = ("accounts", "access", "care", "coverage", "directory", "learn", "matching", "measures", "messaging",
+        "newsletter", "scheduling")
 
 
 def module_name(path: Path) -> str:

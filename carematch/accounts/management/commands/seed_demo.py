@@ -12,6 +12,7 @@ from carematch.care.demo import seed_demo_practice
 from carematch.care.toolkit_demo import seed_demo_toolkit
 from carematch.coverage.demo import seed_demo_coverage
 from carematch.directory.demo import demo_faker, seed_demo_network
+from carematch.learn.demo import seed_demo_articles
 
 
 class Command(BaseCommand):
@@ -57,6 +58,7 @@ class Command(BaseCommand):
             seed_demo_coverage(),
             seed_demo_practice(seed=seed, now=now),
             seed_demo_toolkit(),
+            seed_demo_articles(),
         ]
         for summary in summaries:
             self.stdout.write(summary)
