@@ -23,7 +23,7 @@ def seed_demo_toolkit() -> str:
     """The demo client's practice and journal; what happened, in a line."""
     client = Client.objects.select_related("user").filter(user__email__iexact=DEMO_CLIENT_EMAIL).first()
     if client is None:
-        return "Toolkit and journal: empty for the demo client until they book a first session (they start as someone new)."
+        return "Toolkit and journal: empty until the demo client books a first session."
     added = []
     if not CheckIn.objects.filter(activity__client=client, activity__kind=ActivityKind.DEEP_BREATHING).exists():
         activities = selectors.toolkit_activities(client=client, kind=ActivityKind.DEEP_BREATHING)

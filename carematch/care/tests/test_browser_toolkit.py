@@ -1,7 +1,7 @@
-"""The coping toolkit and the journal in a real browser: a new client finishes the intake and
-books, practises breathing on a phone, logs it with one tap and finds it on their progress
-page; the breathing guide by keyboard alone, and still for people who ask for less motion;
-axe-core on the toolkit's pages and the journal."""
+"""The coping toolkit and the journal in a real browser: a new client finishes the intake, reads
+an article suggested for what they came for, books, practises breathing on a phone, logs it
+with one tap and finds it on their progress page; the breathing guide by keyboard alone, and
+still for people who ask for less motion; axe-core on the toolkit's pages and the journal."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from carematch.accounts.tests.factories import PASSWORD
 from carematch.care.models import ActivityKind, CheckIn
+from carematch.learn.demo import seed_demo_articles
 from carematch.tests.axe import assert_no_serious_axe_violations
 from carematch.tests.helpers import browser_log_in
 
@@ -60,7 +61,22 @@ def test_a_new_client_breathes_on_a_phone_logs_it_and_sees_it_on_their_progress_
     problems = watch_for_refusals(page)
     bookable_provider()
     # The intake, a first session and a new account, as a person finding carematch would.
+    seed_demo_articles()  # the library's reviewed example articles
     walk_the_intake(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Therapists who can see you soon")
+    # Reading a suggested article: the results suggest reading for the concerns given (anxiety),
+    # below the crisis line, and the person comes back to the results to choose.
+    reading = page.locator("section.suggested-reading")
+    expect(reading.get_by_role("heading", level=2)).to_have_text("Reading while you choose")
+    suggested = reading.get_by_role("link", name="What to expect in your first session")
+    suggested.tap()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What to expect in your first session")
+    expect(page.locator("main")).to_contain_text("Last reviewed")
+    # The crisis line stays alone and first, above the article.
+    crisis, heading = page.locator("aside.crisis"), page.get_by_role("heading", level=1)
+    assert crisis.bounding_box()["y"] < heading.bounding_box()["y"]
+    no_sideways_scrolling(page)
+    page.go_back()
     expect(page.get_by_role("heading", level=1)).to_have_text("Therapists who can see you soon")
     page.locator("a.opening-link").first.click()
     page.get_by_role("button", name="Hold this time and continue").click()
@@ -76,12 +92,6 @@ def test_a_new_client_breathes_on_a_phone_logs_it_and_sees_it_on_their_progress_
     page.get_by_role("button", name="Confirm and continue").click()
     page.get_by_role("button", name="Book this session").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("You are booked")
-
-    # --- Reading a suggested article ------------------------------------------------------------
-    # The article library (/learn/) is built separately: once it is merged, this step opens the
-    # article suggested after the intake (for anxiety, e.g. "What to expect in your first
-    # session"), reads it, and comes back here. Until then the journey goes on to the toolkit.
-    # ----------------------------------------------------------------------------------------------
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Toolkit").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Coping toolkit")

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_without_a_demo_client_nothing_is_added():
-    assert seed_demo_toolkit() == "Toolkit and journal: empty for the demo client until they book a first session (they start as someone new)."
+    assert seed_demo_toolkit() == "Toolkit and journal: empty until the demo client books a first session."
     assert not JournalEntry.objects.exists()
 
 
