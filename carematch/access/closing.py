@@ -11,6 +11,7 @@ Closing (`account_close`, used by the page and the API alike) happens in one tra
   questionnaires stop;
 - conversations with providers and the care team close: read-only for everyone, kept with the record;
 - journal entries the client shared with a provider become private again;
+- a newsletter subscription of their address ends (they may sign up again);
 - every session of the person ends, their authenticator app and recovery codes are removed;
 - the login becomes unusable (inactive, no usable password) and the email address is replaced
   by a unique address under `.invalid` that can never receive mail, so the person may sign
@@ -63,6 +64,7 @@ from carematch.lib.errors import Conflict, Forbidden, InvalidInput
 from carematch.matching import services as matching
 from carematch.measures import services as measures
 from carematch.messaging import services as messaging
+from carematch.newsletter import services as newsletter
 from carematch.scheduling import services as scheduling
 
 if TYPE_CHECKING:  # annotations only
@@ -171,6 +173,8 @@ def _end_care_links(*, client: Client, user: User, now: dt.datetime) -> tuple[in
     coverage.coverage_erase_for_client(client=client)
     # Journal entries they shared become private again: the journal is kept, read by nobody.
     care.journal_sharing_end_for_client(client=client)
+    # No more newsletters to the address of a closed account (they may sign up again).
+    newsletter.subscription_end_for_account(email=user.email, now=now)
     return cancelled, released
 
 

@@ -38,6 +38,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from carematch.accounts.models import Client, Role, User
 from carematch.lib.timezones import in_zone
+from carematch.newsletter import selectors as newsletter_selectors
 
 FORMAT_VERSION = 1
 
@@ -361,6 +362,8 @@ def client_export_json(client: Client, *, now: dt.datetime | None = None) -> dic
                 ]
             entries.append(row)
         data[key] = entries
+    # The newsletter is keyed by the email address, not the client record.
+    data["newsletter_subscription"] = newsletter_selectors.subscription_export(email=client.user.email)
     return data
 
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.db.models import QuerySet
 
 from .models import Delivery, DeliveryStatus, Issue, Subscriber, SubscriberStatus
@@ -24,3 +27,23 @@ def delivery_counts(*, issue: Issue) -> dict[str, int]:
 
 def subscriber_by_email(*, email: str) -> Subscriber | None:
     return Subscriber.objects.filter(email=(email or "").strip().lower()).first() if email else None
+
+
+def subscription_export(*, email: str) -> dict[str, Any] | None:
+    """The newsletter subscription of an address, for its owner's data export: status, topics,
+    dates and every consent with its exact words (None when the address never signed up)."""
+    subscriber = subscriber_by_email(email=email)
+    if subscriber is None:
+        return None
+
+    def instant(moment: dt.datetime | None) -> str | None:
+        return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+    return {
+        "email": subscriber.email, "status": subscriber.status, "topics": list(subscriber.topics),
+        "signed_up_at": instant(subscriber.created_at), "confirmed_at": instant(subscriber.confirmed_at),
+        "unsubscribed_at": instant(subscriber.unsubscribed_at),
+        "consents": [{"kind": consent.kind, "text": consent.text, "topics": list(consent.topics),
+                      "at": instant(consent.at), "address": consent.address}
+                     for consent in subscriber.consents.order_by("at", "pk")],
+    }

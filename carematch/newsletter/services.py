@@ -204,6 +204,24 @@ def subscription_end(*, subscriber: Subscriber, address: str, now: dt.datetime |
     return locked
 
 
+def subscription_end_for_account(*, email: str, now: dt.datetime | None = None) -> bool:
+    """A client closed their carematch account: their address gets no more newsletters (the
+    safer reading of "close my account"; they may sign up again). Whether one was ended."""
+    subscriber = Subscriber.objects.filter(email=(email or "").strip().lower()).first() if email else None
+    if subscriber is None or subscriber.status == SubscriberStatus.UNSUBSCRIBED:
+        return False
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        locked.status, locked.unsubscribed_at = SubscriberStatus.UNSUBSCRIBED, now
+        locked.save(update_fields=["status", "unsubscribed_at"])
+        locked.confirmations.filter(used_at__isnull=True).update(used_at=now)
+        Consent.objects.create(subscriber=locked, kind=ConsentKind.UNSUBSCRIBED,
+                               text="Unsubscribed when the carematch account of this address was closed.",
+                               topics=[], at=now, address=None)
+    return True
+
+
 # --- Sending -------------------------------------------------------------------------------
 
 def issue_prepare(*, subject: str, slugs: Sequence[str], topic: str = "", now: dt.datetime | None = None

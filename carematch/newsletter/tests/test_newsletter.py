@@ -296,3 +296,30 @@ def test_consents_cannot_be_rewritten():
     _confirmed("yes@example.org")
     with pytest.raises(DatabaseError), transaction.atomic():
         Consent.objects.update(text="I agreed to everything.")
+
+
+def test_closing_a_client_account_ends_the_newsletter_to_its_address():
+    from carematch.access import closing
+    from carematch.accounts.tests.factories import PASSWORD
+    from carematch.scheduling.tests.factories import ClientFactory
+
+    person = ClientFactory(user__email="leaving@example.org")
+    subscriber = _confirmed("leaving@example.org")
+    closing.account_close(user=person.user, password=PASSWORD, confirmation=closing.CONFIRMATION_PHRASE)
+    subscriber.refresh_from_db()
+    assert subscriber.status == SubscriberStatus.UNSUBSCRIBED and subscriber.unsubscribed_at is not None
+    assert subscriber.consents.order_by("-at", "-pk").first().text.startswith("Unsubscribed when the carematch account")
+    assert services.subscription_end_for_account(email="leaving@example.org") is False  # twice changes nothing
+
+
+def test_a_clients_data_export_holds_their_subscription_and_its_consents():
+    from carematch.access.export import client_export_json
+    from carematch.scheduling.tests.factories import ClientFactory
+
+    person = ClientFactory(user__email="reader@example.org")
+    assert client_export_json(person)["newsletter_subscription"] is None
+    _confirmed("reader@example.org", ["coping"])
+    exported = client_export_json(person)["newsletter_subscription"]
+    assert exported["status"] == "confirmed" and exported["topics"] == ["coping"]
+    assert [consent["kind"] for consent in exported["consents"]] == ["requested", "confirmed"]
+    assert exported["consents"][0]["text"] and exported["consents"][0]["address"] == "198.51.100.1"
