@@ -32,9 +32,12 @@ keepalive = 5
 max_requests = int(os.environ.get("CAREMATCH_MAX_REQUESTS", "20000"))
 max_requests_jitter = max_requests // 10
 
-# The control socket, for `gunicornc` (worker status, adding or removing workers, graceful
-# reload) without signals. Only its owner may use it.
-control_socket = os.environ.get("CAREMATCH_CONTROL_SOCKET", "/run/carematch/gunicorn.ctl")
+# The control socket, for `gunicornc -s PATH` (worker status, adding or removing workers,
+# graceful reload) without signals. Only its owner may use it. Each app server on a machine
+# needs its own path; without CAREMATCH_CONTROL_SOCKET, gunicorn's default
+# ($XDG_RUNTIME_DIR/gunicorn.ctl, else ~/.gunicorn/gunicorn.ctl).
+if os.environ.get("CAREMATCH_CONTROL_SOCKET"):
+    control_socket = os.environ["CAREMATCH_CONTROL_SOCKET"]
 control_socket_mode = 0o600
 
 # Requests larger than these are refused by gunicorn before Django sees them.
