@@ -6,6 +6,10 @@ same file (which must find nothing to change), and an import in which every tent
 changed. The roster is generated from a fixed seed, so every run imports the same file.
 
     .venv/bin/python benches/bench_roster_import.py [ROWS]
+
+With CAREMATCH_BENCH_POSTGRES_URL (a role that may create databases, e.g.
+postgres://carematch:carematch@127.0.0.1:5432/postgres) it runs on a throwaway PostgreSQL
+database, carematch_bench_roster (or CAREMATCH_BENCH_DATABASE), dropped at the end.
 """
 
 from __future__ import annotations
@@ -18,8 +22,11 @@ import tempfile
 import time
 from io import StringIO
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+POSTGRES = os.environ.get("CAREMATCH_BENCH_POSTGRES_URL", "")
+POSTGRES_DATABASE = os.environ.get("CAREMATCH_BENCH_DATABASE", "carematch_bench_roster")
 SEED = 20_261_126
 
 FIRST_NAMES = ("Alex", "Jordan", "Sam", "Riley", "Casey", "Morgan", "Taylor", "Jamie", "Avery", "Quinn", "Rowan",
@@ -37,7 +44,9 @@ AREA_CODES = ("303", "212", "415", "312", "512", "206", "617", "602", "404", "61
 def configure(workdir: Path) -> None:
     os.environ["CAREMATCH_DEBUG"] = "1"
     os.environ["CAREMATCH_VAR_DIR"] = str(workdir)
-    os.environ["CAREMATCH_DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ["CAREMATCH_DATABASE_URL"] = (
+        urlunsplit(urlsplit(POSTGRES)._replace(path=f"/{POSTGRES_DATABASE}")) if POSTGRES
+        else f"sqlite:///{workdir / 'bench.sqlite3'}")
     os.environ.setdefault("CAREMATCH_LOG_LEVEL", "WARNING")
     os.environ["DJANGO_SETTINGS_MODULE"] = "carematch.settings"
     import django
@@ -119,7 +128,29 @@ def timed_import(path: Path) -> tuple[float, float, str]:
     return time.perf_counter() - started, time.process_time() - cpu, out.getvalue().strip()
 
 
+def postgres_database(*, create: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(POSTGRES, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_DATABASE}" WITH (FORCE)')
+        if create:
+            admin.execute(f'CREATE DATABASE "{POSTGRES_DATABASE}"')
+
+
 def main() -> None:
+    if POSTGRES:
+        postgres_database(create=True)
+    try:
+        run()
+    finally:
+        if POSTGRES:
+            from django.db import connections
+
+            connections.close_all()
+            postgres_database(create=False)
+
+
+def run() -> None:
     with tempfile.TemporaryDirectory(prefix="carematch-bench-") as tmp:
         workdir = Path(tmp)
         configure(workdir)
@@ -130,7 +161,7 @@ def main() -> None:
         write(generate(ROWS, seed=SEED), roster)
         write(generate(ROWS, seed=SEED, changed_every=10), changed)
         print(f"cores: {os.cpu_count()}; load average: {os.getloadavg()[0]:.1f}; rows: {ROWS}; "
-              f"roster: {roster.stat().st_size / 1e6:.1f} MB; database: SQLite")
+              f"roster: {roster.stat().st_size / 1e6:.1f} MB; database: {'PostgreSQL' if POSTGRES else 'SQLite'}")
         runs = (
             ("first import", roster, f"created {ROWS}, updated 0, unchanged 0, rejected 0"),
             ("re-import, same file", roster, f"created 0, updated 0, unchanged {ROWS}, rejected 0"),

@@ -81,3 +81,47 @@ def video_service_check(app_configs: Any = None, **kwargs: Any) -> list[Warning]
         problem = f"Jitsi Meet is only partly configured ({', '.join(missing)} missing), so it is not used."
     return [Warning(problem, hint="Set CAREMATCH_JITSI_DOMAIN, CAREMATCH_JITSI_APP_ID and CAREMATCH_JITSI_APP_SECRET "
                                   "(Jitsi Meet with token authentication).", id="carematch.W020")]
+
+
+# What a deployment that forgot `collectstatic` is told, instead of a 500 on every page.
+STATIC_FILES_FIX = ("Run `carematch collectstatic --no-input` in the deploy step (after installing, before "
+                    "starting the app servers), with the same CAREMATCH_STATIC_ROOT as the app servers.")
+
+
+def static_files_problem() -> str | None:
+    """In production static files are served from a manifest of hashed names
+    (CompressedManifestStaticFilesStorage): a page naming a file the manifest lacks cannot be
+    drawn. None when every static file of the project is in the manifest, or when the storage
+    uses no manifest (debug)."""
+    from django.contrib.staticfiles import finders
+    from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+
+    storage = staticfiles_storage
+    if not isinstance(storage, ManifestFilesMixin):
+        return None
+    hashed, _ = storage.load_manifest()
+    if not hashed:
+        return (f"The static files' manifest ({storage.manifest_name} in {settings.STATIC_ROOT}) is missing or "
+                f"empty, so every page would fail.")
+    missing = sorted(
+        path.replace("\\", "/") for finder in finders.get_finders() for path, _ in finder.list(["CVS", ".*", "*~"])
+        if path.replace("\\", "/") not in hashed
+    )
+    if missing:
+        return (f"The static files' manifest in {settings.STATIC_ROOT} is out of date: {len(missing)} file(s) are "
+                f"not in it (first: {missing[0]}), so pages naming them would fail.")
+    return None
+
+
+@register(deploy=True)
+def static_files_check(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    problem = static_files_problem()
+    return [Error(problem, hint=STATIC_FILES_FIX, id="carematch.E030")] if problem else []
+
+
+def require_static_files() -> None:
+    """Called by the WSGI application before it serves anything: an app server without its
+    collected static files refuses to start (gunicorn says why) instead of answering 500."""
+    problem = static_files_problem()
+    if problem:
+        raise ImproperlyConfigured(f"{problem} {STATIC_FILES_FIX}")

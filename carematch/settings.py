@@ -252,6 +252,21 @@ else:
     _db["CONN_MAX_AGE"] = env.int("CAREMATCH_DB_CONN_MAX_AGE", default=60)
     _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
+# A PostgreSQL read replica of the same database (streaming replication): the public FHIR
+# directory, read-only staff reports and snapshot builds may read from it (carematch/replica.py);
+# bookings and anything read after a write in the same request never do.
+_replica_url = env.str("CAREMATCH_DATABASE_REPLICA_URL", default="").strip()
+DATABASE_REPLICA_ALIAS = None
+if _replica_url:
+    _replica = env.db_url_config(_replica_url)
+    if _db["ENGINE"] != "django.db.backends.postgresql" or _replica["ENGINE"] != _db["ENGINE"]:
+        raise ImproperlyConfigured("CAREMATCH_DATABASE_REPLICA_URL needs PostgreSQL, for the replica and for "
+                                   "CAREMATCH_DATABASE_URL.")
+    _replica["CONN_MAX_AGE"], _replica["CONN_HEALTH_CHECKS"] = _db["CONN_MAX_AGE"], True
+    _replica["TEST"] = {"MIRROR": "default"}  # tests read the one test database under both names
+    DATABASES["replica"] = _replica
+    DATABASE_REPLICA_ALIAS = "replica"
+DATABASE_ROUTERS = ["carematch.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts --------------------------------------------------------------------------

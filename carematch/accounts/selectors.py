@@ -50,7 +50,13 @@ def active_users_by_role() -> dict[str, int]:
 
 
 def client_of(*, user: User) -> Client | None:
-    """The client record of a login, with the login, or None (not a client, or no details given yet)."""
+    """The client record of a login, with the login, or None (not a client, or no details given yet).
+
+    An API request's login comes with its client record already read, in the token's one
+    query (services.api_token_authenticate); only a record found there is reused."""
+    cached = user._state.fields_cache.get("client") if user.pk is not None else None
+    if isinstance(cached, Client) and cached.user_id == user.pk:
+        return cached
     return Client.objects.select_related("user").filter(user__pk=user.pk).first()
 
 

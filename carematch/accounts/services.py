@@ -545,11 +545,14 @@ def api_token_issue_for_email(*, email: str, role: str, name: str = "") -> tuple
 
 
 def api_token_authenticate(*, raw: str) -> User | None:
-    """The active user a live token belongs to, or None. Notes when the token was last used."""
+    """The active user a live token belongs to, or None, in one query by the digest's unique
+    index (with the user's client record, which most API calls read next). Notes when the
+    token was last used, at most once a minute (_LAST_USED_RESOLUTION), so that a request
+    writes nothing only to say it came."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 128:
         return None
     token = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user", "user__client")
         .filter(digest=token_digest(raw), revoked_at__isnull=True, user__is_active=True)
         .first()
     )

@@ -381,7 +381,8 @@ def _insert_many(model: type[Model], rows: Sequence[dict[str, object]]) -> None:
     Cheaper than bulk_create, which builds the SQL of every row again (and, on SQLite,
     batches only as many rows as 999 parameters allow): writing 20,000 new providers with
     their licenses and windows took 2.5 s against 6.2 s with bulk_create/bulk_update on
-    SQLite; on PostgreSQL the two were about as fast. Sends no signals and returns no ids.
+    SQLite; on PostgreSQL the two were about as fast, and COPY (used there) is faster than
+    either. Sends no signals and returns no ids.
     tests/test_bulk_writes.py round-trips every column of the tables written this way.
     """
     if not rows:
@@ -394,14 +395,23 @@ def _insert_many(model: type[Model], rows: Sequence[dict[str, object]]) -> None:
     ]
     adapters = [_column_adapter(field) for field in fields]
     names = [field.attname for field in fields]
-    quote = transaction.get_connection().ops.quote_name
+    db = transaction.get_connection()
+    quote = db.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
-    # Table and column names come from the model, quoted; every value travels as a parameter.
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
     params = [
         [adapt(row.get(name, default)) for name, default, adapt in zip(names, defaults, adapters, strict=True)]
         for row in rows
     ]
+    if db.vendor == "postgresql":
+        # COPY: the rows stream to the server in one command, with no statement per row.
+        with db.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"  # names from the model, quoted
+        ) as copy:
+            for values in params:
+                copy.write_row(values)
+        return
+    # Table and column names come from the model, quoted; every value travels as a parameter.
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
     _execute_many(sql, params)
 
 

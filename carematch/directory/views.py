@@ -24,6 +24,7 @@ from carematch.accounts.throttle import client_address
 from carematch.lib import vocab
 from carematch.lib.errors import DomainError, NotFound, TooManyRequests
 from carematch.lib.timezones import clock_label, day_label, moment_label, zone
+from carematch.replica import replica_view
 
 from . import photos, roster, selectors, services
 from .forms import (
@@ -624,6 +625,7 @@ def license_status(request: AuthedHttpRequest, license_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 @staff_only
+@replica_view
 def licenses_expiring(request: AuthedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     # ?days=30 narrows the list to what the staff home counts; anything else shows the usual span.

@@ -73,13 +73,18 @@ def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
                      oop_left_usd=payload.oop_left_usd)
     plan_choice_check(payer=payload.insurance, plan_id=plan.plan_id, deductible_left_usd=plan.deductible_left_usd,
                       oop_left_usd=plan.oop_left_usd)
-    care_request = scheduling.care_request_open(client=client, crisis=payload.crisis, now=now)
-    if plan.plan_id:
+    # A request for care (and its 48-hour clock) is recorded when a person asks: a client, a
+    # coordinator acting for a named client, or anyone in danger. A coordinator's search with no
+    # client is exploring the directory and leaves nothing behind.
+    care_request = None
+    if client is not None or payload.crisis:
+        care_request = scheduling.care_request_open(client=client, crisis=payload.crisis, now=now)
+    if care_request is not None and plan.plan_id:
         scheduling.care_request_coverage_set(
             request_id=care_request.pk, payer=payload.insurance, plan_id=plan.plan_id,
             deductible_left_usd=plan.deductible_left_usd, oop_left_usd=plan.oop_left_usd)
     crisis_request = None
-    if payload.crisis:
+    if care_request is not None and payload.crisis:
         scheduling.care_request_flag_crisis(request_id=care_request.pk)
     if payload.crisis and payload.contact is not None:
         # A match needs a token, so no limit per address here: refusing would withhold the
@@ -87,7 +92,8 @@ def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
         with audit.write(request, action=Action.CREATE, resource_type="crisis_request", client=client) as attempt:
             crisis_request = scheduling.crisis_request_create(
                 channel=CrisisChannel.API, name=payload.contact.name, phone=payload.contact.phone,
-                state=payload.state, client=client, care_request_id=care_request.pk, now=now,
+                state=payload.state, client=client, care_request_id=care_request.pk if care_request else None,
+                now=now,
             )
             attempt.resource_id, attempt.client = crisis_request.pk, crisis_request.client_id
     answer = match_find(request=asked, now=now)
@@ -108,6 +114,6 @@ def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
         ],
         "shared_reasons": [common_reason(fact) for fact in answer.shared],
         "suggestions": [{"change": s.change, "more_matches": s.more_matches} for s in answer.suggestions],
-        "care_request_id": care_request.pk,
+        "care_request_id": care_request.pk if care_request is not None else None,
         "crisis_request_id": crisis_request.pk if crisis_request is not None else None,
     }

@@ -18,11 +18,12 @@ from carematch.lib.errors import Conflict, DomainError, InvalidInput
 from carematch.scheduling import services as scheduling
 
 from .assignment import assign_greedy, assign_optimal
+from .busy import busy_lookup
 from .engine.match import find_matches
 from .engine.request import check_request
 from .engine.types import MatchAnswer, MatchRequest
 from .models import WaitlistEntry
-from .snapshot import busy_lookup, directory_snapshot
+from .snapshot import directory_snapshot
 from .waitlist import WaitlistRun, fit_matrix, outcome_of, request_to_json
 
 

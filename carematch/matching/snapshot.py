@@ -21,34 +21,28 @@ row (a database emptied by hand, until its next change) nothing is kept and ever
 reads the directory afresh.
 
 Time off, booked sessions and holds change all the time, so they are not part of the
-snapshot: `busy_lookup` reads them for the short list of each request, in one query.
+snapshot: `busy_lookup` (carematch/matching/busy.py) reads them for the short list of each
+request.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Sequence
 
 from django.db import connection
-from django.db.models import Exists, IntegerField, OuterRef, Value
 
-from carematch.directory.models import AvailabilityWindow, License, Provider, TimeOff, match_unverified_licenses
+from carematch.directory.models import AvailabilityWindow, License, Provider, match_unverified_licenses
 from carematch.directory.version import version_sql
 from carematch.measures.models import Assessment
 from carematch.measures.selectors import provider_effects
-from carematch.scheduling.models import Appointment, CareRequest
 
+from .busy import busy_lookup  # noqa: F401 - its home was here; callers import it from .busy
 from .engine.directory import Directory, LicenseRow, ProviderRow, WindowRow, build_directory
-from .engine.match import Busy, BusyLookup
-from .engine.scoring import RECENT_DAYS
 
 log = logging.getLogger(__name__)
 
-# Keeps each `IN (...)` of the busy query, which has three, under SQLite's 999 parameters.
-BUSY_CHUNK = 300
 READ_CHUNK = 5000
 
 
@@ -138,37 +132,3 @@ def snapshot_builds() -> int:
     return _kept.builds
 
 
-def busy_lookup(*, now: dt.datetime) -> BusyLookup:
-    """What the engine asks the database for a request made at `now`: for some providers,
-    their time off, booked sessions and live holds overlapping [start, end), and the new
-    clients they booked in the last 14 days (first sessions of requests for care)."""
-    since = now - dt.timedelta(days=RECENT_DAYS)
-
-    def lookup(provider_ids: Sequence[int], start: dt.datetime, end: dt.datetime) -> Busy:
-        blocked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
-        recent: dict[int, int] = {}
-        for at in range(0, len(provider_ids), BUSY_CHUNK):
-            ids = list(provider_ids[at:at + BUSY_CHUNK])
-            away = Value(0, output_field=IntegerField())
-            claims = (
-                Appointment.objects.claiming(now=now).filter(provider_id__in=ids, start__lt=end, end__gt=start)
-                .order_by().annotate(span_kind=away).values_list("provider_id", "start", "end", "span_kind")
-            )
-            time_off = (
-                TimeOff.objects.filter(provider_id__in=ids, start__lt=end, end__gt=start)
-                .order_by().annotate(span_kind=away).values_list("provider_id", "start", "end", "span_kind")
-            )
-            first_sessions = (
-                Appointment.objects.filter(provider_id__in=ids, booked_at__gte=since)
-                .filter(Exists(CareRequest.objects.filter(first_appointment=OuterRef("pk"))))
-                .order_by().annotate(span_kind=Value(1, output_field=IntegerField()))
-                .values_list("provider_id", "start", "end", "span_kind")
-            )
-            for provider_id, span_start, span_end, kind in claims.union(time_off, first_sessions, all=True):
-                if kind:
-                    recent[provider_id] = recent.get(provider_id, 0) + 1
-                else:
-                    blocked.setdefault(provider_id, []).append((span_start, span_end))
-        return Busy(blocked=blocked, recent_new_clients=recent)
-
-    return lookup

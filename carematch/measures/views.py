@@ -26,6 +26,7 @@ from carematch.directory.models import Provider
 from carematch.directory.selectors import provider_of
 from carematch.lib.errors import DomainError
 from carematch.lib.timezones import moment_label, zone
+from carematch.replica import replica_view
 
 from . import outcomes, scoring, selectors, services
 from .forms import AcknowledgeForm, CadenceForm, QuestionnaireForm, SendNowForm, SessionRatingForm
@@ -450,6 +451,7 @@ def signed_points(value: float) -> str:
 
 @require_http_methods(["GET", "HEAD"])
 @staff_page
+@replica_view
 def staff_outcomes(request: AuthedHttpRequest) -> HttpResponse:
     found, _ = selectors.outcome_table()
     names = {"depression": "Depression (PHQ-9)", "anxiety": "Anxiety (GAD-7)"}

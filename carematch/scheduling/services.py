@@ -613,6 +613,13 @@ def care_request_open(
 ) -> CareRequest:
     """Record that someone asked for care now; the 48-hour clock starts. A client who already
     has an open request keeps it (asking again does not restart their clock)."""
+    if client is not None:
+        # A client searching again (the usual case) changes nothing: one read, no transaction.
+        kept = CareRequest.objects.filter(
+            client=client, first_appointment__isnull=True, closed_at__isnull=True
+        ).order_by("requested_at").first()
+        if kept is not None and (kept.crisis or not crisis):
+            return kept
     with transaction.atomic():
         if client is not None:
             existing = CareRequest.objects.filter(

@@ -20,6 +20,7 @@ from carematch.accounts.http import AuthedHttpRequest
 from carematch.lib import vocab
 from carematch.lib.errors import DomainError
 from carematch.lib.phones import phone_label
+from carematch.replica import replica_view
 
 from . import clock, feeds, selectors, services
 from .forms import CrisisOutcomeForm
@@ -99,6 +100,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 @staff_page
+@replica_view
 def clock_page(request: AuthedHttpRequest) -> HttpResponse:
     now = timezone.now()
     figures = clock.clock_figures(clock.clock_records(now=now), now=now)

@@ -35,6 +35,11 @@ def test_starting_the_server_loads_neither_faker_nor_tqdm(tmp_path):
         "CAREMATCH_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "CAREMATCH_VAR_DIR": str(tmp_path), "CAREMATCH_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
     }
+    # Production starts only with its static files collected (carematch.checks.require_static_files).
+    subprocess.run(
+        [sys.executable, "-m", "carematch", "collectstatic", "--no-input", "-v", "0"], env=env, capture_output=True,
+        timeout=120, check=True,
+    )
     result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
         [sys.executable, "-c", IMPORT_THE_SERVER], env=env, capture_output=True, text=True, timeout=120,
         check=False,

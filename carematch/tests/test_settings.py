@@ -27,7 +27,14 @@ JITSI = {"CAREMATCH_JITSI_DOMAIN": "meet.northside-practice.org", "CAREMATCH_JIT
          "CAREMATCH_JITSI_APP_SECRET": secrets.token_urlsafe(32)}
 
 
+def collect_static(tmp_path) -> None:
+    """What the deploy step does before the app servers start (carematch.checks.static_files_check)."""
+    collected = carematch("collectstatic", "--no-input", "-v", "0", tmp_path=tmp_path, CAREMATCH_DEBUG="0")
+    assert collected.returncode == 0, collected.stderr
+
+
 def test_check_deploy_is_clean_in_production_with_a_real_key(tmp_path):
+    collect_static(tmp_path)
     result = carematch(
         "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path,
         CAREMATCH_DEBUG="0", CAREMATCH_SECRET_KEY=STRONG_KEY, CAREMATCH_ALLOWED_HOSTS="example.org",
@@ -41,6 +48,7 @@ def test_check_deploy_is_clean_in_production_with_a_real_key(tmp_path):
 @pytest.mark.parametrize("missing", ["all", "CAREMATCH_JITSI_APP_SECRET"])
 def test_check_deploy_warns_when_no_video_service_is_configured(tmp_path, missing):
     jitsi = {} if missing == "all" else {name: value for name, value in JITSI.items() if name != missing}
+    collect_static(tmp_path)
     result = carematch(
         "check", "--deploy", tmp_path=tmp_path,
         CAREMATCH_DEBUG="0", CAREMATCH_SECRET_KEY=STRONG_KEY, CAREMATCH_ALLOWED_HOSTS="example.org",

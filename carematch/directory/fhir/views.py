@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from carematch.accounts import throttle
+from carematch.replica import replica_reads
 
 from . import publish
 from .responses import fhir_response, operation_outcome
@@ -35,7 +36,8 @@ def fhir_endpoint(view: View) -> View:
             response["Retry-After"] = str(retry_after)
             return response
         try:
-            return view(request, *args, **kwargs)
+            with replica_reads():  # the public directory may be a moment behind
+                return view(request, *args, **kwargs)
         except SearchError as exc:
             return operation_outcome(400, code="invalid", diagnostics=exc.detail, expression=exc.param)
         except publish.NotFound as exc:

@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from carematch.lib.sessions import SESSION
-from carematch.matching.snapshot import busy_lookup
+from carematch.matching.busy import busy_lookup
 from carematch.scheduling.models import ACTIVE, Appointment, Status
 from carematch.scheduling.selectors import active_claims
 
