@@ -213,6 +213,8 @@ def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False) -> P
                 report.clients += 1
                 report.deleted.update(counts)
             _purge_removed(cutoff=cutoff, report=report)
+            # Newsletter addresses that never confirmed, and old sign-up counts.
+            report.deleted.update(newsletter.unconfirmed_purge(now=now))
             if dry_run:
                 raise _DryRun
     except _DryRun:

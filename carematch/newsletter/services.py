@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -220,6 +221,33 @@ def subscription_end_for_account(*, email: str, now: dt.datetime | None = None) 
                                text="Unsubscribed when the carematch account of this address was closed.",
                                topics=[], at=now, address=None)
     return True
+
+
+# An address that never confirmed is kept this long after its last link ran out, then erased
+# with its consents: it never agreed to anything, and nobody should keep it. Sign-up attempts
+# (addresses counted for the rate limit) are kept a day.
+UNCONFIRMED_KEPT = dt.timedelta(days=30)
+ATTEMPTS_KEPT = dt.timedelta(days=1)
+
+
+def unconfirmed_purge(*, now: dt.datetime | None = None) -> Counter[str]:
+    """Erase subscribers who never confirmed and whose links all ran out UNCONFIRMED_KEPT ago,
+    and sign-up attempts older than ATTEMPTS_KEPT. Rows erased, by model label."""
+    now = now or timezone.now()
+    cutoff = now - UNCONFIRMED_KEPT
+    stale = (Subscriber.objects.filter(status=SubscriberStatus.PENDING, created_at__lt=cutoff)
+             .exclude(confirmations__expires_at__gte=cutoff))
+    counts: Counter[str] = Counter()
+    with transaction.atomic():
+        ids = list(stale.values_list("pk", flat=True))
+        if ids:
+            counts["newsletter.Consent"] = Consent.objects.filter(subscriber_id__in=ids).delete()[0]
+            counts["newsletter.Confirmation"] = Confirmation.objects.filter(subscriber_id__in=ids).delete()[0]
+            counts["newsletter.Subscriber"] = Subscriber.objects.filter(pk__in=ids).delete()[0]
+        attempts = SignupAttempt.objects.filter(at__lt=now - ATTEMPTS_KEPT).delete()[0]
+        if attempts:
+            counts["newsletter.SignupAttempt"] = attempts
+    return +counts
 
 
 # --- Sending -------------------------------------------------------------------------------

@@ -323,3 +323,21 @@ def test_a_clients_data_export_holds_their_subscription_and_its_consents():
     assert exported["status"] == "confirmed" and exported["topics"] == ["coping"]
     assert [consent["kind"] for consent in exported["consents"]] == ["requested", "confirmed"]
     assert exported["consents"][0]["text"] and exported["consents"][0]["address"] == "198.51.100.1"
+
+
+def test_an_address_that_never_confirmed_is_erased_after_its_link_ran_out_and_confirmed_ones_stay():
+    from carematch.access.closing import purge_expired
+
+    now = timezone.now()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.subscription_request(email="never@example.org", topics=["coping"], address="198.51.100.9",
+                                      now=now - dt.timedelta(days=40))
+        services.subscription_request(email="lately@example.org", topics=["coping"], address="198.51.100.9",
+                                      now=now - dt.timedelta(days=3))
+    _confirmed("kept@example.org")
+    report = purge_expired(now=now, dry_run=True)
+    assert report.deleted["newsletter.Subscriber"] == 1 and Subscriber.objects.count() == 3  # counted, kept
+    report = purge_expired(now=now)
+    assert report.deleted["newsletter.Subscriber"] == 1 and report.deleted["newsletter.Consent"] == 1
+    assert sorted(Subscriber.objects.values_list("email", flat=True)) == ["kept@example.org", "lately@example.org"]
+    assert purge_expired(now=now).deleted["newsletter.Subscriber"] == 0  # again: nothing more
