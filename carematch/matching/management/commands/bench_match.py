@@ -86,6 +86,7 @@ class Command(BaseCommand):
             "CAREMATCH_VAR_DIR": str(place),
             "CAREMATCH_DATABASE_URL": f"sqlite:///{place / 'bench.sqlite3'}",
             "CAREMATCH_LOG_LEVEL": "WARNING",
+            "CAREMATCH_MATCH_SNAPSHOT_REFRESH": "background",  # as deployed: one mapped snapshot on disk
             "DJANGO_SETTINGS_MODULE": "carematch.settings",
             _PLACE: str(place),
         }
