@@ -196,8 +196,6 @@ def _load(*, providers: int, seed: int) -> None:
 
 def _requests(count: int, *, seed: int, now: dt.datetime) -> list[Any]:
     """Seeded requests shaped like real ones: where people live, what they ask about."""
-    import zipcodes
-
     from carematch.directory.demo import APPROACH_WEIGHTS, CONCERN_WEIGHTS, PAYER_WEIGHTS, STATE_POPULATION, STATE_ZONE
     from carematch.matching.engine.types import MatchRequest
 
@@ -217,9 +215,7 @@ def _requests(count: int, *, seed: int, now: dt.datetime) -> list[Any]:
     for _ in range(count):
         state = rng.choices(states, weights)[0]
         if state not in zips:
-            zips[state] = sorted(
-                entry["zip_code"] for entry in zipcodes.filter_by(state=state) if geo.zip_location(entry["zip_code"])
-            )
+            zips[state] = sorted(geo.zips_in_state(state))  # the located ZIP codes of the state
         age = rng.choices([rng.randint(8, 12), rng.randint(13, 17), rng.randint(18, 64), rng.randint(65, 90)],
                           [4, 12, 70, 14])[0]
         insurance = rng.choice(list(PAYER_WEIGHTS)) if rng.random() < 0.5 else None
