@@ -156,7 +156,8 @@ def load_directory(folder: Path) -> Directory:
         raise ValueError(f"{folder} holds a directory in another format ({description.get('format')!r}).")
 
     def get(name: str) -> npt.NDArray[Any]:
-        return np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+        # A plain array over the mapped pages (np.memmap's subclass slows every index taken of it).
+        return np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False))
 
     def texts(name: str) -> Texts:
         return Texts(get(f"{name}.data"), get(f"{name}.offsets"))
