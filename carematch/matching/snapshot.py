@@ -1,8 +1,11 @@
-"""The directory as the match engine reads it, kept in this process between requests.
+"""The directory as the match engine reads it, kept between requests.
 
 Building it reads every bookable provider, license and weekly window (seconds for a large
-directory), so each process keeps one and builds it again only when the version it was
-built at has changed. The version is:
+directory), so it is kept and built again only when the version it was built at has
+changed: as deployed, once per machine, in files every process maps, rebuilt beside the
+one in use while requests go on (see "One snapshot per machine" below); in the test
+suite (CAREMATCH_MATCH_SNAPSHOT_REFRESH=inline), once per process, in the first request
+after a change. The version is:
 
 - the directory's own version (carematch/directory/version.py), which the database itself
   changes with every change to providers, licenses and weekly windows, however made, in
