@@ -25,10 +25,10 @@ from carematch.tests.plugin import ON_POSTGRES, POSTGRES_URL
 # The bound the README documents for 100,000 providers is 10 s; this directory is tiny, but each
 # build is held up BUILD_DELAY seconds to stand for a large one.
 SNAPSHOT_STALENESS_SECONDS = 10
-BUILD_DELAY = 2.0
+BUILD_DELAY = 3.0
 # A request of this directory takes milliseconds; one that waited for a build would take
-# BUILD_DELAY at least.
-REQUEST_LIMIT_SECONDS = 1.0
+# BUILD_DELAY at least (the margin is for a busy machine).
+REQUEST_LIMIT_SECONDS = BUILD_DELAY / 2
 
 RECORD = """
 import datetime as dt
@@ -158,7 +158,7 @@ def test_a_change_reaches_a_second_process_within_the_bound_and_no_request_waits
         assert before and all(line["found"] == 1 for line in before)
         first_new = next((line["at"] for line in seen if line["found"] == 2), None)
         assert first_new is not None, f"{out.name} never saw the change"
-        assert first_new - changed_at <= SNAPSHOT_STALENESS_SECONDS
+        assert first_new - changed_at <= SNAPSHOT_STALENESS_SECONDS, f"{out.name}: {first_new - changed_at:.1f} s"
         # Every request, before, during and after the rebuild, in its normal time.
         slowest = max(line["seconds"] for line in seen)
         assert slowest < REQUEST_LIMIT_SECONDS, f"{out.name}: a request took {slowest:.2f} s"
