@@ -120,6 +120,15 @@ _match_unverified = env.str("CAREMATCH_MATCH_UNVERIFIED_LICENSES", default="0").
 if _match_unverified not in {"0", "1", "true", "false", "yes", "no", "on", "off", ""}:
     raise ImproperlyConfigured("CAREMATCH_MATCH_UNVERIFIED_LICENSES must be 1 (yes) or 0 (no, the default).")
 MATCH_UNVERIFIED_LICENSES = _match_unverified in {"1", "true", "yes", "on"}
+# The match engine's snapshot of the directory (carematch/matching/snapshot.py): `background`
+# (the default) keeps one per machine as files in CAREMATCH_MATCH_SNAPSHOT_DIR, mapped by every
+# process and rebuilt beside the one in use, so no request waits for a rebuild; `inline` keeps
+# one per process and rebuilds it on the first request after a change (the test suite's mode:
+# its writes are never committed, so no other connection could read them).
+MATCH_SNAPSHOT_REFRESH = env.str("CAREMATCH_MATCH_SNAPSHOT_REFRESH", default="background").strip().lower()
+if MATCH_SNAPSHOT_REFRESH not in ("background", "inline"):
+    raise ImproperlyConfigured("CAREMATCH_MATCH_SNAPSHOT_REFRESH must be background (the default) or inline.")
+MATCH_SNAPSHOT_DIR = Path(env.str("CAREMATCH_MATCH_SNAPSHOT_DIR", default=str(VAR_DIR / "match-snapshots")))
 
 # `import_fhir --url`: how often a page that failed (a network error, a timeout, 429 or a 5xx
 # answer) is asked again, the wait before the first retry (doubling each time), and how long

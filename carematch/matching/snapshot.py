@@ -1,8 +1,11 @@
-"""The directory as the match engine reads it, kept in this process between requests.
+"""The directory as the match engine reads it, kept between requests.
 
 Building it reads every bookable provider, license and weekly window (seconds for a large
-directory), so each process keeps one and builds it again only when the version it was
-built at has changed. The version is:
+directory), so it is kept and built again only when the version it was built at has
+changed: as deployed, once per machine, in files every process maps, rebuilt beside the
+one in use while requests go on (see "One snapshot per machine" below); in the test
+suite (CAREMATCH_MATCH_SNAPSHOT_REFRESH=inline), once per process, in the first request
+after a change. The version is:
 
 - the directory's own version (carematch/directory/version.py), which the database itself
   changes with every change to providers, licenses and weekly windows, however made, in
@@ -22,15 +25,24 @@ reads the directory afresh.
 
 Time off, booked sessions and holds change all the time, so they are not part of the
 snapshot: `busy_lookup` (carematch/matching/busy.py) reads them for the short list of each
-request.
+request, in one query.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import logging
+import os
+import shutil
 import threading
 import time
+import uuid
+from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 from carematch.directory.models import AvailabilityWindow, License, Provider, match_unverified_licenses
@@ -40,6 +52,7 @@ from carematch.measures.selectors import provider_effects
 
 from .busy import busy_lookup  # noqa: F401 - its home was here; callers import it from .busy
 from .engine.directory import Directory, LicenseRow, ProviderRow, WindowRow, build_directory
+from .engine.store import load_directory, save_directory
 
 log = logging.getLogger(__name__)
 
@@ -78,18 +91,23 @@ def build_snapshot() -> Directory:
 
 
 OUTCOMES_REFRESH_SECONDS = 15 * 60
+Version = tuple[object, ...]
 
 
 class _Kept:
-    """The snapshot this process keeps, with the version it was built at: one tuple, replaced
-    whole, so a thread never pairs one version with another snapshot."""
+    """The snapshot this process keeps, with the version it was built at and when (wall
+    clock, seconds): one tuple, replaced whole, so a thread never pairs one version with
+    another snapshot."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.entry: tuple[tuple[object, ...], Directory, float] | None = None
+        self.entry: tuple[Version, Directory, float] | None = None
         self.builds = 0
+        # Background refresh: the pointer file as last read, and the thread building, if any.
+        self.pointer_seen: tuple[str, int, int] | None = None
+        self.builder: threading.Thread | None = None
 
-    def get(self, version: tuple[object, ...]) -> Directory | None:
+    def get(self, version: Version) -> Directory | None:
         entry = self.entry
         if entry is None:
             return None
@@ -97,7 +115,7 @@ class _Kept:
         if kept_version == version:
             return directory
         only_outcomes_changed = kept_version[:-1] == version[:-1]
-        if only_outcomes_changed and time.monotonic() - built_at < OUTCOMES_REFRESH_SECONDS:
+        if only_outcomes_changed and time.time() - built_at < OUTCOMES_REFRESH_SECONDS:
             return directory
         return None
 
@@ -105,26 +123,38 @@ class _Kept:
 _kept = _Kept()
 
 
+def _current_version() -> Version:
+    return (match_unverified_licenses(), *directory_version())
+
+
 def directory_snapshot() -> Directory:
-    """The snapshot for the directory as it is now."""
-    version = (match_unverified_licenses(), *directory_version())
-    cacheable = version[1] is not None
-    kept = _kept.get(version) if cacheable else None
+    """The snapshot for the directory as it is now, or (background refresh) while a newer one
+    is being built, the newest one built so far."""
+    version = _current_version()
+    if version[1] is None:
+        # No version row (a database emptied by hand): nothing can be kept, read it afresh.
+        return _build_counted(version, keep=False)
+    if refresh_in_background():
+        return _shared_snapshot(version)
+    kept = _kept.get(version)
     if kept is not None:
         return kept
     with _kept.lock:
-        kept = _kept.get(version) if cacheable else None
+        kept = _kept.get(version)
         if kept is not None:
             return kept
-        began = time.perf_counter()
-        directory = build_snapshot()
-        _kept.builds += 1
-        if cacheable:
-            _kept.entry = (version, directory, time.monotonic())
-        level = logging.INFO if cacheable else logging.DEBUG
-        log.log(level, "matching snapshot built: %d bookable providers in %.2f s", directory.size,
-                time.perf_counter() - began)
-        return directory
+        return _build_counted(version, keep=True)
+
+
+def _build_counted(version: Version, *, keep: bool) -> Directory:
+    began = time.perf_counter()
+    directory = build_snapshot()
+    _kept.builds += 1
+    if keep:
+        _kept.entry = (version, directory, time.time())
+    log.log(logging.INFO if keep else logging.DEBUG, "matching snapshot built: %d bookable providers in %.2f s",
+            directory.size, time.perf_counter() - began)
+    return directory
 
 
 def snapshot_builds() -> int:
@@ -132,3 +162,192 @@ def snapshot_builds() -> int:
     return _kept.builds
 
 
+# --- One snapshot per machine, refreshed in the background ---------------------------------------
+#
+# With CAREMATCH_MATCH_SNAPSHOT_REFRESH=background (the default) the snapshot lives in files
+# under MATCH_SNAPSHOT_DIR (engine/store.py: .npy arrays, mapped read-only by every process),
+# one folder per build, and a small pointer file names the newest folder and the version it
+# was built at. A request reads the directory's version (one query, as always) and the
+# pointer file's status (one stat); when the pointer changed it maps the newer folder and
+# swaps it in whole. When the directory has moved past every built snapshot, the request is
+# answered from the newest one there is, and a build starts in a thread of this process,
+# unless another process of the machine is already building (a lock file decides). The
+# builder publishes the folder (written under a temporary name, renamed when complete, then
+# the pointer replaced atomically) and builds again at once if the directory changed while
+# it read it. Only a machine's very first request, with no snapshot on disk at all, waits
+# for a build (`carematch match_snapshot` at deploy makes one beforehand).
+
+KEEP_FOLDERS = 3
+
+
+def refresh_in_background() -> bool:
+    return bool(settings.MATCH_SNAPSHOT_REFRESH == "background")
+
+
+def _database_key() -> str:
+    """Which database a snapshot was read from: folders of two databases never mix."""
+    db = connection.settings_dict
+    named = f"{connection.vendor}|{db.get('HOST') or ''}|{db.get('PORT') or ''}|{db.get('NAME') or ''}"
+    return hashlib.sha256(named.encode()).hexdigest()[:12]
+
+
+def _pointer(unverified: object) -> Path:
+    label = "unverified" if unverified else "verified"
+    return Path(settings.MATCH_SNAPSHOT_DIR) / f"current-{_database_key()}-{label}.json"
+
+
+def _read_pointer(pointer: Path) -> tuple[tuple[str, int, int], dict[str, Any]] | None:
+    try:
+        status = pointer.stat()
+        seen = (str(pointer), status.st_mtime_ns, status.st_ino)
+        return seen, json.loads(pointer.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _load_published(version: Version) -> None:
+    """Map the newest published snapshot, if the pointer changed since this process last read it."""
+    pointer = _pointer(version[0])
+    try:
+        status = pointer.stat()
+    except OSError:
+        return
+    if _kept.pointer_seen == (str(pointer), status.st_mtime_ns, status.st_ino):
+        return
+    with _kept.lock:
+        read = _read_pointer(pointer)
+        if read is None or read[0] == _kept.pointer_seen:
+            return
+        seen, published = read
+        try:
+            directory = load_directory(pointer.parent / published["folder"])
+        except (OSError, ValueError, KeyError):
+            log.warning("matching snapshot %s could not be read; kept the one in use", published.get("folder"))
+            return
+        _kept.entry = (tuple(published["version"]), directory, float(published["built_at"]))
+        _kept.pointer_seen = seen
+
+
+def _shared_snapshot(version: Version) -> Directory:
+    kept = _kept.get(version)
+    if kept is not None:
+        return kept
+    _load_published(version)
+    kept = _kept.get(version)
+    if kept is not None:
+        return kept
+    entry = _kept.entry
+    if entry is not None and entry[0][0] == version[0]:
+        _start_builder()
+        return entry[1]  # the newest there is: the new one is being built beside it
+    # Nothing built on this machine yet under this setting: build it now (or wait for the
+    # process building it), once.
+    with _machine_lock(blocking=True):
+        _load_published(version)
+        if _kept.entry is None or _kept.entry[0][0] != version[0]:
+            _publish(version)
+            _load_published(version)
+    entry = _kept.entry
+    if entry is None:
+        raise RuntimeError("the matching snapshot was built but could not be read back")
+    if _kept.get(version) is None:
+        _start_builder()  # another process published an older one meanwhile
+    return entry[1]
+
+
+class _machine_lock:
+    """The lock file that lets one process of the machine build at a time."""
+
+    def __init__(self, *, blocking: bool):
+        self.blocking, self.held = blocking, False
+        self.handle: Any = None
+
+    def __enter__(self) -> bool:
+        folder = Path(settings.MATCH_SNAPSHOT_DIR)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.handle = (folder / f"build-{_database_key()}.lock").open("a")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | (0 if self.blocking else fcntl.LOCK_NB))
+            self.held = True
+        except BlockingIOError:
+            self.held = False
+        return self.held
+
+    def __exit__(self, *exc: object) -> None:
+        if self.held:
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def _publish(version: Version) -> Path:
+    """Build the snapshot (the directory at `version` or later), write it beside the others
+    and point to it. The caller holds the machine's lock."""
+    folder = Path(settings.MATCH_SNAPSHOT_DIR)
+    began = time.perf_counter()
+    built_at = time.time()
+    directory = build_snapshot()
+    _kept.builds += 1
+    read_s = time.perf_counter() - began
+    name = f"{int(built_at * 1000):015d}-{uuid.uuid4().hex[:8]}"
+    temporary = folder / f".{name}.part"
+    save_directory(directory, temporary, meta={"version": list(version)})
+    os.rename(temporary, folder / name)
+    pointer = _pointer(version[0])
+    staged = pointer.with_name(pointer.name + ".part")
+    staged.write_text(json.dumps({"folder": name, "version": list(version), "built_at": built_at}))
+    os.replace(staged, pointer)
+    log.info("matching snapshot published: %d bookable providers, read in %.2f s, written in %.2f s",
+             directory.size, read_s, time.perf_counter() - began - read_s)
+    _prune(folder)
+    return folder / name
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the newest KEEP_FOLDERS snapshots of the folder and folders left half
+    written. A process still mapping a removed one keeps its pages until it lets them go."""
+    named = {json.loads(p.read_text()).get("folder") for p in folder.glob("current-*.json") if p.is_file()}
+    built = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    for old in built[:-KEEP_FOLDERS]:
+        if old.name not in named:
+            shutil.rmtree(old, ignore_errors=True)
+    for part in folder.glob(".*.part"):
+        if time.time() - part.stat().st_mtime > 3600:
+            shutil.rmtree(part, ignore_errors=True)
+
+
+def _start_builder() -> None:
+    """Start building a newer snapshot in a thread, unless this process already is."""
+    with _kept.lock:
+        if _kept.builder is not None and _kept.builder.is_alive():
+            return
+        _kept.builder = threading.Thread(target=_build_in_background, name="match-snapshot", daemon=True)
+        _kept.builder.start()
+
+
+def _build_in_background() -> None:
+    try:
+        with _machine_lock(blocking=False) as held:
+            if not held:
+                return  # another process of this machine is building
+            for _ in range(5):
+                version = _current_version()
+                read = _read_pointer(_pointer(version[0]))
+                if version[1] is None or (read is not None and tuple(read[1]["version"]) == version):
+                    return
+                _publish(version)
+    except Exception:
+        log.exception("the matching snapshot could not be built; requests keep the one in use")
+    finally:
+        connection.close()
+
+
+def snapshot_refresh() -> Path | None:
+    """Build and publish a snapshot of the directory now, unless the newest published one is
+    already at the directory's version (deploy step, `carematch match_snapshot`). Returns
+    its folder, or None when there was nothing to do."""
+    version = _current_version()
+    with _machine_lock(blocking=True):
+        read = _read_pointer(_pointer(version[0]))
+        if read is not None and tuple(read[1]["version"]) == version:
+            return None
+        return _publish(version)

@@ -70,6 +70,10 @@ os.environ.setdefault("CAREMATCH_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWZlcm5ldC1rZXkt
 # Uploaded photos go to a folder of this session's own, removed when it ends.
 _MEDIA_ROOT = tempfile.mkdtemp(prefix="carematch-test-media-")
 os.environ["CAREMATCH_MEDIA_ROOT"] = _MEDIA_ROOT
+# Each process keeps its own matching snapshot, built in the request: a test's writes are never
+# committed, so no builder on another connection could read them (tests of the background
+# refresh set it back, on committed data).
+os.environ.setdefault("CAREMATCH_MATCH_SNAPSHOT_REFRESH", "inline")
 POSTGRES_URL = os.environ.get("CAREMATCH_TEST_POSTGRES_URL", "")
 ON_POSTGRES = os.environ.get("CAREMATCH_TEST_DATABASE") == "postgres"
 STRICT = os.environ.get("CAREMATCH_TEST_STRICT") == "1"

@@ -91,9 +91,10 @@ class StateLicenses:
 @dataclass(frozen=True, eq=False)
 class Directory:
     ids: IntArray
-    npis: list[str]
-    names: list[str]
-    credentials: list[tuple[str, ...]]
+    # Lists when built here; compact sequences over mapped files when loaded (engine/store.py).
+    npis: Sequence[str]
+    names: Sequence[str]
+    credentials: Sequence[tuple[str, ...]]
     concerns: npt.NDArray[np.uint32]
     specialties: npt.NDArray[np.uint32]  # concern bits: the (up to 3) concerns the provider specialises in
     approaches: npt.NDArray[np.uint32]
@@ -133,6 +134,8 @@ class Directory:
             value = getattr(self, spec.name)
             if isinstance(value, np.ndarray):
                 total += value.nbytes
+            elif hasattr(value, "nbytes"):  # strings packed in arrays (engine/store.py)
+                total += int(value.nbytes)
             elif isinstance(value, list):
                 total += sys.getsizeof(value) + sum(_object_size(item) for item in value)
             elif isinstance(value, dict):

@@ -94,6 +94,13 @@ def _language_bits(directory: Directory, languages: Sequence[str]) -> npt.NDArra
     return _code_bits(directory.language_codes, directory.languages.shape[1], languages)
 
 
+def _any_bit(words: npt.NDArray[np.uint64], at: IntArray, bits: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
+    """Whether the masks (rows of 64-bit words) of the providers at `at` share a bit with `bits`."""
+    if words.shape[1] == 1:
+        return (words[at, 0] & bits[0]) != 0
+    return ((words[at] & bits) != 0).any(axis=1)
+
+
 def _mask(items: Sequence[str], table: Mapping[str, int]) -> int:
     mask = 0
     for item in items:
@@ -120,16 +127,23 @@ def _candidates(directory: Directory, request: MatchRequest) -> _Candidates:
     at = licensed.providers[keep].astype(np.int64)
     expires = licensed.expires[keep]
 
+    # Each rule narrows the candidates before the next is read: on a large directory most
+    # of the state's providers fall at the first rules, so the later ones read few.
     concerns = _mask(request.concerns, CONCERN_BITS)
-    ok = (directory.concerns[at] & concerns) != 0
-    ok &= (directory.populations[at] & POPULATION_BITS[population_for(request.age)]) != 0
-    ok &= ((directory.languages[at] & _language_bits(directory, request.languages)) != 0).any(axis=1)
+    rules: list[Callable[[IntArray], npt.NDArray[np.bool_]]] = [
+        lambda at: (directory.concerns[at] & concerns) != 0,
+        lambda at: (directory.populations[at] & POPULATION_BITS[population_for(request.age)]) != 0,
+        lambda at: _any_bit(directory.languages, at, _language_bits(directory, request.languages)),
+    ]
     if request.insurance:
         payer = _code_bits(directory.payer_codes, directory.payers.shape[1], [request.insurance])
-        ok &= ((directory.payers[at] & payer) != 0).any(axis=1)
+        rules.append(lambda at: _any_bit(directory.payers, at, payer))
     elif request.self_pay_max is not None:
-        ok &= directory.self_pay[at] <= request.self_pay_max
-    at, expires = at[ok], expires[ok]
+        most = request.self_pay_max
+        rules.append(lambda at: directory.self_pay[at] <= most)
+    for rule in rules:
+        ok = rule(at)
+        at, expires = at[ok], expires[ok]
 
     offered = directory.formats[at]
     formats = np.zeros(len(at), dtype=np.uint8)
@@ -224,18 +238,28 @@ class _Search:
 
     def __init__(
         self, directory: Directory, request: MatchRequest, *, now: dt.datetime, calendar: _Calendar,
-        read_until: dt.datetime,
+        read_until: dt.datetime, every_slot: bool = True,
     ):
         self.directory, self.request, self.now, self.calendar = directory, request, now, calendar
         # Blocked spans are read up to a session past the window: an opening that starts in
         # the window may end after it.
         self.read_until = max(read_until, request.latest + SESSION)
         self.candidates = _candidates(directory, request)
-        self.slots: Slots = candidate_slots(
-            directory, self.candidates.positions, license_expires=self.candidates.expires,
-            earliest=request.earliest, latest=request.latest, now=now, client_zone=request.client_timezone,
-        )
         self.ids = directory.ids[self.candidates.positions]
+        # Every candidate's openings (the ranking needs them all); a search that only counts
+        # candidates with openings (a suggestion's) computes them a part at a time (`part_slots`).
+        if every_slot:
+            self.slots = self.part_slots(0, len(self.ids))
+
+    def part_slots(self, start: int, stop: int) -> Slots:
+        """Openings, before time off and claims, of the candidates start..stop-1 (their
+        positions in these slots count from `start`)."""
+        part = slice(start, stop)
+        return candidate_slots(
+            self.directory, self.candidates.positions[part], license_expires=self.candidates.expires[part],
+            earliest=self.request.earliest, latest=self.request.latest, now=self.now,
+            client_zone=self.request.client_timezone,
+        )
 
     def known(self, j: int) -> bool:
         pid = int(self.ids[j])
@@ -368,25 +392,55 @@ def _best(search: _Search) -> list[tuple[Match, tuple[Fact, ...]]]:
     return [_match(search, j, openings, -negative) for negative, _, j, openings in top]
 
 
-def _others(search: _Search, exclude: set[int]) -> list[int]:
-    """Candidates (positions) with openings before time off and claims, other than `exclude`."""
-    return [j for j in np.flatnonzero(search.slots.counts > 0).tolist() if int(search.ids[j]) not in exclude]
+class _Counting:
+    """A suggestion's search: counts candidates with an opening after time off and claims, in
+    the candidates' order, computing their openings a part at a time, only as far as the count
+    needs (a large directory has tens of thousands of candidates; a suggestion counts a few)."""
 
+    FIRST_PART = 512
 
-def _more(search: _Search, others: list[int], most: int) -> int:
-    """How many of the candidates `others` have an opening, counting up to `most`."""
-    found, start, batch = 0, 0, _first_batch(most)
-    while found < most and start < len(others):
-        chunk = others[start:start + batch]
-        search.fetch(chunk)
-        for j in chunk:
-            if len(search.openings(j)):
-                found += 1
-                if found == most:
-                    break
-        start += batch
-        batch *= 2
-    return found
+    def __init__(self, search: _Search, exclude: set[int]):
+        self.search, self.exclude = search, exclude
+        self.done = 0  # candidates whose openings are computed
+        self.part = self.FIRST_PART
+        self.pending: list[tuple[int, IntArray]] = []  # (candidate, openings before blocking), in order
+
+    def _next_part(self) -> bool:
+        total = len(self.search.ids)
+        if self.done >= total:
+            return False
+        start, stop = self.done, min(total, self.done + self.part)
+        slots = self.search.part_slots(start, stop)
+        for k in np.flatnonzero(slots.counts > 0).tolist():
+            if int(self.search.ids[start + k]) not in self.exclude:
+                self.pending.append((start + k, slots.of(k)))
+        self.done, self.part = stop, self.part * 2
+        return True
+
+    def first(self, count: int) -> list[int]:
+        """The first `count` candidates (with openings before blocking) still to count."""
+        while len(self.pending) < count and self._next_part():
+            pass
+        return [j for j, _ in self.pending[:count]]
+
+    def more(self, most: int) -> int:
+        """How many candidates have an opening, counting up to `most` (as `_more` of old: in
+        order, their time off and claims read a batch at a time)."""
+        found, batch = 0, _first_batch(most)
+        while found < most:
+            js = self.first(batch)
+            if not js:
+                break
+            chunk = self.pending[:batch]
+            self.search.fetch([j for j, _ in chunk])
+            for j, begins in chunk:
+                if len(without_blocked(begins, self.search.calendar.blocked[int(self.search.ids[j])])):
+                    found += 1
+                    if found == most:
+                        break
+            del self.pending[:batch]
+            batch *= 2
+        return found
 
 
 def _first_batch(limit: int) -> int:
@@ -434,14 +488,14 @@ def find_matches(directory: Directory, request: MatchRequest, *, now: dt.datetim
         # Relaxations only widen the window: reading each provider once, as far as the
         # widest needs, serves them all.
         furthest = max((wider.latest for _, wider in tries), default=request.latest) + SESSION
-        searches = [(change, _Search(directory, wider, now=now, calendar=calendar, read_until=furthest))
+        searches = [(change, _Counting(_Search(directory, wider, now=now, calendar=calendar, read_until=furthest,
+                                                 every_slot=False), found))
                     for change, wider in tries]
-        others = [_others(search, found) for _, search in searches]
         # The first batch of every relaxation in one read: usually the only one.
-        calendar.read(sorted({int(search.ids[j]) for (_, search), js in zip(searches, others, strict=True)
-                              for j in js[:_first_batch(room)]}), furthest)
-        for (change, search), js in zip(searches, others, strict=True):
-            more = _more(search, js, room)
+        calendar.read(sorted({int(counting.search.ids[j]) for _, counting in searches
+                              for j in counting.first(_first_batch(room))}), furthest)
+        for change, counting in searches:
+            more = counting.more(room)
             if more:
                 suggestions.append(Suggestion(change=change, more_matches=more))
         suggestions.sort(key=lambda suggestion: -suggestion.more_matches)

@@ -2,17 +2,22 @@
 
     carematch bench_match --providers 100000 --queries 200
 
-Builds the deterministic demo network (carematch.directory.demo) of that size, with
-bookings, holds, time off and recent new clients, in a throwaway SQLite database; then
-answers seeded, realistic requests with `match_find` and the first `--reference-queries`
-of them with the reference matcher as well, checks that both give the same answers, and
-prints one JSON line of figures.
+Builds a synthetic network of that size (`bulk_records`: the deterministic demo network,
+recombined in bulk above 100,000 providers), with bookings, holds, time off and recent new
+clients, in a throwaway SQLite database, and publishes the matching snapshot as the deploy
+step does (`snapshot_build_and_write_s`); then answers seeded, realistic requests with
+`match_find` and the first `--reference-queries` of them (a sample: the count is printed)
+with the reference matcher as well, checks that both give the same answers, and prints one
+JSON line of figures.
 
 The work runs in two child processes of this command, each with the throwaway database
-set in its environment before Django reads its settings: one loads the directory, the
-other measures, so that `peak_rss_mb` is the memory of a process that matches (building
-the snapshot and answering), not of the one that generated 100,000 records. The
-database and its folder are removed at the end.
+set in its environment before Django reads its settings: one loads the directory and
+writes the snapshot, the other measures as a further worker of the machine would: it maps
+the snapshot (`snapshot_map_s`) and answers. `worker_rss_mb` and `worker_private_mb` are
+its memory after the engine's queries (the private part excludes the mapped snapshot's
+pages, which every process of the machine shares); `peak_rss_mb` also covers the reference
+matcher, which reads the whole directory into Python objects. The database and its folder
+are removed at the end.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +62,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--providers", type=int, default=100_000)
         parser.add_argument("--queries", type=int, default=200)
-        parser.add_argument("--reference-queries", type=int, default=20,
-                            help="how many of the queries the reference matcher answers too (it is slow)")
+        parser.add_argument("--reference-queries", type=int, default=None,
+                            help="how many of the queries the reference matcher answers too (it is slow: about "
+                                 "2 s a query at 100,000 providers, 2 minutes at 1,000,000); by default 20 up to "
+                                 "100,000 providers and a sample of 3 above")
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--stage", choices=["load", "measure"], help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["reference_queries"] is None:
+            options["reference_queries"] = 20 if options["providers"] <= 100_000 else 3
         if options["providers"] < 1 or options["queries"] < 1 or options["reference_queries"] < 0:
             raise CommandError("--providers and --queries must be at least 1, --reference-queries at least 0.")
         stage = options["stage"]
@@ -86,6 +96,7 @@ class Command(BaseCommand):
             "CAREMATCH_VAR_DIR": str(place),
             "CAREMATCH_DATABASE_URL": f"sqlite:///{place / 'bench.sqlite3'}",
             "CAREMATCH_LOG_LEVEL": "WARNING",
+            "CAREMATCH_MATCH_SNAPSHOT_REFRESH": "background",  # as deployed: one mapped snapshot on disk
             "DJANGO_SETTINGS_MODULE": "carematch.settings",
             _PLACE: str(place),
         }
@@ -115,7 +126,6 @@ def _load(*, providers: int, seed: int) -> None:
     """Migrate the throwaway database and fill it: the demo network, and around it the
     bookings, live holds, time off and recent first sessions a busy week has."""
     from carematch.accounts.models import Client, Role, User
-    from carematch.directory.demo import demo_records
     from carematch.directory.models import Provider, TimeOff
     from carematch.directory.services import providers_upsert
     from carematch.lib.sessions import SESSION
@@ -124,8 +134,7 @@ def _load(*, providers: int, seed: int) -> None:
 
     call_command("migrate", verbosity=0)
     now, today = timezone.now(), timezone.localdate()
-    for part, first in enumerate(range(0, providers, _RECORDS_PER_SEED)):
-        records = demo_records(count=min(_RECORDS_PER_SEED, providers - first), seed=seed + part, today=today)
+    for records in bulk_records(providers=providers, seed=seed, today=today):
         providers_upsert(records=records)
         del records
 
@@ -186,17 +195,55 @@ def _load(*, providers: int, seed: int) -> None:
                     first_appointment=session, first_start=session.start)
         for session in saved
     ], batch_size=500)
+    from carematch.matching.snapshot import snapshot_refresh
+
+    began = time.perf_counter()
+    snapshot_refresh()  # as the deploy step (carematch match_snapshot): built and written once per machine
+    publish_s = time.perf_counter() - began
+    (Path(os.environ[_PLACE]) / "publish_s").write_text(f"{publish_s:.2f}")
     print(  # noqa: T201 - progress of the bench, on its own stream
+        f"snapshot built and written in {publish_s:.1f} s; "
         f"loaded {Provider.objects.count()} providers, {len(claims)} bookings and holds, {len(time_off)} "
         f"time off, {len(saved)} recent first sessions; peak {_peak_rss_mb():.0f} MB",
         file=sys.stderr,
     )
 
 
+def bulk_records(*, providers: int, seed: int, today: dt.date) -> Iterator[list[Any]]:
+    """`providers` synthetic provider records, in parts of at most 100,000, generated in bulk: the
+    first part is the demo network (carematch.directory.demo, about 45 s for 100,000 on this
+    machine), each further part recombines its records (where they practise with their
+    licenses, names, concerns and approaches, weekly windows, payers, each drawn from another
+    record) under new NPIs, so that a million providers take seconds more, not eight minutes."""
+    import dataclasses
+
+    from carematch.directory.demo import demo_records
+    from carematch.lib.npi import make_npi
+
+    base = demo_records(count=min(_RECORDS_PER_SEED, providers), seed=seed, today=today)
+    yield base
+    rng = np.random.default_rng(seed)
+    for part, first in enumerate(range(_RECORDS_PER_SEED, providers, _RECORDS_PER_SEED), start=1):
+        count = min(_RECORDS_PER_SEED, providers - first)
+        place, name, care, week, pay = (rng.integers(0, len(base), count).tolist() for _ in range(5))
+        records = []
+        for i in range(count):
+            where, who, what, when, paid = base[place[i]], base[name[i]], base[care[i]], base[week[i]], base[pay[i]]
+            records.append(dataclasses.replace(
+                where,
+                npi=make_npi(f"1{(seed + part) % 1000:03d}{i:05d}"),
+                first_name=who.first_name, last_name=who.last_name, gender=who.gender,
+                concerns=what.concerns, approaches=what.approaches, populations=what.populations,
+                windows=when.windows, min_notice_hours=when.min_notice_hours, accepting_new=when.accepting_new,
+                insurance=paid.insurance,
+                licenses=tuple(dataclasses.replace(lic, number=f"{lic.number}-{part}") for lic in where.licenses),
+                email=f"provider{part}-{i}@demo.carematch.test",
+            ))
+        yield records
+
+
 def _requests(count: int, *, seed: int, now: dt.datetime) -> list[Any]:
     """Seeded requests shaped like real ones: where people live, what they ask about."""
-    import zipcodes
-
     from carematch.directory.demo import APPROACH_WEIGHTS, CONCERN_WEIGHTS, PAYER_WEIGHTS, STATE_POPULATION, STATE_ZONE
     from carematch.matching.engine.types import MatchRequest
 
@@ -216,9 +263,7 @@ def _requests(count: int, *, seed: int, now: dt.datetime) -> list[Any]:
     for _ in range(count):
         state = rng.choices(states, weights)[0]
         if state not in zips:
-            zips[state] = sorted(
-                entry["zip_code"] for entry in zipcodes.filter_by(state=state) if geo.zip_location(entry["zip_code"])
-            )
+            zips[state] = sorted(geo.zips_in_state(state))  # the located ZIP codes of the state
         age = rng.choices([rng.randint(8, 12), rng.randint(13, 17), rng.randint(18, 64), rng.randint(65, 90)],
                           [4, 12, 70, 14])[0]
         insurance = rng.choice(list(PAYER_WEIGHTS)) if rng.random() < 0.5 else None
@@ -262,8 +307,8 @@ def _measure(*, queries: int, reference_queries: int, seed: int) -> dict[str, An
 
     now = timezone.now()
     began = time.perf_counter()
-    directory = directory_snapshot()
-    build_s = time.perf_counter() - began
+    directory = directory_snapshot()  # mapped from the files the load stage wrote, as a further worker does
+    map_s = time.perf_counter() - began
     requests = _requests(queries, seed=seed, now=now)
     for request in requests[:3]:  # warm the caches of zones and holidays
         match_find(request=request, now=now)
@@ -272,6 +317,7 @@ def _measure(*, queries: int, reference_queries: int, seed: int) -> dict[str, An
         began = time.perf_counter()
         answers.append(match_find(request=request, now=now))
         timings.append((time.perf_counter() - began) * 1000)
+    worker_rss_mb, worker_private_mb = _memory_mb()
     reference_timings, agree = [], True
     for request, answer in list(zip(requests, answers, strict=True))[:reference_queries]:
         began = time.perf_counter()
@@ -294,9 +340,25 @@ def _measure(*, queries: int, reference_queries: int, seed: int) -> dict[str, An
         "agree": agree,
         "mean_matches": round(sum(len(a.matches) for a in answers) / len(answers), 2),
         "snapshot_mb": round(directory.nbytes() / 2**20, 1),
-        "snapshot_build_s": round(build_s, 2),
+        "snapshot_build_and_write_s": float((Path(os.environ[_PLACE]) / "publish_s").read_text()),
+        "snapshot_map_s": round(map_s, 3),
+        "worker_rss_mb": worker_rss_mb,
+        "worker_private_mb": worker_private_mb,
         "peak_rss_mb": round(_peak_rss_mb(), 1),
     }
+
+
+def _memory_mb() -> tuple[float, float]:
+    """This process's resident memory now, and the part of it that is its own (not pages of files
+    it shares with the machine's other processes, such as the mapped snapshot), in MB."""
+    fields: dict[str, int] = {}
+    with open("/proc/self/smaps_rollup") as rollup:
+        for line in rollup:
+            name, _, rest = line.partition(":")
+            if rest.strip().endswith("kB"):
+                fields[name] = int(rest.split()[0])
+    private = fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
+    return round(fields.get("Rss", 0) / 1024, 1), round(private / 1024, 1)
 
 
 def _not_accepting() -> int:
