@@ -118,6 +118,7 @@ class Fixture:
     client_tokens: list[tuple[int, str, tuple[str, str]]]  # (client id, token, (state, zip))
     places: list[tuple[str, str]]  # (state, zip) where providers practise
     provider_ids: list[int]
+    racers: int  # tokens 1..racers are kept for the booking race
 
 
 def prepare(env: dict[str, str], clients: int, racers: int) -> Fixture:
@@ -156,7 +157,7 @@ def prepare(env: dict[str, str], clients: int, racers: int) -> Fixture:
     from django.db import connections
 
     connections.close_all()
-    return Fixture(client_tokens=tokens, places=places, provider_ids=provider_ids)
+    return Fixture(client_tokens=tokens, places=places, provider_ids=provider_ids, racers=racers)
 
 
 def free_port() -> int:
@@ -260,7 +261,10 @@ async def drive(*, ports: list[int], fixture: Fixture, clients: int, seconds: fl
 
     async def one_client(n: int) -> None:
         rng = random.Random(n)
-        client_id, token, home = fixture.client_tokens[n % len(fixture.client_tokens)]
+        # The racers (tokens 1..racers) book nothing before the race: a session they booked in
+        # the mix could fall at the race's time and be refused as "you already have a session".
+        drivers = [fixture.client_tokens[0], *fixture.client_tokens[fixture.racers + 1:]]
+        client_id, token, home = drivers[n % len(drivers)]
         port = ports[n % len(ports)]
         offered: list[tuple[int, str, str]] = []
         while time.monotonic() < deadline:
