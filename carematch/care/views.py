@@ -105,7 +105,8 @@ def _care_page(view: CareView, logged: AccessLogged | None) -> CareView:
                 client = selectors.visible_client(user=request.user, client_id=client_id)
         except NotFound as exc:
             if client_id is None and policy.has_role(request.user, Role.CLIENT):
-                return render(request, "care/not_started.html")  # a client who has not given their details yet
+                # a client who has not given their details yet: the page says what will be here
+                return render(request, "care/not_started.html", {"journal": resource_type == "journal"})
             owner = client_id if account_selectors.client_exists(client_id=client_id or 0) else None
             audit.denied(request, action=action, resource_type=resource_type, resource_id=asked_for, client=owner)
             raise Http404(exc.detail) from exc

@@ -84,6 +84,7 @@ def test_each_demo_role_sees_a_living_practice_and_no_link_refuses_them(browser_
         expect(counts).to_contain_text("1 open alert")
         expect(counts).to_contain_text("1 request waiting 36 hours or more without an appointment")
         expect(counts).to_contain_text(f"{expiring} licence{'' if expiring == 1 else 's'} expiring in the next 30 days")
+        expect(counts).to_contain_text("1 article past its clinical review date")  # the demo's overdue example
         administration = page.locator("main").get_by_role("link", name="Administration")
         expect(administration).to_have_count(1 if role == "admin" else 0)
         assert_every_link_answers(page, [*links_of(page, "nav"), *links_of(page, "main")])

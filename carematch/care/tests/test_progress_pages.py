@@ -248,6 +248,9 @@ def test_a_client_who_has_not_given_their_details_is_pointed_to_finding_a_therap
     assert "will be here once you have booked a first session" in words and "Find a therapist" in words
     assert "Find a therapist" in client.get("/progress/goals/new/").content.decode()
     assert not Goal.objects.exists()
+    journal = client.get("/journal/").content.decode()  # the journal page names itself, not the progress page
+    assert "<h1>Your journal</h1>" in journal and "<h1>Your progress</h1>" not in journal
+    assert "opens once you have booked a first session" in journal
 
 
 def test_a_provider_is_shown_safety_alerts_only_coordinators_every_open_alert(client):

@@ -111,7 +111,7 @@ def test_an_article_past_its_review_interval_is_flagged_to_coordinators_and_on_i
     staff = client.get("/staff/articles/").content.decode()
     assert "2 articles are past their clinical review date" in staff
     assert staff.count("Overdue</span>") == 2
-    assert "2 past their clinical review date" in client.get("/staff/").content.decode()
+    assert "2</strong> articles past their clinical review date" in client.get("/staff/").content.decode()
 
 
 def test_a_review_interval_is_counted_in_calendar_months():
