@@ -341,3 +341,14 @@ def test_an_address_that_never_confirmed_is_erased_after_its_link_ran_out_and_co
     assert report.deleted["newsletter.Subscriber"] == 1 and report.deleted["newsletter.Consent"] == 1
     assert sorted(Subscriber.objects.values_list("email", flat=True)) == ["kept@example.org", "lately@example.org"]
     assert purge_expired(now=now).deleted["newsletter.Subscriber"] == 0  # again: nothing more
+
+
+def test_a_page_offers_the_sign_up_once(client):
+    """The footer offers the newsletter, except where the page itself already does (the library,
+    the account page of a client) or is the newsletter's own (after signing up)."""
+    signup = 'action="/newsletter/"'
+    assert client.get("/toolkit/").content.decode().count(signup) == 1  # the footer
+    assert client.get("/learn/").content.decode().count(signup) == 1  # the page's own form
+    assert client.get("/newsletter/sent/").content.decode().count(signup) == 0
+    client.force_login(UserFactory(role=Role.CLIENT, email="reader@example.org"))
+    assert client.get("/accounts/").content.decode().count(signup) == 1  # the account page's own
