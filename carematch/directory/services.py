@@ -403,8 +403,10 @@ def _insert_many(model: type[Model], rows: Sequence[dict[str, object]]) -> None:
         for row in rows
     ]
     if db.vendor == "postgresql":
-        # COPY: the rows stream to the server in one command, with no statement per row.
-        with db.cursor() as cursor, cursor.cursor.copy(
+        # COPY: the rows stream to the server in one command, with no statement per row. The
+        # driver's own cursor is used, so its errors are turned into Django's (IntegrityError
+        # for a broken constraint) as every other statement's are.
+        with db.wrap_database_errors, db.cursor() as cursor, cursor.cursor.copy(
             f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"  # names from the model, quoted
         ) as copy:
             for values in params:

@@ -255,6 +255,10 @@ class OpeningsQuery(Schema):
             raise ValueError("'to' must be after 'from'")
         if self.from_ and self.to and self.to - self.from_ > MAX_OPENINGS_RANGE:
             raise ValueError("the range may be at most 62 days")
+        # In UTC from here on: an offset beyond what a database accepts (PostgreSQL refuses
+        # +16:00, which ISO 8601 and Python allow) names the same moment in UTC.
+        self.from_ = self.from_.astimezone(dt.UTC) if self.from_ else None
+        self.to = self.to.astimezone(dt.UTC) if self.to else None
         return self
 
 

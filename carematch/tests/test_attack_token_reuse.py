@@ -19,7 +19,8 @@ from carematch.tests.helpers import assert_error_shape
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {("GET", "/api/v1/health")}
+# The health check; the library of articles and the newsletter sign-up, which are for anyone.
+PUBLIC = {("GET", "/api/v1/health"), ("GET", "/api/v1/articles"), ("POST", "/api/v1/newsletter/subscriptions")}
 
 
 def authenticated_operations(client) -> list[tuple[str, str]]:

@@ -34,8 +34,22 @@ connections.settings.setdefault(REPLICA, {
 BOTH = [DEFAULT_DB_ALIAS, REPLICA]
 
 
+def _allow_replica_connection() -> None:
+    """A test class allowed only "default" wraps every other alias's connection to refuse use,
+    and a session-long live server (the browser tests) keeps the SQLite connections it was
+    given, wrappers included: take a leftover wrapper off the replica's connection here."""
+    from django.test.testcases import _DatabaseFailure
+
+    connection = connections[REPLICA]
+    for name in ("connect", "temporary_connection", "cursor", "chunked_cursor"):
+        method = getattr(connection, name, None)
+        if isinstance(method, _DatabaseFailure):
+            setattr(connection, name, method.wrapped)
+
+
 @pytest.fixture
 def replica_configured(settings):
+    _allow_replica_connection()
     settings.DATABASE_REPLICA_ALIAS = REPLICA
     cache.clear()  # the FHIR API's per-address count
     yield

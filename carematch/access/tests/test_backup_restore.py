@@ -30,11 +30,24 @@ models = [*apps.get_models(include_auto_created=True), MigrationRecorder.Migrati
 print(json.dumps({m._meta.db_table: m._base_manager.count() for m in models if not m._meta.proxy}))
 """
 
+# Five providers go: the first five that nothing protects (the demo practice's providers have
+# sessions, which keep them).
 DELETE_SOME_ROWS = """
+from django.db import transaction
+from django.db.models.deletion import ProtectedError, RestrictedError
 from carematch.accounts.models import ApiToken
 from carematch.directory.models import Provider
 ApiToken.objects.all().delete()
-Provider.objects.filter(pk__in=Provider.objects.order_by("pk").values("pk")[:5]).delete()
+gone = 0
+for provider in Provider.objects.order_by("pk"):
+    if gone == 5:
+        break
+    try:
+        with transaction.atomic():
+            provider.delete()
+    except (ProtectedError, RestrictedError):
+        continue
+    gone += 1
 """
 
 

@@ -93,7 +93,7 @@ def test_amounts_without_a_plan_or_below_zero_are_form_errors_on_their_field(cli
     page = text(client.post("/find/plan/", {"plan_id": "", "deductible_left_usd": "100"}))
     assert "Choose your plan first: what is left depends on the plan." in page
     page = text(client.post("/find/plan/", {"plan_id": "AET-CO", "oop_left_usd": "-3"}))
-    assert "Ensure this value is greater than or equal to 0." in page
+    assert "Enter an amount of 0 dollars or more, or leave it empty if you are not sure." in page
     page = text(client.post("/find/plan/", {"plan_id": "CIG-1"}))
     assert "Select a valid choice." in page
 

@@ -129,3 +129,12 @@ def test_a_consultation_is_a_first_contact_not_the_first_session_of_the_clock(cl
     assert response.status_code == 201, response.content
     request = CareRequest.objects.get(pk=request.pk)
     assert request.first_appointment is None and request.wait_seconds is None
+
+
+def test_an_offset_beyond_what_a_database_takes_names_the_same_moment_in_utc(client, provider, client_record):
+    """ISO 8601 and Python allow +16:00; PostgreSQL refuses offsets past 15:59. The range is read
+    in UTC, so such a query is answered like its UTC twin, never a 500."""
+    headers = auth_header(client_record.user)
+    far = openings(client, provider, headers, "?from=2030-01-07T16:00:00%2B16:00")
+    utc = openings(client, provider, headers, "?from=2030-01-07T00:00:00%2B00:00")
+    assert far["openings"] and far["openings"] == utc["openings"]

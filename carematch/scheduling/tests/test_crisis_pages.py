@@ -150,7 +150,8 @@ def test_the_queue_comes_first_in_the_staff_navigation_with_the_open_count(clien
     assert links[1] == QUEUE  # after "Find a therapist", before every other staff link
     assert re.search(r"Crisis requests <span[^>]*>2<span class=\"visually-hidden\"> open</span>", nav)
     home = main_of(client.get("/staff/"))
-    assert "2 open requests" in home and home.index("Crisis follow-up") < home.index("The 48-hour clock")
+    assert "<strong>2</strong> open crisis requests" in home
+    assert home.index("Crisis follow-up") < home.index("The 48-hour clock")
 
 
 def test_people_who_are_not_staff_see_no_crisis_count(client):
