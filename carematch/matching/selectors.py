@@ -146,10 +146,9 @@ def waitlist_recently_placed(*, now: dt.datetime) -> list[Any]:
     ).select_related("client__user", "appointment__provider").order_by("-placed_at", "-id"))
 
 
-def waitlist_asked(request: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """What a waiting person asked for, in words, from the stored request (label, value)."""
-    from carematch.directory.selectors import payer_names
-
+def waitlist_asked(request: Mapping[str, Any], *, payer_names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """What a waiting person asked for, in words, from the stored request (label, value);
+    `payer_names` (directory.selectors.payer_names, read once for the whole list) names the payer."""
     formats = {"telehealth": "online", "in_person": "in person", "any": "online or in person"}
     asked = [
         ("State", vocab.STATES.get(str(request.get("state") or ""), "not given")),
@@ -161,7 +160,7 @@ def waitlist_asked(request: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
     insurance = request.get("insurance")
     if insurance:
-        asked.append(("Paying", f"with {payer_names().get(str(insurance), str(insurance))}"))
+        asked.append(("Paying", f"with {payer_names.get(str(insurance), str(insurance))}"))
     else:
         most = request.get("self_pay_max")
         asked.append(("Paying", f"themselves, up to ${most} a session" if most else "themselves"))

@@ -13,6 +13,7 @@ from carematch.access import audit
 from carematch.access.decorators import staff_page
 from carematch.access.models import Action
 from carematch.accounts.http import AuthedHttpRequest
+from carematch.directory.selectors import payer_names
 
 from . import selectors, tasks
 
@@ -26,11 +27,12 @@ def staff_waitlist(request: AuthedHttpRequest) -> HttpResponse:
     # One event per person shown: a name with what they want help with.
     audit.record_many(request, action=Action.VIEW, resource_type="waitlist_entry",
                       items=[(entry.pk, entry.client_id) for entry in [*waiting, *placed]])
+    names = payer_names()  # once for the list, not once a person
     rows = [{
         "entry": entry,
         "name": f"{entry.client.first_name} {entry.client.last_name}".strip(),
         "hours": int((now - entry.created_at).total_seconds() // 3600),
-        "asked": selectors.waitlist_asked(entry.request),
+        "asked": selectors.waitlist_asked(entry.request, payer_names=names),
     } for entry in waiting]
     return render(request, "matching/staff_waitlist.html", {
         "rows": rows, "placed": placed, "placed_days": selectors.PLACED_SHOWN_DAYS,

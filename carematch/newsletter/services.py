@@ -38,6 +38,7 @@ from .models import (
     Subscriber,
     SubscriberStatus,
 )
+from .selectors import subscriber_by_email
 
 logger = logging.getLogger("carematch.newsletter")
 
@@ -188,8 +189,10 @@ def subscription_topics_set(*, subscriber: Subscriber, topics: Sequence[str], ad
     return locked
 
 
-def subscription_end(*, subscriber: Subscriber, address: str, now: dt.datetime | None = None) -> Subscriber:
-    """Unsubscribed: nothing more is sent. Doing it twice changes nothing."""
+def subscription_end(*, subscriber: Subscriber, address: str, now: dt.datetime | None = None,
+                     reason: str = "Unsubscribed: send me no more newsletters.") -> Subscriber:
+    """Unsubscribed: nothing more is sent; the consent record keeps `reason`. Doing it twice
+    changes nothing."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
@@ -199,8 +202,7 @@ def subscription_end(*, subscriber: Subscriber, address: str, now: dt.datetime |
         locked.unsubscribed_at = now
         locked.save(update_fields=["status", "unsubscribed_at"])
         locked.confirmations.filter(used_at__isnull=True).update(used_at=now)
-        Consent.objects.create(subscriber=locked, kind=ConsentKind.UNSUBSCRIBED,
-                               text="Unsubscribed: send me no more newsletters.", topics=[], at=now,
+        Consent.objects.create(subscriber=locked, kind=ConsentKind.UNSUBSCRIBED, text=reason, topics=[], at=now,
                                address=address or None)
     return locked
 
@@ -208,18 +210,11 @@ def subscription_end(*, subscriber: Subscriber, address: str, now: dt.datetime |
 def subscription_end_for_account(*, email: str, now: dt.datetime | None = None) -> bool:
     """A client closed their carematch account: their address gets no more newsletters (the
     safer reading of "close my account"; they may sign up again). Whether one was ended."""
-    subscriber = Subscriber.objects.filter(email=(email or "").strip().lower()).first() if email else None
+    subscriber = subscriber_by_email(email=email)
     if subscriber is None or subscriber.status == SubscriberStatus.UNSUBSCRIBED:
         return False
-    now = now or timezone.now()
-    with transaction.atomic():
-        locked = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
-        locked.status, locked.unsubscribed_at = SubscriberStatus.UNSUBSCRIBED, now
-        locked.save(update_fields=["status", "unsubscribed_at"])
-        locked.confirmations.filter(used_at__isnull=True).update(used_at=now)
-        Consent.objects.create(subscriber=locked, kind=ConsentKind.UNSUBSCRIBED,
-                               text="Unsubscribed when the carematch account of this address was closed.",
-                               topics=[], at=now, address=None)
+    subscription_end(subscriber=subscriber, address="", now=now,
+                     reason="Unsubscribed when the carematch account of this address was closed.")
     return True
 
 
