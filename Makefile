@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint typecheck bench lock clean
+.PHONY: install messages demo test lint typecheck bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,20 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable ".[dev,demo]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# The translations: every catalogue under carematch/locale is compiled when its .po changes.
+PO_FILES := $(wildcard carematch/locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+%.mo: %.po $(STAMP)
+	CAREMATCH_DEBUG=1 $(BIN)/carematch compilemessages --ignore=.venv --ignore=var -v 0
+
+install: $(STAMP) $(MO_FILES)
+
+# After changing translatable text: bring the catalogues up to date with the code, then
+# translate what is new or marked fuzzy (a test fails while any client-facing entry is).
+messages: $(STAMP)
+	CAREMATCH_DEBUG=1 $(BIN)/carematch makemessages --all --no-location --no-obsolete \
+		--ignore=.venv --ignore=var --ignore='*/tests/*' --ignore=benches -v 0
 
 # The demo's video rooms: Jitsi Meet settings for meet.example.test, a name reserved for
 # examples (RFC 6761) that never connects. Join pages build real signed links to it and say

@@ -196,6 +196,9 @@ MIDDLEWARE = [
     "carematch.api.ApiErrorShapeMiddleware",
     "carematch.api.NulCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page's language: the language cookie (set by the switch on every page, and from an
+    # account's profile at log-in), else the browser's Accept-Language, else English.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -418,7 +421,15 @@ if not 15 <= MESSAGE_POLL_SECONDS <= 300:
     raise ImproperlyConfigured("CAREMATCH_MESSAGE_POLL_SECONDS must be between 15 and 300 seconds.")
 
 # --- Language, time, static files ------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The languages a person can choose. Client-facing text is translated in full (the catalogue
+# in carematch/locale/, compiled by `make install`); staff pages use the same machinery.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "carematch" / "locale"]
+LANGUAGE_COOKIE_NAME = "carematch_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = not DEBUG
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
