@@ -19,6 +19,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("find/", matching_views.intake_step, name="find"),
     path("accounts/", include("carematch.accounts.urls")),
+    path("language/", account_views.choose_language, name="set_language"),
     path("account/data/", include("carematch.access.data_urls")),
     path("account/tokens/", include("carematch.accounts.token_urls")),
     path("staff/", account_views.staff_home, name="staff_home"),

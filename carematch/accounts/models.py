@@ -69,6 +69,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     preferred_name = models.CharField(
         "what we should call you", max_length=80, blank=True, help_text="Optional."
     )
+    # The language of this person's pages (at log-in) and of every email sent to them.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
     session_generation = models.PositiveIntegerField(
@@ -90,6 +92,10 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 condition=models.Q(is_superuser=False) | models.Q(role=Role.ADMIN),
                 name="accounts_user_superuser_is_admin",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(language__in=[code for code, _name in settings.LANGUAGES]),
+                name="accounts_user_language_offered",
             ),
         ]
 

@@ -88,6 +88,16 @@ def user_preferred_name_set(*, user: User, preferred_name: str) -> User:
     return user
 
 
+def user_language_set(*, user: User, language: str) -> User:
+    """Set the language of a person's pages and emails: one of the languages offered."""
+    if language not in dict(settings.LANGUAGES):
+        raise InvalidInput("This language is not offered.", fields={"language": "not offered"})
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return user
+
+
 # --- Sign-up by confirmed email ------------------------------------------------------------
 # The answer to a sign-up never tells whether the address has an account: both get the same
 # page, and the email decides. A new address gets a link that creates the account; an

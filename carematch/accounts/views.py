@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
+from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -425,3 +426,21 @@ def shows_admin(user: User) -> bool:
     which apply the services' rules and record access, while the admin edits rows directly. So
     a coordinator is not shown a link to an admin that would only say they may do nothing."""
     return bool(user.is_superuser or user.get_all_permissions())
+
+
+@require_POST
+def choose_language(request: HttpRequest) -> HttpResponse:
+    """The language switch on every page: Django's own (the cookie, back to the same page),
+    and for a logged-in person their account's language too, so emails follow."""
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        # Django would accept any language it knows; only those offered here are kept.
+        next_url = request.POST.get("next", "")
+        safe = url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        return redirect(next_url if safe and next_url else "/")
+    response = i18n_views.set_language(request)
+    if request.user.is_authenticated:
+        services.user_language_set(user=request.user, language=language)
+    return response

@@ -182,6 +182,7 @@ class Page:
 POLICY: dict[str, Page] = {
     "home": Page(PUBLIC),
     "find": Page(PUBLIC),
+    "set_language": Page(PUBLIC, "POST"),  # the language switch on every page
     # accounts
     "accounts:home": Page(ANY_SIGNED_IN),
     "accounts:signup": Page(PUBLIC),
