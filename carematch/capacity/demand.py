@@ -108,6 +108,14 @@ class Demand:
                       follow_ups=self.follow_ups, source=self.source)
 
 
+def concern_language_mix() -> list[tuple[tuple[str, ...], tuple[str, ...], float]]:
+    """The default mix's concerns and languages together: (concerns, languages, probability)."""
+    pairs = [((a,), w * (2 / 3)) for a, w in DEFAULT_CONCERNS] + [(("anxiety", "depression"), 1 / 3)]
+    return [(concerns, languages, concern_weight * language_weight)
+            for concerns, concern_weight in pairs
+            for languages, language_weight in ((("en",), 1 - DEFAULT_SPANISH_SHARE), (("es",), DEFAULT_SPANISH_SHARE))]
+
+
 def default_kinds(states: Sequence[str], state_weights: Sequence[float], payers: Sequence[str]) -> tuple[
         tuple[RequestKind, ...], tuple[float, ...]]:
     """Every combination of the default mix, with its probability."""

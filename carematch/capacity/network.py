@@ -5,7 +5,7 @@ once from the database, and everything after that is arrays and lists.
 
 Extra hours are extra providers: `with_extra` adds, for each `Extra`, as many made-up
 providers of that kind as the hours need (at most EXTRA_HOURS_EACH weekly hours each,
-on weekdays from 9:00 on the state's clock), licensed in the state, treating every
+every day of the week from 9:00 on the state's clock), licensed in the state, treating every
 concern and every age. `with_hours_multiplied` gives every provider twins with the same
 weekly windows: the same network with k times the hours.
 """
@@ -118,9 +118,10 @@ def _extra_rows(network: Network, extra: Extra, first_id: int, today: dt.date) -
         ))
         licenses.append(LicenseRow(pid, extra.state, today.replace(year=today.year + EXTRA_LICENSE_YEARS),
                                    "verified"))
-        # Spread over Monday to Friday, whole hours from 9:00, the first days taking the rest.
-        for weekday in range(5):
-            day_hours = hours // 5 + (1 if weekday < hours % 5 else 0)
+        # Spread over the whole week (people ask on weekends too), whole hours from 9:00,
+        # the first days taking the rest.
+        for weekday in range(7):
+            day_hours = hours // 7 + (1 if weekday < hours % 7 else 0)
             if day_hours:
                 end_hour = min(23, EXTRA_DAY_START + day_hours)
                 windows.append(WindowRow(pid, weekday, dt.time(EXTRA_DAY_START), dt.time(end_hour)))

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-
 from django.db.models import Count
 
 from carematch.directory.models import AvailabilityWindow, License, Provider, TimeOff, match_unverified_licenses
@@ -107,7 +106,7 @@ def history_demand(network: Network, *, now: dt.datetime, arrivals_per_day: floa
              WaitlistEntry.objects.filter(care_request__in=[r.pk for r in requests]).order_by("id")}
     fallback = default_demand(network, arrivals_per_day=1.0)
     counts = [0.0] * defaults.HOURS_OF_WEEK
-    kinds: Counter[RequestKind] = Counter()
+    kinds: dict[RequestKind, float] = {}
     for request in requests:
         hour = request.requested_at.astimezone(dt.UTC)
         counts[hour.weekday() * 24 + hour.hour] += 1
@@ -120,19 +119,25 @@ def history_demand(network: Network, *, now: dt.datetime, arrivals_per_day: floa
             population_for(age)
         except ValueError:
             continue
-        concerns = tuple(stored.get("concerns") or ()) or ("anxiety",)
-        languages = tuple(stored.get("languages") or ()) or ("en",)
         format_ = stored.get("format") or (request.first_appointment.format if request.first_appointment else "any")
         if format_ not in ("telehealth", "in_person", "any"):
             format_ = "any"
         zip_code = client.zip or None
         if format_ == "in_person" and not zip_code:
             format_ = "any"
-        kinds[RequestKind(
-            state=client.state, age=age, concerns=concerns, languages=languages, format=format_,
-            insurance=request.payer or None, self_pay_max=None if request.payer else stored.get("self_pay_max"),
-            zip=zip_code,
-        )] += 1
+        # Concerns and languages as asked where kept; otherwise the default mix's, spread.
+        if stored.get("concerns"):
+            mixes: list[tuple[tuple[str, ...], tuple[str, ...], float]] = [
+                (tuple(stored["concerns"]), tuple(stored.get("languages") or ("en",)), 1.0)]
+        else:
+            mixes = list(defaults.concern_language_mix())
+        for concerns, languages, weight in mixes:
+            kind = RequestKind(
+                state=client.state, age=age, concerns=concerns, languages=languages, format=format_,
+                insurance=request.payer or None, self_pay_max=None if request.payer else stored.get("self_pay_max"),
+                zip=zip_code,
+            )
+            kinds[kind] = kinds.get(kind, 0.0) + weight
     # A few hours of the week with no requests at all keep a little weight: the history of
     # a small network is short, and an hour with none yet is not an hour with none ever.
     total = sum(counts)

@@ -104,8 +104,9 @@ class Figure:
         return {"mean": round(self.mean, 4), "low": round(self.low, 4), "high": round(self.high, 4), "n": self.n}
 
 
-def interval(values: Sequence[float], confidence: float = 0.9) -> Figure:
-    """The mean of per-replication values and its Student t interval at `confidence`."""
+def interval(values: Sequence[float], confidence: float = 0.9, *, share: bool = False) -> Figure:
+    """The mean of per-replication values and its Student t interval at `confidence`
+    (a share's kept within 0 and 1)."""
     n = len(values)
     if n == 0:
         return Figure(math.nan, math.nan, math.nan, 0)
@@ -113,6 +114,8 @@ def interval(values: Sequence[float], confidence: float = 0.9) -> Figure:
     if n == 1:
         return Figure(mean, mean, mean, 1)
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * np.std(values, ddof=1) / math.sqrt(n))
+    if share:
+        return Figure(mean, max(0.0, mean - half), min(1.0, mean + half), n)
     return Figure(mean, mean - half, mean + half, n)
 
 
@@ -300,7 +303,7 @@ class Forecast:
 
     def share(self, keep: Callable[[Outcome], bool] = lambda o: True) -> Figure:
         values = [share for run in self.replications if (share := run.share_within(keep)) is not None]
-        return interval(values, self.confidence)
+        return interval(values, self.confidence, share=True)
 
     def by(self, group: str) -> dict[str, dict[str, Any]]:
         labels = GROUPS[group]
@@ -319,7 +322,7 @@ class Forecast:
 
     def utilisation(self) -> Figure:
         values = [run.taken_hours / run.open_hours for run in self.replications if run.open_hours]
-        return interval(values, self.confidence)
+        return interval(values, self.confidence, share=True)
 
     def failures(self, state: str) -> list[RequestKind]:
         return [o.kind for run in self.replications for o in run.outcomes
