@@ -56,7 +56,8 @@ class Options:
             "days": self.days, "states": list(self.states), "arrivals_per_day": self.arrivals_per_day,
             "from_history": self.from_history, "target": self.target, "seed": self.seed,
             "replications": self.replications, "suggest_states": self.suggest_states,
-            "extra_hours": [{"state": e.state, "hours": e.hours, **e.kind.as_dict()} for e in self.extra_hours],
+            "extra_hours": [{"state": e.state, "hours": e.hours, **e.kind.as_dict(), "zip": e.kind.zip}
+                            for e in self.extra_hours],
         }
 
 

@@ -1,0 +1,75 @@
+"""/staff/capacity/: a coordinator starts a forecast (run by the task worker) and reads its
+figures as charts with the tables behind them. Figures only: no client is named."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from carematch.access.decorators import staff_page
+from carematch.accounts.http import AuthedHttpRequest
+
+from . import report, selectors, services, tasks
+from .forms import ForecastForm
+from .models import CapacityRun
+
+def _result_context(run: CapacityRun) -> dict[str, Any]:
+    figures = run.result or {}
+    if not figures:
+        return {}
+    target = figures["options"]["target"]
+    charts = []
+    for key, title in (("by_state", _("By state")), ("by_concern", _("By concern")), ("by_payer", _("By payer")),
+                       ("by_language", _("By language"))):
+        rows = figures.get(key) or {}
+        if rows:
+            charts.append({"code": key, "title": title, "chart": report.bar_chart(rows, target=target),
+                           "rows": [{"name": name, "requests": figure["requests"], "span": report.span(figure)}
+                                    for name, figure in sorted(rows.items(), key=lambda i: (i[1]["mean"], i[0]))]})
+    return {
+        "figures": figures, "charts": charts, "target_label": report.percent(target),
+        "headline": [
+            (_("First appointment within 48 hours"), report.span(figures["share_within_48h"])),
+            (_("Median wait, hours"), report.span(figures["median_wait_hours"], as_percent=False)),
+            (_("90th percentile wait, hours"), report.span(figures["p90_wait_hours"], as_percent=False)),
+            (_("Provider utilisation"), report.span(figures["utilisation"])),
+            (_("Requests a replication"), str(figures["requests_per_replication"])),
+        ],
+        "suggestions": [{**found, "share_label": report.percent(found["share"]),
+                         "reached_label": report.percent(found["reached"])} for found in figures["suggestions"]],
+        "confidence_label": report.percent(figures["confidence"]),
+    }
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_page
+def capacity(request: AuthedHttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = ForecastForm(request.POST)
+        if form.is_valid():
+            run = services.capacity_run_create(options=form.cleaned_data["options"], user=request.user)
+            tasks.run_capacity_forecast.enqueue(run_id=run.pk)
+            messages.success(request, _("The forecast has started. It takes a minute or two; this page shows it "
+                                        "when it is done (reload to see)."))
+            return redirect("capacity:run", run_id=run.pk)
+    else:
+        form = ForecastForm()
+    runs = selectors.capacity_runs()
+    latest = next((run for run in runs if run.status == CapacityRun.Status.FINISHED), None)
+    return render(request, "capacity/capacity.html", {
+        "form": form, "runs": runs, "run": latest, **(_result_context(latest) if latest else {}),
+    }, status=422 if request.method == "POST" else 200)
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_page
+def capacity_run(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
+    run = selectors.capacity_run(run_id=run_id)
+    if run is None:
+        raise Http404(_("No such forecast."))
+    return render(request, "capacity/run.html", {"run": run, **_result_context(run)})
