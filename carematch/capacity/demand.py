@@ -110,7 +110,8 @@ class Demand:
 
 def concern_language_mix() -> list[tuple[tuple[str, ...], tuple[str, ...], float]]:
     """The default mix's concerns and languages together: (concerns, languages, probability)."""
-    pairs = [((a,), w * (2 / 3)) for a, w in DEFAULT_CONCERNS] + [(("anxiety", "depression"), 1 / 3)]
+    pairs: list[tuple[tuple[str, ...], float]] = [((a,), w * (2 / 3)) for a, w in DEFAULT_CONCERNS]
+    pairs.append((("anxiety", "depression"), 1 / 3))
     return [(concerns, languages, concern_weight * language_weight)
             for concerns, concern_weight in pairs
             for languages, language_weight in ((("en",), 1 - DEFAULT_SPANISH_SHARE), (("es",), DEFAULT_SPANISH_SHARE))]
@@ -122,9 +123,9 @@ def default_kinds(states: Sequence[str], state_weights: Sequence[float], payers:
     kinds: list[RequestKind] = []
     weights: list[float] = []
     total_state = sum(state_weights) or 1.0
-    pairs = [((a,), wa) for a, wa in DEFAULT_CONCERNS]
     # A second concern for a third of requests: the two most common together.
-    pairs = [(c, w * (2 / 3)) for c, w in pairs] + [(("anxiety", "depression"), 1 / 3)]
+    pairs: list[tuple[tuple[str, ...], float]] = [((a,), wa * (2 / 3)) for a, wa in DEFAULT_CONCERNS]
+    pairs.append((("anxiety", "depression"), 1 / 3))
     pay_options: list[tuple[str | None, int | None, float]] = [(None, DEFAULT_SELF_PAY_MAX, DEFAULT_SELF_PAY_SHARE)]
     pay_options += [(slug, None, (1 - DEFAULT_SELF_PAY_SHARE) / len(payers)) for slug in payers]
     if not payers:

@@ -129,7 +129,8 @@ def check_options(*, days: int, states: Sequence[str], arrivals_per_day: float |
     if not 0 <= seed < 2**32:
         raise refuse("seed", _("must be a whole number from 0 to 4294967295"))
     if not 2 <= replications <= MAX_REPLICATIONS:
-        raise refuse("replications", _("must be from 2 to %(most)s (an interval needs two)") % {"most": MAX_REPLICATIONS})
+        raise refuse("replications",
+                     _("must be from 2 to %(most)s (an interval needs two)") % {"most": MAX_REPLICATIONS})
     if not 0 <= suggest_states <= 51:
         raise refuse("suggest_states", _("must be from 0 to 51"))
     extras = tuple(parse_extra(text) for text in extra_hours)

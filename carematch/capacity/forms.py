@@ -38,7 +38,7 @@ class ForecastForm(forms.Form):
                               help_text=_("The same seed and options give the same figures."))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.errors:
             return data
         try:

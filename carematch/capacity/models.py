@@ -22,7 +22,8 @@ class CapacityRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     options = models.JSONField(help_text="What was asked for: days, states, arrivals, extra hours, target, seed.")
-    result = models.JSONField(null=True, blank=True, help_text="The forecast's figures, as `carematch simulate --json`.")
+    result = models.JSONField(null=True, blank=True,
+                              help_text="The forecast's figures, as `carematch simulate --json` prints them.")
     error = models.CharField(max_length=500, blank=True)
 
     class Meta:

@@ -11,8 +11,9 @@ simulation.py), so that a test can hold the simulation to the formula
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import simpy
@@ -54,14 +55,14 @@ def mmc_replication(*, servers: int, arrivals_per_hour: float, sessions_per_hour
     providers = simpy.Resource(env, capacity=servers)
     waits: list[float] = []
 
-    def person(arrived: float, length: float) -> Iterator[simpy.Event]:
+    def person(arrived: float, length: float) -> Generator[simpy.Event, Any, None]:
         with providers.request() as turn:
             yield turn
             if arrived >= warm_up_hours:
                 waits.append(env.now - arrived)
             yield env.timeout(length)
 
-    def arrivals() -> Iterator[simpy.Event]:
+    def arrivals() -> Generator[simpy.Event, Any, None]:
         for arrived, length in zip(times.tolist(), lengths.tolist(), strict=True):
             yield env.timeout(arrived - env.now)
             env.process(person(arrived, length))

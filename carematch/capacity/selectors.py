@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+
 from django.db.models import Count
 
 from carematch.directory.models import AvailabilityWindow, License, Provider, TimeOff, match_unverified_licenses
@@ -67,7 +68,8 @@ def network_load(*, now: dt.datetime) -> Network:
     for pid, booked_at in (Appointment.objects.filter(booked_at__gte=since, care_request__isnull=False)
                            .filter(pk__in=CareRequest.objects.values("first_appointment"))
                            .values_list("provider_id", "booked_at")):
-        recent.setdefault(pid, []).append(_seconds(booked_at))
+        if booked_at is not None:
+            recent.setdefault(pid, []).append(_seconds(booked_at))
     return Network(
         providers=providers, licenses=licenses, windows=windows, effects=provider_effects(),
         match_unverified=match_unverified_licenses(),

@@ -25,11 +25,15 @@ def capacity_run_create(*, options: forecast.Options, user: User | None, now: dt
                                           options=options.as_dict(), status=CapacityRun.Status.QUEUED)
 
 
+def _extra_text(extra: dict[str, Any]) -> str:
+    """A stored extra as --extra-hours takes it: STATE:HOURS[:name=value,...]."""
+    kind = ",".join(f"{name}={extra[name]}" for name in ("language", "payer", "format", "zip") if extra.get(name))
+    return f"{extra['state']}:{extra['hours']}" + (f":{kind}" if kind else "")
+
+
 def options_of(stored: dict[str, Any]) -> forecast.Options:
-    extras = [f"{e['state']}:{e['hours']}" + "".join(
-        f"{',' if i else ':'}{name}={e[name]}" for i, name in enumerate(n for n in ("language", "payer", "format", "zip")
-                                                                          if e.get(n)))
-        for e in stored.get("extra_hours", [])]
+    """A stored run's options, checked again as when they were given."""
+    extras = [_extra_text(extra) for extra in stored.get("extra_hours", [])]
     return forecast.check_options(
         days=stored["days"], states=stored.get("states", []), arrivals_per_day=stored.get("arrivals_per_day"),
         from_history=stored.get("from_history", False), extra_hours=extras, target=stored["target"],

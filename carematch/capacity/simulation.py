@@ -35,7 +35,7 @@ import datetime as dt
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,7 +194,7 @@ class _World:
 
 
 def _person(env: simpy.Environment, world: _World, kind: RequestKind, demand: Demand, rng: np.random.Generator,
-            horizon: int, outcomes: list[Outcome]) -> Iterator[simpy.Event]:
+            horizon: int, outcomes: list[Outcome]) -> Generator[simpy.Event, Any, None]:
     asked = world.start + int(env.now)
     while True:
         now = world.start + int(env.now)
@@ -235,7 +235,7 @@ def _person(env: simpy.Environment, world: _World, kind: RequestKind, demand: De
 
 def _arrivals(env: simpy.Environment, world: _World, demand: Demand, rng: np.random.Generator, seed: Sequence[int],
               times: npt.NDArray[np.float64], kinds: npt.NDArray[np.int64], horizon: int,
-              outcomes: list[Outcome]) -> Iterator[simpy.Event]:
+              outcomes: list[Outcome]) -> Generator[simpy.Event, Any, None]:
     for number, (moment, kind_at) in enumerate(zip(times.tolist(), kinds.tolist(), strict=True)):
         yield env.timeout(moment - env.now)
         person_rng = np.random.default_rng([*seed, number])

@@ -18,6 +18,7 @@ from . import report, selectors, services, tasks
 from .forms import ForecastForm
 from .models import CapacityRun
 
+
 def _result_context(run: CapacityRun) -> dict[str, Any]:
     figures = run.result or {}
     if not figures:
