@@ -41,9 +41,14 @@ class ProviderKind:
     zip: str | None = None  # where an in-person provider sees people
 
     def label(self) -> str:
-        parts = [f"speaks {self.language}" + ("" if self.language == "en" else " and en"),
-                 f"takes {self.payer}" if self.payer else "self-pay", self.format.replace("_", " ")]
-        return ", ".join(parts)
+        """The kind in words, after "a provider who": "speaks es and en, takes aetna, online"."""
+        from django.utils.translation import gettext as _
+
+        speaks = (_("speaks %(language)s") if self.language == "en" else _("speaks %(language)s and en")) % {
+            "language": self.language}
+        pays = _("takes %(payer)s") % {"payer": self.payer} if self.payer else _("sees people paying themselves")
+        where = _("online") if self.format == "telehealth" else _("in person near %(zip)s") % {"zip": self.zip}
+        return ", ".join([speaks, pays, where])
 
     def as_dict(self) -> dict[str, str | None]:
         return {"language": self.language, "payer": self.payer, "format": self.format}

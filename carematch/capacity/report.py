@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-GROUP_TITLES = (("by_state", "State"), ("by_concern", "Concern"), ("by_payer", "Payer"), ("by_language", "Language"))
+GROUP_TITLES = (("by_state", gettext_noop("State")), ("by_concern", gettext_noop("Concern")),
+                ("by_payer", gettext_noop("Payer")), ("by_language", gettext_noop("Language")))
 
 
 def percent(value: float) -> str:
@@ -68,8 +70,8 @@ def table_lines(figures: Mapping[str, Any]) -> list[str]:
 
 
 # Bar charts: the viewBox scales to the container's width, so they never force sideways scrolling.
-CHART_WIDTH = 640
-LABEL_WIDTH = 150
+CHART_WIDTH = 480
+LABEL_WIDTH = 110
 ROW_HEIGHT = 28
 BAR_HEIGHT = 16
 TOP = 24

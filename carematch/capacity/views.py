@@ -3,6 +3,7 @@ figures as charts with the tables behind them. Figures only: no client is named.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -13,16 +14,28 @@ from django.views.decorators.http import require_http_methods
 
 from carematch.access.decorators import staff_page
 from carematch.accounts.http import AuthedHttpRequest
+from carematch.directory.selectors import payer_names
+from carematch.lib import vocab
+from carematch.lib.languages import LANGUAGES
 
 from . import report, selectors, services, tasks
 from .forms import ForecastForm
 from .models import CapacityRun
 
 
+def _display_names() -> dict[str, dict[str, str]]:
+    """What the tables call each group's codes: states, concerns, payers and languages by name."""
+    return {
+        "by_state": dict(vocab.STATES), "by_concern": dict(vocab.CONCERNS),
+        "by_payer": {**payer_names(), "self-pay": _("Paying themselves")}, "by_language": dict(LANGUAGES),
+    }
+
+
 def _result_context(run: CapacityRun) -> dict[str, Any]:
     figures = run.result or {}
     if not figures:
         return {}
+    names = _display_names()
     target = figures["options"]["target"]
     charts = []
     for key, title in (("by_state", _("By state")), ("by_concern", _("By concern")), ("by_payer", _("By payer")),
@@ -30,10 +43,12 @@ def _result_context(run: CapacityRun) -> dict[str, Any]:
         rows = figures.get(key) or {}
         if rows:
             charts.append({"code": key, "title": title, "chart": report.bar_chart(rows, target=target),
-                           "rows": [{"name": name, "requests": figure["requests"], "span": report.span(figure)}
+                           "rows": [{"name": names[key].get(name, name), "code": name,
+                                     "requests": figure["requests"], "span": report.span(figure)}
                                     for name, figure in sorted(rows.items(), key=lambda i: (i[1]["mean"], i[0]))]})
     return {
-        "figures": figures, "charts": charts, "target_label": report.percent(target),
+        "figures": figures, "charts": charts, "start": dt.datetime.fromisoformat(figures["start"]),
+        "target_label": report.percent(target),
         "headline": [
             (_("First appointment within 48 hours"), report.span(figures["share_within_48h"])),
             (_("Median wait, hours"), report.span(figures["median_wait_hours"], as_percent=False)),

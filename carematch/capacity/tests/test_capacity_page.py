@@ -39,7 +39,7 @@ def test_a_coordinator_starts_a_forecast_and_reads_its_charts_and_tables(client)
     done = client.get(f"/staff/capacity/{run.pk}/").content.decode()
     assert "Finished" in done and "First appointment within 48 hours" in done
     assert done.count("<svg") >= 4 and "Share within 48 hours by state" in done
-    assert "<td>CO</td>" in done and "running in the background" not in done
+    assert "<td>Colorado (CO)</td>" in done and "running in the background" not in done
     # The list page shows the latest finished forecast too.
     listed = client.get("/staff/capacity/").content.decode()
     assert f"/staff/capacity/{run.pk}/" in listed and "First appointment within 48 hours" in listed

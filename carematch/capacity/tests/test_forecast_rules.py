@@ -56,7 +56,7 @@ def test_spanish_speaking_requests_fail_where_nobody_speaks_spanish_and_the_sugg
     found = suggest(english_only, wanted, forecast, target=0.9, start=START, days=7, seed=3, replications=3,
                     today=TODAY, most_states=5)
     assert [f["state"] for f in found] == ["CO"]
-    assert found[0]["kind"]["language"] == "es" and "speaks es" in found[0]["kind_label"]
+    assert found[0]["kind"]["language"] == "es" and "speaks es and en" in found[0]["kind_label"]
     assert found[0]["hours"] is not None and found[0]["reached"] >= 0.9
     # The hours found are the fewest: one hour less falls short.
     fewer = with_extra(english_only, [Extra("CO", found[0]["hours"] - 1, ProviderKind(language="es"))], today=TODAY)
