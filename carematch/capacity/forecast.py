@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from carematch.lib.languages import is_language
 from . import selectors
 from .demand import Demand
 from .network import Extra, Network, ProviderKind, with_extra
-from .simulation import run_forecast, suggest
+from .simulation import MOST_SEARCH_REPLICATIONS, SEARCH_TRIES, run_forecast, suggest
 
 MAX_DAYS = 90
 MAX_REPLICATIONS = 200
@@ -49,15 +49,13 @@ class Options:
     seed: int = 2026
     replications: int = 20
     suggest_states: int = DEFAULT_SUGGESTED_STATES
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "days": self.days, "states": list(self.states), "arrivals_per_day": self.arrivals_per_day,
             "from_history": self.from_history, "target": self.target, "seed": self.seed,
             "replications": self.replications, "suggest_states": self.suggest_states,
-            "extra_hours": [{"state": e.state, "hours": e.hours, **e.kind.as_dict(), "zip": e.kind.zip}
-                            for e in self.extra_hours],
+            "extra_hours": [{"state": e.state, "hours": e.hours, **e.kind.as_dict()} for e in self.extra_hours],
         }
 
 
@@ -65,7 +63,7 @@ EXTRA_PATTERN = re.compile(r"^(?P<state>[A-Za-z]{2}):(?P<hours>-?\d+)(?::(?P<kin
 
 
 def parse_extra(text: str) -> Extra:
-    """`STATE:HOURS` or `STATE:HOURS:language=es,payer=aetna,format=in_person,zip=80202`."""
+    """`STATE:HOURS` or `STATE:HOURS:language=es,payer=aetna+cigna,format=in_person,zip=80202`."""
     match = EXTRA_PATTERN.match(text.strip())
     if not match:
         raise InvalidInput(_("--extra-hours '%(value)s' must be STATE:HOURS, e.g. CO:10.") % {"value": text},
@@ -102,7 +100,8 @@ def parse_extra(text: str) -> Extra:
     if format_ == "in_person" and not re.fullmatch(r"\d{5}", values.get("zip", "")):
         raise InvalidInput(_("--extra-hours '%(value)s': in_person needs zip=, a 5-digit ZIP code.") % {"value": text},
                            fields={"extra_hours": _("in_person needs a 5-digit zip")})
-    kind = ProviderKind(language=language, payer=values.get("payer"), format=format_, zip=values.get("zip"))
+    payers = tuple(slug for slug in values.get("payer", "").split("+") if slug)
+    kind = ProviderKind(language=language, payers=payers, format=format_, zip=values.get("zip"))
     return Extra(state=state, hours=hours, kind=kind)
 
 
@@ -156,6 +155,22 @@ def demand_for(network: Network, options: Options, *, now: dt.datetime) -> Deman
     return selectors.default_demand(network, arrivals_per_day=round(bookable * DEFAULT_PER_PROVIDER, 2))
 
 
+def together_with(network: Network, demand: Demand, suggestions: Sequence[dict[str, Any]], *, options: Options,
+                  start: int, today: dt.date) -> dict[str, Any] | None:
+    """The whole network's demand again, with every suggestion's extra hours at once (each
+    state's search ran with its own state's demand alone): the share overall and in the
+    states suggested for, over the search's replications."""
+    extras = [Extra(found["state"], found["hours"], ProviderKind.from_dict(found["kind"]))
+              for found in suggestions if found["hours"]]
+    if not extras:
+        return None
+    again = run_forecast(with_extra(network, extras, today=today), demand, start=start, days=options.days,
+                         seed=options.seed, replications=min(options.replications, MOST_SEARCH_REPLICATIONS))
+    by_state = again.by("state")
+    return {"hours": sum(extra.hours for extra in extras), "share_within_48h": again.share().as_dict(),
+            "by_state": {extra.state: by_state[extra.state] for extra in extras if extra.state in by_state}}
+
+
 def forecast(options: Options, *, now: dt.datetime | None = None,
              progress: Callable[[int, int], None] | None = None, network: Network | None = None) -> dict[str, Any]:
     """Run the forecast the options describe; the figures as one JSON-ready dict."""
@@ -169,8 +184,8 @@ def forecast(options: Options, *, now: dt.datetime | None = None,
         network = with_extra(network, options.extra_hours, today=now.date())
     # The run starts at the next whole hour.
     start = (int(now.timestamp()) // 3600 + 1) * 3600
-    # Steps: the replications, then up to 9 search steps a state.
-    search_steps = 9 * options.suggest_states
+    # Steps: the replications, then at most a step a try of each state's search.
+    search_steps = SEARCH_TRIES * options.suggest_states + 1
     total = options.replications + search_steps
     done = [0]
 
@@ -190,9 +205,11 @@ def forecast(options: Options, *, now: dt.datetime | None = None,
     result.suggestions = suggest(network, demand, result, target=options.target, start=start, days=options.days,
                                  seed=options.seed, replications=options.replications, today=now.date(),
                                  most_states=options.suggest_states, progress=step)
+    together = together_with(network, demand, result.suggestions, options=options, start=start, today=now.date())
     if progress:
         progress(total, total)
     figures = result.as_dict()
+    figures["with_suggestions"] = together
     figures.update({
         "options": options.as_dict(),
         "start": dt.datetime.fromtimestamp(start, dt.UTC).isoformat(),

@@ -29,7 +29,7 @@ class ForecastForm(forms.Form):
     extra_hours = forms.CharField(
         label=_("Extra weekly hours (optional)"), required=False, max_length=300,
         help_text=_("STATE:HOURS separated by spaces, e.g. CO:10 NM:20; a kind after a colon, e.g. "
-                    "CO:10:language=es,payer=aetna."))
+                    "CO:10:language=es,payer=aetna+cigna."))
     target = forms.IntegerField(label=_("Target: percent seen within 48 hours"), min_value=1, max_value=100,
                                 initial=90)
     replications = forms.IntegerField(label=_("Replications"), min_value=2, max_value=PAGE_MOST_REPLICATIONS,

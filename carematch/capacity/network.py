@@ -32,11 +32,12 @@ EXTRA_LICENSE_YEARS = 5
 
 @dataclass(frozen=True)
 class ProviderKind:
-    """What a provider offers that requests may need: a language besides English, a payer
-    (None: self-pay only) and a format."""
+    """What a provider offers that requests may need: a language besides English, the
+    payers they take (none: people paying themselves only; they always see those too) and
+    a format."""
 
     language: str = "en"
-    payer: str | None = None
+    payers: tuple[str, ...] = ()
     format: str = "telehealth"
     zip: str | None = None  # where an in-person provider sees people
 
@@ -46,12 +47,19 @@ class ProviderKind:
 
         speaks = (_("speaks %(language)s") if self.language == "en" else _("speaks %(language)s and en")) % {
             "language": self.language}
-        pays = _("takes %(payer)s") % {"payer": self.payer} if self.payer else _("sees people paying themselves")
+        pays = (_("takes %(payers)s and people paying themselves") % {"payers": ", ".join(self.payers)}
+                if self.payers else _("sees people paying themselves"))
         where = _("online") if self.format == "telehealth" else _("in person near %(zip)s") % {"zip": self.zip}
         return ", ".join([speaks, pays, where])
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"language": self.language, "payer": self.payer, "format": self.format}
+        return {"language": self.language, "payer": "+".join(self.payers) or None, "format": self.format,
+                "zip": self.zip}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, str | None]) -> ProviderKind:
+        return cls(language=data.get("language") or "en", payers=tuple((data.get("payer") or "").split("+"))
+                   if data.get("payer") else (), format=data.get("format") or "telehealth", zip=data.get("zip"))
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,7 @@ def _extra_rows(network: Network, extra: Extra, first_id: int, today: dt.date) -
         providers.append(ProviderRow(
             id=pid, npi=f"extra-{pid}", first_name="Extra", last_name=f"provider {number}", credentials=["LCSW"],
             gender="", languages=languages, concerns=list(vocab.CONCERNS), approaches=[],
-            populations=list(vocab.POPULATIONS), formats=formats, insurance=[kind.payer] if kind.payer else [],
+            populations=list(vocab.POPULATIONS), formats=formats, insurance=list(kind.payers),
             self_pay_rate=network.median_self_pay(), accepting_new=True, timezone=zone, min_notice_hours=0,
             works_holidays=False, latitude=located[0] if located else None,
             longitude=located[1] if located else None,

@@ -65,6 +65,11 @@ def table_lines(figures: Mapping[str, Any]) -> list[str]:
                            "lift it to %(reached)s (target %(target)s).") % {
                 "state": found["state"], "share": percent(found["share"]), "hours": found["hours"],
                 "kind": found["kind_label"], "target": target, "reached": percent(found["reached"])})
+    together = figures.get("with_suggestions")
+    if together:
+        states = ", ".join(f"{state} {span(figure)}" for state, figure in together["by_state"].items())
+        lines.append(_("With all %(hours)s extra weekly hours at once: %(share)s within 48 hours overall; %(states)s.")
+                     % {"hours": together["hours"], "share": span(together["share_within_48h"]), "states": states})
     lines.append(_("Took %(seconds)s seconds.") % {"seconds": figures["seconds"]})
     return lines
 

@@ -61,6 +61,8 @@ WIDER_HOURS = 168
 MAX_SEARCH_HOURS = 160  # the most extra weekly hours a state's search tries (four full-time providers)
 SEARCH_STEPS = (5, 10, 20, 40, 80, 160)
 MOST_SEARCH_REPLICATIONS = 10
+# The most tries a state's search makes: each doubling, then halving the gap down to the hour.
+SEARCH_TRIES = len(SEARCH_STEPS) + math.ceil(math.log2(SEARCH_STEPS[-1] // 2))
 _NEVER_EXPIRES = np.iinfo(np.int32).max
 
 Progress = Callable[[int, int], None]
@@ -224,9 +226,8 @@ def _person(env: simpy.Environment, world: _World, kind: RequestKind, demand: De
             yield env.timeout(wait)
         if env.now >= horizon:
             return
-        at = previous + WEEK
-        following = at if (pid, at) not in world.sessions and world.next_opening(pid, at, kind.zone) == at \
-            else world.next_opening(pid, at, kind.zone)
+        # The first free opening from that hour on: the hour itself when it is free.
+        following = world.next_opening(pid, previous + WEEK, kind.zone)
         if following is None:
             return
         world.take(pid, following, now=world.start + int(env.now), new_client=False)
@@ -358,18 +359,28 @@ def run_forecast(network: Network, demand: Demand, *, start: int, days: int, see
     return Forecast(settings={}, replications=runs)
 
 
+# A language or payer that at least this share of a state's failed requests needed is part
+# of the kind suggested (fewer are left to the next provider recruited).
+KIND_SHARE = 0.1
+
+
 def needed_kind(failed: Sequence[RequestKind]) -> ProviderKind:
-    """The kind of provider most of the failed requests needed: their most common language,
-    payer and format (in person only when most of them asked for in person alone)."""
+    """The kind of provider the failed requests needed: speaking the language besides
+    English that most of them asked for (when at least KIND_SHARE did: a bilingual provider
+    serves both), taking every payer at least KIND_SHARE of them named, most named first,
+    and in person only when most of them asked for in person alone."""
     if not failed:
         return ProviderKind()
-    language = Counter(kind.language for kind in failed).most_common(1)[0][0]
-    payer = Counter(kind.insurance for kind in failed).most_common(1)[0][0]
+    enough = KIND_SHARE * len(failed)
+    other = Counter(kind.language for kind in failed if kind.language != "en").most_common(1)
+    language = other[0][0] if other and other[0][1] >= enough else "en"
+    payers = tuple(slug for slug, count in Counter(kind.insurance for kind in failed if kind.insurance).most_common()
+                   if count >= enough)
     in_person = [kind for kind in failed if kind.format == "in_person" and kind.zip]
     if len(in_person) * 2 > len(failed):
         zip_code = Counter(kind.zip for kind in in_person).most_common(1)[0][0]
-        return ProviderKind(language=language, payer=payer, format="in_person", zip=zip_code)
-    return ProviderKind(language=language, payer=payer)
+        return ProviderKind(language=language, payers=payers, format="in_person", zip=zip_code)
+    return ProviderKind(language=language, payers=payers)
 
 
 def smallest_extra_hours(network: Network, demand: Demand, *, state: str, kind: ProviderKind, target: float,

@@ -59,6 +59,9 @@ def _result_context(run: CapacityRun) -> dict[str, Any]:
         "suggestions": [{**found, "share_label": report.percent(found["share"]),
                          "reached_label": report.percent(found["reached"])} for found in figures["suggestions"]],
         "confidence_label": report.percent(figures["confidence"]),
+        "together": ({"hours": figures["with_suggestions"]["hours"],
+                      "share": report.span(figures["with_suggestions"]["share_within_48h"])}
+                     if figures.get("with_suggestions") else None),
     }
 
 

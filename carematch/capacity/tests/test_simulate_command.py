@@ -66,3 +66,14 @@ def test_the_table_names_the_figures_and_the_suggestion():
     assert "First appointment within 48 hours" in table and "90th percentile wait (hours)" in table
     assert "Provider utilisation" in table and "Language" in table and "\nCO " in table
     assert "extra weekly hours of a provider who" in table or "Every state reaches 90%" in table
+
+
+def test_a_short_state_gets_its_extra_hours_and_the_forecast_checks_them_all_together():
+    weekday_provider()
+    figures = json.loads(simulate("--json", "--days", "7", "--arrivals-per-day", "12", "--replications", "2",
+                                  "--state", "CO", "--suggest-states", "1", "--target", "0.95"))
+    assert figures["by_state"]["CO"]["mean"] < 0.95
+    [found] = figures["suggestions"]
+    assert found["state"] == "CO" and found["hours"] and found["reached"] >= 0.95
+    together = figures["with_suggestions"]
+    assert together["hours"] == found["hours"] and together["by_state"]["CO"]["mean"] >= 0.95

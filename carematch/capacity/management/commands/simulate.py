@@ -30,7 +30,7 @@ class Command(BaseCommand):
                             help="Rate, profile, mix and rates all from the last 90 days.")
         parser.add_argument("--extra-hours", action="append", default=[], metavar="STATE:HOURS[:KIND]",
                             help="Add weekly hours in a state, e.g. CO:10 or CO:10:language=es,payer=aetna "
-                                 "(repeat for more).")
+                                 "(payers joined by +; repeat for more).")
         parser.add_argument("--target", type=float, default=0.9, help="Share within 48 hours to reach (default 0.9).")
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--replications", type=int, default=20)
