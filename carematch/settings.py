@@ -187,6 +187,7 @@ INSTALLED_APPS = [
     "carematch.messaging",
     "carematch.learn",
     "carematch.newsletter",
+    "carematch.capacity",
 ]
 
 MIDDLEWARE = [

@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("carematch.coverage.urls")),
     path("", include("carematch.learn.urls")),
     path("", include("carematch.newsletter.urls")),
+    path("", include("carematch.capacity.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     # The public, read-only Plan-Net directory (no log-in, as CMS requires of directories).

@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from carematch.access.decorators import access_logged_of
 
-CLINICAL_APPS = ("care", "measures", "scheduling", "matching", "access", "messaging", "coverage")
+CLINICAL_APPS = ("care", "measures", "scheduling", "matching", "access", "messaging", "coverage", "capacity")
 
 # Pages that record their accesses themselves, with the call in the view's body that records
 # them (the test checks it is there).
@@ -127,6 +127,8 @@ NOT_RECORDED: dict[str, str] = {
     "carematch.matching.views.compare": "providers from the visitor's own results, side by side",
     "carematch.matching.views.apply_suggestion": "one change to the visitor's own answers, in their session",
     "carematch.matching.views.join_waitlist": "the visitor joins the waitlist with their own answers",
+    "carematch.capacity.views.capacity": "figures over the whole network, never a person's: no one's record is read",
+    "carematch.capacity.views.capacity_run": "one forecast's figures over the whole network; names no client",
     "carematch.matching.waitlist_views.staff_waitlist_place": (
         "starts placement in the task worker and shows nothing; each booking it makes is the client's own"
     ),

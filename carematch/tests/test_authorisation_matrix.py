@@ -263,6 +263,8 @@ POLICY: dict[str, Page] = {
     "matching:appointment_attendance": Page(PROVIDER_OR_STAFF_ACTS, "POST"),
     "matching:staff_waitlist": Page(STAFF_ONLY),
     "matching:staff_waitlist_place": Page(STAFF_ONLY, "POST"),
+    "capacity:capacity": Page(STAFF_ONLY),
+    "capacity:run": Page(STAFF_ONLY),
     # scheduling
     "scheduling:calendar_feed_page": Page(ANY_SIGNED_IN),
     "scheduling:calendar_feed_new": Page(ANY_SIGNED_IN, "POST"),
@@ -638,6 +640,10 @@ def build_world() -> World:
     from carematch.newsletter import services as newsletter
 
     reading = article(slug="matrix-article")
+    from carematch.capacity.forecast import Options
+    from carematch.capacity.services import capacity_run_create
+
+    capacity_run = capacity_run_create(options=Options(), user=coordinator)
     newsletter.subscription_request(email="reader@example.test", topics=["coping"], address="192.0.2.1")
     subscriber = newsletter.subscription_confirm(token=_confirmation_token(), address="192.0.2.1")
     users = {
@@ -674,6 +680,7 @@ def build_world() -> World:
             # The emailed link's page answers everyone alike (a used or unknown link says so).
             "accounts:signup_confirm": {"token": "an-emailed-link-that-was-never-sent"},
             "learn:article": {"slug": reading.slug},
+            "capacity:run": {"run_id": capacity_run.pk},
             "learn:staff_edit": {"article_id": reading.pk},
             "learn:staff_publish": {"article_id": reading.pk},
             "learn:staff_versions": {"article_id": reading.pk},
