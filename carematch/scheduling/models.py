@@ -25,6 +25,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from carematch.accounts.models import AccessEndReason, Client
 from carematch.directory.models import Provider
@@ -33,13 +34,13 @@ from carematch.lib.vocab import STATES
 
 
 class Status(models.TextChoices):
-    HELD = "held", "Held"
-    BOOKED = "booked", "Booked"
-    CANCELLED = "cancelled", "Cancelled"
-    LAPSED = "lapsed", "Hold lapsed"
-    RELEASED = "released", "Hold released"
-    NO_SHOW = "no_show", "No-show"
-    COMPLETED = "completed", "Completed"
+    HELD = "held", _("Held")
+    BOOKED = "booked", _("Booked")
+    CANCELLED = "cancelled", _("Cancelled")
+    LAPSED = "lapsed", _("Hold lapsed")
+    RELEASED = "released", _("Hold released")
+    NO_SHOW = "no_show", _("No-show")
+    COMPLETED = "completed", _("Completed")
 
 
 ACTIVE = (Status.HELD, Status.BOOKED)
@@ -65,9 +66,9 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
 
 
 class Format(models.TextChoices):
-    TELEHEALTH = "telehealth", "Online (video)"
-    IN_PERSON = "in_person", "In person"
-    PHONE = "phone", "By phone"  # a consultation call only
+    TELEHEALTH = "telehealth", _("Online (video)")
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("By phone")  # a consultation call only
 
 
 class Kind(models.TextChoices):
