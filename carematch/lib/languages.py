@@ -6,8 +6,7 @@ import gettext as gettext_module
 from functools import lru_cache
 
 import pycountry
-from django.utils.translation import get_language, gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import get_language, gettext, gettext_noop
 
 LANGUAGES: dict[str, str] = {
     lang.alpha_2: lang.name for lang in pycountry.languages if getattr(lang, "alpha_2", None)
@@ -20,8 +19,11 @@ def is_language(code: str) -> bool:
 
 # The languages the intake offers first, named in carematch's catalogue (reviewed wording);
 # any other is named from pycountry's translations.
-COMMON_NAMES = (N_("English"), N_("Spanish"), N_("Chinese"), N_("Vietnamese"), N_("Tagalog"), N_("Arabic"),
-                N_("French"), N_("Korean"), N_("Russian"), N_("Portuguese"), N_("German"), N_("Hindi"))
+COMMON_NAMES = (
+    gettext_noop("English"), gettext_noop("Spanish"), gettext_noop("Chinese"), gettext_noop("Vietnamese"),
+    gettext_noop("Tagalog"), gettext_noop("Arabic"), gettext_noop("French"), gettext_noop("Korean"),
+    gettext_noop("Russian"), gettext_noop("Portuguese"), gettext_noop("German"), gettext_noop("Hindi"),
+)
 
 
 @lru_cache(maxsize=8)

@@ -9,98 +9,101 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext, gettext_noop
 
 from carematch.lib import nucc
 
-# The labels below are stored in English and marked for the catalogue (N_); they are
+# The labels below are stored in English and marked for the catalogue (gettext_noop); they are
 # translated where a person reads them: `label`, `labels`, `choices`.
 
 CONCERNS = MappingProxyType({
-    "anxiety": N_("Anxiety"),
-    "depression": N_("Depression"),
-    "stress": N_("Stress"),
-    "trauma": N_("Trauma and PTSD"),
-    "grief": N_("Grief and loss"),
-    "relationships": N_("Relationships"),
-    "family": N_("Family conflict"),
-    "parenting": N_("Parenting"),
-    "substance_use": N_("Alcohol and substance use"),
-    "eating_disorders": N_("Eating and body image"),
-    "ocd": N_("OCD"),
-    "bipolar": N_("Bipolar disorder"),
-    "adhd": N_("ADHD"),
-    "anger": N_("Anger"),
-    "self_esteem": N_("Self-esteem"),
-    "sleep": N_("Sleep"),
-    "life_transitions": N_("Life changes"),
-    "lgbtq": N_("LGBTQ+ identity"),
-    "chronic_illness": N_("Living with illness or pain"),
-    "work": N_("Work and career"),
+    "anxiety": gettext_noop("Anxiety"),
+    "depression": gettext_noop("Depression"),
+    "stress": gettext_noop("Stress"),
+    "trauma": gettext_noop("Trauma and PTSD"),
+    "grief": gettext_noop("Grief and loss"),
+    "relationships": gettext_noop("Relationships"),
+    "family": gettext_noop("Family conflict"),
+    "parenting": gettext_noop("Parenting"),
+    "substance_use": gettext_noop("Alcohol and substance use"),
+    "eating_disorders": gettext_noop("Eating and body image"),
+    "ocd": gettext_noop("OCD"),
+    "bipolar": gettext_noop("Bipolar disorder"),
+    "adhd": gettext_noop("ADHD"),
+    "anger": gettext_noop("Anger"),
+    "self_esteem": gettext_noop("Self-esteem"),
+    "sleep": gettext_noop("Sleep"),
+    "life_transitions": gettext_noop("Life changes"),
+    "lgbtq": gettext_noop("LGBTQ+ identity"),
+    "chronic_illness": gettext_noop("Living with illness or pain"),
+    "work": gettext_noop("Work and career"),
 })
 
 APPROACHES = MappingProxyType({
-    "cbt": N_("Cognitive behavioural therapy (CBT)"),
-    "dbt": N_("Dialectical behaviour therapy (DBT)"),
-    "act": N_("Acceptance and commitment therapy (ACT)"),
-    "emdr": N_("EMDR"),
-    "psychodynamic": N_("Psychodynamic therapy"),
-    "ifs": N_("Internal family systems (IFS)"),
-    "mindfulness": N_("Mindfulness-based therapy"),
-    "solution_focused": N_("Solution-focused therapy"),
-    "person_centered": N_("Person-centred therapy"),
-    "motivational_interviewing": N_("Motivational interviewing"),
-    "erp": N_("Exposure and response prevention (ERP)"),
-    "family_systems": N_("Family systems therapy"),
-    "gottman": N_("Gottman method"),
-    "cpt": N_("Cognitive processing therapy (CPT)"),
-    "pe": N_("Prolonged exposure (PE)"),
-    "narrative": N_("Narrative therapy"),
+    "cbt": gettext_noop("Cognitive behavioural therapy (CBT)"),
+    "dbt": gettext_noop("Dialectical behaviour therapy (DBT)"),
+    "act": gettext_noop("Acceptance and commitment therapy (ACT)"),
+    "emdr": gettext_noop("EMDR"),
+    "psychodynamic": gettext_noop("Psychodynamic therapy"),
+    "ifs": gettext_noop("Internal family systems (IFS)"),
+    "mindfulness": gettext_noop("Mindfulness-based therapy"),
+    "solution_focused": gettext_noop("Solution-focused therapy"),
+    "person_centered": gettext_noop("Person-centred therapy"),
+    "motivational_interviewing": gettext_noop("Motivational interviewing"),
+    "erp": gettext_noop("Exposure and response prevention (ERP)"),
+    "family_systems": gettext_noop("Family systems therapy"),
+    "gottman": gettext_noop("Gottman method"),
+    "cpt": gettext_noop("Cognitive processing therapy (CPT)"),
+    "pe": gettext_noop("Prolonged exposure (PE)"),
+    "narrative": gettext_noop("Narrative therapy"),
 })
 
 # One plain-language sentence for each approach, shown wherever an approach is named to a
 # client (the glossary: every slug of APPROACHES has one).
 APPROACH_EXPLANATIONS = MappingProxyType({
-    "cbt": N_("Noticing the thoughts and habits that keep you stuck, and practising new ones."),
-    "dbt": N_("Skills for strong emotions, distress and relationships, practised week by week."),
-    "act": N_("Making room for hard feelings while doing what matters to you."),
-    "emdr": N_("Working through distressing memories with guided eye movements or tapping, so they lose their charge."),
-    "psychodynamic": N_("Understanding how past experiences and patterns shape how you feel and relate today."),
-    "ifs": N_("Getting to know the different parts of yourself and how they try to protect you."),
-    "mindfulness": N_("Learning to notice the present moment without judging it, to ease stress and worry."),
-    "solution_focused": N_("A short, practical focus on what you want to change and what already works."),
-    "person_centered": N_("A warm, accepting space where you lead and the therapist follows."),
-    "motivational_interviewing": N_("Finding your own reasons for a change you are unsure about."),
-    "erp": N_("Facing fears step by step without the rituals that keep them going, for OCD and anxiety."),
-    "family_systems": N_("Looking at how the people close to you affect each other, and changing it together."),
-    "gottman": N_("Research-based tools for couples to communicate, handle conflict and feel closer."),
-    "cpt": N_("Questioning the beliefs a trauma left behind, so they stop running your life."),
-    "pe": N_("Gradually and safely revisiting a trauma so that it loses its hold on you."),
-    "narrative": N_("Retelling your story so that you, not the problem, are at its centre."),
+    "cbt": gettext_noop("Noticing the thoughts and habits that keep you stuck, and practising new ones."),
+    "dbt": gettext_noop("Skills for strong emotions, distress and relationships, practised week by week."),
+    "act": gettext_noop("Making room for hard feelings while doing what matters to you."),
+    "emdr": gettext_noop(
+        "Working through distressing memories with guided eye movements or tapping, so they lose their "
+        "charge."),
+    "psychodynamic": gettext_noop(
+        "Understanding how past experiences and patterns shape how you feel and relate today."),
+    "ifs": gettext_noop("Getting to know the different parts of yourself and how they try to protect you."),
+    "mindfulness": gettext_noop("Learning to notice the present moment without judging it, to ease stress and worry."),
+    "solution_focused": gettext_noop("A short, practical focus on what you want to change and what already works."),
+    "person_centered": gettext_noop("A warm, accepting space where you lead and the therapist follows."),
+    "motivational_interviewing": gettext_noop("Finding your own reasons for a change you are unsure about."),
+    "erp": gettext_noop("Facing fears step by step without the rituals that keep them going, for OCD and anxiety."),
+    "family_systems": gettext_noop(
+        "Looking at how the people close to you affect each other, and changing it together."),
+    "gottman": gettext_noop("Research-based tools for couples to communicate, handle conflict and feel closer."),
+    "cpt": gettext_noop("Questioning the beliefs a trauma left behind, so they stop running your life."),
+    "pe": gettext_noop("Gradually and safely revisiting a trauma so that it loses its hold on you."),
+    "narrative": gettext_noop("Retelling your story so that you, not the problem, are at its centre."),
 })
 
 # Communities a provider centres in their work (a profile shows them; matching does not filter).
 COMMUNITIES = MappingProxyType({
-    "lgbtq_affirming": N_("LGBTQ+ affirming"),
-    "bipoc": N_("BIPOC clients"),
-    "veterans": N_("Veterans and military families"),
-    "faith_informed": N_("Faith-informed"),
-    "neurodivergent": N_("Neurodivergent clients"),
-    "immigrants": N_("Immigrants and refugees"),
-    "first_generation": N_("First-generation students"),
-    "disability": N_("People with disabilities"),
-    "healthcare_workers": N_("Healthcare workers"),
-    "deaf_hoh": N_("Deaf and hard of hearing"),
+    "lgbtq_affirming": gettext_noop("LGBTQ+ affirming"),
+    "bipoc": gettext_noop("BIPOC clients"),
+    "veterans": gettext_noop("Veterans and military families"),
+    "faith_informed": gettext_noop("Faith-informed"),
+    "neurodivergent": gettext_noop("Neurodivergent clients"),
+    "immigrants": gettext_noop("Immigrants and refugees"),
+    "first_generation": gettext_noop("First-generation students"),
+    "disability": gettext_noop("People with disabilities"),
+    "healthcare_workers": gettext_noop("Healthcare workers"),
+    "deaf_hoh": gettext_noop("Deaf and hard of hearing"),
 })
 
 POPULATIONS = MappingProxyType({
-    "children": N_("Children (0-12)"),
-    "teens": N_("Teens (13-17)"),
-    "adults": N_("Adults (18-64)"),
-    "seniors": N_("Older adults (65+)"),
-    "couples": N_("Couples"),
-    "families": N_("Families"),
+    "children": gettext_noop("Children (0-12)"),
+    "teens": gettext_noop("Teens (13-17)"),
+    "adults": gettext_noop("Adults (18-64)"),
+    "seniors": gettext_noop("Older adults (65+)"),
+    "couples": gettext_noop("Couples"),
+    "families": gettext_noop("Families"),
 })
 
 # Inclusive age ranges of the populations that are age groups.
@@ -112,14 +115,14 @@ POPULATION_AGES = MappingProxyType({
 })
 
 FORMATS = MappingProxyType({
-    "telehealth": N_("Online (video)"),
-    "in_person": N_("In person"),
+    "telehealth": gettext_noop("Online (video)"),
+    "in_person": gettext_noop("In person"),
 })
 
 # How a free 15-minute consultation call can happen (Provider.consultation_formats).
 CONSULTATION_FORMATS = MappingProxyType({
-    "phone": N_("By phone"),
-    "telehealth": N_("By video"),
+    "phone": gettext_noop("By phone"),
+    "telehealth": gettext_noop("By video"),
 })
 
 # NUCC Health Care Provider Taxonomy, the active behavioural-health codes, with NUCC's own display names
@@ -127,10 +130,10 @@ CONSULTATION_FORMATS = MappingProxyType({
 TAXONOMY = nucc.behavioural()
 
 GENDERS = MappingProxyType({
-    "female": N_("Female"),
-    "male": N_("Male"),
-    "nonbinary": N_("Nonbinary"),
-    "not_stated": N_("Not stated"),
+    "female": gettext_noop("Female"),
+    "male": gettext_noop("Male"),
+    "nonbinary": gettext_noop("Nonbinary"),
+    "not_stated": gettext_noop("Not stated"),
 })
 
 # USPS codes of the 50 states and the District of Columbia.

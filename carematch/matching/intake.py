@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.text import format_lazy
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -140,7 +140,7 @@ class AboutForm(forms.Form):
 class PreferencesForm(forms.Form):
     languages = forms.MultipleChoiceField(
         label=_("Which languages could your sessions be in?"),
-        choices=lambda: [(code, language_name(code)) for code in COMMON_LANGUAGES],
+        choices=lambda: [(code, capfirst(language_name(code))) for code in COMMON_LANGUAGES],
         widget=forms.CheckboxSelectMultiple,
         initial=["en"], error_messages={"required": _("Choose at least one language.")},
     )

@@ -17,8 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
 from carematch.accounts.models import Role, User
 from carematch.lib.crisis import crisis_line
@@ -33,8 +32,8 @@ from .models import PROVIDER_ALERT_KINDS, Alert, QuestionnaireRequest
 logger = logging.getLogger("carematch.measures.emails")
 
 SUBJECTS = {
-    False: N_("A short questionnaire from carematch"),
-    True: N_("Reminder: your carematch questionnaire"),
+    False: gettext_noop("A short questionnaire from carematch"),
+    True: gettext_noop("Reminder: your carematch questionnaire"),
 }
 
 

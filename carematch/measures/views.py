@@ -15,8 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import gettext_noop, ngettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access import audit, policy
@@ -42,22 +41,23 @@ RESULTS_SHOWN_FOR = dt.timedelta(minutes=30)
 RECENTLY_ACKNOWLEDGED = dt.timedelta(days=14)
 
 # Words for the client (marked for the catalogue, translated where they are shown).
-CONCERN_WORDS = {"phq9": N_("depression"), "gad7": N_("anxiety")}
+CONCERN_WORDS = {"phq9": gettext_noop("depression"), "gad7": gettext_noop("anxiety")}
 SEVERITY_WORDS = {
-    "minimal": N_("minimal or no symptoms"),
-    "mild": N_("mild symptoms"),
-    "moderate": N_("moderate symptoms"),
-    "moderately_severe": N_("moderately severe symptoms"),
-    "severe": N_("severe symptoms"),
+    "minimal": gettext_noop("minimal or no symptoms"),
+    "mild": gettext_noop("mild symptoms"),
+    "moderate": gettext_noop("moderate symptoms"),
+    "moderately_severe": gettext_noop("moderately severe symptoms"),
+    "severe": gettext_noop("severe symptoms"),
 }
 FLAG_WORDS = {
-    scoring.RELIABLE_IMPROVEMENT: N_("That is a reliable improvement: a change bigger than everyday ups and downs."),
-    scoring.RELIABLE_DETERIORATION: N_(
+    scoring.RELIABLE_IMPROVEMENT: gettext_noop(
+        "That is a reliable improvement: a change bigger than everyday ups and downs."),
+    scoring.RELIABLE_DETERIORATION: gettext_noop(
         "That is a reliable worsening: a change bigger than everyday ups and downs. Your provider can see it "
         "too; it may help to talk about it at your next session."
     ),
-    scoring.RESPONSE: N_("Your score is now half or less of what it was when you started."),
-    scoring.REMISSION: N_("Your score is now below 5, in the minimal range."),
+    scoring.RESPONSE: gettext_noop("Your score is now half or less of what it was when you started."),
+    scoring.REMISSION: gettext_noop("Your score is now below 5, in the minimal range."),
 }
 
 

@@ -19,8 +19,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
 from carematch.accounts.models import STAFF_ROLES, Role
 from carematch.lib.crisis import crisis_line
@@ -38,24 +37,24 @@ ATTACH_CALENDAR = frozenset({"booked", "rescheduled"})
 
 # Subjects, in English (marked for the catalogue; translated into the recipient's language).
 SUBJECTS = {
-    ("booked", "client"): N_("Your session is booked"),
-    ("booked", "provider"): N_("New session booked"),
-    ("reminder", "client"): N_("Reminder: your session is coming up"),
-    ("reminder", "provider"): N_("Reminder: a session is coming up"),
-    ("cancelled", "client"): N_("Your session is cancelled"),
-    ("cancelled", "provider"): N_("A session is cancelled"),
-    ("rescheduled", "client"): N_("Your session has a new time"),
-    ("rescheduled", "provider"): N_("A session has a new time"),
+    ("booked", "client"): gettext_noop("Your session is booked"),
+    ("booked", "provider"): gettext_noop("New session booked"),
+    ("reminder", "client"): gettext_noop("Reminder: your session is coming up"),
+    ("reminder", "provider"): gettext_noop("Reminder: a session is coming up"),
+    ("cancelled", "client"): gettext_noop("Your session is cancelled"),
+    ("cancelled", "provider"): gettext_noop("A session is cancelled"),
+    ("rescheduled", "client"): gettext_noop("Your session has a new time"),
+    ("rescheduled", "provider"): gettext_noop("A session has a new time"),
 }
 CONSULTATION_SUBJECTS = {
-    ("booked", "client"): N_("Your free 15-minute consultation is booked"),
-    ("booked", "provider"): N_("New free 15-minute consultation booked"),
-    ("reminder", "client"): N_("Reminder: your free 15-minute consultation is coming up"),
-    ("reminder", "provider"): N_("Reminder: a free 15-minute consultation is coming up"),
-    ("cancelled", "client"): N_("Your free 15-minute consultation is cancelled"),
-    ("cancelled", "provider"): N_("A free 15-minute consultation is cancelled"),
-    ("rescheduled", "client"): N_("Your free 15-minute consultation has a new time"),
-    ("rescheduled", "provider"): N_("A free 15-minute consultation has a new time"),
+    ("booked", "client"): gettext_noop("Your free 15-minute consultation is booked"),
+    ("booked", "provider"): gettext_noop("New free 15-minute consultation booked"),
+    ("reminder", "client"): gettext_noop("Reminder: your free 15-minute consultation is coming up"),
+    ("reminder", "provider"): gettext_noop("Reminder: a free 15-minute consultation is coming up"),
+    ("cancelled", "client"): gettext_noop("Your free 15-minute consultation is cancelled"),
+    ("cancelled", "provider"): gettext_noop("A free 15-minute consultation is cancelled"),
+    ("rescheduled", "client"): gettext_noop("Your free 15-minute consultation has a new time"),
+    ("rescheduled", "provider"): gettext_noop("A free 15-minute consultation has a new time"),
 }
 
 
@@ -233,7 +232,7 @@ def crisis_emails_send(*, escalation: bool, roles: tuple[str, ...]) -> int | Non
 
 # --- A kind note after a missed session ------------------------------------------------------------
 
-NO_SHOW_SUBJECT = N_("We missed you today")
+NO_SHOW_SUBJECT = gettext_noop("We missed you today")
 
 
 def no_show_note_send(*, appointment: Appointment) -> bool:
@@ -259,7 +258,9 @@ def no_show_note_send(*, appointment: Appointment) -> bool:
 
 # --- A series booked: one email to each party about all its sessions --------------------------------
 
-SERIES_SUBJECTS = {"client": N_("Your sessions are booked"), "provider": N_("A series of sessions is booked")}
+SERIES_SUBJECTS = {
+    "client": gettext_noop("Your sessions are booked"), "provider": gettext_noop("A series of sessions is booked"),
+}
 
 
 def series_messages(*, series: Series) -> list[EmailMessage]:

@@ -17,8 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from carematch.lib import vocab
 from carematch.lib.timezones import clock_label, day_label, in_zone
@@ -54,9 +53,9 @@ def _lower_first(label: str) -> str:
 
 # What a card says, and the line above the list, of a preferred gender.
 _GENDER_WORDS = {
-    "female": (N_("A woman, as you preferred"), N_("are women, as you preferred")),
-    "male": (N_("A man, as you preferred"), N_("are men, as you preferred")),
-    "nonbinary": (N_("Nonbinary, as you preferred"), N_("are nonbinary, as you preferred")),
+    "female": (gettext_noop("A woman, as you preferred"), gettext_noop("are women, as you preferred")),
+    "male": (gettext_noop("A man, as you preferred"), gettext_noop("are men, as you preferred")),
+    "nonbinary": (gettext_noop("Nonbinary, as you preferred"), gettext_noop("are nonbinary, as you preferred")),
 }
 
 
@@ -93,7 +92,14 @@ def _window(hours: int) -> str:
 
 
 # The times of day a person may choose, as they are said in a reason.
-_TIME_WORDS = {"morning": N_("morning"), "afternoon": N_("afternoon"), "evening": N_("evening")}
+_TIME_WORDS = {
+    "morning": gettext_noop("morning"), "afternoon": gettext_noop("afternoon"), "evening": gettext_noop("evening"),
+}
+_TIME_COMMON = {
+    "morning": gettext_noop("Morning openings in the next %(window)s"),
+    "afternoon": gettext_noop("Afternoon openings in the next %(window)s"),
+    "evening": gettext_noop("Evening openings in the next %(window)s"),
+}
 
 
 def write_facts(
@@ -138,8 +144,8 @@ def write_facts(
                 ngettext("Has %(count)s %(time)s opening in the next %(window)s",
                          "Has %(count)s %(time)s openings in the next %(window)s", count) % said,
                 _("have %(time)s openings in the next %(window)s") % said,
-                _("%(time_capitalised)s openings in the next %(window)s") % {
-                    **said, "time_capitalised": said["time"][:1].upper() + said["time"][1:]},
+                _(_TIME_COMMON[name]) % said if name in _TIME_COMMON
+                else f"{name.capitalize()} openings in the next {window}",
             ))
     if tuple(request.languages) != ("en",):
         for code in speaks:
