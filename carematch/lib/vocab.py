@@ -191,6 +191,9 @@ class _Choices:
     def __call__(self) -> list[tuple[str, str]]:
         return [(slug, gettext(text)) for slug, text in self.vocabulary.items()]
 
+    def __deepcopy__(self, memo: dict[int, object]) -> _Choices:
+        return self  # immutable: every copy of a form's fields can share it
+
 
 def choices(vocabulary: Mapping[str, str]) -> _Choices:
     """Form choices of a vocabulary (a callable, so Django evaluates it when a form is made)."""

@@ -13,9 +13,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.text import capfirst, format_lazy
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from carematch.directory.selectors import payer_choices
 from carematch.lib import geo, vocab
@@ -38,7 +37,7 @@ PAYMENT_SELF = "self_pay"
 
 def zip_question(question: str) -> str:
     """The error for a ZIP code in another state than the one chosen (geo.zip_in_other_state's question)."""
-    return gettext_now("%(question)s Check the ZIP code, or choose the state you will be in.") % {"question": question}
+    return gettext("%(question)s Check the ZIP code, or choose the state you will be in.") % {"question": question}
 
 
 class SafetyForm(forms.Form):
@@ -109,7 +108,7 @@ class PlaceForm(forms.Form):
             return ""
         if geo.zip_location(value[:5]) is None or not (len(value) == 5 or (len(value) == 10 and value[5] == "-")):
             raise forms.ValidationError(
-                gettext_now("'%(zip)s' is not a US ZIP code we know. Check the five digits.") % {"zip": value})
+                gettext("'%(zip)s' is not a US ZIP code we know. Check the five digits.") % {"zip": value})
         return value[:5]
 
     def clean(self) -> dict[str, Any]:
@@ -207,7 +206,7 @@ class PlanForm(forms.Form):
         assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
         field.choices = [("", _("I don't know my plan")), *(plans or [])]
         if payer_name:
-            field.label = gettext_now("Which %(payer)s plan do you have? (optional)") % {"payer": payer_name}
+            field.label = gettext("Which %(payer)s plan do you have? (optional)") % {"payer": payer_name}
         field.help_text = _("Your plan's name is on your insurance card. We use it to estimate what a session "
                             "costs you.")
 
@@ -216,7 +215,7 @@ class PlanForm(forms.Form):
         if not data.get("plan_id"):
             for name in ("deductible_left_usd", "oop_left_usd"):
                 if data.get(name) is not None:
-                    self.add_error(name, gettext_now("Choose your plan first: what is left depends on the plan."))
+                    self.add_error(name, gettext("Choose your plan first: what is left depends on the plan."))
         return data
 
 
@@ -313,16 +312,16 @@ def suggestion_label(change: dict[str, Any]) -> str:
             return ngettext("Look up to %(days)s day ahead", "Look up to %(days)s days ahead", days) % {"days": days}
         return ngettext("Look up to %(hours)s hour ahead", "Look up to %(hours)s hours ahead", hours) % {"hours": hours}
     if change.get("format") == "telehealth":
-        return gettext_now("Meet online instead of in person")
+        return gettext("Meet online instead of in person")
     if "max_distance_miles" in change:
-        return gettext_now("Travel up to %(miles)s miles") % {"miles": change["max_distance_miles"]}
+        return gettext("Travel up to %(miles)s miles") % {"miles": change["max_distance_miles"]}
     if "languages" in change:
         codes = change["languages"]
         listed = codes if isinstance(codes, list | tuple) else [codes]
         names = [language_name(str(code)) for code in listed]
-        return gettext_now("Include sessions in %(languages)s") % {"languages": gettext_now(" or ").join(names)}
+        return gettext("Include sessions in %(languages)s") % {"languages": gettext(" or ").join(names)}
     if "insurance" in change or "self_pay_max" in change:
-        return gettext_now("Pay for sessions yourself")
+        return gettext("Pay for sessions yourself")
     return ", ".join(f"{key}: {value}" for key, value in change.items())
 
 
@@ -358,7 +357,7 @@ class RefineForm(forms.Form):
             place = PlaceForm({"state": self.answers.get("state", ""), "zip": self.answers.get("zip", "")},
                               format=data["format"])
             if not place.is_valid() and "zip" in place.errors:
-                self.add_error("format", gettext_now("%(problem)s Add it under “Where you are” in your answers.")
+                self.add_error("format", gettext("%(problem)s Add it under “Where you are” in your answers.")
                                % {"problem": place.errors["zip"][0]})
         return data
 

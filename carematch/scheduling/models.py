@@ -271,8 +271,8 @@ class FeedRevoked(models.TextChoices):
     reason for ending all of a person's access (accounts.models.AccessEndReason) is one; the
     labels complete "... because ..." on the calendar page."""
 
-    REPLACED = "replaced", "a new address was made"
-    TURNED_OFF = "turned_off", "it was turned off"
+    REPLACED = "replaced", _("a new address was made")
+    TURNED_OFF = "turned_off", _("it was turned off")
     PASSWORD_RESET = AccessEndReason.PASSWORD_RESET.value, AccessEndReason.PASSWORD_RESET.label
     PASSWORD_CHANGE = AccessEndReason.PASSWORD_CHANGE.value, AccessEndReason.PASSWORD_CHANGE.label
     LOG_OUT_EVERYWHERE = AccessEndReason.LOG_OUT_EVERYWHERE.value, AccessEndReason.LOG_OUT_EVERYWHERE.label
