@@ -97,6 +97,7 @@ def test_each_party_gets_the_journey_emails_in_their_own_account_language(django
 
     with django_capture_on_commit_callbacks(execute=True):
         services.appointment_cancel(appointment=appointment, by=provider.user, now=BOOKED_ON)
+    appointment.refresh_from_db()
     cancelled = emails.render_email(kind="cancelled", appointment=appointment,
                                     recipient=emails.recipients(appointment)[0])
     assert cancelled[0] == "Su sesión está cancelada"
