@@ -152,7 +152,7 @@ class PreferencesForm(forms.Form):
 
 
 def _payment_choices() -> list[tuple[str, str]]:
-    return [("", _("Choose one")), (PAYMENT_SELF, "I will pay myself"), *payer_choices()]
+    return [("", _("Choose one")), (PAYMENT_SELF, _("I will pay myself")), *payer_choices()]
 
 
 class PaymentForm(forms.Form):

@@ -306,6 +306,7 @@ def finish_booking(request: HttpRequest, hold_id: int) -> HttpResponse:
             asked = _answers(request).get("care_request")
             if asked:
                 scheduling.care_request_attach_client(request_id=int(asked), client=client)
+            _emails_in_page_language(client)
             appointment = scheduling.appointment_book(
                 provider=hold.provider, client=client, start=hold.start, format=hold.format, by=client.user,
                 hold=hold if hold.status == Status.HELD else None, kind=hold.kind,
@@ -334,6 +335,14 @@ def finish_booking(request: HttpRequest, hold_id: int) -> HttpResponse:
         "known": _known_facts(known),
         "login_url": f"{reverse('accounts:login')}?next={request.path}",
     })
+
+
+def _emails_in_page_language(client: Client) -> None:
+    """The emails about a booking (confirmation, reminders, changes) are written in the
+    language the person booked in: their account keeps the page's language, one offered."""
+    page_language = translation.get_language() or settings.LANGUAGE_CODE
+    if page_language != client.user.language and page_language in dict(settings.LANGUAGES):
+        account_services.user_language_set(user=client.user, language=page_language)
 
 
 HOLD_MINUTES = scheduling.HOLD_FOR // dt.timedelta(minutes=1)
