@@ -7,8 +7,7 @@ import zoneinfo
 from functools import lru_cache
 
 from django.utils import dateformat
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext, gettext_noop, pgettext
 
 from .geo import zip_timezone
 
@@ -31,14 +30,19 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
 # abbreviation says which clock it is.
 
 US_ZONES = (
-    ("America/New_York", _("Eastern time (New York)")),
-    ("America/Chicago", _("Central time (Chicago)")),
-    ("America/Denver", _("Mountain time (Denver)")),
-    ("America/Phoenix", _("Arizona time (Phoenix)")),
-    ("America/Los_Angeles", _("Pacific time (Los Angeles)")),
-    ("America/Anchorage", _("Alaska time (Anchorage)")),
-    ("Pacific/Honolulu", _("Hawaii time (Honolulu)")),
+    ("America/New_York", gettext_noop("Eastern time (New York)")),
+    ("America/Chicago", gettext_noop("Central time (Chicago)")),
+    ("America/Denver", gettext_noop("Mountain time (Denver)")),
+    ("America/Phoenix", gettext_noop("Arizona time (Phoenix)")),
+    ("America/Los_Angeles", gettext_noop("Pacific time (Los Angeles)")),
+    ("America/Anchorage", gettext_noop("Alaska time (Anchorage)")),
+    ("Pacific/Honolulu", gettext_noop("Hawaii time (Honolulu)")),
 )
+
+
+def us_zones() -> list[tuple[str, str]]:
+    """US_ZONES named in the active language (form choices: a callable, read when shown)."""
+    return [(name, gettext(label)) for name, label in US_ZONES]
 
 
 # One format for a moment across the site, pages, emails and calendar files alike:

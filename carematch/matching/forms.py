@@ -11,7 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from carematch.lib import geo, vocab
-from carematch.lib.timezones import US_ZONES
+from carematch.lib.timezones import us_zones
 
 from .intake import zip_question
 
@@ -67,7 +67,7 @@ class ClientDetailsForm(forms.Form):
     )
     zip = forms.CharField(label=_("ZIP code (optional)"), max_length=10, required=False,
                           widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}))
-    timezone = forms.ChoiceField(label=_("Your time zone"), choices=US_ZONES,
+    timezone = forms.ChoiceField(label=_("Your time zone"), choices=us_zones,
                                  help_text=_("We show every time in this zone."))
 
     def __init__(self, *args: Any, known: dict[str, Any] | None = None, **kwargs: Any) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -152,7 +153,7 @@ class PreferencesForm(forms.Form):
 
 
 def _payment_choices() -> list[tuple[str, str]]:
-    return [("", _("Choose one")), (PAYMENT_SELF, _("I will pay myself")), *payer_choices()]
+    return [("", gettext("Choose one")), (PAYMENT_SELF, gettext("I will pay myself")), *payer_choices()]
 
 
 class PaymentForm(forms.Form):
@@ -231,7 +232,7 @@ class TimesForm(forms.Form):
 @dataclass(frozen=True)
 class Step:
     slug: str
-    title: str
+    title: str | Promise  # translated when shown
     form: type[forms.Form]
 
 

@@ -37,7 +37,7 @@ from carematch.directory.selectors import payer_names
 from carematch.lib import vocab
 from carematch.lib.errors import DomainError, NotFound
 from carematch.lib.sessions import length_of
-from carematch.lib.timezones import US_ZONES, client_zone, in_zone, when_label
+from carematch.lib.timezones import client_zone, in_zone, us_zones, when_label
 from carematch.messaging.safety import mentions_crisis
 from carematch.scheduling import calendar, cancellation_policy
 from carematch.scheduling import selectors as scheduling_selectors
@@ -374,7 +374,7 @@ def _known_facts(known: dict[str, Any]) -> list[tuple[str, str]]:
         born = known["date_of_birth"]
         facts.append((_("Date of birth"), dateformat.format(born, pgettext("date format", "j F Y"))))
     if known.get("timezone"):
-        name = str(dict(US_ZONES).get(known["timezone"], known["timezone"].replace("_", " ")))
+        name = dict(us_zones()).get(known["timezone"], known["timezone"].replace("_", " "))
         short = in_zone(timezone.now(), known["timezone"]).strftime("%Z")
         facts.append((_("Times are shown in"), f"{name}, {short}"))
     return facts
