@@ -187,7 +187,8 @@ def public_profile(request: HttpRequest, provider_id: int, *, openings: Openings
         "specialties": vocab.labels(vocab.CONCERNS, specialties),
         "concerns": vocab.labels(vocab.CONCERNS, [slug for slug in provider.concerns if slug not in specialties]),
         "approaches": [
-            (vocab.APPROACHES.get(slug, slug), vocab.APPROACH_EXPLANATIONS.get(slug, ""))
+            (vocab.label(vocab.APPROACHES, slug), vocab.label(vocab.APPROACH_EXPLANATIONS, slug)
+             if slug in vocab.APPROACH_EXPLANATIONS else "")
             for slug in provider.approaches
         ],
         "communities": vocab.labels(vocab.COMMUNITIES, provider.communities),

@@ -199,7 +199,10 @@ def zip_in_other_state(zip_code: str, state: str) -> str | None:
     found = zip_location(zip_code[:5]) if zip_code else None
     if found is None or state not in STATES or found[2] == state:
         return None
-    return f"{zip_code[:5]} is in {STATES.get(found[2], found[2])}; you chose {STATES[state]}."
+    from django.utils.translation import gettext
+
+    return gettext("%(zip)s is in %(zip_state)s; you chose %(chosen)s.") % {
+        "zip": zip_code[:5], "zip_state": STATES.get(found[2], found[2]), "chosen": STATES[state]}
 
 
 def miles_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

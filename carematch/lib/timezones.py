@@ -6,6 +6,9 @@ import datetime as dt
 import zoneinfo
 from functools import lru_cache
 
+from django.utils import dateformat
+from django.utils.translation import gettext, gettext_noop, pgettext
+
 from .geo import zip_timezone
 
 
@@ -27,18 +30,26 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
 # abbreviation says which clock it is.
 
 US_ZONES = (
-    ("America/New_York", "Eastern time (New York)"),
-    ("America/Chicago", "Central time (Chicago)"),
-    ("America/Denver", "Mountain time (Denver)"),
-    ("America/Phoenix", "Arizona time (Phoenix)"),
-    ("America/Los_Angeles", "Pacific time (Los Angeles)"),
-    ("America/Anchorage", "Alaska time (Anchorage)"),
-    ("Pacific/Honolulu", "Hawaii time (Honolulu)"),
+    ("America/New_York", gettext_noop("Eastern time (New York)")),
+    ("America/Chicago", gettext_noop("Central time (Chicago)")),
+    ("America/Denver", gettext_noop("Mountain time (Denver)")),
+    ("America/Phoenix", gettext_noop("Arizona time (Phoenix)")),
+    ("America/Los_Angeles", gettext_noop("Pacific time (Los Angeles)")),
+    ("America/Anchorage", gettext_noop("Alaska time (Anchorage)")),
+    ("Pacific/Honolulu", gettext_noop("Hawaii time (Honolulu)")),
 )
 
 
+def us_zones() -> list[tuple[str, str]]:
+    """US_ZONES named in the active language (form choices: a callable, read when shown)."""
+    return [(name, gettext(label)) for name, label in US_ZONES]
+
+
 # One format for a moment across the site, pages, emails and calendar files alike:
-# "Thu 3 Dec, 5:00 PM MST". The year is added ("Thu 3 Dec 2027, 5:00 PM MST") whenever the
+# "Thu 3 Dec, 5:00 PM MST", in Spanish "jue 3 dic, 5:00 p. m. MST" (the active language's:
+# a page's, or the reader's inside `speaking(...)`; the order of the parts and the names of
+# days, months and the half of the day come from the catalogue). The year is added
+# ("Thu 3 Dec 2027, 5:00 PM MST") whenever the
 # date is not between a month ago and about eleven months ahead: inside that window (less than
 # a year long) a day and a month name one date only, so a date is never ambiguous.
 YEAR_NOT_NEEDED_BEFORE = dt.timedelta(days=31)
@@ -56,15 +67,17 @@ def _today_on_clock_of(moment: dt.datetime) -> dt.date:
 def day_label(moment: dt.datetime, *, today: dt.date | None = None) -> str:
     """`Thu 3 Dec`, or `Thu 3 Dec 2027` when the year is needed (see above). `today` is the
     date on the moment's own clock (now, unless given)."""
-    label = f"{moment:%a} {moment.day} {moment:%b}"
     if _needs_year(moment.date(), today or _today_on_clock_of(moment)):
-        label += f" {moment.year}"
-    return label
+        # Translators: a date with its year, as Django's date format letters: "Thu 3 Dec 2027".
+        return dateformat.format(moment, pgettext("date format", "D j M Y"))
+    # Translators: a date without its year, as Django's date format letters: "Thu 3 Dec".
+    return dateformat.format(moment, pgettext("date format", "D j M"))
 
 
 def clock_label(moment: dt.datetime) -> str:
-    """`9:00 AM MST`: the zone's short name says which clock it is."""
-    return f"{moment.hour % 12 or 12}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'} {moment:%Z}"
+    """`9:00 AM MST` (`9:00 a. m. MST` in Spanish): the zone's short name says which clock it is."""
+    half = pgettext("time of day", "AM") if moment.hour < 12 else pgettext("time of day", "PM")
+    return f"{moment.hour % 12 or 12}:{moment:%M} {half} {moment:%Z}"
 
 
 def moment_label(moment: dt.datetime, *, today: dt.date | None = None) -> str:

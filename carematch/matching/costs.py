@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop
+
 from carematch.coverage import selectors as coverage
 from carematch.coverage.estimate import (
     Benefits,
@@ -28,8 +30,8 @@ from carematch.lib.sessions import SESSION
 from .engine.types import MatchRequest
 
 SESSION_MINUTES = SESSION.seconds // 60
-NO_PLAN = "You have not told us your plan, so we cannot say what it pays."
-PLAN_GONE = "Your plan is no longer listed here, so we cannot say what it pays."
+NO_PLAN = gettext_noop("You have not told us your plan, so we cannot say what it pays.")
+PLAN_GONE = gettext_noop("Your plan is no longer listed here, so we cannot say what it pays.")
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ def match_costs(*, request: MatchRequest, plan: PlanAsked, providers: Iterable[P
                 name = payer_name or coverage.payer_name(request.insurance)
                 payer_name = name
                 found = Estimate(found.first_session_usd, found.per_session_usd, found.basis, (
-                    f"This therapist is not in network with {name}, so you would pay their own fee.",
+                    gettext("This therapist is not in network with %(payer)s, so you would pay their own fee.")
+                    % {"payer": name},
                     *found.assumptions), found.sliding_scale_usd)
         else:
             if plan_estimate is None:
@@ -104,7 +107,7 @@ def match_costs(*, request: MatchRequest, plan: PlanAsked, providers: Iterable[P
 
 def _plan_estimate(request: MatchRequest, plan: PlanAsked) -> Estimate:
     if request.insurance is None:
-        return estimate_unknown(NO_PLAN)
+        return estimate_unknown(gettext(NO_PLAN))
     state_name = vocab.STATES.get(request.state, request.state)
     if plan.eligibility is not None:
         terms = (coverage.plan_terms(payer=request.insurance, plan_id=plan.plan_id, state=request.state)
@@ -119,12 +122,13 @@ def _plan_estimate(request: MatchRequest, plan: PlanAsked) -> Estimate:
                                   benefits=plan.eligibility)
     if not plan.plan_id:
         if coverage.payer_has_plans(payer=request.insurance):
-            return estimate_unknown(NO_PLAN)
+            return estimate_unknown(gettext(NO_PLAN))
         name = coverage.payer_name(request.insurance)
-        return estimate_unknown(f"We do not have {name}'s plans yet, so we cannot say what your plan pays.")
+        return estimate_unknown(gettext("We do not have %(payer)s's plans yet, so we cannot say what your plan pays.")
+                                % {"payer": name})
     terms = coverage.plan_terms(payer=request.insurance, plan_id=plan.plan_id, state=request.state)
     if terms is None:
-        return estimate_unknown(PLAN_GONE)
+        return estimate_unknown(gettext(PLAN_GONE))
     return estimate_with_plan(terms, state=request.state, state_name=state_name,
                               session_minutes=SESSION_MINUTES, deductible_left_usd=plan.deductible_left_usd,
                               oop_left_usd=plan.oop_left_usd)

@@ -12,10 +12,14 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.text import capfirst, format_lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from carematch.directory.selectors import payer_choices
 from carematch.lib import geo, vocab
-from carematch.lib.languages import LANGUAGES
+from carematch.lib.languages import language_name
 from carematch.lib.timezones import client_zone
 
 from .engine.request import zip_needed
@@ -24,62 +28,69 @@ from .engine.types import MatchRequest
 SESSION_KEY = "carematch_intake"
 
 COMMON_LANGUAGES = ("en", "es", "zh", "vi", "tl", "ar", "fr", "ko", "ru", "pt", "de", "hi")
-DISTANCES = (("5", "5 miles"), ("10", "10 miles"), ("25", "25 miles"), ("50", "50 miles"), ("100", "100 miles"))
+DISTANCES = (("5", _("5 miles")), ("10", _("10 miles")), ("25", _("25 miles")), ("50", _("50 miles")),
+             ("100", _("100 miles")))
 WINDOWS = (48, 72, 168)  # hours ahead the results look: 48 unless the person widened it
 NOTE_MAX_CHARS = 1000
 PAYMENT_SELF = "self_pay"
 
 
 
+def zip_question(question: str) -> str:
+    """The error for a ZIP code in another state than the one chosen (geo.zip_in_other_state's question)."""
+    return gettext("%(question)s Check the ZIP code, or choose the state you will be in.") % {"question": question}
+
+
 class SafetyForm(forms.Form):
     in_danger = forms.ChoiceField(
-        label="Are you in danger right now, or having thoughts of ending your life or hurting yourself or someone "
-        "else?",
-        choices=[("yes", "Yes"), ("no", "No")],
+        label=_("Are you in danger right now, or having thoughts of ending your life or hurting yourself or someone "
+                "else?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
         widget=forms.RadioSelect,
-        error_messages={"required": "Please choose yes or no."},
+        error_messages={"required": _("Please choose yes or no.")},
     )
 
 
 class ConcernsForm(forms.Form):
     concerns = forms.MultipleChoiceField(
-        label="What would you like help with?", help_text="Choose all that fit. You can say more to your therapist.",
-        choices=list(vocab.CONCERNS.items()), widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one, so we can find someone who helps with it."},
+        label=_("What would you like help with?"),
+        help_text=_("Choose all that fit. You can say more to your therapist."),
+        choices=vocab.choices(vocab.CONCERNS), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one, so we can find someone who helps with it.")},
     )
     approaches = forms.MultipleChoiceField(
-        label="Do you prefer a particular kind of therapy? (optional)",
-        help_text="Leave these empty if you are not sure; your therapist will talk it through with you.",
-        choices=list(vocab.APPROACHES.items()), widget=forms.CheckboxSelectMultiple, required=False,
+        label=_("Do you prefer a particular kind of therapy? (optional)"),
+        help_text=_("Leave these empty if you are not sure; your therapist will talk it through with you."),
+        choices=vocab.choices(vocab.APPROACHES), widget=forms.CheckboxSelectMultiple, required=False,
     )
     note_for_therapist = forms.CharField(
-        label="Anything you would like your therapist to know? (optional)", required=False,
+        label=_("Anything you would like your therapist to know? (optional)"), required=False,
         max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=f"In your own words, up to {NOTE_MAX_CHARS:,} characters. Only the therapist you book will see "
-                  "it, and it is stored encrypted.",
+        help_text=format_lazy(_("In your own words, up to {count} characters. Only the therapist you book will "
+                                "see it, and it is stored encrypted."), count=f"{NOTE_MAX_CHARS:,}"),
     )
 
 
 class FormatForm(forms.Form):
     format = forms.ChoiceField(
-        label="How would you like to meet?",
-        choices=[("telehealth", "Online (video)"), ("in_person", "In person"), ("any", "Either is fine")],
+        label=_("How would you like to meet?"),
+        choices=[("telehealth", _("Online (video)")), ("in_person", _("In person")), ("any", _("Either is fine"))],
         widget=forms.RadioSelect, initial="any",
     )
     max_distance_miles = forms.ChoiceField(
-        label="How far could you travel to meet in person?", choices=DISTANCES, initial="25",
+        label=_("How far could you travel to meet in person?"), choices=DISTANCES, initial="25",
     )
 
 
 class PlaceForm(forms.Form):
     state = forms.ChoiceField(
-        label="Which state will you be in during sessions?",
-        help_text="Therapists can only see you in a state where they are licensed.",
-        choices=[("", "Choose a state"), *sorted(vocab.STATES.items(), key=lambda pair: pair[1])],
+        label=_("Which state will you be in during sessions?"),
+        help_text=_("Therapists can only see you in a state where they are licensed."),
+        choices=[("", _("Choose a state")), *sorted(vocab.STATES.items(), key=lambda pair: pair[1])],
     )
     zip = forms.CharField(
-        label="Your ZIP code", max_length=10, required=False,
-        help_text="We use it to find therapists near you and to show times in your time zone.",
+        label=_("Your ZIP code"), max_length=10, required=False,
+        help_text=_("We use it to find therapists near you and to show times in your time zone."),
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
     )
 
@@ -88,16 +99,17 @@ class PlaceForm(forms.Form):
         # The match engine says when a ZIP code is needed; the results page is held to the same rule.
         self.needs_zip = zip_needed(format, asking=True)
         if not self.needs_zip:
-            self.fields["zip"].label = "Your ZIP code (optional)"
+            self.fields["zip"].label = _("Your ZIP code (optional)")
 
     def clean_zip(self) -> str:
         value = str(self.cleaned_data.get("zip", "")).strip()
         if not value:
             if self.needs_zip:
-                raise forms.ValidationError("We need your ZIP code to find therapists you can meet in person.")
+                raise forms.ValidationError(_("We need your ZIP code to find therapists you can meet in person."))
             return ""
         if geo.zip_location(value[:5]) is None or not (len(value) == 5 or (len(value) == 10 and value[5] == "-")):
-            raise forms.ValidationError(f"'{value}' is not a US ZIP code we know. Check the five digits.")
+            raise forms.ValidationError(
+                gettext("'%(zip)s' is not a US ZIP code we know. Check the five digits.") % {"zip": value})
         return value[:5]
 
     def clean(self) -> dict[str, Any]:
@@ -105,13 +117,13 @@ class PlaceForm(forms.Form):
         # A ZIP code in another state is asked about, not taken silently: which one is wrong?
         question = geo.zip_in_other_state(data.get("zip") or "", data.get("state") or "")
         if question is not None:
-            self.add_error("zip", f"{question} Check the ZIP code, or choose the state you will be in.")
+            self.add_error("zip", zip_question(question))
         return data
 
 
 class AboutForm(forms.Form):
     date_of_birth = forms.DateField(
-        label="Your date of birth", help_text="Therapists work with certain age groups. We will not ask again.",
+        label=_("Your date of birth"), help_text=_("Therapists work with certain age groups. We will not ask again."),
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
     )
 
@@ -119,51 +131,53 @@ class AboutForm(forms.Form):
         born: dt.date = self.cleaned_data["date_of_birth"]
         today = timezone.localdate()
         if born > today:
-            raise forms.ValidationError("That date is in the future.")
+            raise forms.ValidationError(_("That date is in the future."))
         if today.year - born.year > 120:
-            raise forms.ValidationError("Please check the year.")
+            raise forms.ValidationError(_("Please check the year."))
         return born
 
 
 class PreferencesForm(forms.Form):
     languages = forms.MultipleChoiceField(
-        label="Which languages could your sessions be in?",
-        choices=[(code, LANGUAGES[code]) for code in COMMON_LANGUAGES], widget=forms.CheckboxSelectMultiple,
-        initial=["en"], error_messages={"required": "Choose at least one language."},
+        label=_("Which languages could your sessions be in?"),
+        choices=lambda: [(code, capfirst(language_name(code))) for code in COMMON_LANGUAGES],
+        widget=forms.CheckboxSelectMultiple,
+        initial=["en"], error_messages={"required": _("Choose at least one language.")},
     )
     provider_gender = forms.ChoiceField(
-        label="Would you prefer a therapist of a particular gender? (optional)",
-        choices=[("", "No preference"), ("female", "A woman"), ("male", "A man"), ("nonbinary", "A nonbinary person")],
+        label=_("Would you prefer a therapist of a particular gender? (optional)"),
+        choices=[("", _("No preference")), ("female", _("A woman")), ("male", _("A man")),
+                 ("nonbinary", _("A nonbinary person"))],
         required=False, widget=forms.RadioSelect,
     )
 
 
 def _payment_choices() -> list[tuple[str, str]]:
-    return [("", "Choose one"), (PAYMENT_SELF, "I will pay myself"), *payer_choices()]
+    return [("", gettext("Choose one")), (PAYMENT_SELF, gettext("I will pay myself")), *payer_choices()]
 
 
 class PaymentForm(forms.Form):
     payment = forms.ChoiceField(
-        label="How will you pay?",
+        label=_("How will you pay?"),
         choices=_payment_choices,
-        help_text="Choose your insurance to see therapists in its network.",
+        help_text=_("Choose your insurance to see therapists in its network."),
     )
     self_pay_max = forms.IntegerField(
-        label="Most you could pay for a session, in dollars (optional)", min_value=0, max_value=10_000,
-        required=False, help_text="Only used when you pay yourself.",
-        error_messages={"min_value": "Enter an amount of 0 dollars or more, or leave it empty.",
-                        "max_value": "Enter an amount of at most 10,000 dollars, or leave it empty.",
-                        "invalid": "Enter a whole number of dollars, such as 120, or leave it empty."},
+        label=_("Most you could pay for a session, in dollars (optional)"), min_value=0, max_value=10_000,
+        required=False, help_text=_("Only used when you pay yourself."),
+        error_messages={"min_value": _("Enter an amount of 0 dollars or more, or leave it empty."),
+                        "max_value": _("Enter an amount of at most 10,000 dollars, or leave it empty."),
+                        "invalid": _("Enter a whole number of dollars, such as 120, or leave it empty.")},
     )
 
 
 AMOUNT_LEFT_MAX = Decimal("999999.99")
 PLAN_ANSWERS = ("plan_id", "deductible_left_usd", "oop_left_usd")
 AMOUNT_LEFT_ERRORS = {
-    "min_value": "Enter an amount of 0 dollars or more, or leave it empty if you are not sure.",
-    "max_value": "Enter an amount of at most 999,999.99 dollars, or leave it empty if you are not sure.",
-    "max_decimal_places": "Enter dollars and cents, with at most two digits after the point.",
-    "invalid": "Enter an amount in dollars, such as 250 or 250.50, or leave it empty if you are not sure.",
+    "min_value": _("Enter an amount of 0 dollars or more, or leave it empty if you are not sure."),
+    "max_value": _("Enter an amount of at most 999,999.99 dollars, or leave it empty if you are not sure."),
+    "max_decimal_places": _("Enter dollars and cents, with at most two digits after the point."),
+    "invalid": _("Enter an amount in dollars, such as 250 or 250.50, or leave it empty if you are not sure."),
 }
 
 
@@ -172,17 +186,17 @@ class PlanForm(forms.Form):
     and (if they know) what is left of the year's deductible and out-of-pocket maximum. All
     optional: the cost estimates say what they had to assume."""
 
-    plan_id = forms.ChoiceField(label="Which plan do you have? (optional)", required=False)
+    plan_id = forms.ChoiceField(label=_("Which plan do you have? (optional)"), required=False)
     deductible_left_usd = forms.DecimalField(
-        label="How much of your deductible is left this year, in dollars? (optional)", required=False,
+        label=_("How much of your deductible is left this year, in dollars? (optional)"), required=False,
         min_value=0, max_value=AMOUNT_LEFT_MAX, decimal_places=2, error_messages=AMOUNT_LEFT_ERRORS,
-        help_text="Leave it empty if you are not sure: we will not assume it is met.",
+        help_text=_("Leave it empty if you are not sure: we will not assume it is met."),
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     oop_left_usd = forms.DecimalField(
-        label="How much of your out-of-pocket maximum is left this year, in dollars? (optional)", required=False,
+        label=_("How much of your out-of-pocket maximum is left this year, in dollars? (optional)"), required=False,
         min_value=0, max_value=AMOUNT_LEFT_MAX, decimal_places=2, error_messages=AMOUNT_LEFT_ERRORS,
-        help_text="The most your plan has you pay in a year. Leave it empty if you are not sure.",
+        help_text=_("The most your plan has you pay in a year. Leave it empty if you are not sure."),
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
 
@@ -191,25 +205,26 @@ class PlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["plan_id"]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
-        field.choices = [("", "I don't know my plan"), *(plans or [])]
+        field.choices = [("", _("I don't know my plan")), *(plans or [])]
         if payer_name:
-            field.label = f"Which {payer_name} plan do you have? (optional)"
-        field.help_text = "Your plan's name is on your insurance card. We use it to estimate what a session costs you."
+            field.label = gettext("Which %(payer)s plan do you have? (optional)") % {"payer": payer_name}
+        field.help_text = _("Your plan's name is on your insurance card. We use it to estimate what a session "
+                            "costs you.")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("plan_id"):
             for name in ("deductible_left_usd", "oop_left_usd"):
                 if data.get(name) is not None:
-                    self.add_error(name, "Choose your plan first: what is left depends on the plan.")
+                    self.add_error(name, gettext("Choose your plan first: what is left depends on the plan."))
         return data
 
 
 class TimesForm(forms.Form):
     times_of_day = forms.MultipleChoiceField(
-        label="What times of day suit you? (optional)",
-        choices=[("morning", "Mornings (before noon)"), ("afternoon", "Afternoons (noon to 5 PM)"),
-                 ("evening", "Evenings (after 5 PM)")],
+        label=_("What times of day suit you? (optional)"),
+        choices=[("morning", _("Mornings (before noon)")), ("afternoon", _("Afternoons (noon to 5 PM)")),
+                 ("evening", _("Evenings (after 5 PM)"))],
         widget=forms.CheckboxSelectMultiple, required=False,
     )
 
@@ -217,22 +232,29 @@ class TimesForm(forms.Form):
 @dataclass(frozen=True)
 class Step:
     slug: str
-    title: str
+    title: str | Promise  # translated when shown
     form: type[forms.Form]
 
 
 STEPS = (
-    Step("safety", "First, your safety", SafetyForm),
-    Step("help", "What you would like help with", ConcernsForm),
-    Step("meeting", "How you would like to meet", FormatForm),
-    Step("place", "Where you are", PlaceForm),
-    Step("about", "About you", AboutForm),
-    Step("preferences", "Language and preferences", PreferencesForm),
-    Step("payment", "Paying for sessions", PaymentForm),
-    Step("plan", "Your insurance plan", PlanForm),
-    Step("times", "Times that suit you", TimesForm),
+    Step("safety", _("First, your safety"), SafetyForm),
+    Step("help", _("What you would like help with"), ConcernsForm),
+    Step("meeting", _("How you would like to meet"), FormatForm),
+    Step("place", _("Where you are"), PlaceForm),
+    Step("about", _("About you"), AboutForm),
+    Step("preferences", _("Language and preferences"), PreferencesForm),
+    Step("payment", _("Paying for sessions"), PaymentForm),
+    Step("plan", _("Your insurance plan"), PlanForm),
+    Step("times", _("Times that suit you"), TimesForm),
 )
 STEP_SLUGS = tuple(step.slug for step in STEPS)
+
+
+def default_languages(page_language: str | None) -> list[str]:
+    """The session languages the preferences step starts with: the page's when it is one
+    the intake offers and not English (a Spanish page: Spanish), else English."""
+    code = (page_language or "en").split("-")[0]
+    return [code] if code in COMMON_LANGUAGES and code != "en" else ["en"]
 
 
 def to_session(data: dict[str, Any]) -> dict[str, Any]:
@@ -286,18 +308,21 @@ def suggestion_label(change: dict[str, Any]) -> str:
     """A relaxation of the request, in plain words."""
     if "within_hours" in change:
         hours = int(str(change["within_hours"]))
-        return f"Look up to {hours // 24} days ahead" if hours % 24 == 0 else f"Look up to {hours} hours ahead"
+        if hours % 24 == 0:
+            days = hours // 24
+            return ngettext("Look up to %(days)s day ahead", "Look up to %(days)s days ahead", days) % {"days": days}
+        return ngettext("Look up to %(hours)s hour ahead", "Look up to %(hours)s hours ahead", hours) % {"hours": hours}
     if change.get("format") == "telehealth":
-        return "Meet online instead of in person"
+        return gettext("Meet online instead of in person")
     if "max_distance_miles" in change:
-        return f"Travel up to {change['max_distance_miles']} miles"
+        return gettext("Travel up to %(miles)s miles") % {"miles": change["max_distance_miles"]}
     if "languages" in change:
         codes = change["languages"]
         listed = codes if isinstance(codes, list | tuple) else [codes]
-        names = [LANGUAGES.get(str(code), str(code)) for code in listed]
-        return f"Include sessions in {' or '.join(names)}"
+        names = [language_name(str(code)) for code in listed]
+        return gettext("Include sessions in %(languages)s") % {"languages": gettext(" or ").join(names)}
     if "insurance" in change or "self_pay_max" in change:
-        return "Pay for sessions yourself"
+        return gettext("Pay for sessions yourself")
     return ", ".join(f"{key}: {value}" for key, value in change.items())
 
 
@@ -319,13 +344,13 @@ class RefineForm(forms.Form):
         kwargs.setdefault("initial", {name: answers[name] for name in self.base_fields if name in answers})
         super().__init__(*args, **kwargs)
         self.answers = answers
-        self.fields["times_of_day"].label = "Times of day (optional)"
-        self.fields["provider_gender"].label = "Therapist's gender (optional)"
-        self.fields["languages"].label = "Languages your sessions could be in"
+        self.fields["times_of_day"].label = _("Times of day (optional)")
+        self.fields["provider_gender"].label = _("Therapist's gender (optional)")
+        self.fields["languages"].label = _("Languages your sessions could be in")
         if (answers.get("payment") or PAYMENT_SELF) != PAYMENT_SELF:
             del self.fields["self_pay_max"]  # insurance pays: a self-pay limit would change nothing
         else:
-            self.fields["self_pay_max"].label = "Most you could pay a session, in dollars (optional)"
+            self.fields["self_pay_max"].label = _("Most you could pay a session, in dollars (optional)")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -333,7 +358,8 @@ class RefineForm(forms.Form):
             place = PlaceForm({"state": self.answers.get("state", ""), "zip": self.answers.get("zip", "")},
                               format=data["format"])
             if not place.is_valid() and "zip" in place.errors:
-                self.add_error("format", f"{place.errors['zip'][0]} Add it under “Where you are” in your answers.")
+                self.add_error("format", gettext("%(problem)s Add it under “Where you are” in your answers.")
+                               % {"problem": place.errors["zip"][0]})
         return data
 
 

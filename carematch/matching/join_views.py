@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from carematch.accounts.http import AuthedHttpRequest
 from carematch.lib.errors import NotFound
@@ -28,8 +29,9 @@ def appointment_join(request: AuthedHttpRequest, appointment_id: int) -> HttpRes
     try:
         found, party = joining_party(request, appointment_id)
     except NotFound:
-        return _journey_stop(request, title="We could not find that session", lead="It may belong to another account.",
-                             link=(reverse("accounts:home"), "See your sessions"))
+        return _journey_stop(request, title=_("We could not find that session"),
+                             lead=_("It may belong to another account."),
+                             link=(reverse("accounts:home"), _("See your sessions")))
     zone_name = found.client.timezone if party == Party.CLIENT and found.client else found.provider.timezone
     now = timezone.now()
     config = video.jitsi_config()
@@ -40,7 +42,7 @@ def appointment_join(request: AuthedHttpRequest, appointment_id: int) -> HttpRes
         "opens_label": when_label(join.opens_at, zone_name),
         "closes_label": when_label(join.closes_at, zone_name),
         "countdown": video.countdown_words(join.opens_at - now),
-        "now": now, "no_video_sentence": video.NO_VIDEO_SENTENCE, "jitsi_domain": config.domain if config else "",
+        "now": now, "no_video_sentence": _(video.NO_VIDEO_SENTENCE), "jitsi_domain": config.domain if config else "",
     }, status=409 if join.state in _CONFLICT_STATES else 200)
     # The page may carry a signed room address: never kept by a cache, never sent on as a referrer.
     response["Cache-Control"] = "no-store"

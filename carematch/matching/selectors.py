@@ -75,7 +75,8 @@ class Card:
 
 
 def _labels(slugs: Sequence[str], table: Mapping[str, str]) -> tuple[str, ...]:
-    return tuple(table[slug] for slug in slugs if slug in table)
+    """The labels of `slugs` in the active language (a vocabulary's are in the catalogue)."""
+    return tuple(vocab.label(table, slug) for slug in slugs if slug in table)
 
 
 def _call_times(provider: Provider, now: dt.datetime) -> tuple[dt.datetime, ...]:
@@ -108,7 +109,9 @@ def match_cards(*, provider_ids: Sequence[int], now: dt.datetime | None = None) 
             photo_url=photos.url(provider.photo_small),
             specialties=_labels([s for s in provider.specialties if s in provider.concerns], vocab.CONCERNS),
             concerns=_labels(provider.concerns, vocab.CONCERNS),
-            approaches=tuple(Approach(vocab.APPROACHES[slug], vocab.APPROACH_EXPLANATIONS.get(slug, ""))
+            approaches=tuple(Approach(vocab.label(vocab.APPROACHES, slug),
+                                      vocab.label(vocab.APPROACH_EXPLANATIONS, slug)
+                                      if slug in vocab.APPROACH_EXPLANATIONS else "")
                              for slug in provider.approaches if slug in vocab.APPROACHES),
             communities=_labels(provider.communities, vocab.COMMUNITIES),
             languages=tuple(vocab.language_name(code) for code in provider.languages),

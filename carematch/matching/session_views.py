@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access import audit
@@ -100,8 +101,10 @@ def appointment_cancel_rest(request: AuthedHttpRequest, appointment_id: int) -> 
             messages.error(request, exc.detail)
         else:
             count = len(cancelled)
-            messages.success(request, f"{count} session{'s are' if count != 1 else ' is'} cancelled. "
-                             "Calendars are updated and both of you are emailed.")
+            messages.success(request, ngettext(
+                "%(count)s session is cancelled. Calendars are updated and both of you are emailed.",
+                "%(count)s sessions are cancelled. Calendars are updated and both of you are emailed.", count,
+            ) % {"count": count})
         return redirect("matching:appointment", appointment_id=found.pk)
     late = [session for session in rest
             if scheduling.counts_as_late(appointment=session, by=request.user, now=now)]

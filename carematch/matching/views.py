@@ -17,7 +17,9 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access import audit, policy
@@ -35,7 +37,8 @@ from carematch.directory.selectors import payer_names
 from carematch.lib import vocab
 from carematch.lib.errors import DomainError, NotFound
 from carematch.lib.sessions import length_of
-from carematch.lib.timezones import US_ZONES, client_zone, in_zone, when_label
+from carematch.lib.timezones import client_zone, in_zone, us_zones, when_label
+from carematch.messaging.safety import mentions_crisis
 from carematch.scheduling import calendar, cancellation_policy
 from carematch.scheduling import selectors as scheduling_selectors
 from carematch.scheduling import services as scheduling
@@ -118,8 +121,8 @@ def _next_openings(provider: Provider, zone_name: str, kind: str = "session") ->
 def _way_back(request: HttpRequest) -> dict[str, str]:
     """Back to the person's other matches when the intake has their answers; else the intake."""
     if _answers(request) and intake.answers_complete(_answers(request)) is None:
-        return {"url": reverse("matching:results"), "label": "See your other matches"}
-    return {"url": reverse("matching:intake_step", kwargs={"slug": "safety"}), "label": "Find a therapist who fits"}
+        return {"url": reverse("matching:results"), "label": _("See your other matches")}
+    return {"url": reverse("matching:intake_step", kwargs={"slug": "safety"}), "label": _("Find a therapist who fits")}
 
 
 def _journey_stop(
@@ -138,8 +141,8 @@ def _journey_stop(
 
 
 def _no_provider(request: HttpRequest) -> HttpResponse:
-    return _journey_stop(request, title="We could not find that therapist",
-                         lead="The link may be old, or the therapist may no longer be listed.")
+    return _journey_stop(request, title=_("We could not find that therapist"),
+                         lead=_("The link may be old, or the therapist may no longer be listed."))
 
 
 def _formats_for(request: HttpRequest, provider: Provider, kind: str = "session") -> tuple[list[str], str | None]:
@@ -195,10 +198,10 @@ def book_opening(request: HttpRequest, provider_id: int) -> HttpResponse:
     if not available and not limited and not form.errors:
         return _journey_stop(
             request, provider=provider, zone_name=zone_name, status=410 if start is not None else 400,
-            title="That time is no longer available",
-            lead=(f"{when_label(start, zone_name)} with {provider.display_name} has just been booked or held by "
-                  "someone else, or is no longer one of their openings." if start is not None else
-                  "The link does not name a time we can book."),
+            title=_("That time is no longer available"),
+            lead=(_("%(when)s with %(name)s has just been booked or held by someone else, or is no longer one of "
+                    "their openings.") % {"when": when_label(start, zone_name), "name": provider.display_name}
+                  if start is not None else _("The link does not name a time we can book.")),
         )
     response = render(request, "matching/book_opening.html", {
         "provider": provider, "form": form, "available": available, "limited": limited,
@@ -234,8 +237,8 @@ def _hold_for(request: HttpRequest, hold_id: int) -> Appointment | HttpResponse:
     hold = scheduling_selectors.hold_or_booking(appointment_id=hold_id)
     if hold is None:
         return _journey_stop(
-            request, title="We could not find that hold",
-            lead="The link may be old, or the time was let go. Choose a time again: it only takes a moment.",
+            request, title=_("We could not find that hold"),
+            lead=_("The link may be old, or the time was let go. Choose a time again: it only takes a moment."),
         )
     if client is not None and hold.client_id == client.pk:
         return hold
@@ -243,11 +246,11 @@ def _hold_for(request: HttpRequest, hold_id: int) -> Appointment | HttpResponse:
     if token and hold.client_id is None and scheduling.session_hold(hold_id=hold.pk, session_key=str(token)):
         return hold
     return _journey_stop(
-        request, provider=hold.provider, title="This time is not held for you here",
-        lead="A time is held for the browser that chose it, or for your account once you are logged in. "
-             "If you chose it in another browser or on another device, carry on there, or log in with the account "
-             "you were booking with.",
-        link=(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}", "Log in to carry on booking"),
+        request, provider=hold.provider, title=_("This time is not held for you here"),
+        lead=_("A time is held for the browser that chose it, or for your account once you are logged in. "
+               "If you chose it in another browser or on another device, carry on there, or log in with the "
+               "account you were booking with."),
+        link=(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}", _("Log in to carry on booking")),
     )
 
 
@@ -265,15 +268,16 @@ def _hold_gone(request: HttpRequest, hold: Appointment, *, taken_now: bool = Fal
     zone_name = _viewer_zone(request, hold.provider)
     when = when_label(hold.start, zone_name)
     if taken_now:
-        lead = f"Someone else booked {when} while you were finishing. Nothing was booked for you."
+        lead = _("Someone else booked %(when)s while you were finishing. Nothing was booked for you.") % {
+            "when": when}
     elif hold.status == Status.RELEASED:
-        lead = (f"You held another time after this one, so we let {when} go, and it has been taken since. "
-                "Nothing was booked for you.")
+        lead = _("You held another time after this one, so we let %(when)s go, and it has been taken since. "
+                 "Nothing was booked for you.") % {"when": when}
     else:
-        lead = (f"We held {when} for you for {HOLD_MINUTES} minutes; the hold ended and the time has been "
-                "taken since. Nothing was booked for you.")
+        lead = _("We held %(when)s for you for %(minutes)s minutes; the hold ended and the time has been "
+                 "taken since. Nothing was booked for you.") % {"when": when, "minutes": HOLD_MINUTES}
     return _journey_stop(request, provider=hold.provider, zone_name=zone_name, status=410,
-                         title="That time is no longer available", lead=lead)
+                         title=_("That time is no longer available"), lead=lead)
 
 
 @require_http_methods(["GET", "POST"])
@@ -302,6 +306,7 @@ def finish_booking(request: HttpRequest, hold_id: int) -> HttpResponse:
             asked = _answers(request).get("care_request")
             if asked:
                 scheduling.care_request_attach_client(request_id=int(asked), client=client)
+            _emails_in_page_language(client)
             appointment = scheduling.appointment_book(
                 provider=hold.provider, client=client, start=hold.start, format=hold.format, by=client.user,
                 hold=hold if hold.status == Status.HELD else None, kind=hold.kind,
@@ -332,6 +337,14 @@ def finish_booking(request: HttpRequest, hold_id: int) -> HttpResponse:
     })
 
 
+def _emails_in_page_language(client: Client) -> None:
+    """The emails about a booking (confirmation, reminders, changes) are written in the
+    language the person booked in: their account keeps the page's language, one offered."""
+    page_language = translation.get_language() or settings.LANGUAGE_CODE
+    if page_language != client.user.language and page_language in dict(settings.LANGUAGES):
+        account_services.user_language_set(user=client.user, language=page_language)
+
+
 HOLD_MINUTES = scheduling.HOLD_FOR // dt.timedelta(minutes=1)
 
 
@@ -355,15 +368,15 @@ def _known_facts(known: dict[str, Any]) -> list[tuple[str, str]]:
     """The known details as the page says them."""
     facts = []
     if known.get("state"):
-        facts.append(("Where you will be during sessions", vocab.STATES.get(known["state"], known["state"])))
-        facts.append(("ZIP code", known.get("zip") or "Not given"))
+        facts.append((_("Where you will be during sessions"), vocab.STATES.get(known["state"], known["state"])))
+        facts.append((_("ZIP code"), known.get("zip") or _("Not given")))
     if known.get("date_of_birth"):
         born = known["date_of_birth"]
-        facts.append(("Date of birth", f"{born.day} {born:%B %Y}"))
+        facts.append((_("Date of birth"), dateformat.format(born, pgettext("date format", "j F Y"))))
     if known.get("timezone"):
-        name = dict(US_ZONES).get(known["timezone"], known["timezone"].replace("_", " "))
+        name = dict(us_zones()).get(known["timezone"], known["timezone"].replace("_", " "))
         short = in_zone(timezone.now(), known["timezone"]).strftime("%Z")
-        facts.append(("Times are shown in", f"{name}, {short}"))
+        facts.append((_("Times are shown in"), f"{name}, {short}"))
     return facts
 
 
@@ -415,8 +428,9 @@ def _appointment_or_stop(
     try:
         return visible_appointment(request, appointment_id, action=action)
     except NotFound:
-        return _journey_stop(request, title="We could not find that session", lead="It may belong to another account.",
-                             link=(reverse("accounts:home"), "See your sessions"))
+        return _journey_stop(request, title=_("We could not find that session"),
+                             lead=_("It may belong to another account."),
+                             link=(reverse("accounts:home"), _("See your sessions")))
 
 
 def _may_change(request: AuthedHttpRequest, found: Appointment) -> bool:
@@ -480,8 +494,9 @@ def _ongoing(request: AuthedHttpRequest, found: Appointment, now: dt.datetime) -
 def _reminder_sentence(found: Appointment, zone_name: str) -> str:
     coming = reminder_promise(start=found.start, due=found.reminder_due_at)
     if found.reminder_sent_at is not None:
-        sent = f"We sent you a reminder on {when_label(found.reminder_sent_at, zone_name)}."
-        return f"{sent} {coming.replace('We will remind you', 'We will remind you again')}" if coming else sent
+        sent = _("We sent you a reminder on %(when)s.") % {"when": when_label(found.reminder_sent_at, zone_name)}
+        return f"{sent} {reminder_promise(start=found.start, due=found.reminder_due_at, again=True)}" if coming \
+            else sent
     return coming
 
 
@@ -506,8 +521,9 @@ def _changeable(request: AuthedHttpRequest, appointment_id: int) -> Appointment 
     if not _may_change(request, found):
         audit.denied(request, action=Action.UPDATE, resource_type="appointment", resource_id=found.pk,
                      client=found.client_id)
-        return _journey_stop(request, title="We could not find that session", lead="It may belong to another account.",
-                             link=(reverse("accounts:home"), "See your sessions"))
+        return _journey_stop(request, title=_("We could not find that session"),
+                             lead=_("It may belong to another account."),
+                             link=(reverse("accounts:home"), _("See your sessions")))
     return found
 
 
@@ -523,8 +539,8 @@ def appointment_cancel(request: AuthedHttpRequest, appointment_id: int) -> HttpR
     zone_name = _session_zone(request, found)
     terms = _late_policy(found, request)
     if found.status != Status.BOOKED or found.start <= timezone.now():
-        state = "under way or over" if found.status == Status.BOOKED else found.get_status_display().lower()
-        messages.info(request, f"This session can no longer be cancelled: it is {state}.")
+        state = _("under way or over") if found.status == Status.BOOKED else found.get_status_display().lower()
+        messages.info(request, _("This session can no longer be cancelled: it is %(state)s.") % {"state": state})
         return redirect("matching:appointment", appointment_id=found.pk)
     changed_terms = request.method == "POST" and terms["late"] and request.POST.get("late") != "1"
     if request.method == "POST" and not changed_terms:
@@ -535,8 +551,8 @@ def appointment_cancel(request: AuthedHttpRequest, appointment_id: int) -> HttpR
         except DomainError as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, "Your session is cancelled. The time is free for someone else."
-                             if terms["held_to_policy"] else "The session is cancelled; the client has been told.")
+            messages.success(request, _("Your session is cancelled. The time is free for someone else.")
+                             if terms["held_to_policy"] else _("The session is cancelled; the client has been told."))
         return redirect("matching:appointment", appointment_id=found.pk)
     return render(request, "matching/appointment_cancel.html", {
         "appointment": found, "provider": found.provider, "when": when_label(found.start, zone_name),
@@ -555,7 +571,7 @@ def appointment_reschedule(request: AuthedHttpRequest, appointment_id: int) -> H
     if isinstance(found, HttpResponse):
         return found
     if found.status != Status.BOOKED or found.start <= timezone.now():
-        messages.info(request, "This session can no longer be moved.")
+        messages.info(request, _("This session can no longer be moved."))
         return redirect("matching:appointment", appointment_id=found.pk)
     zone_name = _session_zone(request, found)
     terms = _late_policy(found, request)
@@ -564,8 +580,9 @@ def appointment_reschedule(request: AuthedHttpRequest, appointment_id: int) -> H
     status, problem = 200, ""
     if request.method == "POST":
         if terms["late"] and request.POST.get("late") != "1":
-            form.add_error(None, f"It is now less than {terms['late_hours']} hours before your session, so moving "
-                                 "it counts as a late cancellation. Choose the new time again to confirm.")
+            form.add_error(None, _("It is now less than %(hours)s hours before your session, so moving it counts "
+                                   "as a late cancellation. Choose the new time again to confirm.")
+                           % {"hours": terms["late_hours"]})
         elif form.is_valid():
             new_start = form.cleaned_data["start"]
             try:
@@ -574,13 +591,16 @@ def appointment_reschedule(request: AuthedHttpRequest, appointment_id: int) -> H
                     moved = scheduling.appointment_reschedule(appointment=found, start=new_start, by=request.user)
             except DomainError as exc:
                 status = 409 if isinstance(exc, scheduling.SlotTaken) else 422
-                problem = (f"{when_label(new_start, zone_name)} could not be booked: {exc.detail} "
-                           f"Your session is still {when_label(found.start, zone_name)}.")
+                problem = _("%(new)s could not be booked: %(problem)s Your session is still %(when)s.") % {
+                    "new": when_label(new_start, zone_name), "problem": exc.detail,
+                    "when": when_label(found.start, zone_name)}
                 form = RescheduleForm(None, openings=_next_openings(found.provider, zone_name, found.kind))
             else:
                 new_when = when_label(moved.start, zone_name)
-                messages.success(request, f"Your session is moved to {new_when}." if terms["held_to_policy"]
-                                 else f"The session is moved to {new_when}; the client has been told.")
+                messages.success(request, _("Your session is moved to %(when)s.") % {"when": new_when}
+                                 if terms["held_to_policy"]
+                                 else _("The session is moved to %(when)s; the client has been told.")
+                                 % {"when": new_when})
                 return redirect("matching:appointment", appointment_id=found.pk)
     return render(request, "matching/appointment_reschedule.html", {
         "appointment": found, "provider": found.provider, "when": when_label(found.start, zone_name),
@@ -630,6 +650,10 @@ def _step_form(step: intake.Step, answers: dict[str, Any], data: Any = None) -> 
         kwargs["plans"] = _plans_offered(answers)
         kwargs["payer_name"] = coverage_selectors.payer_names().get(str(answers.get("payment") or ""), "")
     initial = {name: answers[name] for name in step.form.base_fields if name in answers}
+    if step.form is intake.PreferencesForm and "languages" not in initial:
+        # Someone reading the intake in Spanish is matched, unless they say otherwise, with
+        # therapists who hold sessions in Spanish.
+        initial["languages"] = intake.default_languages(translation.get_language())
     return step.form(data, initial=initial, **kwargs)
 
 
@@ -665,6 +689,12 @@ def intake_step(request: HttpRequest, slug: str = "safety") -> HttpResponse:
             answers.update(intake.to_session(cleaned))
             _save_answers(request, answers)
             if slug == "safety" and form.cleaned_data["in_danger"] == "yes":
+                return redirect("matching:help_now")
+            if note and not answers.get("note_crisis") and mentions_crisis(note):
+                # Words of danger in the note, in any language with a phrase list: how to reach
+                # help now comes first (once; the person then goes on where they were).
+                answers["note_crisis"] = True
+                _save_answers(request, answers)
                 return redirect("matching:help_now")
             steps = _steps_asked(answers)
             index = [asked.slug for asked in steps].index(slug)
@@ -709,7 +739,7 @@ def help_now(request: HttpRequest) -> HttpResponse:
     One request to be contacted a visit: once asked, the page says when coordinators call
     back until a coordinator has closed it (a reload or a second press asks nothing twice)."""
     answers = _answers(request)
-    if answers.get("in_danger") != "yes":
+    if answers.get("in_danger") != "yes" and not answers.get("note_crisis"):
         return redirect("matching:intake_step", slug="safety")
     request_id = _care_request_id(request, answers)
     scheduling.care_request_flag_crisis(request_id=request_id)
@@ -770,7 +800,7 @@ def _find(request: HttpRequest, answers: dict[str, Any]) -> tuple[MatchRequest, 
         return match_request, match_find(request=match_request, now=now, asking=True)
     except DomainError as exc:
         # Answers kept from an older visit may no longer fit the rules: ask again, never fail.
-        messages.error(request, f"{exc.detail} Please check your answers.")
+        messages.error(request, _("%(problem)s Please check your answers.") % {"problem": exc.detail})
         step = _STEP_OF_FIELD.get(next(iter(exc.fields), ""), "help")
         return redirect("matching:intake_step", slug=step)
 
@@ -822,7 +852,7 @@ def results(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not intake.answers_complete(answers) and refine.is_valid():
         answers.update(intake.to_session(refine.cleaned_data))
         _save_answers(request, answers)
-        messages.success(request, "Your results are updated.")
+        messages.success(request, _("Your results are updated."))
         return redirect(f"{reverse('matching:results')}#results-heading")
     found = _find(request, answers)
     if isinstance(found, HttpResponse):
@@ -849,11 +879,11 @@ def apply_suggestion(request: HttpRequest) -> HttpResponse:
     offered = {intake.change_token(change): change for change in relaxations(asked)}
     change = offered.get(request.POST.get("change", ""))
     if change is None:
-        messages.error(request, "That change no longer fits your answers. Here are your results as they are now.")
+        messages.error(request, _("That change no longer fits your answers. Here are your results as they are now."))
     else:
         _save_answers(request, intake.apply_change(answers, change))
-        messages.success(request, f"Done: {intake.suggestion_label(change)[:1].lower()}"
-                                  f"{intake.suggestion_label(change)[1:]}.")
+        label = intake.suggestion_label(change)
+        messages.success(request, _("Done: %(change)s.") % {"change": f"{label[:1].lower()}{label[1:]}"})
     return redirect("matching:results")
 
 
@@ -871,7 +901,8 @@ def compare(request: HttpRequest) -> HttpResponse:
         if int(value) not in chosen:
             chosen.append(int(value))
     if not COMPARE_MIN <= len(chosen) <= COMPARE_MAX:
-        messages.error(request, f"To compare, choose two or three therapists (you chose {len(chosen)}).")
+        messages.error(request, _("To compare, choose two or three therapists (you chose %(count)s).")
+                       % {"count": len(chosen)})
         return redirect(f"{reverse('matching:results')}#compare-heading")
     answers = _answers(request)
     found = _find(request, answers)
@@ -900,7 +931,7 @@ def join_waitlist(request: HttpRequest) -> HttpResponse:
         return redirect("matching:intake_step", slug=missing)
     user = request.user
     if user.is_authenticated and not policy.has_role(user, Role.CLIENT):
-        messages.info(request, "The waitlist is for clients. Log in with a client account to join it.")
+        messages.info(request, _("The waitlist is for clients. Log in with a client account to join it."))
         return redirect("matching:results")
     client = _client_of(request)
     known = _known_details(request)

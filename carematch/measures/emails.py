@@ -16,9 +16,12 @@ from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from carematch.accounts.models import Role, User
-from carematch.lib.crisis import CRISIS_LINE
+from carematch.lib.crisis import crisis_line
+from carematch.lib.language import speaking
 from carematch.lib.timezones import moment_label, zone
 from carematch.scheduling.models import Appointment
 
@@ -29,10 +32,9 @@ from .models import PROVIDER_ALERT_KINDS, Alert, QuestionnaireRequest
 logger = logging.getLogger("carematch.measures.emails")
 
 SUBJECTS = {
-    False: "A short questionnaire from carematch",
-    True: "Reminder: your carematch questionnaire",
+    False: gettext_noop("A short questionnaire from carematch"),
+    True: gettext_noop("Reminder: your carematch questionnaire"),
 }
-ALERT_SUBJECT = "A carematch alert needs your attention"
 
 
 def _tidy(text: str) -> str:
@@ -41,7 +43,7 @@ def _tidy(text: str) -> str:
 
 
 def _names(request: QuestionnaireRequest) -> str:
-    return " and ".join(INSTRUMENTS[code].name for code in request.instruments)
+    return _(" and ").join(INSTRUMENTS[code].name for code in request.instruments)
 
 
 def questionnaire_context(request: QuestionnaireRequest) -> dict[str, object]:
@@ -54,7 +56,7 @@ def questionnaire_context(request: QuestionnaireRequest) -> dict[str, object]:
         "until": moment_label(request.expires_at.astimezone(zone(client.timezone))),
         "provider_name": request.provider.display_name if request.provider else "",
         "account_url": settings.SITE_URL + reverse("measures:my_questionnaires"),
-        "crisis_line": CRISIS_LINE,
+        "crisis_line": crisis_line(),
     }
 
 
@@ -64,9 +66,10 @@ def questionnaire_email_send(*, request: QuestionnaireRequest, reminder: bool) -
     email = request.client.user.email
     if not email:
         return 0
-    context = questionnaire_context(request) | {"reminder": reminder}
-    body = _tidy(render_to_string("measures/email/questionnaire.txt", context))
-    message = EmailMessage(subject=SUBJECTS[reminder], body=body, to=[email])
+    with speaking(request.client.user):  # in the client's own language
+        context = questionnaire_context(request) | {"reminder": reminder}
+        body = _tidy(render_to_string("measures/email/questionnaire.txt", context))
+        message = EmailMessage(subject=_(SUBJECTS[reminder]), body=body, to=[email])
     with get_connection() as connection:
         return int(connection.send_messages([message]) or 0)
 
@@ -102,7 +105,8 @@ def alert_notice_send(*, alert_id: int) -> int:
             "alerts_url": settings.SITE_URL + reverse(page),
         }))
 
-    messages = [EmailMessage(subject=ALERT_SUBJECT, body=body_for(address), to=[address]) for address in recipients]
+    messages = [EmailMessage(subject=pgettext("staff", "A carematch alert needs your attention"),
+                             body=body_for(address), to=[address]) for address in recipients]
     with get_connection() as connection:
         sent = int(connection.send_messages(messages) or 0)
     logger.info("sent %s notices of alert %s", sent, alert_id)
@@ -146,7 +150,7 @@ def with_questionnaire_link(body: str, *, kind: str, appointment: Appointment, r
         return body
     if not paragraph:
         return body
-    head, found, tail = body.rpartition(CRISIS_LINE)
+    head, found, tail = body.rpartition(crisis_line())
     if not found:
         return body.rstrip("\n") + "\n\n" + paragraph + "\n"
     return head.rstrip("\n") + "\n\n" + paragraph + "\n\n" + found + tail

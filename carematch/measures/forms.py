@@ -8,6 +8,9 @@ from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carematch.accounts.models import Client
 from carematch.lib.errors import DomainError
@@ -48,11 +51,12 @@ class QuestionnaireForm(forms.Form):
             for item in spec.items:
                 self.fields[item_field(spec.code, item.number)] = forms.TypedChoiceField(
                     label=f"{item.number}. {item.text}", choices=ITEM_CHOICES, coerce=int, widget=forms.RadioSelect,
-                    error_messages={"required": f"Choose an answer for question {item.number}."},
+                    error_messages={"required": format_lazy(_("Choose an answer for question {number}."),
+                                                            number=item.number)},
                 )
             self.fields[difficulty_field(spec.code)] = forms.TypedChoiceField(
                 label=spec.difficulty.text, choices=DIFFICULTY_CHOICES, coerce=int, empty_value=None, required=False,
-                widget=forms.RadioSelect, help_text="Optional.",
+                widget=forms.RadioSelect, help_text=_("Optional."),
             )
 
     def sections(self) -> list[Section]:
@@ -95,29 +99,34 @@ class QuestionnaireForm(forms.Form):
 
 class AcknowledgeForm(forms.Form):
     note = forms.CharField(
-        label="What did you do?", max_length=services.NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required. For example: called the client, safety plan reviewed, next contact agreed.",
-        error_messages={"required": "Write a note saying what you did."},
+        label=pgettext_lazy("staff", "What did you do?"), max_length=services.NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=pgettext_lazy("staff", "Required. For example: called the client, safety plan reviewed, next "
+                                         "contact agreed."),
+        error_messages={"required": pgettext_lazy("staff", "Write a note saying what you did.")},
     )
 
 
 class CadenceForm(forms.Form):
     cadence = forms.ChoiceField(
-        label="When should your clients be asked the PHQ-9 and GAD-7?", choices=Cadence.choices,
+        label=pgettext_lazy("staff", "When should your clients be asked the PHQ-9 and GAD-7?"), choices=Cadence.choices,
         widget=forms.RadioSelect,
-        help_text="Every client is also asked once before their first session with you.",
+        help_text=pgettext_lazy("staff", "Every client is also asked once before their first session with you."),
     )
 
 
 class SendNowForm(forms.Form):
     client = forms.ModelChoiceField(
-        label="Client", queryset=Client.objects.none(), empty_label="Choose a client",
-        error_messages={"required": "Choose a client.", "invalid_choice": "Choose one of your clients."},
+        label=pgettext_lazy("staff", "Client"), queryset=Client.objects.none(),
+        empty_label=pgettext_lazy("staff", "Choose a client"),
+        error_messages={"required": pgettext_lazy("staff", "Choose a client."),
+                        "invalid_choice": pgettext_lazy("staff", "Choose one of your clients.")},
     )
     instruments = forms.MultipleChoiceField(
-        label="Questionnaires", choices=[(code, spec.name) for code, spec in INSTRUMENTS.items()],
+        label=pgettext_lazy("staff", "Questionnaires"),
+        choices=[(code, spec.name) for code, spec in INSTRUMENTS.items()],
         widget=forms.CheckboxSelectMultiple, initial=list(INSTRUMENTS),
-        error_messages={"required": "Choose at least one questionnaire."},
+        error_messages={"required": pgettext_lazy("staff", "Choose at least one questionnaire.")},
     )
 
     def __init__(self, *args: Any, clients: QuerySet[Client], **kwargs: Any) -> None:
@@ -127,7 +136,7 @@ class SendNowForm(forms.Form):
 
 class SessionRatingForm(forms.Form):
     score = forms.TypedChoiceField(
-        label="How well did this session work for you?", choices=RATING_CHOICES, coerce=int,
-        widget=forms.RadioSelect, help_text="0 means not at all, 10 means very well.",
-        error_messages={"required": "Choose a number from 0 to 10."},
+        label=_("How well did this session work for you?"), choices=RATING_CHOICES, coerce=int,
+        widget=forms.RadioSelect, help_text=_("0 means not at all, 10 means very well."),
+        error_messages={"required": _("Choose a number from 0 to 10.")},
     )

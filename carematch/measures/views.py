@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access import audit, policy
@@ -38,22 +40,24 @@ _RESULTS = "measures_results"  # the assessments this browser has just recorded,
 RESULTS_SHOWN_FOR = dt.timedelta(minutes=30)
 RECENTLY_ACKNOWLEDGED = dt.timedelta(days=14)
 
-CONCERN_WORDS = {"phq9": "depression", "gad7": "anxiety"}
+# Words for the client (marked for the catalogue, translated where they are shown).
+CONCERN_WORDS = {"phq9": gettext_noop("depression"), "gad7": gettext_noop("anxiety")}
 SEVERITY_WORDS = {
-    "minimal": "minimal or no symptoms",
-    "mild": "mild symptoms",
-    "moderate": "moderate symptoms",
-    "moderately_severe": "moderately severe symptoms",
-    "severe": "severe symptoms",
+    "minimal": gettext_noop("minimal or no symptoms"),
+    "mild": gettext_noop("mild symptoms"),
+    "moderate": gettext_noop("moderate symptoms"),
+    "moderately_severe": gettext_noop("moderately severe symptoms"),
+    "severe": gettext_noop("severe symptoms"),
 }
 FLAG_WORDS = {
-    scoring.RELIABLE_IMPROVEMENT: "That is a reliable improvement: a change bigger than everyday ups and downs.",
-    scoring.RELIABLE_DETERIORATION: (
+    scoring.RELIABLE_IMPROVEMENT: gettext_noop(
+        "That is a reliable improvement: a change bigger than everyday ups and downs."),
+    scoring.RELIABLE_DETERIORATION: gettext_noop(
         "That is a reliable worsening: a change bigger than everyday ups and downs. Your provider can see it "
         "too; it may help to talk about it at your next session."
     ),
-    scoring.RESPONSE: "Your score is now half or less of what it was when you started.",
-    scoring.REMISSION: "Your score is now below 5, in the minimal range.",
+    scoring.RESPONSE: gettext_noop("Your score is now half or less of what it was when you started."),
+    scoring.REMISSION: gettext_noop("Your score is now below 5, in the minimal range."),
 }
 
 
@@ -127,7 +131,7 @@ def _answer(request: HttpRequest, qr: QuestionnaireRequest, *, by: User | None) 
     until = moment_label(qr.expires_at.astimezone(zone(qr.client.timezone)))
     return render(request, "measures/questionnaire.html", {
         "form": form, "sections": form.sections(), "qr": qr, "until": until, "copyright": COPYRIGHT,
-        "names": " and ".join(INSTRUMENTS[code].name for code in qr.instruments),
+        "names": _(" and ").join(INSTRUMENTS[code].name for code in qr.instruments),
     })
 
 
@@ -171,15 +175,25 @@ class ResultView:
     change_words: str
     flag_words: list[str]
 
+    @property
+    def summary(self) -> str:
+        """`Your answers suggest mild symptoms of anxiety over the last 2 weeks.`"""
+        return _("Your answers suggest %(severity)s of %(concern)s over the last 2 weeks.") % {
+            "severity": self.severity_words, "concern": self.concern}
+
 
 def _change_words(change: int | None, name: str, baseline_total: int) -> str:
     if change is None:
-        return f"This is your first {name} with carematch: later ones will be compared with it."
+        return _("This is your first %(name)s with carematch: later ones will be compared with it.") % {"name": name}
     if change == 0:
-        return f"That is the same as your first {name} ({baseline_total})."
-    direction = "lower" if change < 0 else "higher"
+        return _("That is the same as your first %(name)s (%(first)s).") % {"name": name, "first": baseline_total}
     points = abs(change)
-    return f"That is {points} point{'s' if points != 1 else ''} {direction} than your first {name} ({baseline_total})."
+    said = {"points": points, "name": name, "first": baseline_total}
+    if change < 0:
+        return ngettext("That is %(points)s point lower than your first %(name)s (%(first)s).",
+                        "That is %(points)s points lower than your first %(name)s (%(first)s).", points) % said
+    return ngettext("That is %(points)s point higher than your first %(name)s (%(first)s).",
+                    "That is %(points)s points higher than your first %(name)s (%(first)s).", points) % said
 
 
 def _result_views(client: Client, assessments: list[Assessment]) -> list[ResultView]:
@@ -190,9 +204,9 @@ def _result_views(client: Client, assessments: list[Assessment]) -> list[ResultV
         item = next(entry for entry in history if entry.id == assessment.pk)
         views.append(ResultView(
             name=spec.name, total=assessment.total, max_total=spec.max_total,
-            severity_words=SEVERITY_WORDS[assessment.severity], concern=CONCERN_WORDS[assessment.instrument],
+            severity_words=_(SEVERITY_WORDS[assessment.severity]), concern=_(CONCERN_WORDS[assessment.instrument]),
             baseline=item.is_baseline, change_words=_change_words(item.change, spec.name, item.baseline_total),
-            flag_words=[FLAG_WORDS[flag] for flag in item.flags],
+            flag_words=[_(FLAG_WORDS[flag]) for flag in item.flags],
         ))
     return views
 
@@ -228,7 +242,7 @@ def my_questionnaires(request: AuthedHttpRequest) -> HttpResponse:
     audit.record(request, action=Action.VIEW, resource_type="questionnaire_requests", resource_id=client.pk,
                  client=client)
     tz = zone(client.timezone)
-    waiting = [(qr, " and ".join(INSTRUMENTS[c].name for c in qr.instruments),
+    waiting = [(qr, _(" and ").join(INSTRUMENTS[c].name for c in qr.instruments),
                 moment_label(qr.expires_at.astimezone(tz))) for qr in selectors.open_requests_for(client=client)]
     to_rate = [(appointment, moment_label(appointment.start.astimezone(tz)))
                for appointment in selectors.sessions_to_rate(client=client)]
@@ -265,7 +279,7 @@ def session_rating(request: AuthedHttpRequest, appointment_id: int) -> HttpRespo
                 except DomainError as exc:
                     form.add_error("score" if "score" in exc.fields else None, exc.detail)
         if not already and form.is_valid():
-            messages.success(request, "Thank you. Your answer helps us look after the quality of care.")
+            messages.success(request, _("Thank you. Your answer helps us look after the quality of care."))
             return redirect("measures:my_questionnaires")
     ended = appointment.end <= timezone.now()
     return render(request, "measures/session_rating.html", {
@@ -371,7 +385,7 @@ def _acknowledge(request: AuthedHttpRequest, alert_id: int) -> HttpResponse:
             except DomainError as exc:
                 form.add_error("note" if "note" in exc.fields else None, exc.detail)
     if form.is_valid():
-        messages.success(request, "The alert is acknowledged. Thank you for following up.")
+        messages.success(request, pgettext("staff", "The alert is acknowledged. Thank you for following up."))
         return redirect(alerts_page_name(request.user))
     return _alerts_page(request, bound=(alert.pk, form), status=400)
 

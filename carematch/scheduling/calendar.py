@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vText
 
 from carematch.lib.timezones import when_label, zone
@@ -33,18 +34,24 @@ def appointment_event(appointment: Appointment, *, viewer_timezone: str) -> Even
     # The time is said in words too, on the viewer's clock, as on every page and email: a
     # calendar showing the summary alone (a widget, a printed agenda) still says it the same way.
     when = when_label(appointment.start, viewer_timezone)
-    what = "Free 15-minute consultation" if appointment.is_consultation else "Therapy session"
-    event.add("summary", f"{what} with {provider.display_name}, {when}")
-    meeting = "free 15-minute consultation" if appointment.is_consultation else "session"
-    description = f"{when}: {how.lower()} {meeting} with {provider.display_name}, booked through carematch."
+    # In the active language: the page's, or the reader's (`speaking`) for an email or a feed.
+    said = {"name": provider.display_name, "when": when, "how": str(how).lower()}
+    if appointment.is_consultation:
+        event.add("summary", _("Free 15-minute consultation with %(name)s, %(when)s") % said)
+        description = _("%(when)s: %(how)s free 15-minute consultation with %(name)s, booked through "
+                        "carematch.") % said
+    else:
+        event.add("summary", _("Therapy session with %(name)s, %(when)s") % said)
+        description = _("%(when)s: %(how)s session with %(name)s, booked through carematch.") % said
     if appointment.format == Format.TELEHEALTH:
         # The join page, never the room or a token: calendars are synced, shared and kept.
         link, has_room = video.join_page(appointment)
         if has_room:
-            description += f" Join from {link} (the room opens 10 minutes before the start)."
+            description += " " + _("Join from %(link)s (the room opens 10 minutes before the start).") % {
+                "link": link}
             event.add("url", link)
         else:
-            description += " The therapist sends the link to the video room."
+            description += " " + _("The therapist sends the link to the video room.")
     event.add("description", description)
     if appointment.format == Format.IN_PERSON and provider.address:
         event.add("location", vText(f"{provider.address}, {provider.zip}"))

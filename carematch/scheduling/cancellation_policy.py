@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 def notice() -> dt.timedelta:
@@ -19,23 +21,23 @@ def notice_hours() -> int:
 
 
 def _hours(hours: int) -> str:
-    return "1 hour" if hours == 1 else f"{hours} hours"
+    return ngettext("%(hours)s hour", "%(hours)s hours", hours) % {"hours": hours}
 
 
 def policy_sentences() -> list[str]:
     """The policy in plain sentences, fees included (or said to be none)."""
     hours = notice_hours()
     if hours == 0:
-        sentences = ["You can cancel or move a session at any time before it starts."]
+        sentences = [_("You can cancel or move a session at any time before it starts.")]
     else:
-        sentences = [f"Please cancel or move a session at least {_hours(hours)} before it starts: doing it later "
-                     "counts as a late cancellation."]
+        sentences = [_("Please cancel or move a session at least %(notice)s before it starts: doing it later "
+                       "counts as a late cancellation.") % {"notice": _hours(hours)}]
         late_fee = int(settings.LATE_CANCEL_FEE)
-        sentences.append(f"A late cancellation carries a ${late_fee} fee." if late_fee
-                         else "There is no fee for a late cancellation.")
+        sentences.append(_("A late cancellation carries a $%(fee)s fee.") % {"fee": late_fee} if late_fee
+                         else _("There is no fee for a late cancellation."))
     no_show_fee = int(settings.NO_SHOW_FEE)
-    sentences.append(f"Missing a session without cancelling carries a ${no_show_fee} fee." if no_show_fee
-                     else "There is no fee for a missed session.")
+    sentences.append(_("Missing a session without cancelling carries a $%(fee)s fee.") % {"fee": no_show_fee}
+                     if no_show_fee else _("There is no fee for a missed session."))
     return sentences
 
 

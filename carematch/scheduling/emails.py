@@ -18,8 +18,12 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from carematch.accounts.models import STAFF_ROLES, Role
+from carematch.lib.crisis import crisis_line
+from carematch.lib.language import speaking
 from carematch.lib.timezones import when_label
 from carematch.measures.emails import with_questionnaire_link
 
@@ -31,15 +35,26 @@ CRISIS_LINE = "If you are in crisis, call or text 988 (Suicide & Crisis Lifeline
 KINDS = ("booked", "reminder", "cancelled", "rescheduled")
 ATTACH_CALENDAR = frozenset({"booked", "rescheduled"})
 
+# Subjects, in English (marked for the catalogue; translated into the recipient's language).
 SUBJECTS = {
-    ("booked", "client"): "Your session is booked",
-    ("booked", "provider"): "New session booked",
-    ("reminder", "client"): "Reminder: your session is coming up",
-    ("reminder", "provider"): "Reminder: a session is coming up",
-    ("cancelled", "client"): "Your session is cancelled",
-    ("cancelled", "provider"): "A session is cancelled",
-    ("rescheduled", "client"): "Your session has a new time",
-    ("rescheduled", "provider"): "A session has a new time",
+    ("booked", "client"): gettext_noop("Your session is booked"),
+    ("booked", "provider"): gettext_noop("New session booked"),
+    ("reminder", "client"): gettext_noop("Reminder: your session is coming up"),
+    ("reminder", "provider"): gettext_noop("Reminder: a session is coming up"),
+    ("cancelled", "client"): gettext_noop("Your session is cancelled"),
+    ("cancelled", "provider"): gettext_noop("A session is cancelled"),
+    ("rescheduled", "client"): gettext_noop("Your session has a new time"),
+    ("rescheduled", "provider"): gettext_noop("A session has a new time"),
+}
+CONSULTATION_SUBJECTS = {
+    ("booked", "client"): gettext_noop("Your free 15-minute consultation is booked"),
+    ("booked", "provider"): gettext_noop("New free 15-minute consultation booked"),
+    ("reminder", "client"): gettext_noop("Reminder: your free 15-minute consultation is coming up"),
+    ("reminder", "provider"): gettext_noop("Reminder: a free 15-minute consultation is coming up"),
+    ("cancelled", "client"): gettext_noop("Your free 15-minute consultation is cancelled"),
+    ("cancelled", "provider"): gettext_noop("A free 15-minute consultation is cancelled"),
+    ("rescheduled", "client"): gettext_noop("Your free 15-minute consultation has a new time"),
+    ("rescheduled", "provider"): gettext_noop("A free 15-minute consultation has a new time"),
 }
 
 
@@ -49,6 +64,7 @@ class Recipient:
     email: str
     name: str
     timezone: str
+    language: str = "en"  # the account's: the email is written in it
 
 
 join_link = video.join_page
@@ -66,25 +82,27 @@ def recipients(appointment: Appointment) -> list[Recipient]:
     client = appointment.client
     # A closed account (inactive, its address replaced) is never written to again.
     if client is not None and client.user.email and client.user.is_active and client.closed_at is None:
-        people.append(Recipient("client", client.user.email, client.first_name, client.timezone))
+        people.append(Recipient("client", client.user.email, client.first_name, client.timezone,
+                                client.user.language))
     provider = appointment.provider
     provider_email = provider.user.email if provider.user is not None else provider.email
     if provider_email:
-        people.append(Recipient("provider", provider_email, provider.first_name, provider.timezone))
+        people.append(Recipient("provider", provider_email, provider.first_name, provider.timezone,
+                                provider.user.language if provider.user is not None else "en"))
     return people
 
 
 def _cancelled_by(appointment: Appointment, recipient: Recipient) -> str:
     role = appointment.cancelled_by_role
     if role == recipient.role:
-        return "You"
+        return _("You")
     if role == Role.PROVIDER:
-        return "Your provider"
+        return _("Your provider")
     if role == Role.CLIENT:
-        return "The client"
+        return pgettext("staff", "The client")
     if role in STAFF_ROLES:
-        return "A carematch coordinator"
-    return "Someone at carematch"
+        return _("A carematch coordinator")
+    return _("Someone at carematch")
 
 
 def _tidy(text: str) -> str:
@@ -93,9 +111,14 @@ def _tidy(text: str) -> str:
 
 
 def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -> tuple[str, str]:
-    """The subject and the plain-text body of one email."""
+    """The subject and the plain-text body of one email, in the recipient's language."""
     if kind not in KINDS:
         raise ValueError(f"unknown appointment email {kind!r}")
+    with speaking(recipient.language):
+        return _render_email(kind=kind, appointment=appointment, recipient=recipient)
+
+
+def _render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -> tuple[str, str]:
     provider = appointment.provider
     telehealth = appointment.format == Format.TELEHEALTH
     link, has_room = join_link(appointment) if telehealth else ("", False)
@@ -110,7 +133,7 @@ def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -
         "old_when": (
             when_label(appointment.rescheduled_from, recipient.timezone) if appointment.rescheduled_from else ""
         ),
-        "format_label": Format(appointment.format).label,
+        "format_label": str(Format(appointment.format).label),
         "consultation": appointment.is_consultation,
         "telehealth": telehealth,
         "join_link": link if has_room else "",
@@ -118,6 +141,7 @@ def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -
         "address": address,
         "map_link": map_link(address) if address else "",
         "cancelled_by": _cancelled_by(appointment, recipient) if kind == "cancelled" else "",
+        "cancelled_by_you": appointment.cancelled_by_role == recipient.role,
         "attached": kind in ATTACH_CALENDAR,
         # Only what the booking planned (scheduling/reminders.py): nothing when no reminder comes.
         "reminder_promise": (
@@ -126,15 +150,13 @@ def render_email(*, kind: str, appointment: Appointment, recipient: Recipient) -
         ),
         "account_url": settings.SITE_URL + reverse("accounts:home"),
         "calendar_url": settings.SITE_URL + reverse("scheduling:calendar_feed_page"),
-        "crisis_line": CRISIS_LINE,
+        "crisis_line": crisis_line(),
         "cancellation_policy": cancellation_policy.policy_text(),
     }
     body = _tidy(render_to_string(f"scheduling/email/{kind}.txt", context))
     body = with_questionnaire_link(body, kind=kind, appointment=appointment, role=recipient.role)
-    subject = SUBJECTS[(kind, recipient.role)]
-    if appointment.is_consultation:
-        subject = subject.replace("session", "free 15-minute consultation")
-    return subject, body
+    subjects = CONSULTATION_SUBJECTS if appointment.is_consultation else SUBJECTS
+    return _(subjects[(kind, recipient.role)]), body
 
 
 def appointment_messages(*, kind: str, appointment: Appointment) -> list[EmailMessage]:
@@ -145,9 +167,10 @@ def appointment_messages(*, kind: str, appointment: Appointment) -> list[EmailMe
         subject, body = render_email(kind=kind, appointment=appointment, recipient=recipient)
         message = EmailMessage(subject=subject, body=body, to=[recipient.email])
         if kind in ATTACH_CALENDAR:
-            ics = feeds.calendar_file(
-                [appointment], viewer_timezone=recipient.timezone, for_provider=recipient.role == "provider"
-            )
+            with speaking(recipient.language):
+                ics = feeds.calendar_file(
+                    [appointment], viewer_timezone=recipient.timezone, for_provider=recipient.role == "provider"
+                )
             message.attach(f"carematch-session-{appointment.pk}.ics", ics, "text/calendar")
         messages.append(message)
     return messages
@@ -173,8 +196,9 @@ CRISIS_NOTICE_SUBJECT = "A person asked to be contacted"
 
 def crisis_subject(*, escalation: bool) -> str:
     if escalation:
-        return f"Still waiting: a person asked to be contacted {settings.CRISIS_ESCALATE_MINUTES} minutes ago"
-    return CRISIS_NOTICE_SUBJECT
+        return pgettext("staff", "Still waiting: a person asked to be contacted %(minutes)s minutes ago") % {
+            "minutes": settings.CRISIS_ESCALATE_MINUTES}
+    return pgettext("staff", CRISIS_NOTICE_SUBJECT)
 
 
 def crisis_recipients(roles: tuple[str, ...]) -> list[str]:
@@ -208,7 +232,7 @@ def crisis_emails_send(*, escalation: bool, roles: tuple[str, ...]) -> int | Non
 
 # --- A kind note after a missed session ------------------------------------------------------------
 
-NO_SHOW_SUBJECT = "We missed you today"
+NO_SHOW_SUBJECT = gettext_noop("We missed you today")
 
 
 def no_show_note_send(*, appointment: Appointment) -> bool:
@@ -217,22 +241,26 @@ def no_show_note_send(*, appointment: Appointment) -> bool:
     client = next((person for person in recipients(appointment) if person.role == "client"), None)
     if client is None:
         return False
-    body = _tidy(render_to_string("scheduling/email/no_show.txt", {
-        "name": client.name,
-        "provider_name": appointment.provider.display_name,
-        "when": when_label(appointment.start, client.timezone),
-        "book_url": settings.SITE_URL + reverse("matching:book_opening", args=[appointment.provider_id]),
-        "no_show_fee": settings.NO_SHOW_FEE,
-        "policy": cancellation_policy.policy_text(),
-        "crisis_line": CRISIS_LINE,
-    }))
+    with speaking(client.language):
+        body = _tidy(render_to_string("scheduling/email/no_show.txt", {
+            "name": client.name,
+            "provider_name": appointment.provider.display_name,
+            "when": when_label(appointment.start, client.timezone),
+            "book_url": settings.SITE_URL + reverse("matching:book_opening", args=[appointment.provider_id]),
+            "no_show_fee": settings.NO_SHOW_FEE,
+            "policy": cancellation_policy.policy_text(),
+            "crisis_line": crisis_line(),
+        }))
+        subject = _(NO_SHOW_SUBJECT)
     with get_connection() as connection:
-        return bool(connection.send_messages([EmailMessage(subject=NO_SHOW_SUBJECT, body=body, to=[client.email])]))
+        return bool(connection.send_messages([EmailMessage(subject=subject, body=body, to=[client.email])]))
 
 
 # --- A series booked: one email to each party about all its sessions --------------------------------
 
-SERIES_SUBJECTS = {"client": "Your sessions are booked", "provider": "A series of sessions is booked"}
+SERIES_SUBJECTS = {
+    "client": gettext_noop("Your sessions are booked"), "provider": gettext_noop("A series of sessions is booked"),
+}
 
 
 def series_messages(*, series: Series) -> list[EmailMessage]:
@@ -242,36 +270,41 @@ def series_messages(*, series: Series) -> list[EmailMessage]:
                     .order_by("start"))
     if not sessions:
         return []
-    first = sessions[0]
     messages = []
-    for recipient in recipients(first):
-        for_provider = recipient.role == "provider"
-        skipped = [
-            when_label(dt.datetime.fromisoformat(skip["start"]), recipient.timezone)
-            + (f": {skip['reason']}" if for_provider else "")
-            for skip in series.skipped
-        ]
-        body = _tidy(render_to_string("scheduling/email/series_booked.txt", {
-            "for_provider": for_provider,
-            "name": recipient.name,
-            "provider_name": first.provider.display_name,
-            "every_weeks": series.every_weeks,
-            "format_label": Format(first.format).label,
-            "sessions": [when_label(session.start, recipient.timezone) for session in sessions],
-            "skipped": skipped,
-            # Later sessions are further ahead than the first: they have at least its reminders.
-            "reminder_promise": reminder_promise(start=first.start, due=first.reminder_due_at).replace(
-                "We will remind you", "We will remind you of each session", 1),
-            "cancellation_policy": cancellation_policy.policy_text(),
-            "account_url": settings.SITE_URL + reverse("accounts:home"),
-            "crisis_line": CRISIS_LINE,
-        }))
-        message = EmailMessage(subject=SERIES_SUBJECTS[recipient.role], body=body, to=[recipient.email])
-        message.attach(f"carematch-series-{series.pk}.ics",
-                       feeds.calendar_file(sessions, viewer_timezone=recipient.timezone, for_provider=for_provider),
-                       "text/calendar")
-        messages.append(message)
+    for recipient in recipients(sessions[0]):
+        with speaking(recipient.language):
+            messages.append(_series_message(series, sessions, recipient))
     return messages
+
+
+def _series_message(series: Series, sessions: list[Appointment], recipient: Recipient) -> EmailMessage:
+    """One party's email about a series, in their language."""
+    first = sessions[0]
+    for_provider = recipient.role == "provider"
+    skipped = [
+        when_label(dt.datetime.fromisoformat(skip["start"]), recipient.timezone)
+        + (f": {skip['reason']}" if for_provider else "")
+        for skip in series.skipped
+    ]
+    body = _tidy(render_to_string("scheduling/email/series_booked.txt", {
+        "for_provider": for_provider,
+        "name": recipient.name,
+        "provider_name": first.provider.display_name,
+        "every_weeks": series.every_weeks,
+        "format_label": str(Format(first.format).label),
+        "sessions": [when_label(session.start, recipient.timezone) for session in sessions],
+        "skipped": skipped,
+        # Later sessions are further ahead than the first: they have at least its reminders.
+        "reminder_promise": reminder_promise(start=first.start, due=first.reminder_due_at, each=True),
+        "cancellation_policy": cancellation_policy.policy_text(),
+        "account_url": settings.SITE_URL + reverse("accounts:home"),
+        "crisis_line": crisis_line(),
+    }))
+    message = EmailMessage(subject=_(SERIES_SUBJECTS[recipient.role]), body=body, to=[recipient.email])
+    message.attach(f"carematch-series-{series.pk}.ics",
+                   feeds.calendar_file(sessions, viewer_timezone=recipient.timezone, for_provider=for_provider),
+                   "text/calendar")
+    return message
 
 
 def series_emails_send(*, series: Series) -> int:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import pgettext
 from icalendar import Calendar
 
 from carematch.access.policy import has_role
@@ -39,8 +40,10 @@ FEED_STATUSES = (Status.BOOKED, Status.CANCELLED, Status.COMPLETED, Status.NO_SH
 
 def _provider_summary(appointment: Appointment, *, viewer_timezone: str) -> str:
     # A provider's calendar names no client: synced calendars are not the place for it.
-    how = "online (video)" if appointment.format == Format.TELEHEALTH else "in person"
-    return f"carematch session, {how}, {when_label(appointment.start, viewer_timezone)}"
+    when = when_label(appointment.start, viewer_timezone)
+    if appointment.format == Format.TELEHEALTH:
+        return pgettext("staff", "carematch session, online (video), %(when)s") % {"when": when}
+    return pgettext("staff", "carematch session, in person, %(when)s") % {"when": when}
 
 
 def calendar_file(

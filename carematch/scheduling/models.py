@@ -25,6 +25,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from carematch.accounts.models import AccessEndReason, Client
 from carematch.directory.models import Provider
@@ -33,13 +34,13 @@ from carematch.lib.vocab import STATES
 
 
 class Status(models.TextChoices):
-    HELD = "held", "Held"
-    BOOKED = "booked", "Booked"
-    CANCELLED = "cancelled", "Cancelled"
-    LAPSED = "lapsed", "Hold lapsed"
-    RELEASED = "released", "Hold released"
-    NO_SHOW = "no_show", "No-show"
-    COMPLETED = "completed", "Completed"
+    HELD = "held", _("Held")
+    BOOKED = "booked", _("Booked")
+    CANCELLED = "cancelled", _("Cancelled")
+    LAPSED = "lapsed", _("Hold lapsed")
+    RELEASED = "released", _("Hold released")
+    NO_SHOW = "no_show", _("No-show")
+    COMPLETED = "completed", _("Completed")
 
 
 ACTIVE = (Status.HELD, Status.BOOKED)
@@ -65,9 +66,9 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
 
 
 class Format(models.TextChoices):
-    TELEHEALTH = "telehealth", "Online (video)"
-    IN_PERSON = "in_person", "In person"
-    PHONE = "phone", "By phone"  # a consultation call only
+    TELEHEALTH = "telehealth", _("Online (video)")
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("By phone")  # a consultation call only
 
 
 class Kind(models.TextChoices):
@@ -270,8 +271,8 @@ class FeedRevoked(models.TextChoices):
     reason for ending all of a person's access (accounts.models.AccessEndReason) is one; the
     labels complete "... because ..." on the calendar page."""
 
-    REPLACED = "replaced", "a new address was made"
-    TURNED_OFF = "turned_off", "it was turned off"
+    REPLACED = "replaced", _("a new address was made")
+    TURNED_OFF = "turned_off", _("it was turned off")
     PASSWORD_RESET = AccessEndReason.PASSWORD_RESET.value, AccessEndReason.PASSWORD_RESET.label
     PASSWORD_CHANGE = AccessEndReason.PASSWORD_CHANGE.value, AccessEndReason.PASSWORD_CHANGE.label
     LOG_OUT_EVERYWHERE = AccessEndReason.LOG_OUT_EVERYWHERE.value, AccessEndReason.LOG_OUT_EVERYWHERE.label

@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 DAY_BEFORE = dt.timedelta(hours=24)
 HOUR_BEFORE = dt.timedelta(hours=1)
@@ -46,20 +48,27 @@ def reminder_after(*, start: dt.datetime, sent_due: dt.datetime) -> dt.datetime 
 
 def _before(offset: dt.timedelta) -> str:
     if offset == DAY_BEFORE:
-        return "the day before"
+        return _("the day before")
     if offset == HOUR_BEFORE:
-        return "an hour before"
+        return _("an hour before")
     hours = offset // dt.timedelta(hours=1)
-    return f"{hours} hours before"
+    return ngettext("%(hours)s hour before", "%(hours)s hours before", hours) % {"hours": hours}
 
 
-def reminder_promise(*, start: dt.datetime, due: dt.datetime | None) -> str:
-    """The sentence a confirmation says about the reminders from `due` on: the truth, or ""."""
+def reminder_promise(*, start: dt.datetime, due: dt.datetime | None, again: bool = False,
+                     each: bool = False) -> str:
+    """The sentence a confirmation says about the reminders from `due` on: the truth, or ""
+    (`again`: after one was sent already; `each`: of every session of a series)."""
     if due is None:
         return ""
     moments = [due]
     while (following := reminder_after(start=start, sent_due=moments[-1])) is not None:
         moments.append(following)
     words = [_before(start - moment) for moment in moments]
-    said = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-    return f"We will remind you {said}."
+    said = words[0] if len(words) == 1 else _("%(first)s and %(last)s") % {
+        "first": ", ".join(words[:-1]), "last": words[-1]}
+    if each:
+        return _("We will remind you of each session %(when)s.") % {"when": said}
+    if again:
+        return _("We will remind you again %(when)s.") % {"when": said}
+    return _("We will remind you %(when)s.") % {"when": said}

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 
 from carematch.accounts.models import STAFF_ROLES, Client, LoginAttempt, Role, User
 from carematch.accounts.services import token_digest
@@ -77,6 +78,11 @@ class TooManyHolds(TooManyRequests):
     code = "too_many_holds"
 
 
+def slot_taken_detail() -> str:
+    """What a person is told when the time they chose was just taken, in their language."""
+    return gettext("Someone else has just booked or is holding that time. Please choose another opening.")
+
+
 def _utc(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidSlot("Give the start time with its UTC offset, e.g. 2027-01-04T09:00:00-07:00.",
@@ -99,7 +105,7 @@ def _length(kind: str) -> dt.timedelta:
 def _check_kind_and_format(*, provider: Provider, kind: str, format: str) -> None:
     if kind == Kind.CONSULTATION:
         if not provider.offers_consultations:
-            raise InvalidSlot("This provider does not offer a free consultation call.",
+            raise InvalidSlot(gettext("This provider does not offer a free consultation call."),
                               fields={"kind": "no consultations offered by this provider"})
         if format not in provider.consultation_formats:
             offered = " or ".join(provider.consultation_formats)
@@ -135,7 +141,7 @@ def check_bookable(
     length = _length(kind)
     # Read from the database, not the caller's copy: no door books an unpublished provider.
     if not Provider.objects.filter(pk=provider.pk, published=True).exists():
-        raise InvalidSlot("This provider's profile is not complete yet, so they cannot be booked.",
+        raise InvalidSlot(gettext("This provider's profile is not complete yet, so they cannot be booked."),
                           fields={"provider_id": "profile not yet published"})
     _check_kind_and_format(provider=provider, kind=kind, format=format)
     if client is not None:
@@ -151,9 +157,9 @@ def check_bookable(
     if client is not None and Appointment.objects.claiming(now=now).filter(
         client=client, start__lt=start + length, end__gt=start
     ).exclude(pk__in=exclude_ids).exists():
-        raise InvalidSlot("You already have a session at that time.", fields={"start": "you are busy"})
+        raise InvalidSlot(gettext("You already have a session at that time."), fields={"start": "you are busy"})
     if active_claims(provider=provider, start=start, end=start + length, now=now, exclude_ids=exclude_ids).exists():
-        raise SlotTaken("Someone else has just booked or is holding that time. Please choose another opening.")
+        raise SlotTaken(slot_taken_detail())
 
 
 def _check_client_rules(
@@ -263,7 +269,7 @@ def _insert_claim(**fields: Any) -> Appointment:
         with transaction.atomic():
             return Appointment.objects.create(**fields)
     except IntegrityError:
-        raise SlotTaken("Someone else has just booked or is holding that time. Please choose another opening.") \
+        raise SlotTaken(slot_taken_detail()) \
             from None
 
 
@@ -452,7 +458,8 @@ def appointment_book(
                     own_hold.save(update_fields=["status", "format", "hold_expires_at", "booked_at", "client",
                                                  "hold_session", "hold_address", "reminder_due_at"])
             except IntegrityError:  # the client already has another session at that hour
-                raise InvalidSlot("You already have a session at that time.", fields={"start": "you are busy"}) \
+                raise InvalidSlot(gettext("You already have a session at that time."),
+                                  fields={"start": "you are busy"}) \
                     from None
             appointment = own_hold
         else:
@@ -556,9 +563,10 @@ def appointment_reschedule(
             pk=appointment.pk
         )
         if appointment.status != Status.BOOKED:
-            raise Conflict("Only a booked appointment can be rescheduled.", fields={"status": appointment.status})
+            raise Conflict(gettext("Only a booked appointment can be rescheduled."),
+                           fields={"status": appointment.status})
         if appointment.start <= now:
-            raise Conflict("This appointment has already started.", fields={"start": "already started"})
+            raise Conflict(gettext("This appointment has already started."), fields={"start": "already started"})
         if start == appointment.start:
             return appointment
         _lapse_holds(provider=appointment.provider, client=appointment.client, start=start, now=now,
@@ -577,7 +585,7 @@ def appointment_reschedule(
                 appointment.save(update_fields=["rescheduled_from", "start", "end", "reminder_sent_at",
                                                 "reminder_due_at", "late_cancellation", "sequence"])
         except IntegrityError:
-            raise SlotTaken("Someone else has just booked or is holding that time. Please choose another opening.") \
+            raise SlotTaken(slot_taken_detail()) \
                 from None
         CareRequest.objects.filter(first_appointment=appointment).update(
             first_start=start,
@@ -902,7 +910,7 @@ def calendar_feed_issue(*, user: User, now: dt.datetime | None = None) -> tuple[
             )
             feed = CalendarFeed.objects.create(user=user, prefix=raw[:11], digest=token_digest(raw), created_at=now)
     except IntegrityError:
-        raise Conflict("A new calendar address was just made for you. Reload the page.") from None
+        raise Conflict(gettext("A new calendar address was just made for you. Reload the page.")) from None
     return feed, raw
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import jwt
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from carematch.lib.errors import Conflict
 
@@ -30,7 +31,7 @@ from .models import Appointment, Format, Status
 
 OPENS_BEFORE = dt.timedelta(minutes=10)
 CLOSES_AFTER = dt.timedelta(minutes=30)
-NO_VIDEO_SENTENCE = "Your therapist will send you a link."
+NO_VIDEO_SENTENCE = gettext_noop("Your therapist will send you a link.")  # translated where it is shown
 AUDIENCE = "jitsi"
 ALGORITHM = "HS256"
 # RFC 2606 and RFC 6761 names that never reach a real service: a demo configured with one says so.

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access import audit
@@ -19,6 +20,7 @@ from carematch.access.models import Action
 from carematch.accounts.http import AuthedHttpRequest
 from carematch.lib import vocab
 from carematch.lib.errors import DomainError
+from carematch.lib.language import speaking
 from carematch.lib.phones import phone_label
 from carematch.replica import replica_view
 
@@ -55,14 +57,14 @@ def calendar_feed_page(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 def calendar_feed_new(request: AuthedHttpRequest) -> HttpResponse:
     try:
-        _, raw = services.calendar_feed_issue(user=request.user)
+        _feed, raw = services.calendar_feed_issue(user=request.user)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
         request.session[_NEW_FEED_URL] = request.build_absolute_uri(
             reverse("scheduling:calendar_feed", kwargs={"token": raw})
         )
-        messages.success(request, "Your new calendar address is ready. Any earlier address no longer works.")
+        messages.success(request, _("Your new calendar address is ready. Any earlier address no longer works."))
     return redirect("scheduling:calendar_feed_page")
 
 
@@ -70,9 +72,9 @@ def calendar_feed_new(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 def calendar_feed_turn_off(request: AuthedHttpRequest) -> HttpResponse:
     if services.calendar_feed_revoke(user=request.user):
-        messages.success(request, "Your calendar address is turned off. Calendars using it will stop updating.")
+        messages.success(request, _("Your calendar address is turned off. Calendars using it will stop updating."))
     else:
-        messages.info(request, "You had no calendar address to turn off.")
+        messages.info(request, _("You had no calendar address to turn off."))
     return redirect("scheduling:calendar_feed_page")
 
 
@@ -88,7 +90,9 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if owner.client is not None:
         audit.record(request, action=audit.Action.VIEW, resource_type="calendar_feed", resource_id=feed.pk,
                      client=owner.client, actor=feed.user)
-    response = HttpResponse(feeds.feed_calendar(owner=owner), content_type="text/calendar; charset=utf-8")
+    with speaking(feed.user):  # a calendar app sends no language: the feed is in its owner's
+        body = feeds.feed_calendar(owner=owner)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="carematch.ics"'
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"

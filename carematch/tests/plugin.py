@@ -171,6 +171,20 @@ def _postgres_only(request: pytest.FixtureRequest) -> None:
         skip_or_fail("needs PostgreSQL: set CAREMATCH_TEST_POSTGRES_URL (make test then runs a PostgreSQL pass)")
 
 
+@pytest.fixture(autouse=True)
+def _site_language() -> Iterator[None]:
+    """Each test starts, and ends, in the site's default language. A page requested in
+    Spanish leaves Spanish active on the test's thread (LocaleMiddleware activates a request's
+    language and nothing deactivates it), and dates, reasons and emails made outside a
+    request would otherwise follow whichever test ran before."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 # --- Patches, each explicit and checked --------------------------------------------------------------
 
 

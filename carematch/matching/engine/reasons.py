@@ -16,6 +16,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
+
 from carematch.lib import vocab
 from carematch.lib.timezones import clock_label, day_label, in_zone
 
@@ -48,37 +51,55 @@ def _lower_first(label: str) -> str:
     return label
 
 
+# What a card says, and the line above the list, of a preferred gender.
+_GENDER_WORDS = {
+    "female": (gettext_noop("A woman, as you preferred"), gettext_noop("are women, as you preferred")),
+    "male": (gettext_noop("A man, as you preferred"), gettext_noop("are men, as you preferred")),
+    "nonbinary": (gettext_noop("Nonbinary, as you preferred"), gettext_noop("are nonbinary, as you preferred")),
+}
+
+
 def approach_name(slug: str) -> str:
     """`CBT` for cognitive behavioural therapy, `EMDR`, `family systems therapy`."""
-    label = vocab.APPROACHES.get(slug, slug)
+    label = vocab.label(vocab.APPROACHES, slug)
     short = re.search(r"\(([^)]+)\)$", label)
     return short.group(1) if short else _lower_first(label)
 
 
 def concern_name(slug: str) -> str:
-    return _lower_first(vocab.CONCERNS.get(slug, slug))
+    return _lower_first(vocab.label(vocab.CONCERNS, slug))
 
 
 def joined(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     if len(items) == 2:
-        return f"{items[0]} and {items[1]}"
-    return f"{', '.join(items[:-1])}, and {items[-1]}"
+        return _("%(first)s and %(second)s") % {"first": items[0], "second": items[1]}
+    return _("%(first)s, and %(last)s") % {"first": ", ".join(items[:-1]), "last": items[-1]}
 
 
 def _miles(miles: float) -> str:
     if miles < 1:
-        return "under a mile"
+        return _("under a mile")
     whole = int(miles + 0.5)
-    return "1 mile" if whole == 1 else f"{whole} miles"
+    return ngettext("%(miles)s mile", "%(miles)s miles", whole) % {"miles": whole}
 
 
 def _window(hours: int) -> str:
-    return f"{hours // 24} days" if hours % 24 == 0 and hours > 48 else f"{hours} hours"
+    if hours % 24 == 0 and hours > 48:
+        return ngettext("%(days)s day", "%(days)s days", hours // 24) % {"days": hours // 24}
+    return ngettext("%(hours)s hour", "%(hours)s hours", hours) % {"hours": hours}
 
 
-_GENDER_WORDS = {"female": ("A woman", "women"), "male": ("A man", "men"), "nonbinary": ("Nonbinary", "nonbinary")}
+# The times of day a person may choose, as they are said in a reason.
+_TIME_WORDS = {
+    "morning": gettext_noop("morning"), "afternoon": gettext_noop("afternoon"), "evening": gettext_noop("evening"),
+}
+_TIME_COMMON = {
+    "morning": gettext_noop("Morning openings in the next %(window)s"),
+    "afternoon": gettext_noop("Afternoon openings in the next %(window)s"),
+    "evening": gettext_noop("Evening openings in the next %(window)s"),
+}
 
 
 def write_facts(
@@ -96,77 +117,92 @@ def write_facts(
     times: Mapping[str, int],
     first_start: dt.datetime,
 ) -> tuple[Fact, ...]:
-    """Every claim shown about one match, in card order. `treated`, `specialises`, `offered`
-    and `speaks` are the client's concerns, concerns among the provider's specialties,
-    preferred approaches and languages that the provider has, in the client's order;
-    `done_well` the client's measured concerns on which the provider's clients improved more
-    than the network's (never a number: the estimate is for ranking, not for show); `formats`
-    those of the openings, `miles` the distance to the office when one is in reach; `times`
-    how many of the provider's openings in the window fall in each time of day the client
-    chose; `first_start` the soonest opening."""
+    """Every claim shown about one match, in card order, in the active language. `treated`,
+    `specialises`, `offered` and `speaks` are the client's concerns, concerns among the
+    provider's specialties, preferred approaches and languages that the provider has, in the
+    client's order; `done_well` the client's measured concerns on which the provider's clients
+    improved more than the network's (never a number: the estimate is for ranking, not for
+    show); `formats` those of the openings, `miles` the distance to the office when one is in
+    reach; `times` how many of the provider's openings in the window fall in each time of day
+    the client chose; `first_start` the soonest opening."""
     facts: list[Fact] = []
     for concern in specialises:
         name = concern_name(concern)
-        facts.append(Fact(f"specialises:{concern}", f"Specialises in {name}", f"specialise in {name}"))
+        facts.append(Fact(f"specialises:{concern}", _("Specialises in %(name)s") % {"name": name},
+                          _("specialise in %(name)s") % {"name": name}))
     for approach in offered:
         name = approach_name(approach)
-        facts.append(Fact(f"offers:{approach}", f"Offers {name}, which you asked for",
-                          f"offer {name}, which you asked for"))
+        facts.append(Fact(f"offers:{approach}", _("Offers %(name)s, which you asked for") % {"name": name},
+                          _("offer %(name)s, which you asked for") % {"name": name}))
     window = _window(request.within_hours)
     for name in request.times_of_day:
         count = times.get(name, 0)
         if count:
-            noun = "opening" if count == 1 else "openings"
-            facts.append(Fact(f"times:{name}", f"Has {count} {name} {noun} in the next {window}",
-                              f"have {name} openings in the next {window}",
-                              f"{name.capitalize()} openings in the next {window}"))
+            said = {"count": count, "time": _(_TIME_WORDS.get(name, name)), "window": window}
+            facts.append(Fact(
+                f"times:{name}",
+                ngettext("Has %(count)s %(time)s opening in the next %(window)s",
+                         "Has %(count)s %(time)s openings in the next %(window)s", count) % said,
+                _("have %(time)s openings in the next %(window)s") % said,
+                _(_TIME_COMMON[name]) % said if name in _TIME_COMMON
+                else f"{name.capitalize()} openings in the next {window}",
+            ))
     if tuple(request.languages) != ("en",):
         for code in speaks:
             language = vocab.language_name(code)
-            facts.append(Fact(f"speaks:{code}", f"Speaks {language}", f"speak {language}"))
+            facts.append(Fact(f"speaks:{code}", _("Speaks %(language)s") % {"language": language},
+                              _("speak %(language)s") % {"language": language}))
     if request.provider_gender and gender == request.provider_gender and gender in _GENDER_WORDS:
         one, many = _GENDER_WORDS[gender]
-        facts.append(Fact(f"gender:{gender}", f"{one}, as you preferred", f"are {many}, as you preferred"))
+        facts.append(Fact(f"gender:{gender}", _(one), _(many)))
     for concern in done_well:
         name = concern_name(concern)
-        facts.append(Fact(f"done_well:{concern}", f"Clients working on {name} have done well with this provider",
-                          f"have helped clients working on {name} more than most"))
+        facts.append(Fact(f"done_well:{concern}",
+                          _("Clients working on %(name)s have done well with this provider") % {"name": name},
+                          _("have helped clients working on %(name)s more than most") % {"name": name}))
     for concern in treated:
         name = concern_name(concern)
-        facts.append(Fact(f"treats:{concern}", f"Treats {name}", f"treat {name}"))
+        facts.append(Fact(f"treats:{concern}", _("Treats %(name)s") % {"name": name},
+                          _("treat %(name)s") % {"name": name}))
     population = population_for(request.age)
     if population != "adults":
-        group = vocab.POPULATIONS[population].split(" (")[0].lower()
-        facts.append(Fact(f"works_with:{population}", f"Works with {group}", f"work with {group}"))
+        group = vocab.label(vocab.POPULATIONS, population).split(" (")[0].lower()
+        facts.append(Fact(f"works_with:{population}", _("Works with %(group)s") % {"group": group},
+                          _("work with %(group)s") % {"group": group}))
     if "in_person" in formats and miles is not None:
-        where = f"{_miles(miles)} away"
+        where = {"distance": _miles(miles), "window": window}
         if "telehealth" in formats:
-            facts.append(Fact("format:both", f"Online or in person, {where}",
-                              f"can see you online or in person within {window}",
-                              f"Online or in person within {window}"))
+            facts.append(Fact("format:both", _("Online or in person, %(distance)s away") % where,
+                              _("can see you online or in person within %(window)s") % where,
+                              _("Online or in person within %(window)s") % where))
         else:
-            facts.append(Fact("format:in_person", f"In person, {where}",
-                              f"can see you in person within {window}", f"In person within {window}"))
+            facts.append(Fact("format:in_person", _("In person, %(distance)s away") % where,
+                              _("can see you in person within %(window)s") % where,
+                              _("In person within %(window)s") % where))
     else:
-        facts.append(Fact("format:telehealth", "Online (video) sessions", f"can see you online within {window}",
-                          f"Online (video) sessions within {window}"))
+        facts.append(Fact("format:telehealth", _("Online (video) sessions"),
+                          _("can see you online within %(window)s") % {"window": window},
+                          _("Online (video) sessions within %(window)s") % {"window": window}))
     if request.insurance:
         payer = request.insurance_name or request.insurance
-        facts.append(Fact(f"network:{request.insurance}", f"In network with {payer}",
-                          f"are in network with {payer}"))
+        facts.append(Fact(f"network:{request.insurance}", _("In network with %(payer)s") % {"payer": payer},
+                          _("are in network with %(payer)s") % {"payer": payer}))
     elif request.self_pay_max is not None:
+        fee = {"rate": self_pay_rate, "most": request.self_pay_max}
         facts.append(Fact(f"fee_within:{request.self_pay_max}",
-                          f"Self-pay ${self_pay_rate} a session, within your ${request.self_pay_max}",
-                          f"charge no more than your ${request.self_pay_max} a session",
-                          f"Self-pay within your ${request.self_pay_max} a session"))
+                          _("Self-pay $%(rate)s a session, within your $%(most)s") % fee,
+                          _("charge no more than your $%(most)s a session") % fee,
+                          _("Self-pay within your $%(most)s a session") % fee))
     else:
-        facts.append(Fact(f"fee:{self_pay_rate}", f"Self-pay ${self_pay_rate} a session",
-                          f"charge ${self_pay_rate} a session"))
+        facts.append(Fact(f"fee:{self_pay_rate}", _("Self-pay $%(rate)s a session") % {"rate": self_pay_rate},
+                          _("charge $%(rate)s a session") % {"rate": self_pay_rate}))
     state = vocab.STATES.get(request.state, request.state)
-    facts.append(Fact(f"licensed:{request.state}", f"Licensed in {state}", f"are licensed in {state}"))
+    facts.append(Fact(f"licensed:{request.state}", _("Licensed in %(state)s") % {"state": state},
+                      _("are licensed in %(state)s") % {"state": state}))
     local = in_zone(first_start, request.client_timezone)
     when = f"{day_label(local)}, {clock_label(local)}"
-    facts.append(Fact(f"{SOONEST}:{first_start.isoformat()}", f"Can see you {when}", f"can see you {when}"))
+    facts.append(Fact(f"{SOONEST}:{first_start.isoformat()}", _("Can see you %(when)s") % {"when": when},
+                      _("can see you %(when)s") % {"when": when}))
     return tuple(facts)
 
 
@@ -211,7 +247,7 @@ def shared_sentence(shared: Sequence[Fact]) -> str:
     network with Aetna, and can see you online within 48 hours.` ('' when nothing is shared)."""
     if not shared:
         return ""
-    return f"All of these therapists {joined([fact.phrase for fact in shared])}."
+    return _("All of these therapists %(facts)s.") % {"facts": joined([fact.phrase for fact in shared])}
 
 
 def common_reason(fact: Fact) -> str:

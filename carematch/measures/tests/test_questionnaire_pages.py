@@ -37,7 +37,8 @@ def test_every_question_is_a_fieldset_with_four_labelled_answers_and_the_difficu
     person, provider = in_care()
     page = client.get(link(send(person, provider))).content.decode()
     assert page.count("<fieldset") == 10
-    assert "<legend>9. Thoughts that you would be better off dead or of hurting yourself in some way</legend>" in page
+    assert ('<legend lang="en">9. Thoughts that you would be better off dead or of hurting yourself in some way'
+            "</legend>") in page
     assert page.count('type="radio"') == 40
     for label in ("Not at all", "Several days", "More than half the days", "Nearly every day", "Extremely difficult"):
         assert f"<span>{label}</span>" in page

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carematch.scheduling import video
 from carematch.scheduling.models import Appointment
@@ -27,7 +28,7 @@ def session_video(appointment: Appointment, user: Any) -> dict[str, Any]:
     return {
         "party": str(party), "via": str(via), "ended": timezone.now() >= closes_at,
         "example": via == video.Via.JITSI and config is not None and config.is_example,
-        "domain": config.domain if config else "", "no_video_sentence": video.NO_VIDEO_SENTENCE,
+        "domain": config.domain if config else "", "no_video_sentence": gettext(video.NO_VIDEO_SENTENCE),
     }
 
 
