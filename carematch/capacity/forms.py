@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carematch.lib.errors import InvalidInput
 
@@ -15,27 +15,55 @@ PAGE_MOST_REPLICATIONS = 50
 
 
 class ForecastForm(forms.Form):
-    days = forms.IntegerField(label=_("Days to simulate"), min_value=1, max_value=forecast.MAX_DAYS, initial=28)
+    days = forms.IntegerField(
+        label=pgettext_lazy("staff", "Days to simulate"), min_value=1, max_value=forecast.MAX_DAYS, initial=28
+    )
     states = forms.CharField(
-        label=_("States (optional)"), required=False, max_length=200,
-        help_text=_("Two-letter codes separated by spaces or commas, e.g. CO NM. Empty: every state."))
+        label=pgettext_lazy("staff", "States (optional)"),
+        required=False,
+        max_length=200,
+        help_text=pgettext_lazy(
+            "staff", "Two-letter codes separated by spaces or commas, e.g. CO NM. Empty: every state."
+        ),
+    )
     arrivals_per_day = forms.FloatField(
-        label=_("Requests a day (optional)"), required=False, min_value=0,
+        label=pgettext_lazy("staff", "Requests a day (optional)"),
+        required=False,
+        min_value=0,
         max_value=forecast.MAX_ARRIVALS_PER_DAY,
-        help_text=_("Empty: the last 90 days' rate when they had 28 requests or more, else 0.1 a bookable provider."))
+        help_text=pgettext_lazy(
+            "staff", "Empty: the last 90 days' rate when they had 28 requests or more, else 0.1 a bookable provider."
+        ),
+    )
     from_history = forms.BooleanField(
-        label=_("Take the rate, the mix and the no-show and cancellation rates from the last 90 days"),
-        required=False)
+        label=pgettext_lazy(
+            "staff", "Take the rate, the mix and the no-show and cancellation rates from the last 90 days"
+        ),
+        required=False,
+    )
     extra_hours = forms.CharField(
-        label=_("Extra weekly hours (optional)"), required=False, max_length=300,
-        help_text=_("STATE:HOURS separated by spaces, e.g. CO:10 NM:20; a kind after a colon, e.g. "
-                    "CO:10:language=es,payer=aetna+cigna."))
-    target = forms.IntegerField(label=_("Target: percent seen within 48 hours"), min_value=1, max_value=100,
-                                initial=90)
-    replications = forms.IntegerField(label=_("Replications"), min_value=2, max_value=PAGE_MOST_REPLICATIONS,
-                                      initial=20)
-    seed = forms.IntegerField(label=_("Seed"), min_value=0, max_value=2**32 - 1, initial=2026,
-                              help_text=_("The same seed and options give the same figures."))
+        label=pgettext_lazy("staff", "Extra weekly hours (optional)"),
+        required=False,
+        max_length=300,
+        help_text=pgettext_lazy(
+            "staff",
+            "STATE:HOURS separated by spaces, e.g. CO:10 NM:20; a kind after a colon, e.g. "
+            "CO:10:language=es,payer=aetna+cigna.",
+        ),
+    )
+    target = forms.IntegerField(
+        label=pgettext_lazy("staff", "Target: percent seen within 48 hours"), min_value=1, max_value=100, initial=90
+    )
+    replications = forms.IntegerField(
+        label=pgettext_lazy("staff", "Replications"), min_value=2, max_value=PAGE_MOST_REPLICATIONS, initial=20
+    )
+    seed = forms.IntegerField(
+        label=pgettext_lazy("staff", "Seed"),
+        min_value=0,
+        max_value=2**32 - 1,
+        initial=2026,
+        help_text=pgettext_lazy("staff", "The same seed and options give the same figures."),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -43,10 +71,14 @@ class ForecastForm(forms.Form):
             return data
         try:
             data["options"] = forecast.check_options(
-                days=data["days"], states=(data.get("states") or "").replace(",", " ").split(),
-                arrivals_per_day=data.get("arrivals_per_day"), from_history=bool(data.get("from_history")),
-                extra_hours=(data.get("extra_hours") or "").split(), target=data["target"] / 100,
-                seed=data["seed"], replications=data["replications"],
+                days=data["days"],
+                states=(data.get("states") or "").replace(",", " ").split(),
+                arrivals_per_day=data.get("arrivals_per_day"),
+                from_history=bool(data.get("from_history")),
+                extra_hours=(data.get("extra_hours") or "").split(),
+                target=data["target"] / 100,
+                seed=data["seed"],
+                replications=data["replications"],
             )
         except InvalidInput as exc:
             for name, problem in exc.fields.items():

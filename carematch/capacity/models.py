@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CapacityRun(models.Model):
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting to start")
-        RUNNING = "running", _("Running")
-        FINISHED = "finished", _("Finished")
-        FAILED = "failed", _("Failed")
+        QUEUED = "queued", pgettext_lazy("staff", "Waiting to start")
+        RUNNING = "running", pgettext_lazy("staff", "Running")
+        FINISHED = "finished", pgettext_lazy("staff", "Finished")
+        FAILED = "failed", pgettext_lazy("staff", "Failed")
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")

@@ -43,23 +43,41 @@ class ProviderKind:
 
     def label(self) -> str:
         """The kind in words, after "a provider who": "speaks es and en, takes aetna, online"."""
-        from django.utils.translation import gettext as _
+        from django.utils.translation import pgettext
 
-        speaks = (_("speaks %(language)s") if self.language == "en" else _("speaks %(language)s and en")) % {
-            "language": self.language}
-        pays = (_("takes %(payers)s and people paying themselves") % {"payers": ", ".join(self.payers)}
-                if self.payers else _("sees people paying themselves"))
-        where = _("online") if self.format == "telehealth" else _("in person near %(zip)s") % {"zip": self.zip}
+        speaks = (
+            pgettext("staff", "speaks %(language)s")
+            if self.language == "en"
+            else pgettext("staff", "speaks %(language)s and en")
+        ) % {"language": self.language}
+        pays = (
+            pgettext("staff", "takes %(payers)s and people paying themselves") % {"payers": ", ".join(self.payers)}
+            if self.payers
+            else pgettext("staff", "sees people paying themselves")
+        )
+        where = (
+            pgettext("staff", "online")
+            if self.format == "telehealth"
+            else pgettext("staff", "in person near %(zip)s") % {"zip": self.zip}
+        )
         return ", ".join([speaks, pays, where])
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"language": self.language, "payer": "+".join(self.payers) or None, "format": self.format,
-                "zip": self.zip}
+        return {
+            "language": self.language,
+            "payer": "+".join(self.payers) or None,
+            "format": self.format,
+            "zip": self.zip,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, str | None]) -> ProviderKind:
-        return cls(language=data.get("language") or "en", payers=tuple((data.get("payer") or "").split("+"))
-                   if data.get("payer") else (), format=data.get("format") or "telehealth", zip=data.get("zip"))
+        return cls(
+            language=data.get("language") or "en",
+            payers=tuple((data.get("payer") or "").split("+")) if data.get("payer") else (),
+            format=data.get("format") or "telehealth",
+            zip=data.get("zip"),
+        )
 
 
 @dataclass(frozen=True)
@@ -85,8 +103,13 @@ class Network:
     extras: tuple[Extra, ...] = ()
 
     def directory(self) -> Directory:
-        return build_directory(providers=self.providers, licenses=self.licenses, windows=self.windows,
-                               effects=self.effects, match_unverified=self.match_unverified)
+        return build_directory(
+            providers=self.providers,
+            licenses=self.licenses,
+            windows=self.windows,
+            effects=self.effects,
+            match_unverified=self.match_unverified,
+        )
 
     def states(self) -> list[str]:
         """States where a bookable provider holds a license, most providers first."""
@@ -105,8 +128,9 @@ class Network:
         return rates[len(rates) // 2] if rates else 150
 
 
-def _extra_rows(network: Network, extra: Extra, first_id: int, today: dt.date) -> tuple[
-        list[ProviderRow], list[LicenseRow], list[WindowRow]]:
+def _extra_rows(
+    network: Network, extra: Extra, first_id: int, today: dt.date
+) -> tuple[list[ProviderRow], list[LicenseRow], list[WindowRow]]:
     from carematch.lib import geo
 
     kind = extra.kind
@@ -121,16 +145,30 @@ def _extra_rows(network: Network, extra: Extra, first_id: int, today: dt.date) -
         remaining -= hours
         pid = first_id + number
         number += 1
-        providers.append(ProviderRow(
-            id=pid, npi=f"extra-{pid}", first_name="Extra", last_name=f"provider {number}", credentials=["LCSW"],
-            gender="", languages=languages, concerns=list(vocab.CONCERNS), approaches=[],
-            populations=list(vocab.POPULATIONS), formats=formats, insurance=list(kind.payers),
-            self_pay_rate=network.median_self_pay(), accepting_new=True, timezone=zone, min_notice_hours=0,
-            works_holidays=False, latitude=located[0] if located else None,
-            longitude=located[1] if located else None,
-        ))
-        licenses.append(LicenseRow(pid, extra.state, today.replace(year=today.year + EXTRA_LICENSE_YEARS),
-                                   "verified"))
+        providers.append(
+            ProviderRow(
+                id=pid,
+                npi=f"extra-{pid}",
+                first_name="Extra",
+                last_name=f"provider {number}",
+                credentials=["LCSW"],
+                gender="",
+                languages=languages,
+                concerns=list(vocab.CONCERNS),
+                approaches=[],
+                populations=list(vocab.POPULATIONS),
+                formats=formats,
+                insurance=list(kind.payers),
+                self_pay_rate=network.median_self_pay(),
+                accepting_new=True,
+                timezone=zone,
+                min_notice_hours=0,
+                works_holidays=False,
+                latitude=located[0] if located else None,
+                longitude=located[1] if located else None,
+            )
+        )
+        licenses.append(LicenseRow(pid, extra.state, today.replace(year=today.year + EXTRA_LICENSE_YEARS), "verified"))
         # Spread over the whole week (people ask on weekends too), whole hours from 9:00,
         # the first days taking the rest.
         for weekday in range(7):
@@ -153,8 +191,13 @@ def with_extra(network: Network, extras: Sequence[Extra], *, today: dt.date) -> 
         providers += rows[0]
         licenses += rows[1]
         windows += rows[2]
-    return dataclasses.replace(network, providers=tuple(providers), licenses=tuple(licenses),
-                               windows=tuple(windows), extras=network.extras + tuple(extras))
+    return dataclasses.replace(
+        network,
+        providers=tuple(providers),
+        licenses=tuple(licenses),
+        windows=tuple(windows),
+        extras=network.extras + tuple(extras),
+    )
 
 
 def with_hours_multiplied(network: Network, factor: int) -> Network:
