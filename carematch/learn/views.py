@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carematch.access.decorators import staff_page
@@ -141,7 +142,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
             except DomainError as error:
                 _form_errors(form, error)
             else:
-                messages.success(request, "The article is saved as a draft.")
+                messages.success(request, gettext("The article is saved as a draft."))
                 return redirect("learn:staff_edit", article_id=made.pk)
     return render(request, "learn/staff/edit.html", {"form": form, "preview": preview, "article": None})
 
@@ -169,7 +170,7 @@ def staff_edit(request: HttpRequest, article_id: int) -> HttpResponse:
             except DomainError as error:
                 _form_errors(form, error)
             else:
-                messages.success(request, "Saved. The earlier text is kept in the article's history.")
+                messages.success(request, gettext("Saved. The earlier text is kept in the article's history."))
                 return redirect("learn:staff_edit", article_id=found.pk)
     return render(request, "learn/staff/edit.html", {
         "form": form, "preview": preview, "article": found, "overdue": found.review_overdue(timezone.localdate()),
