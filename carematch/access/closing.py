@@ -104,7 +104,7 @@ def _check_identity(*, user: User, password: str, code: str, confirmation: str, 
     passwords and codes are remembered for throttling even though nothing else is written."""
     if throttle.log_in_refused(email=user.email, address=address, now=now):
         raise InvalidInput(
-            throttle.TOO_MANY_LOG_INS, fields={"password": gettext("too many attempts")}, code="throttled"
+            gettext(throttle.TOO_MANY_LOG_INS), fields={"password": gettext("too many attempts")}, code="throttled"
         )
     problems: dict[str, str] = {}
     if " ".join(str(confirmation or "").lower().split()) != CONFIRMATION_PHRASE:

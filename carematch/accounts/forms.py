@@ -81,7 +81,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             return super().clean()
         address = throttle.client_address(self.request)
         if throttle.log_in_refused(email=email, address=address):
-            raise ValidationError(throttle.TOO_MANY_LOG_INS, code="throttled")
+            raise ValidationError(gettext(throttle.TOO_MANY_LOG_INS), code="throttled")
         try:
             cleaned = super().clean()
         except ValidationError:

@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop
 
 from carematch.lib.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
 from carematch.lib.language import language_of, speaking
@@ -112,7 +112,7 @@ def user_language_set(*, user: User, language: str) -> User:
 # address with an account gets a note offering log-in and password reset.
 
 SIGN_UP_LINK_VALID_FOR = timedelta(hours=24)
-LINK_NO_LONGER_WORKS = gettext_lazy(
+LINK_NO_LONGER_WORKS = gettext_noop(
     "This link no longer works: it has been used already or is more than 24 hours old. Sign up again to get a new one."
 )
 
@@ -215,7 +215,7 @@ def sign_up_start(
     noted: it would lengthen the lock-out it answers."""
     if throttle.sign_up_refused(address=address, now=now):
         raise TooManyRequests(
-            throttle.TOO_MANY_SIGN_UPS,
+            gettext(throttle.TOO_MANY_SIGN_UPS),
             code="too_many_sign_ups",
             retry_after=throttle.sign_up_retry_after(address=address, now=now),
         )
@@ -262,7 +262,7 @@ def sign_up_confirm(*, raw_token: str, now: dt.datetime | None = None) -> tuple[
             and SignUpRequest.objects.filter(pk=found.pk, used_at__isnull=True).update(used_at=now) == 1
         )
         if found is None or not claimed:
-            raise InvalidInput(LINK_NO_LONGER_WORKS, fields={"token": gettext("used or expired")})
+            raise InvalidInput(gettext(LINK_NO_LONGER_WORKS), fields={"token": gettext("used or expired")})
         if User.objects.filter(email__iexact=found.email).exists():
             raise Conflict(
                 gettext("An account already uses this email address. Log in, or reset your password if you forgot it."),
@@ -321,8 +321,8 @@ def login_attempt_record(
 
 # --- The second factor ---------------------------------------------------------------------
 
-WRONG_CODE = gettext_lazy("That code did not work. Enter the newest code your authenticator app shows for carematch.")
-WRONG_CODE_OR_RECOVERY = gettext_lazy(
+WRONG_CODE = gettext_noop("That code did not work. Enter the newest code your authenticator app shows for carematch.")
+WRONG_CODE_OR_RECOVERY = gettext_noop(
     "That code did not work. Enter the newest code your authenticator app shows for carematch, "
     "or one of your unused recovery codes."
 )
@@ -352,7 +352,7 @@ def _second_factor_refused(*, user: User, address: str, now: dt.datetime) -> Non
     from .throttle import TOO_MANY_CODES, second_factor_refused
 
     if second_factor_refused(email=user.email, address=address, now=now):
-        raise InvalidInput(TOO_MANY_CODES, fields={"code": gettext("too many attempts")}, code="throttled")
+        raise InvalidInput(gettext(TOO_MANY_CODES), fields={"code": gettext("too many attempts")}, code="throttled")
 
 
 def _note_code(*, user: User, address: str, succeeded: bool, now: dt.datetime) -> None:
@@ -395,7 +395,7 @@ def mfa_code_check(
             used = "recovery"
     _note_code(user=user, address=address, succeeded=bool(used), now=now)
     if not used:
-        message = WRONG_CODE_OR_RECOVERY if allow_recovery else WRONG_CODE
+        message = gettext(WRONG_CODE_OR_RECOVERY if allow_recovery else WRONG_CODE)
         raise InvalidInput(message, fields={"code": gettext("wrong code")})
     return used
 
@@ -427,7 +427,7 @@ def mfa_device_confirm(*, user: User, code: str, address: str, now: dt.datetime 
             codes = _recovery_codes_issue(user=user, now=now)
     _note_code(user=user, address=address, succeeded=accepted, now=now)
     if not accepted:
-        raise InvalidInput(WRONG_CODE, fields={"code": gettext("wrong code")})
+        raise InvalidInput(gettext(WRONG_CODE), fields={"code": gettext("wrong code")})
     _security_notice(user, gettext_lazy("An authenticator app was set up for your account."))
     return codes
 
@@ -579,7 +579,7 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     return token
 
 
-NO_SUCH_TOKEN = gettext_lazy("You have no API token with this id that still works.")
+NO_SUCH_TOKEN = gettext_noop("You have no API token with this id that still works.")
 
 
 def api_token_revoke_own(*, user: User, token_id: int, now: dt.datetime | None = None) -> ApiToken:
@@ -589,7 +589,7 @@ def api_token_revoke_own(*, user: User, token_id: int, now: dt.datetime | None =
     with transaction.atomic():
         revoked = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(revoked_at=now)
         if revoked != 1:
-            raise NotFound(NO_SUCH_TOKEN)
+            raise NotFound(gettext(NO_SUCH_TOKEN))
     logger.info("API token %s of user %s revoked by its owner", token_id, user.pk)
     return ApiToken.objects.get(pk=token_id)
 

@@ -108,7 +108,7 @@ def sign_up_confirm(request: HttpRequest, token: str) -> HttpResponse:
         return speaking_account_language(redirect(next_url if next_url and safe else "accounts:home"), user)
     if found is None:
         return render(
-            request, "accounts/signup_confirm.html", {"valid": False, "problem": services.LINK_NO_LONGER_WORKS}
+            request, "accounts/signup_confirm.html", {"valid": False, "problem": _(services.LINK_NO_LONGER_WORKS)}
         )
     return render(request, "accounts/signup_confirm.html", {"valid": True, "email": found.email})
 

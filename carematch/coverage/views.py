@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from carematch.access import audit, policy
@@ -47,7 +47,7 @@ def _errors_to_form(form: CoverageForm, exc: InvalidInput) -> None:
         form.add_error(field if field in form.fields else None, problem)
 
 
-NO_SESSIONS_YET = gettext_lazy("You have no sessions with us yet, so there is nothing to claim back.")
+NO_SESSIONS_YET = gettext_noop("You have no sessions with us yet, so there is nothing to claim back.")
 
 
 def _own_client(request: HttpRequest, *, title: str, why: str) -> Client | HttpResponse:
@@ -130,7 +130,7 @@ def client_eligibility(request: HttpRequest, client_id: int) -> HttpResponse:
 def my_superbills(request: HttpRequest) -> HttpResponse:
     """The providers the client paid themselves, their completed sessions, and a superbill for
     any dates (what is still missing for one is said, not hidden)."""
-    client = _own_client(request, title=gettext("Superbills"), why=str(NO_SESSIONS_YET))
+    client = _own_client(request, title=gettext("Superbills"), why=gettext(NO_SESSIONS_YET))
     if isinstance(client, HttpResponse):
         return client
     found = selectors.superbill_providers(client=client)
@@ -150,7 +150,7 @@ def my_superbills(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def superbill_download(request: HttpRequest) -> HttpResponse:
     """The superbill PDF for one provider and a range of dates; the download is recorded."""
-    client = _own_client(request, title=gettext("Superbills"), why=str(NO_SESSIONS_YET))
+    client = _own_client(request, title=gettext("Superbills"), why=gettext(NO_SESSIONS_YET))
     if isinstance(client, HttpResponse):
         return client
     found = selectors.superbill_providers(client=client)

@@ -9,7 +9,7 @@ from types import MappingProxyType
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from carematch.lib.history import Guard
 
@@ -20,7 +20,7 @@ TOPICS = MappingProxyType({
     "service_news": gettext_lazy("News about this service"),
 })
 
-CONSENT_TEXT = gettext_lazy(
+CONSENT_TEXT = gettext_noop(
     "Yes, email me carematch's newsletter about the topics I chose. I can change the topics or leave at "
     "any time with the link in every email; my address is used for nothing else.")
 

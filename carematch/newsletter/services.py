@@ -106,7 +106,7 @@ def _clean(email: str, topics: Sequence[str]) -> tuple[str, list[str]]:
 def consent_text(topics: Sequence[str]) -> str:
     """The exact words a person agrees to, with the topics they chose."""
     return gettext("%(consent)s Topics: %(topics)s.") % {
-        "consent": CONSENT_TEXT, "topics": "; ".join(str(TOPICS[t]) for t in topics)}
+        "consent": gettext(CONSENT_TEXT), "topics": "; ".join(str(TOPICS[t]) for t in topics)}
 
 
 def subscription_request(*, email: str, topics: Sequence[str], address: str,

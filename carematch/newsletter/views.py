@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,8 +17,8 @@ from . import services
 from .forms import SubscribeForm, TopicsForm
 from .models import CONSENT_TEXT, TOPICS, Subscriber, SubscriberStatus
 
-ANSWER = ("Thank you. If this address can receive email, we have sent it a link to confirm. Nothing is sent until "
-          "you use it, and the link works for 7 days.")
+ANSWER = gettext_noop("Thank you. If this address can receive email, we have sent it a link to confirm. "
+                      "Nothing is sent until you use it, and the link works for 7 days.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -40,12 +40,12 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                 )
         else:
             return redirect("newsletter:sent")
-    return render(request, "newsletter/subscribe.html", {"form": form, "consent": CONSENT_TEXT}, status=status)
+    return render(request, "newsletter/subscribe.html", {"form": form, "consent": gettext(CONSENT_TEXT)}, status=status)
 
 
 @require_GET
 def sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "newsletter/sent.html", {"answer": ANSWER})
+    return render(request, "newsletter/sent.html", {"answer": gettext(ANSWER)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -69,7 +69,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "newsletter/confirm.html",
-        {"topics": [TOPICS[t] for t in found.subscriber.topics if t in TOPICS], "consent": CONSENT_TEXT},
+        {"topics": [TOPICS[t] for t in found.subscriber.topics if t in TOPICS], "consent": gettext(CONSENT_TEXT)},
     )
 
 
