@@ -127,10 +127,11 @@ def toolkit_meditation(request: HttpRequest) -> HttpResponse:
 def _logged_message(result: services.PracticeLogged) -> str:
     check_in = result.check_in
     activity = check_in.activity
-    text = (f"Logged: {activity.label}, feeling {check_in.mood} out of 10. It is on your progress page, "
-            "where your provider sees it too.")
+    text = gettext("Logged: %(activity)s, feeling %(mood)s out of 10. It is on your progress page, "
+                   "where your provider sees it too.") % {"activity": activity.label, "mood": check_in.mood}
     if result.activity_added:
-        text += f" {ActivityKind(activity.kind).label} is now in your plan, daily; you can change that there."
+        text += " " + gettext("%(kind)s is now in your plan, daily; you can change that there.") % {
+            "kind": ActivityKind(activity.kind).label}
     return text
 
 

@@ -38,7 +38,9 @@ def library(request: HttpRequest) -> HttpResponse:
         concern = ""
     return render(request, "learn/list.html", {
         "articles": selectors.published_articles(concern=concern or None),
-        "concerns": list(CONCERNS.items()), "concern": concern, "concern_label": CONCERNS.get(concern, ""),
+        # The vocabulary's labels, in the page's language where the catalogue has them.
+        "concerns": [(value, gettext(str(label))) for value, label in CONCERNS.items()], "concern": concern,
+        "concern_label": gettext(str(CONCERNS[concern])) if concern else "",
         "subscribe_form": _newsletter_form(), "today": timezone.localdate(),
     })
 
@@ -50,7 +52,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No published article has this address.")
     return render(request, "learn/article.html", {
         "article": found, "html": render_markdown(found.body), "overdue": found.review_overdue(timezone.localdate()),
-        "concern_labels": [CONCERNS[c] for c in found.concerns if c in CONCERNS],
+        "concern_labels": [gettext(str(CONCERNS[c])) for c in found.concerns if c in CONCERNS],
     })
 
 
