@@ -212,7 +212,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             fields={field: gettext("must not contain NUL characters")},
         )
     status = exc.status_code
-    detail = ERROR_CODES.get(status, ("", str(exc)))[1] if status >= 500 else str(exc)
+    detail = str(ERROR_CODES.get(status, ("", str(exc)))[1]) if status >= 500 else str(exc)
     if status == 400 and detail.startswith("Cannot parse request body"):
         detail = gettext("The request body is not valid JSON.")
     return error_response(status, detail=detail)
