@@ -57,10 +57,10 @@ class ClientCoverage(models.Model):
 
 
 class CheckStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Waiting for the payer"
-    ANSWERED = "answered", "Answered"
-    FAILED = "failed", "Could not be checked"
+    QUEUED = "queued", gettext_lazy("Queued")
+    RUNNING = "running", gettext_lazy("Waiting for the payer")
+    ANSWERED = "answered", gettext_lazy("Answered")
+    FAILED = "failed", gettext_lazy("Could not be checked")
 
 
 class CheckReason(models.TextChoices):
