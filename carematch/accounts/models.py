@@ -19,10 +19,10 @@ from carematch.lib.vocab import STATES
 
 
 class Role(models.TextChoices):
-    CLIENT = "client", "Client"
-    PROVIDER = "provider", "Provider"
-    COORDINATOR = "coordinator", "Coordinator"
-    ADMIN = "admin", "Administrator"
+    CLIENT = "client", gettext_lazy("Client")
+    PROVIDER = "provider", gettext_lazy("Provider")
+    COORDINATOR = "coordinator", gettext_lazy("Coordinator")
+    ADMIN = "admin", gettext_lazy("Administrator")
 
 
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})

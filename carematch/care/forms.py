@@ -66,7 +66,7 @@ class GoalForm(ServiceErrorsMixin, forms.Form):
     instrument = forms.ChoiceField(
         label=gettext_lazy("Questionnaire"),
         required=False,
-        choices=[("", "Choose a questionnaire"), *Instrument.choices],
+        choices=[("", gettext_lazy("Choose a questionnaire")), *Instrument.choices],
     )
     score_below = forms.IntegerField(
         label=gettext_lazy("Aim for a score under"),
@@ -156,7 +156,8 @@ class ActivityForm(ServiceErrorsMixin, forms.Form):
         ),
     )
     times = forms.IntegerField(label=gettext_lazy("How many times"), widget=_number_input(1, 14))
-    period = forms.ChoiceField(label=gettext_lazy("Per"), choices=[(Period.DAY, "Day"), (Period.WEEK, "Week")])
+    period = forms.ChoiceField(label=gettext_lazy("Per"), choices=[(Period.DAY, gettext_lazy("Day")),
+                                                                           (Period.WEEK, gettext_lazy("Week"))])
 
     def __init__(self, *args: Any, by_client: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -41,8 +41,8 @@ INSTRUMENT_MAX = {code: spec.max_total for code, spec in INSTRUMENTS.items()}
 
 
 class MeasureChoice(models.TextChoices):
-    QUESTIONNAIRE = "questionnaire", "A questionnaire score"
-    SELF_RATING = "self_rating", "A 0-10 self-rating at each session"
+    QUESTIONNAIRE = "questionnaire", gettext_lazy("A questionnaire score")
+    SELF_RATING = "self_rating", gettext_lazy("A 0-10 self-rating at each session")
 
 
 class Goal(models.Model):
