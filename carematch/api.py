@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
     ObjectDoesNotExist,
@@ -23,6 +24,9 @@ from django.core.exceptions import (
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -37,31 +41,39 @@ logger = logging.getLogger("carematch.api")
 
 API_PREFIX = "/api/"
 
-ERROR_CODES = {
-    400: ("bad_request", "The request could not be read. Send a JSON body with the documented fields."),
-    401: ("unauthenticated", "Send a valid API token in the header 'Authorization: Bearer <token>'."),
-    403: ("forbidden", "Your account is not allowed to do this."),
-    404: ("not_found", "Nothing was found at this address."),
-    405: ("method_not_allowed", "This address does not accept that HTTP method."),
-    409: ("conflict", "This conflicts with the current state of the record."),
-    413: ("too_large", "The request body is too large."),
-    415: ("unsupported_media_type", "Send the body as application/json."),
-    422: ("invalid_input", "Some fields are missing or invalid."),
-    429: ("rate_limited", "Too many requests. Wait a moment and try again."),
-    500: ("server_error", "Something went wrong on our side. It has been logged; please try again."),
-    503: ("unavailable", "The service is temporarily unavailable. Please try again shortly."),
+# The machine codes never change with the language; `detail` (and each field's problem) is
+# written in the caller's language: the language cookie, else Accept-Language, else English.
+ERROR_CODES: dict[int, tuple[str, str | Promise]] = {
+    400: ("bad_request", gettext_lazy("The request could not be read. Send a JSON body with the documented fields.")),
+    401: ("unauthenticated", gettext_lazy("Send a valid API token in the header 'Authorization: Bearer <token>'.")),
+    403: ("forbidden", gettext_lazy("Your account is not allowed to do this.")),
+    404: ("not_found", gettext_lazy("Nothing was found at this address.")),
+    405: ("method_not_allowed", gettext_lazy("This address does not accept that HTTP method.")),
+    409: ("conflict", gettext_lazy("This conflicts with the current state of the record.")),
+    413: ("too_large", gettext_lazy("The request body is too large.")),
+    415: ("unsupported_media_type", gettext_lazy("Send the body as application/json.")),
+    422: ("invalid_input", gettext_lazy("Some fields are missing or invalid.")),
+    429: ("rate_limited", gettext_lazy("Too many requests. Wait a moment and try again.")),
+    500: ("server_error", gettext_lazy("Something went wrong on our side. It has been logged; please try again.")),
+    503: ("unavailable", gettext_lazy("The service is temporarily unavailable. Please try again shortly.")),
 }
 
 
 def error_body(status: int, *, code: str | None = None, detail: str | None = None,
                fields: dict[str, str] | None = None) -> dict[str, Any]:
     default_code, default_detail = ERROR_CODES.get(
-        status, ("client_error" if status < 500 else "server_error", "The request failed.")
+        status, ("client_error" if status < 500 else "server_error", gettext_lazy("The request failed."))
     )
-    body: dict[str, Any] = {"error": code or default_code, "detail": detail or default_detail}
+    body: dict[str, Any] = {"error": code or default_code, "detail": str(detail or default_detail)}
     if fields:
-        body["fields"] = fields
+        body["fields"] = {name: str(problem) for name, problem in fields.items()}
     return body
+
+
+def in_request_language(request: HttpRequest) -> translation.override:
+    """The caller's language, for an answer made outside LocaleMiddleware (the middlewares
+    below run before it): the same choice it makes, cookie first, then Accept-Language."""
+    return translation.override(translation.get_language_from_request(request))
 
 
 def error_response(status: int, **kwargs: Any) -> JsonResponse:
@@ -154,7 +166,10 @@ def _field_name(loc: Iterable[Any], *, single_body_param: bool) -> str:
 def _problem(error: dict[str, Any]) -> str:
     message = str(error.get("msg", "is invalid"))
     if error.get("type") == "missing":
-        return "this field is required"
+        return gettext("this field is required")
+    if translation.get_language() != settings.LANGUAGE_CODE:
+        # The validator's own words are English; in another language, say the same plainly.
+        return gettext("is not a valid value")
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
     return message[:1].lower() + message[1:]
@@ -168,7 +183,10 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
         fields.setdefault(name, _problem(error))
     listed = ", ".join(sorted(fields))
     return error_response(
-        422, code="invalid_input", detail=f"Some fields are missing or invalid: {listed}.", fields=fields
+        422,
+        code="invalid_input",
+        detail=gettext("Some fields are missing or invalid: %(fields)s.") % {"fields": listed},
+        fields=fields,
     )
 
 
@@ -182,18 +200,21 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, UnsupportedMediaType):
         sent = exc.__cause__.media_type[:60] or "no content type"
         return error_response(
-            415, detail=f"The body was sent as {sent}. Send it as application/json.",
+            415,
+            detail=gettext("The body was sent as %(type)s. Send it as application/json.") % {"type": sent},
         )
     if isinstance(exc.__cause__, NulCharacter):
         field = exc.__cause__.field[:100]
         return error_response(
-            422, code="invalid_input", detail=f"The field {field} holds a NUL character, which is not allowed.",
-            fields={field: "must not contain NUL characters"},
+            422,
+            code="invalid_input",
+            detail=gettext("The field %(field)s holds a NUL character, which is not allowed.") % {"field": field},
+            fields={field: gettext("must not contain NUL characters")},
         )
     status = exc.status_code
-    detail = ERROR_CODES.get(status, ("", str(exc)))[1] if status >= 500 else str(exc)
+    detail = str(ERROR_CODES.get(status, ("", str(exc)))[1]) if status >= 500 else str(exc)
     if status == 400 and detail.startswith("Cannot parse request body"):
-        detail = "The request body is not valid JSON."
+        detail = gettext("The request body is not valid JSON.")
     return error_response(status, detail=detail)
 
 
@@ -228,7 +249,7 @@ def _too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(MultiPartParserError)
 def _bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
     # A file upload whose multipart body cannot be read (no boundary, cut short).
-    return error_response(400, detail="The request body is not valid multipart/form-data.")
+    return error_response(400, detail=gettext("The request body is not valid multipart/form-data."))
 
 
 @api.exception_handler(SuspiciousOperation)
@@ -260,7 +281,8 @@ class ApiErrorShapeMiddleware:
             and response.status_code >= 400
             and not response.get("Content-Type", "").startswith("application/json")
         ):
-            shaped = error_response(response.status_code)
+            with in_request_language(request):
+                shaped = error_response(response.status_code)
             if response.has_header("Allow"):
                 shaped["Allow"] = response["Allow"]
             return shaped
@@ -283,19 +305,27 @@ class NulCharacterMiddleware:
                 if "\x00" in name or any("\x00" in value for value in values):
                     field = name.replace("\x00", "")[:100] or "query"
                     if request.path.startswith(FHIR_PREFIX):
-                        return operation_outcome(400, code="invalid", expression=field,
-                                                 diagnostics=f"The parameter {field} holds a NUL character.")
-                    if on_api:
-                        return error_response(
-                            422, code="invalid_input",
-                            detail=f"The parameter {field} holds a NUL character, which is not allowed.",
-                            fields={field: "must not contain NUL characters"},
+                        return operation_outcome(
+                            400,
+                            code="invalid",
+                            expression=field,
+                            diagnostics=f"The parameter {field} holds a NUL character.",
                         )
+                    if on_api:
+                        with in_request_language(request):
+                            return error_response(
+                                422,
+                                code="invalid_input",
+                                detail=gettext("The parameter %(field)s holds a NUL character, which is not allowed.")
+                                % {"field": field},
+                                fields={field: gettext("must not contain NUL characters")},
+                            )
                     raise BadRequest(f"{field} holds a NUL character")
         return self.get_response(request)
 
 
 # --- Endpoints of the API itself ---------------------------------------------------------
+
 
 class HealthOut(Schema):
     status: str
@@ -342,4 +372,3 @@ def _register_routers() -> None:
 
 
 _register_routers()
-

@@ -53,6 +53,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carematch.access import audit
 from carematch.accounts import selectors as accounts_selectors
@@ -102,7 +103,9 @@ def _check_identity(*, user: User, password: str, code: str, confirmation: str, 
     and types the confirmation. Checked before the closing transaction, so that wrong
     passwords and codes are remembered for throttling even though nothing else is written."""
     if throttle.log_in_refused(email=user.email, address=address, now=now):
-        raise InvalidInput(throttle.TOO_MANY_LOG_INS, fields={"password": "too many attempts"}, code="throttled")
+        raise InvalidInput(
+            gettext(throttle.TOO_MANY_LOG_INS), fields={"password": gettext("too many attempts")}, code="throttled"
+        )
     problems: dict[str, str] = {}
     if " ".join(str(confirmation or "").lower().split()) != CONFIRMATION_PHRASE:
         problems["confirmation"] = f'type "{CONFIRMATION_PHRASE}" to confirm'
@@ -112,35 +115,52 @@ def _check_identity(*, user: User, password: str, code: str, confirmation: str, 
         raise InvalidInput.for_fields(problems)
     if accounts.mfa_device_of(user) is not None:
         if not str(code or "").strip():
-            raise InvalidInput("Enter a code from your authenticator app, or a recovery code.",
-                               fields={"code": "a code from your authenticator app is required"})
+            raise InvalidInput(
+                gettext("Enter a code from your authenticator app, or a recovery code."),
+                fields={"code": gettext("a code from your authenticator app is required")},
+            )
         accounts.mfa_code_check(user=user, code=str(code), address=address, now=now)
 
 
 def account_close(
-    *, user: Any, password: str, confirmation: str, code: str = "", request: HttpRequest | None = None,
-    address: str = "", now: dt.datetime | None = None,
+    *,
+    user: Any,
+    password: str,
+    confirmation: str,
+    code: str = "",
+    request: HttpRequest | None = None,
+    address: str = "",
+    now: dt.datetime | None = None,
 ) -> Closed:
     """Close the client account of `user` (see the module's description). Refused for other
     roles, for an account already closed, and without the password, the authenticator code
     (when the person set one up) and the typed confirmation."""
     now = now or timezone.now()
     if not accounts_selectors.is_client_login(user):
-        raise Forbidden("Only clients can close their account here. Staff and provider accounts are closed by an "
-                        "administrator.")
+        raise Forbidden(
+            gettext(
+                "Only clients can close their account here. Staff and provider accounts are closed by an administrator."
+            )
+        )
     client = accounts_selectors.client_of(user=user)
     if (client is not None and client.closed_at is not None) or not user.is_active:
-        raise Conflict("This account is already closed.", fields={"account": "already closed"})
+        raise Conflict(gettext("This account is already closed."), fields={"account": gettext("already closed")})
     if request is not None and not address:
         address = throttle.client_address(request)
     _check_identity(user=user, password=password, code=code, confirmation=confirmation, address=address, now=now)
 
     # Recorded in the access log with its result, in the same transaction as the closing.
-    with audit.write(request, action="delete", resource_type="client_account",
-                     resource_id=client.pk if client is not None else f"user:{user.pk}", client=client, actor=user):
+    with audit.write(
+        request,
+        action="delete",
+        resource_type="client_account",
+        resource_id=client.pk if client is not None else f"user:{user.pk}",
+        client=client,
+        actor=user,
+    ):
         locked, client = accounts.client_account_lock(user=user)
         if not locked.is_active or (client is not None and client.closed_at is not None):
-            raise Conflict("This account is already closed.", fields={"account": "already closed"})
+            raise Conflict(gettext("This account is already closed."), fields={"account": gettext("already closed")})
         cancelled = released = 0
         if client is not None:
             cancelled, released = _end_care_links(client=client, user=locked, now=now)
@@ -148,8 +168,7 @@ def account_close(
         if client is not None:
             accounts.client_close(client=client, now=now)
     logger.info("client account of user %s closed", user.pk)
-    return Closed(closed_at=now, kept_until=kept_until(now), cancelled_appointments=cancelled,
-                  released_holds=released)
+    return Closed(closed_at=now, kept_until=kept_until(now), cancelled_appointments=cancelled, released_holds=released)
 
 
 def _end_care_links(*, client: Client, user: User, now: dt.datetime) -> tuple[int, int]:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -44,10 +45,10 @@ class ClosedOut(Schema):
 
 def _own_client(request: AuthedHttpRequest) -> Client:
     if not policy.has_role(request.user, Role.CLIENT):
-        raise Forbidden("Only client accounts have a record to export or close here.")
+        raise Forbidden(gettext("Only client accounts have a record to export or close here."))
     client = accounts_selectors.client_of(user=request.user)
     if client is None:
-        raise NotFound("This account has no client details yet, so there is no record to export.")
+        raise NotFound(gettext("This account has no client details yet, so there is no record to export."))
     return client
 
 
@@ -79,7 +80,7 @@ def close_my_account(request: AuthedHttpRequest, payload: CloseIn) -> Any:
     is removed). Needs the password, the typed confirmation and, when the person set up an
     authenticator app, a code from it. The token stops working."""
     if not policy.has_role(request.user, Role.CLIENT):
-        raise Forbidden("Only client accounts can be closed here.")
+        raise Forbidden(gettext("Only client accounts can be closed here."))
     closed = closing.account_close(user=request.user, password=payload.password, confirmation=payload.confirmation,
                                    code=payload.code, request=request)
     return closed

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from carematch.access import audit, policy
@@ -100,16 +101,16 @@ def export_fhir(request: AuthedHttpRequest) -> HttpResponse:
 
 class CloseForm(forms.Form):
     password = forms.CharField(
-        label="Your password", strip=False,
+        label=gettext_lazy("Your password"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     code = forms.CharField(
-        label="Code from your authenticator app", required=False, max_length=32,
-        help_text="Or one of your recovery codes.",
+        label=gettext_lazy("Code from your authenticator app"), required=False, max_length=32,
+        help_text=gettext_lazy("Or one of your recovery codes."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
     confirmation = forms.CharField(
-        label=f'Type "{closing.CONFIRMATION_PHRASE}" to confirm', max_length=64,
+        label=gettext_lazy('Type "%(phrase)s" to confirm') % {"phrase": closing.CONFIRMATION_PHRASE}, max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 

@@ -3,16 +3,21 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.forms import AdminPasswordChangeForm as AdminOwnPasswordChangeForm
 from django.contrib.auth.forms import (
     AdminPasswordChangeForm,
     AdminUserCreationForm,
     AuthenticationForm,
+    PasswordResetForm,
     SetPasswordForm,
     UserChangeForm,
 )
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
+
+from carematch.lib.language import speaking
 
 from . import services, throttle
 from .models import AccessEndReason, LoginAttempt, User
@@ -20,24 +25,24 @@ from .models import AccessEndReason, LoginAttempt, User
 
 class SignUpForm(forms.Form):
     email = forms.EmailField(
-        label="Email address",
+        label=gettext_lazy("Email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     preferred_name = forms.CharField(
-        label="What should we call you? (optional)",
+        label=gettext_lazy("What should we call you? (optional)"),
         max_length=80,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
     password1 = forms.CharField(
-        label="Password",
+        label=gettext_lazy("Password"),
         strip=False,
-        help_text="At least 10 characters; not a common password and not all numbers.",
+        help_text=gettext_lazy("At least 10 characters; not a common password and not all numbers."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
-        label="Password again",
+        label=gettext_lazy("Password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -45,8 +50,25 @@ class SignUpForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
-            self.add_error("password2", "The two passwords do not match.")
+            self.add_error("password2", gettext("The two passwords do not match."))
         return data
+
+
+class LanguageForm(forms.Form):
+    """The language of the account's pages and of every email sent to it."""
+
+    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=settings.LANGUAGES,
+                                 widget=forms.RadioSelect)
+
+
+class AccountPasswordResetForm(PasswordResetForm):
+    """Django's password reset, with the email in the account's own language."""
+
+    def send_mail(self, subject_template_name: str, email_template_name: str, context: dict[str, Any],
+                  from_email: str | None, to_email: str, html_email_template_name: str | None = None) -> None:
+        with speaking(context.get("user")):
+            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
+                              html_email_template_name)
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -59,7 +81,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             return super().clean()
         address = throttle.client_address(self.request)
         if throttle.log_in_refused(email=email, address=address):
-            raise ValidationError(throttle.TOO_MANY_LOG_INS, code="throttled")
+            raise ValidationError(gettext(throttle.TOO_MANY_LOG_INS), code="throttled")
         try:
             cleaned = super().clean()
         except ValidationError:
@@ -75,18 +97,18 @@ class AdminLogInForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
 
 class EmailAuthenticationForm(ThrottledAuthenticationForm):
     username = forms.EmailField(
-        label="Email address",
+        label=gettext_lazy("Email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     password = forms.CharField(
-        label="Password",
+        label=gettext_lazy("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     error_messages = {
-        "invalid_login": "That email and password do not match an account. Check both and try again.",
-        "inactive": "This account is not active.",
+        "invalid_login": gettext_lazy("That email and password do not match an account. Check both and try again."),
+        "inactive": gettext_lazy("This account is not active."),
     }
 
 
@@ -106,7 +128,7 @@ class AuthenticatorCodeForm(forms.Form):
     """A 6-digit code from the person's authenticator app."""
 
     code = forms.CharField(
-        label="6-digit code from your authenticator app",
+        label=gettext_lazy("6-digit code from your authenticator app"),
         max_length=16,
         widget=forms.TextInput(attrs={
             "autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "none", "spellcheck": "false",
@@ -118,10 +140,10 @@ class SecondStepForm(forms.Form):
     """The second step of logging in: a code from the app, or a recovery code."""
 
     code = forms.CharField(
-        label="Authentication code",
+        label=gettext_lazy("Authentication code"),
         max_length=32,
-        help_text="The 6-digit code your authenticator app shows for carematch. "
-                  "Lost your phone? Enter one of your recovery codes instead.",
+        help_text=gettext_lazy("The 6-digit code your authenticator app shows for carematch. "
+                  "Lost your phone? Enter one of your recovery codes instead."),
         widget=forms.TextInput(attrs={
             "autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false", "autofocus": True,
         }),

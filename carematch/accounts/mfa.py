@@ -16,6 +16,7 @@ import secrets
 import pyotp
 import segno
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -51,7 +52,8 @@ def provisioning_uri(*, secret: str, email: str) -> str:
 def qr_svg(uri: str) -> str:
     """The otpauth address as an inline SVG QR code: no script, no style attribute."""
     qr = segno.make(uri, error="m")
-    return str(qr.svg_inline(scale=5, border=4, dark="#000", light="#fff", title="QR code for your authenticator app"))
+    title = gettext("QR code for your authenticator app")
+    return str(qr.svg_inline(scale=5, border=4, dark="#000", light="#fff", title=title))
 
 
 def time_step(moment: dt.datetime) -> int:

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from . import mfa
 from .models import IDLE_LIMITED_ROLES, MfaDevice
@@ -63,7 +64,9 @@ class SecondFactorMiddleware:
         back = request.get_full_path() if request.method == "GET" else ""
         if MfaDevice.objects.filter(user__pk=user.pk, confirmed_at__isnull=False).exists():
             logout(request)
-            messages.info(request, "Please log in again with your password and a code from your authenticator app.")
+            messages.info(
+                request, gettext("Please log in again with your password and a code from your authenticator app.")
+            )
             return redirect(_with_next(reverse("accounts:login"), back))
         if getattr(user, "mfa_required", False):
             if request.path == reverse("accounts:mfa_setup"):

@@ -12,16 +12,17 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy
 
 from carematch.lib.crypto import EncryptedTextField
 from carematch.lib.vocab import STATES
 
 
 class Role(models.TextChoices):
-    CLIENT = "client", "Client"
-    PROVIDER = "provider", "Provider"
-    COORDINATOR = "coordinator", "Coordinator"
-    ADMIN = "admin", "Administrator"
+    CLIENT = "client", gettext_lazy("Client")
+    PROVIDER = "provider", gettext_lazy("Provider")
+    COORDINATOR = "coordinator", gettext_lazy("Coordinator")
+    ADMIN = "admin", gettext_lazy("Administrator")
 
 
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
@@ -139,9 +140,9 @@ class AccessEndReason(models.TextChoices):
     """Why everything that acts for a person was ended at once (accounts.services.user_access_end).
     The labels complete "... because ..." on pages and in the email."""
 
-    PASSWORD_RESET = "password_reset", "your password was reset"
-    PASSWORD_CHANGE = "password_change", "your password was changed"
-    LOG_OUT_EVERYWHERE = "log_out_everywhere", "you logged out everywhere"
+    PASSWORD_RESET = "password_reset", gettext_lazy("your password was reset")
+    PASSWORD_CHANGE = "password_change", gettext_lazy("your password was changed")
+    LOG_OUT_EVERYWHERE = "log_out_everywhere", gettext_lazy("you logged out everywhere")
 
 
 class ApiToken(models.Model):

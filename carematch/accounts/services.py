@@ -24,8 +24,11 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop
 
 from carematch.lib.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
+from carematch.lib.language import language_of, speaking
 
 from . import mfa, throttle
 from .models import (
@@ -55,11 +58,11 @@ def user_create(
     try:
         validate_email(email)
     except ValidationError:
-        raise InvalidInput("Enter a valid email address.", fields={"email": "not a valid email address"}) from None
-    if role not in Role.values:
         raise InvalidInput(
-            f"Role must be one of: {', '.join(Role.values)}.", fields={"role": "unknown role"}
-        )
+            gettext("Enter a valid email address."), fields={"email": gettext("not a valid email address")}
+        ) from None
+    if role not in Role.values:
+        raise InvalidInput(f"Role must be one of: {', '.join(Role.values)}.", fields={"role": gettext("unknown role")})
     if password is not None:
         candidate = User(email=email, preferred_name=preferred_name)
         try:
@@ -69,19 +72,24 @@ def user_create(
     try:
         with transaction.atomic():
             if User.objects.filter(email__iexact=email).exists():
-                raise Conflict("An account with this email already exists.", fields={"email": "already registered"})
-            return User.objects.create_user(
-                email, password, role=role, preferred_name=preferred_name
-            )
+                raise Conflict(
+                    gettext("An account with this email already exists."),
+                    fields={"email": gettext("already registered")},
+                )
+            return User.objects.create_user(email, password, role=role, preferred_name=preferred_name)
     except IntegrityError:
-        raise Conflict("An account with this email already exists.", fields={"email": "already registered"}) from None
+        raise Conflict(
+            gettext("An account with this email already exists."), fields={"email": gettext("already registered")}
+        ) from None
 
 
 def user_preferred_name_set(*, user: User, preferred_name: str) -> User:
     """Set the name a person is greeted by (at most 80 characters, surrounding spaces dropped)."""
     name = preferred_name.strip()
     if len(name) > 80:  # the column's length
-        raise InvalidInput("A name has at most 80 characters.", fields={"preferred_name": "at most 80 characters"})
+        raise InvalidInput(
+            gettext("A name has at most 80 characters."), fields={"preferred_name": gettext("at most 80 characters")}
+        )
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(preferred_name=name)
     user.preferred_name = name
@@ -91,7 +99,7 @@ def user_preferred_name_set(*, user: User, preferred_name: str) -> User:
 def user_language_set(*, user: User, language: str) -> User:
     """Set the language of a person's pages and emails: one of the languages offered."""
     if language not in dict(settings.LANGUAGES):
-        raise InvalidInput("This language is not offered.", fields={"language": "not offered"})
+        raise InvalidInput(gettext("This language is not offered."), fields={"language": gettext("not offered")})
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(language=language)
     user.language = language
@@ -104,15 +112,22 @@ def user_language_set(*, user: User, language: str) -> User:
 # address with an account gets a note offering log-in and password reset.
 
 SIGN_UP_LINK_VALID_FOR = timedelta(hours=24)
-LINK_NO_LONGER_WORKS = (
+LINK_NO_LONGER_WORKS = gettext_noop(
     "This link no longer works: it has been used already or is more than 24 hours old. Sign up again to get a new one."
 )
 
 
 def sign_up_request(
-    *, email: str, password: str, preferred_name: str = "", client_details: dict[str, Any] | None = None,
-    next_url: str = "", carry: dict[str, Any] | None = None, today: dt.date | None = None,
+    *,
+    email: str,
+    password: str,
+    preferred_name: str = "",
+    client_details: dict[str, Any] | None = None,
+    next_url: str = "",
+    carry: dict[str, Any] | None = None,
+    today: dt.date | None = None,
     now: dt.datetime | None = None,
+    language: str = "",
 ) -> None:
     """Check what was typed (every problem at once), then send the email that fits: a link
     to confirm the address and create the account, or, when the address already has an
@@ -121,8 +136,12 @@ def sign_up_request(
 
     `carry` holds session entries (such as the secret that owns a held opening) to put back
     into the session of whichever browser follows the link, so the journey continues there
-    too. It waits encrypted with the details."""
+    too. It waits encrypted with the details.
+
+    `language` is the language of the page the person signed up on (the current one when not
+    given): the email is written in it and the account keeps it."""
     now = now or timezone.now()
+    language = language_of(language or get_language())
     problems: dict[str, str] = {}
     details: dict[str, Any] = {}
     if client_details is not None:
@@ -143,33 +162,51 @@ def sign_up_request(
         if set(problems) == {"password"}:
             raise InvalidInput(problems["password"], fields=problems)
         if set(problems) == {"email"}:
-            raise InvalidInput("Enter a valid email address.", fields=problems)
-        raise InvalidInput(f"Some fields are missing or invalid: {', '.join(sorted(problems))}.", fields=problems)
+            raise InvalidInput(gettext("Enter a valid email address."), fields=problems)
+        raise InvalidInput(
+            gettext("Some fields are missing or invalid: %(fields)s.") % {"fields": ", ".join(sorted(problems))},
+            fields=problems,
+        )
     # Hash in both cases, so the answer takes as long whether or not the account exists.
     password_hash = make_password(password)
     existing = User.objects.filter(email__iexact=email).exists()
     if existing:
-        _send("sign_up_existing", to=email, context={})
+        _send("sign_up_existing", to=email, context={}, language=language)
         return
     raw = secrets.token_urlsafe(32)
     if details:
         details = details | {"date_of_birth": details["date_of_birth"].isoformat()}
     if carry:
         details = details | {_CARRY: carry}
+    details = details | {_LANGUAGE: language}
     with transaction.atomic():
         SignUpRequest.objects.filter(expires_at__lt=now - SIGN_UP_LINK_VALID_FOR).delete()
         SignUpRequest.objects.create(
-            email=email, token_digest=token_digest(raw), password_hash=password_hash,
-            preferred_name=preferred_name, details=json.dumps(details) if details else "",
-            next_url=next_url[:500], created_at=now, expires_at=now + SIGN_UP_LINK_VALID_FOR,
+            email=email,
+            token_digest=token_digest(raw),
+            password_hash=password_hash,
+            preferred_name=preferred_name,
+            details=json.dumps(details) if details else "",
+            next_url=next_url[:500],
+            created_at=now,
+            expires_at=now + SIGN_UP_LINK_VALID_FOR,
         )
-    _send("sign_up_confirm", to=email, context={"path": reverse("accounts:signup_confirm", args=[raw])})
+    _send(
+        "sign_up_confirm", to=email, context={"path": reverse("accounts:signup_confirm", args=[raw])}, language=language
+    )
 
 
 def sign_up_start(
-    *, email: str, password: str, address: str, preferred_name: str = "",
-    client_details: dict[str, Any] | None = None, next_url: str = "", carry: dict[str, Any] | None = None,
+    *,
+    email: str,
+    password: str,
+    address: str,
+    preferred_name: str = "",
+    client_details: dict[str, Any] | None = None,
+    next_url: str = "",
+    carry: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
+    language: str = "",
 ) -> None:
     """A sign-up from either front door (the sign-up page, or signing up while booking or
     joining the waitlist): refused with TooManyRequests when `address` has made too many
@@ -177,11 +214,22 @@ def sign_up_start(
     whether it succeeded or was refused for what was typed. A refusal for too many is not
     noted: it would lengthen the lock-out it answers."""
     if throttle.sign_up_refused(address=address, now=now):
-        raise TooManyRequests(throttle.TOO_MANY_SIGN_UPS, code="too_many_sign_ups",
-                              retry_after=throttle.sign_up_retry_after(address=address, now=now))
+        raise TooManyRequests(
+            gettext(throttle.TOO_MANY_SIGN_UPS),
+            code="too_many_sign_ups",
+            retry_after=throttle.sign_up_retry_after(address=address, now=now),
+        )
     try:
-        sign_up_request(email=email, password=password, preferred_name=preferred_name,
-                        client_details=client_details, next_url=next_url, carry=carry, now=now)
+        sign_up_request(
+            email=email,
+            password=password,
+            preferred_name=preferred_name,
+            client_details=client_details,
+            next_url=next_url,
+            carry=carry,
+            now=now,
+            language=language,
+        )
     except DomainError:
         login_attempt_record(kind=LoginAttempt.Kind.SIGN_UP, email=email, address=address, succeeded=False, now=now)
         raise
@@ -189,6 +237,7 @@ def sign_up_start(
 
 
 _CARRY = "_carry"  # the key under which session entries wait with a sign-up's details
+_LANGUAGE = "_language"  # the language of the page the person signed up on
 
 
 def sign_up_request_find(*, raw_token: str, now: dt.datetime | None = None) -> SignUpRequest | None:
@@ -201,30 +250,32 @@ def sign_up_request_find(*, raw_token: str, now: dt.datetime | None = None) -> S
     ).first()
 
 
-def sign_up_confirm(
-    *, raw_token: str, now: dt.datetime | None = None
-) -> tuple[User, str, dict[str, Any]]:
+def sign_up_confirm(*, raw_token: str, now: dt.datetime | None = None) -> tuple[User, str, dict[str, Any]]:
     """Create the account of a confirmed sign-up (and the client record, when details were
     given) and use the link up. Returns the account, where the person was going and the
     session entries to carry into this browser's session."""
     now = now or timezone.now()
     with transaction.atomic():
         found = sign_up_request_find(raw_token=raw_token, now=now)
-        claimed = found is not None and SignUpRequest.objects.filter(
-            pk=found.pk, used_at__isnull=True
-        ).update(used_at=now) == 1
+        claimed = (
+            found is not None
+            and SignUpRequest.objects.filter(pk=found.pk, used_at__isnull=True).update(used_at=now) == 1
+        )
         if found is None or not claimed:
-            raise InvalidInput(LINK_NO_LONGER_WORKS, fields={"token": "used or expired"})
+            raise InvalidInput(gettext(LINK_NO_LONGER_WORKS), fields={"token": gettext("used or expired")})
         if User.objects.filter(email__iexact=found.email).exists():
             raise Conflict(
-                "An account already uses this email address. Log in, or reset your password if you forgot it.",
-                fields={"email": "already registered"},
+                gettext("An account already uses this email address. Log in, or reset your password if you forgot it."),
+                fields={"email": gettext("already registered")},
             )
-        user = User.objects.create_user(found.email, None, role=Role.CLIENT, preferred_name=found.preferred_name)
-        user.password = found.password_hash
-        user.save(update_fields=["password"])
         details = json.loads(found.details) if found.details else {}
         carry = details.pop(_CARRY, None) or {}
+        language = language_of(details.pop(_LANGUAGE, None))
+        user = User.objects.create_user(
+            found.email, None, role=Role.CLIENT, preferred_name=found.preferred_name, language=language
+        )
+        user.password = found.password_hash
+        user.save(update_fields=["password"])
         if details:
             details["date_of_birth"] = dt.date.fromisoformat(details["date_of_birth"])
             Client.objects.create(user=user, **details)
@@ -233,10 +284,12 @@ def sign_up_confirm(
         return user, found.next_url, carry
 
 
-def _send(template: str, *, to: str, context: dict[str, Any]) -> None:
+def _send(template: str, *, to: str, context: dict[str, Any], language: str | User) -> None:
+    """An email in its reader's language (an account's, or the page's they signed up on)."""
     context = context | {"site_url": settings.SITE_URL}
-    subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"accounts/email/{template}.txt", context)
+    with speaking(language):
+        subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"accounts/email/{template}.txt", context)
     send_mail(subject, body, None, [to])
 
 
@@ -246,8 +299,7 @@ def password_check(*, user: User, password: str, address: str, now: dt.datetime 
     is throttled like guessing at the log-in page."""
     if password and user.check_password(password):
         return True
-    login_attempt_record(kind=LoginAttempt.Kind.LOG_IN, email=user.email, address=address, succeeded=False,
-                         now=now)
+    login_attempt_record(kind=LoginAttempt.Kind.LOG_IN, email=user.email, address=address, succeeded=False, now=now)
     return False
 
 
@@ -269,8 +321,8 @@ def login_attempt_record(
 
 # --- The second factor ---------------------------------------------------------------------
 
-WRONG_CODE = "That code did not work. Enter the newest code your authenticator app shows for carematch."
-WRONG_CODE_OR_RECOVERY = (
+WRONG_CODE = gettext_noop("That code did not work. Enter the newest code your authenticator app shows for carematch.")
+WRONG_CODE_OR_RECOVERY = gettext_noop(
     "That code did not work. Enter the newest code your authenticator app shows for carematch, "
     "or one of your unused recovery codes."
 )
@@ -288,7 +340,8 @@ def mfa_device_start(*, user: User) -> MfaDevice:
         device = MfaDevice.objects.select_for_update().filter(user=user).first()
         if device is not None and device.is_confirmed:
             raise Conflict(
-                "An authenticator app is already set up for this account.", fields={"code": "already set up"}
+                gettext("An authenticator app is already set up for this account."),
+                fields={"code": gettext("already set up")},
             )
         if device is None:
             device = MfaDevice.objects.create(user=user, secret=mfa.secret_new())
@@ -299,7 +352,7 @@ def _second_factor_refused(*, user: User, address: str, now: dt.datetime) -> Non
     from .throttle import TOO_MANY_CODES, second_factor_refused
 
     if second_factor_refused(email=user.email, address=address, now=now):
-        raise InvalidInput(TOO_MANY_CODES, fields={"code": "too many attempts"}, code="throttled")
+        raise InvalidInput(gettext(TOO_MANY_CODES), fields={"code": gettext("too many attempts")}, code="throttled")
 
 
 def _note_code(*, user: User, address: str, succeeded: bool, now: dt.datetime) -> None:
@@ -342,8 +395,8 @@ def mfa_code_check(
             used = "recovery"
     _note_code(user=user, address=address, succeeded=bool(used), now=now)
     if not used:
-        message = WRONG_CODE_OR_RECOVERY if allow_recovery else WRONG_CODE
-        raise InvalidInput(message, fields={"code": "wrong code"})
+        message = gettext(WRONG_CODE_OR_RECOVERY if allow_recovery else WRONG_CODE)
+        raise InvalidInput(message, fields={"code": gettext("wrong code")})
     return used
 
 
@@ -364,22 +417,25 @@ def mfa_device_confirm(*, user: User, code: str, address: str, now: dt.datetime 
     with transaction.atomic():
         device = MfaDevice.objects.select_for_update().filter(user=user).first()
         if device is None or device.is_confirmed:
-            raise Conflict("There is no authenticator app being set up. Start again.", fields={"code": "not started"})
+            raise Conflict(
+                gettext("There is no authenticator app being set up. Start again."),
+                fields={"code": gettext("not started")},
+            )
         accepted = _use_totp(device=device, code=code, now=now)
         if accepted:
             MfaDevice.objects.filter(pk=device.pk).update(confirmed_at=now)
             codes = _recovery_codes_issue(user=user, now=now)
     _note_code(user=user, address=address, succeeded=accepted, now=now)
     if not accepted:
-        raise InvalidInput(WRONG_CODE, fields={"code": "wrong code"})
-    _security_notice(user, "An authenticator app was set up for your account.")
+        raise InvalidInput(gettext(WRONG_CODE), fields={"code": gettext("wrong code")})
+    _security_notice(user, gettext_lazy("An authenticator app was set up for your account."))
     return codes
 
 
-def _security_notice(user: User, what: str) -> None:
+def _security_notice(user: User, what: str | Promise) -> None:
     """Tell the person by email whenever their second factor changes, so a change they did
     not make (someone who knows their password enrolling their own app) does not go unseen."""
-    _send("security_notice", to=user.email, context={"what": what})
+    _send("security_notice", to=user.email, context={"what": what}, language=user)
 
 
 def mfa_device_remove(*, user: User, code: str, address: str, now: dt.datetime | None = None) -> None:
@@ -389,7 +445,7 @@ def mfa_device_remove(*, user: User, code: str, address: str, now: dt.datetime |
     with transaction.atomic():
         MfaDevice.objects.filter(user=user).delete()
         RecoveryCode.objects.filter(user=user).delete()
-    _security_notice(user, "The authenticator app of your account was removed.")
+    _security_notice(user, gettext_lazy("The authenticator app of your account was removed."))
 
 
 def recovery_codes_regenerate(*, user: User, code: str, address: str, now: dt.datetime | None = None) -> list[str]:
@@ -398,7 +454,7 @@ def recovery_codes_regenerate(*, user: User, code: str, address: str, now: dt.da
     mfa_code_check(user=user, code=code, address=address, allow_recovery=False, now=now)
     with transaction.atomic():
         codes = _recovery_codes_issue(user=user, now=now)
-    _security_notice(user, "New recovery codes were made for your account; the old ones no longer work.")
+    _security_notice(user, gettext_lazy("New recovery codes were made for your account; the old ones no longer work."))
     return codes
 
 
@@ -442,7 +498,10 @@ def user_access_end(*, user: User, reason: str, now: dt.datetime | None = None) 
         transaction.on_commit(lambda: _access_ended_notice(user, ended))
     logger.info(
         "all access of user %s ended (%s): every session, %s API token(s), %s calendar address(es)",
-        user.pk, reason, tokens, feeds_off,
+        user.pk,
+        reason,
+        tokens,
+        feeds_off,
     )
     return ended
 
@@ -486,11 +545,18 @@ def _zone_of(user: User) -> str:
 def _access_ended_notice(user: User, ended: AccessEnded) -> None:
     from carematch.lib.timezones import in_zone, moment_label
 
-    _send("access_ended", to=user.email, context={
-        "reason": ended.reason, "why": AccessEndReason(ended.reason).label,
-        "when": moment_label(in_zone(ended.at, _zone_of(user))), "api_tokens": ended.api_tokens,
-        "calendar_address": ended.calendar_address,
-    })
+    _send(
+        "access_ended",
+        language=user,
+        to=user.email,
+        context={
+            "reason": ended.reason,
+            "why": AccessEndReason(ended.reason).label,
+            "when": moment_label(in_zone(ended.at, _zone_of(user))),
+            "api_tokens": ended.api_tokens,
+            "calendar_address": ended.calendar_address,
+        },
+    )
 
 
 def token_digest(raw: str) -> str:
@@ -513,7 +579,7 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     return token
 
 
-NO_SUCH_TOKEN = "You have no API token with this id that still works."  # noqa: S105 - a message
+NO_SUCH_TOKEN = gettext_noop("You have no API token with this id that still works.")
 
 
 def api_token_revoke_own(*, user: User, token_id: int, now: dt.datetime | None = None) -> ApiToken:
@@ -523,7 +589,7 @@ def api_token_revoke_own(*, user: User, token_id: int, now: dt.datetime | None =
     with transaction.atomic():
         revoked = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(revoked_at=now)
         if revoked != 1:
-            raise NotFound(NO_SUCH_TOKEN)
+            raise NotFound(gettext(NO_SUCH_TOKEN))
     logger.info("API token %s of user %s revoked by its owner", token_id, user.pk)
     return ApiToken.objects.get(pk=token_id)
 
@@ -550,7 +616,7 @@ def api_token_issue_for_email(*, email: str, role: str, name: str = "") -> tuple
                 fields={"role": f"user has role {user.role}"},
             )
         if not user.is_active:
-            raise Conflict(f"{user.email} is deactivated.", fields={"email": "account deactivated"})
+            raise Conflict(f"{user.email} is deactivated.", fields={"email": gettext("account deactivated")})
         return api_token_issue(user=user, name=name)
 
 
@@ -575,7 +641,13 @@ def api_token_authenticate(*, raw: str) -> User | None:
 
 
 def _clean_client_details(
-    *, first_name: str, last_name: str, date_of_birth: dt.date, state: str, zip: str, timezone_name: str,
+    *,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date,
+    state: str,
+    zip: str,
+    timezone_name: str,
     today: dt.date,
 ) -> dict[str, Any]:
     """The client's details, normalised; InvalidInput naming every field that is wrong."""
@@ -601,42 +673,81 @@ def _clean_client_details(
         problems["zip"] = f"'{zip}' is not a known 5-digit US ZIP code"
     timezone_name = timezone_name.strip()
     if not is_time_zone(timezone_name):
-        problems["timezone"] = f"'{timezone_name}' is not an IANA time zone (e.g. America/New_York)"
+        problems["timezone"] = gettext("'%(zone)s' is not an IANA time zone (e.g. America/New_York)") % {
+            "zone": timezone_name
+        }
     if problems:
-        raise InvalidInput(f"Some fields are missing or invalid: {', '.join(sorted(problems))}.", fields=problems)
-    return {"first_name": first_name, "last_name": last_name, "date_of_birth": date_of_birth, "state": state,
-            "zip": zip, "timezone": timezone_name}
+        raise InvalidInput(
+            gettext("Some fields are missing or invalid: %(fields)s.") % {"fields": ", ".join(sorted(problems))},
+            fields=problems,
+        )
+    return {
+        "first_name": first_name,
+        "last_name": last_name,
+        "date_of_birth": date_of_birth,
+        "state": state,
+        "zip": zip,
+        "timezone": timezone_name,
+    }
 
 
 def client_create(
-    *, email: str, first_name: str, last_name: str, date_of_birth: dt.date, state: str, zip: str = "",
-    timezone_name: str, today: dt.date | None = None,
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date,
+    state: str,
+    zip: str = "",
+    timezone_name: str,
+    today: dt.date | None = None,
 ) -> Client:
     """Create a client and their account (role client). An existing client account without
     client details gets them; any other existing account with that email is a conflict."""
     details = _clean_client_details(
-        first_name=first_name, last_name=last_name, date_of_birth=date_of_birth, state=state, zip=zip,
-        timezone_name=timezone_name, today=today or timezone.localdate(),
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=date_of_birth,
+        state=state,
+        zip=zip,
+        timezone_name=timezone_name,
+        today=today or timezone.localdate(),
     )
     with transaction.atomic():
         user = User.objects.filter(email__iexact=normalize_email(email)).first()
         if user is None:
             user = user_create(email=email, role=Role.CLIENT)
         elif user.role != Role.CLIENT or Client.objects.filter(user=user).exists():
-            raise Conflict("An account with this email already exists.", fields={"email": "already registered"})
+            raise Conflict(
+                gettext("An account with this email already exists."), fields={"email": gettext("already registered")}
+            )
         return Client.objects.create(user=user, **details)
 
 
 def client_details_set(
-    *, user: User, first_name: str, last_name: str, date_of_birth: dt.date, state: str, zip: str = "",
-    timezone_name: str, today: dt.date | None = None,
+    *,
+    user: User,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date,
+    state: str,
+    zip: str = "",
+    timezone_name: str,
+    today: dt.date | None = None,
 ) -> Client:
     """Give a signed-up client account its client details (or update them)."""
     if user.role != Role.CLIENT:
-        raise InvalidInput("Only client accounts have client details.", fields={"role": "not a client"})
+        raise InvalidInput(
+            gettext("Only client accounts have client details."), fields={"role": gettext("not a client")}
+        )
     details = _clean_client_details(
-        first_name=first_name, last_name=last_name, date_of_birth=date_of_birth, state=state, zip=zip,
-        timezone_name=timezone_name, today=today or timezone.localdate(),
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=date_of_birth,
+        state=state,
+        zip=zip,
+        timezone_name=timezone_name,
+        today=today or timezone.localdate(),
     )
     with transaction.atomic():
         client, _ = Client.objects.update_or_create(user=user, defaults=details)
@@ -679,8 +790,12 @@ def user_close(*, user: User, now: dt.datetime | None = None) -> None:
         user.email = closed_email(user)
         user.preferred_name = ""
         user.save(update_fields=["is_active", "password", "email", "preferred_name"])
-    logger.info("login of user %s closed: every session, %s API token(s), %s calendar address(es) ended",
-                user.pk, tokens, feeds_off)
+    logger.info(
+        "login of user %s closed: every session, %s API token(s), %s calendar address(es) ended",
+        user.pk,
+        tokens,
+        feeds_off,
+    )
 
 
 def client_close(*, client: Client, now: dt.datetime | None = None) -> Client:

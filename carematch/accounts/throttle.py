@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_noop
 
 from carematch.lib.addresses import forwarded_address
 
@@ -30,9 +31,9 @@ ADDRESS_FAILURE_LIMIT = 20
 ADDRESS_SIGN_UP_LIMIT = 10
 KEPT_FOR = dt.timedelta(days=1)
 
-TOO_MANY_LOG_INS = "Too many attempts. Please wait 15 minutes or reset your password."
-TOO_MANY_SIGN_UPS = "Too many attempts. Please wait 15 minutes and try again."
-TOO_MANY_CODES = "Too many wrong codes. Please wait 15 minutes and try again."
+TOO_MANY_LOG_INS = gettext_noop("Too many attempts. Please wait 15 minutes or reset your password.")
+TOO_MANY_SIGN_UPS = gettext_noop("Too many attempts. Please wait 15 minutes and try again.")
+TOO_MANY_CODES = gettext_noop("Too many wrong codes. Please wait 15 minutes and try again.")
 
 # Requests to be contacted from the crisis page and API, per address: enough for a person
 # to correct a number or ask again, few enough that nobody floods the coordinators' queue

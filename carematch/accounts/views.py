@@ -17,15 +17,26 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access.decorators import staff_page
 from carematch.lib.errors import DomainError
+from carematch.lib.language import language_of, speaking
 
 from . import mfa, selectors, services, throttle
-from .forms import AuthenticatorCodeForm, EmailAuthenticationForm, ResetPasswordForm, SecondStepForm, SignUpForm
+from .forms import (
+    AccountPasswordResetForm,
+    AuthenticatorCodeForm,
+    EmailAuthenticationForm,
+    LanguageForm,
+    ResetPasswordForm,
+    SecondStepForm,
+    SignUpForm,
+)
 from .http import AuthedHttpRequest
 from .middleware import limit_idle_session
 from .models import AccessEndReason, ApiToken, Role, User, normalize_email
@@ -53,6 +64,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             services.sign_up_start(
                 email=email, password=form.cleaned_data["password1"], address=throttle.client_address(request),
                 preferred_name=form.cleaned_data["preferred_name"], next_url=next_url,
+                language=get_language(),
             )
         except DomainError as exc:
             first = next(iter(exc.fields), "")
@@ -88,12 +100,16 @@ def sign_up_confirm(request: HttpRequest, token: str) -> HttpResponse:
         # what the journey kept in that session (a held opening, the intake answers) comes too.
         for key, value in carry.items():
             request.session[key] = value
-        messages.success(request, "Your email address is confirmed. Welcome to carematch: your account is ready.")
+        with speaking(user):
+            messages.success(
+                request, _("Your email address is confirmed. Welcome to carematch: your account is ready.")
+            )
         safe = url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})
-        return redirect(next_url if next_url and safe else "accounts:home")
+        return speaking_account_language(redirect(next_url if next_url and safe else "accounts:home"), user)
     if found is None:
-        return render(request, "accounts/signup_confirm.html", {"valid": False,
-                                                                 "problem": services.LINK_NO_LONGER_WORKS})
+        return render(
+            request, "accounts/signup_confirm.html", {"valid": False, "problem": _(services.LINK_NO_LONGER_WORKS)}
+        )
     return render(request, "accounts/signup_confirm.html", {"valid": True, "email": found.email})
 
 
@@ -109,7 +125,9 @@ class LogInView(auth_views.LoginView):
         user = form.get_user()
         if services.mfa_device_of(user) is not None:
             self.request.session[mfa.SESSION_PENDING] = {
-                "user": user.pk, "backend": getattr(user, "backend", _BACKEND), "at": timezone.now().isoformat(),
+                "user": user.pk,
+                "backend": getattr(user, "backend", _BACKEND),
+                "at": timezone.now().isoformat(),
                 # A password reset or "log out everywhere" while the code is awaited ends this too.
                 "hash": user.get_session_auth_hash(),
             }
@@ -118,8 +136,23 @@ class LogInView(auth_views.LoginView):
         response = super().form_valid(form)
         limit_idle_session(self.request)
         if user.mfa_required:
-            return redirect(_with_next(reverse("accounts:mfa_setup"), self.get_redirect_url()))
-        return response
+            response = redirect(_with_next(reverse("accounts:mfa_setup"), self.get_redirect_url()))
+        return speaking_account_language(response, user)
+
+
+def speaking_account_language(response: HttpResponse, user: User) -> HttpResponse:
+    """Once logged in, pages speak the account's language: the language cookie follows it."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language_of(user),
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type] # "Lax", from settings
+    )
+    return response
 
 
 def _with_next(url: str, next_url: str) -> str:
@@ -128,8 +161,9 @@ def _with_next(url: str, next_url: str) -> str:
 
 def _safe_next(request: HttpRequest) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return candidate
     return ""
 
@@ -163,7 +197,7 @@ def log_in_code(request: HttpRequest) -> HttpResponse:
     Only a right code logs the person in, with a new session key."""
     pending = _pending_login(request)
     if pending is None:
-        messages.info(request, "Please log in again: the code has to be entered within 5 minutes of the password.")
+        messages.info(request, _("Please log in again: the code has to be entered within 5 minutes of the password."))
         return redirect(_with_next(reverse("accounts:login"), _safe_next(request)))
     user, backend = pending
     form = SecondStepForm(request.POST or None)
@@ -181,12 +215,21 @@ def log_in_code(request: HttpRequest) -> HttpResponse:
             limit_idle_session(request)
             if used == "recovery":
                 left = services.recovery_codes_left(user=user)
-                messages.warning(
-                    request,
-                    f"You logged in with a recovery code; it cannot be used again. You have {left} left. "
-                    "Get new ones on your two-step log-in page.",
-                )
-            return redirect(_safe_next(request) or resolve_url(settings.LOGIN_REDIRECT_URL))
+                with speaking(user):
+                    messages.warning(
+                        request,
+                        ngettext(
+                            "You logged in with a recovery code; it cannot be used again. You have %(left)d left. "
+                            "Get new ones on your two-step log-in page.",
+                            "You logged in with a recovery code; it cannot be used again. You have %(left)d left. "
+                            "Get new ones on your two-step log-in page.",
+                            left,
+                        )
+                        % {"left": left},
+                    )
+            return speaking_account_language(
+                redirect(_safe_next(request) or resolve_url(settings.LOGIN_REDIRECT_URL)), user
+            )
     return render(request, "accounts/login_code.html", {"form": form, "next": _safe_next(request)})
 
 
@@ -213,17 +256,29 @@ def mfa_setup(request: AuthedHttpRequest) -> HttpResponse:
             request.session[mfa.SESSION_VERIFIED] = True
             return _recovery_codes_page(request, codes=codes, first_time=True)
     uri = mfa.provisioning_uri(secret=device.secret, email=user.email)
-    return render(request, "accounts/mfa_setup.html", {
-        "form": form, "qr_svg": mark_safe(mfa.qr_svg(uri)),  # noqa: S308 - segno's own SVG markup
-        "secret": mfa.secret_for_display(device.secret), "required": user.mfa_required, "next": _safe_next(request),
-    })
+    return render(
+        request,
+        "accounts/mfa_setup.html",
+        {
+            "form": form,
+            "qr_svg": mark_safe(mfa.qr_svg(uri)),  # noqa: S308 - segno's own SVG markup
+            "secret": mfa.secret_for_display(device.secret),
+            "required": user.mfa_required,
+            "next": _safe_next(request),
+        },
+    )
 
 
 def _recovery_codes_page(request: HttpRequest, *, codes: list[str], first_time: bool) -> HttpResponse:
-    response = render(request, "accounts/mfa_recovery_codes.html", {
-        "codes": codes, "first_time": first_time,
-        "continue_url": _safe_next(request) or reverse("accounts:mfa"),
-    })
+    response = render(
+        request,
+        "accounts/mfa_recovery_codes.html",
+        {
+            "codes": codes,
+            "first_time": first_time,
+            "continue_url": _safe_next(request) or reverse("accounts:mfa"),
+        },
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -251,9 +306,9 @@ def mfa_manage(request: AuthedHttpRequest) -> HttpResponse:
                 else:
                     request.session.pop(mfa.SESSION_VERIFIED, None)
                     if user.mfa_required:
-                        messages.info(request, "Your authenticator app is removed. Set up the new one now.")
+                        messages.info(request, _("Your authenticator app is removed. Set up the new one now."))
                         return redirect("accounts:mfa_setup")
-                    messages.success(request, "Two-step log-in is off. You log in with your password alone.")
+                    messages.success(request, _("Two-step log-in is off. You log in with your password alone."))
                     return redirect("accounts:mfa")
         elif request.POST.get("action") == "codes":
             codes_form = AuthenticatorCodeForm(request.POST, prefix="codes")
@@ -268,10 +323,17 @@ def mfa_manage(request: AuthedHttpRequest) -> HttpResponse:
                     return _recovery_codes_page(request, codes=codes, first_time=False)
     off_form.fields["code"].label = "A current code from your app, or a recovery code"
     off_form.fields["code"].widget.attrs.pop("inputmode", None)
-    return render(request, "accounts/mfa_manage.html", {
-        "device": device, "off_form": off_form, "codes_form": codes_form, "required": user.mfa_required,
-        "codes_left": services.recovery_codes_left(user=user) if device else 0,
-    })
+    return render(
+        request,
+        "accounts/mfa_manage.html",
+        {
+            "device": device,
+            "off_form": off_form,
+            "codes_form": codes_form,
+            "required": user.mfa_required,
+            "codes_left": services.recovery_codes_left(user=user) if device else 0,
+        },
+    )
 
 
 class LogOutView(auth_views.LogoutView):
@@ -279,7 +341,7 @@ class LogOutView(auth_views.LogoutView):
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
-        messages.info(request, "You have logged out.")
+        messages.info(request, _("You have logged out."))
         return response
 
 
@@ -301,6 +363,7 @@ def log_out_everywhere(request: AuthedHttpRequest) -> HttpResponse:
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset_form.html"
+    form_class = AccountPasswordResetForm
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
@@ -323,13 +386,25 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def account_home(request: AuthedHttpRequest) -> HttpResponse:
-    """The person's upcoming sessions, shown in their own time zone."""
+    """The person's upcoming sessions, shown in their own time zone, and their account's
+    settings; POST chooses the account's language (its pages and emails)."""
     from carematch.lib.timezones import in_zone, moment_label
     from carematch.scheduling.selectors import upcoming_sessions
 
     user = request.user
+    language_form = LanguageForm(request.POST or None, initial={"language": language_of(user)})
+    if request.method == "POST" and language_form.is_valid():
+        try:
+            services.user_language_set(user=user, language=language_form.cleaned_data["language"])
+        except DomainError as exc:
+            language_form.add_error("language", exc.detail)
+        else:
+            with speaking(user):
+                messages.success(request, _("Your language is saved: your pages and emails use it from now on."))
+            return speaking_account_language(redirect("accounts:home"), user)
     client = selectors.client_of(user=user) if user.role == Role.CLIENT else None
     provider = getattr(user, "provider", None) if user.role == Role.PROVIDER else None
     zone_name = client.timezone if client is not None else provider.timezone if provider is not None else None
@@ -337,10 +412,16 @@ def account_home(request: AuthedHttpRequest) -> HttpResponse:
         {"appointment": a, "when": moment_label(in_zone(a.start, zone_name or "UTC"))}
         for a in upcoming_sessions(client=client, provider=provider, now=timezone.now())
     ]
-    return render(request, "accounts/home.html", {
-        "sessions": sessions, "has_sessions_list": zone_name is not None,
-        "mfa_on": services.mfa_device_of(user) is not None,
-    })
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "sessions": sessions,
+            "has_sessions_list": zone_name is not None,
+            "mfa_on": services.mfa_device_of(user) is not None,
+            "language_form": language_form,
+        },
+    )
 
 
 # --- The person's own API tokens ------------------------------------------------------------------
@@ -368,7 +449,9 @@ def api_token_revoke(request: AuthedHttpRequest, token_id: int) -> HttpResponse:
             services.api_token_revoke_own(user=user, token_id=token.pk)
         except DomainError as exc:  # revoked a moment ago, in another tab
             raise Http404(exc.detail) from None
-        messages.success(request, f"The API token {_token_label(token)} is revoked. It no longer works.")
+        messages.success(
+            request, _("The API token %(token)s is revoked. It no longer works.") % {"token": _token_label(token)}
+        )
         return redirect("account_tokens:list")
     return render(request, "accounts/api_token_revoke.html", {"token": token})
 
@@ -380,15 +463,22 @@ def api_tokens_revoke_all(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         count = services.api_tokens_revoke_for_user(user=user)
-        if count == 1:
-            messages.success(request, "1 API token is revoked. It no longer works.")
-        elif count:
-            messages.success(request, f"{count} API tokens are revoked. None of them works any more.")
+        if count:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d API token is revoked. It no longer works.",
+                    "%(count)d API tokens are revoked. None of them works any more.",
+                    count,
+                )
+                % {"count": count},
+            )
         else:
-            messages.info(request, "You had no working API tokens to revoke.")
+            messages.info(request, _("You had no working API tokens to revoke."))
         return redirect("account_tokens:list")
-    return render(request, "accounts/api_tokens_revoke_all.html",
-                  {"count": selectors.api_tokens_live(user=user).count()})
+    return render(
+        request, "accounts/api_tokens_revoke_all.html", {"count": selectors.api_tokens_live(user=user).count()}
+    )
 
 
 def _token_label(token: ApiToken) -> str:
@@ -405,16 +495,22 @@ def staff_home(request: AuthedHttpRequest) -> HttpResponse:
     counts = selectors.active_users_by_role()
     by_role = [(label, counts.get(value, 0)) for value, label in Role.choices]
     user = request.user
-    return render(request, "accounts/staff_home.html", {
-        "by_role": by_role,
-        "crisis_count": crisis_open_count(),
-        "alert_count": open_alert_count(),
-        "near_deadline_count": care_requests_near_deadline_count(now=timezone.now()),
-        "near_deadline_hours": int(NEAR_DEADLINE.total_seconds() // 3600),
-        "expiring_count": licenses_expiring(within_days=STAFF_HOME_EXPIRING_DAYS, today=timezone.localdate()).count(),
-        "expiring_days": STAFF_HOME_EXPIRING_DAYS,
-        "shows_admin": shows_admin(user),
-    })
+    return render(
+        request,
+        "accounts/staff_home.html",
+        {
+            "by_role": by_role,
+            "crisis_count": crisis_open_count(),
+            "alert_count": open_alert_count(),
+            "near_deadline_count": care_requests_near_deadline_count(now=timezone.now()),
+            "near_deadline_hours": int(NEAR_DEADLINE.total_seconds() // 3600),
+            "expiring_count": licenses_expiring(
+                within_days=STAFF_HOME_EXPIRING_DAYS, today=timezone.localdate()
+            ).count(),
+            "expiring_days": STAFF_HOME_EXPIRING_DAYS,
+            "shows_admin": shows_admin(user),
+        },
+    )
 
 
 STAFF_HOME_EXPIRING_DAYS = 30

@@ -13,6 +13,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+
 from carematch.measures.instruments import INSTRUMENTS
 from carematch.measures.scoring import SEVERITY_BANDS, SEVERITY_LABELS
 
@@ -118,7 +121,7 @@ def date_x(at: dt.datetime, first: dt.datetime, last: dt.datetime) -> float:
 
 
 def date_label(at: dt.datetime, *, with_year: bool) -> str:
-    return f"{at.day} {at:%b}" + (f" {at.year}" if with_year else "")
+    return date_format(at, "j M Y" if with_year else "j M")
 
 
 def score_chart(*, bands: Sequence[Band], points: Sequence[ScorePoint]) -> Chart:
@@ -154,22 +157,25 @@ def score_chart(*, bands: Sequence[Band], points: Sequence[ScorePoint]) -> Chart
 def chart_summary(*, name: str, bands: Sequence[Band], points: Sequence[ScorePoint]) -> str:
     """The chart in words: how many scores over what time, where it started and where it is now."""
     if not points:
-        return f"No {name} scores yet."
+        return gettext("No %(name)s scores yet.") % {"name": name}
     ordered = sorted(points, key=lambda p: p.at)
     first, last = ordered[0], ordered[-1]
 
     def said(point: ScorePoint) -> str:
-        return f"{point.score} ({band_of(point.score, bands).label.lower()}) on {date_label(point.at, with_year=True)}"
+        return gettext("%(score)s (%(band)s) on %(day)s") % {
+            "score": point.score, "band": band_of(point.score, bands).label.lower(),
+            "day": date_label(point.at, with_year=True)}
 
     if len(ordered) == 1:
-        return f"One {name} score: {said(first)}."
+        return gettext("One %(name)s score: %(score)s.") % {"name": name, "score": said(first)}
     if last.score < first.score:
-        change = f"down {first.score - last.score} points"
+        change = ngettext("down %(points)d point", "down %(points)d points", first.score - last.score) % {
+            "points": first.score - last.score}
     elif last.score > first.score:
-        change = f"up {last.score - first.score} points"
+        change = ngettext("up %(points)d point", "up %(points)d points", last.score - first.score) % {
+            "points": last.score - first.score}
     else:
-        change = "no change"
-    return (
-        f"{len(ordered)} {name} scores. First {said(first)}; latest {said(last)}: {change}. "
-        f"Lower scores mean fewer symptoms."
-    )
+        change = gettext("no change")
+    return gettext("%(count)s %(name)s scores. First %(first)s; latest %(latest)s: %(change)s. "
+                   "Lower scores mean fewer symptoms.") % {
+        "count": len(ordered), "name": name, "first": said(first), "latest": said(last), "change": change}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from carematch.lib.errors import DomainError
 
@@ -55,27 +56,35 @@ class ServiceErrorsMixin:
 
 class GoalForm(ServiceErrorsMixin, forms.Form):
     text = forms.CharField(
-        label="The goal, in your own words", max_length=GOAL_TEXT_MAX,
-        help_text="For example: Talk about hard things without shutting down.",
+        label=gettext_lazy("The goal, in your own words"), max_length=GOAL_TEXT_MAX,
+        help_text=gettext_lazy("For example: Talk about hard things without shutting down."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     measure = forms.ChoiceField(
-        label="How will you know it is working?", choices=MeasureChoice.choices, widget=forms.RadioSelect,
+        label=gettext_lazy("How will you know it is working?"), choices=MeasureChoice.choices, widget=forms.RadioSelect,
     )
     instrument = forms.ChoiceField(
-        label="Questionnaire", required=False, choices=[("", "Choose a questionnaire"), *Instrument.choices],
+        label=gettext_lazy("Questionnaire"),
+        required=False,
+        choices=[("", gettext_lazy("Choose a questionnaire")), *Instrument.choices],
     )
     score_below = forms.IntegerField(
-        label="Aim for a score under", required=False, widget=_number_input(1, 27),
-        help_text="On these questionnaires a lower score means you are feeling better. For example, 10 means the "
-                  "goal is reached when the PHQ-9 score drops under 10, the usual line for mild symptoms. PHQ-9 "
-                  "scores run from 0 to 27, GAD-7 scores from 0 to 21.",
+        label=gettext_lazy("Aim for a score under"),
+        required=False,
+        widget=_number_input(1, 27),
+        help_text=gettext_lazy(
+            "On these questionnaires a lower score means you are feeling better. For example, 10 means the "
+            "goal is reached when the PHQ-9 score drops under 10, the usual line for mild symptoms. PHQ-9 "
+            "scores run from 0 to 27, GAD-7 scores from 0 to 21."
+        ),
     )
     rating_target = forms.IntegerField(
-        label="Rating to reach, out of 10", required=False, widget=_number_input(1, 10),
-        help_text="For example 8: at least 8 out of 10.",
+        label=gettext_lazy("Rating to reach, out of 10"),
+        required=False,
+        widget=_number_input(1, 10),
+        help_text=gettext_lazy("For example 8: at least 8 out of 10."),
     )
-    target_date = forms.DateField(label="By when?", widget=_date_input())
+    target_date = forms.DateField(label=gettext_lazy("By when?"), widget=_date_input())
 
     def __init__(self, *args: Any, by_client: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,10 +96,11 @@ class GoalForm(ServiceErrorsMixin, forms.Form):
         measure = data.get("measure")
         if measure == Measure.QUESTIONNAIRE:
             if data.get("score_below") is None and "score_below" not in self.errors:
-                self.add_error("score_below", "Give the score to aim under, for example 10.")
-        elif measure == Measure.SELF_RATING and data.get("rating_target") is None \
-                and "rating_target" not in self.errors:
-            self.add_error("rating_target", "Give the rating to reach.")
+                self.add_error("score_below", gettext("Give the score to aim under, for example 10."))
+        elif (
+            measure == Measure.SELF_RATING and data.get("rating_target") is None and "rating_target" not in self.errors
+        ):
+            self.add_error("rating_target", gettext("Give the rating to reach."))
         return data
 
     def service_field(self, name: str) -> str:
@@ -104,7 +114,9 @@ class GoalForm(ServiceErrorsMixin, forms.Form):
         data = self.cleaned_data
         questionnaire = data["measure"] == Measure.QUESTIONNAIRE
         return {
-            "text": data["text"], "measure": data["measure"], "target_date": data["target_date"],
+            "text": data["text"],
+            "measure": data["measure"],
+            "target_date": data["target_date"],
             "instrument": data["instrument"] if questionnaire else "",
             "target": data["score_below"] if questionnaire else data["rating_target"],
         }
@@ -113,7 +125,9 @@ class GoalForm(ServiceErrorsMixin, forms.Form):
     def initial_from(version: Any) -> dict[str, Any]:
         questionnaire = version.measure == Measure.QUESTIONNAIRE
         return {
-            "text": version.text, "measure": version.measure, "instrument": version.instrument,
+            "text": version.text,
+            "measure": version.measure,
+            "instrument": version.instrument,
             "score_below": version.target if questionnaire else None,
             "rating_target": None if questionnaire else version.target,
             "target_date": version.target_date,
@@ -122,21 +136,28 @@ class GoalForm(ServiceErrorsMixin, forms.Form):
 
 class RatingForm(ServiceErrorsMixin, forms.Form):
     rating = forms.IntegerField(
-        label="Rating, from 0 to 10", widget=_number_input(0, 10),
-        help_text="0 means no progress at all; 10 means the goal feels fully reached.",
+        label=gettext_lazy("Rating, from 0 to 10"),
+        widget=_number_input(0, 10),
+        help_text=gettext_lazy("0 means no progress at all; 10 means the goal feels fully reached."),
     )
-    rated_on = forms.DateField(label="Day of the rating", widget=_date_input())
+    rated_on = forms.DateField(label=gettext_lazy("Day of the rating"), widget=_date_input())
 
 
 class ActivityForm(ServiceErrorsMixin, forms.Form):
-    kind = forms.ChoiceField(label="Kind of activity", choices=ActivityKind.choices, widget=forms.RadioSelect)
-    text = forms.CharField(
-        label="In your words", max_length=ACTIVITY_TEXT_MAX, required=False,
-        help_text="Needed for something of your own, e.g. 'Play guitar'. "
-                  "Optional otherwise, e.g. 'a walk after lunch'.",
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of activity"), choices=ActivityKind.choices, widget=forms.RadioSelect
     )
-    times = forms.IntegerField(label="How many times", widget=_number_input(1, 14))
-    period = forms.ChoiceField(label="Per", choices=[(Period.DAY, "Day"), (Period.WEEK, "Week")])
+    text = forms.CharField(
+        label=gettext_lazy("In your words"),
+        max_length=ACTIVITY_TEXT_MAX,
+        required=False,
+        help_text=gettext_lazy(
+            "Needed for something of your own, e.g. 'Play guitar'. Optional otherwise, e.g. 'a walk after lunch'."
+        ),
+    )
+    times = forms.IntegerField(label=gettext_lazy("How many times"), widget=_number_input(1, 14))
+    period = forms.ChoiceField(label=gettext_lazy("Per"), choices=[(Period.DAY, gettext_lazy("Day")),
+                                                                           (Period.WEEK, gettext_lazy("Week"))])
 
     def __init__(self, *args: Any, by_client: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -145,24 +166,33 @@ class ActivityForm(ServiceErrorsMixin, forms.Form):
 
 
 class CheckInForm(ServiceErrorsMixin, forms.Form):
-    done_on = forms.DateField(label="When did you do it?", widget=_date_input())
+    done_on = forms.DateField(label=gettext_lazy("When did you do it?"), widget=_date_input())
     mood = forms.IntegerField(
-        label="How did you feel afterwards, from 0 to 10?", widget=_number_input(0, 10),
-        help_text="0 is the worst you can feel, 10 the best.",
+        label=gettext_lazy("How did you feel afterwards, from 0 to 10?"),
+        widget=_number_input(0, 10),
+        help_text=gettext_lazy("0 is the worst you can feel, 10 the best."),
     )
     note = forms.CharField(
-        label="A note (optional)", max_length=NOTE_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What you did, what helped, what got in the way.",
+        label=gettext_lazy("A note (optional)"),
+        max_length=NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("What you did, what helped, what got in the way."),
     )
 
 
 class NoteForm(ServiceErrorsMixin, forms.Form):
     body = forms.CharField(
-        label="Note", max_length=PROVIDER_NOTE_MAX, widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="Seen only by you and the practice's administrators; never by the client or other providers.",
+        label=gettext_lazy("Note"),
+        max_length=PROVIDER_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=gettext_lazy(
+            "Seen only by you and the practice's administrators; never by the client or other providers."
+        ),
     )
-    appointment_id = forms.TypedChoiceField(label="About the session (optional)", coerce=int, required=False,
-                                            empty_value=None)
+    appointment_id = forms.TypedChoiceField(
+        label=gettext_lazy("About the session (optional)"), coerce=int, required=False, empty_value=None
+    )
 
     def __init__(self, *args: Any, sessions: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -179,9 +209,14 @@ class PracticeForm(ServiceErrorsMixin, forms.Form):
     their plan has more than one activity it may be, which one."""
 
     practice = forms.CharField(widget=forms.HiddenInput)
-    mood = forms.IntegerField(label="How do you feel now, from 0 to 10?", min_value=0, max_value=10)
-    activity_id = forms.TypedChoiceField(label="Which activity of your plan was this?", coerce=int,
-                                         required=False, empty_value=None, widget=forms.RadioSelect)
+    mood = forms.IntegerField(label=gettext_lazy("How do you feel now, from 0 to 10?"), min_value=0, max_value=10)
+    activity_id = forms.TypedChoiceField(
+        label=gettext_lazy("Which activity of your plan was this?"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
 
     def __init__(self, *args: Any, activities: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -194,13 +229,17 @@ class PracticeForm(ServiceErrorsMixin, forms.Form):
 
 class JournalEntryForm(ServiceErrorsMixin, forms.Form):
     body = forms.CharField(
-        label="Write something", max_length=JOURNAL_ENTRY_MAX, widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="Only you can read your journal, unless you choose to share an entry with your provider.",
+        label=gettext_lazy("Write something"),
+        max_length=JOURNAL_ENTRY_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=gettext_lazy(
+            "Only you can read your journal, unless you choose to share an entry with your provider."
+        ),
     )
 
 
 class ShareForm(ServiceErrorsMixin, forms.Form):
-    provider_id = forms.TypedChoiceField(label="Share with", coerce=int)
+    provider_id = forms.TypedChoiceField(label=gettext_lazy("Share with"), coerce=int)
 
     def __init__(self, *args: Any, providers: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

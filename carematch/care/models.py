@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_lazy
 
 from carematch.accounts.models import Client
 from carematch.directory.models import Provider
@@ -40,8 +41,8 @@ INSTRUMENT_MAX = {code: spec.max_total for code, spec in INSTRUMENTS.items()}
 
 
 class MeasureChoice(models.TextChoices):
-    QUESTIONNAIRE = "questionnaire", "A questionnaire score"
-    SELF_RATING = "self_rating", "A 0-10 self-rating at each session"
+    QUESTIONNAIRE = "questionnaire", gettext_lazy("A questionnaire score")
+    SELF_RATING = "self_rating", gettext_lazy("A 0-10 self-rating at each session")
 
 
 class Goal(models.Model):
@@ -114,17 +115,17 @@ class GoalRating(models.Model):
 
 
 class ActivityKind(models.TextChoices):
-    EXERCISE = "exercise", "Exercise"
-    MEDITATION = "meditation", "Meditation"
-    DEEP_BREATHING = "deep_breathing", "Deep breathing"
-    CREATIVE_EXPRESSION = "creative_expression", "Creative expression"
-    REACHING_OUT = "reaching_out", "Reaching out to friends or family"
-    OWN = "own", "Something of your own"
+    EXERCISE = "exercise", gettext_lazy("Exercise")
+    MEDITATION = "meditation", gettext_lazy("Meditation")
+    DEEP_BREATHING = "deep_breathing", gettext_lazy("Deep breathing")
+    CREATIVE_EXPRESSION = "creative_expression", gettext_lazy("Creative expression")
+    REACHING_OUT = "reaching_out", gettext_lazy("Reaching out to friends or family")
+    OWN = "own", gettext_lazy("Something of your own")
 
 
 class Period(models.TextChoices):
-    DAY = "day", "a day"
-    WEEK = "week", "a week"
+    DAY = "day", gettext_lazy("a day")
+    WEEK = "week", gettext_lazy("a week")
 
 
 class Activity(models.Model):
@@ -164,7 +165,7 @@ class Activity(models.Model):
         if self.kind == ActivityKind.OWN:
             return self.text
         kind = ActivityKind(self.kind).label
-        return f"{kind}: {self.text}" if self.text else str(kind)
+        return gettext("%(kind)s: %(text)s") % {"kind": kind, "text": self.text} if self.text else str(kind)
 
     @property
     def frequency(self) -> str:
@@ -174,9 +175,10 @@ class Activity(models.Model):
 def frequency_label(times: int, period: str) -> str:
     """`Daily`, `Twice a day`, `Weekly`, `3 times a week`."""
     if times == 1:
-        return "Daily" if period == Period.DAY else "Weekly"
-    how_often = "Twice" if times == 2 else f"{times} times"
-    return f"{how_often} {Period(period).label}"
+        return gettext("Daily") if period == Period.DAY else gettext("Weekly")
+    if period == Period.DAY:
+        return gettext("Twice a day") if times == 2 else gettext("%(times)s times a day") % {"times": times}
+    return gettext("Twice a week") if times == 2 else gettext("%(times)s times a week") % {"times": times}
 
 
 class CheckIn(models.Model):

@@ -11,6 +11,8 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from carematch.access import policy
 from carematch.accounts.models import Client, Role, User
@@ -136,10 +138,11 @@ class GoalView:
 
 def target_label(version: GoalVersion) -> str:
     """`PHQ-9 below 10 by 1 June 2027` or `A self-rating of at least 8 out of 10 by 1 June 2027`."""
-    by = f"{version.target_date.day} {version.target_date:%B} {version.target_date.year}"
+    by = date_format(version.target_date, "j F Y")
     if version.measure == Measure.QUESTIONNAIRE:
-        return f"{Instrument(version.instrument).label} below {version.target} by {by}"
-    return f"A self-rating of at least {version.target} out of 10 by {by}"
+        return gettext("%(instrument)s below %(target)s by %(day)s") % {
+            "instrument": Instrument(version.instrument).label, "target": version.target, "day": by}
+    return gettext("A self-rating of at least %(target)s out of 10 by %(day)s") % {"target": version.target, "day": by}
 
 
 def goals_for(
@@ -207,7 +210,7 @@ class ActivityView:
 
     @property
     def period_name(self) -> str:
-        return "today" if self.activity.period == Period.DAY else "this week"
+        return gettext("today") if self.activity.period == Period.DAY else gettext("this week")
 
 
 def activities_for(

@@ -16,6 +16,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import ExpressionWrapper, F, Value
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carematch.access import policy
 from carematch.accounts.models import Client, User
@@ -75,15 +76,29 @@ class _Problems:
             return
         if len(self.fields) == 1:
             raise InvalidInput.for_fields(self.fields, labels=_FIELD_NAMES)
-        raise InvalidInput.for_fields(self.fields, summary="Some fields are missing or invalid", listing="names")
+        raise InvalidInput.for_fields(
+            self.fields, summary=gettext("Some fields are missing or invalid"), listing="names"
+        )
 
 
 _FIELD_NAMES = {
-    "text": "The text", "measure": "How it is measured", "instrument": "The questionnaire", "target": "The target",
-    "target_date": "The target date", "rating": "The rating", "rated_on": "The day of the rating",
-    "kind": "The kind of activity", "times": "How many times", "period": "How often", "mood": "The mood",
-    "done_on": "The day", "note": "The note", "body": "The note", "practice": "The practice",
-    "activity_id": "The activity", "provider_id": "The provider",
+    "text": "The text",
+    "measure": "How it is measured",
+    "instrument": "The questionnaire",
+    "target": "The target",
+    "target_date": "The target date",
+    "rating": "The rating",
+    "rated_on": "The day of the rating",
+    "kind": "The kind of activity",
+    "times": "How many times",
+    "period": "How often",
+    "mood": "The mood",
+    "done_on": "The day",
+    "note": "The note",
+    "body": "The note",
+    "practice": "The practice",
+    "activity_id": "The activity",
+    "provider_id": "The provider",
 }
 
 
@@ -111,8 +126,9 @@ def _clean_int(problems: _Problems, field: str, value: Any, *, low: int, high: i
     return value
 
 
-def _clean_day(problems: _Problems, field: str, value: Any, *, earliest: dt.date, today: dt.date,
-               earliest_reason: str) -> dt.date:
+def _clean_day(
+    problems: _Problems, field: str, value: Any, *, earliest: dt.date, today: dt.date, earliest_reason: str
+) -> dt.date:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         problems.add(field, "must be a date")
         return today
@@ -155,25 +171,40 @@ def _goal_definition(
         problems.add("target_date", "must be within five years")
     problems.raise_any()
     return {
-        "text": clean_text, "measure": measure, "instrument": clean_instrument, "target": clean_target,
+        "text": clean_text,
+        "measure": measure,
+        "instrument": clean_instrument,
+        "target": clean_target,
         "target_date": target_date,
     }
 
 
 def _require_planner(by: User, client: Client) -> None:
     if not policy.may_plan_care(by, client):
-        raise Forbidden("Only the client and their provider can change the client's goals and plan.")
+        raise Forbidden(gettext("Only the client and their provider can change the client's goals and plan."))
 
 
 def goal_create(
-    *, client: Client, by: User, text: Any, measure: Any, target: Any, target_date: Any, instrument: Any = "",
+    *,
+    client: Client,
+    by: User,
+    text: Any,
+    measure: Any,
+    target: Any,
+    target_date: Any,
+    instrument: Any = "",
     now: dt.datetime | None = None,
 ) -> Goal:
     """Agree a new goal: the client's words, how success is measured, and by when."""
     _require_planner(by, client)
     now = now or timezone.now()
     definition = _goal_definition(
-        client=client, text=text, measure=measure, instrument=instrument, target=target, target_date=target_date,
+        client=client,
+        text=text,
+        measure=measure,
+        instrument=instrument,
+        target=target,
+        target_date=target_date,
         now=now,
     )
     with transaction.atomic():
@@ -183,7 +214,14 @@ def goal_create(
 
 
 def goal_revise(
-    *, goal: Goal, by: User, text: Any, measure: Any, target: Any, target_date: Any, instrument: Any = "",
+    *,
+    goal: Goal,
+    by: User,
+    text: Any,
+    measure: Any,
+    target: Any,
+    target_date: Any,
+    instrument: Any = "",
     now: dt.datetime | None = None,
 ) -> GoalVersion:
     """Revise a goal: the current version stays as history and a new version follows it."""
@@ -191,7 +229,12 @@ def goal_revise(
     _require_planner(by, client)
     now = now or timezone.now()
     definition = _goal_definition(
-        client=client, text=text, measure=measure, instrument=instrument, target=target, target_date=target_date,
+        client=client,
+        text=text,
+        measure=measure,
+        instrument=instrument,
+        target=target,
+        target_date=target_date,
         now=now,
     )
     try:
@@ -199,14 +242,18 @@ def goal_revise(
             Goal.objects.select_for_update().filter(pk=goal.pk).first()
             current = GoalVersion.objects.filter(goal=goal).order_by("-number").first()
             if current is None:  # every goal is created with its first version
-                raise Conflict("This goal has no version to revise.")
+                raise Conflict(gettext("This goal has no version to revise."))
             if all(getattr(current, name) == value for name, value in definition.items()):
-                raise InvalidInput("Nothing was changed. Change the goal, its target or its date to revise it.")
+                raise InvalidInput(
+                    gettext("Nothing was changed. Change the goal, its target or its date to revise it.")
+                )
             return GoalVersion.objects.create(
                 goal=goal, number=current.number + 1, created_at=now, created_by=by, **definition
             )
     except IntegrityError as exc:
-        raise Conflict("Someone else revised this goal at the same moment. Look at it again and retry.") from exc
+        raise Conflict(
+            gettext("Someone else revised this goal at the same moment. Look at it again and retry.")
+        ) from exc
 
 
 def goal_rating_record(
@@ -220,21 +267,24 @@ def goal_rating_record(
     today = client_today(client, now)
     problems = _Problems()
     clean_rating = _clean_int(problems, "rating", rating, low=0, high=MAX_RATING)
-    day = _clean_day(problems, "rated_on", today if rated_on is None else rated_on,
-                     earliest=_local_date(client, goal.created_at), today=today,
-                     earliest_reason="the day the goal was set")
+    day = _clean_day(
+        problems,
+        "rated_on",
+        today if rated_on is None else rated_on,
+        earliest=_local_date(client, goal.created_at),
+        today=today,
+        earliest_reason="the day the goal was set",
+    )
     problems.raise_any()
     with transaction.atomic():
         Goal.objects.select_for_update().filter(pk=goal.pk).first()
         current = GoalVersion.objects.filter(goal=goal).order_by("-number").first()
         if current is None or current.measure != Measure.SELF_RATING:
             raise InvalidInput(
-                "This goal is measured by a questionnaire, not by a self-rating.",
-                fields={"rating": "this goal is measured by a questionnaire"},
+                gettext("This goal is measured by a questionnaire, not by a self-rating."),
+                fields={"rating": gettext("this goal is measured by a questionnaire")},
             )
-        return GoalRating.objects.create(
-            goal=goal, rating=clean_rating, rated_on=day, recorded_at=now, recorded_by=by
-        )
+        return GoalRating.objects.create(goal=goal, rating=clean_rating, rated_on=day, recorded_at=now, recorded_by=by)
 
 
 # --- The plan: coping activities and check-ins ------------------------------------------------
@@ -249,8 +299,13 @@ def activity_add(
     problems = _Problems()
     if kind not in ActivityKind.values:
         problems.add("kind", "must be one of " + ", ".join(ActivityKind.values))
-    clean_text = _clean_text(problems, "text", text if text is not None else "", max_length=ACTIVITY_TEXT_MAX,
-                             required=kind == ActivityKind.OWN)
+    clean_text = _clean_text(
+        problems,
+        "text",
+        text if text is not None else "",
+        max_length=ACTIVITY_TEXT_MAX,
+        required=kind == ActivityKind.OWN,
+    )
     if kind == ActivityKind.OWN and problems.fields.get("text") == "is required":
         problems.fields["text"] = "is required for an activity of your own: say what it is"
     clean_times = _clean_int(problems, "times", times, low=1, high=MAX_TIMES)
@@ -259,7 +314,12 @@ def activity_add(
     problems.raise_any()
     with transaction.atomic():
         return Activity.objects.create(
-            client=client, kind=kind, text=clean_text, times=clean_times, period=period, created_at=now,
+            client=client,
+            kind=kind,
+            text=clean_text,
+            times=clean_times,
+            period=period,
+            created_at=now,
             created_by=by,
         )
 
@@ -271,7 +331,7 @@ def activity_end(*, activity: Activity, by: User, now: dt.datetime | None = None
     with transaction.atomic():
         updated = Activity.objects.filter(pk=activity.pk, ended_at__isnull=True).update(ended_at=now)
         if not updated:
-            raise Conflict("This activity is already out of the plan.")
+            raise Conflict(gettext("This activity is already out of the plan."))
     activity.refresh_from_db()
     return activity
 
@@ -282,20 +342,25 @@ def check_in_record(
     """The client did an activity of their plan: record the day, their mood (0-10) and a note."""
     client = activity.client
     if not policy.may_check_in(by, client):
-        raise Forbidden("Only the client can record their own check-ins.")
+        raise Forbidden(gettext("Only the client can record their own check-ins."))
     now = now or timezone.now()
     today = client_today(client, now)
     problems = _Problems()
     clean_mood = _clean_int(problems, "mood", mood, low=0, high=MAX_MOOD)
-    day = _clean_day(problems, "done_on", today if done_on is None else done_on,
-                     earliest=_local_date(client, activity.created_at), today=today,
-                     earliest_reason="the day the activity was added to the plan")
+    day = _clean_day(
+        problems,
+        "done_on",
+        today if done_on is None else done_on,
+        earliest=_local_date(client, activity.created_at),
+        today=today,
+        earliest_reason="the day the activity was added to the plan",
+    )
     clean_note = _clean_text(problems, "note", note if note is not None else "", max_length=NOTE_MAX, required=False)
     problems.raise_any()
     with transaction.atomic():
         locked = Activity.objects.select_for_update().get(pk=activity.pk)
         if locked.ended_at is not None:
-            raise Conflict("This activity is no longer in the plan, so it takes no new check-ins.")
+            raise Conflict(gettext("This activity is no longer in the plan, so it takes no new check-ins."))
         return CheckIn.objects.create(
             activity=locked, done_on=day, mood=clean_mood, note=clean_note, recorded_at=now, recorded_by=by
         )
@@ -305,12 +370,12 @@ def check_in_remove(*, check_in: CheckIn, by: User, now: dt.datetime | None = No
     """The client removes a check-in (a journal entry): it is hidden from the record from now on
     and kept, unchanged, until the retention period ends (settings.RECORD_RETENTION_DAYS)."""
     if not policy.may_remove_check_in(by, check_in):
-        raise Forbidden("Only the client can remove their own check-ins.")
+        raise Forbidden(gettext("Only the client can remove their own check-ins."))
     now = now or timezone.now()
     with transaction.atomic():
         removed = CheckIn.objects.filter(pk=check_in.pk, deleted_at__isnull=True).update(deleted_at=now, deleted_by=by)
         if not removed:
-            raise Conflict("This check-in has already been removed.")
+            raise Conflict(gettext("This check-in has already been removed."))
     check_in.deleted_at, check_in.deleted_by = now, by
     return check_in
 
@@ -320,8 +385,7 @@ def check_in_remove(*, check_in: CheckIn, by: User, now: dt.datetime | None = No
 
 def _clean_note_body(body: Any) -> str:
     problems = _Problems()
-    clean = _clean_text(problems, "body", body if body is not None else "", max_length=PROVIDER_NOTE_MAX,
-                        required=True)
+    clean = _clean_text(problems, "body", body if body is not None else "", max_length=PROVIDER_NOTE_MAX, required=True)
     problems.raise_any()
     return clean
 
@@ -331,19 +395,23 @@ def provider_note_create(
 ) -> ProviderNote:
     """A provider writes a note about a client on their caseload, optionally about one session."""
     if not policy.may_write_notes(by, client):
-        raise Forbidden("Only a provider who has seen this client can write notes about them.")
+        raise Forbidden(gettext("Only a provider who has seen this client can write notes about them."))
     clean_body = _clean_note_body(body)
     provider = by.provider
     appointment = None
     if appointment_id is not None:
         appointment = (
             Appointment.objects.filter(pk=appointment_id, provider=provider, client=client)
-            .filter(status__in=WAS_BOOKED).first()
-            if isinstance(appointment_id, int) and not isinstance(appointment_id, bool) else None
+            .filter(status__in=WAS_BOOKED)
+            .first()
+            if isinstance(appointment_id, int) and not isinstance(appointment_id, bool)
+            else None
         )
         if appointment is None:
-            raise InvalidInput("The session must be one of yours with this client.",
-                               fields={"appointment_id": "not a session of yours with this client"})
+            raise InvalidInput(
+                gettext("The session must be one of yours with this client."),
+                fields={"appointment_id": gettext("not a session of yours with this client")},
+            )
     now = now or timezone.now()
     with transaction.atomic():
         note = ProviderNote.objects.create(
@@ -358,37 +426,39 @@ def provider_note_revise(
 ) -> ProviderNoteVersion:
     """Revise a note: the current version stays as history and a new version follows it."""
     if not policy.may_revise_note(by, note):
-        raise Forbidden("Only the provider who wrote this note can revise it.")
+        raise Forbidden(gettext("Only the provider who wrote this note can revise it."))
     clean_body = _clean_note_body(body)
     now = now or timezone.now()
     try:
         with transaction.atomic():
             locked = ProviderNote.objects.select_for_update().get(pk=note.pk)
             if locked.deleted_at is not None:
-                raise Conflict("This note has been removed, so it cannot be revised.")
+                raise Conflict(gettext("This note has been removed, so it cannot be revised."))
             current = ProviderNoteVersion.objects.filter(note=locked).order_by("-number").first()
             if current is None:  # every note is created with its first version
-                raise Conflict("This note has no version to revise.")
+                raise Conflict(gettext("This note has no version to revise."))
             if current.body == clean_body:
-                raise InvalidInput("Nothing was changed. Change the note to revise it.",
-                                   fields={"body": "is the same as the current version"})
+                raise InvalidInput(
+                    gettext("Nothing was changed. Change the note to revise it."),
+                    fields={"body": gettext("is the same as the current version")},
+                )
             return ProviderNoteVersion.objects.create(
                 note=locked, number=current.number + 1, body=clean_body, author=by, created_at=now
             )
     except IntegrityError as exc:
-        raise Conflict("This note was revised at the same moment. Look at it again and retry.") from exc
+        raise Conflict(gettext("This note was revised at the same moment. Look at it again and retry.")) from exc
 
 
 def provider_note_remove(*, note: ProviderNote, by: User, now: dt.datetime | None = None) -> ProviderNote:
     """The author removes a note: hidden from then on, kept with every version until the
     retention period ends (settings.RECORD_RETENTION_DAYS)."""
     if not policy.may_revise_note(by, note):
-        raise Forbidden("Only the provider who wrote this note can remove it.")
+        raise Forbidden(gettext("Only the provider who wrote this note can remove it."))
     now = now or timezone.now()
     with transaction.atomic():
         removed = ProviderNote.objects.filter(pk=note.pk, deleted_at__isnull=True).update(deleted_at=now, deleted_by=by)
         if not removed:
-            raise Conflict("This note has already been removed.")
+            raise Conflict(gettext("This note has already been removed."))
     note.deleted_at, note.deleted_by = now, by
     return note
 
@@ -433,7 +503,7 @@ def toolkit_practice_log(
     plan (daily, which the client can change on their progress page); with several, or with
     activities of their own that might be it, ChooseActivity asks which."""
     if not policy.may_check_in(by, client):
-        raise Forbidden("Only the client can record their own practice.")
+        raise Forbidden(gettext("Only the client can record their own practice."))
     now = now or timezone.now()
     problems = _Problems()
     if practice not in Practice.values:
@@ -446,20 +516,29 @@ def toolkit_practice_log(
     with transaction.atomic():
         # One practice at a time per client, so that two taps never add the activity twice.
         Client.objects.select_for_update().filter(pk=client.pk).first()
-        candidates = list(Activity.objects.filter(client=client, ended_at__isnull=True,
-                                                  kind__in=[kind, ActivityKind.OWN]).order_by("created_at", "id"))
+        candidates = list(
+            Activity.objects.filter(client=client, ended_at__isnull=True, kind__in=[kind, ActivityKind.OWN]).order_by(
+                "created_at", "id"
+            )
+        )
         same_kind = [activity for activity in candidates if activity.kind == kind]
         if activity_id is not None:
             chosen = next((activity for activity in candidates if activity.pk == activity_id), None)
             if chosen is None:
                 raise InvalidInput.for_fields(
-                    {"activity_id": f"must be an activity of your plan for {ActivityKind(kind).label.lower()} "
-                                    "or one of your own"}, labels=_FIELD_NAMES)
+                    {
+                        "activity_id": f"must be an activity of your plan for {ActivityKind(kind).label.lower()} "
+                        "or one of your own"
+                    },
+                    labels=_FIELD_NAMES,
+                )
         elif len(same_kind) == 1 and len(candidates) == 1:
             chosen = same_kind[0]
         elif len(candidates) > 1:
-            raise ChooseActivity("Say which activity of your plan this was.",
-                                 fields={"activity_id": "choose which activity of your plan this was"})
+            raise ChooseActivity(
+                "Say which activity of your plan this was.",
+                fields={"activity_id": gettext("choose which activity of your plan this was")},
+            )
         else:
             chosen = None
         added = chosen is None
@@ -474,15 +553,14 @@ def toolkit_practice_log(
 
 def _require_journal_keeper(by: User, client: Client) -> None:
     if not policy.may_keep_journal(by, client):
-        raise Forbidden("Only the client keeps their journal.")
+        raise Forbidden(gettext("Only the client keeps their journal."))
 
 
 def journal_entry_write(*, client: Client, by: User, body: Any, now: dt.datetime | None = None) -> JournalEntry:
     """The client writes an entry in their private journal (encrypted at rest; private until shared)."""
     _require_journal_keeper(by, client)
     problems = _Problems()
-    clean = _clean_text(problems, "body", body if body is not None else "", max_length=JOURNAL_ENTRY_MAX,
-                        required=True)
+    clean = _clean_text(problems, "body", body if body is not None else "", max_length=JOURNAL_ENTRY_MAX, required=True)
     problems.raise_any()
     with transaction.atomic():
         return JournalEntry.objects.create(client=client, body=clean, created_at=now or timezone.now())
@@ -504,9 +582,10 @@ def journal_entry_share(
     now = now or timezone.now()
     with transaction.atomic():
         updated = JournalEntry.objects.filter(pk=entry.pk, deleted_at__isnull=True).update(
-            shared_with=provider, shared_at=now)
+            shared_with=provider, shared_at=now
+        )
         if not updated:
-            raise Conflict("This entry has been removed, so it cannot be shared.")
+            raise Conflict(gettext("This entry has been removed, so it cannot be shared."))
     entry.shared_with, entry.shared_at = provider, now
     return entry
 
@@ -516,9 +595,10 @@ def journal_entry_unshare(*, entry: JournalEntry, by: User) -> JournalEntry:
     _require_journal_keeper(by, entry.client)
     with transaction.atomic():
         updated = JournalEntry.objects.filter(pk=entry.pk, shared_with__isnull=False).update(
-            shared_with=None, shared_at=None)
+            shared_with=None, shared_at=None
+        )
         if not updated:
-            raise Conflict("This entry is not shared.")
+            raise Conflict(gettext("This entry is not shared."))
     entry.shared_with, entry.shared_at = None, None
     return entry
 
@@ -527,7 +607,8 @@ def journal_sharing_end_for_client(*, client: Client) -> int:
     """The client's account is closing: every entry they shared becomes private again. How many."""
     with transaction.atomic():
         return JournalEntry.objects.filter(client=client, shared_with__isnull=False).update(
-            shared_with=None, shared_at=None)
+            shared_with=None, shared_at=None
+        )
 
 
 def journal_entry_remove(*, entry: JournalEntry, by: User, now: dt.datetime | None = None) -> JournalEntry:
@@ -537,9 +618,10 @@ def journal_entry_remove(*, entry: JournalEntry, by: User, now: dt.datetime | No
     now = now or timezone.now()
     with transaction.atomic():
         removed = JournalEntry.objects.filter(pk=entry.pk, deleted_at__isnull=True).update(
-            deleted_at=now, shared_with=None, shared_at=None)
+            deleted_at=now, shared_with=None, shared_at=None
+        )
         if not removed:
-            raise Conflict("This entry has already been removed.")
+            raise Conflict(gettext("This entry has already been removed."))
     entry.deleted_at, entry.shared_with, entry.shared_at = now, None, None
     return entry
 
@@ -621,8 +703,9 @@ def encrypted_column_rotate(
     last_pk: Any = None
     while True:
         batch_rows = rows if last_pk is None else rows.filter(pk__gt=last_pk)
-        batch = list(batch_rows.order_by("pk").annotate(stored_value=stored)
-                     .values_list("pk", "stored_value")[:batch_size])
+        batch = list(
+            batch_rows.order_by("pk").annotate(stored_value=stored).values_list("pk", "stored_value")[:batch_size]
+        )
         if not batch:
             return ColumnRotated(f"{model._meta.label}.{field.name}", rotated, current, empty, unreadable)
         last_pk = batch[-1][0]

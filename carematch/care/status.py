@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy
+
 
 class GoalStatus(StrEnum):
     IN_PROGRESS = "in_progress"
@@ -25,14 +27,14 @@ class GoalStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return STATUS_LABELS[self]
+        return str(STATUS_LABELS[self])
 
 
 STATUS_LABELS = {
-    GoalStatus.IN_PROGRESS: "In progress",
-    GoalStatus.ACHIEVED: "Achieved",
-    GoalStatus.NOT_ACHIEVED: "Not achieved",
-    GoalStatus.REVISED: "Revised",
+    GoalStatus.IN_PROGRESS: gettext_lazy("In progress"),
+    GoalStatus.ACHIEVED: gettext_lazy("Achieved"),
+    GoalStatus.NOT_ACHIEVED: gettext_lazy("Not achieved"),
+    GoalStatus.REVISED: gettext_lazy("Revised"),
 }
 
 

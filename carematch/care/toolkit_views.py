@@ -5,12 +5,14 @@ Rules live in services and the access policy."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access import audit, policy
@@ -39,16 +41,18 @@ PRACTICE_PAGES = {
 
 # The grounding exercise, one sense at a time.
 GROUNDING_STEPS = [
-    {"title": "5 things you can see", "text": "Look around you. Name five things you can see: a colour, a shape, "
-                                              "something small you had not noticed."},
-    {"title": "4 things you can touch", "text": "Notice four things you can feel: your feet on the floor, the "
-                                                "chair, the fabric of your clothes, the air on your skin."},
-    {"title": "3 things you can hear", "text": "Listen for three sounds, near or far: traffic, a fan, your own "
-                                               "breathing."},
-    {"title": "2 things you can smell", "text": "Find two smells. If nothing comes, move somewhere else or "
-                                                "remember two smells you like."},
-    {"title": "1 thing you can taste", "text": "Notice one taste in your mouth, or take a sip of water and "
-                                               "notice that."},
+    {"title": gettext_lazy("5 things you can see"),
+     "text": gettext_lazy("Look around you. Name five things you can see: a colour, a shape, "
+                          "something small you had not noticed.")},
+    {"title": gettext_lazy("4 things you can touch"),
+     "text": gettext_lazy("Notice four things you can feel: your feet on the floor, the "
+                          "chair, the fabric of your clothes, the air on your skin.")},
+    {"title": gettext_lazy("3 things you can hear"),
+     "text": gettext_lazy("Listen for three sounds, near or far: traffic, a fan, your own breathing.")},
+    {"title": gettext_lazy("2 things you can smell"),
+     "text": gettext_lazy("Find two smells. If nothing comes, move somewhere else or remember two smells you like.")},
+    {"title": gettext_lazy("1 thing you can taste"),
+     "text": gettext_lazy("Notice one taste in your mouth, or take a sip of water and notice that.")},
 ]
 
 
@@ -68,6 +72,32 @@ def toolkit(request: HttpRequest) -> HttpResponse:
     ]})
 
 
+def toolkit_words() -> str:
+    """What the toolkit's script shows and announces, in the page's language, for a data
+    attribute (static/js/toolkit.js reads it; the script itself holds no words). `{n}`-style
+    names are filled in by the script."""
+    return json.dumps({
+        "breatheIn": gettext("Breathe in"), "hold": gettext("Hold"), "breatheOut": gettext("Breathe out"),
+        "holdEmpty": gettext("Hold, lungs empty"), "breatheInNose": gettext("Breathe in through your nose"),
+        "breatheOutMouth": gettext("Breathe out through your mouth"),
+        "roundOf": gettext("Round {round} of {rounds}"),
+        "stepFor": gettext("{step} for {seconds}"), "stepForRound": gettext("{step} for {seconds}, round {round}"),
+        "doneRounds": gettext("Done: four rounds. Notice how you feel. You can log it below."),
+        "pause": gettext("Pause"), "resume": gettext("Resume"), "paused": gettext("Paused"),
+        "resumedStep": gettext("Resumed: {step}"), "resumed": gettext("Resumed"),
+        "stopped": gettext("Stopped. Start again whenever you like."),
+        "finish": gettext("Finish"), "nextStep": gettext("Next step"), "startAgain": gettext("Start again"),
+        "stepOf": gettext("Step {step} of {steps}"), "stepOfTitled": gettext("Step {step} of {steps}: {title}"),
+        "notesCleared": gettext("Your notes are cleared."),
+        "meditating": gettext("Breathe naturally. Rest your attention on your breath."),
+        "started": gettext("Started: {minutes} minutes. Rest your attention on your breath."),
+        "oneMinute": gettext("One minute left. Keep coming back to the breath."),
+        "oneMinuteShort": gettext("One minute left."),
+        "timeUp": gettext("Time is up. Take a deeper breath, open your eyes, and notice how you feel."),
+        "logging": gettext("Logging…"),
+    })
+
+
 def _practice_page(request: HttpRequest, practice: str) -> HttpResponse:
     template, _ = PRACTICE_PAGES[Practice(practice)]
     return render(request, template, {
@@ -75,7 +105,7 @@ def _practice_page(request: HttpRequest, practice: str) -> HttpResponse:
         "kind": ActivityKind(PRACTICE_KIND[practice]).label,
         "log_url": reverse("care:toolkit_log"), "moods": MOODS,
         "is_client": policy.has_role(request.user, "client"),
-        "steps": GROUNDING_STEPS if practice == Practice.GROUNDING else [],
+        "steps": GROUNDING_STEPS if practice == Practice.GROUNDING else [], "toolkit_words": toolkit_words(),
     })
 
 
@@ -97,10 +127,11 @@ def toolkit_meditation(request: HttpRequest) -> HttpResponse:
 def _logged_message(result: services.PracticeLogged) -> str:
     check_in = result.check_in
     activity = check_in.activity
-    text = (f"Logged: {activity.label}, feeling {check_in.mood} out of 10. It is on your progress page, "
-            "where your provider sees it too.")
+    text = gettext("Logged: %(activity)s, feeling %(mood)s out of 10. It is on your progress page, "
+                   "where your provider sees it too.") % {"activity": activity.label, "mood": check_in.mood}
     if result.activity_added:
-        text += f" {ActivityKind(activity.kind).label} is now in your plan, daily; you can change that there."
+        text += " " + gettext("%(kind)s is now in your plan, daily; you can change that there.") % {
+            "kind": ActivityKind(activity.kind).label}
     return text
 
 
@@ -123,7 +154,7 @@ def toolkit_log(request: AuthedHttpRequest, subject: Subject) -> HttpResponse:
                 result = services.toolkit_practice_log(client=subject.client, by=request.user, **form.cleaned_data)
             except ChooseActivity:
                 choose = True
-                form.add_error(None, "Which activity of your plan was this? Choose one, then log it.")
+                form.add_error(None, gettext("Which activity of your plan was this? Choose one, then log it."))
             except Forbidden:
                 raise
             except DomainError as exc:
@@ -149,7 +180,7 @@ def toolkit_log(request: AuthedHttpRequest, subject: Subject) -> HttpResponse:
 def _entry_of(request: AuthedHttpRequest, subject: Subject, entry_id: int) -> JournalEntry:
     entry = selectors.visible_journal_entry(user=request.user, entry_id=entry_id)
     if entry.client_id != subject.client.pk or not subject.mine:
-        raise NotFound("No journal entry with that id.")
+        raise NotFound(gettext("No journal entry with that id."))
     return entry
 
 
@@ -168,7 +199,7 @@ def journal(request: AuthedHttpRequest, subject: Subject) -> HttpResponse:
                 _service(form, lambda: services.journal_entry_write(client=client, by=request.user,
                                                                     body=form.cleaned_data["body"]))
         if form.is_valid():
-            messages.success(request, "Your entry is saved. Only you can read it.")
+            messages.success(request, gettext("Your entry is saved. Only you can read it."))
             return redirect(_journal_url())
     tz = zone(client.timezone)
     providers = [(p.pk, p.display_name) for p in selectors.journal_providers(client=client)]
@@ -201,7 +232,7 @@ def _journal_change(request: AuthedHttpRequest, subject: Subject, entry_id: int,
         messages.error(request, exc.detail)
         return redirect(f"{_journal_url()}#entry-{entry.pk}")
     if form is not None and not form.is_valid():
-        messages.error(request, "Choose one of your providers to share this entry with.")
+        messages.error(request, gettext("Choose one of your providers to share this entry with."))
         return redirect(f"{_journal_url()}#entry-{entry.pk}")
     messages.success(request, done)
     return redirect(f"{_journal_url()}#entry-{entry.pk}")
@@ -244,7 +275,7 @@ def client_journal(request: AuthedHttpRequest, subject: Subject) -> HttpResponse
     if subject.mine or not policy.shared_journal_visible(request.user, client):
         audit.denied(request, action=Action.VIEW, resource_type="journal_entries", resource_id=client.pk,
                      client=client)
-        raise NotFound("No such page.", recorded=True)
+        raise NotFound(gettext("No such page."), recorded=True)
     provider = provider_of(user=request.user)
     entries = selectors.journal_entries_shared_with(provider=provider, client=client) if provider else []
     audit.record(request, action=Action.VIEW, resource_type="journal_entries", resource_id=client.pk, client=client)

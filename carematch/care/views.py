@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carematch.access import audit, policy
@@ -138,7 +140,7 @@ def _care_page(view: CareView, logged: AccessLogged | None) -> CareView:
 
 def _day(day: dt.date) -> str:
     """`Mon 4 Jan 2027`."""
-    return f"{day:%a} {day.day} {day:%b} {day.year}"
+    return date_format(day, "D j M Y")
 
 
 def _client_today(client: Client) -> dt.date:
@@ -148,20 +150,20 @@ def _client_today(client: Client) -> dt.date:
 def _goal_of(subject: Subject, goal_id: int, user: User) -> Goal:
     goal = selectors.visible_goal(user=user, goal_id=goal_id)
     if goal.client_id != subject.client.pk:
-        raise NotFound("No goal with that id.")
+        raise NotFound(gettext("No goal with that id."))
     return goal
 
 
 def _activity_of(subject: Subject, activity_id: int, user: User) -> Activity:
     activity = selectors.visible_activity(user=user, activity_id=activity_id)
     if activity.client_id != subject.client.pk:
-        raise NotFound("No activity with that id.")
+        raise NotFound(gettext("No activity with that id."))
     return activity
 
 
 def _require_planner(request: AuthedHttpRequest, subject: Subject) -> None:
     if not policy.may_plan_care(request.user, subject.client):
-        raise Forbidden("Only the client and their provider can change the client's goals and plan.")
+        raise Forbidden(gettext("Only the client and their provider can change the client's goals and plan."))
 
 
 # --- The progress page ---------------------------------------------------------------------------
@@ -273,11 +275,13 @@ def _measured_by(view: selectors.GoalView) -> str:
     version = view.current.version
     if counted is None:
         if version.measure == Measure.QUESTIONNAIRE:
-            return f"No {Instrument(version.instrument).label} score yet."
-        return "No rating yet."
+            return gettext("No %(instrument)s score yet.") % {"instrument": Instrument(version.instrument).label}
+        return gettext("No rating yet.")
     if version.measure == Measure.QUESTIONNAIRE:
-        return f"Latest {Instrument(version.instrument).label} score: {counted.value}, on {_day(counted.on)}."
-    return f"Latest rating: {counted.value} out of 10, on {_day(counted.on)}."
+        return gettext("Latest %(instrument)s score: %(score)s, on %(day)s.") % {
+            "instrument": Instrument(version.instrument).label, "score": counted.value, "day": _day(counted.on)}
+    return gettext("Latest rating: %(rating)s out of 10, on %(day)s.") % {"rating": counted.value,
+                                                                          "day": _day(counted.on)}
 
 
 def _open_alert_count(user: User, client: Client) -> int:
@@ -320,7 +324,7 @@ def goal_add(request: AuthedHttpRequest, subject: Subject) -> HttpResponse:
                 _service(form, lambda: services.goal_create(client=subject.client, by=request.user,
                                                             **form.definition()))
         if form.is_valid():
-            return _done(request, subject, "The goal is added.", "goals")
+            return _done(request, subject, gettext("The goal is added."), "goals")
     return render(request, "care/goal_form.html", {"subject": subject, "form": form, "goal": None})
 
 
@@ -336,11 +340,19 @@ def goal_revise(request: AuthedHttpRequest, subject: Subject, goal_id: int) -> H
             if form.is_valid():
                 _service(form, lambda: services.goal_revise(goal=goal, by=request.user, **form.definition()))
         if form.is_valid():
-            return _done(request, subject, "The goal is revised. The earlier version is kept.", f"goal-{goal.pk}")
-    return render(request, "care/goal_form.html", {
-        "subject": subject, "form": form, "goal": goal, "current": current,
-        "current_target": selectors.target_label(current) if current else "",
-    })
+            return _done(request, subject, gettext("The goal is revised. The earlier version is kept."),
+                         f"goal-{goal.pk}")
+    return render(
+        request,
+        "care/goal_form.html",
+        {
+            "subject": subject,
+            "form": form,
+            "goal": goal,
+            "current": current,
+            "current_target": selectors.target_label(current) if current else "",
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -355,11 +367,18 @@ def goal_rating(request: AuthedHttpRequest, subject: Subject, goal_id: int) -> H
             if form.is_valid():
                 _service(form, lambda: services.goal_rating_record(goal=goal, by=request.user, **form.cleaned_data))
         if form.is_valid():
-            return _done(request, subject, "The rating is recorded.", f"goal-{goal.pk}")
-    return render(request, "care/rating_form.html", {
-        "subject": subject, "form": form, "goal": goal, "current": current,
-        "current_target": selectors.target_label(current) if current else "",
-    })
+            return _done(request, subject, gettext("The rating is recorded."), f"goal-{goal.pk}")
+    return render(
+        request,
+        "care/rating_form.html",
+        {
+            "subject": subject,
+            "form": form,
+            "goal": goal,
+            "current": current,
+            "current_target": selectors.target_label(current) if current else "",
+        },
+    )
 
 
 # --- The plan ----------------------------------------------------------------------------------
@@ -373,10 +392,11 @@ def activity_add(request: AuthedHttpRequest, subject: Subject) -> HttpResponse:
     if request.method == "POST":
         with subject.write(request, form=form):
             if form.is_valid():
-                _service(form, lambda: services.activity_add(client=subject.client, by=request.user,
-                                                             **form.cleaned_data))
+                _service(
+                    form, lambda: services.activity_add(client=subject.client, by=request.user, **form.cleaned_data)
+                )
         if form.is_valid():
-            return _done(request, subject, "The activity is added to the plan.", "plan")
+            return _done(request, subject, gettext("The activity is added to the plan."), "plan")
     return render(request, "care/activity_form.html", {"subject": subject, "form": form})
 
 
@@ -392,7 +412,7 @@ def activity_end(request: AuthedHttpRequest, subject: Subject, activity_id: int)
     except DomainError as exc:
         messages.error(request, exc.detail)
         return redirect(f"{subject.progress_url}#plan")
-    return _done(request, subject, "The activity is out of the plan. Its check-ins are kept.", "plan")
+    return _done(request, subject, gettext("The activity is out of the plan. Its check-ins are kept."), "plan")
 
 
 @require_http_methods(["GET", "POST"])
@@ -400,15 +420,16 @@ def activity_end(request: AuthedHttpRequest, subject: Subject, activity_id: int)
 def check_in(request: AuthedHttpRequest, subject: Subject, activity_id: int) -> HttpResponse:
     activity = _activity_of(subject, activity_id, request.user)
     if not policy.may_check_in(request.user, subject.client):
-        raise Forbidden("Only the client can record their own check-ins.")
+        raise Forbidden(gettext("Only the client can record their own check-ins."))
     form = CheckInForm(request.POST or None, initial={"done_on": _client_today(subject.client)})
     if request.method == "POST":
         with subject.write(request, form=form):
             if form.is_valid():
-                _service(form, lambda: services.check_in_record(activity=activity, by=request.user,
-                                                                **form.cleaned_data))
+                _service(
+                    form, lambda: services.check_in_record(activity=activity, by=request.user, **form.cleaned_data)
+                )
         if form.is_valid():
-            return _done(request, subject, "Your check-in is recorded.", f"activity-{activity.pk}")
+            return _done(request, subject, gettext("Your check-in is recorded."), f"activity-{activity.pk}")
     return render(request, "care/check_in_form.html", {"subject": subject, "form": form, "activity": activity})
 
 
@@ -430,7 +451,7 @@ def check_in_remove(request: AuthedHttpRequest, subject: Subject, check_in_id: i
     except DomainError as exc:
         messages.error(request, exc.detail)
         return redirect(f"{subject.progress_url}#{anchor}")
-    return _done(request, subject, "The check-in is removed.", anchor)
+    return _done(request, subject, gettext("The check-in is removed."), anchor)
 
 
 # --- Provider notes -------------------------------------------------------------------------------
@@ -454,63 +475,88 @@ def notes(request: AuthedHttpRequest, subject: Subject) -> HttpResponse:
     visible = not subject.mine and policy.notes_visible(request.user, client)
     if not visible:
         audit.denied(request, action=action, resource_type="provider_notes", resource_id=client.pk, client=client)
-        raise NotFound("No such page.", recorded=True)
+        raise NotFound(gettext("No such page."), recorded=True)
     may_write = policy.may_write_notes(request.user, client)
     form = NoteForm(request.POST or None, sessions=_note_sessions(request.user, client)) if may_write else None
     if request.method == "POST":
-        with audit.write(request, action=Action.CREATE, resource_type="provider_notes", resource_id=client.pk,
-                         client=client, form=form) as change:
+        with audit.write(
+            request,
+            action=Action.CREATE,
+            resource_type="provider_notes",
+            resource_id=client.pk,
+            client=client,
+            form=form,
+        ) as change:
             if form is None:
-                raise Forbidden("Only a provider who has seen this client can write notes about them.")
+                raise Forbidden(gettext("Only a provider who has seen this client can write notes about them."))
             if form.is_valid():
-                note = _service(form, lambda: services.provider_note_create(
-                    client=client, by=request.user, body=form.cleaned_data["body"],
-                    appointment_id=form.cleaned_data.get("appointment_id")))
+                note = _service(
+                    form,
+                    lambda: services.provider_note_create(
+                        client=client,
+                        by=request.user,
+                        body=form.cleaned_data["body"],
+                        appointment_id=form.cleaned_data.get("appointment_id"),
+                    ),
+                )
                 if note is not None:
                     change.resource_type, change.resource_id = "provider_note", note.pk
         if form is not None and form.is_valid():
-            messages.success(request, "The note is saved.")
+            messages.success(request, gettext("The note is saved."))
             return redirect(f"{subject.url('notes')}#note-{change.resource_id}")
     else:
-        audit.record(request, action=Action.VIEW, resource_type="provider_notes", resource_id=client.pk,
-                     client=client)
+        audit.record(request, action=Action.VIEW, resource_type="provider_notes", resource_id=client.pk, client=client)
     views = selectors.notes_for(user=request.user, client=client)
-    audit.record_many(request, action=Action.VIEW, resource_type="provider_note",
-                      items=[(view.note.pk, client) for view in views])
+    audit.record_many(
+        request, action=Action.VIEW, resource_type="provider_note", items=[(view.note.pk, client) for view in views]
+    )
     tz = zone(client.timezone)
-    return render(request, "care/notes.html", {
-        "subject": subject, "client": client, "form": form,
-        "notes": [
-            {
-                "view": view,
-                "written": _day(view.note.created_at.astimezone(tz).date()),
-                "revised": _day(view.current.created_at.astimezone(tz).date()) if view.earlier else "",
-                "session": _day(view.note.appointment.start.astimezone(tz).date()) if view.note.appointment else "",
-                "earlier": [{"version": v, "day": _day(v.created_at.astimezone(tz).date())} for v in view.earlier],
-                "revise_url": subject.url("note_revise", note_id=view.note.pk)
-                if policy.may_revise_note(request.user, view.note) else "",
-                "remove_url": subject.url("note_remove", note_id=view.note.pk)
-                if policy.may_revise_note(request.user, view.note) else "",
-            }
-            for view in views
-        ],
-    })
+    return render(
+        request,
+        "care/notes.html",
+        {
+            "subject": subject,
+            "client": client,
+            "form": form,
+            "notes": [
+                {
+                    "view": view,
+                    "written": _day(view.note.created_at.astimezone(tz).date()),
+                    "revised": _day(view.current.created_at.astimezone(tz).date()) if view.earlier else "",
+                    "session": _day(view.note.appointment.start.astimezone(tz).date()) if view.note.appointment else "",
+                    "earlier": [{"version": v, "day": _day(v.created_at.astimezone(tz).date())} for v in view.earlier],
+                    "revise_url": subject.url("note_revise", note_id=view.note.pk)
+                    if policy.may_revise_note(request.user, view.note)
+                    else "",
+                    "remove_url": subject.url("note_remove", note_id=view.note.pk)
+                    if policy.may_revise_note(request.user, view.note)
+                    else "",
+                }
+                for view in views
+            ],
+        },
+    )
 
 
-def _note_of(request: AuthedHttpRequest, subject: Subject, note_id: int, action: str,
-             write: Callable[[Any], Any] | None = None, form: Any = None) -> Any:
+def _note_of(
+    request: AuthedHttpRequest,
+    subject: Subject,
+    note_id: int,
+    action: str,
+    write: Callable[[Any], Any] | None = None,
+    form: Any = None,
+) -> Any:
     """The note, when the caller may see it and it is this client's (a client's own pages
     never have notes), read or changed with `write(note)`; recorded."""
     if subject.mine:
-        audit.denied(request, action=action, resource_type="provider_note", resource_id=note_id,
-                     client=subject.client)
-        raise NotFound("No note with that id.", recorded=True)
+        audit.denied(request, action=action, resource_type="provider_note", resource_id=note_id, client=subject.client)
+        raise NotFound(gettext("No note with that id."), recorded=True)
     return note_lookup(request, note_id, action, write=write, form=form, of_client=subject.client.pk)
 
 
 def _may_revise(request: AuthedHttpRequest, note: Any) -> None:
     if not policy.may_revise_note(request.user, note):
-        raise Forbidden("Only the provider who wrote this note can revise it.")
+        raise Forbidden(gettext("Only the provider who wrote this note can revise it."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -522,35 +568,49 @@ def note_revise(request: AuthedHttpRequest, subject: Subject, note_id: int) -> H
         def revise(note: Any) -> Any:
             _may_revise(request, note)
             if form.is_valid():
-                _service(form, lambda: services.provider_note_revise(note=note, by=request.user,
-                                                                     body=form.cleaned_data["body"]))
+                _service(
+                    form,
+                    lambda: services.provider_note_revise(note=note, by=request.user, body=form.cleaned_data["body"]),
+                )
             return note
 
         note = _note_of(request, subject, note_id, Action.UPDATE, write=revise, form=form)
         if form.is_valid():
-            messages.success(request, "The note is revised. The earlier version is kept.")
+            messages.success(request, gettext("The note is revised. The earlier version is kept."))
             return redirect(f"{subject.url('notes')}#note-{note.pk}")
     else:
         note = _note_of(request, subject, note_id, Action.VIEW)
         _may_revise(request, note)
         form = NoteForm(initial={"body": selectors.note_view(note=note).current.body})
-    return render(request, "care/note_form.html", {
-        "subject": subject, "form": form, "note": note, "notes_url": subject.url("notes"),
-    })
+    return render(
+        request,
+        "care/note_form.html",
+        {
+            "subject": subject,
+            "form": form,
+            "note": note,
+            "notes_url": subject.url("notes"),
+        },
+    )
 
 
 @require_POST
 @care_page(logged=None)  # records its own accesses: the note, through _note_of()
 def note_remove(request: AuthedHttpRequest, subject: Subject, note_id: int) -> HttpResponse:
     try:
-        _note_of(request, subject, note_id, Action.DELETE,
-                 write=lambda note: services.provider_note_remove(note=note, by=request.user))
+        _note_of(
+            request,
+            subject,
+            note_id,
+            Action.DELETE,
+            write=lambda note: services.provider_note_remove(note=note, by=request.user),
+        )
     except (Forbidden, NotFound):
         raise
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, "The note is removed. It is kept, hidden, for the retention period.")
+        messages.success(request, gettext("The note is removed. It is kept, hidden, for the retention period."))
     return redirect(subject.url("notes"))
 
 
@@ -579,15 +639,30 @@ def caseload(request: HttpRequest) -> HttpResponse:
             score = row.latest.get(code)
             if score is not None:
                 bands = chart.bands_for(code)
-                latest.append({
-                    "name": Instrument(code).label, "total": score.total,
-                    "band": chart.band_of(score.total, bands).label.lower(), "day": _day(score.on),
-                })
-        shown.append({"row": row, "latest": latest,
-                      "url": reverse("care:client_progress", kwargs={"client_id": row.client.pk})})
+                latest.append(
+                    {
+                        "name": Instrument(code).label,
+                        "total": score.total,
+                        "band": chart.band_of(score.total, bands).label.lower(),
+                        "day": _day(score.on),
+                    }
+                )
+        shown.append(
+            {"row": row, "latest": latest, "url": reverse("care:client_progress", kwargs={"client_id": row.client.pk})}
+        )
     # One event per client shown: their latest scores are on the page.
-    audit.record_many(request, action=Action.VIEW, resource_type="caseload",
-                      items=[(row.client.pk, row.client) for row in caseload_page.rows])
-    return render(request, "care/caseload.html", {
-        "rows": shown, "page": caseload_page.page, "everyone": provider is None,
-    })
+    audit.record_many(
+        request,
+        action=Action.VIEW,
+        resource_type="caseload",
+        items=[(row.client.pk, row.client) for row in caseload_page.rows],
+    )
+    return render(
+        request,
+        "care/caseload.html",
+        {
+            "rows": shown,
+            "page": caseload_page.page,
+            "everyone": provider is None,
+        },
+    )

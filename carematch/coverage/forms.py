@@ -6,26 +6,37 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from .models import Relationship
 
 
 class CoverageForm(forms.Form):
-    payer = forms.ChoiceField(label="Your insurer")
-    plan_id = forms.CharField(label="Plan ID (optional)", required=False, max_length=60,
-                              help_text="If your card shows one.")
-    member_id = forms.CharField(label="Member ID", max_length=80, help_text="As printed on your insurance card.")
-    relationship = forms.ChoiceField(label="Whose plan is it?", choices=Relationship.choices,
-                                     widget=forms.RadioSelect, initial=Relationship.SELF)
-    subscriber_first_name = forms.CharField(label="Subscriber's first name", max_length=35,
-                                            help_text="The person the plan is in the name of (you, if it is yours).")
-    subscriber_last_name = forms.CharField(label="Subscriber's last name", max_length=60)
-    subscriber_birth_date = forms.DateField(label="Subscriber's date of birth",
-                                            widget=forms.DateInput(attrs={"type": "date"}))
+    payer = forms.ChoiceField(label=gettext_lazy("Your insurer"))
+    plan_id = forms.CharField(label=gettext_lazy("Plan ID (optional)"), required=False, max_length=60,
+                              help_text=gettext_lazy("If your card shows one."))
+    member_id = forms.CharField(
+        label=gettext_lazy("Member ID"), max_length=80, help_text=gettext_lazy("As printed on your insurance card.")
+    )
+    relationship = forms.ChoiceField(
+        label=gettext_lazy("Whose plan is it?"),
+        choices=Relationship.choices,
+        widget=forms.RadioSelect,
+        initial=Relationship.SELF,
+    )
+    subscriber_first_name = forms.CharField(
+        label=gettext_lazy("Subscriber's first name"),
+        max_length=35,
+        help_text=gettext_lazy("The person the plan is in the name of (you, if it is yours)."),
+    )
+    subscriber_last_name = forms.CharField(label=gettext_lazy("Subscriber's last name"), max_length=60)
+    subscriber_birth_date = forms.DateField(
+        label=gettext_lazy("Subscriber's date of birth"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args: Any, payers: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["payer"].choices = [("", "Choose your insurer"), *payers.items()]  # type: ignore[attr-defined]
+        self.fields["payer"].choices = [("", gettext_lazy("Choose your insurer")), *payers.items()]  # type: ignore[attr-defined]
 
 
 class EligibilityCheckForm(forms.Form):
@@ -33,19 +44,30 @@ class EligibilityCheckForm(forms.Form):
 
 
 class DiagnosisForm(forms.Form):
-    code = forms.CharField(label="ICD-10-CM code", max_length=10, help_text="For example F41.1 or F43.10.")
+    code = forms.CharField(
+        label=pgettext_lazy("staff", "ICD-10-CM code"),
+        max_length=10,
+        help_text=pgettext_lazy("staff", "For example F41.1 or F43.10."),
+    )
 
 
 class TaxIdForm(forms.Form):
-    tax_id = forms.CharField(label="Tax ID", max_length=11, required=False,
-                             help_text="Your EIN (12-3456789), or your SSN (123-45-6789) if you have no EIN. "
-                                       "It is printed on your clients' superbills. Leave empty to remove it.")
+    tax_id = forms.CharField(
+        label=pgettext_lazy("staff", "Tax ID"),
+        max_length=11,
+        required=False,
+        help_text=pgettext_lazy(
+            "staff",
+            "Your EIN (12-3456789), or your SSN (123-45-6789) if you have no EIN. "
+            "It is printed on your clients' superbills. Leave empty to remove it.",
+        ),
+    )
 
 
 class SuperbillForm(forms.Form):
-    provider = forms.TypedChoiceField(label="Therapist", coerce=int, widget=forms.HiddenInput)
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    provider = forms.TypedChoiceField(label=gettext_lazy("Therapist"), coerce=int, widget=forms.HiddenInput)
+    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, providers: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -59,13 +81,15 @@ class CoverageFileForm(forms.Form):
     """A benefits file or a fee schedule to import."""
 
     file = forms.FileField(
-        label="CSV file",
-        help_text="A CSV file saved as UTF-8, up to 5 MB.",
-        error_messages={"required": "Choose the file to import.",
-                        "empty": "This file is empty. Choose the file to import."},
+        label=pgettext_lazy("staff", "CSV file"),
+        help_text=pgettext_lazy("staff", "A CSV file saved as UTF-8, up to 5 MB."),
+        error_messages={
+            "required": pgettext_lazy("staff", "Choose the file to import."),
+            "empty": pgettext_lazy("staff", "This file is empty. Choose the file to import."),
+        },
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
-    dry_run = forms.BooleanField(label="Check only, write nothing", required=False)
+    dry_run = forms.BooleanField(label=pgettext_lazy("staff", "Check only, write nothing"), required=False)
 
     def __init__(self, *args: object, label: str, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -76,7 +100,9 @@ class CoverageFileForm(forms.Form):
         upload: UploadedFile = self.cleaned_data["file"]
         raw = upload.read(MAX_FILE_BYTES + 1)
         if len(raw) > MAX_FILE_BYTES:
-            raise forms.ValidationError("This file is larger than 5 MB. Split it into smaller files.")
+            raise forms.ValidationError(
+                pgettext("staff", "This file is larger than 5 MB. Split it into smaller files.")
+            )
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -85,5 +111,5 @@ class CoverageFileForm(forms.Form):
                 "Save it as “CSV UTF-8” and upload it again."
             ) from None
         if not text.strip():
-            raise forms.ValidationError("This file is empty. Choose the file to import.")
+            raise forms.ValidationError(pgettext("staff", "This file is empty. Choose the file to import."))
         return text

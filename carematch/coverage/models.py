@@ -15,16 +15,17 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from carematch.accounts.models import Client, User
 from carematch.lib.crypto import EncryptedTextField
 
 
 class Relationship(models.TextChoices):
-    SELF = "self", "The client is the subscriber"
-    SPOUSE = "spouse", "Spouse or partner of the subscriber"
-    CHILD = "child", "Child of the subscriber"
-    OTHER = "other", "Another person covered by the subscriber's plan"
+    SELF = "self", gettext_lazy("The client is the subscriber")
+    SPOUSE = "spouse", gettext_lazy("Spouse or partner of the subscriber")
+    CHILD = "child", gettext_lazy("Child of the subscriber")
+    OTHER = "other", gettext_lazy("Another person covered by the subscriber's plan")
 
 
 class ClientCoverage(models.Model):
@@ -56,10 +57,10 @@ class ClientCoverage(models.Model):
 
 
 class CheckStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Waiting for the payer"
-    ANSWERED = "answered", "Answered"
-    FAILED = "failed", "Could not be checked"
+    QUEUED = "queued", gettext_lazy("Queued")
+    RUNNING = "running", gettext_lazy("Waiting for the payer")
+    ANSWERED = "answered", gettext_lazy("Answered")
+    FAILED = "failed", gettext_lazy("Could not be checked")
 
 
 class CheckReason(models.TextChoices):

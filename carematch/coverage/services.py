@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carematch.access import audit
 from carematch.access.models import Action
@@ -126,23 +127,30 @@ def eligibility_request(*, client: Client, by: User | None, reason: str, appoint
     coverage = ClientCoverage.objects.filter(client=client).first()
     if coverage is None:
         raise Conflict(
-            "This client has no insurance on file: add the payer, member ID and subscriber first.",
-            fields={"coverage": "missing: payer, member_id, subscriber_first_name, subscriber_last_name, "
-                                "subscriber_birth_date, relationship"},
+            gettext("This client has no insurance on file: add the payer, member ID and subscriber first."),
+            fields={"coverage": gettext("missing: payer, member_id, subscriber_first_name, subscriber_last_name, "
+                                "subscriber_birth_date, relationship")},
             code="coverage_missing",
         )
     try:
         house = clearinghouse.configured()
     except clearinghouse.NotConfigured:
-        raise Conflict("Eligibility checks with payers are not set up on this service.",
-                       fields={"clearinghouse": "not configured"}, code="eligibility_not_configured") from None
+        raise Conflict(gettext("Eligibility checks with payers are not set up on this service."),
+                       fields={"clearinghouse": gettext("not configured")}, code="eligibility_not_configured") from None
     if coverage.payer not in house.payer_ids:
-        raise Conflict("This service cannot check coverage with this insurer electronically yet.",
-                       fields={"payer": "no electronic payer id configured for it"}, code="payer_not_connected")
+        raise Conflict(gettext("This service cannot check coverage with this insurer electronically yet."),
+                       fields={"payer": gettext("no electronic payer id configured for it")},
+                       code="payer_not_connected")
     with transaction.atomic():
         check = EligibilityCheck.objects.create(
-            client=client, reason=reason, requested_by=by, payer=coverage.payer, plan_id=coverage.plan_id,
-            relationship=coverage.relationship, appointment_id=appointment_id, requested_at=now,
+            client=client,
+            reason=reason,
+            requested_by=by,
+            payer=coverage.payer,
+            plan_id=coverage.plan_id,
+            relationship=coverage.relationship,
+            appointment_id=appointment_id,
+            requested_at=now,
         )
         check_id = check.pk
         transaction.on_commit(lambda: _enqueue(check_id))
@@ -189,32 +197,57 @@ def eligibility_run(*, check_id: int, now: dt.datetime | None = None) -> Eligibi
             house = clearinghouse.configured()
         except clearinghouse.NotConfigured as exc:
             logger.error("eligibility check %s not sent: %s", check.pk, exc)
-            return _fail(check, "Eligibility checks are not set up on this service. A coordinator can check "
-                                "your coverage with your insurer.", now=now)
+            return _fail(
+                check,
+                "Eligibility checks are not set up on this service. A coordinator can check "
+                "your coverage with your insurer.",
+                now=now,
+            )
         payer_id = house.payer_ids.get(coverage.payer)
         if payer_id is None:
             return _fail(check, "This service cannot check coverage with this insurer electronically yet.", now=now)
         # Reading the coverage to send it is an access of the client's record: recorded.
-        audit.record(None, action=Action.VIEW, resource_type="coverage", resource_id=coverage.client_id,
-                     client=coverage.client_id)
+        audit.record(
+            None,
+            action=Action.VIEW,
+            resource_type="coverage",
+            resource_id=coverage.client_id,
+            client=coverage.client_id,
+        )
         client = coverage.client
-        subscriber = Person(coverage.subscriber_last_name, coverage.subscriber_first_name,
-                            dt.date.fromisoformat(coverage.subscriber_birth_date))
-        patient = None if coverage.relationship == Relationship.SELF else Person(
-            client.last_name, client.first_name, client.date_of_birth)
+        subscriber = Person(
+            coverage.subscriber_last_name,
+            coverage.subscriber_first_name,
+            dt.date.fromisoformat(coverage.subscriber_birth_date),
+        )
+        patient = (
+            None
+            if coverage.relationship == Relationship.SELF
+            else Person(client.last_name, client.first_name, client.date_of_birth)
+        )
         inquiry = Inquiry(
-            payer_name=selectors.payer_names().get(coverage.payer, coverage.payer), payer_id=payer_id,
-            provider_name=house.submitter_name, provider_npi=house.submitter_npi,
-            trace_originator=house.trace_originator, member_id=coverage.member_id, subscriber=subscriber,
-            relationship=coverage.relationship, patient=patient, service_date=now.date(),
+            payer_name=selectors.payer_names().get(coverage.payer, coverage.payer),
+            payer_id=payer_id,
+            provider_name=house.submitter_name,
+            provider_npi=house.submitter_npi,
+            trace_originator=house.trace_originator,
+            member_id=coverage.member_id,
+            subscriber=subscriber,
+            relationship=coverage.relationship,
+            patient=patient,
+            service_date=now.date(),
         )
         try:
             text = build_270(inquiry, house.envelope(check.pk), now=now)
         except (X12Invalid, ValueError):
             logger.warning("eligibility check %s: the coverage on file does not make a valid 270", check.pk)
-            return _fail(check, "Your insurance details could not be sent to your insurer as they are (an insurer's "
-                                "system takes names in Latin letters only). A coordinator will check your coverage "
-                                "with your insurer.", now=now)
+            return _fail(
+                check,
+                "Your insurance details could not be sent to your insurer as they are (an insurer's "
+                "system takes names in Latin letters only). A coordinator will check your coverage "
+                "with your insurer.",
+                now=now,
+            )
         check.control_number, check.transport = check.pk, house.transport.name
         check.status, check.sent_at = CheckStatus.RUNNING, now
         check.attempts = check.attempts + 1
@@ -249,8 +282,9 @@ def eligibility_collect(*, now: dt.datetime | None = None) -> int:
     return answered
 
 
-def _settle(check_id: int, *, answer: str | None = None, failure: TransportFailed | None = None,
-            now: dt.datetime) -> EligibilityCheck | None:
+def _settle(
+    check_id: int, *, answer: str | None = None, failure: TransportFailed | None = None, now: dt.datetime
+) -> EligibilityCheck | None:
     with transaction.atomic():
         check = EligibilityCheck.objects.select_for_update().filter(pk=check_id).first()
         if check is None or check.status != CheckStatus.RUNNING:
@@ -266,8 +300,9 @@ def _settle(check_id: int, *, answer: str | None = None, failure: TransportFaile
             logger.warning("eligibility check %s: the answer is for another inquiry", check.pk)
             return _fail(check, GARBLED, now=now)
         if reading.retryable:
-            return _retry_or_fail(check, reading.sentence(), retryable=True, now=now,
-                                  codes=[r.code for r in reading.rejections])
+            return _retry_or_fail(
+                check, reading.sentence(), retryable=True, now=now, codes=[r.code for r in reading.rejections]
+            )
         _answer(check, reading, now=now)
         return check
 
@@ -282,8 +317,9 @@ def _answer(check: EligibilityCheck, reading: Reading, *, now: dt.datetime) -> N
     check.save()
 
 
-def _retry_or_fail(check: EligibilityCheck, sentence: str, *, retryable: bool, now: dt.datetime,
-                   codes: list[str] | None = None) -> EligibilityCheck:
+def _retry_or_fail(
+    check: EligibilityCheck, sentence: str, *, retryable: bool, now: dt.datetime, codes: list[str] | None = None
+) -> EligibilityCheck:
     check.rejection_codes = codes or []
     if retryable and check.attempts < MAX_ATTEMPTS:
         minutes = int(RETRY_AFTER.total_seconds() // 60)
@@ -293,8 +329,11 @@ def _retry_or_fail(check: EligibilityCheck, sentence: str, *, retryable: bool, n
         check_id, run_after = check.pk, now + RETRY_AFTER
         transaction.on_commit(lambda: _enqueue(check_id, run_after))
         return check
-    return _fail(check, f"{sentence} A coordinator can check your coverage with your insurer." if retryable
-                 else sentence, now=now)
+    return _fail(
+        check,
+        f"{sentence} A coordinator can check your coverage with your insurer." if retryable else sentence,
+        now=now,
+    )
 
 
 def _fail(check: EligibilityCheck, sentence: str, *, now: dt.datetime) -> EligibilityCheck:
@@ -342,8 +381,9 @@ def benefits_from_eligibility(check: EligibilityCheck) -> dict[str, Any] | None:
 # --- Diagnoses, for superbills ---------------------------------------------------------------------
 
 
-def diagnosis_add(*, client: Client, provider: Any, code: str, by: User | None,
-                  now: dt.datetime | None = None) -> ClientDiagnosis:
+def diagnosis_add(
+    *, client: Client, provider: Any, code: str, by: User | None, now: dt.datetime | None = None
+) -> ClientDiagnosis:
     """A provider enters an ICD-10-CM code for a client in their care (checked by the caller's
     access policy); InvalidInput names the field when it is not written as one."""
     text = normalised_icd10cm(code or "")
@@ -351,12 +391,16 @@ def diagnosis_add(*, client: Client, provider: Any, code: str, by: User | None,
     if problem:
         raise InvalidInput.for_fields({"code": problem})
     with transaction.atomic():
-        existing = [d for d in ClientDiagnosis.objects.filter(client=client, provider=provider, removed_at__isnull=True)
-                    if d.code == text]
+        existing = [
+            d
+            for d in ClientDiagnosis.objects.filter(client=client, provider=provider, removed_at__isnull=True)
+            if d.code == text
+        ]
         if existing:
             return existing[0]
-        return ClientDiagnosis.objects.create(client=client, provider=provider, code=text, added_by=by,
-                                              added_at=now or timezone.now())
+        return ClientDiagnosis.objects.create(
+            client=client, provider=provider, code=text, added_by=by, added_at=now or timezone.now()
+        )
 
 
 def diagnosis_remove(*, diagnosis: ClientDiagnosis, now: dt.datetime | None = None) -> ClientDiagnosis:
@@ -404,15 +448,18 @@ def _same(stored: object, given: object) -> bool:
     return stored == given
 
 
-def plans_upsert(*, records: Sequence[PlanRecord], dry_run: bool = False,
-                 now: dt.datetime | None = None) -> UpsertResult:
+def plans_upsert(
+    *, records: Sequence[PlanRecord], dry_run: bool = False, now: dt.datetime | None = None
+) -> UpsertResult:
     """Create or update plans by payer and plan id: each record is the truth for its plan.
     All or nothing (one transaction); with `dry_run`, nothing is written and the result counts
     what would be."""
     now = now or timezone.now()
     with transaction.atomic():
-        stored = {(plan.payer_id, plan.plan_id): plan for plan in Plan.objects.select_for_update().filter(
-            payer__in={record.payer for record in records})}
+        stored = {
+            (plan.payer_id, plan.plan_id): plan
+            for plan in Plan.objects.select_for_update().filter(payer__in={record.payer for record in records})
+        }
         created: list[Plan] = []
         changed: list[Plan] = []
         unchanged = 0
@@ -434,22 +481,31 @@ def plans_upsert(*, records: Sequence[PlanRecord], dry_run: bool = False,
     return UpsertResult(len(created), len(changed), unchanged)
 
 
-def fees_upsert(*, records: Sequence[FeeRecord], dry_run: bool = False,
-                now: dt.datetime | None = None) -> UpsertResult:
+def fees_upsert(*, records: Sequence[FeeRecord], dry_run: bool = False, now: dt.datetime | None = None) -> UpsertResult:
     """Create or update fee rows by payer, plan id, CPT code and state. All or nothing; with
     `dry_run`, nothing is written and the result counts what would be."""
     now = now or timezone.now()
     with transaction.atomic():
-        stored = {(fee.payer_id, fee.plan_id, fee.cpt, fee.state): fee
-                  for fee in Fee.objects.select_for_update().filter(payer__in={record.payer for record in records})}
+        stored = {
+            (fee.payer_id, fee.plan_id, fee.cpt, fee.state): fee
+            for fee in Fee.objects.select_for_update().filter(payer__in={record.payer for record in records})
+        }
         created: list[Fee] = []
         changed: list[Fee] = []
         unchanged = 0
         for record in records:
             fee = stored.get((record.payer, record.plan_id, record.cpt, record.state))
             if fee is None:
-                created.append(Fee(payer_id=record.payer, plan_id=record.plan_id, cpt=record.cpt,
-                                   allowed_usd=record.allowed_usd, state=record.state, updated_at=now))
+                created.append(
+                    Fee(
+                        payer_id=record.payer,
+                        plan_id=record.plan_id,
+                        cpt=record.cpt,
+                        allowed_usd=record.allowed_usd,
+                        state=record.state,
+                        updated_at=now,
+                    )
+                )
             elif _same(fee.allowed_usd, record.allowed_usd):
                 unchanged += 1
             else:

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from carematch.access import audit, policy
@@ -46,7 +47,7 @@ def _errors_to_form(form: CoverageForm, exc: InvalidInput) -> None:
         form.add_error(field if field in form.fields else None, problem)
 
 
-NO_SESSIONS_YET = "You have no sessions with us yet, so there is nothing to claim back."
+NO_SESSIONS_YET = gettext_noop("You have no sessions with us yet, so there is nothing to claim back.")
 
 
 def _own_client(request: HttpRequest, *, title: str, why: str) -> Client | HttpResponse:
@@ -64,8 +65,8 @@ def _own_client(request: HttpRequest, *, title: str, why: str) -> Client | HttpR
 @require_http_methods(["GET", "POST"])
 def my_coverage(request: HttpRequest) -> HttpResponse:
     """The client's insurance, as on their card; saving replaces it."""
-    client = _own_client(request, title="Your insurance",
-                         why="We keep your insurance with your details as a client, and you have not added them yet.")
+    client = _own_client(request, title=gettext("Your insurance"), why=gettext(
+        "We keep your insurance with your details as a client, and you have not added them yet."))
     if isinstance(client, HttpResponse):
         return client
     payers = selectors.payer_names()
@@ -81,7 +82,7 @@ def my_coverage(request: HttpRequest) -> HttpResponse:
                     _errors_to_form(form, exc)
                     attempt.reject()
         if form.is_valid():
-            messages.success(request, "Your insurance details are saved.")
+            messages.success(request, gettext("Your insurance details are saved."))
             return redirect("coverage:mine")
     else:
         coverage = selectors.coverage_of(client=client)
@@ -106,7 +107,7 @@ def client_eligibility(request: HttpRequest, client_id: int) -> HttpResponse:
         except Conflict as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, "The check is on its way to the payer; this page shows the answer.")
+            messages.success(request, gettext("The check is on its way to the payer; this page shows the answer."))
         return redirect(reverse("coverage:staff_client", args=[client_id]))
     try:
         client = audit.clinical_client_or_404(request, client_id, resource_type="coverage",
@@ -129,7 +130,7 @@ def client_eligibility(request: HttpRequest, client_id: int) -> HttpResponse:
 def my_superbills(request: HttpRequest) -> HttpResponse:
     """The providers the client paid themselves, their completed sessions, and a superbill for
     any dates (what is still missing for one is said, not hidden)."""
-    client = _own_client(request, title="Superbills", why=NO_SESSIONS_YET)
+    client = _own_client(request, title=gettext("Superbills"), why=gettext(NO_SESSIONS_YET))
     if isinstance(client, HttpResponse):
         return client
     found = selectors.superbill_providers(client=client)
@@ -149,7 +150,7 @@ def my_superbills(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def superbill_download(request: HttpRequest) -> HttpResponse:
     """The superbill PDF for one provider and a range of dates; the download is recorded."""
-    client = _own_client(request, title="Superbills", why=NO_SESSIONS_YET)
+    client = _own_client(request, title=gettext("Superbills"), why=gettext(NO_SESSIONS_YET))
     if isinstance(client, HttpResponse):
         return client
     found = selectors.superbill_providers(client=client)
@@ -193,7 +194,7 @@ def diagnoses(request: HttpRequest, provider: Any, client_id: int) -> HttpRespon
                             form.add_error(field if field in form.fields else None, problem)
                         change.reject()
             if form.is_valid():
-                messages.success(request, "The diagnosis is added.")
+                messages.success(request, gettext("The diagnosis is added."))
                 return redirect("coverage:diagnoses", client_id=client_id)
             client = change.client
         else:
@@ -215,11 +216,11 @@ def diagnosis_remove(request: HttpRequest, provider: Any, client_id: int, diagno
                                 rule=policy.may_write_notes) as change:
             diagnosis = selectors.diagnosis_of(provider=provider, diagnosis_id=diagnosis_id)
             if diagnosis is None or diagnosis.client_id != change.client.pk:
-                raise NotFound("No such diagnosis.")
+                raise NotFound(gettext("No such diagnosis."))
             services.diagnosis_remove(diagnosis=diagnosis)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
-    messages.success(request, "The diagnosis is removed from future superbills.")
+    messages.success(request, gettext("The diagnosis is removed from future superbills."))
     return redirect("coverage:diagnoses", client_id=client_id)
 
 
@@ -235,7 +236,7 @@ def my_tax_id(request: HttpRequest, provider: Any) -> HttpResponse:
             for field, problem in exc.fields.items():
                 form.add_error(field if field in form.fields else None, problem)
         else:
-            messages.success(request, "Your tax ID is saved.")
+            messages.success(request, gettext("Your tax ID is saved."))
             return redirect("coverage:my_tax_id")
     return render(request, "coverage/my_tax_id.html", {"form": form})
 

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carematch.access.decorators import staff_page
@@ -37,7 +38,9 @@ def library(request: HttpRequest) -> HttpResponse:
         concern = ""
     return render(request, "learn/list.html", {
         "articles": selectors.published_articles(concern=concern or None),
-        "concerns": list(CONCERNS.items()), "concern": concern, "concern_label": CONCERNS.get(concern, ""),
+        # The vocabulary's labels, in the page's language where the catalogue has them.
+        "concerns": [(value, gettext(str(label))) for value, label in CONCERNS.items()], "concern": concern,
+        "concern_label": gettext(str(CONCERNS[concern])) if concern else "",
         "subscribe_form": _newsletter_form(), "today": timezone.localdate(),
     })
 
@@ -49,7 +52,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No published article has this address.")
     return render(request, "learn/article.html", {
         "article": found, "html": render_markdown(found.body), "overdue": found.review_overdue(timezone.localdate()),
-        "concern_labels": [CONCERNS[c] for c in found.concerns if c in CONCERNS],
+        "concern_labels": [gettext(str(CONCERNS[c])) for c in found.concerns if c in CONCERNS],
     })
 
 
@@ -141,7 +144,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
             except DomainError as error:
                 _form_errors(form, error)
             else:
-                messages.success(request, "The article is saved as a draft.")
+                messages.success(request, gettext("The article is saved as a draft."))
                 return redirect("learn:staff_edit", article_id=made.pk)
     return render(request, "learn/staff/edit.html", {"form": form, "preview": preview, "article": None})
 
@@ -169,7 +172,7 @@ def staff_edit(request: HttpRequest, article_id: int) -> HttpResponse:
             except DomainError as error:
                 _form_errors(form, error)
             else:
-                messages.success(request, "Saved. The earlier text is kept in the article's history.")
+                messages.success(request, gettext("Saved. The earlier text is kept in the article's history."))
                 return redirect("learn:staff_edit", article_id=found.pk)
     return render(request, "learn/staff/edit.html", {
         "form": form, "preview": preview, "article": found, "overdue": found.review_overdue(timezone.localdate()),

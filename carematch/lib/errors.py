@@ -20,9 +20,10 @@ class DomainError(Exception):
 
     def __init__(self, detail: str, *, fields: dict[str, str] | None = None, code: str | None = None,
                  recorded: bool = False):
+        detail = str(detail)  # a translated text may arrive lazy; it is rendered now, in the caller's language
         super().__init__(detail)
         self.detail = detail
-        self.fields = fields or {}
+        self.fields = {name: str(problem) for name, problem in (fields or {}).items()}
         self.recorded = recorded
         if code:
             self.code = code

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from ninja import Query, Router, Status
 
 from carematch.access import audit, policy
@@ -59,16 +60,23 @@ def _conversation(request: AuthedHttpRequest, conversation_id: int, action: str)
     if conversation is None or not policy.conversation_visible(request.user, conversation):
         audit.denied(request, action=action, resource_type="conversation", resource_id=conversation_id,
                      client=conversation.client_id if conversation else None)
-        raise NotFound("No conversation with that id.", fields={"conversation_id": "not found"}, recorded=True)
+        raise NotFound(
+            gettext("No conversation with that id."), fields={"conversation_id": gettext("not found")}, recorded=True
+        )
     return conversation
 
 
 def _message(request: AuthedHttpRequest, message_id: int) -> Message:
     message = selectors.message_by_id(message_id=message_id)
     if message is None or not policy.conversation_visible(request.user, message.conversation):
-        audit.denied(request, action=Action.UPDATE, resource_type="message", resource_id=message_id,
-                     client=message.conversation.client_id if message else None)
-        raise NotFound("No message with that id.", fields={"message_id": "not found"}, recorded=True)
+        audit.denied(
+            request,
+            action=Action.UPDATE,
+            resource_type="message",
+            resource_id=message_id,
+            client=message.conversation.client_id if message else None,
+        )
+        raise NotFound(gettext("No message with that id."), fields={"message_id": gettext("not found")}, recorded=True)
     return message
 
 
@@ -77,29 +85,34 @@ def list_conversations(request: AuthedHttpRequest) -> Any:
     """The caller's conversations, unread first, each with who it is with and how many
     messages wait unread."""
     conversations = list(selectors.conversations_of(user=request.user))
-    audit.record_many(request, action=Action.VIEW, resource_type="conversation_summary",
-                      items=[(c.pk, c.client_id) for c in conversations])
+    audit.record_many(
+        request,
+        action=Action.VIEW,
+        resource_type="conversation_summary",
+        items=[(c.pk, c.client_id) for c in conversations],
+    )
     items = [conversation_out(c, request.user, getattr(c, "unread", 0)) for c in conversations]
     return {"items": items, "count": len(items)}
 
 
-@router.post("/conversations", response={200: ConversationOut, 201: ConversationOut, **errors(404)},
-             by_alias=True)
+@router.post("/conversations", response={200: ConversationOut, 201: ConversationOut, **errors(404)}, by_alias=True)
 def start_conversation(request: AuthedHttpRequest, payload: ConversationIn) -> Any:
     """Start (201) or open (200) the conversation with `with_user_id`: for a client, a provider
     they have or had an appointment with, or any coordinator (the care team); for a provider, a
     client in their care; for staff, a client. Anyone else: 404."""
     with audit.write(request, action=Action.CREATE, resource_type="conversation") as change:
         conversation, created = services.conversation_start(
-            by=request.user, with_user=selectors.user_by_id(user_id=payload.with_user_id))
+            by=request.user, with_user=selectors.user_by_id(user_id=payload.with_user_id)
+        )
         change.resource_id, change.client = conversation.pk, conversation.client_id
     conversation = selectors.conversation_by_id(conversation_id=conversation.pk) or conversation
     body = conversation_out(conversation, request.user, 0)
     return Status(201 if created else 200, body)
 
 
-@router.get("/conversations/{conversation_id}/messages", auth=TOKEN_OR_SESSION,
-            response={200: MessagesOut, **errors(404)})
+@router.get(
+    "/conversations/{conversation_id}/messages", auth=TOKEN_OR_SESSION, response={200: MessagesOut, **errors(404)}
+)
 def list_messages(request: AuthedHttpRequest, conversation_id: RecordId, query: Query[AfterQuery]) -> Any:
     """The conversation's messages, oldest first; with `after`, only those newer than that
     message id (what a conversation page asks for every few seconds). Also answers a signed-in
@@ -108,8 +121,13 @@ def list_messages(request: AuthedHttpRequest, conversation_id: RecordId, query: 
     messages = selectors.messages_in(conversation=conversation, after=query.after)
     if query.after is None or messages:
         # A read of the conversation; a poll that finds nothing new shows nothing and is not one.
-        audit.record(request, action=Action.VIEW, resource_type="conversation", resource_id=conversation.pk,
-                     client=conversation.client_id)
+        audit.record(
+            request,
+            action=Action.VIEW,
+            resource_type="conversation",
+            resource_id=conversation.pk,
+            client=conversation.client_id,
+        )
     items = [message_out(m, request.user) for m in messages]
     return {"items": items, "count": len(items)}
 
@@ -135,8 +153,13 @@ def send_message(request: AuthedHttpRequest, conversation_id: RecordId, payload:
 def read_message(request: AuthedHttpRequest, message_id: RecordId) -> Any:
     """Mark a message sent to the caller (and the earlier ones in its conversation) read."""
     message = _message(request, message_id)
-    with audit.write(request, action=Action.UPDATE, resource_type="message", resource_id=message.pk,
-                     client=message.conversation.client_id):
+    with audit.write(
+        request,
+        action=Action.UPDATE,
+        resource_type="message",
+        resource_id=message.pk,
+        client=message.conversation.client_id,
+    ):
         message = services.message_read(message=message, by=request.user)
     return message_out(message, request.user)
 
@@ -146,8 +169,13 @@ def retract_message(request: AuthedHttpRequest, message_id: RecordId) -> Any:
     """Retract one's own message within 5 minutes of sending it. It stays in the conversation,
     shown as retracted."""
     message = _message(request, message_id)
-    with audit.write(request, action=Action.UPDATE, resource_type="message", resource_id=message.pk,
-                     client=message.conversation.client_id):
+    with audit.write(
+        request,
+        action=Action.UPDATE,
+        resource_type="message",
+        resource_id=message.pk,
+        client=message.conversation.client_id,
+    ):
         message = services.message_retract(message=message, by=request.user)
     message = selectors.message_by_id(message_id=message.pk) or message
     return message_out(message, request.user)

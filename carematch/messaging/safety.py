@@ -1,7 +1,7 @@
 """The crisis phrase check on what clients write: a pure function over plain text.
 
-The phrases live in data files in `phrases/`, one per language (`en.txt`; `es.txt` once a
-reviewed Spanish list exists); every file is used for every message, whatever language the
+The phrases live in data files in `phrases/`, one per language (`en.txt`, `es.txt`);
+every file is used for every message, whatever language the
 page is shown in. A message matches a phrase when the phrase's words appear in it, in order
 and next to each other, as whole words: text and phrases are both normalised the same way
 (Unicode compatibility forms, accents and case folded, apostrophes dropped so "don't" is

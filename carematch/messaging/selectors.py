@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext
 
 from carematch.access import policy
 from carematch.accounts.models import Client, Role, User
@@ -110,14 +111,16 @@ def sender_label(*, message: Message, viewer: User) -> str:
     """"You" for the viewer's own messages; the client's or provider's name; a coordinator's
     preferred name with "care team"."""
     if message.sender_id == viewer.pk:
-        return "You"
+        return gettext("You")
     conversation = message.conversation
     if message.from_client:
         return f"{conversation.client.first_name} {conversation.client.last_name}"
     if conversation.kind == Kind.PROVIDER and conversation.provider is not None:
         return conversation.provider.display_name
     sender = message.sender
-    return f"{sender.preferred_name} (care team)" if sender.preferred_name else "Care team"
+    if sender.preferred_name:
+        return gettext("%(name)s (care team)") % {"name": sender.preferred_name}
+    return gettext("Care team")
 
 
 # --- Who one may start a conversation with ------------------------------------------------------

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carematch.access import policy
 from carematch.accounts.models import Client, Role, User
@@ -51,11 +52,14 @@ class Sent:
 
 
 def _not_allowed() -> NotFound:
-    return NotFound("There is nobody with that id you can write to.", fields={"with_user_id": "not found"})
+    return NotFound(
+        gettext("There is nobody with that id you can write to."), fields={"with_user_id": gettext("not found")}
+    )
 
 
-def conversation_start(*, by: User, with_user: User | None = None, care_team: bool = False,
-                       now: dt.datetime | None = None) -> tuple[Conversation, bool]:
+def conversation_start(
+    *, by: User, with_user: User | None = None, care_team: bool = False, now: dt.datetime | None = None
+) -> tuple[Conversation, bool]:
     """The conversation between `by` and `with_user` (created when there is none yet) and
     whether it was created. A client writes to a provider they have or had an appointment
     with, or to any coordinator or to the care team (`care_team`) for the care team's
@@ -93,8 +97,9 @@ def conversation_start(*, by: User, with_user: User | None = None, care_team: bo
     return _conversation_get_or_create(client=client, provider=provider, kind=kind, now=now)
 
 
-def _conversation_get_or_create(*, client: Client, provider: Provider | None, kind: str, now: dt.datetime
-                                ) -> tuple[Conversation, bool]:
+def _conversation_get_or_create(
+    *, client: Client, provider: Provider | None, kind: str, now: dt.datetime
+) -> tuple[Conversation, bool]:
     found = Conversation.objects.filter(client=client, provider=provider, kind=kind).first()
     if found is not None:
         return found, False
@@ -114,16 +119,22 @@ def _conversation_get_or_create(*, client: Client, provider: Provider | None, ki
 def clean_body(body: Any) -> str:
     """The text of a message as it will be stored, or InvalidInput naming `body`."""
     if not isinstance(body, str):
-        raise InvalidInput("Write your message as text.", fields={"body": "must be text"})
+        raise InvalidInput(gettext("Write your message as text."), fields={"body": gettext("must be text")})
     text = body.strip()
     if not text:
-        raise InvalidInput("Write a message before sending it.", fields={"body": "this field is required"})
+        raise InvalidInput(
+            gettext("Write a message before sending it."), fields={"body": gettext("this field is required")}
+        )
     if "\x00" in text:
-        raise InvalidInput("The message holds a NUL character, which is not allowed.",
-                           fields={"body": "must not contain NUL characters"})
+        raise InvalidInput(
+            gettext("The message holds a NUL character, which is not allowed."),
+            fields={"body": gettext("must not contain NUL characters")},
+        )
     if len(text) > BODY_MAX:
-        raise InvalidInput(f"The message is too long: keep it to {BODY_MAX:,} characters or split it.",
-                           fields={"body": f"at most {BODY_MAX} characters"})
+        raise InvalidInput(
+            gettext("The message is too long: keep it to %(max)s characters or split it.") % {"max": BODY_MAX},
+            fields={"body": gettext("at most %(max)s characters") % {"max": BODY_MAX}},
+        )
     return text
 
 
@@ -136,8 +147,9 @@ def rate_limit_retry_after(*, sender: User, now: dt.datetime) -> int | None:
 def _may_write(user: User, conversation: Conversation) -> bool:
     if conversation.kind == Kind.CARE_TEAM:
         return policy.may_message_care_team(user, conversation.client)
-    return conversation.provider is not None and policy.may_message_provider(user, conversation.client,
-                                                                                conversation.provider)
+    return conversation.provider is not None and policy.may_message_provider(
+        user, conversation.client, conversation.provider
+    )
 
 
 def message_send(*, conversation: Conversation, sender: User, body: Any, now: dt.datetime | None = None) -> Sent:
@@ -150,31 +162,45 @@ def message_send(*, conversation: Conversation, sender: User, body: Any, now: dt
     side is emailed (without the text) at most once a conversation per NOTICE_INTERVAL."""
     now = now or timezone.now()
     if not policy.conversation_visible(sender, conversation):
-        raise NotFound("No conversation with that id.", fields={"conversation_id": "not found"})
+        raise NotFound(gettext("No conversation with that id."), fields={"conversation_id": gettext("not found")})
     if conversation.is_closed or conversation.client.closed_at is not None:
-        raise Conflict("This conversation is closed: the client's account was closed.",
-                       fields={"conversation": "closed"}, code="conversation_closed")
+        raise Conflict(
+            gettext("This conversation is closed: the client's account was closed."),
+            fields={"conversation": gettext("closed")},
+            code="conversation_closed",
+        )
     text = clean_body(body)
     retry_after = rate_limit_retry_after(sender=sender, now=now)
     if retry_after is not None:
         raise TooManyRequests(
-            f"You have sent {settings.MESSAGE_RATE_PER_HOUR} messages in the last hour. Please wait a little before "
-            "sending more. If you are in crisis, call or text 988 or call 911.",
-            retry_after=retry_after, fields={"body": "too many messages in the last hour"},
+            gettext(
+                "You have sent %(count)s messages in the last hour. Please wait a little before "
+                "sending more. If you are in crisis, call or text 988 or call 911."
+            )
+            % {"count": settings.MESSAGE_RATE_PER_HOUR},
+            retry_after=retry_after,
+            fields={"body": gettext("too many messages in the last hour")},
         )
     from_client = policy.is_client_side(sender, conversation)
     if not _may_write(sender, conversation):
         # Visible but no longer open to this sender (e.g. the provider's link to the client ended).
-        raise Conflict("You can no longer write in this conversation.", fields={"conversation": "closed"},
-                       code="conversation_closed")
+        raise Conflict(
+            gettext("You can no longer write in this conversation."),
+            fields={"conversation": gettext("closed")},
+            code="conversation_closed",
+        )
     crisis = from_client and safety.mentions_crisis(text)
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
         if locked.closed_at is not None:
-            raise Conflict("This conversation is closed: the client's account was closed.",
-                           fields={"conversation": "closed"}, code="conversation_closed")
-        message = Message.objects.create(conversation=locked, sender=sender, from_client=from_client, body=text,
-                                         sent_at=now, crisis=crisis)
+            raise Conflict(
+                gettext("This conversation is closed: the client's account was closed."),
+                fields={"conversation": gettext("closed")},
+                code="conversation_closed",
+            )
+        message = Message.objects.create(
+            conversation=locked, sender=sender, from_client=from_client, body=text, sent_at=now, crisis=crisis
+        )
         Conversation.objects.filter(pk=locked.pk).update(last_message_at=now)
         if crisis:
             measures.message_alert_raise(client=locked.client, provider=locked.provider, now=now)
@@ -209,13 +235,14 @@ def _incoming(user: User, conversation: Conversation) -> Q:
     return Q(conversation=conversation, from_client=not policy.is_client_side(user, conversation))
 
 
-def messages_read(*, conversation: Conversation, by: User, up_to: Message | None = None,
-                  now: dt.datetime | None = None) -> int:
+def messages_read(
+    *, conversation: Conversation, by: User, up_to: Message | None = None, now: dt.datetime | None = None
+) -> int:
     """Mark the messages sent to `by` in `conversation` read (those up to `up_to` when given);
     how many were unread."""
     now = now or timezone.now()
     if not policy.conversation_visible(by, conversation):
-        raise NotFound("No conversation with that id.", fields={"conversation_id": "not found"})
+        raise NotFound(gettext("No conversation with that id."), fields={"conversation_id": gettext("not found")})
     unread = Message.objects.filter(_incoming(by, conversation), read_at__isnull=True, sent_at__lte=now)
     if up_to is not None:
         unread = unread.filter(pk__lte=up_to.pk)
@@ -226,9 +253,9 @@ def message_read(*, message: Message, by: User, now: dt.datetime | None = None) 
     """Mark `message` (and the earlier ones sent to `by` in its conversation) read. Only the
     side it was sent to may (Forbidden for its own sender's side)."""
     if not policy.conversation_visible(by, message.conversation):
-        raise NotFound("No message with that id.", fields={"message_id": "not found"})
+        raise NotFound(gettext("No message with that id."), fields={"message_id": gettext("not found")})
     if not policy.may_mark_read(by, message):
-        raise Forbidden("Only the person a message was sent to can mark it read.")
+        raise Forbidden(gettext("Only the person a message was sent to can mark it read."))
     with transaction.atomic():
         messages_read(conversation=message.conversation, by=by, up_to=message, now=now)
     message.refresh_from_db()
@@ -240,18 +267,25 @@ def message_retract(*, message: Message, by: User, now: dt.datetime | None = Non
     are kept with the record; pages, the API and the export show only when it was retracted."""
     now = now or timezone.now()
     if not policy.conversation_visible(by, message.conversation):
-        raise NotFound("No message with that id.", fields={"message_id": "not found"})
+        raise NotFound(gettext("No message with that id."), fields={"message_id": gettext("not found")})
     if not policy.may_retract_message(by, message):
-        raise Forbidden("Only the person who sent a message can retract it.")
+        raise Forbidden(gettext("Only the person who sent a message can retract it."))
     with transaction.atomic():
         locked = Message.objects.select_for_update().get(pk=message.pk)
         if locked.retracted_at is not None:
-            raise Conflict("This message has already been retracted.", fields={"message": "already retracted"},
-                           code="already_retracted")
+            raise Conflict(
+                gettext("This message has already been retracted."),
+                fields={"message": gettext("already retracted")},
+                code="already_retracted",
+            )
         if now - locked.sent_at > RETRACT_WINDOW:
             minutes = int(RETRACT_WINDOW.total_seconds() // 60)
-            raise Conflict(f"A message can be retracted only within {minutes} minutes of sending it.",
-                           fields={"message": "too late to retract"}, code="too_late")
+            raise Conflict(
+                gettext("A message can be retracted only within %(minutes)s minutes of sending it.")
+                % {"minutes": minutes},
+                fields={"message": gettext("too late to retract")},
+                code="too_late",
+            )
         locked.retracted_at = now
         locked.save(update_fields=["retracted_at"])
     logger.info("message %s retracted", locked.pk)
@@ -272,7 +306,9 @@ def messages_purge_for_client(*, client_id: int) -> Counter[str]:
     """Erase the client's conversations and their messages (the retention period has ended)."""
     deleted: Counter[str] = Counter()
     with transaction.atomic():
-        for rows in (Message.objects.filter(conversation__client_id=client_id),
-                     Conversation.objects.filter(client_id=client_id)):
+        for rows in (
+            Message.objects.filter(conversation__client_id=client_id),
+            Conversation.objects.filter(client_id=client_id),
+        ):
             deleted.update({label: n for label, n in rows.delete()[1].items() if n})
     return deleted

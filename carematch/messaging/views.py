@@ -5,6 +5,7 @@ adds new messages without a reload. Rules live in the services and the access po
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from carematch.access import audit, policy
@@ -83,7 +85,7 @@ def start(request: AuthedHttpRequest) -> HttpResponse:
                     by=request.user, with_user=selectors.user_by_id(user_id=int(chosen)))
         except DomainError:
             change.reject()
-            form.add_error("with_whom", "You cannot write to this person here.")
+            form.add_error("with_whom", gettext("You cannot write to this person here."))
             return _inbox_page(request, form, status=400)
         change.resource_id, change.client = conversation.pk, conversation.client_id
     return redirect("messaging:conversation", conversation_id=conversation.pk)
@@ -130,7 +132,7 @@ def conversation(request: AuthedHttpRequest, conversation_id: int) -> HttpRespon
                     if sent.crisis:
                         request.session[CRISIS_FLAG] = found.pk
                     else:
-                        messages.success(request, "Your message was sent.")
+                        messages.success(request, gettext("Your message was sent."))
                     return redirect("messaging:conversation", conversation_id=found.pk)
         return _conversation_page(request, found, form, status=status)
     found = _visible_or_404(request, conversation_id, Action.VIEW)
@@ -153,7 +155,12 @@ def _conversation_page(request: AuthedHttpRequest, found: Conversation, form: Me
         "poll_seconds": settings.MESSAGE_POLL_SECONDS, "last_id": last_id,
         "read_url": reverse("messaging:mark_read", args=[found.pk]),
         "is_client": policy.is_client_side(request.user, found),
-        "can_write": not found.is_closed,
+        "can_write": not found.is_closed, "message_words": json.dumps({
+            "retracted": gettext("Message retracted."),
+            "newOne": gettext("New message from {sender}: {body}"),
+            "newRetracted": gettext("New message from {sender} (retracted)."),
+            "newMany": gettext("{count} new messages."),
+        }),
     }, status=status)
 
 
@@ -189,7 +196,7 @@ def retract(request: AuthedHttpRequest, message_id: int) -> HttpResponse:
                 change.reject()
                 messages.error(request, exc.detail)
             else:
-                messages.success(request, "Your message was retracted.")
+                messages.success(request, gettext("Your message was retracted."))
     except Forbidden as exc:
         raise PermissionDenied(exc.detail) from None
     return redirect("messaging:conversation", conversation_id=message.conversation_id)

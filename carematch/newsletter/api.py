@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Router, Status
 
 from carematch.accounts.throttle import client_address
@@ -24,4 +25,4 @@ def subscribe(request: HttpRequest, payload: SubscriptionIn) -> Any:
     the address is already subscribed; nothing else is sent until it is used (double opt-in).
     At most CAREMATCH_NEWSLETTER_SIGNUPS_PER_HOUR (5) an hour from one address, then 429."""
     services.subscription_request(email=payload.email, topics=payload.topics, address=client_address(request))
-    return Status(202, {"detail": ANSWER})
+    return Status(202, {"detail": gettext(ANSWER)})

@@ -6,20 +6,23 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from carematch.lib.history import Guard
 
 TOPICS = MappingProxyType({
-    "new_articles": "New articles in the library",
-    "coping": "Ways to cope between sessions",
-    "starting_therapy": "Starting therapy and what to expect",
-    "service_news": "News about this service",
+    "new_articles": gettext_lazy("New articles in the library"),
+    "coping": gettext_lazy("Ways to cope between sessions"),
+    "starting_therapy": gettext_lazy("Starting therapy and what to expect"),
+    "service_news": gettext_lazy("News about this service"),
 })
 
-CONSENT_TEXT = ("Yes, email me carematch's newsletter about the topics I chose. I can change the topics or leave at "
-                "any time with the link in every email; my address is used for nothing else.")
+CONSENT_TEXT = gettext_noop(
+    "Yes, email me carematch's newsletter about the topics I chose. I can change the topics or leave at "
+    "any time with the link in every email; my address is used for nothing else.")
 
 CONFIRMATION_DAYS = 7
 
@@ -39,10 +42,14 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # The language the person signed up in: their confirmation and every newsletter use it.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(status__in=SubscriberStatus.values), name="newsletter_status_known"),
+            models.CheckConstraint(condition=Q(language__in=[code for code, _name in settings.LANGUAGES]),
+                                   name="newsletter_language_offered"),
             models.CheckConstraint(condition=~Q(status=SubscriberStatus.CONFIRMED) | Q(confirmed_at__isnull=False),
                                    name="newsletter_confirmed_has_date"),
             models.CheckConstraint(condition=Q(email=models.functions.Lower("email")),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,8 +17,8 @@ from . import services
 from .forms import SubscribeForm, TopicsForm
 from .models import CONSENT_TEXT, TOPICS, Subscriber, SubscriberStatus
 
-ANSWER = ("Thank you. If this address can receive email, we have sent it a link to confirm. Nothing is sent until "
-          "you use it, and the link works for 7 days.")
+ANSWER = gettext_noop("Thank you. If this address can receive email, we have sent it a link to confirm. "
+                      "Nothing is sent until you use it, and the link works for 7 days.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -33,15 +34,18 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             status = 429
         except DomainError as error:
             for name, problem in error.fields.items():
-                form.add_error(name if name in form.fields else None, f"{name.capitalize()} {problem}.")
+                form.add_error(
+                    name if name in form.fields else None,
+                    gettext("%(field)s %(problem)s.") % {"field": name.capitalize(), "problem": problem},
+                )
         else:
             return redirect("newsletter:sent")
-    return render(request, "newsletter/subscribe.html", {"form": form, "consent": CONSENT_TEXT}, status=status)
+    return render(request, "newsletter/subscribe.html", {"form": form, "consent": gettext(CONSENT_TEXT)}, status=status)
 
 
 @require_GET
 def sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "newsletter/sent.html", {"answer": ANSWER})
+    return render(request, "newsletter/sent.html", {"answer": gettext(ANSWER)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -52,14 +56,21 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             services.subscription_confirm(token=token, address=client_address(request))
         except DomainError as error:
             return render(request, "newsletter/confirm.html", {"problem": error.detail}, status=410)
-        messages.success(request, "You are subscribed. Every newsletter has a link to change topics or leave.")
+        messages.success(request, gettext("You are subscribed. Every newsletter has a link to change topics or leave."))
         return redirect("newsletter:confirmed")
     found = services.confirmation_valid(token=token)
     if found is None:
-        return render(request, "newsletter/confirm.html", {
-            "problem": "This link has been used or has expired. Sign up again to get a new one."}, status=410)
-    return render(request, "newsletter/confirm.html", {
-        "topics": [TOPICS[t] for t in found.subscriber.topics if t in TOPICS], "consent": CONSENT_TEXT})
+        return render(
+            request,
+            "newsletter/confirm.html",
+            {"problem": "This link has been used or has expired. Sign up again to get a new one."},
+            status=410,
+        )
+    return render(
+        request,
+        "newsletter/confirm.html",
+        {"topics": [TOPICS[t] for t in found.subscriber.topics if t in TOPICS], "consent": gettext(CONSENT_TEXT)},
+    )
 
 
 @require_GET
@@ -79,9 +90,10 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     subscriber = _subscriber(token)
     form = TopicsForm(request.POST if request.method == "POST" else None, initial={"topics": subscriber.topics})
     if request.method == "POST" and subscriber.status == SubscriberStatus.CONFIRMED and form.is_valid():
-        services.subscription_topics_set(subscriber=subscriber, topics=form.cleaned_data["topics"],
-                                         address=client_address(request))
-        messages.success(request, "Your topics are saved.")
+        services.subscription_topics_set(
+            subscriber=subscriber, topics=form.cleaned_data["topics"], address=client_address(request)
+        )
+        messages.success(request, gettext("Your topics are saved."))
         return redirect("newsletter:preferences", token=token)
     return render(request, "newsletter/preferences.html", {"subscriber": subscriber, "form": form, "token": token})
 

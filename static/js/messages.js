@@ -15,10 +15,18 @@
   var seconds = parseInt(holder.getAttribute("data-poll-seconds"), 10) || 20;
   var readUrl = holder.getAttribute("data-read-url");
   var unseen = 0;  // the newest message from the other side not yet marked read
+  // The words come from the page (data-words, in the page's language); English if absent.
+  var words = {};
+  try { words = JSON.parse(holder.getAttribute("data-words") || "{}"); } catch (e) { words = {}; }
+  var locale = document.documentElement.lang || [];
+
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, name) { return name in values ? String(values[name]) : all; });
+  }
 
   function when(iso) {
     var moment = new Date(iso);
-    return isNaN(moment.getTime()) ? "" : moment.toLocaleString([], {
+    return isNaN(moment.getTime()) ? "" : moment.toLocaleString(locale, {
       weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit"
     });
   }
@@ -48,7 +56,7 @@
     if (message.retracted_at) {
       text.className = "message-retracted";
       var note = document.createElement("em");
-      note.textContent = "Message retracted.";
+      note.textContent = words.retracted || "Message retracted.";
       text.appendChild(note);
     } else {
       text.className = "message-body";
@@ -93,10 +101,11 @@
           markRead();
         }
         if (fresh.length === 1) {
-          live.textContent = "New message from " + fresh[0].sender +
-            (fresh[0].retracted_at ? " (retracted)." : ": " + fresh[0].body);
+          live.textContent = fill(fresh[0].retracted_at ? (words.newRetracted || "New message from {sender} (retracted).")
+                                                        : (words.newOne || "New message from {sender}: {body}"),
+                                  { sender: fresh[0].sender, body: fresh[0].body });
         } else if (fresh.length > 1) {
-          live.textContent = fresh.length + " new messages.";
+          live.textContent = fill(words.newMany || "{count} new messages.", { count: fresh.length });
         }
       })
       .catch(function () { /* offline for a moment: the next poll tries again */ })

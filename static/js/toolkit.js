@@ -8,6 +8,15 @@
 
   var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
 
+  // The words come from the page (data-words, in the page's language); English if absent.
+  function wordsOf(root) {
+    try { return JSON.parse(root.getAttribute("data-words") || "{}"); } catch (e) { return {}; }
+  }
+
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, name) { return name in values ? String(values[name]) : all; });
+  }
+
   function announce(region, text) {
     if (!region) { return; }
     // Clearing first lets the same words be announced again (a new round).
@@ -17,23 +26,27 @@
 
   // --- Guided breathing ---------------------------------------------------------------------------
 
-  var PATTERNS = {
-    box: [
-      { name: "Breathe in", seconds: 4, circle: "grow-4" },
-      { name: "Hold", seconds: 4, circle: "hold-full" },
-      { name: "Breathe out", seconds: 4, circle: "shrink-4" },
-      { name: "Hold, lungs empty", seconds: 4, circle: "hold-empty" }
-    ],
-    "478": [
-      { name: "Breathe in through your nose", seconds: 4, circle: "grow-4" },
-      { name: "Hold", seconds: 7, circle: "hold-full" },
-      { name: "Breathe out through your mouth", seconds: 8, circle: "shrink-8" }
-    ]
-  };
+  function patterns(w) {
+    return {
+      box: [
+        { name: w.breatheIn || "Breathe in", seconds: 4, circle: "grow-4" },
+        { name: w.hold || "Hold", seconds: 4, circle: "hold-full" },
+        { name: w.breatheOut || "Breathe out", seconds: 4, circle: "shrink-4" },
+        { name: w.holdEmpty || "Hold, lungs empty", seconds: 4, circle: "hold-empty" }
+      ],
+      "478": [
+        { name: w.breatheInNose || "Breathe in through your nose", seconds: 4, circle: "grow-4" },
+        { name: w.hold || "Hold", seconds: 7, circle: "hold-full" },
+        { name: w.breatheOutMouth || "Breathe out through your mouth", seconds: 8, circle: "shrink-8" }
+      ]
+    };
+  }
   var ROUNDS = 4;
   var CIRCLE_CLASSES = ["grow-4", "hold-full", "shrink-4", "shrink-8", "hold-empty"];
 
   function breathing(root) {
+    var w = wordsOf(root);
+    var PATTERNS = patterns(w);
     var circle = root.querySelector("[data-circle]");
     var phaseText = root.querySelector("[data-phase]");
     var countText = root.querySelector("[data-count]");
@@ -64,9 +77,11 @@
       var step = state.steps[state.step];
       phaseText.textContent = step.name;
       countText.textContent = String(state.left);
-      roundText.textContent = "Round " + state.round + " of " + ROUNDS;
+      var values = { round: state.round, rounds: ROUNDS, step: step.name, seconds: step.seconds };
+      roundText.textContent = fill(w.roundOf || "Round {round} of {rounds}", values);
       setCircle(step.circle);
-      announce(region, step.name + " for " + step.seconds + (state.step === 0 ? ", round " + state.round : ""));
+      announce(region, fill(state.step === 0 ? (w.stepForRound || "{step} for {seconds}, round {round}")
+                                             : (w.stepFor || "{step} for {seconds}"), values));
     }
 
     function controls(running) {
@@ -85,7 +100,7 @@
       roundText.textContent = "";
       announce(region, words);
       controls(false);
-      pause.textContent = "Pause";
+      pause.textContent = w.pause || "Pause";
       start.focus();
     }
 
@@ -101,7 +116,7 @@
         state.step = 0;
         state.round += 1;
         if (state.round > ROUNDS) {
-          finish("Done: four rounds. Notice how you feel. You can log it below.");
+          finish(w.doneRounds || "Done: four rounds. Notice how you feel. You can log it below.");
           return;
         }
       }
@@ -121,13 +136,14 @@
       if (!state) { return; }
       state.paused = !state.paused;
       root.classList.toggle("is-paused", state.paused);
-      pause.textContent = state.paused ? "Resume" : "Pause";
-      announce(region, state.paused ? "Paused" : "Resumed: " + state.steps[state.step].name);
+      pause.textContent = state.paused ? (w.resume || "Resume") : (w.pause || "Pause");
+      announce(region, state.paused ? (w.paused || "Paused")
+                                    : fill(w.resumedStep || "Resumed: {step}", { step: state.steps[state.step].name }));
     });
     stop.addEventListener("click", function () {
       if (!state) { return; }
       root.classList.remove("is-paused");
-      finish("Stopped. Start again whenever you like.");
+      finish(w.stopped || "Stopped. Start again whenever you like.");
     });
     root.hidden = false;
   }
@@ -135,6 +151,7 @@
   // --- 5-4-3-2-1 grounding ------------------------------------------------------------------------
 
   function grounding(root) {
+    var w = wordsOf(root);
     var steps = Array.prototype.slice.call(root.querySelectorAll("[data-step]"));
     var controlsRow = root.querySelector("[data-grounding-controls]");
     var back = root.querySelector("[data-back]");
@@ -150,10 +167,11 @@
       steps.forEach(function (step, i) { step.hidden = i !== index; });
       done.hidden = true;
       back.disabled = index === 0;
-      next.textContent = index === steps.length - 1 ? "Finish" : "Next step";
-      progress.textContent = "Step " + (index + 1) + " of " + steps.length;
+      next.textContent = index === steps.length - 1 ? (w.finish || "Finish") : (w.nextStep || "Next step");
       var heading = steps[index].querySelector("h2");
-      announce(region, "Step " + (index + 1) + " of " + steps.length + ": " + heading.textContent);
+      var values = { step: index + 1, steps: steps.length, title: heading.textContent };
+      progress.textContent = fill(w.stepOf || "Step {step} of {steps}", values);
+      announce(region, fill(w.stepOfTitled || "Step {step} of {steps}: {title}", values));
       if (moveFocus) { heading.focus(); }
     }
 
@@ -166,7 +184,7 @@
       done.focus();
       announce(region, done.textContent);
       back.disabled = false;
-      next.textContent = "Start again";
+      next.textContent = w.startAgain || "Start again";
       current = steps.length;
     });
     back.addEventListener("click", function () {
@@ -174,7 +192,7 @@
     });
     clear.addEventListener("click", function () {
       root.querySelectorAll("textarea").forEach(function (area) { area.value = ""; });
-      announce(region, "Your notes are cleared.");
+      announce(region, w.notesCleared || "Your notes are cleared.");
     });
     controlsRow.hidden = false;
     show(0, false);
@@ -183,6 +201,7 @@
   // --- Meditation timer ---------------------------------------------------------------------------
 
   function meditation(root) {
+    var w = wordsOf(root);
     var remainingText = root.querySelector("[data-remaining]");
     var phaseText = root.querySelector("[data-phase]");
     var region = root.querySelector("[data-announce]");
@@ -218,7 +237,7 @@
       remainingText.textContent = clock(minutes() * 60);
       announce(region, words);
       controls(false);
-      pause.textContent = "Pause";
+      pause.textContent = w.pause || "Pause";
       start.focus();
     }
 
@@ -231,18 +250,19 @@
       root.classList.remove("is-ended");
       controls(true);
       remainingText.textContent = clock(total);
-      phaseText.textContent = "Breathe naturally. Rest your attention on your breath.";
-      announce(region, "Started: " + minutes() + " minutes. Rest your attention on your breath.");
+      phaseText.textContent = w.meditating || "Breathe naturally. Rest your attention on your breath.";
+      announce(region, fill(w.started || "Started: {minutes} minutes. Rest your attention on your breath.",
+                            { minutes: minutes() }));
       state.timer = window.setInterval(function () {
         if (state.paused) { return; }
         state.left -= 1;
         remainingText.textContent = clock(state.left);
         if (state.left === 60 && state.total > 60) {
-          phaseText.textContent = "One minute left. Keep coming back to the breath.";
-          announce(region, "One minute left.");
+          phaseText.textContent = w.oneMinute || "One minute left. Keep coming back to the breath.";
+          announce(region, w.oneMinuteShort || "One minute left.");
         }
         if (state.left <= 0) {
-          end("Time is up. Take a deeper breath, open your eyes, and notice how you feel.", true);
+          end(w.timeUp || "Time is up. Take a deeper breath, open your eyes, and notice how you feel.", true);
         }
       }, 1000);
       pause.focus();
@@ -251,11 +271,11 @@
       if (!state) { return; }
       state.paused = !state.paused;
       root.classList.toggle("is-paused", state.paused);
-      pause.textContent = state.paused ? "Resume" : "Pause";
-      announce(region, state.paused ? "Paused" : "Resumed");
+      pause.textContent = state.paused ? (w.resume || "Resume") : (w.pause || "Pause");
+      announce(region, state.paused ? (w.paused || "Paused") : (w.resumed || "Resumed"));
     });
     stop.addEventListener("click", function () {
-      if (state) { end("Stopped. Start again whenever you like.", false); }
+      if (state) { end(w.stopped || "Stopped. Start again whenever you like.", false); }
     });
     root.hidden = false;
   }
@@ -274,7 +294,7 @@
       if (event.submitter && event.submitter.name) { data.append(event.submitter.name, event.submitter.value); }
       var buttons = form.querySelectorAll("button");
       buttons.forEach(function (button) { button.disabled = true; });
-      status.textContent = "Logging…";
+      status.textContent = form.getAttribute("data-logging") || "Logging…";
       window.fetch(form.action, {
         method: "POST", body: data, credentials: "same-origin",
         headers: { "X-Requested-With": "fetch", "Accept": "application/json" }

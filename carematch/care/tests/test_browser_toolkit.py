@@ -206,3 +206,36 @@ def test_the_toolkit_pages_and_the_journal_have_no_serious_axe_violations(browse
     page.get_by_role("button", name="Stop").click()
     expect(page.locator("[data-phase]")).to_have_text("Stopped. Start again whenever you like.")
     assert problems == []
+
+
+def test_in_spanish_the_guides_speak_spanish_in_their_words_and_announcements(chromium, live_server):
+    """The script holds no words: each page gives them in its own language (data-words)."""
+    context = chromium.new_context(base_url=live_server.url, locale="es-US", extra_http_headers={
+        "Accept-Language": "es"})
+    page = context.new_page()
+    try:
+        problems = watch_for_refusals(page)
+        page.goto("/toolkit/breathing/")
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+        guide = page.locator("[data-breathing]")
+        guide.get_by_role("button", name="Empezar").click()
+        expect(guide.locator("[data-phase]")).to_have_text("Inhale")
+        expect(guide.locator("[data-round]")).to_have_text("Ronda 1 de 4")
+        expect(guide.locator("[data-announce]")).to_have_text("Inhale durante 4, ronda 1")
+        guide.get_by_role("button", name="Pausar").click()
+        expect(guide.locator("[data-announce]")).to_have_text("En pausa")
+        guide.get_by_role("button", name="Detener").click()
+        expect(guide.locator("[data-phase]")).to_have_text("Detenido. Empiece de nuevo cuando quiera.")
+        page.goto("/toolkit/grounding/")
+        grounding = page.locator("[data-grounding]")
+        expect(grounding.locator("[data-progress]")).to_have_text("Paso 1 de 5")
+        expect(grounding.locator("[data-announce]")).to_have_text("Paso 1 de 5: 5 cosas que puede ver")
+        page.goto("/toolkit/meditation/")
+        timer = page.locator("[data-meditation]")
+        timer.get_by_role("button", name="Empezar").click()
+        expect(timer.locator("[data-announce]")).to_have_text(
+            "Empezamos: 3 minutos. Ponga su atención en la respiración.")
+        assert problems == []
+        assert_no_serious_axe_violations(page, "the meditation timer in Spanish")
+    finally:
+        context.close()

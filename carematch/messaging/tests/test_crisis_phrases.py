@@ -103,3 +103,48 @@ def test_the_english_list_is_read_and_another_language_is_one_more_file(tmp_path
     assert safety.matched_phrases("Ya no quiero vivir MAS.", spanish) == ["no quiero vivir mas"]
     assert safety.matched_phrases("No quiero vivir más", spanish) == ["no quiero vivir mas"]
     assert safety.matched_phrases("quiero morirme de risa", spanish) == []
+
+
+# --- Spanish (phrases/es.txt) ------------------------------------------------------------------
+
+MUST_MATCH_ES = [
+    "Ya no puedo más, quiero morir",
+    "me quiero MATAR!",
+    "A veces pienso en quitarme la vida",
+    "no quiero vivir así",
+    "He pensado en suicidarme",
+    "tengo ganas de hacerme daño",
+    "tengo ganas de hacerme dano",  # typed without ñ
+    "Me quiero morir.",
+    "estarían mejor sin mí",
+    "volví a cortarme",
+    "tengo pensamientos suicidas",
+    "Quisiera estar muerta",
+]
+
+MUST_NOT_MATCH_ES = [
+    "Me muero de risa con mi hermana",
+    "Mañana llego tarde a la cita, perdón",
+    "El ejercicio de respiración me ayudó mucho",
+    "Quiero vivir más cerca de mi familia",
+    "Me corté el pelo",
+    "Ayer maté el tiempo leyendo",
+    "la matrícula del carro",
+]
+
+
+@pytest.mark.parametrize("text", MUST_MATCH_ES)
+def test_a_spanish_crisis_phrase_is_found_with_or_without_accents(text):
+    assert safety.mentions_crisis(text), text
+
+
+@pytest.mark.parametrize("text", MUST_NOT_MATCH_ES)
+def test_everyday_spanish_is_not_taken_for_a_crisis_phrase(text):
+    assert not safety.mentions_crisis(text), (text, safety.matched_phrases(text))
+
+
+def test_the_spanish_list_ships_with_the_phrases_about_suicide_and_self_harm():
+    spanish = safety.phrase_lists()["es"]
+    for phrase in ("quiero morir", "me quiero matar", "suicidarme", "hacerme dano", "no quiero vivir",
+                   "quitarme la vida"):
+        assert phrase in spanish, phrase

@@ -428,3 +428,29 @@ def test_a_rate_limited_sender_waits_for_the_oldest_message_to_leave_the_hour(se
         services.message_send(conversation=conversation, sender=client.user, body="three",
                               now=T0 + dt.timedelta(minutes=20))
     assert refused.value.retry_after == 40 * 60
+
+
+def test_a_spanish_client_message_with_a_crisis_phrase_raises_the_same_alert_and_shows_spanish_help(
+        django_capture_on_commit_callbacks):
+    client, provider, conversation = pair()
+    page = HttpClient(HTTP_ACCEPT_LANGUAGE="es")
+    page.force_login(client.user)
+    with override_settings(TASKS=IMMEDIATE), django_capture_on_commit_callbacks(execute=True):
+        answer = page.post(reverse("messaging:conversation", args=[conversation.pk]),
+                           {"body": "Ya no aguanto, a veces pienso en quitarme la vida."}, follow=True)
+    html = answer.content.decode()
+    assert "Usted merece apoyo ahora mismo" in html and 'href="tel:988"' in html
+    alert = Alert.objects.get(client=client)
+    assert alert.kind == AlertKind.MESSAGE_SELF_HARM and alert.provider == provider and alert.is_open
+    assert Message.objects.get().crisis
+
+
+def test_the_new_message_email_is_in_the_readers_own_language(django_capture_on_commit_callbacks):
+    client, provider, conversation = pair()
+    client.user.language = "es"
+    client.user.save(update_fields=["language"])
+    with override_settings(TASKS=IMMEDIATE), django_capture_on_commit_callbacks(execute=True):
+        services.message_send(conversation=conversation, sender=provider.user, body=TEXT, now=T0)
+    [email] = [e for e in mail.outbox if e.to == [client.user.email]]
+    assert email.subject == "Tiene un mensaje nuevo en carematch"
+    assert "Inicie sesión para leerlo" in email.body and "988" in email.body and TEXT not in email.body

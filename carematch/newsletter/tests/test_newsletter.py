@@ -352,3 +352,28 @@ def test_a_page_offers_the_sign_up_once(client):
     assert client.get("/newsletter/sent/").content.decode().count(signup) == 0
     client.force_login(UserFactory(role=Role.CLIENT, email="reader@example.org"))
     assert client.get("/accounts/").content.decode().count(signup) == 1  # the account page's own
+
+
+@override_settings(SITE_URL=SITE)
+def test_a_subscriber_keeps_the_language_they_signed_up_in_for_every_email(client,
+                                                                          django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post("/newsletter/", {"email": "lu@example.org", "topics": ["coping"]},
+                             HTTP_ACCEPT_LANGUAGE="es", REMOTE_ADDR="203.0.113.7", follow=True)
+    assert answer.status_code == 200 and "Gracias." in answer.content.decode()
+    subscriber = Subscriber.objects.get()
+    assert subscriber.language == "es"
+    [confirmation] = mail.outbox
+    assert confirmation.subject == "Confirme su suscripción al boletín de carematch"
+    assert "Para confirmar, abra este enlace" in confirmation.body
+    token = _link(confirmation).rstrip("/").rsplit("/", 1)[1]
+    client.post(f"/newsletter/confirm/{token}/", REMOTE_ADDR="203.0.113.9", HTTP_ACCEPT_LANGUAGE="es")
+    consent = Consent.objects.order_by("id").last()
+    assert consent is not None and consent.text.startswith("Sí, envíenme por correo el boletín de carematch")
+    published = article(slug="breathing-basics")
+    issue, _ = services.issue_prepare(subject="New this week", slugs=[published.slug])
+    mail.outbox.clear()
+    assert services.issue_deliver(issue_id=issue.pk, subscriber_ids=[subscriber.pk]) == 1
+    [sent] = mail.outbox
+    assert "Si está en crisis" in sent.body and "Darse de baja:" in sent.body
+    assert published.title in sent.body  # the article itself stays in its own language
