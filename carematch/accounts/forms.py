@@ -15,6 +15,7 @@ from django.contrib.auth.forms import (
     UserChangeForm,
 )
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 
 from carematch.lib.language import speaking
@@ -57,8 +58,12 @@ class SignUpForm(forms.Form):
 class LanguageForm(forms.Form):
     """The language of the account's pages and of every email sent to it."""
 
-    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=settings.LANGUAGES,
-                                 widget=forms.RadioSelect)
+    # Each language by its own name, marked as that language for screen readers.
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"),
+        choices=[(code, format_html('<span lang="{}">{}</span>', code, name)) for code, name in settings.LANGUAGES],
+        widget=forms.RadioSelect,
+    )
 
 
 class AccountPasswordResetForm(PasswordResetForm):
