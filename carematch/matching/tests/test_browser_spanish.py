@@ -130,7 +130,7 @@ def test_a_spanish_speaker_finds_books_and_answers_a_phq9_in_spanish(spanish_pag
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Termine de reservar su sesión")
     in_spanish(page, "the hold page")
-    page.get_by_label("Correo electrónico").fill("ana@example.test")
+    page.get_by_label("Correo electrónico", exact=True).fill("ana@example.test")
     page.get_by_label("Elija una contraseña").fill("un-paseo-largo-y-tranquilo")
     page.get_by_label("Repita la contraseña").fill("un-paseo-largo-y-tranquilo")
     page.get_by_label("Nombre", exact=True).fill("Ana")
