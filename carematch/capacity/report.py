@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils.translation import pgettext, pgettext_lazy
+from django.utils.translation import npgettext, pgettext, pgettext_lazy
 
 GROUP_TITLES = (
     ("by_state", pgettext_lazy("staff", "State")),
@@ -95,10 +95,13 @@ def table_lines(figures: Mapping[str, Any]) -> list[str]:
             )
         else:
             lines.append(
-                pgettext(
+                npgettext(
                     "staff",
+                    "%(state)s (%(share)s now): %(hours)s extra weekly hour of a provider who %(kind)s "
+                    "lifts it to %(reached)s (target %(target)s).",
                     "%(state)s (%(share)s now): %(hours)s extra weekly hours of a provider who %(kind)s "
                     "lift it to %(reached)s (target %(target)s).",
+                    found["hours"],
                 )
                 % {
                     "state": found["state"],
@@ -113,8 +116,11 @@ def table_lines(figures: Mapping[str, Any]) -> list[str]:
     if together:
         states = ", ".join(f"{state} {span(figure)}" for state, figure in together["by_state"].items())
         lines.append(
-            pgettext(
-                "staff", "With all %(hours)s extra weekly hours at once: %(share)s within 48 hours overall; %(states)s."
+            npgettext(
+                "staff",
+                "With the %(hours)s extra weekly hour at once: %(share)s within 48 hours overall; %(states)s.",
+                "With all %(hours)s extra weekly hours at once: %(share)s within 48 hours overall; %(states)s.",
+                together["hours"],
             )
             % {"hours": together["hours"], "share": span(together["share_within_48h"]), "states": states}
         )
