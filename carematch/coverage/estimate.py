@@ -25,6 +25,17 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+
+def _(message: str) -> str:
+    """`message` in the reader's language when the site's translations are at hand (a page, an
+    email, the API), as written otherwise: the arithmetic here needs nothing of Django."""
+    try:
+        from django.conf import settings
+        from django.utils.translation import gettext
+    except ImportError:  # pragma: no cover - the estimate used on its own
+        return message
+    return gettext(message) if settings.configured else message
+
 # CPT codes of outpatient psychotherapy that the estimate prices (AMA CPT, Psychiatry section).
 CPT_FIRST_SESSION = "90791"  # psychiatric diagnostic evaluation: the first session
 CPT_PSYCHOTHERAPY_60 = "90837"  # psychotherapy, 60 minutes (53 minutes or more)
@@ -123,8 +134,9 @@ def fee_pick(rows: Iterable[FeeRow], *, cpt: str, plan_id: str, state: str) -> F
 def fee_where(row: FeeRow, *, payer_name: str, plan_name: str, state_name: str) -> str:
     """Where a fee row applies, as the assumptions say it."""
     who = f"{payer_name} {plan_name}" if row.plan_id != ANY else payer_name
-    place = f"in {state_name}" if row.state != ANY else "in any state"
-    return f"the fee {who} allows {place}"
+    if row.state != ANY:
+        return _("the fee %(who)s allows in %(state)s") % {"who": who, "state": state_name}
+    return _("the fee %(who)s allows in any state") % {"who": who}
 
 
 @dataclass(frozen=True)
@@ -177,22 +189,24 @@ def estimate_plan(*, benefits: Benefits, first_fee: Fee | None, ongoing_fee: Fee
         if plan_deductible_usd is not None:
             deductible_left = plan_deductible_usd
             if plan_deductible_usd > 0:
-                said.append(f"We assumed none of your {dollars(plan_deductible_usd)} deductible has been met yet, "
-                            "so we do not show less than you may pay")
+                said.append(_("We assumed none of your %(amount)s deductible has been met yet, so we do not show "
+                              "less than you may pay") % {"amount": dollars(plan_deductible_usd)})
         else:
-            said.append("We assumed none of your deductible has been met yet, so you may pay the whole fee your "
-                        "plan allows")
+            said.append(_("We assumed none of your deductible has been met yet, so you may pay the whole fee your "
+                          "plan allows"))
     if benefits.source == "plan":
         if benefits.deductible_applies and benefits.deductible_left_usd is not None:
-            said.append(f"You told us {dollars(benefits.deductible_left_usd)} of your deductible is left")
+            said.append(_("You told us %(amount)s of your deductible is left")
+                        % {"amount": dollars(benefits.deductible_left_usd)})
         if benefits.oop_left_usd is not None:
-            said.append(f"You told us {dollars(benefits.oop_left_usd)} of your out-of-pocket maximum is left")
+            said.append(_("You told us %(amount)s of your out-of-pocket maximum is left")
+                        % {"amount": dollars(benefits.oop_left_usd)})
     oop_left = benefits.oop_left_usd
     if oop_left is None and plan_oop_max_usd is not None:
         oop_left = plan_oop_max_usd
     if benefits.oop_left_usd is None and benefits.source == "plan" and plan_oop_max_usd:
-        said.append(f"We assumed you have not paid toward your {dollars(plan_oop_max_usd)} out-of-pocket "
-                    "maximum this year")
+        said.append(_("We assumed you have not paid toward your %(amount)s out-of-pocket maximum this year")
+                    % {"amount": dollars(plan_oop_max_usd)})
     first = session_share(first_fee.allowed_usd if first_fee else None, benefits,
                           deductible_left=deductible_left, oop_left=oop_left)
     # The sessions after the first: what the first paid toward the deductible and the
@@ -207,16 +221,21 @@ def estimate_plan(*, benefits: Benefits, first_fee: Fee | None, ongoing_fee: Fee
     ongoing = session_share(ongoing_fee.allowed_usd if ongoing_fee else None, benefits,
                             deductible_left=next_deductible, oop_left=next_oop)
     if next_deductible != deductible_left and deductible_left and ongoing is not None:
-        said.append("The later sessions assume your first session counted toward your deductible")
-    for fee, label in ((first_fee, "a first session"), (ongoing_fee, "an ongoing session")):
+        said.append(_("The later sessions assume your first session counted toward your deductible"))
+    for fee, used, unknown in (
+        (first_fee, _("We used %(where)s for a first session (CPT %(cpt)s): %(amount)s"),
+         _("We do not know the fee your plan allows for a first session")),
+        (ongoing_fee, _("We used %(where)s for an ongoing session (CPT %(cpt)s): %(amount)s"),
+         _("We do not know the fee your plan allows for an ongoing session")),
+    ):
         if fee is not None:
-            said.append(f"We used {fee.where} for {label} (CPT {fee.cpt}): {dollars(fee.allowed_usd)}")
+            said.append(used % {"where": fee.where, "cpt": fee.cpt, "amount": dollars(fee.allowed_usd)})
         else:
-            said.append(f"We do not know the fee your plan allows for {label}")
+            said.append(unknown)
     if benefits.copay_usd is not None and benefits.coinsurance_pct is not None:
-        said.append("Your plan has both a copay and coinsurance; we used whichever costs you more")
+        said.append(_("Your plan has both a copay and coinsurance; we used whichever costs you more"))
     if benefits.source == "eligibility":
-        said.append("Your benefits are as your insurer reported them when we checked your coverage")
+        said.append(_("Your benefits are as your insurer reported them when we checked your coverage"))
     sentences = tuple(f"{sentence}." for sentence in said)
     if first is None and ongoing is None:
         return Estimate(None, None, "unknown", sentences)
@@ -235,10 +254,10 @@ def estimate_self_pay(*, rate: int, sliding_scale: tuple[int, int] | None = None
     if sliding_scale is not None and self_pay_max is not None and sliding_scale[0] <= self_pay_max < rate:
         low, high = sliding_scale
         return Estimate(high, high, "self_pay", (
-            f"The therapist's fee is ${rate} a session; on their sliding scale you agree a fee from ${low} to "
-            f"${high} with them, and we show the top of that range.",
+            _("The therapist's fee is $%(rate)s a session; on their sliding scale you agree a fee from $%(low)s to "
+              "$%(high)s with them, and we show the top of that range.") % {"rate": rate, "low": low, "high": high},
         ), sliding_scale_usd=(low, high))
-    return Estimate(rate, rate, "self_pay", ("You pay the therapist's own fee; insurance is not used.",))
+    return Estimate(rate, rate, "self_pay", (_("You pay the therapist's own fee; insurance is not used."),))
 
 
 def estimate_unknown(reason: str) -> Estimate:
@@ -308,15 +327,25 @@ def cost_sentence(estimate: Estimate) -> str:
     if estimate.basis == "self_pay":
         if estimate.sliding_scale_usd is not None:
             low, high = estimate.sliding_scale_usd
-            return f"${low} to ${high} a session on a sliding scale, paid yourself"
-        return f"${each} a session, paid yourself"
+            return _("$%(low)s to $%(high)s a session on a sliding scale, paid yourself") % {"low": low, "high": high}
+        return _("$%(each)s a session, paid yourself") % {"each": each}
     if estimate.basis == "unknown" or (first is None and each is None):
-        return "We can't estimate the cost with your plan yet"
-    plan = "with your plan" if estimate.basis == "plan" else "with your coverage"
+        return _("We can't estimate the cost with your plan yet")
+    amounts = {"first": first, "each": each}
+    if estimate.basis == "plan":
+        if each is None:
+            return _("Your first session about $%(first)s with your plan; "
+                     "we can't estimate the later sessions yet") % amounts
+        if first is None:
+            return _("About $%(each)s a session with your plan; we can't estimate your first session yet") % amounts
+        if first == each:
+            return _("About $%(each)s a session with your plan, the first session too") % amounts
+        return _("About $%(each)s a session with your plan; your first session about $%(first)s") % amounts
     if each is None:
-        return f"Your first session about ${first} {plan}; we can't estimate the later sessions yet"
+        return _("Your first session about $%(first)s with your coverage; "
+                 "we can't estimate the later sessions yet") % amounts
     if first is None:
-        return f"About ${each} a session {plan}; we can't estimate your first session yet"
+        return _("About $%(each)s a session with your coverage; we can't estimate your first session yet") % amounts
     if first == each:
-        return f"About ${each} a session {plan}, the first session too"
-    return f"About ${each} a session {plan}; your first session about ${first}"
+        return _("About $%(each)s a session with your coverage, the first session too") % amounts
+    return _("About $%(each)s a session with your coverage; your first session about $%(first)s") % amounts

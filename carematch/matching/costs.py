@@ -115,7 +115,7 @@ def _plan_estimate(request: MatchRequest, plan: PlanAsked) -> Estimate:
         if terms is None:  # the insurer's answer without a plan loaded here: the payer's fees for every plan
             return estimate_with_fees(
                 plan.eligibility, fees=coverage.payer_fees(payer=request.insurance, state=request.state),
-                plan_id="", payer_name=coverage.payer_name(request.insurance), plan_name="your plan",
+                plan_id="", payer_name=coverage.payer_name(request.insurance), plan_name=gettext("your plan"),
                 state=request.state, state_name=state_name, session_minutes=SESSION_MINUTES,
             )
         return estimate_with_plan(terms, state=request.state, state_name=state_name, session_minutes=SESSION_MINUTES,

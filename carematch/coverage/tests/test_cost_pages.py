@@ -115,6 +115,19 @@ def test_results_profile_and_booking_say_the_cost_with_the_plan(client, plans, l
     assert "About $30 a session with your plan; your first session about $150." in booking
 
 
+def test_the_cost_and_how_it_was_estimated_read_in_spanish_on_a_spanish_page(client, plans, lee):
+    walk(client, [*BEFORE_PAYMENT, ("payment", {"payment": "aetna"}),
+                  ("plan", {"plan_id": "AET-CO", "deductible_left_usd": "120"}), ("times", {})])
+    results = text(client.get("/find/results/", HTTP_ACCEPT_LANGUAGE="es"))
+    assert "Unos $30 por sesión con su plan; su primera sesión, unos $150." in results
+    assert ("Usamos la tarifa que Aetna permite en Colorado para una sesión de seguimiento (CPT 90837): $150."
+            in results)
+    assert "a session" not in results and "We used" not in results
+    walk(client, [("payment", {"payment": "self_pay"})])
+    assert "$140 por sesión, pagado por usted." in text(client.get("/find/results/", HTTP_ACCEPT_LANGUAGE="es"))
+    assert "$140 a session, paid yourself." in text(client.get("/find/results/", HTTP_ACCEPT_LANGUAGE="en"))
+
+
 def test_without_a_plan_the_pages_say_they_cannot_estimate_and_self_pay_says_the_fee(client, plans, lee):
     walk(client, [*BEFORE_PAYMENT, ("payment", {"payment": "aetna"}), ("plan", {"plan_id": ""}), ("times", {})])
     assert "We can't estimate the cost with your plan yet." in text(client.get("/find/results/"))
