@@ -39,20 +39,24 @@ import shutil
 import threading
 import time
 import uuid
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import connection
+from django.db.models import QuerySet
 
 from carematch.directory.models import AvailabilityWindow, License, Provider, match_unverified_licenses
-from carematch.directory.version import version_sql
+from carematch.directory.services import CHANGE_LOG_DAYS, directory_changes_prune
+from carematch.directory.version import CHANGE_TABLE, version_sql
 from carematch.measures.models import Assessment
 from carematch.measures.selectors import provider_effects
 
 from .busy import busy_lookup  # noqa: F401 - its home was here; callers import it from .busy
 from .engine.directory import Directory, LicenseRow, ProviderRow, WindowRow, build_directory
-from .engine.store import load_directory, save_directory
+from .engine.store import load_directory, patch_directory, save_directory
 
 log = logging.getLogger(__name__)
 
@@ -69,25 +73,62 @@ def directory_version() -> tuple[str | None, int | None]:
     return token, assessment
 
 
-def build_snapshot() -> Directory:
-    """The engine's directory, read in chunks so that only the arrays are held at the end."""
+def build_snapshot(only: Sequence[int] | None = None) -> Directory:
+    """The engine's directory, read in chunks so that only the arrays are held at the end;
+    `only`: of those providers alone (an incremental update, `_publish`)."""
+    def of(queryset: QuerySet[Any], field: str) -> Iterator[QuerySet[Any]]:
+        if only is None:
+            yield queryset
+            return
+        for at in range(0, len(only), READ_CHUNK):  # SQLite: under its 999 parameters a query, as chunks
+            yield queryset.filter(**{f"{field}__in": only[at:at + READ_CHUNK]})
+
     providers = (
         ProviderRow._make(row)
-        for row in Provider.objects.matchable().order_by().values_list(*ProviderRow._fields)
-        .iterator(chunk_size=READ_CHUNK)
+        for part in of(Provider.objects.matchable().order_by(), "pk")
+        for row in part.values_list(*ProviderRow._fields).iterator(chunk_size=READ_CHUNK)
     )
     licenses = (
         LicenseRow._make(row)
-        for row in License.objects.order_by().values_list("provider_id", "state", "expires", "status")
-        .iterator(chunk_size=READ_CHUNK)
+        for part in of(License.objects.order_by(), "provider_id")
+        for row in part.values_list("provider_id", "state", "expires", "status").iterator(chunk_size=READ_CHUNK)
     )
     windows = (
         WindowRow._make(row)
-        for row in AvailabilityWindow.objects.order_by().values_list("provider_id", "weekday", "start", "end")
-        .iterator(chunk_size=READ_CHUNK)
+        for part in of(AvailabilityWindow.objects.order_by(), "provider_id")
+        for row in part.values_list("provider_id", "weekday", "start", "end").iterator(chunk_size=READ_CHUNK)
     )
     return build_directory(providers=providers, licenses=licenses, windows=windows, effects=provider_effects(),
                            match_unverified=match_unverified_licenses())
+
+
+def change_mark() -> int:
+    """Where the directory's change log stands now (carematch/directory/models.DirectoryChange):
+    read before a snapshot reads any row, so that every change its rows may not hold is
+    logged past this mark. SQLite: the log's last id (one transaction writes at a time, so
+    ids come in the order of commits). PostgreSQL: the oldest transaction still running
+    (xmin of this statement's snapshot): a change it cannot see comes from that one or a
+    later one, whose ids are at least this."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        else:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {CHANGE_TABLE}")  # noqa: S608 - a fixed name
+        (mark,) = cursor.fetchone()
+    return int(mark)
+
+
+def changed_since(mark: int, *, most: int) -> list[int] | None:
+    """The providers changed past `mark` (change_mark), when they are at most `most` and none of
+    the changes was "every provider"; None otherwise."""
+    column = "transaction_id >= %s" if connection.vendor == "postgresql" else "id > %s"
+    sql = f"SELECT DISTINCT provider_id FROM {CHANGE_TABLE} WHERE {column} LIMIT %s"  # noqa: S608 - fixed names
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [mark, most + 1])
+        found = [row[0] for row in cursor.fetchall()]
+    if len(found) > most or any(pid is None for pid in found):
+        return None
+    return sorted(int(pid) for pid in found)
 
 
 OUTCOMES_REFRESH_SECONDS = 15 * 60
@@ -103,6 +144,7 @@ class _Kept:
         self.lock = threading.Lock()
         self.entry: tuple[Version, Directory, float] | None = None
         self.builds = 0
+        self.incremental_builds = 0
         # Background refresh: the pointer file as last read, and the thread building, if any.
         self.pointer_seen: tuple[str, int, int] | None = None
         self.builder: threading.Thread | None = None
@@ -279,26 +321,71 @@ class _machine_lock:
         self.handle.close()
 
 
+def incremental_most(size: int) -> int:
+    """How many changed providers a snapshot of `size` providers is updated for in place of a
+    whole rebuild: 1% of them, at least 100 and at most 10,000 (re-reading that many
+    providers' rows costs well under a whole rebuild)."""
+    return min(INCREMENTAL_MOST, max(INCREMENTAL_LEAST, size // 100))
+
+
+INCREMENTAL_LEAST, INCREMENTAL_MOST = 100, 10_000
+# A snapshot older than the change log keeps changes (less a margin for long transactions,
+# whose log rows carry the time they began) is rebuilt whole.
+_INCREMENTAL_AGE_SECONDS = CHANGE_LOG_DAYS * 86400 - 6 * 3600
+
+
+def _incremental(version: Version) -> tuple[Directory, int] | None:
+    """The snapshot at `version` (or later) made from the newest published one and the rows
+    of the providers changed since it, when it is recent, was built under the same setting
+    and outcome estimates, and few providers changed; None when a whole rebuild is due."""
+    read = _read_pointer(_pointer(version[0]))
+    if read is None:
+        return None
+    published = read[1]
+    base_version, mark = published.get("version"), published.get("change_mark")
+    if (mark is None or not base_version or base_version[0] != version[0] or base_version[-1] != version[-1]
+            or time.time() - float(published.get("built_at", 0)) > _INCREMENTAL_AGE_SECONDS):
+        return None
+    try:
+        base = load_directory(Path(settings.MATCH_SNAPSHOT_DIR) / published["folder"])
+    except (OSError, ValueError, KeyError):
+        return None
+    changed = changed_since(int(mark), most=incremental_most(base.size))
+    if changed is None:
+        return None
+    fresh = build_snapshot(only=changed)
+    return patch_directory(base, np.array(changed, dtype=np.int64), fresh), len(changed)
+
+
 def _publish(version: Version) -> Path:
     """Build the snapshot (the directory at `version` or later), write it beside the others
-    and point to it. The caller holds the machine's lock."""
+    and point to it. The caller holds the machine's lock. When few providers changed since
+    the newest published snapshot, only their rows are read again (`_incremental`)."""
     folder = Path(settings.MATCH_SNAPSHOT_DIR)
     began = time.perf_counter()
     built_at = time.time()
-    directory = build_snapshot()
+    mark = change_mark()  # before any row is read
+    patched = _incremental(version)
+    directory = patched[0] if patched is not None else build_snapshot()
     _kept.builds += 1
+    if patched is not None:
+        _kept.incremental_builds += 1
     read_s = time.perf_counter() - began
     name = f"{int(built_at * 1000):015d}-{uuid.uuid4().hex[:8]}"
     temporary = folder / f".{name}.part"
-    save_directory(directory, temporary, meta={"version": list(version)})
+    how = "incremental" if patched is not None else "whole"
+    save_directory(directory, temporary, meta={"version": list(version), "change_mark": mark, "built": how})
     os.rename(temporary, folder / name)
     pointer = _pointer(version[0])
     staged = pointer.with_name(pointer.name + ".part")
-    staged.write_text(json.dumps({"folder": name, "version": list(version), "built_at": built_at}))
+    staged.write_text(json.dumps({"folder": name, "version": list(version), "built_at": built_at,
+                                  "change_mark": mark, "built": how}))
     os.replace(staged, pointer)
-    log.info("matching snapshot published: %d bookable providers, read in %.2f s, written in %.2f s",
-             directory.size, read_s, time.perf_counter() - began - read_s)
+    log.info("matching snapshot published (%s%s): %d bookable providers, read in %.2f s, written in %.2f s",
+             how, f", {patched[1]} providers read again" if patched is not None else "", directory.size, read_s,
+             time.perf_counter() - began - read_s)
     _prune(folder)
+    directory_changes_prune()
     return folder / name
 
 

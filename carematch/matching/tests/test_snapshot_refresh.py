@@ -52,10 +52,10 @@ def test_a_request_made_while_a_rebuild_is_in_progress_is_answered_from_the_prev
     started, release = threading.Event(), threading.Event()
     build = snapshot.build_snapshot
 
-    def slow_build():
+    def slow_build(**only):  # whole or (a change of one provider) incremental
         started.set()
         release.wait(timeout=5)  # a build of a large directory takes seconds
-        return build()
+        return build(**only)
 
     monkeypatch.setattr(snapshot, "build_snapshot", slow_build)
     directory.license_set_status(license=License.objects.get(provider=one), status=LicenseStatus.REJECTED,
