@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import QuerySet
 
 from carematch.directory.models import AvailabilityWindow, License, Provider, match_unverified_licenses
@@ -53,6 +53,7 @@ from carematch.directory.services import CHANGE_LOG_DAYS, directory_changes_prun
 from carematch.directory.version import CHANGE_TABLE, version_sql
 from carematch.measures.models import Assessment
 from carematch.measures.selectors import provider_effects
+from carematch.replica import read_alias, replica_reads
 
 from .busy import busy_lookup  # noqa: F401 - its home was here; callers import it from .busy
 from .engine.directory import Directory, LicenseRow, ProviderRow, WindowRow, build_directory
@@ -63,11 +64,12 @@ log = logging.getLogger(__name__)
 READ_CHUNK = 5000
 
 
-def directory_version() -> tuple[str | None, int | None]:
-    """The directory's version and the highest assessment id, in one query."""
+def directory_version(alias: str = DEFAULT_DB_ALIAS) -> tuple[str | None, int | None]:
+    """The directory's version and the highest assessment id, in one query (of the database
+    `alias`: the replica's when a snapshot is built from it)."""
     assessments = connection.ops.quote_name(Assessment._meta.db_table)
     sql = f"SELECT {version_sql()}, (SELECT MAX(id) FROM {assessments})"  # noqa: S608 - names from the models
-    with connection.cursor() as cursor:
+    with connections[alias].cursor() as cursor:
         cursor.execute(sql)
         token, assessment = cursor.fetchone()
     return token, assessment
@@ -102,14 +104,14 @@ def build_snapshot(only: Sequence[int] | None = None) -> Directory:
                            match_unverified=match_unverified_licenses())
 
 
-def change_mark() -> int:
+def change_mark(alias: str = DEFAULT_DB_ALIAS) -> int:
     """Where the directory's change log stands now (carematch/directory/models.DirectoryChange):
     read before a snapshot reads any row, so that every change its rows may not hold is
     logged past this mark. SQLite: the log's last id (one transaction writes at a time, so
     ids come in the order of commits). PostgreSQL: the oldest transaction still running
     (xmin of this statement's snapshot): a change it cannot see comes from that one or a
     later one, whose ids are at least this."""
-    with connection.cursor() as cursor:
+    with connections[alias].cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
         else:
@@ -118,12 +120,12 @@ def change_mark() -> int:
     return int(mark)
 
 
-def changed_since(mark: int, *, most: int) -> list[int] | None:
+def changed_since(mark: int, *, most: int, alias: str = DEFAULT_DB_ALIAS) -> list[int] | None:
     """The providers changed past `mark` (change_mark), when they are at most `most` and none of
     the changes was "every provider"; None otherwise."""
     column = "transaction_id >= %s" if connection.vendor == "postgresql" else "id > %s"
     sql = f"SELECT DISTINCT provider_id FROM {CHANGE_TABLE} WHERE {column} LIMIT %s"  # noqa: S608 - fixed names
-    with connection.cursor() as cursor:
+    with connections[alias].cursor() as cursor:
         cursor.execute(sql, [mark, most + 1])
         found = [row[0] for row in cursor.fetchall()]
     if len(found) > most or any(pid is None for pid in found):
@@ -165,8 +167,8 @@ class _Kept:
 _kept = _Kept()
 
 
-def _current_version() -> Version:
-    return (match_unverified_licenses(), *directory_version())
+def _current_version(alias: str = DEFAULT_DB_ALIAS) -> Version:
+    return (match_unverified_licenses(), *directory_version(alias))
 
 
 def directory_snapshot() -> Directory:
@@ -334,7 +336,7 @@ INCREMENTAL_LEAST, INCREMENTAL_MOST = 100, 10_000
 _INCREMENTAL_AGE_SECONDS = CHANGE_LOG_DAYS * 86400 - 6 * 3600
 
 
-def _incremental(version: Version) -> tuple[Directory, int] | None:
+def _incremental(version: Version, alias: str) -> tuple[Directory, int] | None:
     """The snapshot at `version` (or later) made from the newest published one and the rows
     of the providers changed since it, when it is recent, was built under the same setting
     and outcome estimates, and few providers changed; None when a whole rebuild is due."""
@@ -350,23 +352,52 @@ def _incremental(version: Version) -> tuple[Directory, int] | None:
         base = load_directory(Path(settings.MATCH_SNAPSHOT_DIR) / published["folder"])
     except (OSError, ValueError, KeyError):
         return None
-    changed = changed_since(int(mark), most=incremental_most(base.size))
+    changed = changed_since(int(mark), most=incremental_most(base.size), alias=alias)
     if changed is None:
         return None
     fresh = build_snapshot(only=changed)
     return patch_directory(base, np.array(changed, dtype=np.int64), fresh), len(changed)
 
 
+REPLICA_WAIT_SECONDS = 10.0
+
+
+def _replica_at(version: Version, alias: str) -> Version:
+    """The version of the directory as `alias` has it, once it has reached `version` (the
+    primary's, which requests compare with), waiting up to REPLICA_WAIT_SECONDS for a replica
+    that lags; the version it has then, if it never does."""
+    seen = _current_version(alias)
+    if alias == DEFAULT_DB_ALIAS:
+        return seen
+    deadline = time.monotonic() + REPLICA_WAIT_SECONDS
+    while seen != version and time.monotonic() < deadline:
+        time.sleep(0.1)
+        seen = _current_version(alias)
+    if seen != version:
+        log.warning("the read replica has not reached the directory's version in %.0f s; the matching snapshot is "
+                    "built from what it has and built again after", REPLICA_WAIT_SECONDS)
+    return seen
+
+
 def _publish(version: Version) -> Path:
     """Build the snapshot (the directory at `version` or later), write it beside the others
     and point to it. The caller holds the machine's lock. When few providers changed since
-    the newest published snapshot, only their rows are read again (`_incremental`)."""
+    the newest published snapshot, only their rows are read again (`_incremental`).
+
+    With a read replica (carematch/replica.py) every read of the build goes to it: its rows,
+    and the version and change-log mark the snapshot is labelled with, so that the label
+    always says what the rows hold. Requests compare the label with the primary's version:
+    while the replica lags, they see a snapshot older than the primary and a build starts
+    again, so a change reaches matching at most the replica's lag later than without one."""
     folder = Path(settings.MATCH_SNAPSHOT_DIR)
     began = time.perf_counter()
     built_at = time.time()
-    mark = change_mark()  # before any row is read
-    patched = _incremental(version)
-    directory = patched[0] if patched is not None else build_snapshot()
+    with replica_reads():
+        alias = read_alias()
+        version = _replica_at(version, alias)
+        mark = change_mark(alias)  # before any row is read
+        patched = _incremental(version, alias)
+        directory = patched[0] if patched is not None else build_snapshot()
     _kept.builds += 1
     if patched is not None:
         _kept.incremental_builds += 1
@@ -425,7 +456,7 @@ def _build_in_background() -> None:
     except Exception:
         log.exception("the matching snapshot could not be built; requests keep the one in use")
     finally:
-        connection.close()
+        connections.close_all()  # this thread's: the primary's and the replica's
 
 
 def snapshot_refresh() -> Path | None:
