@@ -4,6 +4,10 @@ sessions and live holds, and each provider's recent new clients.
 Time off, booked sessions and holds change all the time, so they are not part of the
 snapshot (carematch/matching/snapshot.py): `busy_lookup` reads them for the short list of
 each request.
+
+The query is made by the ORM once per shape (PostgreSQL: one; SQLite: a few lengths of its
+id list) and its SQL kept; each lookup runs it with its own parameters. Building it through
+the ORM on every lookup cost more than the database took to answer it.
 """
 
 from __future__ import annotations

@@ -220,6 +220,15 @@ def snapshot_builds() -> int:
 # the pointer replaced atomically) and builds again at once if the directory changed while
 # it read it. Only a machine's very first request, with no snapshot on disk at all, waits
 # for a build (`carematch match_snapshot` at deploy makes one beforehand).
+#
+# A build is incremental when it can be: the database logs which providers each change
+# touched (carematch/directory/version.py, models.DirectoryChange), the published snapshot
+# records where the log stood when it read its rows (`change_mark`), and when at most
+# `incremental_most` providers changed since, under the same license setting and outcome
+# estimates, within the log's retention, the new snapshot is the published one with just
+# those providers read again and spliced in (engine/store.py `patch_directory`); it is
+# written, published and swapped in exactly as a whole one. Otherwise the whole directory
+# is read. With a read replica, every read of a build goes to it (`_publish`).
 
 KEEP_FOLDERS = 3
 
