@@ -147,6 +147,7 @@ class _Kept:
         self.entry: tuple[Version, Directory, float] | None = None
         self.builds = 0
         self.incremental_builds = 0
+        self.version_seen: tuple[Version, float] | None = None  # (version, monotonic time read)
         # Background refresh: the pointer file as last read, and the thread building, if any.
         self.pointer_seen: tuple[str, int, int] | None = None
         self.builder: threading.Thread | None = None
@@ -167,6 +168,23 @@ class _Kept:
 _kept = _Kept()
 
 
+# Background refresh: a process asks the database for the directory's version at most once in
+# this many seconds; requests in between use the version it read last. A snapshot is
+# rebuilt in the background anyway, so this adds at most this much to how long a change
+# takes to reach matching, and saves a query on nearly every match of a busy process.
+VERSION_CHECK_SECONDS = 1.0
+
+
+def _checked_version() -> Version:
+    seen = _kept.version_seen
+    now = time.monotonic()
+    if seen is not None and now - seen[1] < VERSION_CHECK_SECONDS and seen[0][0] == match_unverified_licenses():
+        return seen[0]
+    version = _current_version()
+    _kept.version_seen = (version, now)
+    return version
+
+
 def _current_version(alias: str = DEFAULT_DB_ALIAS) -> Version:
     return (match_unverified_licenses(), *directory_version(alias))
 
@@ -174,7 +192,7 @@ def _current_version(alias: str = DEFAULT_DB_ALIAS) -> Version:
 def directory_snapshot() -> Directory:
     """The snapshot for the directory as it is now, or (background refresh) while a newer one
     is being built, the newest one built so far."""
-    version = _current_version()
+    version = _checked_version() if refresh_in_background() else _current_version()
     if version[1] is None:
         # No version row (a database emptied by hand): nothing can be kept, read it afresh.
         return _build_counted(version, keep=False)
