@@ -122,7 +122,7 @@ def busy_lookup(*, now: dt.datetime) -> BusyLookup:
             shape = 1 if postgres else _shape(len(ids))
             padded = ids if postgres else ids + [ids[-1]] * (shape - len(ids))
             sql, slots = _compiled(connection.alias, connection.vendor, shape)
-            params: list[object] = []
+            params: list[Any] = []
             for kind, value in slots:
                 if kind == "ids":
                     params.append(ids)

@@ -203,11 +203,11 @@ def patch_directory(old: Directory, changed: npt.NDArray[np.int64], fresh: Direc
             held = fresh.licenses[state]
             positions.append(inverse[kept + held.providers.astype(np.int64)])
             expires.append(np.asarray(held.expires))
-        at, until = np.concatenate(positions), np.concatenate(expires)
-        if not len(at):
+        where, until = np.concatenate(positions), np.concatenate(expires)
+        if not len(where):
             continue
-        sequence = np.argsort(at, kind="stable")
-        licenses[state] = StateLicenses(providers=at[sequence].astype(np.int32),
+        sequence = np.argsort(where, kind="stable")
+        licenses[state] = StateLicenses(providers=where[sequence].astype(np.int32),
                                         expires=until[sequence].astype(np.int32))
 
     return Directory(
