@@ -365,6 +365,42 @@ def _slot_bound(search: _Search, at: IntArray) -> npt.NDArray[np.float64]:
 FIRST_CHUNK = 256
 
 
+def _exact_scores(
+    search: _Search, chunk: IntArray, chunk_j: list[int], slots: Slots, chosen: npt.NDArray[np.float64],
+    ks: list[int], scored: dict[int, float | None], counted: tuple[str, ...],
+) -> None:
+    """Exact scores (into `scored`) of the chunk's candidates at `ks`, their calendars read:
+    those with nothing blocked all at once, from their openings in `slots` (the same numbers,
+    to the bit: `combine` and the parts' divisions are the same on arrays), the others one
+    at a time. None for one left without an opening."""
+    blocked, request, candidates, counts = search.calendar.blocked, search.request, search.candidates, slots.counts
+    free = [k for k in ks if not blocked[int(search.ids[chunk_j[k]])]]
+    if free:
+        at = np.array(free, dtype=np.int64)
+        n = counts[at]
+        recent = np.array([search.recent_new_clients(chunk_j[k]) for k in free], dtype=np.int64)
+        parts = {name: values[chunk[at]] for name, values in candidates.parts.items()}
+        parts["soonness"] = _soonness(slots.begins[slots.ptr[at]], request)
+        parts["fair_share"] = n / (n + recent + 1)
+        if request.times_of_day:
+            parts["times_of_day"] = chosen[at] / n
+        scored.update(zip(free, np.asarray(combine(parts, counted), dtype=np.float64).tolist(), strict=True))
+    for k in ks:
+        if k in scored:
+            continue
+        j = chunk_j[k]
+        openings = without_blocked(slots.of(k), blocked[int(search.ids[j])])
+        if not len(openings):
+            scored[k] = None
+            continue
+        parts = {name: float(values[j]) for name, values in candidates.parts.items()}
+        parts["soonness"] = float(_soonness(openings[:1], request)[0])
+        parts["fair_share"] = fair_share(len(openings), search.recent_new_clients(j))
+        if request.times_of_day:
+            parts["times_of_day"] = int(_preferred(openings, request).sum()) / len(openings)
+        scored[k] = combine(parts, counted)
+
+
 def _best(search: _Search, *, prune: bool = True) -> list[tuple[Match, tuple[Fact, ...]]]:
     """The `limit` best candidates by exact score (ties by provider id), with their openings.
 
@@ -417,6 +453,7 @@ def _best(search: _Search, *, prune: bool = True) -> list[tuple[Match, tuple[Fac
         bound_parts["soonness"] = _soonness(first, request)
         n = counts[has_slots]
         bound_parts["fair_share"] = n / (n + 1.0)
+        chosen = np.zeros(len(counts))
         if request.times_of_day:
             owner = np.repeat(np.arange(len(counts)), counts)
             chosen = np.bincount(owner, weights=_preferred(slots.begins, request), minlength=len(counts))
@@ -429,23 +466,25 @@ def _best(search: _Search, *, prune: bool = True) -> list[tuple[Match, tuple[Fac
         bounds = bound_of.tolist()
         chunk_j = chunk.tolist()
         local_order = local.tolist()
+        scored: dict[int, float | None] = {}  # chunk position -> exact score (None: no opening left)
+
         for rank, k in enumerate(local_order):
             j = chunk_j[k]
-            if beaten(bounds[k], int(search.ids[j])):
+            pid = int(search.ids[j])
+            if beaten(bounds[k], pid):
                 break
-            if not search.known(j):
-                search.fetch([chunk_j[m] for m in local_order[rank:rank + batch]])
-                batch *= 2
-            openings = without_blocked(slots.of(k), search.calendar.blocked[int(search.ids[j])])
-            if not len(openings):
+            if k not in scored:
+                window = local_order[rank:rank + batch]
+                if not search.known(j):
+                    search.fetch([chunk_j[m] for m in window])
+                    batch *= 2
+                _exact_scores(search, chunk, chunk_j, slots, chosen,
+                              [m for m in window if m not in scored and search.known(chunk_j[m])], scored, counted)
+            exact = scored[k]
+            if exact is None or beaten(exact, pid):
                 continue
-            parts = {name: float(values[j]) for name, values in candidates.parts.items()}
-            parts["soonness"] = float(_soonness(openings[:1], request)[0])
-            parts["fair_share"] = fair_share(len(openings), search.recent_new_clients(j))
-            if request.times_of_day:
-                parts["times_of_day"] = int(_preferred(openings, request).sum()) / len(openings)
-            score = combine(parts, counted)
-            bisect.insort(top, (-score, int(search.ids[j]), j, openings))
+            openings = without_blocked(slots.of(k), search.calendar.blocked[pid])
+            bisect.insort(top, (-exact, pid, j, openings))
             del top[request.limit:]
     return [_match(search, j, openings, -negative) for negative, _, j, openings in top]
 
