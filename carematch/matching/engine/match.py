@@ -379,7 +379,7 @@ def _exact_scores(
         at = np.array(free, dtype=np.int64)
         n = counts[at]
         recent = np.array([search.recent_new_clients(chunk_j[k]) for k in free], dtype=np.int64)
-        parts = {name: values[chunk[at]] for name, values in candidates.parts.items()}
+        parts: dict[str, Any] = {name: values[chunk[at]] for name, values in candidates.parts.items()}
         parts["soonness"] = _soonness(slots.begins[slots.ptr[at]], request)
         parts["fair_share"] = n / (n + recent + 1)
         if request.times_of_day:
@@ -393,12 +393,12 @@ def _exact_scores(
         if not len(openings):
             scored[k] = None
             continue
-        parts = {name: float(values[j]) for name, values in candidates.parts.items()}
-        parts["soonness"] = float(_soonness(openings[:1], request)[0])
-        parts["fair_share"] = fair_share(len(openings), search.recent_new_clients(j))
+        one: dict[str, float] = {name: float(values[j]) for name, values in candidates.parts.items()}
+        one["soonness"] = float(_soonness(openings[:1], request)[0])
+        one["fair_share"] = fair_share(len(openings), search.recent_new_clients(j))
         if request.times_of_day:
-            parts["times_of_day"] = int(_preferred(openings, request).sum()) / len(openings)
-        scored[k] = combine(parts, counted)
+            one["times_of_day"] = int(_preferred(openings, request).sum()) / len(openings)
+        scored[k] = combine(one, counted)
 
 
 def _best(search: _Search, *, prune: bool = True) -> list[tuple[Match, tuple[Fact, ...]]]:
@@ -453,10 +453,11 @@ def _best(search: _Search, *, prune: bool = True) -> list[tuple[Match, tuple[Fac
         bound_parts["soonness"] = _soonness(first, request)
         n = counts[has_slots]
         bound_parts["fair_share"] = n / (n + 1.0)
-        chosen = np.zeros(len(counts))
+        chosen: npt.NDArray[np.float64] = np.zeros(len(counts))
         if request.times_of_day:
             owner = np.repeat(np.arange(len(counts)), counts)
-            chosen = np.bincount(owner, weights=_preferred(slots.begins, request), minlength=len(counts))
+            chosen = np.asarray(np.bincount(owner, weights=_preferred(slots.begins, request), minlength=len(counts)),
+                                dtype=np.float64)
             bound_parts["times_of_day"] = (chosen[has_slots] > 0).astype(np.float64)
         bound = combine(bound_parts, counted)
         ids = search.ids[chunk[has_slots]]
