@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from carematch.lib import licenses as license_rules
 from carematch.lib.crypto import EncryptedTextField
@@ -378,6 +379,29 @@ class DirectoryVersion(models.Model):
 
     def __str__(self) -> str:
         return f"directory version {self.token}"
+
+
+class DirectoryChange(models.Model):
+    """A provider whose row, licenses or weekly windows changed: written by the database's own
+    triggers in the transaction of the change, like the version (carematch/directory/version.py),
+    so that the match engine's snapshot can re-read just those providers
+    (carematch/matching/snapshot.py). An empty provider means every provider (a TRUNCATE).
+    On PostgreSQL `transaction_id` is the writing transaction's id, which says whether a
+    snapshot read earlier could have seen the change; on SQLite, where one transaction writes
+    at a time, the row's id says it. Rows older than CHANGE_LOG_DAYS are removed after a
+    snapshot is published (services.directory_changes_prune)."""
+
+    id = models.BigAutoField(primary_key=True)
+    provider_id = models.BigIntegerField(null=True, blank=True)
+    transaction_id = models.BigIntegerField(null=True, blank=True)
+    at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["transaction_id"], name="directory_change_transaction"),
+                   models.Index(fields=["at"], name="directory_change_at")]
+
+    def __str__(self) -> str:
+        return f"change of provider {self.provider_id}"
 
 
 class ChangeSource(models.TextChoices):

@@ -25,6 +25,7 @@ from .models import (
     VIDEO_LINK_MAX_LENGTH,
     AvailabilityWindow,
     ChangeSource,
+    DirectoryChange,
     License,
     LicenseStatus,
     Payer,
@@ -55,6 +56,17 @@ class UpsertResult:
 _IN_CHUNK = 900
 # Rows handed to the driver per executemany call.
 _WRITE_BATCH = 500
+
+
+CHANGE_LOG_DAYS = 1  # how long the change log keeps a change (models.DirectoryChange)
+
+
+def directory_changes_prune(*, now: dt.datetime | None = None) -> int:
+    """Remove the change log's entries older than CHANGE_LOG_DAYS (a snapshot older than that
+    is rebuilt whole, carematch/matching/snapshot.py). Returns how many were removed."""
+    before = (now or timezone.now()) - dt.timedelta(days=CHANGE_LOG_DAYS)
+    removed, _ = DirectoryChange.objects.filter(at__lt=before).delete()
+    return removed
 
 
 def payer_ensure(*, slug: str, name: str, source: str = PayerSource.STAFF) -> Payer:

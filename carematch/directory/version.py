@@ -33,6 +33,14 @@ changes the version too (SQLite has none).
 Time off is not versioned: it changes all the time, so the snapshot does not hold it and
 each request reads it for its short list of providers.
 
+Beside the version, the same changes are logged by provider in `directory_directorychange`
+(models.DirectoryChange): which providers changed, so that the snapshot can be brought up to
+date by re-reading only those (carematch/matching/snapshot.py). On SQLite a trigger per row
+logs the provider (both, when a row moves from one provider to another); on PostgreSQL a
+trigger per statement logs each provider its rows touched once, from the statement's
+transition tables, so a bulk import writes one log row a provider, not one a row, and a
+TRUNCATE logs "every provider" (an empty provider id).
+
 A migration that remakes one of these tables on SQLite (most changes of a column do) drops
 its triggers with the old table: such a migration ends with `version_triggers_operation()`,
 which installs them again (it first drops any that are left), and
@@ -106,17 +114,91 @@ def drop_sql(vendor: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {name}" for name in trigger_names(vendor)]
 
 
+CHANGE_TABLE = "directory_directorychange"
+# The column of each versioned table that names the provider a row belongs to.
+_PROVIDER_COLUMN = {"directory_provider": "id", "directory_license": "provider_id",
+                    "directory_availabilitywindow": "provider_id"}
+
+
+def change_trigger_names(vendor: str) -> list[str]:
+    """The names of the triggers that log which providers changed."""
+    names = [f"{table}_changes_{event}" for table in VERSIONED_TABLES for event in _EVENTS]
+    if vendor == "postgresql":
+        names += [f"{table}_changes_truncate" for table in VERSIONED_TABLES]
+    return names
+
+
+def change_create_sql(vendor: str) -> list[str]:
+    """The statements that install the change log's triggers (dropping any left before)."""
+    statements = change_drop_sql(vendor)
+    if vendor == "sqlite":
+        for table, column in _PROVIDER_COLUMN.items():
+            rows = {"insert": f"SELECT NEW.{column}", "delete": f"SELECT OLD.{column}",
+                    "update": f"SELECT NEW.{column} UNION SELECT OLD.{column}"}
+            statements += [
+                f"CREATE TRIGGER {table}_changes_{event} AFTER {event.upper()} ON {table} FOR EACH ROW BEGIN "
+                f"INSERT INTO {CHANGE_TABLE} (provider_id) {rows[event]}; END"
+                for event in _EVENTS
+            ]
+        return statements
+    if vendor == "postgresql":
+        xid = "pg_current_xact_id()::text::bigint"
+        for table, column in _PROVIDER_COLUMN.items():
+            statements.append(f"""CREATE FUNCTION {table}_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO {CHANGE_TABLE} (provider_id, transaction_id) SELECT DISTINCT {column}, {xid} FROM new_rows;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO {CHANGE_TABLE} (provider_id, transaction_id)
+        SELECT {column}, {xid} FROM new_rows UNION SELECT {column}, {xid} FROM old_rows;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO {CHANGE_TABLE} (provider_id, transaction_id) SELECT DISTINCT {column}, {xid} FROM old_rows;
+    ELSE
+        INSERT INTO {CHANGE_TABLE} (provider_id, transaction_id) VALUES (NULL, {xid});
+    END IF;
+    RETURN NULL;
+END
+$$""")  # noqa: S608 - fixed names
+            referencing = {"insert": "NEW TABLE AS new_rows", "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                           "delete": "OLD TABLE AS old_rows"}
+            statements += [
+                f"CREATE TRIGGER {table}_changes_{event} AFTER {event.upper()} ON {table} "
+                f"REFERENCING {referencing[event]} FOR EACH STATEMENT EXECUTE FUNCTION {table}_changes()"
+                for event in _EVENTS
+            ]
+            statements.append(f"CREATE TRIGGER {table}_changes_truncate AFTER TRUNCATE ON {table} "
+                              f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_changes()")
+        return statements
+    raise NotImplementedError(f"The directory's change log is written for SQLite and PostgreSQL, not {vendor}.")
+
+
+def change_drop_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        return [
+            *(f"DROP TRIGGER IF EXISTS {name} ON {name.rsplit('_changes_', 1)[0]}"
+              for name in change_trigger_names(vendor)),
+            *(f"DROP FUNCTION IF EXISTS {table}_changes()" for table in VERSIONED_TABLES),
+        ]
+    return [f"DROP TRIGGER IF EXISTS {name}" for name in change_trigger_names(vendor)]
+
+
 def version_triggers_operation() -> Any:
     """A migration operation that (re)installs the version triggers, and drops them when
     unapplied. Idempotent: a migration that remakes a versioned table on SQLite ends with it."""
     from django.db import migrations
 
     def install(apps: Any, schema_editor: Any) -> None:
-        for sql in create_sql(schema_editor.connection.vendor):
+        vendor = schema_editor.connection.vendor
+        for sql in create_sql(vendor):
             schema_editor.execute(sql, params=None)
+        # The change log's triggers too, once its table exists (migration 0013 on).
+        if CHANGE_TABLE in schema_editor.connection.introspection.table_names():
+            for sql in change_create_sql(vendor):
+                schema_editor.execute(sql, params=None)
 
     def remove(apps: Any, schema_editor: Any) -> None:
-        for sql in drop_sql(schema_editor.connection.vendor):
+        vendor = schema_editor.connection.vendor
+        for sql in drop_sql(vendor) + change_drop_sql(vendor):
             schema_editor.execute(sql, params=None)
 
     return migrations.RunPython(install, remove, elidable=False)
@@ -138,3 +220,18 @@ def directory_version() -> str | None:
         cursor.execute(f"SELECT {version_sql()}")
         (version,) = cursor.fetchone()
     return version
+
+
+def change_triggers_operation() -> Any:
+    """A migration operation that installs the change log's triggers (and drops them when unapplied)."""
+    from django.db import migrations
+
+    def install(apps: Any, schema_editor: Any) -> None:
+        for sql in change_create_sql(schema_editor.connection.vendor):
+            schema_editor.execute(sql, params=None)
+
+    def remove(apps: Any, schema_editor: Any) -> None:
+        for sql in change_drop_sql(schema_editor.connection.vendor):
+            schema_editor.execute(sql, params=None)
+
+    return migrations.RunPython(install, remove, elidable=False)

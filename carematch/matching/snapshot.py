@@ -39,55 +39,98 @@ import shutil
 import threading
 import time
 import uuid
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import QuerySet
 
 from carematch.directory.models import AvailabilityWindow, License, Provider, match_unverified_licenses
-from carematch.directory.version import version_sql
+from carematch.directory.services import CHANGE_LOG_DAYS, directory_changes_prune
+from carematch.directory.version import CHANGE_TABLE, version_sql
 from carematch.measures.models import Assessment
 from carematch.measures.selectors import provider_effects
+from carematch.replica import read_alias, replica_reads
 
 from .busy import busy_lookup  # noqa: F401 - its home was here; callers import it from .busy
 from .engine.directory import Directory, LicenseRow, ProviderRow, WindowRow, build_directory
-from .engine.store import load_directory, save_directory
+from .engine.store import load_directory, patch_directory, save_directory
 
 log = logging.getLogger(__name__)
 
 READ_CHUNK = 5000
 
 
-def directory_version() -> tuple[str | None, int | None]:
-    """The directory's version and the highest assessment id, in one query."""
+def directory_version(alias: str = DEFAULT_DB_ALIAS) -> tuple[str | None, int | None]:
+    """The directory's version and the highest assessment id, in one query (of the database
+    `alias`: the replica's when a snapshot is built from it)."""
     assessments = connection.ops.quote_name(Assessment._meta.db_table)
     sql = f"SELECT {version_sql()}, (SELECT MAX(id) FROM {assessments})"  # noqa: S608 - names from the models
-    with connection.cursor() as cursor:
+    with connections[alias].cursor() as cursor:
         cursor.execute(sql)
         token, assessment = cursor.fetchone()
     return token, assessment
 
 
-def build_snapshot() -> Directory:
-    """The engine's directory, read in chunks so that only the arrays are held at the end."""
+def build_snapshot(only: Sequence[int] | None = None) -> Directory:
+    """The engine's directory, read in chunks so that only the arrays are held at the end;
+    `only`: of those providers alone (an incremental update, `_publish`)."""
+    def of(queryset: QuerySet[Any], field: str) -> Iterator[QuerySet[Any]]:
+        if only is None:
+            yield queryset
+            return
+        for at in range(0, len(only), READ_CHUNK):  # SQLite: under its 999 parameters a query, as chunks
+            yield queryset.filter(**{f"{field}__in": only[at:at + READ_CHUNK]})
+
     providers = (
         ProviderRow._make(row)
-        for row in Provider.objects.matchable().order_by().values_list(*ProviderRow._fields)
-        .iterator(chunk_size=READ_CHUNK)
+        for part in of(Provider.objects.matchable().order_by(), "pk")
+        for row in part.values_list(*ProviderRow._fields).iterator(chunk_size=READ_CHUNK)
     )
     licenses = (
         LicenseRow._make(row)
-        for row in License.objects.order_by().values_list("provider_id", "state", "expires", "status")
-        .iterator(chunk_size=READ_CHUNK)
+        for part in of(License.objects.order_by(), "provider_id")
+        for row in part.values_list("provider_id", "state", "expires", "status").iterator(chunk_size=READ_CHUNK)
     )
     windows = (
         WindowRow._make(row)
-        for row in AvailabilityWindow.objects.order_by().values_list("provider_id", "weekday", "start", "end")
-        .iterator(chunk_size=READ_CHUNK)
+        for part in of(AvailabilityWindow.objects.order_by(), "provider_id")
+        for row in part.values_list("provider_id", "weekday", "start", "end").iterator(chunk_size=READ_CHUNK)
     )
     return build_directory(providers=providers, licenses=licenses, windows=windows, effects=provider_effects(),
                            match_unverified=match_unverified_licenses())
+
+
+def change_mark(alias: str = DEFAULT_DB_ALIAS) -> int:
+    """Where the directory's change log stands now (carematch/directory/models.DirectoryChange):
+    read before a snapshot reads any row, so that every change its rows may not hold is
+    logged past this mark. SQLite: the log's last id (one transaction writes at a time, so
+    ids come in the order of commits). PostgreSQL: the oldest transaction still running
+    (xmin of this statement's snapshot): a change it cannot see comes from that one or a
+    later one, whose ids are at least this."""
+    with connections[alias].cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        else:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {CHANGE_TABLE}")  # noqa: S608 - a fixed name
+        (mark,) = cursor.fetchone()
+    return int(mark)
+
+
+def changed_since(mark: int, *, most: int, alias: str = DEFAULT_DB_ALIAS) -> list[int] | None:
+    """The providers changed past `mark` (change_mark), when they are at most `most` and none of
+    the changes was "every provider"; None otherwise."""
+    column = "transaction_id >= %s" if connection.vendor == "postgresql" else "id > %s"
+    sql = f"SELECT DISTINCT provider_id FROM {CHANGE_TABLE} WHERE {column} LIMIT %s"  # noqa: S608 - fixed names
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [mark, most + 1])
+        found = [row[0] for row in cursor.fetchall()]
+    if len(found) > most or any(pid is None for pid in found):
+        return None
+    return sorted(int(pid) for pid in found)
 
 
 OUTCOMES_REFRESH_SECONDS = 15 * 60
@@ -103,6 +146,8 @@ class _Kept:
         self.lock = threading.Lock()
         self.entry: tuple[Version, Directory, float] | None = None
         self.builds = 0
+        self.incremental_builds = 0
+        self.version_seen: tuple[Version, float] | None = None  # (version, monotonic time read)
         # Background refresh: the pointer file as last read, and the thread building, if any.
         self.pointer_seen: tuple[str, int, int] | None = None
         self.builder: threading.Thread | None = None
@@ -123,14 +168,31 @@ class _Kept:
 _kept = _Kept()
 
 
-def _current_version() -> Version:
-    return (match_unverified_licenses(), *directory_version())
+# Background refresh: a process asks the database for the directory's version at most once in
+# this many seconds; requests in between use the version it read last. A snapshot is
+# rebuilt in the background anyway, so this adds at most this much to how long a change
+# takes to reach matching, and saves a query on nearly every match of a busy process.
+VERSION_CHECK_SECONDS = 1.0
+
+
+def _checked_version() -> Version:
+    seen = _kept.version_seen
+    now = time.monotonic()
+    if seen is not None and now - seen[1] < VERSION_CHECK_SECONDS and seen[0][0] == match_unverified_licenses():
+        return seen[0]
+    version = _current_version()
+    _kept.version_seen = (version, now)
+    return version
+
+
+def _current_version(alias: str = DEFAULT_DB_ALIAS) -> Version:
+    return (match_unverified_licenses(), *directory_version(alias))
 
 
 def directory_snapshot() -> Directory:
     """The snapshot for the directory as it is now, or (background refresh) while a newer one
     is being built, the newest one built so far."""
-    version = _current_version()
+    version = _checked_version() if refresh_in_background() else _current_version()
     if version[1] is None:
         # No version row (a database emptied by hand): nothing can be kept, read it afresh.
         return _build_counted(version, keep=False)
@@ -176,6 +238,15 @@ def snapshot_builds() -> int:
 # the pointer replaced atomically) and builds again at once if the directory changed while
 # it read it. Only a machine's very first request, with no snapshot on disk at all, waits
 # for a build (`carematch match_snapshot` at deploy makes one beforehand).
+#
+# A build is incremental when it can be: the database logs which providers each change
+# touched (carematch/directory/version.py, models.DirectoryChange), the published snapshot
+# records where the log stood when it read its rows (`change_mark`), and when at most
+# `incremental_most` providers changed since, under the same license setting and outcome
+# estimates, within the log's retention, the new snapshot is the published one with just
+# those providers read again and spliced in (engine/store.py `patch_directory`); it is
+# written, published and swapped in exactly as a whole one. Otherwise the whole directory
+# is read. With a read replica, every read of a build goes to it (`_publish`).
 
 KEEP_FOLDERS = 3
 
@@ -279,26 +350,100 @@ class _machine_lock:
         self.handle.close()
 
 
+def incremental_most(size: int) -> int:
+    """How many changed providers a snapshot of `size` providers is updated for in place of a
+    whole rebuild: 1% of them, at least 100 and at most 10,000 (re-reading that many
+    providers' rows costs well under a whole rebuild)."""
+    return min(INCREMENTAL_MOST, max(INCREMENTAL_LEAST, size // 100))
+
+
+INCREMENTAL_LEAST, INCREMENTAL_MOST = 100, 10_000
+# A snapshot older than the change log keeps changes (less a margin for long transactions,
+# whose log rows carry the time they began) is rebuilt whole.
+_INCREMENTAL_AGE_SECONDS = CHANGE_LOG_DAYS * 86400 - 6 * 3600
+
+
+def _incremental(version: Version, alias: str) -> tuple[Directory, int] | None:
+    """The snapshot at `version` (or later) made from the newest published one and the rows
+    of the providers changed since it, when it is recent, was built under the same setting
+    and outcome estimates, and few providers changed; None when a whole rebuild is due."""
+    read = _read_pointer(_pointer(version[0]))
+    if read is None:
+        return None
+    published = read[1]
+    base_version, mark = published.get("version"), published.get("change_mark")
+    if (mark is None or not base_version or base_version[0] != version[0] or base_version[-1] != version[-1]
+            or time.time() - float(published.get("built_at", 0)) > _INCREMENTAL_AGE_SECONDS):
+        return None
+    try:
+        base = load_directory(Path(settings.MATCH_SNAPSHOT_DIR) / published["folder"])
+    except (OSError, ValueError, KeyError):
+        return None
+    changed = changed_since(int(mark), most=incremental_most(base.size), alias=alias)
+    if changed is None:
+        return None
+    fresh = build_snapshot(only=changed)
+    return patch_directory(base, np.array(changed, dtype=np.int64), fresh), len(changed)
+
+
+REPLICA_WAIT_SECONDS = 10.0
+
+
+def _replica_at(version: Version, alias: str) -> Version:
+    """The version of the directory as `alias` has it, once it has reached `version` (the
+    primary's, which requests compare with), waiting up to REPLICA_WAIT_SECONDS for a replica
+    that lags; the version it has then, if it never does."""
+    seen = _current_version(alias)
+    if alias == DEFAULT_DB_ALIAS:
+        return seen
+    deadline = time.monotonic() + REPLICA_WAIT_SECONDS
+    while seen != version and time.monotonic() < deadline:
+        time.sleep(0.1)
+        seen = _current_version(alias)
+    if seen != version:
+        log.warning("the read replica has not reached the directory's version in %.0f s; the matching snapshot is "
+                    "built from what it has and built again after", REPLICA_WAIT_SECONDS)
+    return seen
+
+
 def _publish(version: Version) -> Path:
     """Build the snapshot (the directory at `version` or later), write it beside the others
-    and point to it. The caller holds the machine's lock."""
+    and point to it. The caller holds the machine's lock. When few providers changed since
+    the newest published snapshot, only their rows are read again (`_incremental`).
+
+    With a read replica (carematch/replica.py) every read of the build goes to it: its rows,
+    and the version and change-log mark the snapshot is labelled with, so that the label
+    always says what the rows hold. Requests compare the label with the primary's version:
+    while the replica lags, they see a snapshot older than the primary and a build starts
+    again, so a change reaches matching at most the replica's lag later than without one."""
     folder = Path(settings.MATCH_SNAPSHOT_DIR)
     began = time.perf_counter()
     built_at = time.time()
-    directory = build_snapshot()
+    with replica_reads():
+        alias = read_alias()
+        version = _replica_at(version, alias)
+        mark = change_mark(alias)  # before any row is read
+        patched = _incremental(version, alias)
+        directory = patched[0] if patched is not None else build_snapshot()
     _kept.builds += 1
+    if patched is not None:
+        _kept.incremental_builds += 1
     read_s = time.perf_counter() - began
     name = f"{int(built_at * 1000):015d}-{uuid.uuid4().hex[:8]}"
     temporary = folder / f".{name}.part"
-    save_directory(directory, temporary, meta={"version": list(version)})
+    how = "incremental" if patched is not None else "whole"
+    save_directory(directory, temporary, meta={"version": list(version), "change_mark": mark, "built": how})
     os.rename(temporary, folder / name)
     pointer = _pointer(version[0])
     staged = pointer.with_name(pointer.name + ".part")
-    staged.write_text(json.dumps({"folder": name, "version": list(version), "built_at": built_at}))
+    staged.write_text(json.dumps({"folder": name, "version": list(version), "built_at": built_at,
+                                  "change_mark": mark, "built": how}))
     os.replace(staged, pointer)
-    log.info("matching snapshot published: %d bookable providers, read in %.2f s, written in %.2f s",
-             directory.size, read_s, time.perf_counter() - began - read_s)
+    log.info("matching snapshot published (%s%s): %d bookable providers, read in %.2f s, written in %.2f s",
+             how, f", {patched[1]} providers read again" if patched is not None else "", directory.size, read_s,
+             time.perf_counter() - began - read_s)
     _prune(folder)
+    directory_changes_prune()
     return folder / name
 
 
@@ -338,7 +483,7 @@ def _build_in_background() -> None:
     except Exception:
         log.exception("the matching snapshot could not be built; requests keep the one in use")
     finally:
-        connection.close()
+        connections.close_all()  # this thread's: the primary's and the replica's
 
 
 def snapshot_refresh() -> Path | None:

@@ -123,3 +123,37 @@ def test_a_replica_is_refused_unless_both_databases_are_postgresql(tmp_path):
                             timeout=120, check=False)
     assert result.returncode != 0
     assert "CAREMATCH_DATABASE_REPLICA_URL needs PostgreSQL" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True, databases=BOTH)
+def test_a_matching_snapshot_is_built_from_the_replica_and_labelled_with_the_replicas_version(
+        replica_configured, settings, tmp_path, monkeypatch):
+    from carematch.matching import snapshot
+    from carematch.matching.engine.store import load_directory, read_meta
+
+    settings.MATCH_SNAPSHOT_REFRESH = "background"
+    settings.MATCH_SNAPSHOT_DIR = tmp_path / "snapshots"
+    monkeypatch.setattr(snapshot, "_kept", snapshot._Kept())
+    provider = provider_with_openings()
+    directory_tables = ("directory_provider", "directory_license", "directory_availabilitywindow",
+                        "directory_directorychange")
+
+    def reads(queries, table):  # SELECTs, some through a server-side cursor (DECLARE ... FOR SELECT) on PostgreSQL
+        return [q["sql"] for q in queries
+                if table in q["sql"] and not q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+
+    for built in ("whole", "incremental"):
+        with CaptureQueriesContext(connections[REPLICA]) as replica, \
+                CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as primary:
+            folder = snapshot.snapshot_refresh()
+        assert folder is not None and read_meta(folder)["built"] == built
+        # The rows, the change log and the version the snapshot is labelled with: all from the replica.
+        for table in (*directory_tables[:3], "directory_directoryversion"):
+            assert reads(replica.captured_queries, table), (built, table)
+        assert reads(replica.captured_queries, "directory_directorychange") or built == "whole"
+        # The primary is asked only for its version (what requests compare the label with).
+        for table in directory_tables:
+            assert not reads(primary.captured_queries, table), (built, table)
+        assert list(load_directory(folder).ids) == [provider.pk]
+        assert read_meta(folder)["version"][1] == snapshot.directory_version(REPLICA)[0]
+        Provider.objects.filter(pk=provider.pk).update(min_notice_hours=1)  # a change for the next round

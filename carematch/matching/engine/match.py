@@ -4,14 +4,17 @@
    the client's state, a shared language, the age's population, a concern treated, the
    payer or the self-pay limit, and a session format the request allows (in person only
    within the distance asked for). What remains are the candidates.
-2. Their openings in the window from their weekly windows (engine/slots.py), which also
-   applies notice, holidays and the license's expiry on each session's dates. A
-   candidate with none is out.
-3. Each candidate's best possible score: the parts that need openings are taken at the
-   most that time off and claims could leave them.
-4. Candidates in order of that bound; time off, claims and recent new clients are
-   fetched for a batch of them at a time (the first batch is usually all it takes), and
-   exact scores are computed until no candidate left can beat the last of the `limit` best.
+2. Each candidate's best possible score before its openings are known (`_slot_bound`:
+   the soonest opening its notice allows, an opening from every weekly window). In order
+   of that bound, a chunk of candidates at a time, and only while a chunk can still
+   reach the `limit` best:
+3. their openings in the window from their weekly windows (engine/slots.py), which also
+   applies notice, holidays and the license's expiry on each session's dates (a
+   candidate with none is out), and a tighter bound: the parts that need openings taken
+   at the most that time off and claims could leave them;
+4. in order of that bound, time off, claims and recent new clients are fetched for a
+   batch of them at a time (the first batch is usually all it takes), and exact scores
+   are computed until no candidate left can beat the last of the `limit` best.
 5. When fewer than `limit` match, each single relaxation of the request is tried and
    those that would find more providers are suggested, most first.
 """
@@ -238,7 +241,7 @@ class _Search:
 
     def __init__(
         self, directory: Directory, request: MatchRequest, *, now: dt.datetime, calendar: _Calendar,
-        read_until: dt.datetime, every_slot: bool = True,
+        read_until: dt.datetime,
     ):
         self.directory, self.request, self.now, self.calendar = directory, request, now, calendar
         # Blocked spans are read up to a session past the window: an opening that starts in
@@ -246,11 +249,8 @@ class _Search:
         self.read_until = max(read_until, request.latest + SESSION)
         self.candidates = _candidates(directory, request)
         self.ids = directory.ids[self.candidates.positions]
-        # Every candidate's openings (the ranking needs them all); a search that only counts
-        # candidates with openings (a suggestion's) computes them a part at a time (`part_slots`).
-        if every_slot:
-            self.slots = self.part_slots(0, len(self.ids))
-
+        # Openings are computed a part at a time, only for the candidates that need them
+        # (`_best`, `part_slots`).
     def part_slots(self, start: int, stop: int) -> Slots:
         """Openings, before time off and claims, of the candidates start..stop-1 (their
         positions in these slots count from `start`)."""
@@ -268,9 +268,6 @@ class _Search:
     def fetch(self, js: Sequence[int]) -> None:
         """Read time off, claims and recent new clients of the candidates `js` not read yet."""
         self.calendar.read([int(self.ids[j]) for j in js], self.read_until)
-
-    def openings(self, j: int) -> IntArray:
-        return without_blocked(self.slots.of(j), self.calendar.blocked[int(self.ids[j])])
 
     def recent_new_clients(self, j: int) -> int:
         return self.calendar.recent[int(self.ids[j])]
@@ -345,50 +342,151 @@ def explained(found: Sequence[tuple[Match, Sequence[Fact]]]) -> tuple[tuple[Matc
     return matches, split.shared
 
 
-def _best(search: _Search) -> list[tuple[Match, tuple[Fact, ...]]]:
-    request, candidates, slots = search.request, search.candidates, search.slots
+def _slot_bound(search: _Search, at: IntArray) -> npt.NDArray[np.float64]:
+    """Each candidate at `at`'s best possible score before its openings are computed: the
+    parts known without openings as they are, soonness as if the first opening came as
+    soon as its notice allows, fair share as if every weekly window gave an opening every
+    week and no new client had booked, and times of day at 1. Each part is at least the
+    one the exact score has and `combine` adds them in a fixed order with positive weights
+    (each rounding step is monotone), so no candidate's score exceeds this bound, to the bit."""
+    directory, request, candidates = search.directory, search.request, search.candidates
+    positions = candidates.positions[at]
+    parts = {name: values[at] for name, values in candidates.parts.items()}
+    earliest_s, now_s = ceil_seconds(request.earliest), ceil_seconds(search.now)
+    parts["soonness"] = _soonness(np.maximum(earliest_s, now_s + directory.notice_seconds[positions]), request)
+    first_day, last_day = earliest_s // DAY - 1, ceil_seconds(request.latest) // DAY + 1
+    weeks = (last_day - first_day) // 7 + 1  # as candidate_slots: each template at most once a week
+    most = (directory.slot_ptr[positions + 1] - directory.slot_ptr[positions]) * weeks
+    parts["fair_share"] = most / (most + 1.0)
+    parts["times_of_day"] = np.ones(len(at))
+    return np.asarray(combine(parts, parts_counted(request)), dtype=np.float64)
+
+
+FIRST_CHUNK = 256
+
+
+def _exact_scores(
+    search: _Search, chunk: IntArray, chunk_j: list[int], slots: Slots, chosen: npt.NDArray[np.float64],
+    ks: list[int], scored: dict[int, float | None], counted: tuple[str, ...],
+) -> None:
+    """Exact scores (into `scored`) of the chunk's candidates at `ks`, their calendars read:
+    those with nothing blocked all at once, from their openings in `slots` (the same numbers,
+    to the bit: `combine` and the parts' divisions are the same on arrays), the others one
+    at a time. None for one left without an opening."""
+    blocked, request, candidates, counts = search.calendar.blocked, search.request, search.candidates, slots.counts
+    free = [k for k in ks if not blocked[int(search.ids[chunk_j[k]])]]
+    if free:
+        at = np.array(free, dtype=np.int64)
+        n = counts[at]
+        recent = np.array([search.recent_new_clients(chunk_j[k]) for k in free], dtype=np.int64)
+        parts: dict[str, Any] = {name: values[chunk[at]] for name, values in candidates.parts.items()}
+        parts["soonness"] = _soonness(slots.begins[slots.ptr[at]], request)
+        parts["fair_share"] = n / (n + recent + 1)
+        if request.times_of_day:
+            parts["times_of_day"] = chosen[at] / n
+        scored.update(zip(free, np.asarray(combine(parts, counted), dtype=np.float64).tolist(), strict=True))
+    for k in ks:
+        if k in scored:
+            continue
+        j = chunk_j[k]
+        openings = without_blocked(slots.of(k), blocked[int(search.ids[j])])
+        if not len(openings):
+            scored[k] = None
+            continue
+        one: dict[str, float] = {name: float(values[j]) for name, values in candidates.parts.items()}
+        one["soonness"] = float(_soonness(openings[:1], request)[0])
+        one["fair_share"] = fair_share(len(openings), search.recent_new_clients(j))
+        if request.times_of_day:
+            one["times_of_day"] = int(_preferred(openings, request).sum()) / len(openings)
+        scored[k] = combine(one, counted)
+
+
+def _best(search: _Search, *, prune: bool = True) -> list[tuple[Match, tuple[Fact, ...]]]:
+    """The `limit` best candidates by exact score (ties by provider id), with their openings.
+
+    Candidates are taken in order of a bound known without their openings (`_slot_bound`),
+    a chunk at a time, and only the chunks that can still reach the best `limit` have their
+    openings computed (on a large directory, most candidates never do). Within a chunk the
+    tighter bound that openings give orders them, and time off, claims and recent new
+    clients are read a batch at a time. `prune=False` computes every candidate's openings
+    in one chunk (the same answer: a property test holds the two together)."""
+    request, candidates = search.request, search.candidates
     counted = parts_counted(request)
-    counts = slots.counts
-    has_slots = np.flatnonzero(counts > 0)
-    if not len(has_slots):
+    total = len(search.ids)
+    if not total:
         return []
-    first = slots.begins[slots.ptr[has_slots]]
-    bound_parts = {name: values[has_slots] for name, values in candidates.parts.items()}
-    bound_parts["soonness"] = _soonness(first, request)
-    n = counts[has_slots]
-    bound_parts["fair_share"] = n / (n + 1.0)
-    if request.times_of_day:
-        owner = np.repeat(np.arange(len(counts)), counts)
-        chosen = np.bincount(owner, weights=_preferred(slots.begins, request), minlength=len(counts))
-        bound_parts["times_of_day"] = (chosen[has_slots] > 0).astype(np.float64)
-    bound = combine(bound_parts, counted)
-    ids = search.ids[has_slots]
-    order = has_slots[np.lexsort((ids, -bound))]
-    bound_of = np.full(len(counts), -1.0)
-    bound_of[has_slots] = bound
-    bounds = bound_of.tolist()
+    if prune:
+        coarse = _slot_bound(search, np.arange(total))
+        chunks_order = np.lexsort((search.ids, -coarse))
+        coarse_bounds = coarse.tolist()
+    else:
+        chunks_order = np.arange(total)
+        coarse_bounds = []
 
     top: list[tuple[float, int, int, IntArray]] = []  # (-score, id, j, openings), best first
     batch = _first_batch(request.limit)
-    for rank, j in enumerate(order.tolist()):
-        if len(top) >= request.limit:
-            last_score, last_id = -top[request.limit - 1][0], top[request.limit - 1][1]
-            if bounds[j] < last_score or (bounds[j] == last_score and int(search.ids[j]) > last_id):
-                break
-        if not search.known(j):
-            search.fetch(order[rank:rank + batch].tolist())
-            batch *= 2
-        openings = search.openings(j)
-        if not len(openings):
+
+    def beaten(bound: float, pid: int) -> bool:
+        """Whether a candidate with this bound (and id) can no longer enter the best `limit`."""
+        if len(top) < request.limit:
+            return False
+        last_score, last_id = -top[request.limit - 1][0], top[request.limit - 1][1]
+        return bound < last_score or (bound == last_score and pid > last_id)
+
+    start, size = 0, FIRST_CHUNK if prune else total
+    while start < total:
+        chunk = chunks_order[start:start + size]
+        start, size = start + size, size * 2
+        first_j = int(chunk[0])
+        if prune and beaten(coarse_bounds[first_j], int(search.ids[first_j])):
+            break  # the chunks left are ordered by the same bound: none can enter
+        slots = candidate_slots(
+            search.directory, candidates.positions[chunk], license_expires=candidates.expires[chunk],
+            earliest=request.earliest, latest=request.latest, now=search.now, client_zone=request.client_timezone,
+        )
+        counts = slots.counts
+        has_slots = np.flatnonzero(counts > 0)
+        if not len(has_slots):
             continue
-        parts = {name: float(values[j]) for name, values in candidates.parts.items()}
-        parts["soonness"] = float(_soonness(openings[:1], request)[0])
-        parts["fair_share"] = fair_share(len(openings), search.recent_new_clients(j))
+        first = slots.begins[slots.ptr[has_slots]]
+        bound_parts = {name: values[chunk[has_slots]] for name, values in candidates.parts.items()}
+        bound_parts["soonness"] = _soonness(first, request)
+        n = counts[has_slots]
+        bound_parts["fair_share"] = n / (n + 1.0)
+        chosen: npt.NDArray[np.float64] = np.zeros(len(counts))
         if request.times_of_day:
-            parts["times_of_day"] = int(_preferred(openings, request).sum()) / len(openings)
-        score = combine(parts, counted)
-        bisect.insort(top, (-score, int(search.ids[j]), j, openings))
-        del top[request.limit:]
+            owner = np.repeat(np.arange(len(counts)), counts)
+            chosen = np.asarray(np.bincount(owner, weights=_preferred(slots.begins, request), minlength=len(counts)),
+                                dtype=np.float64)
+            bound_parts["times_of_day"] = (chosen[has_slots] > 0).astype(np.float64)
+        bound = combine(bound_parts, counted)
+        ids = search.ids[chunk[has_slots]]
+        local = has_slots[np.lexsort((ids, -bound))]  # positions in the chunk, best bound first
+        bound_of = np.full(len(counts), -1.0)
+        bound_of[has_slots] = bound
+        bounds = bound_of.tolist()
+        chunk_j = chunk.tolist()
+        local_order = local.tolist()
+        scored: dict[int, float | None] = {}  # chunk position -> exact score (None: no opening left)
+
+        for rank, k in enumerate(local_order):
+            j = chunk_j[k]
+            pid = int(search.ids[j])
+            if beaten(bounds[k], pid):
+                break
+            if k not in scored:
+                window = local_order[rank:rank + batch]
+                if not search.known(j):
+                    search.fetch([chunk_j[m] for m in window])
+                    batch *= 2
+                _exact_scores(search, chunk, chunk_j, slots, chosen,
+                              [m for m in window if m not in scored and search.known(chunk_j[m])], scored, counted)
+            exact = scored[k]
+            if exact is None or beaten(exact, pid):
+                continue
+            openings = without_blocked(slots.of(k), search.calendar.blocked[pid])
+            bisect.insort(top, (-exact, pid, j, openings))
+            del top[request.limit:]
     return [_match(search, j, openings, -negative) for negative, _, j, openings in top]
 
 
@@ -474,12 +572,14 @@ def relaxed(request: MatchRequest, change: Mapping[str, object]) -> MatchRequest
     return dataclasses.replace(request, **values)
 
 
-def find_matches(directory: Directory, request: MatchRequest, *, now: dt.datetime, busy: BusyLookup) -> MatchAnswer:
-    """The best `request.limit` matches, and suggestions when there are fewer."""
+def find_matches(
+    directory: Directory, request: MatchRequest, *, now: dt.datetime, busy: BusyLookup, prune: bool = True,
+) -> MatchAnswer:
+    """The best `request.limit` matches, and suggestions when there are fewer (`prune`: see `_best`)."""
     check_request(request, now=now)
     calendar = _Calendar(busy, request.earliest)
     matches, shared = explained(
-        _best(_Search(directory, request, now=now, calendar=calendar, read_until=request.latest)))
+        _best(_Search(directory, request, now=now, calendar=calendar, read_until=request.latest), prune=prune))
     suggestions: list[Suggestion] = []
     if len(matches) < request.limit:
         found = {match.provider_id for match in matches}
@@ -488,8 +588,8 @@ def find_matches(directory: Directory, request: MatchRequest, *, now: dt.datetim
         # Relaxations only widen the window: reading each provider once, as far as the
         # widest needs, serves them all.
         furthest = max((wider.latest for _, wider in tries), default=request.latest) + SESSION
-        searches = [(change, _Counting(_Search(directory, wider, now=now, calendar=calendar, read_until=furthest,
-                                                 every_slot=False), found))
+        searches = [(change, _Counting(_Search(directory, wider, now=now, calendar=calendar, read_until=furthest),
+                                       found))
                     for change, wider in tries]
         # The first batch of every relaxation in one read: usually the only one.
         calendar.read(sorted({int(counting.search.ids[j]) for _, counting in searches

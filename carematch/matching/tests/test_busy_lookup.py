@@ -69,3 +69,16 @@ def test_a_long_short_list_is_one_query():
     expected = 1 if connection.vendor == "postgresql" else math.ceil(len(asked) / BUSY_CHUNK)
     assert len(queries.captured_queries) == expected
     assert list(busy.blocked) == [providers[2].pk]
+
+
+def test_the_query_kept_from_one_lookup_reads_with_the_next_ones_own_time_span_and_providers():
+    provider, other = ProviderFactory(), ProviderFactory()
+    held = claim(provider, Status.HELD, start=START, hold_expires_at=NOW + dt.timedelta(hours=1))
+    claim(other, Status.BOOKED, start=START + 2 * SESSION, booked_at=NOW)
+    # The same shape of query each time (one or two ids), with other values in it.
+    assert busy_lookup(now=NOW)([provider.pk], *SPAN).blocked == {provider.pk: [(held.start, held.end)]}
+    assert busy_lookup(now=NOW + dt.timedelta(hours=2))([provider.pk], *SPAN).blocked == {}  # the hold ran out
+    assert busy_lookup(now=NOW)([provider.pk], START + SESSION, START + 4 * SESSION).blocked == {}
+    assert busy_lookup(now=NOW)([other.pk], *SPAN).blocked == {other.pk: [(START + 2 * SESSION, START + 3 * SESSION)]}
+    both = busy_lookup(now=NOW)([provider.pk, other.pk], *SPAN).blocked
+    assert set(both) == {provider.pk, other.pk}

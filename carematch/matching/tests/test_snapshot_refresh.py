@@ -29,6 +29,8 @@ def background(settings, tmp_path, monkeypatch):
     settings.MATCH_SNAPSHOT_REFRESH = "background"
     settings.MATCH_SNAPSHOT_DIR = tmp_path / "snapshots"
     monkeypatch.setattr(snapshot, "_kept", snapshot._Kept())
+    # Each request reads the version here (as deployed, at most once a second: tested below).
+    monkeypatch.setattr(snapshot, "VERSION_CHECK_SECONDS", 0.0)
     yield tmp_path / "snapshots"
     builder = getattr(snapshot._kept, "builder", None)
     if builder is not None:
@@ -52,10 +54,10 @@ def test_a_request_made_while_a_rebuild_is_in_progress_is_answered_from_the_prev
     started, release = threading.Event(), threading.Event()
     build = snapshot.build_snapshot
 
-    def slow_build():
+    def slow_build(**only):  # whole or (a change of one provider) incremental
         started.set()
         release.wait(timeout=5)  # a build of a large directory takes seconds
-        return build()
+        return build(**only)
 
     monkeypatch.setattr(snapshot, "build_snapshot", slow_build)
     directory.license_set_status(license=License.objects.get(provider=one), status=LicenseStatus.REJECTED,
@@ -112,3 +114,22 @@ def test_old_snapshots_are_removed_and_the_one_in_use_is_kept(background):
     folders = [p for p in background.iterdir() if p.is_dir()]
     assert len(folders) == snapshot.KEEP_FOLDERS
     assert len(provider_ids(match_find(request=ask(limit=10), now=NOW))) == 6
+
+
+def test_a_busy_process_reads_the_directorys_version_at_most_once_a_second(background, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(snapshot, "VERSION_CHECK_SECONDS", 1.0)
+    directory.providers_upsert(records=[record(1)])
+    match_find(request=ask(), now=NOW)
+    began = time.monotonic()
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(5):
+            match_find(request=ask(), now=NOW)
+    if time.monotonic() - began < 0.9:  # a machine this slow would have read it again, rightly
+        assert sum("directory_directoryversion" in q["sql"] for q in queries.captured_queries) <= 1
+    time.sleep(1.05)
+    with CaptureQueriesContext(connection) as queries:
+        match_find(request=ask(), now=NOW)
+    assert sum("directory_directoryversion" in q["sql"] for q in queries.captured_queries) == 1
