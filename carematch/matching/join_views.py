@@ -4,6 +4,8 @@ never to a room or a token."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -42,6 +44,7 @@ def appointment_join(request: AuthedHttpRequest, appointment_id: int) -> HttpRes
         "opens_label": when_label(join.opens_at, zone_name),
         "closes_label": when_label(join.closes_at, zone_name),
         "countdown": video.countdown_words(join.opens_at - now),
+        "countdown_phrases": json.dumps(video.countdown_phrases()),
         "now": now, "no_video_sentence": _(video.NO_VIDEO_SENTENCE), "jitsi_domain": config.domain if config else "",
     }, status=409 if join.state in _CONFLICT_STATES else 200)
     # The page may carry a signed room address: never kept by a cache, never sent on as a referrer.

@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from carematch.accounts.models import STAFF_ROLES, Client, LoginAttempt, Role, User
 from carematch.accounts.services import token_digest
@@ -108,12 +108,14 @@ def _check_kind_and_format(*, provider: Provider, kind: str, format: str) -> Non
             raise InvalidSlot(gettext("This provider does not offer a free consultation call."),
                               fields={"kind": "no consultations offered by this provider"})
         if format not in provider.consultation_formats:
-            offered = " or ".join(provider.consultation_formats)
-            raise InvalidSlot(f"This provider's consultation call is {offered}, not {format}.",
+            offered = gettext(" or ").join(provider.consultation_formats)
+            raise InvalidSlot(gettext("This provider's consultation call is %(offered)s, not %(format)s.")
+                              % {"offered": offered, "format": format},
                               fields={"format": "not offered for a consultation"})
     elif format not in provider.formats:
-        offered = " or ".join(provider.formats) or "no format"
-        raise InvalidSlot(f"This provider offers {offered}, not {format}.", fields={"format": "not offered"})
+        offered = gettext(" or ").join(provider.formats) or gettext("no format")
+        raise InvalidSlot(gettext("This provider offers %(offered)s, not %(format)s.")
+                          % {"offered": offered, "format": format}, fields={"format": "not offered"})
 
 
 def check_bookable(
@@ -150,8 +152,8 @@ def check_bookable(
                              kind=kind)
     if start not in free:
         raise InvalidSlot(
-            "That time is not an opening of this provider: it may be outside their hours, in the past, "
-            f"or sooner than their {provider.min_notice_hours}-hour notice.",
+            gettext("That time is not an opening of this provider: it may be outside their hours, in the past, "
+                    "or sooner than their %(hours)s-hour notice.") % {"hours": provider.min_notice_hours},
             fields={"start": "not an opening"},
         )
     if client is not None and Appointment.objects.claiming(now=now).filter(
@@ -273,15 +275,9 @@ def _insert_claim(**fields: Any) -> Appointment:
             from None
 
 
-def _openings(count: int, verb: str) -> str:
-    """ "3 openings are" / "1 opening is" ("are" or "have" as the plural verb)."""
-    singular = {"are": "is", "have": "has"}[verb]
-    return f"{count} opening {singular}" if count == 1 else f"{count} openings {verb}"
-
-
 def _wait(seconds: float) -> str:
     minutes = max(1, math.ceil(seconds / 60))
-    return "a minute" if minutes == 1 else f"{minutes} minutes"
+    return gettext("a minute") if minutes == 1 else ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
 
 
 def _expiries(holds: QuerySet[Appointment]) -> list[dt.datetime]:
@@ -309,29 +305,34 @@ def _check_anonymous_hold_limits(*, provider: Provider, digest: str, now: dt.dat
     can empty a calendar with fresh browser sessions. Signed-in clients are not limited by these."""
     # Someone signed in whose client details are not given yet holds as before sign-up: never
     # tell them to log in.
-    suffix = (" Please try again in {wait}, or finish booking the time you are already holding." if signed_in else
-              " Please try again in {wait}, or log in (or create an account) first and book as a signed-in client.")
+    suffix = (gettext(" Please try again in {wait}, or finish booking the time you are already holding.") if signed_in
+              else gettext(" Please try again in {wait}, or log in (or create an account) first and book as a "
+                           "signed-in client."))
     from_address = Appointment.objects.filter(hold_address=digest, status=Status.HELD, hold_expires_at__gt=now)
     live = _expiries(from_address)
     limit = settings.HOLDS_PER_ADDRESS_LIVE
     if len(live) >= limit:
         retry_after = (live[len(live) - limit] - now).total_seconds()
         raise TooManyHolds(
-            f"{_openings(limit, 'are')} already being held from your internet connection, the most at one time."
+            ngettext("%(n)s opening is already being held from your internet connection, the most at one time.",
+                     "%(n)s openings are already being held from your internet connection, the most at one time.",
+                     limit) % {"n": limit}
             + suffix.format(wait=_wait(retry_after)), retry_after=retry_after,
         )
     same_provider = _expiries(from_address.filter(provider=provider))
     if same_provider:
         retry_after = (same_provider[0] - now).total_seconds()
         raise TooManyHolds(
-            "An opening with this provider is already being held from your internet connection."
+            gettext("An opening with this provider is already being held from your internet connection.")
             + suffix.format(wait=_wait(retry_after)), retry_after=retry_after,
         )
     limit = settings.HOLDS_PER_ADDRESS_HOUR
     _refuse_over_rate(
         _placed_since(Appointment.objects.filter(hold_address=digest), now=now), limit=limit, now=now,
-        detail=f"{_openings(limit, 'have')} been held from your internet connection in the last hour, the most "
-               "in an hour." + suffix,
+        detail=ngettext("%(n)s opening has been held from your internet connection in the last hour, the most in "
+                        "an hour.",
+                        "%(n)s openings have been held from your internet connection in the last hour, the most in "
+                        "an hour.", limit) % {"n": limit} + suffix,
     )
     held = _expiries(Appointment.objects.filter(
         provider=provider, client__isnull=True, status=Status.HELD, hold_expires_at__gt=now,
@@ -340,7 +341,7 @@ def _check_anonymous_hold_limits(*, provider: Provider, digest: str, now: dt.dat
     if len(held) >= limit:
         retry_after = (held[len(held) - limit] - now).total_seconds()
         raise TooManyHolds(
-            "Several people are holding openings with this provider before signing up, the most at one time."
+            gettext("Several people are holding openings with this provider before signing up, the most at one time.")
             + suffix.format(wait=_wait(retry_after)), retry_after=retry_after,
         )
 
@@ -349,8 +350,9 @@ def _check_client_hold_rate(*, client: Client, now: dt.datetime) -> None:
     limit = settings.HOLDS_PER_CLIENT_HOUR
     _refuse_over_rate(
         _placed_since(Appointment.objects.filter(client=client), now=now), limit=limit, now=now,
-        detail=f"{_openings(limit, 'have')} been held for you in the last hour, the most in an hour. "
-               "Please try again in {wait}.",
+        detail=ngettext("%(n)s opening has been held for you in the last hour, the most in an hour.",
+                        "%(n)s openings have been held for you in the last hour, the most in an hour.", limit)
+        % {"n": limit} + gettext(" Please try again in {wait}."),
     )
 
 
@@ -520,10 +522,11 @@ def appointment_cancel(
             appointment.refresh_from_db()
             return appointment
         if appointment.status not in ACTIVE:
-            raise Conflict(f"This appointment is already {appointment.get_status_display().lower()}.",
+            raise Conflict(gettext("This appointment is already %(status)s.")
+                           % {"status": str(appointment.get_status_display()).lower()},
                            fields={"status": appointment.status})
         if appointment.start <= now:
-            raise Conflict("This appointment has already started; mark it as a no-show or completed instead.",
+            raise Conflict(gettext("This appointment has already started; mark it as a no-show or completed instead."),
                            fields={"start": "already started"})
         appointment.status = Status.CANCELLED
         appointment.cancelled_at = now
@@ -693,7 +696,7 @@ def _notify(event: str, appointment_id: int) -> None:
 NAME_MAX = 100
 MESSAGE_MAX = 2000
 NOTE_MAX = 2000
-TOO_MANY_CRISIS_REQUESTS = (
+TOO_MANY_CRISIS_REQUESTS = gettext_lazy(
     "You have asked to be contacted several times in the last hour; a coordinator has your request. "
     "If you are in danger now, call or text 988 or call 911."
 )
@@ -753,7 +756,7 @@ def crisis_request_create(
         if address is not None:
             retry_after = throttle.crisis_request_retry_after(address=address, now=now)
             if retry_after is not None:
-                raise TooManyRequests(TOO_MANY_CRISIS_REQUESTS, retry_after=retry_after)
+                raise TooManyRequests(str(TOO_MANY_CRISIS_REQUESTS), retry_after=retry_after)
             account_services.login_attempt_record(
                 kind=LoginAttempt.Kind.CRISIS_REQUEST, email="", address=address, succeeded=True, now=now,
             )
@@ -1030,12 +1033,12 @@ def care_request_note_set(*, request_id: int, note: str) -> CareRequest:
     the therapist booked has been told already."""
     note = note.strip()
     if len(note) > NOTE_FOR_THERAPIST_MAX:
-        raise InvalidInput(f"Keep it to {NOTE_FOR_THERAPIST_MAX:,} characters.",
+        raise InvalidInput(gettext("Keep it to %(most)s characters.") % {"most": f"{NOTE_FOR_THERAPIST_MAX:,}"},
                            fields={"note_for_therapist": f"at most {NOTE_FOR_THERAPIST_MAX} characters"})
     with transaction.atomic():
         request = CareRequest.objects.select_for_update().get(pk=request_id)
         if request.first_appointment_id is not None or request.closed_at is not None:
-            raise Conflict("This request for care has been answered; tell your therapist in your session.",
+            raise Conflict(gettext("This request for care has been answered; tell your therapist in your session."),
                            fields={"note_for_therapist": "the request is no longer open"})
         request.note_for_therapist = note
         request.save(update_fields=["note_for_therapist"])

@@ -23,7 +23,7 @@ from typing import Any
 import jwt
 from django.conf import settings
 from django.urls import reverse
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from carematch.lib.errors import Conflict
 
@@ -192,23 +192,45 @@ def join_refusal(join: Join) -> Conflict | None:
     return Conflict(NO_VIDEO_SENTENCE + " carematch has no video room for this session.", code="no_video_link")
 
 
-def _unit(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def _units(count: int, unit: str, *, shown: str | None = None) -> str:
+    """"1 day", "2 hours", "5 minutes" in the active language (`shown` in place of the number)."""
+    num = {"num": count if shown is None else shown}
+    if unit == "day":
+        return ngettext("%(num)s day", "%(num)s days", count) % num
+    if unit == "hour":
+        return ngettext("%(num)s hour", "%(num)s hours", count) % num
+    return ngettext("%(num)s minute", "%(num)s minutes", count) % num
+
+
+def _in(time: str) -> str:
+    return gettext("in %(time)s") % {"time": time}
 
 
 def countdown_words(delta: dt.timedelta) -> str:
     """How long until the room opens, in words a person reads: "in 2 hours 5 minutes", "in
-    3 days 4 hours", "in less than a minute" (static/js/join_countdown.js says it the same way)."""
+    3 days 4 hours", "in less than a minute" (static/js/join_countdown.js says it the same way,
+    with the words of countdown_phrases)."""
     minutes = max(0, int(delta.total_seconds()) // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:
-        return f"in {_unit(days, 'day')}" + (f" {_unit(hours, 'hour')}" if hours else "")
+        return _in(_units(days, "day") + (f" {_units(hours, 'hour')}" if hours else ""))
     if hours:
-        return f"in {_unit(hours, 'hour')}" + (f" {_unit(minutes, 'minute')}" if minutes else "")
+        return _in(_units(hours, "hour") + (f" {_units(minutes, 'minute')}" if minutes else ""))
     if minutes:
-        return f"in {_unit(minutes, 'minute')}"
-    return "in less than a minute"
+        return _in(_units(minutes, "minute"))
+    return gettext("in less than a minute")
+
+
+def countdown_phrases() -> dict[str, object]:
+    """The countdown's words in the active language for the page's script, which fills in
+    {n} and {time}: "in", each unit for one and for several, and "in less than a minute"."""
+    return {
+        "in": _in("{time}"),
+        "units": {unit: [_units(1, unit, shown="{n}"), _units(2, unit, shown="{n}")]
+                  for unit in ("day", "hour", "minute")},
+        "soon": gettext("in less than a minute"),
+    }
 
 
 def join_page(appointment: Appointment) -> tuple[str, bool]:

@@ -6,9 +6,11 @@
 
   var holder = document.querySelector("[data-opens-at]");
   var words = holder && holder.querySelector("[data-countdown]");
-  if (!holder || !words) {
+  if (!holder || !words || !holder.getAttribute("data-words")) {
     return;
   }
+  // The words in the page's language, from the server: {n} and {time} are filled in here.
+  var phrases = JSON.parse(holder.getAttribute("data-words"));
   // Time is counted from the server's clock when the page was made, not the device's (which
   // may be wrong), by the time elapsed since.
   var wait = Date.parse(holder.getAttribute("data-opens-at")) - Date.parse(holder.getAttribute("data-now"));
@@ -17,8 +19,12 @@
     return;
   }
 
-  function unit(count, word) {
-    return count + " " + word + (count === 1 ? "" : "s");
+  function unit(count, name) {
+    return phrases.units[name][count === 1 ? 0 : 1].replace("{n}", String(count));
+  }
+
+  function within(time) {
+    return phrases["in"].replace("{time}", time);
   }
 
   function say(milliseconds) {
@@ -27,15 +33,15 @@
     var hours = Math.floor((minutes % 1440) / 60);
     minutes = minutes % 60;
     if (days) {
-      return "in " + unit(days, "day") + (hours ? " " + unit(hours, "hour") : "");
+      return within(unit(days, "day") + (hours ? " " + unit(hours, "hour") : ""));
     }
     if (hours) {
-      return "in " + unit(hours, "hour") + (minutes ? " " + unit(minutes, "minute") : "");
+      return within(unit(hours, "hour") + (minutes ? " " + unit(minutes, "minute") : ""));
     }
     if (minutes) {
-      return "in " + unit(minutes, "minute");
+      return within(unit(minutes, "minute"));
     }
-    return "in less than a minute";
+    return phrases.soon;
   }
 
   function tick() {

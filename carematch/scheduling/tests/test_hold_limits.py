@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory, auth_header
@@ -206,3 +206,24 @@ def test_someone_signed_in_without_client_details_is_never_told_to_log_in():
                             session_key="browser-1", address="203.0.113.7", now=NOW + dt.timedelta(minutes=1))
     assert "finish booking the time you are already holding" in refused.value.detail
     assert "log in" not in refused.value.detail
+
+
+def test_a_hold_refused_on_a_spanish_page_says_why_in_spanish():
+    providers = [weekday_provider() for _ in range(4)]
+    with translation.override("es"):
+        anonymous_hold(providers[0], openings(providers[0])[0], session="browser-0")
+        with pytest.raises(services.TooManyHolds) as refused:
+            anonymous_hold(providers[0], openings(providers[0])[1], session="browser-1",
+                           now=NOW + dt.timedelta(minutes=1))
+        assert refused.value.detail == ("Ya hay una hora apartada con este profesional desde su conexión a internet. "
+                                        "Vuelva a intentarlo en 9 minutos, o inicie sesión (o cree una cuenta) "
+                                        "primero y reserve con su sesión iniciada.")
+        for i in (1, 2):
+            anonymous_hold(providers[i], openings(providers[i])[0], session=f"browser-{i}")
+        with pytest.raises(services.TooManyHolds) as refused:
+            anonymous_hold(providers[3], openings(providers[3])[0], session="browser-3",
+                           now=NOW + dt.timedelta(minutes=4))
+        assert refused.value.detail.startswith("3 horas ya están apartadas desde su conexión a internet")
+        with pytest.raises(services.InvalidSlot) as refused:
+            anonymous_hold(providers[3], NOW + dt.timedelta(minutes=7), session="browser-9", address="198.51.100.1")
+        assert refused.value.detail.startswith("Esa hora no es un horario disponible de este profesional")

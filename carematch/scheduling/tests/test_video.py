@@ -6,6 +6,7 @@ join page and never carry a room or a token; and plain words when no video servi
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
@@ -150,6 +151,22 @@ def test_the_room_is_handed_over_only_inside_its_window(session, time_machine, m
             assert dt.datetime.fromisoformat(body["fields"]["opens_at"]) == OPENS
         else:
             assert dt.datetime.fromisoformat(body["fields"]["closes_at"]) == CLOSES
+
+
+@override_settings(**JITSI)
+def test_the_countdown_and_the_words_its_script_keeps_it_true_with_are_in_the_readers_language(session, time_machine):
+    time_machine.move_to(OPENS - dt.timedelta(days=1, hours=2, minutes=5), tick=False)
+    browser = Browser()
+    browser.force_login(session.client.user)
+    html = unescape(browser.get(f"/sessions/{session.pk}/join/", HTTP_ACCEPT_LANGUAGE="es").content.decode())
+    assert "en 1 día 2 horas." in " ".join(re.sub(r"<[^>]+>", "", html).split())
+    words = json.loads(re.search(r'data-words="([^"]*)"', browser.get(
+        f"/sessions/{session.pk}/join/", HTTP_ACCEPT_LANGUAGE="es").content.decode()).group(1).replace("&quot;", '"'))
+    assert words == {"in": "en {time}", "soon": "en menos de un minuto",
+                     "units": {"day": ["{n} día", "{n} días"], "hour": ["{n} hora", "{n} horas"],
+                               "minute": ["{n} minuto", "{n} minutos"]}}
+    english = unescape(browser.get(f"/sessions/{session.pk}/join/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert "in 1 day 2 hours." in " ".join(re.sub(r"<[^>]+>", "", english).split())
 
 
 @override_settings(**JITSI)
