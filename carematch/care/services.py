@@ -15,8 +15,8 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.db.models import ExpressionWrapper, F, Value
 from django.db.models.deletion import ProtectedError
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from carematch.access import policy
 from carematch.accounts.models import Client, User
@@ -81,48 +81,49 @@ class _Problems:
         )
 
 
-_FIELD_NAMES = {
-    "text": "The text",
-    "measure": "How it is measured",
-    "instrument": "The questionnaire",
-    "target": "The target",
-    "target_date": "The target date",
-    "rating": "The rating",
-    "rated_on": "The day of the rating",
-    "kind": "The kind of activity",
-    "times": "How many times",
-    "period": "How often",
-    "mood": "The mood",
-    "done_on": "The day",
-    "note": "The note",
-    "body": "The note",
-    "practice": "The practice",
-    "activity_id": "The activity",
-    "provider_id": "The provider",
+# Shown before a problem ("The mood must be from 0 to 10"), in the reader's language.
+_FIELD_NAMES: dict[str, Any] = {
+    "text": gettext_lazy("The text"),
+    "measure": gettext_lazy("How it is measured"),
+    "instrument": gettext_lazy("The questionnaire"),
+    "target": gettext_lazy("The target"),
+    "target_date": gettext_lazy("The target date"),
+    "rating": gettext_lazy("The rating"),
+    "rated_on": gettext_lazy("The day of the rating"),
+    "kind": gettext_lazy("The kind of activity"),
+    "times": gettext_lazy("How many times"),
+    "period": gettext_lazy("How often"),
+    "mood": gettext_lazy("The mood"),
+    "done_on": gettext_lazy("The day"),
+    "note": gettext_lazy("The note"),
+    "body": gettext_lazy("The note"),
+    "practice": gettext_lazy("The practice"),
+    "activity_id": gettext_lazy("The activity"),
+    "provider_id": gettext_lazy("The provider"),
 }
 
 
 def _clean_text(problems: _Problems, field: str, value: Any, *, max_length: int, required: bool) -> str:
     if not isinstance(value, str):
-        problems.add(field, "must be text")
+        problems.add(field, gettext("must be text"))
         return ""
     text = value.strip()
     if required and not text:
-        problems.add(field, "is required")
+        problems.add(field, gettext("is required"))
     elif len(text) > max_length:
-        problems.add(field, f"must be at most {max_length} characters")
+        problems.add(field, gettext("must be at most %(most)s characters") % {"most": max_length})
     elif any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
-        problems.add(field, "must not contain control characters")
+        problems.add(field, gettext("must not contain control characters"))
     return text
 
 
 def _clean_int(problems: _Problems, field: str, value: Any, *, low: int, high: int | None) -> int:
     """A whole number from low to high (any whole number while high is unknown)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        problems.add(field, "must be a whole number")
+        problems.add(field, gettext("must be a whole number"))
         return low
     if high is not None and not low <= value <= high:
-        problems.add(field, f"must be from {low} to {high}")
+        problems.add(field, gettext("must be from %(low)s to %(high)s") % {"low": low, "high": high})
     return value
 
 
@@ -130,12 +131,14 @@ def _clean_day(
     problems: _Problems, field: str, value: Any, *, earliest: dt.date, today: dt.date, earliest_reason: str
 ) -> dt.date:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        problems.add(field, "must be a date")
+        problems.add(field, gettext("must be a date"))
         return today
     if value > today:
-        problems.add(field, "must not be in the future")
+        problems.add(field, gettext("must not be in the future"))
     elif value < earliest:
-        problems.add(field, f"must not be before {earliest.day} {earliest:%B} {earliest.year} ({earliest_reason})")
+        day = dateformat.format(earliest, pgettext("date format", "j F Y"))
+        reason = {"day": day, "reason": earliest_reason}
+        problems.add(field, gettext("must not be before %(day)s (%(reason)s)") % reason)
     return value
 
 
@@ -273,7 +276,7 @@ def goal_rating_record(
         today if rated_on is None else rated_on,
         earliest=_local_date(client, goal.created_at),
         today=today,
-        earliest_reason="the day the goal was set",
+        earliest_reason=gettext("the day the goal was set"),
     )
     problems.raise_any()
     with transaction.atomic():
@@ -353,7 +356,7 @@ def check_in_record(
         today if done_on is None else done_on,
         earliest=_local_date(client, activity.created_at),
         today=today,
-        earliest_reason="the day the activity was added to the plan",
+        earliest_reason=gettext("the day the activity was added to the plan"),
     )
     clean_note = _clean_text(problems, "note", note if note is not None else "", max_length=NOTE_MAX, required=False)
     problems.raise_any()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from carematch.accounts.models import Role
 from carematch.accounts.tests.factories import UserFactory
@@ -113,6 +114,21 @@ def test_a_check_in_cannot_be_for_tomorrow_or_before_the_activity_was_planned():
     with pytest.raises(InvalidInput) as caught:
         services.check_in_record(activity=activity, by=client.user, mood=5, note="a\x00b", now=NOW)
     assert set(caught.value.fields) == {"note"}
+    assert not CheckIn.objects.exists()
+
+
+def test_a_check_in_refused_on_a_spanish_page_says_why_in_spanish():
+    client = ClientFactory()
+    activity = add(client)
+    with translation.override("es"):
+        with pytest.raises(InvalidInput) as caught:
+            services.check_in_record(activity=activity, by=client.user, mood=11, now=NOW)
+        assert caught.value.detail == "El ánimo debe estar entre 0 y 10."
+        with pytest.raises(InvalidInput) as caught:
+            services.check_in_record(activity=activity, by=client.user, mood=5,
+                                     done_on=TODAY - dt.timedelta(days=1), now=NOW)
+        assert caught.value.fields["done_on"] == ("no debe ser anterior al 6 de enero de 2027 "
+                                                  "(el día en que se añadió la actividad al plan)")
     assert not CheckIn.objects.exists()
 
 
