@@ -10,26 +10,21 @@ The address of the 988 Spanish chat could not be confirmed, so it is not linked.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
-# The English line, as it ends every email written in English (tests and older callers).
-CRISIS_LINE = "If you are in crisis, call or text 988 (Suicide & Crisis Lifeline) or call 911."
-
-CRISIS_RESOURCES = (
-    {"name": "988 Suicide & Crisis Lifeline", "how": "Call or text 988", "contact": "tel:988"},
-    {"name": "Crisis Text Line", "how": "Text HOME to 741741", "contact": "sms:741741"},
-    {"name": "Emergency services", "how": "Call 911 if you are in immediate danger", "contact": "tel:911"},
-)
+# The line that ends every email, as written (English); crisis_line() gives it in the reader's language.
+CRISIS_LINE = gettext_noop("If you are in crisis, call or text 988 (Suicide & Crisis Lifeline) or call 911.")
 
 
 def crisis_line() -> str:
     """CRISIS_LINE in the active language (a page's, or a reader's inside `speaking`)."""
-    return gettext("If you are in crisis, call or text 988 (Suicide & Crisis Lifeline) or call 911.")
+    return gettext(CRISIS_LINE)
 
 
 def crisis_resources() -> list[dict[str, str]]:
-    """CRISIS_RESOURCES in the active language: the names are the lines' own, the ways to
-    reach them are those each line publishes for that language."""
+    """How to reach each line in the active language (a page's, or the API caller's
+    Accept-Language): the names are the lines' own, the ways to reach them are those each
+    line publishes for that language."""
     return [
         {"name": "988 Suicide & Crisis Lifeline", "how": gettext("Call or text 988"), "contact": "tel:988"},
         {"name": "Crisis Text Line", "how": gettext("Text HOME to 741741"), "contact": "sms:741741"},

@@ -13,7 +13,7 @@ from carematch.accounts import selectors as account_selectors
 from carematch.accounts.http import AuthedHttpRequest
 from carematch.accounts.models import Client, Role
 from carematch.coverage.selectors import plan_choice_check
-from carematch.lib.crisis import CRISIS_RESOURCES
+from carematch.lib.crisis import crisis_resources
 from carematch.lib.errors import Forbidden, NotFound
 from carematch.lib.timezones import client_zone
 from carematch.openapi import errors
@@ -101,7 +101,7 @@ def find_matches(request: AuthedHttpRequest, payload: MatchIn) -> Any:
     costs = match_costs(request=asked, plan=plan, providers=[
         Payer(provider_id=m.provider_id, self_pay_rate=m.self_pay_rate) for m in answer.matches])
     return {
-        "crisis_resources": list(CRISIS_RESOURCES) if payload.crisis else None,
+        "crisis_resources": crisis_resources() if payload.crisis else None,
         "matches": [
             {
                 "provider": {"id": m.provider_id, "npi": m.npi, "name": m.name, "credentials": list(m.credentials)},

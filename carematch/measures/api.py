@@ -12,7 +12,7 @@ from carematch.access import audit, policy
 from carematch.access.models import Action
 from carematch.accounts.http import AuthedHttpRequest
 from carematch.accounts.models import Client
-from carematch.lib.crisis import CRISIS_RESOURCES
+from carematch.lib.crisis import crisis_resources
 from carematch.lib.errors import Forbidden, NotFound
 from carematch.lib.ids import RecordId
 from carematch.openapi import errors
@@ -62,7 +62,7 @@ def _assessment_out(assessment: Assessment, alerts: list[Alert]) -> dict[str, An
         "severity": assessment.severity, "completed_at": assessment.completed_at,
         "alerts": [
             {"code": alert.kind, "alert_id": alert.pk, "message": SAFETY_MESSAGE,
-             "crisis_resources": list(CRISIS_RESOURCES)}
+             "crisis_resources": crisis_resources()}
             for alert in alerts
             if alert.assessment_id == assessment.pk and alert.kind == AlertKind.SUICIDAL_IDEATION
         ],

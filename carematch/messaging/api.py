@@ -14,7 +14,7 @@ from carematch.access.models import Action
 from carematch.accounts.http import AuthedHttpRequest
 from carematch.accounts.models import User
 from carematch.api_base import TOKEN_OR_SESSION
-from carematch.lib.crisis import CRISIS_RESOURCES
+from carematch.lib.crisis import crisis_resources
 from carematch.lib.errors import NotFound
 from carematch.lib.ids import RecordId
 from carematch.openapi import errors
@@ -144,7 +144,7 @@ def send_message(request: AuthedHttpRequest, conversation_id: RecordId, payload:
     body = message_out(sent.message, request.user) | {
         "crisis": sent.crisis,
         "crisis_message": CRISIS_MESSAGE if sent.crisis else None,
-        "crisis_resources": list(CRISIS_RESOURCES) if sent.crisis else None,
+        "crisis_resources": crisis_resources() if sent.crisis else None,
     }
     return Status(201, body)
 

@@ -23,7 +23,7 @@ from carematch.accounts.models import Client, Role
 from carematch.api_base import OPTIONAL_TOKEN
 from carematch.directory import selectors as directory_selectors
 from carematch.directory.models import Provider
-from carematch.lib.crisis import CRISIS_RESOURCES
+from carematch.lib.crisis import crisis_resources
 from carematch.lib.errors import Forbidden, InvalidInput, NotFound
 from carematch.lib.ids import RecordId
 from carematch.lib.sessions import length_of
@@ -318,7 +318,7 @@ def create_crisis_request(request: HttpRequest, payload: CrisisRequestIn) -> Any
         attempt.resource_id, attempt.client = crisis.pk, crisis.client_id
     return Status(201, {
         "id": crisis.pk, "status": crisis.status, "callback_hours": settings.CRISIS_CALLBACK_HOURS,
-        "crisis_resources": list(CRISIS_RESOURCES),
+        "crisis_resources": crisis_resources(),
     })
 
 

@@ -60,6 +60,15 @@ def test_crisis_returns_the_resources_first_flags_the_request_and_still_matches(
     assert body["matches"]
 
 
+def test_crisis_resources_come_in_the_callers_language(client, provider):
+    headers = auth_header(ClientFactory().user) | {"HTTP_ACCEPT_LANGUAGE": "es"}
+    body = ask(client, ASK | {"crisis": True}, headers).json()
+    assert [r["how"] for r in body["crisis_resources"]] == [
+        "Llame al 988 y marque 2 para hablar en español, o envíe AYUDA por mensaje de texto al 988",
+        "Envíe AYUDA por mensaje de texto al 741741 (en español)", "Llame al 911 si corre peligro inmediato"]
+    assert [r["contact"] for r in body["crisis_resources"]] == ["tel:988", "sms:741741", "tel:911"]
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
