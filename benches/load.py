@@ -296,7 +296,46 @@ async def drive(*, ports: list[int], fixture: Fixture, clients: int, seconds: fl
     return tally
 
 
-def report(title: str, tally: Tally) -> None:
+def _process_table() -> dict[int, tuple[int, str, float]]:
+    """Every process on the machine: pid -> (parent pid, name, CPU seconds used so far)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2:].split()
+        table[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / ticks)
+    return table
+
+
+def cpu_use(server_pids: list[int]) -> dict[str, float]:
+    """CPU seconds used so far by the app servers (with their workers), the database server's
+    processes and this load generator, to show where a phase's CPU went."""
+    table = _process_table()
+
+    def tree(root: int) -> float:
+        total, stack = 0.0, [root]
+        while stack:
+            pid = stack.pop()
+            if pid in table:
+                total += table[pid][2]
+                stack.extend(child for child, (parent, _, _) in table.items() if parent == pid)
+        return total
+
+    return {
+        "app servers": sum(tree(pid) for pid in server_pids),
+        "database": sum(used for _, name, used in table.values() if name.startswith("postgres")),
+        # This process only: the app servers are its children.
+        "load generator": table[os.getpid()][2],
+    }
+
+
+def report(title: str, tally: Tally, cpu: dict[str, float] | None = None) -> None:
     elapsed = tally.elapsed  # type: ignore[attr-defined]
     print(f"\n{title}  ({elapsed:.1f} s, load average {os.getloadavg()[0]:.2f})")
     print(f"  {'endpoint':<10} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  answers")
@@ -311,6 +350,9 @@ def report(title: str, tally: Tally) -> None:
     print(f"  {'all':<10} {total:>9} {total / elapsed:>8.1f}")
     for (name, status), content in sorted(tally.samples.items()):
         print(f"  {name} {status}: {content.decode(errors='replace')}")
+    if cpu is not None and total:
+        shares = ", ".join(f"{who} {seconds * 1000 / total:.1f}" for who, seconds in cpu.items())
+        print(f"  CPU per request (ms): {shares}; {sum(cpu.values()) / elapsed:.2f} of {os.cpu_count()} cores busy")
 
 
 async def race(*, ports: list[int], fixture: Fixture, racers: int) -> tuple[int, dict[int, int]]:
@@ -371,6 +413,7 @@ def main() -> None:
     fixture = prepare(env, max(args.clients, args.racers + 1) * 2, args.racers)
     started = servers_start(env, args.servers, args.workers, var_dir)
     ports = [port for _, port in started]
+    server_pids = [process.pid for process, _ in started]
     try:
         print(f"{args.servers} app server(s) x {args.workers} worker(s) on one PostgreSQL database; "
               f"{args.clients} concurrent clients; {len(fixture.places)} places asked from")
@@ -378,11 +421,12 @@ def main() -> None:
         warm = asyncio.run(drive(ports=ports, fixture=fixture, clients=args.servers * args.workers * 4,
                                  seconds=5, mixed=False))
         report("warm-up (snapshot builds)", warm)
-        report("matches", asyncio.run(drive(ports=ports, fixture=fixture, clients=args.clients,
-                                            seconds=args.seconds, mixed=False)))
-        report("mixed: 70% matches, 20% openings, 10% bookings",
-               asyncio.run(drive(ports=ports, fixture=fixture, clients=args.clients, seconds=args.seconds,
-                                 mixed=True)))
+        for title, mixed in (("matches", False), ("mixed: 70% matches, 20% openings, 10% bookings", True)):
+            before = cpu_use(server_pids)
+            tally = asyncio.run(drive(ports=ports, fixture=fixture, clients=args.clients, seconds=args.seconds,
+                                      mixed=mixed))
+            after = cpu_use(server_pids)
+            report(title, tally, {who: after[who] - before[who] for who in after})
         winners, statuses = asyncio.run(race(ports=ports, fixture=fixture, racers=args.racers))
         verdict = "exactly one winner" if winners == 1 and set(statuses) <= {201, 409} else "WRONG"
         print(f"\nbooking race: {args.racers} clients book one opening through {len(ports)} servers at once: "

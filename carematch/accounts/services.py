@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop
 
+from carematch.lib.compiled import CompiledRead
 from carematch.lib.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
 from carematch.lib.language import language_of, speaking
 
@@ -620,6 +621,14 @@ def api_token_issue_for_email(*, email: str, role: str, name: str = "") -> tuple
         return api_token_issue(user=user, name=name)
 
 
+# Read on every API request: its SQL is built once (carematch.lib.compiled).
+_LIVE_TOKEN = CompiledRead(
+    lambda digest: ApiToken.objects.select_related("user", "user__client")
+    .filter(digest=digest, revoked_at__isnull=True, user__is_active=True).order_by()[:1],
+    digest="compiled-read:digest",
+)
+
+
 def api_token_authenticate(*, raw: str) -> User | None:
     """The active user a live token belongs to, or None, in one query by the digest's unique
     index (with the user's client record, which most API calls read next). Notes when the
@@ -627,11 +636,7 @@ def api_token_authenticate(*, raw: str) -> User | None:
     writes nothing only to say it came."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 128:
         return None
-    token = (
-        ApiToken.objects.select_related("user", "user__client")
-        .filter(digest=token_digest(raw), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
+    token = _LIVE_TOKEN.first(digest=token_digest(raw))
     if token is None:
         return None
     now = timezone.now()

@@ -27,6 +27,7 @@ from carematch.accounts.models import STAFF_ROLES, Client, LoginAttempt, Role, U
 from carematch.accounts.services import token_digest
 from carematch.directory.models import Provider
 from carematch.lib import vocab
+from carematch.lib.compiled import CompiledRead
 from carematch.lib.errors import Conflict, DomainError, Forbidden, InvalidInput, TooManyRequests
 from carematch.lib.phones import NotAPhoneNumber, phone_e164
 from carematch.lib.sessions import LENGTHS, SESSION, session_dates
@@ -619,6 +620,14 @@ def appointment_mark_no_show(*, appointment: Appointment, by: User, now: dt.date
     return appointment
 
 
+# Read on every match a client asks for: its SQL is built once (carematch.lib.compiled).
+_OPEN_CARE_REQUEST = CompiledRead(
+    lambda client_id: CareRequest.objects.filter(
+        client_id=client_id, first_appointment__isnull=True, closed_at__isnull=True).order_by("requested_at", "pk")[:1],
+    client_id=-7_000_000_001,
+)
+
+
 def care_request_open(
     *, client: Client | None, crisis: bool = False, now: dt.datetime | None = None
 ) -> CareRequest:
@@ -626,9 +635,7 @@ def care_request_open(
     has an open request keeps it (asking again does not restart their clock)."""
     if client is not None:
         # A client searching again (the usual case) changes nothing: one read, no transaction.
-        kept = CareRequest.objects.filter(
-            client=client, first_appointment__isnull=True, closed_at__isnull=True
-        ).order_by("requested_at").first()
+        kept = _OPEN_CARE_REQUEST.first(client_id=client.pk)
         if kept is not None and (kept.crisis or not crisis):
             return kept
     with transaction.atomic():
