@@ -12,6 +12,11 @@ proxy's X-Forwarded-Proto), then drives them with concurrent clients spread over
 3. a booking race: many clients book the same opening at once through both servers;
    exactly one must win, every other must be told 409.
 
+The matches phase is driven by `wrk` (Debian's package) when it is installed: the load
+generator shares the machine's cores with the servers and the database, and wrk, written in C,
+takes a tenth of the CPU this script's own client does (each phase prints the CPU it used).
+Without wrk, or with --driver python, the script's own asyncio client drives it.
+
 For each phase it prints requests/s, p50 and p99 latency, and errors (a 5xx, a refused
 connection, or an answer other than the expected ones) per endpoint, and the machine's
 load average. The database is dropped at the end unless --keep (then --reuse skips seeding).
@@ -28,7 +33,9 @@ import base64
 import json
 import os
 import random
+import resource
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -59,6 +66,8 @@ def arguments() -> argparse.Namespace:
         "CAREMATCH_BENCH_POSTGRES_URL", "postgres://carematch:carematch@127.0.0.1:5432/postgres"),
         help="a PostgreSQL URL whose role may create databases")
     parser.add_argument("--database", default="carematch_http_load", help="the throwaway database's name")
+    parser.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto",
+                        help="what drives the matches phase: wrk when installed (auto), or this script's client")
     parser.add_argument("--keep", action="store_true", help="keep the database (and its var folder) afterwards")
     parser.add_argument("--reuse", action="store_true", help="use a database kept by --keep as it is")
     return parser.parse_args()
@@ -229,6 +238,8 @@ class Tally:
     statuses: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     # The first answer of each kind that is not a success: its error code and sentence, for the report.
     samples: dict[tuple[str, int], bytes] = field(default_factory=dict)
+    # Figures measured elsewhere (wrk): requests, p50 and p99 in seconds, used instead of `latencies`.
+    measured: dict[str, tuple[int, float, float]] = field(default_factory=dict)
 
     async def call(self, name: str, expected: set[int], port: int, method: str, path: str, token: str,
                    body: object | None = None) -> tuple[int, bytes]:
@@ -335,17 +346,87 @@ def cpu_use(server_pids: list[int]) -> dict[str, float]:
     }
 
 
+# Each wrk thread sends the prepared requests in turn, from a different place in the list.
+WRK_SCRIPT = r"""
+local prepared = {}
+local at = 0
+init = function(args)
+  for line in io.lines(args[1]) do
+    local token, body = line:match("^([^\t]+)\t(.*)$")
+    prepared[#prepared + 1] = wrk.format("POST", "/api/v1/match", {
+      ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json",
+      ["X-Forwarded-Proto"] = "https", ["Host"] = "127.0.0.1"}, body)
+  end
+  at = tonumber(args[2]) % #prepared
+end
+request = function()
+  at = at % #prepared + 1
+  return prepared[at]
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("carematch-wrk %d %d %d %d %d %d\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def drive_wrk(*, ports: list[int], fixture: Fixture, clients: int, seconds: float, var_dir: Path) -> Tally:
+    """The matches phase through wrk: one wrk process a server, the clients shared between them.
+    Each server's p50 and p99 come from wrk; the phase's p99 is the higher of the servers'
+    (an upper bound), its p50 the servers' middle weighted by requests."""
+    rng = random.Random(11)
+    drivers = [fixture.client_tokens[0], *fixture.client_tokens[fixture.racers + 1:]]
+    lines = [f"{token}\t{json.dumps(match_body(rng, rng.choice(fixture.places)))}"
+             for _, token, _ in drivers for _ in range(60)]
+    rng.shuffle(lines)
+    requests_file, script = var_dir / "wrk-requests.tsv", var_dir / "wrk-match.lua"
+    requests_file.write_text("\n".join(lines) + "\n")
+    script.write_text(WRK_SCRIPT)
+    running = [
+        subprocess.Popen(  # noqa: S603 - wrk with our own script
+            [shutil.which("wrk") or "wrk", "-t1", f"-c{max(1, clients // len(ports) + (n < clients % len(ports)))}",
+             f"-d{int(seconds)}s",
+             "--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}/api/v1/match", "--",
+             str(requests_file), str(n * 997)],
+            stdout=subprocess.PIPE, text=True)
+        for n, port in enumerate(ports)]
+    tally = Tally()
+    parts = []
+    for process in running:
+        out, _ = process.communicate()
+        line = next((x for x in out.splitlines() if x.startswith("carematch-wrk ")), None)
+        if process.returncode != 0 or line is None:
+            raise SystemExit(f"wrk failed (exit {process.returncode}): {out[-500:]}")
+        parts.append([int(x) for x in line.split()[1:]])
+    count = sum(p[0] for p in parts)
+    p50 = sum(p[2] * p[0] for p in parts) / max(count, 1) / 1e6
+    p99 = max(p[3] for p in parts) / 1e6
+    tally.measured["match"] = (count, p50, p99)
+    failed = sum(p[4] + p[5] for p in parts)
+    tally.statuses["match"][200] = count - failed
+    if failed:
+        tally.statuses["match"][0] = failed
+        tally.errors["match"] = failed
+    tally.elapsed = max(p[1] for p in parts) / 1e6  # type: ignore[attr-defined]
+    return tally
+
+
 def report(title: str, tally: Tally, cpu: dict[str, float] | None = None) -> None:
     elapsed = tally.elapsed  # type: ignore[attr-defined]
     print(f"\n{title}  ({elapsed:.1f} s, load average {os.getloadavg()[0]:.2f})")
     print(f"  {'endpoint':<10} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  answers")
     total = 0
-    for name, latencies in sorted(tally.latencies.items()):
-        ordered = sorted(latencies)
-        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-        total += len(ordered)
-        answers = ", ".join(f"{status}: {count}" for status, count in sorted(tally.statuses[name].items()))
-        print(f"  {name:<10} {len(ordered):>9} {len(ordered) / elapsed:>8.1f} {statistics.median(ordered) * 1000:>8.1f}"
+    for name in sorted(set(tally.latencies) | set(tally.measured)):
+        if name in tally.measured:
+            count, p50, p99 = tally.measured[name]
+        else:
+            ordered = sorted(tally.latencies[name])
+            count, p50 = len(ordered), statistics.median(ordered)
+            p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        total += count
+        answers = ", ".join(f"{status}: {n}" for status, n in sorted(tally.statuses[name].items()))
+        print(f"  {name:<10} {count:>9} {count / elapsed:>8.1f} {p50 * 1000:>8.1f}"
               f" {p99 * 1000:>8.1f} {tally.errors[name]:>7}  {answers}")
     print(f"  {'all':<10} {total:>9} {total / elapsed:>8.1f}")
     for (name, status), content in sorted(tally.samples.items()):
@@ -421,12 +502,21 @@ def main() -> None:
         warm = asyncio.run(drive(ports=ports, fixture=fixture, clients=args.servers * args.workers * 4,
                                  seconds=5, mixed=False))
         report("warm-up (snapshot builds)", warm)
+        use_wrk = args.driver == "wrk" or (args.driver == "auto" and shutil.which("wrk") is not None)
         for title, mixed in (("matches", False), ("mixed: 70% matches, 20% openings, 10% bookings", True)):
-            before = cpu_use(server_pids)
-            tally = asyncio.run(drive(ports=ports, fixture=fixture, clients=args.clients, seconds=args.seconds,
-                                      mixed=mixed))
-            after = cpu_use(server_pids)
-            report(title, tally, {who: after[who] - before[who] for who in after})
+            before, children = cpu_use(server_pids), resource.getrusage(resource.RUSAGE_CHILDREN)
+            if use_wrk and not mixed:
+                title += " (driven by wrk)"
+                tally = drive_wrk(ports=ports, fixture=fixture, clients=args.clients, seconds=args.seconds,
+                                  var_dir=var_dir)
+            else:
+                tally = asyncio.run(drive(ports=ports, fixture=fixture, clients=args.clients, seconds=args.seconds,
+                                          mixed=mixed))
+            after, waited = cpu_use(server_pids), resource.getrusage(resource.RUSAGE_CHILDREN)
+            used = {who: after[who] - before[who] for who in after}
+            # wrk's processes have ended and been waited for: their CPU is the generator's.
+            used["load generator"] += (waited.ru_utime + waited.ru_stime) - (children.ru_utime + children.ru_stime)
+            report(title, tally, used)
         winners, statuses = asyncio.run(race(ports=ports, fixture=fixture, racers=args.racers))
         verdict = "exactly one winner" if winners == 1 and set(statuses) <= {201, 409} else "WRONG"
         print(f"\nbooking race: {args.racers} clients book one opening through {len(ports)} servers at once: "
