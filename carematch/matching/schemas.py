@@ -3,7 +3,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import SerializerFunctionWrapHandler, ValidationInfo, field_validator, model_serializer
+from pydantic import BaseModel, SerializerFunctionWrapHandler, ValidationInfo, field_validator, model_serializer
 
 from carematch.directory import payers
 from carematch.lib import geo, vocab
@@ -100,20 +100,23 @@ class MatchIn(Schema):
         return value
 
 
-class ProviderRef(Schema):
+# The answer's models are plain pydantic models: their values are the view's own dicts, never
+# database objects, so they need not ninja's attribute lookup, which cost more than the rest
+# of validating an answer.
+class ProviderRef(BaseModel):
     id: int
     npi: str
     name: str
     credentials: list[str]
 
 
-class OpeningOut(Schema):
+class OpeningOut(BaseModel):
     start: dt.datetime
     end: dt.datetime
     formats: list[str]
 
 
-class CostOut(Schema):
+class CostOut(BaseModel):
     first_session_usd: int | None = Field(description="About what the first session (CPT 90791) will cost the "
                                                       "person, in whole dollars; null when it cannot be estimated")
     per_session_usd: int | None = Field(description="About what each session after it will cost; null when unknown")
@@ -129,7 +132,7 @@ class CostOut(Schema):
         return {"first_session_usd": None, "per_session_usd": None, **handler(self)}
 
 
-class MatchOut(Schema):
+class MatchOut(BaseModel):
     provider: ProviderRef
     score: float
     reasons: list[str] = Field(description="What sets this provider apart for this request, most telling first "
@@ -139,18 +142,18 @@ class MatchOut(Schema):
     cost: CostOut = Field(description="What a session with this provider will cost the person, as far as known")
 
 
-class SuggestionOut(Schema):
+class SuggestionOut(BaseModel):
     change: dict[str, object]
     more_matches: int
 
 
-class CrisisResource(Schema):
+class CrisisResource(BaseModel):
     name: str
     how: str
     contact: str
 
 
-class MatchAnswerOut(Schema):
+class MatchAnswerOut(BaseModel):
     crisis_resources: list[CrisisResource] | None = None
     matches: list[MatchOut]
     shared_reasons: list[str] = Field(description="Reasons true of every match (with two or more), said once "

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
 
 from carematch.lib import vocab
 from carematch.lib.timezones import clock_label, day_label, in_zone
@@ -102,6 +102,24 @@ _TIME_COMMON = {
 }
 
 
+# The sentences of facts, by language: every match of every request says the same few
+# dozen, and each catalogue lookup goes through the active translation of the thread.
+_SAID: dict[str | None, dict[str, str]] = {}
+
+
+def _translator() -> Callable[[str], str]:
+    """`gettext` in the active language, each message looked up once a process."""
+    said = _SAID.setdefault(get_language(), {})
+
+    def translate(message: str) -> str:
+        found = said.get(message)
+        if found is None:
+            found = said[message] = _(message)
+        return found
+
+    return translate
+
+
 def write_facts(
     *,
     request: MatchRequest,
@@ -125,6 +143,7 @@ def write_facts(
     show); `formats` those of the openings, `miles` the distance to the office when one is in
     reach; `times` how many of the provider's openings in the window fall in each time of day
     the client chose; `first_start` the soonest opening."""
+    _ = _translator()  # named `_` so that the catalogue finds the messages below
     facts: list[Fact] = []
     for concern in specialises:
         name = concern_name(concern)
