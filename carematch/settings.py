@@ -264,6 +264,13 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 else:
     _db["CONN_MAX_AGE"] = env.int("CAREMATCH_DB_CONN_MAX_AGE", default=60)
     _db["CONN_HEALTH_CHECKS"] = True
+# The query run on every match (time off, sessions and holds of the short list) is a prepared
+# statement on PostgreSQL (carematch/matching/busy.py; Django's own queries bind on the client
+# and are never prepared). 0 behind a connection pooler that cannot keep prepared statements
+# (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+CAREMATCH_DB_PREPARED_STATEMENTS = env.bool("CAREMATCH_DB_PREPARED_STATEMENTS", default=True)
+if _db["ENGINE"] == "django.db.backends.postgresql" and CAREMATCH_DB_PREPARED_STATEMENTS:
+    _db.setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DATABASES = {"default": _db}
 # A PostgreSQL read replica of the same database (streaming replication): the public FHIR
 # directory, read-only staff reports and snapshot builds may read from it (carematch/replica.py);

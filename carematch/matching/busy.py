@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, connections, models
 from django.db.models import BooleanField, Exists, IntegerField, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
@@ -132,9 +133,7 @@ def busy_lookup(*, now: dt.datetime) -> BusyLookup:
                     params.append(value)
                 else:
                     params.append(values[kind])
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
+            rows = _rows(sql, params, prepared=postgres and settings.CAREMATCH_DB_PREPARED_STATEMENTS)
             for provider_id, span_start, span_end, kind in rows:
                 if not postgres:
                     span_start, span_end = _aware(span_start), _aware(span_end)
@@ -145,6 +144,28 @@ def busy_lookup(*, now: dt.datetime) -> BusyLookup:
         return Busy(blocked=blocked, recent_new_clients=recent)
 
     return lookup
+
+
+def _rows(sql: str, params: list[Any], *, prepared: bool) -> list[tuple[Any, ...]]:
+    """The busy query's rows. On PostgreSQL it is a prepared statement: the parameters go
+    apart from the SQL and the database keeps the query planned, as planning it took three
+    times as long as running it. (Django's connections prepare nothing, for connection
+    poolers: CAREMATCH_DB_PREPARED_STATEMENTS=0 turns this off behind one that cannot keep
+    prepared statements.) While queries are being recorded (debug, tests counting them),
+    Django's own cursor runs it, so that it is recorded."""
+    if not prepared or connection.queries_logged:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    # As Django's connection.cursor() does, with a cursor that binds on the server.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors, ServerBindingCursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return list(cursor.fetchall())
 
 
 def _aware(value: Any) -> dt.datetime:

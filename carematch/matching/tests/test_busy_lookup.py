@@ -82,3 +82,39 @@ def test_the_query_kept_from_one_lookup_reads_with_the_next_ones_own_time_span_a
     assert busy_lookup(now=NOW)([other.pk], *SPAN).blocked == {other.pk: [(START + 2 * SESSION, START + 3 * SESSION)]}
     both = busy_lookup(now=NOW)([provider.pk, other.pk], *SPAN).blocked
     assert set(both) == {provider.pk, other.pk}
+
+
+@pytest.mark.postgres_only
+def test_on_postgresql_the_query_is_a_prepared_statement_that_answers_as_the_unprepared_one(settings):
+    """Prepared (the parameters apart from the SQL, the plan kept), the query reads the same
+    rows as Django's own cursor gives, however often it runs; off, nothing is prepared."""
+    provider, other = ProviderFactory(), ProviderFactory()
+    booked = claim(provider, Status.BOOKED, start=START, booked_at=NOW - dt.timedelta(days=1))
+    CareRequest.objects.create(client=booked.client, requested_at=NOW - dt.timedelta(days=2),
+                               first_appointment=booked)
+    claim(other, Status.HELD, start=START + SESSION, hold_expires_at=NOW + dt.timedelta(minutes=9))
+    TimeOffFactory(provider=other, start=START + 2 * SESSION, end=START + 5 * SESSION)
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall() if "scheduling_appointment" in row[0]]
+
+    def answers() -> list[tuple[dict[int, list[tuple[dt.datetime, dt.datetime]]], dict[int, int]]]:
+        found = []
+        for hours in range(8):  # past psycopg's threshold: the later runs use the kept plan
+            busy = busy_lookup(now=NOW + dt.timedelta(minutes=hours))([provider.pk, other.pk, 10**9], *SPAN)
+            found.append(({pid: sorted(spans) for pid, spans in busy.blocked.items()},
+                          dict(busy.recent_new_clients)))
+        return found
+
+    settings.CAREMATCH_DB_PREPARED_STATEMENTS = False
+    unprepared = answers()
+    assert prepared() == []
+    settings.CAREMATCH_DB_PREPARED_STATEMENTS = True
+    assert answers() == unprepared
+    assert len(prepared()) == 1
+    assert unprepared[0] == ({provider.pk: [(booked.start, booked.end)],
+                              other.pk: sorted([(START + SESSION, START + 2 * SESSION),
+                                                (START + 2 * SESSION, START + 5 * SESSION)])},
+                             {provider.pk: 1})
