@@ -157,7 +157,7 @@ def _rows(sql: str, params: list[Any], *, prepared: bool) -> list[tuple[Any, ...
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return list(cursor.fetchall())
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
 
     # As Django's connection.cursor() does, with a cursor that binds on the server.
     connection.close_if_health_check_failed()
