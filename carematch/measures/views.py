@@ -237,7 +237,10 @@ def questionnaire_result(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 @login_required
 def my_questionnaires(request: AuthedHttpRequest) -> HttpResponse:
-    """A client's questionnaires waiting for them and sessions they can rate."""
+    """A client's questionnaires waiting for them and sessions they can rate. A client who has
+    not booked yet (no care record) is told what will be here, not shown an error."""
+    if policy.has_role(request.user, Role.CLIENT) and _client_of(request) is None:
+        return render(request, "measures/my_questionnaires.html", {"not_started": True})
     client = _own_client(request)
     audit.record(request, action=Action.VIEW, resource_type="questionnaire_requests", resource_id=client.pk,
                  client=client)

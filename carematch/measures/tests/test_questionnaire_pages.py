@@ -148,3 +148,19 @@ def test_a_session_is_rated_after_it_ended_and_a_low_rating_alerts_the_coordinat
     assert client.get(f"/questionnaires/sessions/{past.pk}/").status_code == 403  # a page for clients
     client.force_login(ClientFactory().user)
     assert client.get(f"/questionnaires/sessions/{past.pk}/").status_code == 404  # another client's session
+
+
+def test_a_client_who_has_not_booked_yet_is_told_what_will_be_there_in_their_language(client):
+    """The account page links every client to their questionnaires: before a first booking
+    (no care record yet) the page says what will be there, not 'not found'."""
+    from carematch.accounts.models import Role
+    from carematch.accounts.tests.factories import UserFactory
+
+    client.force_login(UserFactory(role=Role.CLIENT))
+    page = client.get("/questionnaires/")
+    assert page.status_code == 200
+    words = page.content.decode()
+    assert "will be here once you have booked a first session" in words and 'href="/find/"' in words
+    spanish = client.get("/questionnaires/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "aparecerán aquí cuando haya reservado una primera sesión" in spanish
+    assert not QuestionnaireRequest.objects.exists() and not Assessment.objects.exists()
