@@ -121,6 +121,9 @@ class LogInView(auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self) -> str:
+        return landing_url(self.request.user)
+
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         if services.mfa_device_of(user) is not None:
@@ -138,6 +141,16 @@ class LogInView(auth_views.LoginView):
         if user.mfa_required:
             response = redirect(_with_next(reverse("accounts:mfa_setup"), self.get_redirect_url()))
         return speaking_account_language(response, user)
+
+
+def landing_url(user: object) -> str:
+    """Where logging in leads when no page asked for it: a coordinator's work starts on the
+    staff home, everyone else's on their account page."""
+    from carematch.access import policy
+
+    if isinstance(user, User) and policy.is_staff_member(user):
+        return reverse("staff_home")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def speaking_account_language(response: HttpResponse, user: User) -> HttpResponse:
@@ -228,7 +241,7 @@ def log_in_code(request: HttpRequest) -> HttpResponse:
                         % {"left": left},
                     )
             return speaking_account_language(
-                redirect(_safe_next(request) or resolve_url(settings.LOGIN_REDIRECT_URL)), user
+                redirect(_safe_next(request) or landing_url(user)), user
             )
     return render(request, "accounts/login_code.html", {"form": form, "next": _safe_next(request)})
 

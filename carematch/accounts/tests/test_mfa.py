@@ -354,6 +354,28 @@ def test_staff_with_an_app_log_in_with_a_code_and_then_reach_staff_pages(client)
     assert client.get("/admin/").status_code == 200 and client.get("/staff/").status_code == 200
 
 
+@pytest.mark.parametrize(("role", "landing"), [
+    (Role.COORDINATOR, "/staff/"), (Role.ADMIN, "/staff/"), (Role.PROVIDER, "/accounts/"),
+])
+def test_with_no_page_asked_for_a_coordinator_lands_on_the_staff_home_and_others_on_their_account(
+    client, role, landing,
+):
+    authenticator_give(UserFactory(email="lands@example.test", role=role))
+    password_step(client, "lands@example.test")
+    assert code_step(client, now_code())["Location"] == landing
+    assert client.get("/accounts/login/")["Location"] == landing  # already logged in
+    assert client.get(landing).status_code == 200
+
+
+def test_a_client_without_an_app_lands_on_their_account_and_a_page_asked_for_wins(client):
+    UserFactory(email="client@example.test", role=Role.CLIENT)
+    assert password_step(client, "client@example.test")["Location"] == "/accounts/"
+    client.logout()
+    authenticator_give(UserFactory(email="coord@example.test", role=Role.COORDINATOR))
+    password_step(client, "coord@example.test", next_url="/staff/audit/")
+    assert code_step(client, now_code(), next_url="/staff/audit/")["Location"] == "/staff/audit/"
+
+
 def test_the_admin_log_in_page_sends_people_to_the_log_in_that_asks_for_the_code(client):
     response = client.get("/admin/login/?next=/admin/accounts/user/")
     assert response["Location"] == "/accounts/login/?next=%2Fadmin%2Faccounts%2Fuser%2F"
