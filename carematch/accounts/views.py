@@ -23,6 +23,7 @@ from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from carematch.access import policy
 from carematch.access.decorators import staff_page
 from carematch.lib.errors import DomainError
 from carematch.lib.language import language_of, speaking
@@ -146,8 +147,6 @@ class LogInView(auth_views.LoginView):
 def landing_url(user: object) -> str:
     """Where logging in leads when no page asked for it: a coordinator's work starts on the
     staff home, everyone else's on their account page."""
-    from carematch.access import policy
-
     if isinstance(user, User) and policy.is_staff_member(user):
         return reverse("staff_home")
     return resolve_url(settings.LOGIN_REDIRECT_URL)

@@ -239,9 +239,11 @@ def questionnaire_result(request: HttpRequest) -> HttpResponse:
 def my_questionnaires(request: AuthedHttpRequest) -> HttpResponse:
     """A client's questionnaires waiting for them and sessions they can rate. A client who has
     not booked yet (no care record) is told what will be here, not shown an error."""
-    if policy.has_role(request.user, Role.CLIENT) and _client_of(request) is None:
-        return render(request, "measures/my_questionnaires.html", {"not_started": True})
-    client = _own_client(request)
+    client = _client_of(request)
+    if client is None:
+        if policy.has_role(request.user, Role.CLIENT):
+            return render(request, "measures/my_questionnaires.html", {"not_started": True})
+        client = _own_client(request)  # not a client: refused there, as on every client page
     audit.record(request, action=Action.VIEW, resource_type="questionnaire_requests", resource_id=client.pk,
                  client=client)
     tz = zone(client.timezone)

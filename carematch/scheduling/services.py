@@ -640,9 +640,7 @@ def care_request_open(
             return kept
     with transaction.atomic():
         if client is not None:
-            existing = CareRequest.objects.filter(
-                client=client, first_appointment__isnull=True, closed_at__isnull=True
-            ).order_by("requested_at").first()
+            existing = _OPEN_CARE_REQUEST.first(client_id=client.pk)  # again, now inside the transaction
             if existing is not None:
                 if crisis and not existing.crisis:
                     existing.crisis = True
